@@ -1,0 +1,116 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Unicode;
+
+namespace PluginIpc;
+
+/// <summary>Turns a command's UTF-8 bytes into a string, reusing the strings of recently seen short commands.</summary>
+/// <remarks>
+/// A channel sees the same few commands over and over; the cache makes decoding them allocation-free.
+/// Thread safe: entries are immutable and replaced with a single reference write.
+/// </remarks>
+internal static class CmdStringCache
+{
+    private const int MaxCachedBytes = 64;
+    private const int StackLimit = 256;
+    private const int SlotCount = 256; // a power of two
+
+    private static readonly Entry?[] s_slots = new Entry?[SlotCount];
+
+    /// <summary>Decodes <paramref name="utf8"/> as strict UTF-8.</summary>
+    /// <param name="utf8">The command's bytes; its length is already checked against the limit.</param>
+    /// <param name="offset">The byte offset of the command within its chunk, for the error message.</param>
+    /// <exception cref="ProtocolException">The bytes are not valid UTF-8.</exception>
+    public static string GetString(in ReadOnlySequence<byte> utf8, long offset)
+    {
+        if (utf8.IsSingleSegment)
+        {
+            return GetString(utf8.FirstSpan, offset);
+        }
+
+        int length = checked((int)utf8.Length);
+        byte[]? rented = null;
+        Span<byte> scratch = length <= StackLimit
+            ? stackalloc byte[StackLimit]
+            : (rented = ArrayPool<byte>.Shared.Rent(length));
+        try
+        {
+            scratch = scratch[..length];
+            utf8.CopyTo(scratch);
+            return GetString(scratch, offset);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    /// <inheritdoc cref="GetString(in ReadOnlySequence{byte}, long)"/>
+    public static string GetString(ReadOnlySpan<byte> utf8, long offset)
+    {
+        if (utf8.IsEmpty)
+        {
+            return string.Empty;
+        }
+
+        if (utf8.Length > MaxCachedBytes)
+        {
+            return Decode(utf8, offset);
+        }
+
+        int slot = Hash(utf8) & (SlotCount - 1);
+        Entry? entry = Volatile.Read(ref s_slots[slot]);
+        if (entry is not null && utf8.SequenceEqual(entry.Utf8))
+        {
+            return entry.Value;
+        }
+
+        string value = Decode(utf8, offset);
+        Volatile.Write(ref s_slots[slot], new Entry(utf8.ToArray(), value));
+        return value;
+    }
+
+    private static string Decode(ReadOnlySpan<byte> utf8, long offset)
+    {
+        if (!Utf8.IsValid(utf8))
+        {
+            int bad = FirstInvalidIndex(utf8);
+            throw new ProtocolException($"cmd is not valid UTF-8: invalid byte 0x{utf8[bad]:x2} at offset {offset + bad}.");
+        }
+
+        return Encoding.UTF8.GetString(utf8);
+    }
+
+    private static int FirstInvalidIndex(ReadOnlySpan<byte> utf8)
+    {
+        int index = 0;
+        while (index < utf8.Length)
+        {
+            if (Rune.DecodeFromUtf8(utf8[index..], out _, out int read) != OperationStatus.Done)
+            {
+                return index;
+            }
+
+            index += read;
+        }
+
+        return 0;
+    }
+
+    private static int Hash(ReadOnlySpan<byte> utf8)
+    {
+        // FNV-1a: cheap and good enough to spread a handful of short commands over the slots.
+        uint hash = 2166136261;
+        foreach (byte b in utf8)
+        {
+            hash = (hash ^ b) * 16777619;
+        }
+
+        return (int)(hash ^ (hash >> 16));
+    }
+
+    private sealed record Entry(byte[] Utf8, string Value);
+}
