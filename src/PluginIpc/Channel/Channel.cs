@@ -1,0 +1,797 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.IO.Pipelines;
+using System.Text;
+using Microsoft.Extensions.Logging;
+
+namespace PluginIpc;
+
+/// <summary>
+/// Carries chunks over one duplex connection and gives both ends the same powers: call the other side and await its
+/// answer, send one-way messages, and handle what the other side sends.
+/// </summary>
+/// <remarks>
+/// All members are thread safe. Many calls may be in flight in both directions at once, and a handler may call the other
+/// side while it handles a request. Register handlers before <see cref="Start"/> (or before the first call, which starts
+/// the channel) so that no early message finds them missing. The channel owns the streams or pipe it is given and
+/// closes them when it closes.
+/// </remarks>
+public sealed class Channel : IAsyncDisposable
+{
+    private const int Created = 0;
+    private const int Running = 1;
+    private const int Closing = 2;
+    private const int Closed = 3;
+
+    private static readonly Action<object?> s_onCallerCancelled = static state => ((PendingCall)state!).Channel.OnCallerCancelled((PendingCall)state);
+    private static readonly Action<object?> s_onTimeout = static state => ((PendingCall)state!).Channel.OnTimeout((PendingCall)state);
+    private static readonly ChunkHandler s_pingHandler = static (_, _, _) => ValueTask.FromResult(ReadOnlyMemory<byte>.Empty);
+    private static readonly TimeSpan s_readLoopExitTimeout = TimeSpan.FromSeconds(1);
+
+    private readonly IChunkFramer _framer;
+    private readonly PipeReader _input;
+    private readonly ChunkWriter _writer;
+    private readonly Stream[] _ownedStreams;
+    private readonly ChannelOptions _options;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, ChunkHandler> _handlers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<ulong, PendingCall> _pending = new();
+    private readonly ConcurrentDictionary<ulong, IncomingRequest> _incoming = new();
+    private readonly SemaphoreSlim _handlerSlots;
+    private readonly OneWayQueue? _oneWays;
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private ChunkHandler? _fallback;
+    private long _lastThreadId;
+    private int _state;
+    private int _shutdownStarted;
+    private int _activeHandlers;
+    private Task? _readLoop;
+    private Exception? _closeReason;
+
+    /// <summary>Initializes a channel over one duplex stream, such as a socket or a named pipe.</summary>
+    /// <param name="stream">The connection; the channel owns it and disposes it when it closes.</param>
+    /// <param name="framer">The wire framing both sides use.</param>
+    /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
+    public Channel(Stream stream, IChunkFramer framer, ChannelOptions? options = null)
+        : this(
+            PipeReader.Create(ValidateStream(stream, nameof(stream)), CreateReaderOptions()),
+            PipeWriter.Create(stream, CreateWriterOptions()),
+            [stream],
+            framer,
+            options)
+    {
+    }
+
+    /// <summary>Initializes a channel over a pair of one-way streams, such as the two ends of anonymous pipes.</summary>
+    /// <param name="input">The stream the other side's chunks arrive on; owned by the channel.</param>
+    /// <param name="output">The stream this side's chunks go to; owned by the channel.</param>
+    /// <param name="framer">The wire framing both sides use.</param>
+    /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
+    public Channel(Stream input, Stream output, IChunkFramer framer, ChannelOptions? options = null)
+        : this(
+            PipeReader.Create(ValidateStream(input, nameof(input)), CreateReaderOptions()),
+            PipeWriter.Create(ValidateStream(output, nameof(output)), CreateWriterOptions()),
+            [input, output],
+            framer,
+            options)
+    {
+    }
+
+    /// <summary>Initializes a channel over a duplex pipe.</summary>
+    /// <param name="pipe">The connection; the channel completes its reader and writer when it closes.</param>
+    /// <param name="framer">The wire framing both sides use.</param>
+    /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
+    public Channel(IDuplexPipe pipe, IChunkFramer framer, ChannelOptions? options = null)
+        : this(
+            (pipe ?? throw new ArgumentNullException(nameof(pipe))).Input,
+            pipe.Output,
+            [],
+            framer,
+            options)
+    {
+    }
+
+    private Channel(PipeReader input, PipeWriter output, Stream[] ownedStreams, IChunkFramer framer, ChannelOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(framer);
+        _options = (options ?? new ChannelOptions()).Snapshot();
+        _framer = framer;
+        _input = input;
+        _writer = new ChunkWriter(output, framer);
+        _ownedStreams = ownedStreams;
+        _logger = _options.LoggerFactory.CreateLogger("PluginIpc.Channel");
+        _handlerSlots = new SemaphoreSlim(_options.MaxConcurrentHandlers, _options.MaxConcurrentHandlers);
+        _oneWays = _options.ConcurrentOneWayDispatch ? null : new OneWayQueue(this);
+    }
+
+    /// <summary>Gets the channel's name in logs and error messages.</summary>
+    public string Name => _options.Name;
+
+    /// <summary>Gets the framer that reads and writes the wire bytes.</summary>
+    public IChunkFramer Framer => _framer;
+
+    /// <summary>Gets a value indicating whether the channel accepts new calls.</summary>
+    public bool IsOpen => Volatile.Read(ref _state) <= Running;
+
+    /// <summary>Gets a task that completes when the channel has closed, for whatever reason. It never faults.</summary>
+    public Task Completion => _completion.Task;
+
+    /// <summary>Gets why the channel closed: <see langword="null"/> while it is open or when this side closed it; otherwise the failure, such as a <see cref="ProtocolException"/> or a <see cref="ChannelClosedException"/> for a peer that went away.</summary>
+    public Exception? CloseReason => Volatile.Read(ref _closeReason);
+
+    /// <summary>Gets the number of this side's calls that await an answer.</summary>
+    public int PendingCallCount => _pending.Count;
+
+    /// <summary>
+    /// Resolves a better reason when the connection ends, such as the exit code of the process on the other end.
+    /// Called once, before pending calls fail; bounded by one second.
+    /// </summary>
+    internal Func<Exception, Task<Exception>>? CloseReasonResolver { get; set; }
+
+    /// <summary>Registers the handler of requests and one-way messages with command <paramref name="cmd"/>, replacing any earlier one.</summary>
+    /// <param name="cmd">The command, matched exactly (ordinal).</param>
+    /// <param name="handler">The handler.</param>
+    public void Handle(string cmd, ChunkHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(cmd);
+        ArgumentNullException.ThrowIfNull(handler);
+        _handlers[cmd] = handler;
+    }
+
+    /// <summary>Registers the handler of every command that has no handler of its own.</summary>
+    /// <param name="handler">The fallback handler, or <see langword="null"/> to remove it: requests without a handler are then answered <see cref="ErrorCodes.UnknownCommand"/>.</param>
+    public void HandleFallback(ChunkHandler? handler) => Volatile.Write(ref _fallback, handler);
+
+    /// <summary>Starts reading and dispatching what the other side sends. Calls start the channel too. Does nothing if it already started.</summary>
+    /// <exception cref="ObjectDisposedException">The channel is closed.</exception>
+    public void Start()
+    {
+        int state = Interlocked.CompareExchange(ref _state, Running, Created);
+        if (state == Created)
+        {
+            ChannelLog.Started(_logger, Name, _framer.Name);
+            _oneWays?.Start();
+            _readLoop = ReadLoopAsync();
+            return;
+        }
+
+        ObjectDisposedException.ThrowIf(state == Closed, this);
+    }
+
+    /// <summary>Sends a request and awaits its answer, within <see cref="ChannelOptions.DefaultCallTimeout"/>.</summary>
+    /// <param name="cmd">The command.</param>
+    /// <param name="buffer">The request's body.</param>
+    /// <param name="cancellationToken">Cancels the call: the other side is told, and the wait ends at once.</param>
+    /// <returns>The answer's body.</returns>
+    /// <exception cref="RemoteException">The other side answered with an error.</exception>
+    /// <exception cref="TimeoutException">No answer came in time.</exception>
+    /// <exception cref="ChannelClosedException">The channel closed before the answer came.</exception>
+    /// <exception cref="ProtocolException">The request exceeds the framer's limits; nothing was sent.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public Task<ReadOnlyMemory<byte>> CallAsync(string cmd, ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+        CallAsync(cmd, buffer, _options.DefaultCallTimeout, cancellationToken);
+
+    /// <summary>Sends a request and awaits its answer within <paramref name="timeout"/>.</summary>
+    /// <param name="cmd">The command.</param>
+    /// <param name="buffer">The request's body.</param>
+    /// <param name="timeout">How long to wait for the answer; <see cref="Timeout.InfiniteTimeSpan"/> to wait while the channel is open.</param>
+    /// <param name="cancellationToken">Cancels the call: the other side is told, and the wait ends at once.</param>
+    /// <returns>The answer's body.</returns>
+    /// <exception cref="RemoteException">The other side answered with an error.</exception>
+    /// <exception cref="TimeoutException">No answer came in time.</exception>
+    /// <exception cref="ChannelClosedException">The channel closed before the answer came.</exception>
+    /// <exception cref="ProtocolException">The request exceeds the framer's limits; nothing was sent.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<ReadOnlyMemory<byte>> CallAsync(string cmd, ReadOnlyMemory<byte> buffer, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        Chunk response = await CallCoreAsync(cmd, buffer, headers: null, timeout, cancellationToken).ConfigureAwait(false);
+        return response.Buffer;
+    }
+
+    /// <summary>Sends a request with a UTF-8 text body and awaits its answer as text, within <see cref="ChannelOptions.DefaultCallTimeout"/>.</summary>
+    /// <param name="cmd">The command.</param>
+    /// <param name="text">The request's body, sent as UTF-8.</param>
+    /// <param name="cancellationToken">Cancels the call: the other side is told, and the wait ends at once.</param>
+    /// <returns>The answer's body decoded as UTF-8.</returns>
+    /// <exception cref="RemoteException">The other side answered with an error.</exception>
+    /// <exception cref="TimeoutException">No answer came in time.</exception>
+    /// <exception cref="ChannelClosedException">The channel closed before the answer came.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<string> CallAsync(string cmd, string text, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        Chunk response = await CallCoreAsync(cmd, Encoding.UTF8.GetBytes(text), headers: null, _options.DefaultCallTimeout, cancellationToken).ConfigureAwait(false);
+        return Encoding.UTF8.GetString(response.Buffer.Span);
+    }
+
+    /// <summary>Sends <paramref name="request"/>'s command, buffer and headers as a request and awaits the whole answer, within <see cref="ChannelOptions.DefaultCallTimeout"/>.</summary>
+    /// <param name="request">The request; its thread id and direction are ignored and chosen by the channel.</param>
+    /// <param name="cancellationToken">Cancels the call: the other side is told, and the wait ends at once.</param>
+    /// <returns>The response chunk.</returns>
+    /// <exception cref="RemoteException">The other side answered with an error.</exception>
+    /// <exception cref="TimeoutException">No answer came in time.</exception>
+    /// <exception cref="ChannelClosedException">The channel closed before the answer came.</exception>
+    /// <exception cref="ProtocolException">The request exceeds the framer's limits; nothing was sent.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public Task<Chunk> CallAsync(Chunk request, CancellationToken cancellationToken = default) =>
+        CallAsync(request, _options.DefaultCallTimeout, cancellationToken);
+
+    /// <summary>Sends <paramref name="request"/>'s command, buffer and headers as a request and awaits the whole answer within <paramref name="timeout"/>.</summary>
+    /// <param name="request">The request; its thread id and direction are ignored and chosen by the channel.</param>
+    /// <param name="timeout">How long to wait for the answer; <see cref="Timeout.InfiniteTimeSpan"/> to wait while the channel is open.</param>
+    /// <param name="cancellationToken">Cancels the call: the other side is told, and the wait ends at once.</param>
+    /// <returns>The response chunk.</returns>
+    /// <exception cref="RemoteException">The other side answered with an error.</exception>
+    /// <exception cref="TimeoutException">No answer came in time.</exception>
+    /// <exception cref="ChannelClosedException">The channel closed before the answer came.</exception>
+    /// <exception cref="ProtocolException">The request exceeds the framer's limits; nothing was sent.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public Task<Chunk> CallAsync(Chunk request, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return CallCoreAsync(request.Cmd, request.Buffer, request.Headers, timeout, cancellationToken);
+    }
+
+    /// <summary>Sends a one-way message: the other side handles it and sends no answer.</summary>
+    /// <param name="cmd">The command.</param>
+    /// <param name="buffer">The body.</param>
+    /// <param name="cancellationToken">Cancels the send if it has not started.</param>
+    /// <returns>A task that completes when the message is handed to the transport.</returns>
+    /// <exception cref="ChannelClosedException">The channel is closed.</exception>
+    /// <exception cref="ProtocolException">The message exceeds the framer's limits; nothing was sent.</exception>
+    public ValueTask NotifyAsync(string cmd, ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(cmd);
+        return SendAsync(new Chunk { Direction = Direction.OneWay, Cmd = cmd, Buffer = buffer }, cancellationToken);
+    }
+
+    /// <summary>Sends a one-way message with a UTF-8 text body.</summary>
+    /// <param name="cmd">The command.</param>
+    /// <param name="text">The body, sent as UTF-8.</param>
+    /// <param name="cancellationToken">Cancels the send if it has not started.</param>
+    /// <returns>A task that completes when the message is handed to the transport.</returns>
+    /// <exception cref="ChannelClosedException">The channel is closed.</exception>
+    public ValueTask NotifyAsync(string cmd, string text, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return NotifyAsync(cmd, Encoding.UTF8.GetBytes(text), cancellationToken);
+    }
+
+    /// <summary>Sends <paramref name="message"/>'s command, buffer and headers as a one-way message.</summary>
+    /// <param name="message">The message; its direction is ignored.</param>
+    /// <param name="cancellationToken">Cancels the send if it has not started.</param>
+    /// <returns>A task that completes when the message is handed to the transport.</returns>
+    /// <exception cref="ChannelClosedException">The channel is closed.</exception>
+    /// <exception cref="ProtocolException">The message exceeds the framer's limits; nothing was sent.</exception>
+    public ValueTask NotifyAsync(Chunk message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        Chunk chunk = message.Direction == Direction.OneWay
+            ? message
+            : new Chunk { ThreadId = message.ThreadId, Direction = Direction.OneWay, Cmd = message.Cmd, Buffer = message.Buffer, Headers = message.Headers };
+        return SendAsync(chunk, cancellationToken);
+    }
+
+    /// <summary>Checks that the other side answers, and measures the round trip.</summary>
+    /// <param name="cancellationToken">Cancels the ping.</param>
+    /// <returns>The round-trip time.</returns>
+    /// <exception cref="TimeoutException">No answer came within <see cref="ChannelOptions.DefaultCallTimeout"/>.</exception>
+    /// <exception cref="ChannelClosedException">The channel closed.</exception>
+    public Task<TimeSpan> PingAsync(CancellationToken cancellationToken = default) => PingAsync(_options.DefaultCallTimeout, cancellationToken);
+
+    /// <summary>Checks that the other side answers within <paramref name="timeout"/>, and measures the round trip.</summary>
+    /// <param name="timeout">How long to wait for the answer.</param>
+    /// <param name="cancellationToken">Cancels the ping.</param>
+    /// <returns>The round-trip time.</returns>
+    /// <exception cref="TimeoutException">No answer came in time.</exception>
+    /// <exception cref="ChannelClosedException">The channel closed.</exception>
+    public async Task<TimeSpan> PingAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        long start = Stopwatch.GetTimestamp();
+        await CallCoreAsync(Commands.Ping, ReadOnlyMemory<byte>.Empty, headers: null, timeout, cancellationToken).ConfigureAwait(false);
+        return Stopwatch.GetElapsedTime(start);
+    }
+
+    /// <summary>
+    /// Closes gracefully: new calls from either side are refused (the other side's requests are answered
+    /// <see cref="ErrorCodes.ShuttingDown"/>), calls and handlers in flight get up to <see cref="ChannelOptions.ShutdownGracePeriod"/>
+    /// to finish, and then whatever is left is cancelled and the connection closed.
+    /// </summary>
+    /// <param name="cancellationToken">Ends the grace period early; the channel still closes.</param>
+    /// <returns>A task that completes when the channel has closed.</returns>
+    public async Task CloseAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.CompareExchange(ref _state, Closing, Running) == Running)
+        {
+            CheckDrained();
+            try
+            {
+                await _drained.Task.WaitAsync(_options.ShutdownGracePeriod, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+            {
+                // The grace period is over: cancel what is left.
+            }
+        }
+
+        await ShutdownAsync(null).ConfigureAwait(false);
+    }
+
+    /// <summary>Closes at once: pending calls fail with <see cref="ChannelClosedException"/> and running handlers are cancelled. Safe to call more than once; never throws.</summary>
+    /// <returns>A task that completes when the channel has closed.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        await ShutdownAsync(null).ConfigureAwait(false);
+        if (_readLoop is { } readLoop)
+        {
+            // A blocking stream may keep its read pending until the other end closes: do not wait for it forever.
+            await readLoop.WaitAsync(s_readLoopExitTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"Channel '{Name}' ({_framer.Name}, {(IsOpen ? "open" : "closed")})";
+
+    internal async Task RunHandlerAsync(IncomingRequest request)
+    {
+        Chunk chunk = request.Chunk;
+        bool isRequest = chunk.Direction == Direction.Request;
+        CancellationToken cancellationToken = request.Token;
+        bool holdsSlot = false;
+        try
+        {
+            if (isRequest)
+            {
+                Task slot = _handlerSlots.WaitAsync(cancellationToken);
+                if (!slot.IsCompletedSuccessfully)
+                {
+                    await slot.ConfigureAwait(false);
+                }
+
+                holdsSlot = true;
+            }
+
+            ChunkHandler? handler = ResolveHandler(chunk);
+            if (handler is null)
+            {
+                if (isRequest)
+                {
+                    await AnswerAsync(chunk, Commands.Error, ErrorPayload.Encode(ErrorCodes.UnknownCommand, $"No handler for command '{chunk.Cmd}'.", null)).ConfigureAwait(false);
+                }
+                else
+                {
+                    ChannelLog.OneWayUnhandled(_logger, Name, chunk.Cmd, chunk.Buffer.Length);
+                }
+
+                return;
+            }
+
+            ValueTask<ReadOnlyMemory<byte>> pending = handler(chunk, this, cancellationToken);
+            ReadOnlyMemory<byte> answer = pending.IsCompletedSuccessfully ? pending.Result : await pending.ConfigureAwait(false);
+            if (isRequest)
+            {
+                await AnswerAsync(chunk, chunk.Cmd, answer).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            if (ex is not RemoteException && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+            {
+                ChannelLog.HandlerFailed(_logger, Name, chunk.Cmd, ex);
+            }
+
+            if (isRequest)
+            {
+                byte[] error = ex is OperationCanceledException && cancellationToken.IsCancellationRequested
+                    ? ErrorPayload.Encode(ErrorCodes.Cancelled, $"The request '{chunk.Cmd}' was cancelled.", null)
+                    : ErrorPayload.Encode(ex, _options.IncludeExceptionDetails);
+                await AnswerAsync(chunk, Commands.Error, error).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (holdsSlot)
+            {
+                _handlerSlots.Release();
+            }
+
+            if (isRequest)
+            {
+                _incoming.TryRemove(new KeyValuePair<ulong, IncomingRequest>(chunk.ThreadId, request));
+            }
+
+            request.Finish();
+            if (Interlocked.Decrement(ref _activeHandlers) == 0)
+            {
+                CheckDrained();
+            }
+        }
+    }
+
+    private static Stream ValidateStream(Stream stream, string name)
+    {
+        ArgumentNullException.ThrowIfNull(stream, name);
+        return stream;
+    }
+
+    private static StreamPipeReaderOptions CreateReaderOptions() =>
+        new(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true);
+
+    private static StreamPipeWriterOptions CreateWriterOptions() =>
+        new(minimumBufferSize: 16 * 1024, leaveOpen: true);
+
+    private async Task<Chunk> CallCoreAsync(string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(cmd);
+        ChannelOptions.ValidateTimeout(timeout, nameof(timeout));
+        cancellationToken.ThrowIfCancellationRequested();
+        EnsureAcceptingCalls();
+
+        ulong threadId = (ulong)Interlocked.Increment(ref _lastThreadId);
+        var call = new PendingCall(this, threadId, cmd) { Timeout = timeout, CallerToken = cancellationToken };
+        _pending[threadId] = call;
+        if (Volatile.Read(ref _state) >= Closing)
+        {
+            _pending.TryRemove(threadId, out _);
+            CheckDrained();
+            EnsureAcceptingCalls();
+        }
+
+        CancellationTokenRegistration callerRegistration = default;
+        CancellationTokenRegistration timeoutRegistration = default;
+        CancellationTokenSource? timer = null;
+        try
+        {
+            if (cancellationToken.CanBeCanceled)
+            {
+                callerRegistration = cancellationToken.UnsafeRegister(s_onCallerCancelled, call);
+            }
+
+            if (timeout != Timeout.InfiniteTimeSpan)
+            {
+                timer = CancellationTokenSourcePool.Rent();
+                timeoutRegistration = timer.Token.UnsafeRegister(s_onTimeout, call);
+                timer.CancelAfter(timeout);
+            }
+
+            await _writer.WriteAsync(new Chunk { ThreadId = threadId, Direction = Direction.Request, Cmd = cmd, Buffer = buffer, Headers = headers }).ConfigureAwait(false);
+            Chunk response = await call.Task.ConfigureAwait(false);
+            if (response.Cmd == Commands.Error && cmd != Commands.Error)
+            {
+                throw ErrorPayload.Decode(response.Buffer.Span, cmd);
+            }
+
+            return response;
+        }
+        catch (ChannelClosedException ex) when (CloseReason is { } reason && ex.InnerException is null)
+        {
+            throw new ChannelClosedException(ex.Message, reason);
+        }
+        finally
+        {
+            if (_pending.TryRemove(new KeyValuePair<ulong, PendingCall>(threadId, call)))
+            {
+                CheckDrained();
+            }
+
+            callerRegistration.Dispose();
+            timeoutRegistration.Dispose();
+            if (timer is not null)
+            {
+                CancellationTokenSourcePool.Return(timer);
+            }
+        }
+    }
+
+    private async ValueTask SendAsync(Chunk chunk, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        EnsureAcceptingCalls();
+        await _writer.WriteAsync(chunk).ConfigureAwait(false);
+    }
+
+    private void EnsureAcceptingCalls()
+    {
+        int state = Volatile.Read(ref _state);
+        if (state == Created)
+        {
+            Start();
+            state = Volatile.Read(ref _state);
+        }
+
+        if (state >= Closing)
+        {
+            throw state == Closing
+                ? new ChannelClosedException($"Channel '{Name}' is shutting down and takes no new calls.")
+                : new ChannelClosedException($"Channel '{Name}' is closed.", CloseReason);
+        }
+    }
+
+    private void OnCallerCancelled(PendingCall call)
+    {
+        if (TryWithdraw(call))
+        {
+            call.TrySetCanceled(call.CallerToken);
+        }
+    }
+
+    private void OnTimeout(PendingCall call)
+    {
+        if (TryWithdraw(call))
+        {
+            call.TrySetException(new TimeoutException($"Channel '{Name}': the call '{call.Cmd}' got no answer within {call.Timeout}."));
+        }
+    }
+
+    /// <summary>Stops waiting for <paramref name="call"/> and tells the other side it is no longer wanted.</summary>
+    private bool TryWithdraw(PendingCall call)
+    {
+        if (!_pending.TryRemove(new KeyValuePair<ulong, PendingCall>(call.ThreadId, call)))
+        {
+            return false;
+        }
+
+        CheckDrained();
+        if (Volatile.Read(ref _state) <= Closing)
+        {
+            SendCancelAsync(call).Forget();
+        }
+
+        return true;
+    }
+
+    private async Task SendCancelAsync(PendingCall call)
+    {
+        try
+        {
+            await _writer.WriteAsync(new Chunk { ThreadId = call.ThreadId, Direction = Direction.Cancel, Cmd = call.Cmd }).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            ChannelLog.CancelFailed(_logger, Name, call.ThreadId, ex);
+        }
+    }
+
+    private async ValueTask AnswerAsync(Chunk request, string cmd, ReadOnlyMemory<byte> body)
+    {
+        var response = new Chunk { ThreadId = request.ThreadId, Direction = Direction.Response, Cmd = cmd, Buffer = body };
+        try
+        {
+            await _writer.WriteAsync(response).ConfigureAwait(false);
+        }
+        catch (ProtocolException ex)
+        {
+            // The answer is over the framer's limits: the caller must still hear about it.
+            byte[] error = ErrorPayload.Encode(ErrorCodes.PayloadTooLarge, $"The answer to '{request.Cmd}' ({body.Length} bytes) exceeds the framer's limits: {ex.Message}", null);
+            await AnswerAsync(request, Commands.Error, error).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ChannelClosedException or IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            ChannelLog.AnswerFailed(_logger, Name, request.Cmd, request.ThreadId, ex);
+        }
+    }
+
+    private ChunkHandler? ResolveHandler(Chunk chunk)
+    {
+        if (chunk.Direction == Direction.Request && chunk.Cmd == Commands.Ping)
+        {
+            return s_pingHandler;
+        }
+
+        return _handlers.TryGetValue(chunk.Cmd, out ChunkHandler? handler) ? handler : Volatile.Read(ref _fallback);
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        Exception? failure = null;
+        try
+        {
+            while (true)
+            {
+                ReadResult result = await _input.ReadAsync().ConfigureAwait(false);
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                try
+                {
+                    while (_framer.TryRead(ref buffer, out Chunk? chunk))
+                    {
+                        Dispatch(chunk!);
+                    }
+
+                    if (result.IsCompleted)
+                    {
+                        if (!buffer.IsEmpty)
+                        {
+                            throw new ProtocolException($"The input ended inside a chunk: {buffer.Length} bytes of an incomplete chunk were left.");
+                        }
+
+                        if (Volatile.Read(ref _shutdownStarted) == 0)
+                        {
+                            failure = new ChannelClosedException($"Channel '{Name}': the other side closed the connection.");
+                        }
+
+                        break;
+                    }
+
+                    if (result.IsCanceled && Volatile.Read(ref _shutdownStarted) != 0)
+                    {
+                        break;
+                    }
+                }
+                finally
+                {
+                    _input.AdvanceTo(buffer.Start, buffer.End);
+                }
+            }
+        }
+        catch (ProtocolException ex)
+        {
+            ChannelLog.ProtocolError(_logger, Name, ex);
+            failure = ex;
+        }
+        catch (Exception ex)
+        {
+            if (Volatile.Read(ref _shutdownStarted) == 0)
+            {
+                ChannelLog.ConnectionFailed(_logger, Name, ex);
+                failure = ex is ChannelClosedException ? ex : new ChannelClosedException($"Channel '{Name}': the connection failed: {ex.Message}", ex);
+            }
+        }
+
+        await _input.CompleteAsync(failure).ConfigureAwait(false);
+        if (failure is not null && CloseReasonResolver is { } resolver)
+        {
+            try
+            {
+                failure = await resolver(failure).WaitAsync(s_readLoopExitTimeout).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+            {
+                // Keep the reason we have.
+            }
+        }
+
+        await ShutdownAsync(failure).ConfigureAwait(false);
+    }
+
+    private void Dispatch(Chunk chunk)
+    {
+        switch (chunk.Direction)
+        {
+            case Direction.Response:
+                if (_pending.TryRemove(chunk.ThreadId, out PendingCall? call))
+                {
+                    call.TrySetResult(chunk);
+                }
+                else
+                {
+                    ChannelLog.ResponseDropped(_logger, Name, chunk.ThreadId);
+                }
+
+                break;
+
+            case Direction.Request:
+                DispatchRequest(chunk);
+                break;
+
+            case Direction.OneWay:
+                Interlocked.Increment(ref _activeHandlers);
+                var message = new IncomingRequest(this, chunk, _lifetime.Token);
+                if (_oneWays is not null)
+                {
+                    _oneWays.Enqueue(message);
+                }
+                else
+                {
+                    ThreadPool.UnsafeQueueUserWorkItem(message, preferLocal: true);
+                }
+
+                break;
+
+            case Direction.Cancel:
+                if (_incoming.TryGetValue(chunk.ThreadId, out IncomingRequest? cancelled))
+                {
+                    cancelled.Cancel();
+                }
+
+                break;
+
+            default:
+                break; // Noop
+        }
+    }
+
+    private void DispatchRequest(Chunk chunk)
+    {
+        if (Volatile.Read(ref _state) >= Closing)
+        {
+            AnswerAsync(chunk, Commands.Error, ErrorPayload.Encode(ErrorCodes.ShuttingDown, $"Channel '{Name}' is shutting down.", null)).Forget();
+            return;
+        }
+
+        var request = new IncomingRequest(this, chunk, CancellationTokenSourcePool.Rent());
+        if (!_incoming.TryAdd(chunk.ThreadId, request))
+        {
+            request.Finish();
+            ChannelLog.DuplicateThreadId(_logger, Name, chunk.ThreadId, chunk.Cmd);
+            AnswerAsync(chunk, Commands.Error, ErrorPayload.Encode(ErrorCodes.InvalidRequest, $"Thread id {chunk.ThreadId} is already in flight.", null)).Forget();
+            return;
+        }
+
+        Interlocked.Increment(ref _activeHandlers);
+        ThreadPool.UnsafeQueueUserWorkItem(request, preferLocal: true);
+    }
+
+    private void CheckDrained()
+    {
+        if (Volatile.Read(ref _state) == Closing && _pending.IsEmpty && Volatile.Read(ref _activeHandlers) == 0)
+        {
+            _drained.TrySetResult();
+        }
+    }
+
+    private async Task ShutdownAsync(Exception? reason)
+    {
+        if (Interlocked.Exchange(ref _shutdownStarted, 1) != 0)
+        {
+            await _completion.Task.ConfigureAwait(false);
+            return;
+        }
+
+        Volatile.Write(ref _closeReason, reason);
+        Volatile.Write(ref _state, Closed);
+        ChannelLog.Closed(_logger, Name, reason?.Message ?? "closed by this side");
+
+        var failure = reason is null
+            ? new ChannelClosedException($"Channel '{Name}' was closed before the answer came.")
+            : new ChannelClosedException($"Channel '{Name}' closed before the answer came: {reason.Message}", reason);
+        foreach (KeyValuePair<ulong, PendingCall> entry in _pending)
+        {
+            if (_pending.TryRemove(entry))
+            {
+                entry.Value.TrySetException(failure);
+            }
+        }
+
+        foreach (KeyValuePair<ulong, IncomingRequest> entry in _incoming)
+        {
+            entry.Value.Cancel();
+        }
+
+        try
+        {
+            await _lifetime.CancelAsync().ConfigureAwait(false);
+        }
+        catch (AggregateException)
+        {
+            // A handler's cancellation callback threw; the handler reports its own failure.
+        }
+
+        _oneWays?.Complete();
+        await _writer.CompleteAsync(reason).ConfigureAwait(false);
+        if (_readLoop is null)
+        {
+            await _input.CompleteAsync().ConfigureAwait(false);
+        }
+        else
+        {
+            _input.CancelPendingRead();
+        }
+
+        foreach (Stream stream in _ownedStreams)
+        {
+            try
+            {
+                await stream.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+            {
+                // Closing a broken transport.
+            }
+        }
+
+        _completion.TrySetResult();
+    }
+}

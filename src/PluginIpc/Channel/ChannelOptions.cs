@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace PluginIpc;
+
+/// <summary>Settings of a <see cref="Channel"/>.</summary>
+/// <remarks>A channel copies these values when it is created; later changes do not affect it.</remarks>
+public sealed class ChannelOptions
+{
+    /// <summary>Gets or sets a name for the channel in logs and error messages.</summary>
+    /// <value>Defaults to <c>channel</c>.</value>
+    public string Name { get; set; } = "channel";
+
+    /// <summary>Gets or sets how long a call waits for its answer unless the call says otherwise.</summary>
+    /// <value>Defaults to 30 seconds. <see cref="Timeout.InfiniteTimeSpan"/> waits as long as the channel is open.</value>
+    public TimeSpan DefaultCallTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets or sets how many request handlers may run at once; further requests wait for a free slot.</summary>
+    /// <value>Defaults to 256.</value>
+    /// <remarks>Handlers that call the other side back hold their slot while they wait: keep the limit above the depth of such chains.</remarks>
+    public int MaxConcurrentHandlers { get; set; } = 256;
+
+    /// <summary>Gets or sets a value indicating whether one-way messages are handled concurrently rather than one at a time in the order sent.</summary>
+    /// <value>Defaults to <see langword="false"/>: one-way messages from one sender are handled in order.</value>
+    public bool ConcurrentOneWayDispatch { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether a failing handler's exception text, with its stack trace, is sent to the caller in the error's details.</summary>
+    /// <value>Defaults to <see langword="false"/>: only the exception's message is sent.</value>
+    public bool IncludeExceptionDetails { get; set; }
+
+    /// <summary>Gets or sets how long <see cref="Channel.CloseAsync(CancellationToken)"/> lets in-flight calls and handlers finish.</summary>
+    /// <value>Defaults to 5 seconds.</value>
+    public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets or sets the logger factory; the channel logs under the category <c>PluginIpc.Channel</c>.</summary>
+    /// <value>Defaults to <see cref="NullLoggerFactory.Instance"/>.</value>
+    public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
+
+    internal ChannelOptions Snapshot()
+    {
+        ArgumentNullException.ThrowIfNull(Name);
+        ArgumentNullException.ThrowIfNull(LoggerFactory);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConcurrentHandlers);
+        ValidateTimeout(DefaultCallTimeout, nameof(DefaultCallTimeout));
+        ValidateTimeout(ShutdownGracePeriod, nameof(ShutdownGracePeriod));
+        return (ChannelOptions)MemberwiseClone();
+    }
+
+    internal static void ValidateTimeout(TimeSpan value, string name)
+    {
+        if (value != Timeout.InfiniteTimeSpan && (value < TimeSpan.Zero || value.TotalMilliseconds > int.MaxValue))
+        {
+            throw new ArgumentOutOfRangeException(name, value, "Expected a non-negative time span or Timeout.InfiniteTimeSpan.");
+        }
+    }
+}

@@ -1,0 +1,59 @@
+namespace PluginIpc;
+
+/// <summary>A request or one-way message from the other side, queued for its handler.</summary>
+/// <remarks>
+/// A request owns a pooled <see cref="CancellationTokenSource"/>. Cancel and finish race through one state field, so the
+/// source goes back to the pool only when no cancel can reach it any more.
+/// </remarks>
+internal sealed class IncomingRequest : IThreadPoolWorkItem
+{
+    private const int Running = 0;
+    private const int Cancelled = 1;
+    private const int Finished = 2;
+
+    private readonly Channel _channel;
+    private readonly CancellationTokenSource? _cancellation;
+    private int _state;
+
+    /// <summary>Initializes a request that the other side may cancel.</summary>
+    public IncomingRequest(Channel channel, Chunk chunk, CancellationTokenSource cancellation)
+    {
+        _channel = channel;
+        _cancellation = cancellation;
+        Chunk = chunk;
+        Token = cancellation.Token;
+    }
+
+    /// <summary>Initializes a one-way message, cancelled only when the channel closes.</summary>
+    public IncomingRequest(Channel channel, Chunk chunk, CancellationToken channelLifetime)
+    {
+        _channel = channel;
+        Chunk = chunk;
+        Token = channelLifetime;
+    }
+
+    public Chunk Chunk { get; }
+
+    public CancellationToken Token { get; }
+
+    public void Execute() => _channel.RunHandlerAsync(this).Forget();
+
+    /// <summary>Signals the handler's token, unless the handler already finished.</summary>
+    public void Cancel()
+    {
+        if (_cancellation is not null && Interlocked.CompareExchange(ref _state, Cancelled, Running) == Running)
+        {
+            // Callbacks run off the caller's thread: the read loop must not run handler code.
+            _cancellation.CancelAsync().Forget();
+        }
+    }
+
+    /// <summary>Marks the handler done and recycles its token source if it was never cancelled.</summary>
+    public void Finish()
+    {
+        if (Interlocked.CompareExchange(ref _state, Finished, Running) == Running && _cancellation is not null)
+        {
+            CancellationTokenSourcePool.Return(_cancellation);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+namespace PluginIpc;
+
+/// <summary>The error codes that PluginIpc itself puts in <c>cmd.error</c> responses.</summary>
+/// <remarks>Handlers may raise codes of their own with <see cref="RemoteException"/>.</remarks>
+public static class ErrorCodes
+{
+    /// <summary>No handler is registered for the request's command.</summary>
+    public const string UnknownCommand = "UNKNOWN_COMMAND";
+
+    /// <summary>The handler threw an exception that was not a <see cref="RemoteException"/>.</summary>
+    public const string HandlerError = "HANDLER_ERROR";
+
+    /// <summary>The request was cancelled before its handler finished.</summary>
+    public const string Cancelled = "CANCELLED";
+
+    /// <summary>The receiver is closing and takes no new requests.</summary>
+    public const string ShuttingDown = "SHUTTING_DOWN";
+
+    /// <summary>The answer exceeds the framer's limits.</summary>
+    public const string PayloadTooLarge = "PAYLOAD_TOO_LARGE";
+
+    /// <summary>The request is malformed, such as a thread id already in flight.</summary>
+    public const string InvalidRequest = "INVALID_REQUEST";
+
+    /// <summary>The peer answered with an error whose body is not the JSON the protocol defines.</summary>
+    public const string RemoteError = "REMOTE_ERROR";
+}

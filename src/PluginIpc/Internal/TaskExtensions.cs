@@ -1,0 +1,29 @@
+namespace PluginIpc;
+
+/// <summary>Helpers for tasks that run on their own and must never leave an exception unobserved.</summary>
+internal static class TaskExtensions
+{
+    /// <summary>Observes <paramref name="task"/>; the callee is responsible for handling its own failures.</summary>
+    public static void Forget(this Task task)
+    {
+        if (!task.IsCompleted)
+        {
+            task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+        else
+        {
+            _ = task.Exception;
+        }
+    }
+
+    /// <inheritdoc cref="Forget(Task)"/>
+    public static void Forget(this ValueTask task)
+    {
+        if (task.IsCompletedSuccessfully)
+        {
+            return;
+        }
+
+        task.AsTask().Forget();
+    }
+}

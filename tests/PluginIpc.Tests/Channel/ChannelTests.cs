@@ -1,0 +1,442 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+
+namespace PluginIpc.Tests.Channel;
+
+[TestFixtureSource(typeof(Transports), nameof(Transports.FramerAndTransport))]
+public sealed class ChannelTests(string framer, string transport)
+{
+    private static readonly ChunkHandler s_echo = static (chunk, _, _) => ValueTask.FromResult(chunk.Buffer);
+
+    private ChannelPair CreatePair(Action<ChannelOptions>? host = null, Action<ChannelOptions>? plugin = null) =>
+        ChannelPair.Create(framer, transport, host, plugin);
+
+    [Test, CancelAfter(10_000)]
+    public async Task CallAsync_Echo_ReturnsBufferAndText(CancellationToken cancellationToken)
+    {
+        await using ChannelPair pair = CreatePair();
+        pair.Plugin.Handle("echo", s_echo);
+        pair.Start();
+
+        ReadOnlyMemory<byte> bytes = await pair.Host.CallAsync("echo", "hi"u8.ToArray(), cancellationToken);
+        string text = await pair.Host.CallAsync("echo", "ünïcødé/命令", cancellationToken);
+        Chunk chunk = await pair.Host.CallAsync(new Chunk { Cmd = "echo", Buffer = new byte[] { 1, 2, 3 } }, cancellationToken);
+
+        Assert.That(bytes.ToArray(), Is.EqualTo("hi"u8.ToArray()));
+        Assert.That(text, Is.EqualTo("ünïcødé/命令"));
+        Assert.That(chunk.Buffer.ToArray(), Is.EqualTo(new byte[] { 1, 2, 3 }));
+        Assert.That(chunk.Direction, Is.EqualTo(Direction.Response));
+        Assert.That(chunk.Cmd, Is.EqualTo("echo"));
+    }
+
+    [Test, CancelAfter(60_000)]
+    public async Task CallAsync_TenThousandConcurrentCallsEachWay_AllAnsweredCorrectly(CancellationToken cancellationToken)
+    {
+        const int Calls = 10_000;
+        await using ChannelPair pair = CreatePair(o => o.DefaultCallTimeout = Timeout.InfiniteTimeSpan, o => o.DefaultCallTimeout = Timeout.InfiniteTimeSpan);
+        ChunkHandler handler = static async (chunk, _, ct) =>
+        {
+            await Task.Yield();
+            return Encoding.UTF8.GetBytes("re:" + Encoding.UTF8.GetString(chunk.Buffer.Span));
+        };
+        pair.Host.Handle("work", handler);
+        pair.Plugin.Handle("work", handler);
+        pair.Start();
+
+        Task<string>[] fromHost = Enumerable.Range(0, Calls).Select(i => pair.Host.CallAsync("work", "h" + i, cancellationToken)).ToArray();
+        Task<string>[] fromPlugin = Enumerable.Range(0, Calls).Select(i => pair.Plugin.CallAsync("work", "p" + i, cancellationToken)).ToArray();
+        string[] hostAnswers = await Task.WhenAll(fromHost);
+        string[] pluginAnswers = await Task.WhenAll(fromPlugin);
+
+        Assert.That(hostAnswers, Is.EqualTo(Enumerable.Range(0, Calls).Select(i => "re:h" + i)));
+        Assert.That(pluginAnswers, Is.EqualTo(Enumerable.Range(0, Calls).Select(i => "re:p" + i)));
+        Assert.That(pair.Host.PendingCallCount, Is.Zero);
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task CallAsync_ReentrantChainOfDepthTen_Completes(CancellationToken cancellationToken)
+    {
+        await using ChannelPair pair = CreatePair();
+        ChunkHandler countdown = static async (chunk, channel, ct) =>
+        {
+            int depth = int.Parse(Encoding.UTF8.GetString(chunk.Buffer.Span), System.Globalization.CultureInfo.InvariantCulture);
+            if (depth == 0)
+            {
+                return "bottom"u8.ToArray();
+            }
+
+            string below = await channel.CallAsync("down", (depth - 1).ToString(System.Globalization.CultureInfo.InvariantCulture), ct);
+            return Encoding.UTF8.GetBytes(depth + ">" + below);
+        };
+        pair.Host.Handle("down", countdown);
+        pair.Plugin.Handle("down", countdown);
+        pair.Start();
+
+        string answer = await pair.Host.CallAsync("down", "10", cancellationToken);
+
+        Assert.That(answer, Is.EqualTo("10>9>8>7>6>5>4>3>2>1>bottom"));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task CallAsync_CallerCancels_ThrowsAtOnceAndRemoteHandlerTokenFires(CancellationToken cancellationToken)
+    {
+        await using ChannelPair pair = CreatePair();
+        var handlerStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handlerCancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        pair.Plugin.Handle("wait", async (chunk, _, ct) =>
+        {
+            handlerStarted.SetResult();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                handlerCancelled.SetResult();
+                throw;
+            }
+
+            return ReadOnlyMemory<byte>.Empty;
+        });
+        pair.Start();
+        using var callCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
+        Task<ReadOnlyMemory<byte>> call = pair.Host.CallAsync("wait", ReadOnlyMemory<byte>.Empty, callCancellation.Token);
+        await handlerStarted.Task.WaitAsync(cancellationToken);
+        await callCancellation.CancelAsync();
+
+        Assert.That(async () => await call, Throws.InstanceOf<OperationCanceledException>());
+        await handlerCancelled.Task.WaitAsync(cancellationToken);
+        Assert.That(pair.Host.PendingCallCount, Is.Zero);
+        Assert.That(await pair.Host.CallAsync("cmd.ping", ReadOnlyMemory<byte>.Empty, cancellationToken), Is.EqualTo(ReadOnlyMemory<byte>.Empty));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task CallAsync_NoAnswerWithinTimeout_ThrowsTimeoutAndCancelsRemote(CancellationToken cancellationToken)
+    {
+        await using ChannelPair pair = CreatePair(host => host.DefaultCallTimeout = TimeSpan.FromMilliseconds(200));
+        var handlerCancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        pair.Plugin.Handle("hang", async (_, _, ct) =>
+        {
+            using CancellationTokenRegistration registration = ct.Register(handlerCancelled.SetResult);
+            await Task.Delay(Timeout.Infinite, ct);
+            return ReadOnlyMemory<byte>.Empty;
+        });
+        pair.Start();
+
+        var stopwatch = Stopwatch.StartNew();
+        Assert.That(async () => await pair.Host.CallAsync("hang", ReadOnlyMemory<byte>.Empty, cancellationToken), Throws.InstanceOf<TimeoutException>().With.Message.Contains("hang"));
+        Assert.That(stopwatch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)));
+        await handlerCancelled.Task.WaitAsync(cancellationToken);
+
+        Assert.That(
+            async () => await pair.Host.CallAsync("hang", ReadOnlyMemory<byte>.Empty, TimeSpan.FromMilliseconds(50), cancellationToken),
+            Throws.InstanceOf<TimeoutException>());
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task CallAsync_HandlerThrowsRemoteException_CallerGetsCodeMessageAndDetails(CancellationToken cancellationToken)
+    {
+        await using ChannelPair pair = CreatePair();
+        using JsonDocument details = JsonDocument.Parse("""{"id":42,"tags":["a","b"]}""");
+        JsonElement detailsElement = details.RootElement.Clone();
+        pair.Plugin.Handle("find", (_, _, _) => throw new RemoteException("NOT_FOUND", "no such thing", detailsElement));
+        pair.Start();
+
+        RemoteException? error = Assert.ThrowsAsync<RemoteException>(async () => await pair.Host.CallAsync("find", "x", cancellationToken));
+
+        Assert.That(error!.Code, Is.EqualTo("NOT_FOUND"));
+        Assert.That(error.Message, Is.EqualTo("no such thing"));
+        Assert.That(error.Cmd, Is.EqualTo("find"));
+        Assert.That(error.Details?.GetProperty("id").GetInt32(), Is.EqualTo(42));
+        Assert.That(error.Details?.GetProperty("tags")[1].GetString(), Is.EqualTo("b"));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task CallAsync_HandlerThrowsOtherException_HandlerErrorWithoutStackTrace(CancellationToken cancellationToken)
+    {
+        await using ChannelPair pair = CreatePair();
+        pair.Plugin.Handle("boom", (_, _, _) => throw new InvalidOperationException("kaput"));
+        pair.Plugin.Handle("echo", s_echo);
+        pair.Start();
+
+        RemoteException? error = Assert.ThrowsAsync<RemoteException>(async () => await pair.Host.CallAsync("boom", "x", cancellationToken));
+
+        Assert.That(error!.Code, Is.EqualTo(ErrorCodes.HandlerError));
+        Assert.That(error.Message, Is.EqualTo("kaput"));
+        Assert.That(error.Details, Is.Null);
+        Assert.That(await pair.Host.CallAsync("echo", "still alive", cancellationToken), Is.EqualTo("still alive"));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task CallAsync_IncludeExceptionDetails_SendsExceptionText(CancellationToken cancellationToken)
+    {
+        await using ChannelPair pair = CreatePair(plugin: o => o.IncludeExceptionDetails = true);
+        pair.Plugin.Handle("boom", (_, _, _) => throw new InvalidOperationException("kaput"));
+        pair.Start();
+
+        RemoteException? error = Assert.ThrowsAsync<RemoteException>(async () => await pair.Host.CallAsync("boom", "x", cancellationToken));
+
+        Assert.That(error!.Details?.GetString(), Does.Contain("InvalidOperationException").And.Contain("kaput"));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task CallAsync_UnknownCommand_ThrowsUnknownCommand(CancellationToken cancellationToken)
+    {
+        await using ChannelPair pair = CreatePair();
+        pair.Start();
+
+        RemoteException? error = Assert.ThrowsAsync<RemoteException>(async () => await pair.Host.CallAsync("nope", "x", cancellationToken));
+
+        Assert.That(error!.Code, Is.EqualTo(ErrorCodes.UnknownCommand));
+        Assert.That(error.Message, Does.Contain("nope"));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task CallAsync_FallbackHandler_HandlesUnregisteredCommands(CancellationToken cancellationToken)
+    {
+        await using ChannelPair pair = CreatePair();
+        pair.Plugin.HandleFallback((chunk, _, _) => ValueTask.FromResult<ReadOnlyMemory<byte>>(Encoding.UTF8.GetBytes("fallback:" + chunk.Cmd)));
+        pair.Start();
+
+        Assert.That(await pair.Host.CallAsync("any/thing", "x", cancellationToken), Is.EqualTo("fallback:any/thing"));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task CallAsync_PeerVanishesMidCall_FailsPromptlyWithChannelClosed(CancellationToken cancellationToken)
+    {
+        await using ChannelPair pair = CreatePair();
+        var handlerStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        pair.Plugin.Handle("wait", async (_, _, ct) =>
+        {
+            handlerStarted.SetResult();
+            await Task.Delay(Timeout.Infinite, ct);
+            return ReadOnlyMemory<byte>.Empty;
+        });
+        pair.Start();
+        Task<string>[] calls = Enumerable.Range(0, 10).Select(_ => pair.Host.CallAsync("wait", "x", cancellationToken)).ToArray();
+        await handlerStarted.Task.WaitAsync(cancellationToken);
+
+        var stopwatch = Stopwatch.StartNew();
+        await pair.Plugin.DisposeAsync();
+
+        foreach (Task<string> call in calls)
+        {
+            Assert.That(async () => await call, Throws.InstanceOf<ChannelClosedException>());
+        }
+
+        Assert.That(stopwatch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(1)));
+        await pair.Host.Completion.WaitAsync(cancellationToken);
+        Assert.That(pair.Host.CloseReason, Is.InstanceOf<ChannelClosedException>());
+        Assert.That(pair.Host.IsOpen, Is.False);
+        Assert.That(async () => await pair.Host.CallAsync("wait", "x", cancellationToken), Throws.InstanceOf<ChannelClosedException>());
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task CallAsync_SixteenMebibytePayloads_RoundTripBothWays(CancellationToken cancellationToken)
+    {
+        await using ChannelPair pair = CreatePair();
+        pair.Host.Handle("echo", s_echo);
+        pair.Plugin.Handle("echo", s_echo);
+        pair.Start();
+        byte[] payload = new byte[16 * 1024 * 1024];
+        new Random(16).NextBytes(payload);
+
+        Task<ReadOnlyMemory<byte>> toPlugin = pair.Host.CallAsync("echo", payload, cancellationToken);
+        Task<ReadOnlyMemory<byte>> toHost = pair.Plugin.CallAsync("echo", payload, cancellationToken);
+
+        Assert.That((await toPlugin).Span.SequenceEqual(payload), Is.True);
+        Assert.That((await toHost).Span.SequenceEqual(payload), Is.True);
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task CallAsync_RequestOverFramerLimit_FailsThatCallOnly(CancellationToken cancellationToken)
+    {
+        await using ChannelPair pair = CreatePair();
+        pair.Plugin.Handle("echo", s_echo);
+        pair.Start();
+
+        Assert.That(async () => await pair.Host.CallAsync(new string('c', 5000), "x", cancellationToken), Throws.InstanceOf<ProtocolException>());
+        Assert.That(await pair.Host.CallAsync("echo", "ok", cancellationToken), Is.EqualTo("ok"));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task NotifyAsync_ManyOneWays_HandledInOrderSent(CancellationToken cancellationToken)
+    {
+        const int Messages = 2000;
+        await using ChannelPair pair = CreatePair();
+        var received = new List<int>();
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        pair.Plugin.Handle("seq", async (chunk, _, _) =>
+        {
+            int value = BitConverter.ToInt32(chunk.Buffer.Span);
+            if (value % 7 == 0)
+            {
+                await Task.Yield(); // an asynchronous handler must still not be overtaken
+            }
+
+            received.Add(value);
+            if (received.Count == Messages)
+            {
+                all.SetResult();
+            }
+
+            return ReadOnlyMemory<byte>.Empty;
+        });
+        pair.Start();
+
+        for (int i = 0; i < Messages; i++)
+        {
+            await pair.Host.NotifyAsync("seq", BitConverter.GetBytes(i), cancellationToken);
+        }
+
+        await all.Task.WaitAsync(cancellationToken);
+        Assert.That(received, Is.EqualTo(Enumerable.Range(0, Messages)));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task NotifyAsync_TextAndChunkForms_DeliverBodyAndHeaders(CancellationToken cancellationToken)
+    {
+        await using ChannelPair pair = CreatePair();
+        var received = new ConcurrentQueue<Chunk>();
+        var two = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        pair.Plugin.Handle("note", (chunk, _, _) =>
+        {
+            received.Enqueue(chunk);
+            if (received.Count == 2)
+            {
+                two.SetResult();
+            }
+
+            return ValueTask.FromResult(ReadOnlyMemory<byte>.Empty);
+        });
+        pair.Start();
+
+        await pair.Host.NotifyAsync("note", "first", cancellationToken);
+        await pair.Host.NotifyAsync(new Chunk { Cmd = "note", Buffer = "second"u8.ToArray(), Headers = new Dictionary<string, string> { ["traceparent"] = "00-abc-def-01" } }, cancellationToken);
+        await two.Task.WaitAsync(cancellationToken);
+
+        Chunk[] chunks = received.ToArray();
+        Assert.That(chunks.Select(c => Encoding.UTF8.GetString(c.Buffer.Span)), Is.EqualTo(new[] { "first", "second" }));
+        Assert.That(chunks.All(c => c.Direction == Direction.OneWay), Is.True);
+        if (framer == "msgpack")
+        {
+            Assert.That(chunks[1].Headers?["traceparent"], Is.EqualTo("00-abc-def-01"));
+        }
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task Handle_MaxConcurrentHandlers_IsNeverExceeded(CancellationToken cancellationToken)
+    {
+        const int Limit = 3;
+        await using ChannelPair pair = CreatePair(plugin: o => o.MaxConcurrentHandlers = Limit);
+        int running = 0;
+        int maxRunning = 0;
+        pair.Plugin.Handle("work", async (chunk, _, ct) =>
+        {
+            int now = Interlocked.Increment(ref running);
+            InterlockedMax(ref maxRunning, now);
+            await Task.Delay(5, ct);
+            Interlocked.Decrement(ref running);
+            return chunk.Buffer;
+        });
+        pair.Start();
+
+        await Task.WhenAll(Enumerable.Range(0, 40).Select(i => pair.Host.CallAsync("work", "x", cancellationToken)));
+
+        Assert.That(maxRunning, Is.EqualTo(Limit));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task PingAsync_AnsweredByChannelItself(CancellationToken cancellationToken)
+    {
+        await using ChannelPair pair = CreatePair();
+        pair.Start();
+
+        TimeSpan roundTrip = await pair.Host.PingAsync(cancellationToken);
+        TimeSpan back = await pair.Plugin.PingAsync(cancellationToken);
+
+        Assert.That(roundTrip, Is.GreaterThan(TimeSpan.Zero));
+        Assert.That(back, Is.GreaterThan(TimeSpan.Zero));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task CloseAsync_InFlightWork_FinishesWhileNewCallsAreRefused(CancellationToken cancellationToken)
+    {
+        await using ChannelPair pair = CreatePair(plugin: o => o.ShutdownGracePeriod = TimeSpan.FromSeconds(5));
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        pair.Plugin.Handle("slow", async (chunk, _, ct) =>
+        {
+            started.TrySetResult();
+            await release.Task.WaitAsync(ct);
+            return "done"u8.ToArray();
+        });
+        pair.Host.Handle("echo", s_echo);
+        pair.Start();
+        Task<string> inFlight = pair.Host.CallAsync("slow", "x", cancellationToken);
+        await started.Task.WaitAsync(cancellationToken);
+
+        Task closing = pair.Plugin.CloseAsync(cancellationToken);
+
+        Assert.That(pair.Plugin.IsOpen, Is.False);
+        Assert.That(async () => await pair.Plugin.CallAsync("echo", "x", cancellationToken), Throws.InstanceOf<ChannelClosedException>().With.Message.Contains("shutting down"));
+        RemoteException? refused = Assert.ThrowsAsync<RemoteException>(async () => await pair.Host.CallAsync("slow", "y", cancellationToken));
+        Assert.That(refused!.Code, Is.EqualTo(ErrorCodes.ShuttingDown));
+        Assert.That(closing.IsCompleted, Is.False);
+
+        release.SetResult();
+        Assert.That(await inFlight, Is.EqualTo("done"));
+        await closing.WaitAsync(cancellationToken);
+        Assert.That(pair.Plugin.CloseReason, Is.Null);
+        await pair.Host.Completion.WaitAsync(cancellationToken);
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task CloseAsync_GracePeriodElapses_CancelsRemainingHandlers(CancellationToken cancellationToken)
+    {
+        await using ChannelPair pair = CreatePair(plugin: o => o.ShutdownGracePeriod = TimeSpan.FromMilliseconds(100));
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        pair.Plugin.Handle("stuck", async (_, _, ct) =>
+        {
+            started.SetResult();
+            using CancellationTokenRegistration registration = ct.Register(cancelled.SetResult);
+            await Task.Delay(Timeout.Infinite, ct);
+            return ReadOnlyMemory<byte>.Empty;
+        });
+        pair.Start();
+        Task<string> call = pair.Host.CallAsync("stuck", "x", cancellationToken);
+        await started.Task.WaitAsync(cancellationToken);
+
+        await pair.Plugin.CloseAsync(cancellationToken);
+
+        await cancelled.Task.WaitAsync(cancellationToken);
+        Assert.That(async () => await call, Throws.InstanceOf<PluginIpcException>());
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task DisposeAsync_Twice_IsSafeAndCompletes(CancellationToken cancellationToken)
+    {
+        ChannelPair pair = CreatePair();
+        pair.Start();
+
+        await pair.Host.DisposeAsync();
+        await pair.Host.DisposeAsync();
+        await pair.DisposeAsync();
+
+        await pair.Host.Completion.WaitAsync(cancellationToken);
+        Assert.That(pair.Host.IsOpen, Is.False);
+        Assert.That(() => pair.Host.Start(), Throws.InstanceOf<ObjectDisposedException>());
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int current;
+        while (value > (current = Volatile.Read(ref target)) && Interlocked.CompareExchange(ref target, value, current) != current)
+        {
+        }
+    }
+}
