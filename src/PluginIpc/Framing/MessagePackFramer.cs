@@ -1,11 +1,25 @@
 using System.Buffers;
+using System.Diagnostics;
+using System.Text;
 
 namespace PluginIpc;
 
-/// <summary>The <c>msgpack</c> framing (skeleton, replaced by the real implementation).</summary>
+/// <summary>The <c>msgpack</c> framing: each chunk is one MessagePack array <c>[threadId, direction, cmd, buffer, headers?]</c>.</summary>
+/// <remarks>
+/// <para>
+/// Writes use the shortest encoding of every value, <c>bin</c> for the buffer, and four elements unless there are headers.
+/// Reads accept any width of int, str, bin, array and map, non-negative signed ints, <c>nil</c> for an empty buffer or for
+/// no headers, and four or five elements; unknown header keys are kept, and the last of duplicate keys wins.
+/// </para>
+/// <para>Thread safe: an instance keeps no state between calls and may serve many channels at once.</para>
+/// </remarks>
 public sealed class MessagePackFramer : IChunkFramer
 {
-    private readonly FramerOptions _options;
+    /// <summary>The largest number of header entries a chunk may carry.</summary>
+    internal const int MaxHeaderCount = 1024;
+
+    private readonly int _maxCmdBytes;
+    private readonly int _maxChunkBytes;
 
     /// <summary>Initializes a new instance with the protocol's default limits.</summary>
     public MessagePackFramer()
@@ -14,19 +28,276 @@ public sealed class MessagePackFramer : IChunkFramer
     }
 
     /// <summary>Initializes a new instance with <paramref name="options"/>.</summary>
-    /// <param name="options">The limits to enforce.</param>
+    /// <param name="options">The limits to enforce. Header keys and values are held to <see cref="FramerOptions.MaxCmdBytes"/> each.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A limit in <paramref name="options"/> is out of range.</exception>
     public MessagePackFramer(FramerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        _options = options.Validate();
+        options.Validate();
+        _maxCmdBytes = options.MaxCmdBytes;
+        _maxChunkBytes = options.MaxChunkBytes;
     }
 
     /// <inheritdoc/>
     public string Name => "msgpack";
 
     /// <inheritdoc/>
-    public void Write(Chunk chunk, IBufferWriter<byte> output) => throw new NotImplementedException(_options.ToString());
+    /// <exception cref="ArgumentNullException"><paramref name="chunk"/>, its command, or <paramref name="output"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The chunk's direction is not one of the five defined values.</exception>
+    /// <exception cref="ArgumentException">A header key or value is <see langword="null"/>.</exception>
+    public void Write(Chunk chunk, IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(chunk);
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(chunk.Cmd);
+        if ((byte)chunk.Direction > (byte)Direction.Cancel)
+        {
+            throw new ArgumentOutOfRangeException(nameof(chunk), chunk.Direction, "The chunk's direction must be 0 to 4.");
+        }
+
+        // Every check comes before the first byte is written.
+        int cmdBytes = Encoding.UTF8.GetByteCount(chunk.Cmd);
+        if (cmdBytes > _maxCmdBytes)
+        {
+            MessagePackThrow.CannotWrite($"cmd is {cmdBytes} bytes, over the limit of {_maxCmdBytes} bytes.");
+        }
+
+        ReadOnlySpan<byte> buffer = chunk.Buffer.Span;
+        if (buffer.Length > _maxChunkBytes)
+        {
+            MessagePackThrow.CannotWrite($"buffer is {buffer.Length} bytes, over the limit of {_maxChunkBytes} bytes.");
+        }
+
+        IReadOnlyDictionary<string, string>? headers = chunk.Headers;
+        int headerCount = 0;
+        if (headers is { Count: > 0 })
+        {
+            headerCount = headers is Dictionary<string, string> dictionary
+                ? CheckHeaders(dictionary.GetEnumerator())
+                : CheckHeaders(headers.GetEnumerator());
+            if (headerCount < 0)
+            {
+                throw new ArgumentException("Header keys and values must not be null.", nameof(chunk));
+            }
+        }
+
+        MessagePackWriter.WriteArrayHeader(output, headerCount > 0 ? 5u : 4u);
+        MessagePackWriter.WriteUInt64(output, chunk.ThreadId);
+        MessagePackWriter.WriteUInt64(output, (byte)chunk.Direction);
+        MessagePackWriter.WriteString(output, chunk.Cmd, cmdBytes);
+        MessagePackWriter.WriteBinary(output, buffer);
+        if (headerCount > 0)
+        {
+            MessagePackWriter.WriteMapHeader(output, (uint)headerCount);
+            int written = headers is Dictionary<string, string> dictionary
+                ? WriteHeaders(dictionary.GetEnumerator(), output)
+                : WriteHeaders(headers!.GetEnumerator(), output);
+            if (written != headerCount)
+            {
+                throw new InvalidOperationException("The chunk's headers changed while it was being written.");
+            }
+        }
+    }
 
     /// <inheritdoc/>
-    public bool TryRead(ref ReadOnlySequence<byte> input, out Chunk? chunk) => throw new NotImplementedException();
+    public bool TryRead(ref ReadOnlySequence<byte> input, out Chunk? chunk)
+    {
+        chunk = null;
+        var reader = new MessagePackReader(input);
+
+        // Pass 1 checks the whole chunk and finds its end without allocating; pass 2 copies it out.
+        if (!reader.TryReadArrayHeader("chunk", out uint elements))
+        {
+            return false;
+        }
+
+        if (elements is not (4 or 5))
+        {
+            MessagePackThrow.Invalid("chunk", 0, $"expected an array of 4 or 5 elements, found {elements}.");
+        }
+
+        if (!reader.TryReadUInt64("threadId", out ulong threadId))
+        {
+            return false;
+        }
+
+        long directionOffset = reader.Consumed;
+        if (!reader.TryReadUInt64("direction", out ulong direction))
+        {
+            return false;
+        }
+
+        if (direction > (byte)Direction.Cancel)
+        {
+            MessagePackThrow.Invalid("direction", directionOffset, $"expected 0 to 4, found {direction}.");
+        }
+
+        long cmdOffset = reader.Consumed;
+        if (!reader.TryReadString("cmd", _maxCmdBytes, out ReadOnlySequence<byte> cmdBytes))
+        {
+            return false;
+        }
+
+        long cmdDataOffset = reader.Consumed - cmdBytes.Length;
+        Utf8Sequence.Validate(cmdBytes, "cmd", cmdOffset, cmdDataOffset);
+
+        if (!reader.TryReadNil(out bool bufferIsNil))
+        {
+            return false;
+        }
+
+        ReadOnlySequence<byte> bufferBytes = default;
+        if (!bufferIsNil && !reader.TryReadBinary("buffer", _maxChunkBytes, out bufferBytes))
+        {
+            return false;
+        }
+
+        uint headerCount = 0;
+        MessagePackReader headersReader = default;
+        if (elements == 5)
+        {
+            if (!reader.TryReadNil(out bool headersIsNil))
+            {
+                return false;
+            }
+
+            if (!headersIsNil)
+            {
+                long headersOffset = reader.Consumed;
+                if (!reader.TryReadMapHeader("headers", out headerCount))
+                {
+                    return false;
+                }
+
+                if (headerCount > MaxHeaderCount)
+                {
+                    MessagePackThrow.Invalid("headers", headersOffset, $"{headerCount} entries exceed the limit of {MaxHeaderCount}.");
+                }
+
+                headersReader = reader;
+                if (!TrySkipHeaders(ref reader, headerCount))
+                {
+                    return false;
+                }
+            }
+        }
+
+        // The whole chunk is here and valid: from now on nothing can fail.
+        IReadOnlyDictionary<string, string>? headers = headerCount > 0 ? ReadHeaders(ref headersReader, headerCount) : null;
+        chunk = new Chunk
+        {
+            ThreadId = threadId,
+            Direction = (Direction)direction,
+            Cmd = CmdStringCache.GetString(cmdBytes, cmdDataOffset),
+            Buffer = bufferBytes.IsEmpty ? ReadOnlyMemory<byte>.Empty : bufferBytes.ToArray(),
+            Headers = headers,
+        };
+        input = input.Slice(reader.Position);
+        return true;
+    }
+
+    private bool TrySkipHeaders(ref MessagePackReader reader, uint count)
+    {
+        for (uint i = 0; i < count; i++)
+        {
+            if (!TrySkipHeaderString(ref reader, "header key") || !TrySkipHeaderString(ref reader, "header value"))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private bool TrySkipHeaderString(ref MessagePackReader reader, string field)
+    {
+        long offset = reader.Consumed;
+        if (!reader.TryReadString(field, _maxCmdBytes, out ReadOnlySequence<byte> utf8))
+        {
+            return false;
+        }
+
+        Utf8Sequence.Validate(utf8, field, offset, reader.Consumed - utf8.Length);
+        return true;
+    }
+
+    private Dictionary<string, string>? ReadHeaders(ref MessagePackReader reader, uint count)
+    {
+        // The count is trusted by now: pass 1 has seen the bytes of every entry, and there are at most MaxHeaderCount.
+        var headers = new Dictionary<string, string>((int)count);
+        for (uint i = 0; i < count; i++)
+        {
+            bool complete = reader.TryReadString("header key", _maxCmdBytes, out ReadOnlySequence<byte> key)
+                & reader.TryReadString("header value", _maxCmdBytes, out ReadOnlySequence<byte> value);
+            Debug.Assert(complete, "Pass 1 has read these bytes already.");
+
+            // Keys repeat from chunk to chunk (traceparent), so they share the command cache; values rarely do.
+            headers[CmdStringCache.GetString(key, 0)] = Utf8Sequence.Decode(value);
+        }
+
+        return headers.Count > 0 ? headers : null;
+    }
+
+    /// <returns>The number of entries, or -1 if a key or value is <see langword="null"/>.</returns>
+    private int CheckHeaders<TEnumerator>(TEnumerator entries)
+        where TEnumerator : IEnumerator<KeyValuePair<string, string>>
+    {
+        int count = 0;
+        try
+        {
+            while (entries.MoveNext())
+            {
+                KeyValuePair<string, string> entry = entries.Current;
+                if (entry.Key is null || entry.Value is null)
+                {
+                    return -1;
+                }
+
+                CheckHeaderString(entry.Key, "key");
+                CheckHeaderString(entry.Value, "value");
+                if (++count > MaxHeaderCount)
+                {
+                    MessagePackThrow.CannotWrite($"more than {MaxHeaderCount} headers.");
+                }
+            }
+        }
+        finally
+        {
+            entries.Dispose();
+        }
+
+        return count;
+    }
+
+    private void CheckHeaderString(string value, string what)
+    {
+        int byteCount = Encoding.UTF8.GetByteCount(value);
+        if (byteCount > _maxCmdBytes)
+        {
+            MessagePackThrow.CannotWrite($"a header {what} is {byteCount} bytes, over the limit of {_maxCmdBytes} bytes.");
+        }
+    }
+
+    private static int WriteHeaders<TEnumerator>(TEnumerator entries, IBufferWriter<byte> output)
+        where TEnumerator : IEnumerator<KeyValuePair<string, string>>
+    {
+        int count = 0;
+        try
+        {
+            while (entries.MoveNext())
+            {
+                KeyValuePair<string, string> entry = entries.Current;
+                MessagePackWriter.WriteString(output, entry.Key);
+                MessagePackWriter.WriteString(output, entry.Value);
+                count++;
+            }
+        }
+        finally
+        {
+            entries.Dispose();
+        }
+
+        return count;
+    }
 }

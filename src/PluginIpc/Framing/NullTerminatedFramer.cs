@@ -1,10 +1,29 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+using System.Text.Unicode;
 
 namespace PluginIpc;
 
-/// <summary>The <c>text</c> framing (skeleton, replaced by the real implementation).</summary>
+/// <summary>
+/// The <c>text</c> framing: <c>threadId NUL direction NUL byteLength(cmd) NUL cmd byteLength(buffer) NUL buffer</c>,
+/// with numbers in ASCII decimal.
+/// </summary>
+/// <remarks>
+/// <para>This framing does not carry <see cref="Chunk.Headers"/>: <see cref="Write"/> drops them and <see cref="TryRead"/> never sets them.</para>
+/// <para>Instances keep no per-connection state and are safe to use from many threads at once.</para>
+/// </remarks>
 public sealed class NullTerminatedFramer : IChunkFramer
 {
+    private const byte Nul = 0;
+    private const int StackLimit = 256;
+
+    // threadId NUL direction NUL cmdLength NUL, then bufferLength NUL after the cmd.
+    private const int MaxHeaderBytes = AsciiDecimal.MaxDigits + 1 + 1 + 1 + AsciiDecimal.MaxDigits + 1;
+    private const int MaxBufferLengthBytes = AsciiDecimal.MaxDigits + 1;
+
+    private const ulong MaxDirection = (ulong)Direction.Cancel;
+
     private readonly FramerOptions _options;
 
     /// <summary>Initializes a new instance with the protocol's default limits.</summary>
@@ -15,9 +34,12 @@ public sealed class NullTerminatedFramer : IChunkFramer
 
     /// <summary>Initializes a new instance with <paramref name="options"/>.</summary>
     /// <param name="options">The limits to enforce.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A limit in <paramref name="options"/> is not positive or is too large.</exception>
     public NullTerminatedFramer(FramerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        // The options are init-only, so validating them once here is enough.
         _options = options.Validate();
     }
 
@@ -25,8 +47,194 @@ public sealed class NullTerminatedFramer : IChunkFramer
     public string Name => "text";
 
     /// <inheritdoc/>
-    public void Write(Chunk chunk, IBufferWriter<byte> output) => throw new NotImplementedException(_options.ToString());
+    /// <remarks>
+    /// Headers are not written. A command with unpaired surrogates is written with U+FFFD in their place.
+    /// The buffer is copied in pieces, so <paramref name="output"/> never needs one span of the buffer's size.
+    /// </remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="chunk"/> or <paramref name="output"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The chunk's direction is not one of the five defined values.</exception>
+    public void Write(Chunk chunk, IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(chunk);
+        ArgumentNullException.ThrowIfNull(output);
+
+        Direction direction = chunk.Direction;
+        if ((ulong)direction > MaxDirection)
+        {
+            ThrowDirectionOutOfRange(direction);
+        }
+
+        string cmd = chunk.Cmd ?? string.Empty;
+        int cmdLength = Encoding.UTF8.GetByteCount(cmd);
+        if (cmdLength > _options.MaxCmdBytes)
+        {
+            ThrowCmdTooLong(cmdLength, _options.MaxCmdBytes);
+        }
+
+        ReadOnlySpan<byte> buffer = chunk.Buffer.Span;
+        if (buffer.Length > _options.MaxChunkBytes)
+        {
+            ThrowBufferTooLong(buffer.Length, _options.MaxChunkBytes);
+        }
+
+        Span<byte> span = output.GetSpan(MaxHeaderBytes + cmdLength + MaxBufferLengthBytes);
+        int written = AsciiDecimal.Write(chunk.ThreadId, span);
+        span[written++] = Nul;
+        span[written++] = (byte)('0' + (byte)direction);
+        span[written++] = Nul;
+        written += AsciiDecimal.Write((ulong)cmdLength, span[written..]);
+        span[written++] = Nul;
+        written += Encoding.UTF8.GetBytes(cmd, span[written..]);
+        written += AsciiDecimal.Write((ulong)buffer.Length, span[written..]);
+        span[written++] = Nul;
+        output.Advance(written);
+
+        while (!buffer.IsEmpty)
+        {
+            Span<byte> destination = output.GetSpan();
+            int count = Math.Min(destination.Length, buffer.Length);
+            buffer[..count].CopyTo(destination);
+            output.Advance(count);
+            buffer = buffer[count..];
+        }
+    }
 
     /// <inheritdoc/>
-    public bool TryRead(ref ReadOnlySequence<byte> input, out Chunk? chunk) => throw new NotImplementedException();
+    /// <remarks>
+    /// Each number is checked digit by digit, so a bad byte, a 21st digit, a leading zero or a value over the field's
+    /// range or limit is reported as soon as it arrives. The command is checked for UTF-8 as soon as its bytes arrive.
+    /// Nothing is allocated until the whole chunk is there; the chunk's buffer is then a copy of exactly its length.
+    /// </remarks>
+    public bool TryRead(ref ReadOnlySequence<byte> input, out Chunk? chunk)
+    {
+        chunk = null;
+        var reader = new SequenceReader<byte>(input);
+
+        if (!AsciiDecimal.TryRead(ref reader, ulong.MaxValue, "threadId", out ulong threadId)
+            || !AsciiDecimal.TryRead(ref reader, MaxDirection, "direction", out ulong direction)
+            || !AsciiDecimal.TryRead(ref reader, (ulong)_options.MaxCmdBytes, "cmd length", out ulong cmdLengthValue))
+        {
+            return false;
+        }
+
+        // Within MaxCmdBytes, hence within int.
+        int cmdLength = (int)cmdLengthValue;
+        long cmdOffset = reader.Consumed;
+        if (reader.Remaining < cmdLength)
+        {
+            ValidateCmd(input.Slice(reader.Position), cmdOffset, complete: false);
+            return false;
+        }
+
+        ReadOnlySequence<byte> cmdBytes = input.Slice(reader.Position, cmdLength);
+        ValidateCmd(cmdBytes, cmdOffset, complete: true);
+        reader.Advance(cmdLength);
+
+        if (!AsciiDecimal.TryRead(ref reader, (ulong)_options.MaxChunkBytes, "buffer length", out ulong bufferLengthValue))
+        {
+            return false;
+        }
+
+        // Within MaxChunkBytes, hence within int.
+        int bufferLength = (int)bufferLengthValue;
+        if (reader.Remaining < bufferLength)
+        {
+            return false;
+        }
+
+        ReadOnlyMemory<byte> buffer = ReadOnlyMemory<byte>.Empty;
+        if (bufferLength > 0)
+        {
+            byte[] copy = GC.AllocateUninitializedArray<byte>(bufferLength);
+            reader.TryCopyTo(copy);
+            reader.Advance(bufferLength);
+            buffer = copy;
+        }
+
+        chunk = new Chunk
+        {
+            ThreadId = threadId,
+            Direction = (Direction)direction,
+            Cmd = CmdStringCache.GetString(cmdBytes, cmdOffset),
+            Buffer = buffer,
+        };
+        input = input.Slice(reader.Position);
+        return true;
+    }
+
+    /// <summary>Checks that <paramref name="cmd"/> is UTF-8, or, when not <paramref name="complete"/>, the start of UTF-8.</summary>
+    private static void ValidateCmd(in ReadOnlySequence<byte> cmd, long offset, bool complete)
+    {
+        if (cmd.IsSingleSegment)
+        {
+            ValidateCmd(cmd.FirstSpan, offset, complete);
+            return;
+        }
+
+        // The caller bounds the length by MaxCmdBytes.
+        int length = (int)cmd.Length;
+        byte[]? rented = null;
+        Span<byte> scratch = length <= StackLimit
+            ? stackalloc byte[StackLimit]
+            : (rented = ArrayPool<byte>.Shared.Rent(length));
+        try
+        {
+            scratch = scratch[..length];
+            cmd.CopyTo(scratch);
+            ValidateCmd(scratch, offset, complete);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private static void ValidateCmd(ReadOnlySpan<byte> cmd, long offset, bool complete)
+    {
+        if (Utf8.IsValid(cmd))
+        {
+            return;
+        }
+
+        int index = 0;
+        while (index < cmd.Length)
+        {
+            OperationStatus status = Rune.DecodeFromUtf8(cmd[index..], out _, out int read);
+            if (status == OperationStatus.Done)
+            {
+                index += read;
+            }
+            else if (status == OperationStatus.NeedMoreData && !complete)
+            {
+                // A sequence cut short by the end of the bytes received so far may still be completed.
+                return;
+            }
+            else
+            {
+                ThrowInvalidCmd(offset, cmd[index], offset + index, complete);
+            }
+        }
+    }
+
+    [DoesNotReturn]
+    private static void ThrowInvalidCmd(long offset, byte b, long byteOffset, bool complete)
+    {
+        string reason = complete ? "not valid UTF-8" : "can never become valid UTF-8";
+        throw new ProtocolException($"text framing: cmd at offset {offset}: {reason}, byte 0x{b:x2} at offset {byteOffset}.");
+    }
+
+    [DoesNotReturn]
+    private static void ThrowDirectionOutOfRange(Direction direction) =>
+        throw new ArgumentOutOfRangeException(nameof(direction), direction, "The direction must be 0 to 4.");
+
+    [DoesNotReturn]
+    private static void ThrowCmdTooLong(int length, int max) =>
+        throw new ProtocolException($"text framing: cmd is {length} UTF-8 bytes, over the limit of {max} (MaxCmdBytes).");
+
+    [DoesNotReturn]
+    private static void ThrowBufferTooLong(int length, int max) =>
+        throw new ProtocolException($"text framing: buffer is {length} bytes, over the limit of {max} (MaxChunkBytes).");
 }

@@ -1,0 +1,104 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+
+namespace PluginIpc;
+
+/// <summary>Reads and writes the NUL-terminated ASCII decimal numbers of the <c>text</c> framing.</summary>
+/// <remarks>
+/// The protocol allows 1 to 20 digits, no sign, no spaces and no leading zero except "0" itself, which is
+/// stricter than the BCL parsers; this helper also rejects a value as soon as its digits exceed the field's range.
+/// </remarks>
+internal static class AsciiDecimal
+{
+    /// <summary>The most digits a number may have: enough for <see cref="ulong.MaxValue"/>.</summary>
+    public const int MaxDigits = 20;
+
+    private const byte Terminator = 0;
+
+    /// <summary>Reads a number and its NUL terminator from <paramref name="reader"/>.</summary>
+    /// <param name="reader">Positioned at the first digit; on success, advanced past the terminator.</param>
+    /// <param name="max">The largest value the field accepts.</param>
+    /// <param name="field">The field's name, for the error message.</param>
+    /// <param name="value">The value read.</param>
+    /// <returns><see langword="false"/> if the input ends before the terminator; <paramref name="reader"/> is then at its end.</returns>
+    /// <exception cref="ProtocolException">The bytes so far can never form a valid number within <paramref name="max"/>.</exception>
+    public static bool TryRead(ref SequenceReader<byte> reader, ulong max, string field, out ulong value)
+    {
+        long fieldOffset = reader.Consumed;
+        ulong result = 0;
+        int digits = 0;
+        while (!reader.End)
+        {
+            ReadOnlySpan<byte> span = reader.UnreadSpan;
+            for (int i = 0; i < span.Length; i++)
+            {
+                byte b = span[i];
+                uint digit = (uint)(b - '0');
+                if (digit > 9)
+                {
+                    if (b == Terminator && digits > 0)
+                    {
+                        reader.Advance(i + 1);
+                        value = result;
+                        return true;
+                    }
+
+                    ThrowNotADigit(field, fieldOffset, b, reader.Consumed + i, digits);
+                }
+
+                if (digits == 1 && result == 0)
+                {
+                    ThrowInvalid(field, fieldOffset, "leading zero");
+                }
+
+                if (digits == MaxDigits)
+                {
+                    ThrowInvalid(field, fieldOffset, "more than 20 digits");
+                }
+
+                if (digit > max || result > (max - digit) / 10)
+                {
+                    ThrowOverMax(field, fieldOffset, max);
+                }
+
+                result = (result * 10) + digit;
+                digits++;
+            }
+
+            reader.Advance(span.Length);
+        }
+
+        value = 0;
+        return false;
+    }
+
+    /// <summary>Writes <paramref name="value"/> as ASCII decimal digits, with no terminator.</summary>
+    /// <param name="value">The value to write.</param>
+    /// <param name="destination">At least <see cref="MaxDigits"/> bytes, or enough for the value.</param>
+    /// <returns>The number of bytes written.</returns>
+    public static int Write(ulong value, Span<byte> destination)
+    {
+        bool written = value.TryFormat(destination, out int count, default, CultureInfo.InvariantCulture);
+        Debug.Assert(written, "The destination is sized for the longest number.");
+        return count;
+    }
+
+    [DoesNotReturn]
+    private static void ThrowNotADigit(string field, long fieldOffset, byte b, long byteOffset, int digits)
+    {
+        string reason = b == Terminator && digits == 0
+            ? "no digits before the NUL terminator"
+            : $"byte 0x{b:x2} at offset {byteOffset} is not a digit";
+        ThrowInvalid(field, fieldOffset, reason);
+    }
+
+    [DoesNotReturn]
+    private static void ThrowOverMax(string field, long fieldOffset, ulong max) =>
+        ThrowInvalid(field, fieldOffset, $"value over the maximum of {max}");
+
+    [DoesNotReturn]
+    private static void ThrowInvalid(string field, long fieldOffset, string reason) =>
+        throw new ProtocolException($"text framing: {field} at offset {fieldOffset}: {reason}.");
+}
