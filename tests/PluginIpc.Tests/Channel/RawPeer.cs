@@ -38,21 +38,17 @@ public sealed class RawPeer : IAsyncDisposable
         {
             ReadResult result = await _input.ReadAsync(cancellationToken);
             ReadOnlySequence<byte> buffer = result.Buffer;
-            try
+            if (_framer.TryRead(ref buffer, out Chunk? chunk))
             {
-                if (_framer.TryRead(ref buffer, out Chunk? chunk))
-                {
-                    return chunk!;
-                }
-
-                if (result.IsCompleted)
-                {
-                    throw new EndOfStreamException("The channel closed its output.");
-                }
+                // Only what was consumed: the rest may already hold the next chunk.
+                _input.AdvanceTo(buffer.Start);
+                return chunk!;
             }
-            finally
+
+            _input.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted)
             {
-                _input.AdvanceTo(buffer.Start, buffer.End);
+                throw new EndOfStreamException("The channel closed its output.");
             }
         }
     }
