@@ -1,7 +1,7 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.Logging;
 
@@ -35,9 +35,9 @@ public sealed class Channel : IAsyncDisposable
     private readonly Stream[] _ownedStreams;
     private readonly ChannelOptions _options;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<string, ChunkHandler> _handlers = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<ulong, PendingCall> _pending = new();
-    private readonly ConcurrentDictionary<ulong, IncomingRequest> _incoming = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ChunkHandler> _handlers = new(StringComparer.Ordinal);
+    private readonly InFlightTable<PendingCall> _pending = new();
+    private readonly InFlightTable<IncomingRequest> _incoming = new();
     private readonly SemaphoreSlim _handlerSlots;
     private readonly OneWayQueue? _oneWays;
     private readonly CancellationTokenSource _lifetime = new();
@@ -229,10 +229,10 @@ public sealed class Channel : IAsyncDisposable
     /// <exception cref="ChannelClosedException">The channel closed before the answer came.</exception>
     /// <exception cref="ProtocolException">The request exceeds the framer's limits; nothing was sent.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public Task<Chunk> CallAsync(Chunk request, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public async Task<Chunk> CallAsync(Chunk request, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return CallCoreAsync(request.Cmd, request.Buffer, request.Headers, timeout, cancellationToken);
+        return await CallCoreAsync(request.Cmd, request.Buffer, request.Headers, timeout, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Sends a one-way message: the other side handles it and sends no answer.</summary>
@@ -335,6 +335,7 @@ public sealed class Channel : IAsyncDisposable
     /// <inheritdoc/>
     public override string ToString() => $"Channel '{Name}' ({_framer.Name}, {(IsOpen ? "open" : "closed")})";
 
+    /// <summary>Runs the handler of <paramref name="request"/> and sends its answer. Never faults.</summary>
     internal async Task RunHandlerAsync(IncomingRequest request)
     {
         Chunk chunk = request.Chunk;
@@ -400,7 +401,7 @@ public sealed class Channel : IAsyncDisposable
 
             if (isRequest)
             {
-                _incoming.TryRemove(new KeyValuePair<ulong, IncomingRequest>(chunk.ThreadId, request));
+                _incoming.TryRemove(chunk.ThreadId, request);
             }
 
             request.Finish();
@@ -423,7 +424,8 @@ public sealed class Channel : IAsyncDisposable
     private static StreamPipeWriterOptions CreateWriterOptions() =>
         new(minimumBufferSize: 16 * 1024, leaveOpen: true);
 
-    private async Task<Chunk> CallCoreAsync(string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, CancellationToken cancellationToken)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<Chunk> CallCoreAsync(string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cmd);
         ChannelOptions.ValidateTimeout(timeout, nameof(timeout));
@@ -431,11 +433,11 @@ public sealed class Channel : IAsyncDisposable
         EnsureAcceptingCalls();
 
         ulong threadId = (ulong)Interlocked.Increment(ref _lastThreadId);
-        var call = new PendingCall(this, threadId, cmd) { Timeout = timeout, CallerToken = cancellationToken };
-        _pending[threadId] = call;
-        if (Volatile.Read(ref _state) >= Closing)
+        PendingCall call = PendingCall.Rent(this, threadId, cmd, timeout, cancellationToken);
+        _pending.TryAdd(threadId, call);
+        if (Volatile.Read(ref _state) >= Closing && _pending.TryRemove(threadId, call))
         {
-            _pending.TryRemove(threadId, out _);
+            call.Return();
             CheckDrained();
             EnsureAcceptingCalls();
         }
@@ -443,6 +445,7 @@ public sealed class Channel : IAsyncDisposable
         CancellationTokenRegistration callerRegistration = default;
         CancellationTokenRegistration timeoutRegistration = default;
         CancellationTokenSource? timer = null;
+        bool observed = false;
         try
         {
             if (cancellationToken.CanBeCanceled)
@@ -458,7 +461,16 @@ public sealed class Channel : IAsyncDisposable
             }
 
             await _writer.WriteAsync(new Chunk { ThreadId = threadId, Direction = Direction.Request, Cmd = cmd, Buffer = buffer, Headers = headers }).ConfigureAwait(false);
-            Chunk response = await call.Task.ConfigureAwait(false);
+            Chunk response;
+            try
+            {
+                response = await call.Task.ConfigureAwait(false);
+            }
+            finally
+            {
+                observed = true;
+            }
+
             if (response.Cmd == Commands.Error && cmd != Commands.Error)
             {
                 throw ErrorPayload.Decode(response.Buffer.Span, cmd);
@@ -472,7 +484,8 @@ public sealed class Channel : IAsyncDisposable
         }
         finally
         {
-            if (_pending.TryRemove(new KeyValuePair<ulong, PendingCall>(threadId, call)))
+            bool removedHere = _pending.TryRemove(threadId, call);
+            if (removedHere)
             {
                 CheckDrained();
             }
@@ -482,6 +495,12 @@ public sealed class Channel : IAsyncDisposable
             if (timer is not null)
             {
                 CancellationTokenSourcePool.Return(timer);
+            }
+
+            // Recycle only when nothing else can still complete the call: we removed it, or we saw its result.
+            if (removedHere || observed)
+            {
+                call.Return();
             }
         }
     }
@@ -514,7 +533,7 @@ public sealed class Channel : IAsyncDisposable
     {
         if (TryWithdraw(call))
         {
-            call.TrySetCanceled(call.CallerToken);
+            call.SetException(new OperationCanceledException(call.CallerToken));
         }
     }
 
@@ -522,14 +541,14 @@ public sealed class Channel : IAsyncDisposable
     {
         if (TryWithdraw(call))
         {
-            call.TrySetException(new TimeoutException($"Channel '{Name}': the call '{call.Cmd}' got no answer within {call.Timeout}."));
+            call.SetException(new TimeoutException($"Channel '{Name}': the call '{call.Cmd}' got no answer within {call.Timeout}."));
         }
     }
 
     /// <summary>Stops waiting for <paramref name="call"/> and tells the other side it is no longer wanted.</summary>
     private bool TryWithdraw(PendingCall call)
     {
-        if (!_pending.TryRemove(new KeyValuePair<ulong, PendingCall>(call.ThreadId, call)))
+        if (!_pending.TryRemove(call.ThreadId, call))
         {
             return false;
         }
@@ -537,24 +556,25 @@ public sealed class Channel : IAsyncDisposable
         CheckDrained();
         if (Volatile.Read(ref _state) <= Closing)
         {
-            SendCancelAsync(call).Forget();
+            SendCancelAsync(call.ThreadId, call.Cmd).Forget();
         }
 
         return true;
     }
 
-    private async Task SendCancelAsync(PendingCall call)
+    private async Task SendCancelAsync(ulong threadId, string cmd)
     {
         try
         {
-            await _writer.WriteAsync(new Chunk { ThreadId = call.ThreadId, Direction = Direction.Cancel, Cmd = call.Cmd }).ConfigureAwait(false);
+            await _writer.WriteAsync(new Chunk { ThreadId = threadId, Direction = Direction.Cancel, Cmd = cmd }).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            ChannelLog.CancelFailed(_logger, Name, call.ThreadId, ex);
+            ChannelLog.CancelFailed(_logger, Name, threadId, ex);
         }
     }
 
+    /// <summary>Sends the response to <paramref name="request"/>. Never throws: a failure is logged.</summary>
     private async ValueTask AnswerAsync(Chunk request, string cmd, ReadOnlyMemory<byte> body)
     {
         var response = new Chunk { ThreadId = request.ThreadId, Direction = Direction.Response, Cmd = cmd, Buffer = body };
@@ -568,8 +588,9 @@ public sealed class Channel : IAsyncDisposable
             byte[] error = ErrorPayload.Encode(ErrorCodes.PayloadTooLarge, $"The answer to '{request.Cmd}' ({body.Length} bytes) exceeds the framer's limits: {ex.Message}", null);
             await AnswerAsync(request, Commands.Error, error).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is ChannelClosedException or IOException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception ex)
         {
+            // The transport is gone (the caller's side fails its call itself), or the answer could not be framed.
             ChannelLog.AnswerFailed(_logger, Name, request.Cmd, request.ThreadId, ex);
         }
     }
@@ -663,7 +684,7 @@ public sealed class Channel : IAsyncDisposable
             case Direction.Response:
                 if (_pending.TryRemove(chunk.ThreadId, out PendingCall? call))
                 {
-                    call.TrySetResult(chunk);
+                    call.SetResult(chunk);
                 }
                 else
                 {
@@ -691,7 +712,7 @@ public sealed class Channel : IAsyncDisposable
                 break;
 
             case Direction.Cancel:
-                if (_incoming.TryGetValue(chunk.ThreadId, out IncomingRequest? cancelled))
+                if (_incoming.TryGet(chunk.ThreadId, out IncomingRequest? cancelled))
                 {
                     cancelled.Cancel();
                 }
@@ -707,7 +728,7 @@ public sealed class Channel : IAsyncDisposable
     {
         if (Volatile.Read(ref _state) >= Closing)
         {
-            AnswerAsync(chunk, Commands.Error, ErrorPayload.Encode(ErrorCodes.ShuttingDown, $"Channel '{Name}' is shutting down.", null)).Forget();
+            _ = AnswerAsync(chunk, Commands.Error, ErrorPayload.Encode(ErrorCodes.ShuttingDown, $"Channel '{Name}' is shutting down.", null)).AsTask(); // never faults
             return;
         }
 
@@ -716,7 +737,7 @@ public sealed class Channel : IAsyncDisposable
         {
             request.Finish();
             ChannelLog.DuplicateThreadId(_logger, Name, chunk.ThreadId, chunk.Cmd);
-            AnswerAsync(chunk, Commands.Error, ErrorPayload.Encode(ErrorCodes.InvalidRequest, $"Thread id {chunk.ThreadId} is already in flight.", null)).Forget();
+            _ = AnswerAsync(chunk, Commands.Error, ErrorPayload.Encode(ErrorCodes.InvalidRequest, $"Thread id {chunk.ThreadId} is already in flight.", null)).AsTask(); // never faults
             return;
         }
 
@@ -726,7 +747,7 @@ public sealed class Channel : IAsyncDisposable
 
     private void CheckDrained()
     {
-        if (Volatile.Read(ref _state) == Closing && _pending.IsEmpty && Volatile.Read(ref _activeHandlers) == 0)
+        if (Volatile.Read(ref _state) == Closing && _pending.Count == 0 && Volatile.Read(ref _activeHandlers) == 0)
         {
             _drained.TrySetResult();
         }
@@ -747,17 +768,14 @@ public sealed class Channel : IAsyncDisposable
         var failure = reason is null
             ? new ChannelClosedException($"Channel '{Name}' was closed before the answer came.")
             : new ChannelClosedException($"Channel '{Name}' closed before the answer came: {reason.Message}", reason);
-        foreach (KeyValuePair<ulong, PendingCall> entry in _pending)
+        foreach (PendingCall call in _pending.RemoveAll())
         {
-            if (_pending.TryRemove(entry))
-            {
-                entry.Value.TrySetException(failure);
-            }
+            call.SetException(failure);
         }
 
-        foreach (KeyValuePair<ulong, IncomingRequest> entry in _incoming)
+        foreach (IncomingRequest request in _incoming.Snapshot())
         {
-            entry.Value.Cancel();
+            request.Cancel();
         }
 
         try

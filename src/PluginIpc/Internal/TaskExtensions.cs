@@ -15,15 +15,4 @@ internal static class TaskExtensions
             _ = task.Exception;
         }
     }
-
-    /// <inheritdoc cref="Forget(Task)"/>
-    public static void Forget(this ValueTask task)
-    {
-        if (task.IsCompletedSuccessfully)
-        {
-            return;
-        }
-
-        task.AsTask().Forget();
-    }
 }

@@ -211,7 +211,7 @@ public sealed class ChannelTests(string framer, string transport)
         var handlerStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         pair.Plugin.Handle("wait", async (_, _, ct) =>
         {
-            handlerStarted.SetResult();
+            handlerStarted.TrySetResult();
             await Task.Delay(Timeout.Infinite, ct);
             return ReadOnlyMemory<byte>.Empty;
         });

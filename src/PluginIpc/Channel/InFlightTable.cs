@@ -1,0 +1,82 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace PluginIpc;
+
+/// <summary>A thread-safe map from thread id to an exchange in flight; unlike a concurrent dictionary, adding allocates nothing in steady state.</summary>
+/// <typeparam name="T">The in-flight exchange.</typeparam>
+internal sealed class InFlightTable<T>
+    where T : class
+{
+    private readonly Dictionary<ulong, T> _items = [];
+    private readonly Lock _lock = new();
+
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _items.Count;
+            }
+        }
+    }
+
+    public bool TryAdd(ulong threadId, T item)
+    {
+        lock (_lock)
+        {
+            return _items.TryAdd(threadId, item);
+        }
+    }
+
+    public bool TryGet(ulong threadId, [MaybeNullWhen(false)] out T item)
+    {
+        lock (_lock)
+        {
+            return _items.TryGetValue(threadId, out item);
+        }
+    }
+
+    public bool TryRemove(ulong threadId, [MaybeNullWhen(false)] out T item)
+    {
+        lock (_lock)
+        {
+            return _items.Remove(threadId, out item);
+        }
+    }
+
+    /// <summary>Removes the entry only if it is still <paramref name="item"/>.</summary>
+    public bool TryRemove(ulong threadId, T item)
+    {
+        lock (_lock)
+        {
+            if (_items.TryGetValue(threadId, out T? current) && ReferenceEquals(current, item))
+            {
+                _items.Remove(threadId);
+                return true;
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>Removes and returns every entry.</summary>
+    public T[] RemoveAll()
+    {
+        lock (_lock)
+        {
+            T[] all = [.. _items.Values];
+            _items.Clear();
+            return all;
+        }
+    }
+
+    /// <summary>Returns every entry, leaving them in place.</summary>
+    public T[] Snapshot()
+    {
+        lock (_lock)
+        {
+            return [.. _items.Values];
+        }
+    }
+}
