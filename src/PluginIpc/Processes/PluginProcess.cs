@@ -203,6 +203,11 @@ internal sealed partial class PluginProcess : IAsyncDisposable
         Untrack(this);
         DisposeQuietly(_toPlugin);
         DisposeQuietly(_fromPlugin);
+
+        // Process.Dispose leaves the redirected streams to the finalizer; close their descriptors now.
+        DisposeQuietly(_process.StandardInput);
+        DisposeQuietly(_process.StandardOutput);
+        DisposeQuietly(_process.StandardError);
         DisposeQuietly(_process);
     }
 
