@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Logging.Abstractions;
 using PluginIpc;
 
 // The executable that the process tests start. Modes (argv[0]):
@@ -8,6 +9,7 @@ using PluginIpc;
 //   exit N   writes one line to stderr and exits with code N at once.
 //   hang     never reads and never exits.
 //   tree     starts a grandchild in mode hang, writes "grandchild <pid>" to stderr, then hangs.
+//   host     starts itself in mode hang through PluginProcess, writes "child <pid>" to stderr and returns without stopping it.
 //   env X..  writes "X=<value>" (or "X unset") to stderr for each named variable; exit 0.
 const string ProcessName = "PluginIpc.TestPlugin";
 
@@ -25,6 +27,8 @@ switch (mode)
         return 0;
     case "tree":
         return await TreeAsync();
+    case "host":
+        return await HostAsync();
     case "env":
         foreach (string name in args.Skip(1))
         {
@@ -69,17 +73,28 @@ static async Task<int> RawEchoAsync()
     return 0;
 }
 
+static string[] SelfArguments(string mode)
+{
+    string entry = Environment.GetCommandLineArgs()[0];
+    return entry.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? ["exec", entry, mode] : [mode];
+}
+
+static async Task<int> HostAsync()
+{
+    var info = new PluginProcessStartInfo(Environment.ProcessPath!) { Arguments = SelfArguments("hang") };
+    PluginProcess child = await PluginProcess.StartAsync(info, NullLogger.Instance, CancellationToken.None);
+    Console.Error.WriteLine($"child {child.ProcessId}");
+    return 0;
+}
+
 static async Task<int> TreeAsync()
 {
     var startInfo = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
-    string entry = Environment.GetCommandLineArgs()[0];
-    if (entry.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
+    foreach (string argument in SelfArguments("hang"))
     {
-        startInfo.ArgumentList.Add("exec");
-        startInfo.ArgumentList.Add(entry);
+        startInfo.ArgumentList.Add(argument);
     }
 
-    startInfo.ArgumentList.Add("hang");
     using Process grandchild = Process.Start(startInfo)!;
     Console.Error.WriteLine($"grandchild {grandchild.Id}");
     await Task.Delay(Timeout.Infinite);

@@ -80,4 +80,45 @@ public sealed class RawProcessTests : ProcessTestBase
         Assert.That(process.ExitCode, Is.EqualTo(1));
         Assert.That(await stderr, Does.Contain(LaunchVariables.InFd).And.Contain("'three'"));
     }
+
+    [Test, CancelAfter(20_000)]
+    public async Task ProcessExit_HostForgetsToStopPlugin_KillsIt(CancellationToken cancellationToken)
+    {
+        var process = StartRaw(TestPlugin.RawStartInfo("host"));
+        process.StandardInput.Close();
+        Task<string> stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken).WaitAsync(s_timeout, cancellationToken);
+        string output = await stderr;
+        Assert.That(process.ExitCode, Is.EqualTo(0), output);
+        int childPid = int.Parse(output.Trim()["child ".Length..], System.Globalization.CultureInfo.InvariantCulture);
+
+        try
+        {
+            // The orphan is no child of ours, so nothing notifies us of its death: check /proc on a timer, within a timeout.
+            using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(s_timeout);
+            try
+            {
+                while (ProcFs.IsAlive(childPid) && await timer.WaitForNextTickAsync(timeout.Token))
+                {
+                }
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Asserted below.
+            }
+
+            Assert.That(ProcFs.IsAlive(childPid), Is.False, "the plugin outlived its host");
+        }
+        finally
+        {
+            // The teardown only knows our own children: if the hook failed, kill the orphan here.
+            if (ProcFs.IsAlive(childPid))
+            {
+                using var orphan = System.Diagnostics.Process.GetProcessById(childPid);
+                orphan.Kill();
+            }
+        }
+    }
 }
