@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace PluginIpc.Tests.Processes;
@@ -80,6 +81,33 @@ public sealed class PluginProcessTests : ProcessTestBase
 
         Assert.That(await plugin.Exited.WaitAsync(s_timeout, cancellationToken), Is.EqualTo(code));
         Assert.That(plugin.GetRecentOutput(), Is.EqualTo(new[] { $"exiting with {code}" }));
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task StartAsync_PluginWritesStderr_LogsEachLineAtInformation(CancellationToken cancellationToken)
+    {
+        var logger = new ListLogger();
+        await using PluginProcess plugin = await StartAsync(TestPlugin.StartInfo(PluginTransport.InheritedPipes, "exit", "3"), logger, cancellationToken);
+
+        await plugin.Exited.WaitAsync(s_timeout, cancellationToken);
+
+        Assert.That(
+            logger.Entries.Where(e => e.EventId.Name == "StandardError").Select(e => (e.Level, e.EventId.Id, e.Message)),
+            Is.EqualTo(new[] { (LogLevel.Information, 404, "exiting with 3") }));
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task Input_HostStopsReading_PluginWriteFailsAndPluginExits(
+        [Values] PluginTransport transport, CancellationToken cancellationToken)
+    {
+        await using PluginProcess plugin = await StartAsync(TestPlugin.StartInfo(transport, "raw"), cancellationToken);
+        await plugin.Input.DisposeAsync();
+
+        await plugin.Output.WriteAsync("echo this"u8.ToArray(), cancellationToken);
+        await plugin.Output.FlushAsync(cancellationToken);
+
+        Assert.That(await plugin.Exited.WaitAsync(s_timeout, cancellationToken), Is.EqualTo(3), plugin.StderrTail);
+        Assert.That(plugin.StderrTail, Does.Contain("lost the host"));
     }
 
     [Test, CancelAfter(20_000)]

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace PluginIpc.Tests.Processes;
@@ -10,9 +11,13 @@ public abstract class ProcessTestBase
     private readonly List<Process> _processes = [];
 
     /// <summary>Starts a plugin process and tracks it for teardown.</summary>
-    internal async Task<PluginProcess> StartAsync(PluginProcessStartInfo info, CancellationToken cancellationToken)
+    internal Task<PluginProcess> StartAsync(PluginProcessStartInfo info, CancellationToken cancellationToken) =>
+        StartAsync(info, NullLogger.Instance, cancellationToken);
+
+    /// <summary>Starts a plugin process that logs to <paramref name="logger"/> and tracks it for teardown.</summary>
+    internal async Task<PluginProcess> StartAsync(PluginProcessStartInfo info, ILogger logger, CancellationToken cancellationToken)
     {
-        PluginProcess plugin = await PluginProcess.StartAsync(info, NullLogger.Instance, cancellationToken);
+        PluginProcess plugin = await PluginProcess.StartAsync(info, logger, cancellationToken);
         lock (_plugins)
         {
             _plugins.Add(plugin);
