@@ -453,7 +453,8 @@ public sealed class MessagePackCodecTests
 
             Assert.That(reader.TryReadBinary("value", int.MaxValue - 100, out ReadOnlySequence<byte> value), Is.True);
 
-            Assert.That(value.ToArray(), Is.EqualTo(expected));
+            Assert.That(value.ToArray().AsSpan().SequenceEqual(expected), Is.True, "bytes differ");
+            Assert.That(value.Length, Is.EqualTo(expected.Length));
             Assert.That(reader.End, Is.True);
         }
     }
