@@ -1,0 +1,32 @@
+namespace PluginIpc;
+
+/// <summary>The names and fixed values of the environment variables of the launch contract (protocol section 6).</summary>
+internal static class LaunchVariables
+{
+    /// <summary>The variable that carries the host application's cookie.</summary>
+    public const string Cookie = "PLUGINIPC_COOKIE";
+
+    /// <summary>The variable that carries the protocol version.</summary>
+    public const string Protocol = "PLUGINIPC_PROTOCOL";
+
+    /// <summary>The variable that names the framing.</summary>
+    public const string Framer = "PLUGINIPC_FRAMER";
+
+    /// <summary>The variable that carries the descriptor the plugin reads chunks from.</summary>
+    public const string InFd = "PLUGINIPC_IN_FD";
+
+    /// <summary>The variable that carries the descriptor the plugin writes chunks to.</summary>
+    public const string OutFd = "PLUGINIPC_OUT_FD";
+
+    /// <summary>The library's default cookie.</summary>
+    public const string DefaultCookie = "pluginipc-v1";
+
+    /// <summary>The only protocol version there is.</summary>
+    public const string ProtocolVersion = "1";
+
+    /// <summary>The name of the text framing, the default.</summary>
+    public const string TextFramer = "text";
+
+    /// <summary>The name of the MessagePack framing.</summary>
+    public const string MessagePackFramer = "msgpack";
+}

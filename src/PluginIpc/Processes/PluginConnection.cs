@@ -1,0 +1,142 @@
+using System.Net.Sockets;
+using System.Runtime.Versioning;
+using Microsoft.Win32.SafeHandles;
+
+namespace PluginIpc;
+
+/// <summary>The plugin side of the transport: the two streams that carry chunks to and from the host.</summary>
+/// <remarks>
+/// Reads return 0 once the host is gone, and writes then fail with an <see cref="IOException"/>, so the layer above
+/// notices promptly and can exit. Not thread safe; <see cref="DisposeAsync"/> is idempotent.
+/// </remarks>
+internal sealed class PluginConnection : IAsyncDisposable
+{
+    private const int StdinFd = 0, StdoutFd = 1, StderrFd = 2;
+    private int _disposed;
+
+    private PluginConnection(Stream input, Stream output)
+    {
+        Input = input;
+        Output = output;
+    }
+
+    /// <summary>Gets the stream the plugin reads chunks from.</summary>
+    public Stream Input { get; }
+
+    /// <summary>Gets the stream the plugin writes chunks to (the same object as <see cref="Input"/> for a single duplex socket).</summary>
+    public Stream Output { get; }
+
+    /// <summary>Opens the streams that <paramref name="contract"/> describes.</summary>
+    /// <remarks>
+    /// Inherited descriptors may be pipes or Unix sockets (a Node.js host passes socket pairs); sockets get a
+    /// <see cref="NetworkStream"/>, anything else a <see cref="FileStream"/>. Both are made close-on-exec, so that processes
+    /// the plugin starts do not keep the channel open. On stdin and stdout, the plugin's console output is sent to stderr:
+    /// <see cref="Console.Out"/> is replaced and, on Linux and macOS, descriptor 1 itself is pointed at stderr (so that even
+    /// native writes cannot reach the channel) after the channel got its own copy; descriptor 0 is pointed at
+    /// <c>/dev/null</c> so that console reads cannot steal chunks. Call it once, early, before other threads write output.
+    /// </remarks>
+    /// <exception cref="IOException">A descriptor is not open or cannot be duplicated.</exception>
+    public static PluginConnection Open(LaunchContract contract)
+    {
+        ArgumentNullException.ThrowIfNull(contract);
+        if (contract.UsesStdio)
+        {
+            return OpenStdio();
+        }
+
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
+        {
+            return OpenDescriptors(contract.InFd.Value, contract.OutFd.Value);
+        }
+
+        throw new PlatformNotSupportedException("Inherited descriptors are only supported on Linux and macOS.");
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await Output.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // The host is gone; nothing left to flush.
+        }
+
+        if (!ReferenceEquals(Input, Output))
+        {
+            await Input.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    [SupportedOSPlatform("linux")]
+    [SupportedOSPlatform("macos")]
+    private static PluginConnection OpenDescriptors(int inFd, int outFd)
+    {
+        if (inFd == outFd)
+        {
+            Stream duplex = OpenDescriptor(inFd, FileAccess.ReadWrite);
+            return new PluginConnection(duplex, duplex);
+        }
+
+        Stream input = OpenDescriptor(inFd, FileAccess.Read);
+        try
+        {
+            return new PluginConnection(input, OpenDescriptor(outFd, FileAccess.Write));
+        }
+        catch
+        {
+            input.Dispose();
+            throw;
+        }
+    }
+
+    [SupportedOSPlatform("linux")]
+    [SupportedOSPlatform("macos")]
+    private static Stream OpenDescriptor(int fd, FileAccess access)
+    {
+        bool isSocket = UnixNative.IsSocket(fd); // also proves the descriptor is open before we take ownership
+        UnixNative.SetCloseOnExec(fd);
+        if (isSocket)
+        {
+            var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
+            return new NetworkStream(socket, access, ownsSocket: true);
+        }
+
+        return new FileStream(new SafeFileHandle(fd, ownsHandle: true), access, bufferSize: 0);
+    }
+
+    private static PluginConnection OpenStdio()
+    {
+        Stream input, output;
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
+        {
+            int inFd = UnixNative.Duplicate(StdinFd);
+            int outFd = UnixNative.Duplicate(StdoutFd);
+            using (SafeFileHandle devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.Read))
+            {
+                UnixNative.Redirect((int)devNull.DangerousGetHandle(), StdinFd);
+            }
+
+            UnixNative.Redirect(StderrFd, StdoutFd);
+            input = new FileStream(new SafeFileHandle(inFd, ownsHandle: true), FileAccess.Read, bufferSize: 0);
+            output = new FileStream(new SafeFileHandle(outFd, ownsHandle: true), FileAccess.Write, bufferSize: 0);
+        }
+        else
+        {
+            // Elsewhere only managed output is redirected: native writes to stdout would still corrupt the channel.
+            input = Console.OpenStandardInput();
+            output = Console.OpenStandardOutput();
+        }
+
+        Console.SetIn(TextReader.Null);
+        Console.SetOut(Console.Error);
+        return new PluginConnection(input, output);
+    }
+}

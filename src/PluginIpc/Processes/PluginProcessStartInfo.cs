@@ -1,0 +1,76 @@
+namespace PluginIpc;
+
+/// <summary>Describes how to start a plugin process: what to run, with which environment, and over which transport.</summary>
+/// <remarks>Immutable once initialized; <see cref="PluginProcess.StartAsync"/> validates it.</remarks>
+internal sealed class PluginProcessStartInfo
+{
+    /// <summary>Initializes a new instance for <paramref name="executablePath"/>.</summary>
+    /// <param name="executablePath">The plugin executable: a path, or a bare name looked up in <c>PATH</c>.</param>
+    public PluginProcessStartInfo(string executablePath)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(executablePath);
+        ExecutablePath = executablePath;
+    }
+
+    /// <summary>Gets the plugin executable: a path, or a bare name looked up in <c>PATH</c>.</summary>
+    public string ExecutablePath { get; }
+
+    /// <summary>Gets the arguments, each passed as one argument with no shell in between.</summary>
+    /// <value>Defaults to none.</value>
+    public IReadOnlyList<string> Arguments { get; init; } = [];
+
+    /// <summary>Gets the working directory of the plugin.</summary>
+    /// <value>Defaults to <see langword="null"/>: the host's current directory.</value>
+    public string? WorkingDirectory { get; init; }
+
+    /// <summary>Gets the environment variables to add or override; a <see langword="null"/> value removes the variable.</summary>
+    /// <value>Defaults to none. The launch contract's own <c>PLUGINIPC_*</c> variables are set after these and win.</value>
+    public IReadOnlyDictionary<string, string?> Environment { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>Gets a value indicating whether the plugin starts from a copy of the host's environment.</summary>
+    /// <value>Defaults to <see langword="true"/>. When <see langword="false"/>, the plugin gets only <see cref="Environment"/> and the launch contract's variables.</value>
+    public bool InheritEnvironment { get; init; } = true;
+
+    /// <summary>Gets the cookie passed in <c>PLUGINIPC_COOKIE</c>.</summary>
+    /// <value>Defaults to <c>pluginipc-v1</c>.</value>
+    public string Cookie { get; init; } = LaunchVariables.DefaultCookie;
+
+    /// <summary>Gets the name of the framing passed in <c>PLUGINIPC_FRAMER</c>: <c>text</c> or <c>msgpack</c>.</summary>
+    /// <value>Defaults to <c>text</c>.</value>
+    public string Framer { get; init; } = LaunchVariables.TextFramer;
+
+    /// <summary>Gets the streams that carry the chunks.</summary>
+    /// <value>Defaults to <see cref="PluginTransport.InheritedPipes"/>.</value>
+    public PluginTransport Transport { get; init; } = PluginTransport.InheritedPipes;
+
+    /// <summary>Gets how many recent lines of stderr and free stdout the host keeps for error messages.</summary>
+    /// <value>Defaults to 100.</value>
+    public int OutputTailCapacity { get; init; } = 100;
+
+    /// <summary>Gets a callback that sees every line of output besides the logger; it runs on the reading task and must not block.</summary>
+    /// <value>Defaults to <see langword="null"/>.</value>
+    public Action<PluginOutputLine>? OutputReceived { get; init; }
+
+    /// <summary>Throws if a value is out of range.</summary>
+    internal void Validate()
+    {
+        ArgumentNullException.ThrowIfNull(Arguments);
+        ArgumentNullException.ThrowIfNull(Environment);
+        ArgumentException.ThrowIfNullOrEmpty(Cookie);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(OutputTailCapacity);
+        if (Framer is not (LaunchVariables.TextFramer or LaunchVariables.MessagePackFramer))
+        {
+            throw new ArgumentException($"The framer must be '{LaunchVariables.TextFramer}' or '{LaunchVariables.MessagePackFramer}', not '{Framer}'.", nameof(Framer));
+        }
+
+        if (!Enum.IsDefined(Transport))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Transport), Transport, "Unknown transport.");
+        }
+
+        foreach (string argument in Arguments)
+        {
+            ArgumentNullException.ThrowIfNull(argument, nameof(Arguments));
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using System.ComponentModel;
+using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
+
+namespace PluginIpc;
+
+/// <summary>The few libc calls that the plugin side needs to handle inherited descriptors (Linux and macOS only).</summary>
+[SupportedOSPlatform("linux")]
+[SupportedOSPlatform("macos")]
+internal static partial class UnixNative
+{
+    private const string LibC = "libc";
+    private const int Eintr = 4;
+
+    /// <summary>Returns whether <paramref name="fd"/> is a socket (as opposed to a pipe, a file or a terminal).</summary>
+    /// <exception cref="IOException"><paramref name="fd"/> is not an open descriptor.</exception>
+    public static unsafe bool IsSocket(int fd)
+    {
+        (int level, int option) = OperatingSystem.IsMacOS() ? (0xffff, 0x1008) : (1, 3); // SOL_SOCKET, SO_TYPE
+        int type = 0;
+        int length = sizeof(int);
+        if (GetSockOpt(fd, level, option, &type, &length) == 0)
+        {
+            return true;
+        }
+
+        int errno = Marshal.GetLastPInvokeError();
+        const int Enotsock = 88, EnotsockMac = 38, Ebadf = 9;
+        if (errno == (OperatingSystem.IsMacOS() ? EnotsockMac : Enotsock))
+        {
+            return false;
+        }
+
+        throw Error(errno, errno == Ebadf ? $"Descriptor {fd} is not open." : $"Cannot inspect descriptor {fd}.");
+    }
+
+    /// <summary>Duplicates <paramref name="fd"/> to a new descriptor that child processes do not inherit (on macOS, they do).</summary>
+    public static int Duplicate(int fd)
+    {
+        int result;
+        do
+        {
+            // F_DUPFD_CLOEXEC. fcntl is variadic, which only Linux ABIs let us call like a fixed-argument function.
+            result = OperatingSystem.IsLinux() ? Fcntl(fd, 1030, 3) : Dup(fd);
+        }
+        while (result < 0 && Marshal.GetLastPInvokeError() == Eintr);
+
+        return result >= 0 ? result : throw Error(Marshal.GetLastPInvokeError(), $"Cannot duplicate descriptor {fd}.");
+    }
+
+    /// <summary>Makes <paramref name="target"/> refer to what <paramref name="source"/> refers to.</summary>
+    public static void Redirect(int source, int target)
+    {
+        int result;
+        do
+        {
+            result = Dup2(source, target);
+        }
+        while (result < 0 && Marshal.GetLastPInvokeError() == Eintr);
+
+        if (result < 0)
+        {
+            throw Error(Marshal.GetLastPInvokeError(), $"Cannot redirect descriptor {target} to {source}.");
+        }
+    }
+
+    /// <summary>Keeps child processes from inheriting <paramref name="fd"/>; does nothing on macOS.</summary>
+    public static void SetCloseOnExec(int fd)
+    {
+        // F_SETFD with FD_CLOEXEC; see Duplicate for why Linux only.
+        if (OperatingSystem.IsLinux() && Fcntl(fd, 2, 1) < 0)
+        {
+            throw Error(Marshal.GetLastPInvokeError(), $"Cannot set close-on-exec on descriptor {fd}.");
+        }
+    }
+
+    private static IOException Error(int errno, string message) =>
+        new($"{message} {new Win32Exception(errno).Message}", new Win32Exception(errno));
+
+    [LibraryImport(LibC, EntryPoint = "getsockopt", SetLastError = true)]
+    private static unsafe partial int GetSockOpt(int socket, int level, int optionName, int* optionValue, int* optionLength);
+
+    [LibraryImport(LibC, EntryPoint = "dup", SetLastError = true)]
+    private static partial int Dup(int fd);
+
+    [LibraryImport(LibC, EntryPoint = "dup2", SetLastError = true)]
+    private static partial int Dup2(int fd, int target);
+
+    [LibraryImport(LibC, EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int Fcntl(int fd, int command, int argument);
+}

@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging.Abstractions;
+using PluginIpc;
+
+// The executable that the process tests start. Modes (argv[0]):
+//   raw      reads the launch contract, opens the connection, says "started" on stderr and "console says hi" on Console.Out,
+//            writes "fd1 says hi" straight to descriptor 1, then echoes its input to its output until end of input; exit 0.
+//   exit N   writes one line to stderr and exits with code N at once.
+//   hang     never reads and never exits.
+//   tree     starts a grandchild in mode hang, writes "grandchild <pid>" to stderr, then hangs.
+//   host     starts itself in mode hang through PluginProcess, writes "child <pid>" to stderr and returns without stopping it.
+//   env X..  writes "X=<value>" (or "X unset") to stderr for each named variable; exit 0.
+const string ProcessName = "PluginIpc.TestPlugin";
+
+string mode = args.Length > 0 ? args[0] : string.Empty;
+switch (mode)
+{
+    case "raw":
+        return await RawEchoAsync();
+    case "exit" when args.Length > 1 && int.TryParse(args[1], CultureInfo.InvariantCulture, out int code):
+        Console.Error.WriteLine($"exiting with {code}");
+        return code;
+    case "hang":
+        Console.Error.WriteLine("hanging");
+        await Task.Delay(Timeout.Infinite);
+        return 0;
+    case "tree":
+        return await TreeAsync();
+    case "host":
+        return await HostAsync();
+    case "env":
+        foreach (string name in args.Skip(1))
+        {
+            string? value = Environment.GetEnvironmentVariable(name);
+            Console.Error.WriteLine(value is null ? $"{name} unset" : $"{name}={value}");
+        }
+
+        return 0;
+    default:
+        Console.Error.WriteLine($"{ProcessName}: unknown mode '{mode}'; expected raw, exit N, hang or tree.");
+        return 2;
+}
+
+static async Task<int> RawEchoAsync()
+{
+    LaunchContract contract = LaunchContract.ReadOrExit(LaunchVariables.DefaultCookie, ProcessName);
+    await using PluginConnection connection = PluginConnection.Open(contract);
+    Console.Error.WriteLine("started");
+    Console.Out.WriteLine("console says hi");
+    using (Stream fd1 = Console.OpenStandardOutput())
+    {
+        fd1.Write("fd1 says hi\n"u8);
+    }
+
+    byte[] buffer = new byte[16 * 1024];
+    try
+    {
+        int read;
+        while ((read = await connection.Input.ReadAsync(buffer)) > 0)
+        {
+            await connection.Output.WriteAsync(buffer.AsMemory(0, read));
+            await connection.Output.FlushAsync();
+        }
+    }
+    catch (IOException exception)
+    {
+        Console.Error.WriteLine($"lost the host: {exception.Message}");
+        return 3;
+    }
+
+    Console.Error.WriteLine("end of input");
+    return 0;
+}
+
+static string[] SelfArguments(string mode)
+{
+    string entry = Environment.GetCommandLineArgs()[0];
+    return entry.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? ["exec", entry, mode] : [mode];
+}
+
+static async Task<int> HostAsync()
+{
+    var info = new PluginProcessStartInfo(Environment.ProcessPath!) { Arguments = SelfArguments("hang") };
+    PluginProcess child = await PluginProcess.StartAsync(info, NullLogger.Instance, CancellationToken.None);
+    Console.Error.WriteLine($"child {child.ProcessId}");
+    return 0;
+}
+
+static async Task<int> TreeAsync()
+{
+    var startInfo = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
+    foreach (string argument in SelfArguments("hang"))
+    {
+        startInfo.ArgumentList.Add(argument);
+    }
+
+    using Process grandchild = Process.Start(startInfo)!;
+    Console.Error.WriteLine($"grandchild {grandchild.Id}");
+    await Task.Delay(Timeout.Infinite);
+    return 0;
+}

@@ -1,0 +1,252 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace PluginIpc.Tests.Processes;
+
+[TestFixture]
+[Category("Process")]
+public sealed class PluginProcessTests : ProcessTestBase
+{
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(15);
+    private static readonly string[] s_rawOutput = ["started", "console says hi", "fd1 says hi", "end of input"];
+
+    [Test, CancelAfter(20_000)]
+    public async Task StartAsync_EchoOverTransport_RoundTripsBytesAndExitsZero(
+        [Values] PluginTransport transport, CancellationToken cancellationToken)
+    {
+        await using PluginProcess plugin = await StartAsync(TestPlugin.StartInfo(transport, "raw"), cancellationToken);
+        byte[] payload = RandomPayload(200_000);
+
+        byte[] echoed = await EchoAsync(plugin.Output, plugin.Input, payload, cancellationToken);
+
+        Assert.That(echoed, Is.EqualTo(payload), "the echo must hold exactly the payload, and no console output");
+        Assert.That(await plugin.Exited.WaitAsync(s_timeout, cancellationToken), Is.EqualTo(0), plugin.StderrTail);
+        Assert.That(plugin.HasExited, Is.True);
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task StartAsync_PluginWritesToConsole_OutputReachesRecentOutput(
+        [Values] PluginTransport transport, CancellationToken cancellationToken)
+    {
+        var seen = new List<PluginOutputLine>();
+        PluginProcessStartInfo info = TestPlugin.StartInfo(transport, "raw");
+        info = new PluginProcessStartInfo(info.ExecutablePath)
+        {
+            Arguments = info.Arguments,
+            Transport = transport,
+            OutputReceived = line =>
+            {
+                lock (seen)
+                {
+                    seen.Add(line);
+                }
+            },
+        };
+        await using PluginProcess plugin = await StartAsync(info, cancellationToken);
+
+        byte[] echoed = await EchoAsync(plugin.Output, plugin.Input, "ping"u8.ToArray(), cancellationToken);
+        await plugin.Exited.WaitAsync(s_timeout, cancellationToken);
+
+        Assert.That(echoed, Is.EqualTo("ping"u8.ToArray()));
+        Assert.That(plugin.GetRecentOutput(), Is.SupersetOf(s_rawOutput));
+        Assert.That(plugin.StderrTail, Does.StartWith("started"));
+        PluginOutputSource consoleSource = transport == PluginTransport.Stdio ? PluginOutputSource.StandardError : PluginOutputSource.StandardOutput;
+        lock (seen)
+        {
+            Assert.That(seen, Does.Contain(new PluginOutputLine(consoleSource, "console says hi")));
+            Assert.That(seen, Does.Contain(new PluginOutputLine(consoleSource, "fd1 says hi")));
+        }
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task StartAsync_WrongCookie_ExitsOneWithMessage(
+        [Values] PluginTransport transport, CancellationToken cancellationToken)
+    {
+        PluginProcessStartInfo info = TestPlugin.StartInfo(transport, "raw");
+        info = new PluginProcessStartInfo(info.ExecutablePath) { Arguments = info.Arguments, Transport = transport, Cookie = "someone-else" };
+        await using PluginProcess plugin = await StartAsync(info, cancellationToken);
+
+        int exitCode = await plugin.Exited.WaitAsync(s_timeout, cancellationToken);
+
+        Assert.That(exitCode, Is.EqualTo(1));
+        Assert.That(plugin.StderrTail, Is.EqualTo(LaunchContract.NotStartedByHostMessage("PluginIpc.TestPlugin")));
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task Exited_PluginExitsWithCode_ReportsCode([Values(0, 7, 42)] int code, CancellationToken cancellationToken)
+    {
+        await using PluginProcess plugin = await StartAsync(
+            TestPlugin.StartInfo(PluginTransport.InheritedPipes, "exit", code.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            cancellationToken);
+
+        Assert.That(await plugin.Exited.WaitAsync(s_timeout, cancellationToken), Is.EqualTo(code));
+        Assert.That(plugin.GetRecentOutput(), Is.EqualTo(new[] { $"exiting with {code}" }));
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task StartAsync_PluginWritesStderr_LogsEachLineAtInformation(CancellationToken cancellationToken)
+    {
+        var logger = new ListLogger();
+        await using PluginProcess plugin = await StartAsync(TestPlugin.StartInfo(PluginTransport.InheritedPipes, "exit", "3"), logger, cancellationToken);
+
+        await plugin.Exited.WaitAsync(s_timeout, cancellationToken);
+
+        Assert.That(
+            logger.Entries.Where(e => e.EventId.Name == "StandardError").Select(e => (e.Level, e.EventId.Id, e.Message)),
+            Is.EqualTo(new[] { (LogLevel.Information, 404, "exiting with 3") }));
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task Input_HostStopsReading_PluginWriteFailsAndPluginExits(
+        [Values] PluginTransport transport, CancellationToken cancellationToken)
+    {
+        await using PluginProcess plugin = await StartAsync(TestPlugin.StartInfo(transport, "raw"), cancellationToken);
+        await plugin.Input.DisposeAsync();
+
+        await plugin.Output.WriteAsync("echo this"u8.ToArray(), cancellationToken);
+        await plugin.Output.FlushAsync(cancellationToken);
+
+        Assert.That(await plugin.Exited.WaitAsync(s_timeout, cancellationToken), Is.EqualTo(3), plugin.StderrTail);
+        Assert.That(plugin.StderrTail, Does.Contain("lost the host"));
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task KillAsync_HangingPlugin_KillsIt([Values] PluginTransport transport, CancellationToken cancellationToken)
+    {
+        var hanging = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        PluginProcessStartInfo info = TestPlugin.StartInfo(transport, "hang");
+        info = new PluginProcessStartInfo(info.ExecutablePath)
+        {
+            Arguments = info.Arguments,
+            Transport = transport,
+            OutputReceived = line => _ = line.Text == "hanging" && hanging.TrySetResult(),
+        };
+        await using PluginProcess plugin = await StartAsync(info, cancellationToken);
+        await hanging.Task.WaitAsync(s_timeout, cancellationToken);
+
+        await plugin.KillAsync(cancellationToken);
+
+        Assert.That(plugin.HasExited, Is.True);
+        Assert.That(await plugin.Exited, Is.EqualTo(128 + 9), "killed by SIGKILL");
+        Assert.That(plugin.OutputCompleted.IsCompleted, Is.True);
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task KillAsync_PluginWithGrandchild_KillsWholeTree(CancellationToken cancellationToken)
+    {
+        var grandchildPid = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        PluginProcessStartInfo info = TestPlugin.StartInfo(PluginTransport.InheritedPipes, "tree");
+        info = new PluginProcessStartInfo(info.ExecutablePath)
+        {
+            Arguments = info.Arguments,
+            OutputReceived = line =>
+            {
+                if (line.Text.StartsWith("grandchild ", StringComparison.Ordinal))
+                {
+                    grandchildPid.TrySetResult(int.Parse(line.Text["grandchild ".Length..], System.Globalization.CultureInfo.InvariantCulture));
+                }
+            },
+        };
+        await using PluginProcess plugin = await StartAsync(info, cancellationToken);
+        int pid = await grandchildPid.Task.WaitAsync(s_timeout, cancellationToken);
+        Assert.That(ProcFs.IsAlive(pid), Is.True, "the grandchild runs before the kill");
+
+        await plugin.KillAsync(cancellationToken);
+        // The grandchild inherited the plugin's stderr, so stderr ends only once the grandchild is dead as well.
+        await plugin.OutputCompleted.WaitAsync(s_timeout, cancellationToken);
+
+        Assert.That(ProcFs.IsAlive(pid), Is.False, "the grandchild was killed with its parent");
+    }
+
+    [Test, CancelAfter(20_000)]
+    public void StartAsync_MissingExecutable_ThrowsPluginStartExceptionNamingIt(CancellationToken cancellationToken)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"no-such-plugin-{Guid.NewGuid():N}");
+
+        var exception = Assert.ThrowsAsync<PluginStartException>(
+            async () => await StartAsync(new PluginProcessStartInfo(path), cancellationToken));
+
+        Assert.That(exception!.Message, Does.Contain(path));
+        Assert.That(PluginProcess.LiveCount, Is.Zero);
+    }
+
+    [Test, CancelAfter(20_000)]
+    public void StartAsync_FileNotExecutable_ThrowsPluginStartExceptionNamingIt(CancellationToken cancellationToken)
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"not-executable-{Guid.NewGuid():N}");
+        File.WriteAllText(path, "not a program");
+        try
+        {
+            var exception = Assert.ThrowsAsync<PluginStartException>(
+                async () => await StartAsync(new PluginProcessStartInfo(path), cancellationToken));
+
+            Assert.That(exception!.Message, Does.Contain(path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task StartAsync_EnvironmentOptions_ShapeThePluginEnvironment(
+        [Values] bool inheritEnvironment, CancellationToken cancellationToken)
+    {
+        const string Inherited = "PLUGINIPC_TEST_INHERITED", Added = "PLUGINIPC_TEST_ADDED", Removed = "PLUGINIPC_TEST_REMOVED";
+        Environment.SetEnvironmentVariable(Inherited, "from-host");
+        Environment.SetEnvironmentVariable(Removed, "from-host");
+        try
+        {
+            PluginProcessStartInfo info = TestPlugin.StartInfo(
+                PluginTransport.InheritedPipes, "env", Inherited, Added, Removed, LaunchVariables.Cookie, LaunchVariables.Framer);
+            info = new PluginProcessStartInfo(info.ExecutablePath)
+            {
+                Arguments = info.Arguments,
+                InheritEnvironment = inheritEnvironment,
+                Framer = LaunchVariables.MessagePackFramer,
+                Environment = new Dictionary<string, string?> { [Added] = "added", [Removed] = null },
+            };
+            await using PluginProcess plugin = await StartAsync(info, cancellationToken);
+
+            Assert.That(await plugin.Exited.WaitAsync(s_timeout, cancellationToken), Is.EqualTo(0));
+
+            Assert.That(plugin.GetRecentOutput(), Is.EqualTo(new[]
+            {
+                inheritEnvironment ? $"{Inherited}=from-host" : $"{Inherited} unset",
+                $"{Added}=added",
+                $"{Removed} unset",
+                $"{LaunchVariables.Cookie}={LaunchVariables.DefaultCookie}",
+                $"{LaunchVariables.Framer}=msgpack",
+            }));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(Inherited, null);
+            Environment.SetEnvironmentVariable(Removed, null);
+        }
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task DisposeAsync_RunningPlugin_KillsItAndIsIdempotent(CancellationToken cancellationToken)
+    {
+        PluginProcess plugin = await StartAsync(TestPlugin.StartInfo(PluginTransport.Stdio, "hang"), cancellationToken);
+
+        await plugin.DisposeAsync();
+        await plugin.DisposeAsync();
+
+        Assert.That(plugin.Exited.IsCompleted, Is.True);
+        Assert.That(ProcFs.IsAlive(plugin.ProcessId), Is.False);
+        Assert.That(PluginProcess.LiveCount, Is.Zero);
+    }
+
+    [Test]
+    public void StartAsync_NullLogger_Throws() =>
+        Assert.ThrowsAsync<ArgumentNullException>(
+            async () => await PluginProcess.StartAsync(TestPlugin.StartInfo(PluginTransport.Stdio, "hang"), null!, CancellationToken.None));
+
+    [Test]
+    public void StartAsync_UnknownFramer_Throws() =>
+        Assert.ThrowsAsync<ArgumentException>(
+            async () => await PluginProcess.StartAsync(
+                new PluginProcessStartInfo("unused") { Framer = "json" }, NullLogger.Instance, CancellationToken.None));
+}
