@@ -100,7 +100,7 @@ public sealed class Channel : IAsyncDisposable
         _options = (options ?? new ChannelOptions()).Snapshot();
         _framer = framer;
         _input = input;
-        _writer = new ChunkWriter(output, framer);
+        _writer = new ChunkWriter(output, framer, failure => ShutdownAsync(failure).Forget());
         _ownedStreams = ownedStreams;
         _logger = _options.LoggerFactory.CreateLogger("PluginIpc.Channel");
         _handlerSlots = new SemaphoreSlim(_options.MaxConcurrentHandlers, _options.MaxConcurrentHandlers);
@@ -508,11 +508,11 @@ public sealed class Channel : IAsyncDisposable
     private async ValueTask SendAsync(Chunk chunk, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        EnsureAcceptingCalls();
+        EnsureAcceptingCalls(allowClosing: true); // one-way messages, such as log entries, may still go out during the grace period
         await _writer.WriteAsync(chunk).ConfigureAwait(false);
     }
 
-    private void EnsureAcceptingCalls()
+    private void EnsureAcceptingCalls(bool allowClosing = false)
     {
         int state = Volatile.Read(ref _state);
         if (state == Created)
@@ -521,7 +521,7 @@ public sealed class Channel : IAsyncDisposable
             state = Volatile.Read(ref _state);
         }
 
-        if (state >= Closing)
+        if (state > Closing || (state == Closing && !allowClosing))
         {
             throw state == Closing
                 ? new ChannelClosedException($"Channel '{Name}' is shutting down and takes no new calls.")
@@ -765,9 +765,12 @@ public sealed class Channel : IAsyncDisposable
         Volatile.Write(ref _state, Closed);
         ChannelLog.Closed(_logger, Name, reason?.Message ?? "closed by this side");
 
-        var failure = reason is null
-            ? new ChannelClosedException($"Channel '{Name}' was closed before the answer came.")
-            : new ChannelClosedException($"Channel '{Name}' closed before the answer came: {reason.Message}", reason);
+        ChannelClosedException failure = reason switch
+        {
+            null => new ChannelClosedException($"Channel '{Name}' was closed before the answer came."),
+            ChannelClosedException closed => closed,
+            _ => new ChannelClosedException($"Channel '{Name}' closed before the answer came: {reason.Message}", reason),
+        };
         foreach (PendingCall call in _pending.RemoveAll())
         {
             call.SetException(failure);

@@ -15,14 +15,19 @@ internal sealed class ChunkWriter
     private readonly PipeWriter _output;
     private readonly IChunkFramer _framer;
     private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly Action<Exception> _onFailure;
     private static readonly TimeSpan s_flushTimeout = TimeSpan.FromSeconds(1);
     private int _waiting;
     private bool _completed;
 
-    public ChunkWriter(PipeWriter output, IChunkFramer framer)
+    /// <param name="output">Where the bytes go.</param>
+    /// <param name="framer">Frames each chunk.</param>
+    /// <param name="onFailure">Told when the transport fails: the connection is unusable from then on.</param>
+    public ChunkWriter(PipeWriter output, IChunkFramer framer, Action<Exception> onFailure)
     {
         _output = output;
         _framer = framer;
+        _onFailure = onFailure;
     }
 
     /// <summary>Frames <paramref name="chunk"/> and hands it to the transport.</summary>
@@ -52,10 +57,23 @@ internal sealed class ChunkWriter
                 return; // The next writer flushes these bytes with its own.
             }
 
-            FlushResult result = await _output.FlushAsync().ConfigureAwait(false);
+            FlushResult result;
+            try
+            {
+                result = await _output.FlushAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+            {
+                var failure = new ChannelClosedException($"Writing to the connection failed: {ex.Message}", ex);
+                _onFailure(failure);
+                throw failure;
+            }
+
             if (result.IsCompleted)
             {
-                throw new ChannelClosedException("The other side stopped reading.");
+                var failure = new ChannelClosedException("The other side stopped reading.");
+                _onFailure(failure);
+                throw failure;
             }
         }
         finally

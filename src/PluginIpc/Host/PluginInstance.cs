@@ -1,0 +1,29 @@
+namespace PluginIpc;
+
+/// <summary>One plugin process and the channel to it; a <see cref="Plugin"/> replaces it on restart.</summary>
+internal sealed class PluginInstance : IAsyncDisposable
+{
+    public PluginInstance(PluginProcess process, Channel channel)
+    {
+        Process = process;
+        Channel = channel;
+    }
+
+    public PluginProcess Process { get; }
+
+    public Channel Channel { get; }
+
+    public IReadOnlyDictionary<string, string> Metadata { get; set; } = new Dictionary<string, string>();
+
+    /// <summary>Gets or sets a value indicating whether the handshake succeeded, so calls may use the channel.</summary>
+    public bool IsReady { get; set; }
+
+    public Task? Supervision { get; set; }
+
+    /// <summary>Closes the channel and kills the process if it still runs. Never throws.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await Channel.DisposeAsync().ConfigureAwait(false);
+        await Process.DisposeAsync().ConfigureAwait(false);
+    }
+}

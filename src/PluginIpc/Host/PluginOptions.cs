@@ -1,0 +1,138 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace PluginIpc;
+
+/// <summary>What plugin executable a <see cref="Plugin"/> starts and how it talks to and looks after it.</summary>
+/// <remarks>A plugin copies and validates these settings when it is created; later changes do not affect it.</remarks>
+public sealed class PluginOptions
+{
+    /// <summary>Gets or sets the path of the plugin executable.</summary>
+    public string ExecutablePath { get; set; } = string.Empty;
+
+    /// <summary>Gets the arguments, one item per argument: never parsed by a shell.</summary>
+    public IList<string> Arguments { get; } = [];
+
+    /// <summary>Gets or sets the working directory of the plugin process.</summary>
+    /// <value>Defaults to <see langword="null"/>: the host's current directory.</value>
+    public string? WorkingDirectory { get; set; }
+
+    /// <summary>Gets the environment variables to set for the plugin; a <see langword="null"/> value removes the variable.</summary>
+    public IDictionary<string, string?> Environment { get; } = new Dictionary<string, string?>(StringComparer.Ordinal);
+
+    /// <summary>Gets or sets a value indicating whether the plugin starts with the host's environment.</summary>
+    /// <value>Defaults to <see langword="true"/>. When <see langword="false"/>, it gets only <see cref="Environment"/> and the launch variables.</value>
+    public bool InheritEnvironment { get; set; } = true;
+
+    /// <summary>Gets or sets the plugin's name in logs and errors; its log category is <c>PluginIpc.Plugins.{Name}</c>.</summary>
+    /// <value>Defaults to <see langword="null"/>: the executable's file name (or the assembly's, for <c>dotnet plugin.dll</c>).</value>
+    public string? Name { get; set; }
+
+    /// <summary>Gets or sets the wire framing: <c>text</c> or <c>msgpack</c>.</summary>
+    /// <value>Defaults to <c>text</c>.</value>
+    public string Framer { get; set; } = "text";
+
+    /// <summary>Gets or sets the streams that carry the chunks.</summary>
+    /// <value>Defaults to <see cref="PluginTransport.InheritedPipes"/>.</value>
+    public PluginTransport Transport { get; set; } = PluginTransport.InheritedPipes;
+
+    /// <summary>Gets or sets the value passed in <c>PLUGINIPC_COOKIE</c>; plugins built for this host expect it.</summary>
+    /// <value>Defaults to <c>pluginipc-v1</c>.</value>
+    public string Cookie { get; set; } = LaunchVariables.DefaultCookie;
+
+    /// <summary>Gets or sets how long starting the process and the handshake may take.</summary>
+    /// <value>Defaults to 10 seconds.</value>
+    public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Gets or sets how long a call waits for its answer unless the call says otherwise.</summary>
+    /// <value>Defaults to 30 seconds.</value>
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets or sets how often the host pings the plugin; <see cref="Timeout.InfiniteTimeSpan"/> turns health checks off.</summary>
+    /// <value>Defaults to 5 seconds.</value>
+    public TimeSpan PingInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets or sets how long a ping may go unanswered before the plugin counts as hung: it is then killed and treated as crashed.</summary>
+    /// <value>Defaults to 5 seconds.</value>
+    public TimeSpan PingTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets or sets how long a plugin asked to stop may take to exit before its process tree is killed.</summary>
+    /// <value>Defaults to 5 seconds.</value>
+    public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets or sets when the plugin is restarted after its process exits without being asked to.</summary>
+    /// <value>Defaults to <see cref="PluginIpc.RestartPolicy.Never"/>.</value>
+    public RestartPolicy RestartPolicy { get; set; } = RestartPolicy.Never;
+
+    /// <summary>Gets or sets how many of the plugin's requests to the host may be handled at once.</summary>
+    /// <value>Defaults to 256.</value>
+    public int MaxConcurrentHandlers { get; set; } = 256;
+
+    /// <summary>Gets or sets how many recent output lines and log entries <see cref="Plugin.GetRecentLogs"/> keeps.</summary>
+    /// <value>Defaults to 200.</value>
+    public int RecentLogCapacity { get; set; } = 200;
+
+    /// <summary>Gets or sets the logger factory for the library's own logs and the plugin's output and log entries.</summary>
+    /// <value>Defaults to <see cref="NullLoggerFactory.Instance"/>.</value>
+    public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
+
+    internal PluginOptions Snapshot()
+    {
+        if (string.IsNullOrWhiteSpace(ExecutablePath))
+        {
+            throw new ArgumentException("PluginOptions.ExecutablePath is required.", nameof(ExecutablePath));
+        }
+
+        if (Framer is not (LaunchVariables.TextFramer or LaunchVariables.MessagePackFramer))
+        {
+            throw new ArgumentException($"PluginOptions.Framer must be 'text' or 'msgpack', not '{Framer}'.", nameof(Framer));
+        }
+
+        ArgumentException.ThrowIfNullOrEmpty(Cookie);
+        ArgumentNullException.ThrowIfNull(RestartPolicy);
+        ArgumentNullException.ThrowIfNull(LoggerFactory);
+        RestartPolicy.Validate();
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConcurrentHandlers);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(RecentLogCapacity);
+        ValidatePositive(StartTimeout, nameof(StartTimeout));
+        ValidatePositive(CallTimeout, nameof(CallTimeout));
+        ValidatePositive(PingInterval, nameof(PingInterval));
+        ValidatePositive(PingTimeout, nameof(PingTimeout));
+        ValidatePositive(StopTimeout, nameof(StopTimeout));
+
+        var copy = (PluginOptions)MemberwiseClone();
+        copy.Name = string.IsNullOrWhiteSpace(Name) ? DefaultName(ExecutablePath, [.. Arguments]) : Name;
+        return copy;
+    }
+
+    internal PluginProcessStartInfo ToStartInfo(Action<PluginOutputLine> outputReceived) => new(ExecutablePath)
+    {
+        Arguments = [.. Arguments],
+        WorkingDirectory = WorkingDirectory,
+        Environment = new Dictionary<string, string?>(Environment, StringComparer.Ordinal),
+        InheritEnvironment = InheritEnvironment,
+        Cookie = Cookie,
+        Framer = Framer,
+        Transport = Transport,
+        OutputReceived = outputReceived,
+    };
+
+    private static string DefaultName(string executablePath, string[] arguments)
+    {
+        string name = Path.GetFileNameWithoutExtension(executablePath);
+        if (name.Equals("dotnet", StringComparison.OrdinalIgnoreCase) && arguments.Length > 0 && arguments[0].EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
+        {
+            name = Path.GetFileNameWithoutExtension(arguments[0]);
+        }
+
+        return name;
+    }
+
+    private static void ValidatePositive(TimeSpan value, string name)
+    {
+        if (value != Timeout.InfiniteTimeSpan && (value <= TimeSpan.Zero || value.TotalMilliseconds > int.MaxValue))
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"PluginOptions.{name} must be positive or Timeout.InfiniteTimeSpan.");
+        }
+    }
+}

@@ -1,0 +1,260 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+
+namespace PluginIpc;
+
+/// <summary>
+/// The plugin's handle on its host. A plugin executable calls <see cref="Register(MainOptions)"/> (or
+/// <see cref="RegisterAsync(MainOptions, CancellationToken)"/>) from its entry point; the start and stop hooks receive the
+/// handle to call the host, notify it and log to it.
+/// </summary>
+/// <remarks>
+/// <see cref="RegisterAsync(MainOptions, CancellationToken)"/> checks the launch contract (a missing or wrong
+/// <c>PLUGINIPC_COOKIE</c> prints one line to stderr and returns exit code 1), connects over the inherited descriptors or
+/// stdin/stdout (console output then goes to stderr), answers <c>GetMetadata</c>, <c>cmd.ping</c> and <c>cmd.stop</c>, and
+/// returns when the host stops the plugin or goes away (end of input, a failed write, or unanswered pings). Thread safe.
+/// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The sources hold no timer or wait handle; the run's end completes them.")]
+public sealed class Main
+{
+    private readonly MainOptions _options;
+    private readonly Channel _channel;
+    private readonly HostLogForwarder _logs;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource _stopRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    internal Main(MainOptions options, Channel channel)
+    {
+        _options = options;
+        _channel = channel;
+        _logs = new HostLogForwarder(options.MinimumLogLevel);
+        _logger = _logs.CreateLogger("PluginIpc.Main");
+        var metadata = new Dictionary<string, string>(options.Metadata, StringComparer.Ordinal)
+        {
+            ["protocol"] = LaunchVariables.ProtocolVersion,
+            ["name"] = options.Name,
+        };
+        Metadata = metadata;
+        byte[] metadataJson = JsonSerializer.SerializeToUtf8Bytes(metadata, PluginIpcJsonContext.Default.DictionaryStringString);
+
+        channel.Handle(Commands.GetMetadata, Gate((_, _, _) => ValueTask.FromResult<ReadOnlyMemory<byte>>(metadataJson)));
+        channel.Handle(Commands.Stop, (_, _, _) =>
+        {
+            RequestStop();
+            return ValueTask.FromResult(ReadOnlyMemory<byte>.Empty);
+        });
+        foreach (KeyValuePair<string, ChunkHandler> entry in options.Handlers)
+        {
+            channel.Handle(entry.Key, Gate(entry.Value));
+        }
+
+        if (options.Fallback is { } fallback)
+        {
+            channel.HandleFallback(Gate(fallback));
+        }
+    }
+
+    /// <summary>Gets the plugin's name, as announced to the host.</summary>
+    public string Name => _options.Name;
+
+    /// <summary>Gets the metadata announced to the host, including <c>protocol</c> and <c>name</c>.</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>Gets the channel to the host, for what the shortcuts here do not cover.</summary>
+    public Channel Channel => _channel;
+
+    /// <summary>Gets a token that fires when the plugin starts to stop: the host asked, went away, or <see cref="RequestStop"/> was called.</summary>
+    public CancellationToken Stopping => _stopping.Token;
+
+    /// <summary>Gets a logger factory whose loggers send entries to the host as <c>cmd.log</c>, at or above <see cref="MainOptions.MinimumLogLevel"/>.</summary>
+    /// <remarks>Entries never block the caller; once the host is gone they go to stderr.</remarks>
+    public ILoggerFactory LoggerFactory => _logs;
+
+    /// <summary>Runs a plugin until its host stops it or goes away; for a synchronous <c>static int Main</c>. Prefer <see cref="RegisterAsync(MainOptions, CancellationToken)"/> from an async entry point.</summary>
+    /// <param name="options">What the plugin announces and handles.</param>
+    /// <returns>The exit code to return from the entry point: 0 after a stop or the loss of the host, 1 if the plugin was not started by a host or failed to start.</returns>
+    public static int Register(MainOptions options) =>
+        // The entry point is the one place that must wait: this is what the compiler generates for an async Main.
+        RegisterAsync(options).GetAwaiter().GetResult();
+
+    /// <summary>Runs a plugin until its host stops it or goes away.</summary>
+    /// <param name="options">What the plugin announces and handles.</param>
+    /// <param name="cancellationToken">Stops the plugin as if the host had asked.</param>
+    /// <returns>The exit code to return from the entry point: 0 after a stop or the loss of the host, 1 if the plugin was not started by a host or failed to start.</returns>
+    public static async Task<int> RegisterAsync(MainOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        MainOptions settings = options.Snapshot();
+        string processName = Path.GetFileNameWithoutExtension(Environment.ProcessPath) ?? settings.Name;
+        if (processName.Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+        {
+            processName = settings.Name;
+        }
+
+        if (!LaunchContract.TryRead(settings.Cookie, processName, out LaunchContract? contract, out string? error))
+        {
+            await Console.Error.WriteLineAsync(error).ConfigureAwait(false);
+            Environment.ExitCode = 1;
+            return 1;
+        }
+
+        PluginConnection connection = PluginConnection.Open(contract);
+        await using var connectionScope = connection.ConfigureAwait(false);
+        IChunkFramer framer = contract.Framer == LaunchVariables.MessagePackFramer ? new MessagePackFramer() : new NullTerminatedFramer();
+        int exitCode = await RunAsync(settings, connection.Input, connection.Output, framer, cancellationToken).ConfigureAwait(false);
+        Environment.ExitCode = exitCode;
+        return exitCode;
+    }
+
+    /// <summary>Calls the host and awaits its answer.</summary>
+    /// <inheritdoc cref="Channel.CallAsync(string, ReadOnlyMemory{byte}, CancellationToken)"/>
+    public Task<ReadOnlyMemory<byte>> CallAsync(string cmd, ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+        _channel.CallAsync(cmd, buffer, cancellationToken);
+
+    /// <summary>Calls the host with a text body and awaits its answer as text.</summary>
+    /// <inheritdoc cref="Channel.CallAsync(string, string, CancellationToken)"/>
+    public Task<string> CallAsync(string cmd, string text, CancellationToken cancellationToken = default) =>
+        _channel.CallAsync(cmd, text, cancellationToken);
+
+    /// <summary>Sends the host a one-way message.</summary>
+    /// <inheritdoc cref="Channel.NotifyAsync(string, ReadOnlyMemory{byte}, CancellationToken)"/>
+    public ValueTask NotifyAsync(string cmd, ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+        _channel.NotifyAsync(cmd, buffer, cancellationToken);
+
+    /// <summary>Sends the host a one-way message with a text body.</summary>
+    /// <inheritdoc cref="Channel.NotifyAsync(string, string, CancellationToken)"/>
+    public ValueTask NotifyAsync(string cmd, string text, CancellationToken cancellationToken = default) =>
+        _channel.NotifyAsync(cmd, text, cancellationToken);
+
+    /// <summary>Creates a logger whose entries go to the host.</summary>
+    /// <param name="categoryName">The category, such as the class that logs.</param>
+    /// <returns>The logger.</returns>
+    public ILogger CreateLogger(string categoryName) => _logs.CreateLogger(categoryName);
+
+    /// <summary>Stops the plugin as if the host had sent <c>cmd.stop</c>.</summary>
+    public void RequestStop()
+    {
+        if (_stopRequested.TrySetResult())
+        {
+            _stopping.Cancel();
+        }
+    }
+
+    /// <summary>Runs the plugin over the given streams until it is stopped or loses its host. Used by <see cref="RegisterAsync(MainOptions, CancellationToken)"/> and by tests.</summary>
+    internal static async Task<int> RunAsync(MainOptions options, Stream input, Stream output, IChunkFramer framer, CancellationToken cancellationToken)
+    {
+        var channelOptions = new ChannelOptions
+        {
+            Name = options.Name,
+            DefaultCallTimeout = options.CallTimeout,
+            MaxConcurrentHandlers = options.MaxConcurrentHandlers,
+            ShutdownGracePeriod = options.StopGracePeriod,
+        };
+        Channel channel = ReferenceEquals(input, output)
+            ? new Channel(input, framer, channelOptions)
+            : new Channel(input, output, framer, channelOptions);
+        await using (channel.ConfigureAwait(false))
+        {
+            return await new Main(options, channel).RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        using CancellationTokenRegistration registration = cancellationToken.UnsafeRegister(static state => ((Main)state!).RequestStop(), this);
+        _logs.Attach(_channel);
+        _channel.Start();
+        MainLog.Connected(_logger, Name, _channel.Framer.Name);
+
+        int exitCode = 0;
+        if (_options.OnStart is { } onStart)
+        {
+            try
+            {
+                await onStart(this, _stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                MainLog.StartFailed(_logger, Name, ex);
+                RequestStop();
+                exitCode = 1;
+            }
+        }
+
+        _started.TrySetResult();
+        if (exitCode == 0)
+        {
+            using var stopPinging = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+            Task pinging = PingHostAsync(stopPinging.Token);
+            await Task.WhenAny(_stopRequested.Task, _channel.Completion, pinging).ConfigureAwait(false);
+            await stopPinging.CancelAsync().ConfigureAwait(false);
+        }
+
+        await StopAsync().ConfigureAwait(false);
+        return exitCode;
+    }
+
+    /// <summary>Finishes (or, after the grace period, cancels) in-flight work, runs the stop hook, and flushes the logs.</summary>
+    private async Task StopAsync()
+    {
+        if (!_stopping.IsCancellationRequested)
+        {
+            await _stopping.CancelAsync().ConfigureAwait(false);
+        }
+
+        await _channel.CloseAsync().ConfigureAwait(false);
+        if (_options.OnStop is { } onStop)
+        {
+            using var grace = new CancellationTokenSource(_options.StopGracePeriod);
+            try
+            {
+                await onStop(this, grace.Token).WaitAsync(grace.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                MainLog.StopFailed(_logger, Name, ex);
+            }
+        }
+
+        await _logs.FlushAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+    }
+
+    private async Task PingHostAsync(CancellationToken cancellationToken)
+    {
+        if (_options.HostPingInterval == Timeout.InfiniteTimeSpan)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            return;
+        }
+
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(_options.HostPingInterval, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            try
+            {
+                await _channel.PingAsync(_options.HostPingTimeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                MainLog.HostUnresponsive(_logger, Name, _options.HostPingTimeout);
+                return;
+            }
+            catch (Exception ex) when (ex is ChannelClosedException or OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Holds a handler back until the start hook has finished.</summary>
+    private ChunkHandler Gate(ChunkHandler handler) => (chunk, channel, cancellationToken) =>
+        _started.Task.IsCompleted ? handler(chunk, channel, cancellationToken) : AfterStartAsync(handler, chunk, channel, cancellationToken);
+
+    private async ValueTask<ReadOnlyMemory<byte>> AfterStartAsync(ChunkHandler handler, Chunk chunk, Channel channel, CancellationToken cancellationToken)
+    {
+        await _started.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return await handler(chunk, channel, cancellationToken).ConfigureAwait(false);
+    }
+}

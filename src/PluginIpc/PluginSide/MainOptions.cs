@@ -1,0 +1,109 @@
+using System.Reflection;
+using Microsoft.Extensions.Logging;
+
+namespace PluginIpc;
+
+/// <summary>What a plugin executable announces, handles and does at start and stop; given to <see cref="Main.Register(MainOptions)"/>.</summary>
+/// <remarks>Copied when <see cref="Main.RegisterAsync(MainOptions, CancellationToken)"/> starts; later changes do not affect the running plugin.</remarks>
+public sealed class MainOptions
+{
+    private readonly Dictionary<string, ChunkHandler> _handlers = new(StringComparer.Ordinal);
+
+    /// <summary>Gets or sets the plugin's name, announced as <c>name</c> in the handshake.</summary>
+    /// <value>Defaults to the entry assembly's name.</value>
+    public string Name { get; set; } = Assembly.GetEntryAssembly()?.GetName().Name ?? "plugin";
+
+    /// <summary>Gets more metadata to announce in the handshake, such as <c>version</c>. <c>protocol</c> and <c>name</c> are set by PluginIpc.</summary>
+    public IDictionary<string, string> Metadata { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Gets or sets the cookie the host must pass in <c>PLUGINIPC_COOKIE</c>.</summary>
+    /// <value>Defaults to <c>pluginipc-v1</c>, the library's default.</value>
+    public string Cookie { get; set; } = LaunchVariables.DefaultCookie;
+
+    /// <summary>Gets or sets code to run once the connection is up, before any message from the host is handled; it may call the host.</summary>
+    /// <value>Defaults to <see langword="null"/>.</value>
+    public Func<Main, CancellationToken, Task>? OnStart { get; set; }
+
+    /// <summary>Gets or sets code to run when the plugin stops, after in-flight requests finished or were cancelled.</summary>
+    /// <value>Defaults to <see langword="null"/>.</value>
+    public Func<Main, CancellationToken, Task>? OnStop { get; set; }
+
+    /// <summary>Gets or sets the handler of commands without a handler of their own; without one, such requests are answered <see cref="ErrorCodes.UnknownCommand"/>.</summary>
+    /// <value>Defaults to <see langword="null"/>.</value>
+    public ChunkHandler? Fallback { get; set; }
+
+    /// <summary>Gets or sets how long in-flight requests may run after a stop request before they are cancelled; the stop hook gets as long again.</summary>
+    /// <value>Defaults to 3 seconds, below the host's default stop timeout of 5 seconds.</value>
+    public TimeSpan StopGracePeriod { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Gets or sets how often the plugin pings its host; <see cref="Timeout.InfiniteTimeSpan"/> turns it off.</summary>
+    /// <value>Defaults to 5 seconds.</value>
+    public TimeSpan HostPingInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets or sets how long a ping to the host may go unanswered before the plugin considers its host lost and exits.</summary>
+    /// <value>Defaults to 5 seconds.</value>
+    public TimeSpan HostPingTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets or sets how long the plugin's calls to the host wait for an answer.</summary>
+    /// <value>Defaults to 30 seconds.</value>
+    public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Gets or sets how many of the host's requests may be handled at once.</summary>
+    /// <value>Defaults to 256.</value>
+    public int MaxConcurrentHandlers { get; set; } = 256;
+
+    /// <summary>Gets or sets the lowest level of the entries that <see cref="Main.LoggerFactory"/> sends to the host.</summary>
+    /// <value>Defaults to <see cref="LogLevel.Information"/>.</value>
+    public LogLevel MinimumLogLevel { get; set; } = LogLevel.Information;
+
+    /// <summary>Gets the handlers registered with <see cref="Handle"/>.</summary>
+    internal IReadOnlyDictionary<string, ChunkHandler> Handlers => _handlers;
+
+    /// <summary>Registers the handler of the host's requests and one-way messages with command <paramref name="cmd"/>.</summary>
+    /// <param name="cmd">The command, matched exactly.</param>
+    /// <param name="handler">The handler.</param>
+    /// <returns>These options, to chain registrations.</returns>
+    public MainOptions Handle(string cmd, ChunkHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(cmd);
+        ArgumentNullException.ThrowIfNull(handler);
+        _handlers[cmd] = handler;
+        return this;
+    }
+
+    internal MainOptions Snapshot()
+    {
+        ArgumentException.ThrowIfNullOrEmpty(Name);
+        ArgumentException.ThrowIfNullOrEmpty(Cookie);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConcurrentHandlers);
+        ChannelOptions.ValidateTimeout(StopGracePeriod, nameof(StopGracePeriod));
+        ChannelOptions.ValidateTimeout(HostPingInterval, nameof(HostPingInterval));
+        ChannelOptions.ValidateTimeout(HostPingTimeout, nameof(HostPingTimeout));
+        ChannelOptions.ValidateTimeout(CallTimeout, nameof(CallTimeout));
+        var copy = new MainOptions
+        {
+            Name = Name,
+            Cookie = Cookie,
+            OnStart = OnStart,
+            OnStop = OnStop,
+            Fallback = Fallback,
+            StopGracePeriod = StopGracePeriod,
+            HostPingInterval = HostPingInterval,
+            HostPingTimeout = HostPingTimeout,
+            CallTimeout = CallTimeout,
+            MaxConcurrentHandlers = MaxConcurrentHandlers,
+            MinimumLogLevel = MinimumLogLevel,
+        };
+        foreach (KeyValuePair<string, string> entry in Metadata)
+        {
+            copy.Metadata[entry.Key] = entry.Value;
+        }
+
+        foreach (KeyValuePair<string, ChunkHandler> entry in _handlers)
+        {
+            copy._handlers[entry.Key] = entry.Value;
+        }
+
+        return copy;
+    }
+}
