@@ -47,6 +47,7 @@ internal sealed partial class PluginProcess : IAsyncDisposable
         _fromPlugin = fromPlugin;
         ProcessId = process.Id;
         ExecutablePath = info.ExecutablePath;
+        Track(this); // before the tasks below, which untrack it once the process has exited
 
         if (toPlugin is not null && fromPlugin is not null)
         {
@@ -117,10 +118,11 @@ internal sealed partial class PluginProcess : IAsyncDisposable
         EnsureExitHook();
 
         AnonymousPipeServerStream? toPlugin = null, fromPlugin = null;
-        var process = new Process { StartInfo = startInfo };
+        Process? process = null;
         await s_startLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            process = new Process { StartInfo = startInfo };
             if (info.Transport == PluginTransport.InheritedPipes)
             {
                 toPlugin = new AnonymousPipeServerStream(PipeDirection.Out, HandleInheritability.Inheritable);
@@ -144,7 +146,7 @@ internal sealed partial class PluginProcess : IAsyncDisposable
             ProcessesLog.StartFailed(logger, info.ExecutablePath, exception);
             toPlugin?.Dispose();
             fromPlugin?.Dispose();
-            process.Dispose();
+            process?.Dispose();
             if (exception is Win32Exception)
             {
                 throw new PluginStartException($"Cannot start plugin executable '{info.ExecutablePath}': {exception.Message}", exception);
@@ -164,7 +166,6 @@ internal sealed partial class PluginProcess : IAsyncDisposable
         }
 
         var plugin = new PluginProcess(process, info, logger, toPlugin, fromPlugin);
-        Track(plugin);
         ProcessesLog.ProcessStarted(logger, plugin.ProcessId, info.ExecutablePath, info.Transport);
         return plugin;
     }
@@ -261,7 +262,15 @@ internal sealed partial class PluginProcess : IAsyncDisposable
     private async Task<int> WaitForExitAndOutputAsync()
     {
         await _processExited.ConfigureAwait(false);
-        int exitCode = _process.ExitCode;
+        int exitCode;
+        try
+        {
+            exitCode = _process.ExitCode;
+        }
+        catch (InvalidOperationException)
+        {
+            exitCode = -1; // disposed after a failed kill; Exited never fails
+        }
         try
         {
             await OutputCompleted.WaitAsync(s_drainTimeout).ConfigureAwait(false);

@@ -43,6 +43,7 @@ public sealed class ProcessLeakTests : ProcessTestBase
         }
     }
 
+    // 100 cycles take 6-9 s on 2 cores (about 15 s when two suites run at once); the longer budget is only a margin for slow CI.
     [Test, CancelAfter(60_000)]
     public async Task StartAndStop_HundredCycles_LeaveNoChildrenAndNoDescriptors(CancellationToken cancellationToken)
     {
