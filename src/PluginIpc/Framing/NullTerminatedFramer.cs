@@ -107,6 +107,11 @@ public sealed class NullTerminatedFramer : IChunkFramer
     /// </remarks>
     public bool TryRead(ref ReadOnlySequence<byte> input, out Chunk? chunk)
     {
+        if (input.IsSingleSegment)
+        {
+            return TryReadSingleSegment(ref input, out chunk);
+        }
+
         chunk = null;
         var reader = new SequenceReader<byte>(input);
 
@@ -159,6 +164,59 @@ public sealed class NullTerminatedFramer : IChunkFramer
             Buffer = buffer,
         };
         input = input.Slice(reader.Position);
+        return true;
+    }
+
+    /// <summary>The same as <see cref="TryRead"/>, on the contiguous bytes of a single-segment sequence.</summary>
+    private bool TryReadSingleSegment(ref ReadOnlySequence<byte> input, out Chunk? chunk)
+    {
+        chunk = null;
+        ReadOnlySpan<byte> span = input.FirstSpan;
+        int position = 0;
+
+        if (!AsciiDecimal.TryRead(span, ref position, ulong.MaxValue, "threadId", out ulong threadId)
+            || !AsciiDecimal.TryRead(span, ref position, MaxDirection, "direction", out ulong direction)
+            || !AsciiDecimal.TryRead(span, ref position, (ulong)_options.MaxCmdBytes, "cmd length", out ulong cmdLengthValue))
+        {
+            return false;
+        }
+
+        int cmdLength = (int)cmdLengthValue;
+        int cmdOffset = position;
+        if (span.Length - position < cmdLength)
+        {
+            ValidateCmd(span[position..], cmdOffset, complete: false);
+            return false;
+        }
+
+        ReadOnlySpan<byte> cmdBytes = span.Slice(position, cmdLength);
+        ValidateCmd(cmdBytes, cmdOffset, complete: true);
+        position += cmdLength;
+
+        if (!AsciiDecimal.TryRead(span, ref position, (ulong)_options.MaxChunkBytes, "buffer length", out ulong bufferLengthValue))
+        {
+            return false;
+        }
+
+        int bufferLength = (int)bufferLengthValue;
+        if (span.Length - position < bufferLength)
+        {
+            return false;
+        }
+
+        ReadOnlyMemory<byte> buffer = bufferLength == 0
+            ? ReadOnlyMemory<byte>.Empty
+            : span.Slice(position, bufferLength).ToArray();
+        position += bufferLength;
+
+        chunk = new Chunk
+        {
+            ThreadId = threadId,
+            Direction = (Direction)direction,
+            Cmd = CmdStringCache.GetString(cmdBytes, cmdOffset),
+            Buffer = buffer,
+        };
+        input = input.Slice(position);
         return true;
     }
 
