@@ -61,7 +61,7 @@ public sealed class NullTerminatedFramer : IChunkFramer
         Direction direction = chunk.Direction;
         if ((ulong)direction > MaxDirection)
         {
-            ThrowDirectionOutOfRange(direction);
+            ThrowDirectionOutOfRange(direction, nameof(chunk));
         }
 
         string cmd = chunk.Cmd ?? string.Empty;
@@ -285,8 +285,8 @@ public sealed class NullTerminatedFramer : IChunkFramer
     }
 
     [DoesNotReturn]
-    private static void ThrowDirectionOutOfRange(Direction direction) =>
-        throw new ArgumentOutOfRangeException(nameof(direction), direction, "The direction must be 0 to 4.");
+    private static void ThrowDirectionOutOfRange(Direction direction, string paramName) =>
+        throw new ArgumentOutOfRangeException(paramName, direction, "The chunk's direction must be 0 to 4.");
 
     [DoesNotReturn]
     private static void ThrowCmdTooLong(int length, int max) =>
