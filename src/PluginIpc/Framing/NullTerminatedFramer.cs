@@ -61,7 +61,7 @@ public sealed class NullTerminatedFramer : IChunkFramer
         Direction direction = chunk.Direction;
         if ((ulong)direction > MaxDirection)
         {
-            ThrowDirectionOutOfRange(direction);
+            ThrowDirectionOutOfRange(direction, nameof(chunk));
         }
 
         string cmd = chunk.Cmd ?? string.Empty;
@@ -107,6 +107,11 @@ public sealed class NullTerminatedFramer : IChunkFramer
     /// </remarks>
     public bool TryRead(ref ReadOnlySequence<byte> input, out Chunk? chunk)
     {
+        if (input.IsSingleSegment)
+        {
+            return TryReadSingleSegment(ref input, out chunk);
+        }
+
         chunk = null;
         var reader = new SequenceReader<byte>(input);
 
@@ -159,6 +164,59 @@ public sealed class NullTerminatedFramer : IChunkFramer
             Buffer = buffer,
         };
         input = input.Slice(reader.Position);
+        return true;
+    }
+
+    /// <summary>The same as <see cref="TryRead"/>, on the contiguous bytes of a single-segment sequence.</summary>
+    private bool TryReadSingleSegment(ref ReadOnlySequence<byte> input, out Chunk? chunk)
+    {
+        chunk = null;
+        ReadOnlySpan<byte> span = input.FirstSpan;
+        int position = 0;
+
+        if (!AsciiDecimal.TryRead(span, ref position, ulong.MaxValue, "threadId", out ulong threadId)
+            || !AsciiDecimal.TryRead(span, ref position, MaxDirection, "direction", out ulong direction)
+            || !AsciiDecimal.TryRead(span, ref position, (ulong)_options.MaxCmdBytes, "cmd length", out ulong cmdLengthValue))
+        {
+            return false;
+        }
+
+        int cmdLength = (int)cmdLengthValue;
+        int cmdOffset = position;
+        if (span.Length - position < cmdLength)
+        {
+            ValidateCmd(span[position..], cmdOffset, complete: false);
+            return false;
+        }
+
+        ReadOnlySpan<byte> cmdBytes = span.Slice(position, cmdLength);
+        ValidateCmd(cmdBytes, cmdOffset, complete: true);
+        position += cmdLength;
+
+        if (!AsciiDecimal.TryRead(span, ref position, (ulong)_options.MaxChunkBytes, "buffer length", out ulong bufferLengthValue))
+        {
+            return false;
+        }
+
+        int bufferLength = (int)bufferLengthValue;
+        if (span.Length - position < bufferLength)
+        {
+            return false;
+        }
+
+        ReadOnlyMemory<byte> buffer = bufferLength == 0
+            ? ReadOnlyMemory<byte>.Empty
+            : span.Slice(position, bufferLength).ToArray();
+        position += bufferLength;
+
+        chunk = new Chunk
+        {
+            ThreadId = threadId,
+            Direction = (Direction)direction,
+            Cmd = CmdStringCache.GetString(cmdBytes, cmdOffset),
+            Buffer = buffer,
+        };
+        input = input.Slice(position);
         return true;
     }
 
@@ -227,8 +285,8 @@ public sealed class NullTerminatedFramer : IChunkFramer
     }
 
     [DoesNotReturn]
-    private static void ThrowDirectionOutOfRange(Direction direction) =>
-        throw new ArgumentOutOfRangeException(nameof(direction), direction, "The direction must be 0 to 4.");
+    private static void ThrowDirectionOutOfRange(Direction direction, string paramName) =>
+        throw new ArgumentOutOfRangeException(paramName, direction, "The chunk's direction must be 0 to 4.");
 
     [DoesNotReturn]
     private static void ThrowCmdTooLong(int length, int max) =>

@@ -27,44 +27,16 @@ internal static class AsciiDecimal
     public static bool TryRead(ref SequenceReader<byte> reader, ulong max, string field, out ulong value)
     {
         long fieldOffset = reader.Consumed;
-        ulong result = 0;
+        value = 0;
         int digits = 0;
         while (!reader.End)
         {
             ReadOnlySpan<byte> span = reader.UnreadSpan;
-            for (int i = 0; i < span.Length; i++)
+            int terminator = Scan(span, max, field, fieldOffset, reader.Consumed, ref value, ref digits);
+            if (terminator >= 0)
             {
-                byte b = span[i];
-                uint digit = (uint)(b - '0');
-                if (digit > 9)
-                {
-                    if (b == Terminator && digits > 0)
-                    {
-                        reader.Advance(i + 1);
-                        value = result;
-                        return true;
-                    }
-
-                    ThrowNotADigit(field, fieldOffset, b, reader.Consumed + i, digits);
-                }
-
-                if (digits == 1 && result == 0)
-                {
-                    ThrowInvalid(field, fieldOffset, "leading zero");
-                }
-
-                if (digits == MaxDigits)
-                {
-                    ThrowInvalid(field, fieldOffset, "more than 20 digits");
-                }
-
-                if (digit > max || result > (max - digit) / 10)
-                {
-                    ThrowOverMax(field, fieldOffset, max);
-                }
-
-                result = (result * 10) + digit;
-                digits++;
+                reader.Advance(terminator + 1);
+                return true;
             }
 
             reader.Advance(span.Length);
@@ -72,6 +44,75 @@ internal static class AsciiDecimal
 
         value = 0;
         return false;
+    }
+
+    /// <summary>Reads a number and its NUL terminator from <paramref name="source"/> at <paramref name="position"/>.</summary>
+    /// <param name="source">The whole input, starting at the chunk's first byte.</param>
+    /// <param name="position">The offset of the first digit; on success, advanced past the terminator.</param>
+    /// <param name="max">The largest value the field accepts.</param>
+    /// <param name="field">The field's name, for the error message.</param>
+    /// <param name="value">The value read.</param>
+    /// <returns><see langword="false"/> if the input ends before the terminator.</returns>
+    /// <exception cref="ProtocolException">The bytes so far can never form a valid number within <paramref name="max"/>.</exception>
+    public static bool TryRead(ReadOnlySpan<byte> source, ref int position, ulong max, string field, out ulong value)
+    {
+        value = 0;
+        int digits = 0;
+        int terminator = Scan(source[position..], max, field, position, position, ref value, ref digits);
+        if (terminator < 0)
+        {
+            value = 0;
+            return false;
+        }
+
+        position += terminator + 1;
+        return true;
+    }
+
+    /// <summary>Adds the digits of <paramref name="span"/> to <paramref name="value"/> up to the terminator.</summary>
+    /// <returns>The index of the terminator in <paramref name="span"/>, or -1 if <paramref name="span"/> ends first.</returns>
+    private static int Scan(ReadOnlySpan<byte> span, ulong max, string field, long fieldOffset, long spanOffset, ref ulong value, ref int digits)
+    {
+        ulong result = value;
+        int count = digits;
+        for (int i = 0; i < span.Length; i++)
+        {
+            byte b = span[i];
+            uint digit = (uint)(b - '0');
+            if (digit > 9)
+            {
+                if (b == Terminator && count > 0)
+                {
+                    value = result;
+                    digits = count;
+                    return i;
+                }
+
+                ThrowNotADigit(field, fieldOffset, b, spanOffset + i, count);
+            }
+
+            if (count == 1 && result == 0)
+            {
+                ThrowInvalid(field, fieldOffset, "leading zero");
+            }
+
+            if (count == MaxDigits)
+            {
+                ThrowInvalid(field, fieldOffset, "more than 20 digits");
+            }
+
+            if (digit > max || result > (max - digit) / 10)
+            {
+                ThrowOverMax(field, fieldOffset, max);
+            }
+
+            result = (result * 10) + digit;
+            count++;
+        }
+
+        value = result;
+        digits = count;
+        return -1;
     }
 
     /// <summary>Writes <paramref name="value"/> as ASCII decimal digits, with no terminator.</summary>
