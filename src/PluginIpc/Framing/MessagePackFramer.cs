@@ -57,7 +57,7 @@ public sealed class MessagePackFramer : IChunkFramer
         }
 
         // Every check comes before the first byte is written.
-        int cmdBytes = Encoding.UTF8.GetByteCount(chunk.Cmd);
+        int cmdBytes = StrictUtf8.GetByteCount(chunk.Cmd, "cmd");
         if (cmdBytes > _maxCmdBytes)
         {
             MessagePackThrow.CannotWrite($"cmd is {cmdBytes} bytes, over the limit of {_maxCmdBytes} bytes.");
@@ -272,7 +272,7 @@ public sealed class MessagePackFramer : IChunkFramer
 
     private void CheckHeaderString(string value, string what)
     {
-        int byteCount = Encoding.UTF8.GetByteCount(value);
+        int byteCount = StrictUtf8.GetByteCount(value, "header " + what);
         if (byteCount > _maxCmdBytes)
         {
             MessagePackThrow.CannotWrite($"a header {what} is {byteCount} bytes, over the limit of {_maxCmdBytes} bytes.");

@@ -65,7 +65,7 @@ public sealed class NullTerminatedFramer : IChunkFramer
         }
 
         string cmd = chunk.Cmd ?? string.Empty;
-        int cmdLength = Encoding.UTF8.GetByteCount(cmd);
+        int cmdLength = StrictUtf8.GetByteCount(cmd, "cmd");
         if (cmdLength > _options.MaxCmdBytes)
         {
             ThrowCmdTooLong(cmdLength, _options.MaxCmdBytes);
