@@ -16,7 +16,6 @@ namespace PluginIpc;
 public sealed class NullTerminatedFramer : IChunkFramer
 {
     private const byte Nul = 0;
-    private const int StackLimit = 256;
 
     // threadId NUL direction NUL cmdLength NUL, then bufferLength NUL after the cmd.
     private const int MaxHeaderBytes = AsciiDecimal.MaxDigits + 1 + 1 + 1 + AsciiDecimal.MaxDigits + 1;
@@ -221,59 +220,19 @@ public sealed class NullTerminatedFramer : IChunkFramer
     }
 
     /// <summary>Checks that <paramref name="cmd"/> is UTF-8, or, when not <paramref name="complete"/>, the start of UTF-8.</summary>
-    private static void ValidateCmd(in ReadOnlySequence<byte> cmd, long offset, bool complete)
-    {
-        if (cmd.IsSingleSegment)
+    private static void ValidateCmd(in ReadOnlySequence<byte> cmd, long offset, bool complete) =>
+        SequenceScratch.Apply(cmd, (offset, complete), static (bytes, state) =>
         {
-            ValidateCmd(cmd.FirstSpan, offset, complete);
-            return;
-        }
-
-        // The caller bounds the length by MaxCmdBytes.
-        int length = (int)cmd.Length;
-        byte[]? rented = null;
-        Span<byte> scratch = length <= StackLimit
-            ? stackalloc byte[StackLimit]
-            : (rented = ArrayPool<byte>.Shared.Rent(length));
-        try
-        {
-            scratch = scratch[..length];
-            cmd.CopyTo(scratch);
-            ValidateCmd(scratch, offset, complete);
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
-    }
+            ValidateCmd(bytes, state.offset, state.complete);
+            return true;
+        });
 
     private static void ValidateCmd(ReadOnlySpan<byte> cmd, long offset, bool complete)
     {
-        if (Utf8.IsValid(cmd))
+        int bad = Utf8Text.FindInvalid(cmd, complete);
+        if (bad >= 0)
         {
-            return;
-        }
-
-        int index = 0;
-        while (index < cmd.Length)
-        {
-            OperationStatus status = Rune.DecodeFromUtf8(cmd[index..], out _, out int read);
-            if (status == OperationStatus.Done)
-            {
-                index += read;
-            }
-            else if (status == OperationStatus.NeedMoreData && !complete)
-            {
-                // A sequence cut short by the end of the bytes received so far may still be completed.
-                return;
-            }
-            else
-            {
-                ThrowInvalidCmd(offset, cmd[index], offset + index, complete);
-            }
+            ThrowInvalidCmd(offset, cmd[bad], offset + bad, complete);
         }
     }
 

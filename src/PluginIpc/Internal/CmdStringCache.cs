@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text;
-using System.Text.Unicode;
 
 namespace PluginIpc;
 
@@ -12,7 +11,6 @@ namespace PluginIpc;
 internal static class CmdStringCache
 {
     private const int MaxCachedBytes = 64;
-    private const int StackLimit = 256;
     private const int SlotCount = 256; // a power of two
 
     private static readonly Entry?[] s_slots = new Entry?[SlotCount];
@@ -21,32 +19,8 @@ internal static class CmdStringCache
     /// <param name="utf8">The command's bytes; its length is already checked against the limit.</param>
     /// <param name="offset">The byte offset of the command within its chunk, for the error message.</param>
     /// <exception cref="ProtocolException">The bytes are not valid UTF-8.</exception>
-    public static string GetString(in ReadOnlySequence<byte> utf8, long offset)
-    {
-        if (utf8.IsSingleSegment)
-        {
-            return GetString(utf8.FirstSpan, offset);
-        }
-
-        int length = checked((int)utf8.Length);
-        byte[]? rented = null;
-        Span<byte> scratch = length <= StackLimit
-            ? stackalloc byte[StackLimit]
-            : (rented = ArrayPool<byte>.Shared.Rent(length));
-        try
-        {
-            scratch = scratch[..length];
-            utf8.CopyTo(scratch);
-            return GetString(scratch, offset);
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
-    }
+    public static string GetString(in ReadOnlySequence<byte> utf8, long offset) =>
+        SequenceScratch.Apply(utf8, offset, static (bytes, offset) => GetString(bytes, offset));
 
     /// <inheritdoc cref="GetString(in ReadOnlySequence{byte}, long)"/>
     public static string GetString(ReadOnlySpan<byte> utf8, long offset)
@@ -75,29 +49,13 @@ internal static class CmdStringCache
 
     private static string Decode(ReadOnlySpan<byte> utf8, long offset)
     {
-        if (!Utf8.IsValid(utf8))
+        int bad = Utf8Text.FindInvalid(utf8);
+        if (bad >= 0)
         {
-            int bad = FirstInvalidIndex(utf8);
             throw new ProtocolException($"cmd is not valid UTF-8: invalid byte 0x{utf8[bad]:x2} at offset {offset + bad}.");
         }
 
         return Encoding.UTF8.GetString(utf8);
-    }
-
-    private static int FirstInvalidIndex(ReadOnlySpan<byte> utf8)
-    {
-        int index = 0;
-        while (index < utf8.Length)
-        {
-            if (Rune.DecodeFromUtf8(utf8[index..], out _, out int read) != OperationStatus.Done)
-            {
-                return index;
-            }
-
-            index += read;
-        }
-
-        return 0;
     }
 
     private static int Hash(ReadOnlySpan<byte> utf8)

@@ -54,68 +54,12 @@ internal ref struct MessagePackReader
     }
 
     /// <summary>Reads an array header (fixarray, array 16, array 32).</summary>
-    public bool TryReadArrayHeader(string field, out uint count)
-    {
-        long offset = _reader.Consumed;
-        if (!_reader.TryPeek(out byte code))
-        {
-            count = 0;
-            return false;
-        }
-
-        int size;
-        switch (code)
-        {
-            case >= MessagePackCode.MinFixArray and <= MessagePackCode.MaxFixArray:
-                count = (uint)(code & 0x0f);
-                _reader.Advance(1);
-                return true;
-            case MessagePackCode.Array16:
-                size = 2;
-                break;
-            case MessagePackCode.Array32:
-                size = 4;
-                break;
-            default:
-                MessagePackThrow.UnexpectedType(field, offset, "array", code);
-                count = 0;
-                return false;
-        }
-
-        return TryReadLength(size, out count);
-    }
+    public bool TryReadArrayHeader(string field, out uint count) =>
+        TryReadContainerHeader(field, "array", MessagePackCode.MinFixArray, MessagePackCode.MaxFixArray, MessagePackCode.Array16, MessagePackCode.Array32, out count);
 
     /// <summary>Reads a map header (fixmap, map 16, map 32).</summary>
-    public bool TryReadMapHeader(string field, out uint count)
-    {
-        long offset = _reader.Consumed;
-        if (!_reader.TryPeek(out byte code))
-        {
-            count = 0;
-            return false;
-        }
-
-        int size;
-        switch (code)
-        {
-            case >= MessagePackCode.MinFixMap and <= MessagePackCode.MaxFixMap:
-                count = (uint)(code & 0x0f);
-                _reader.Advance(1);
-                return true;
-            case MessagePackCode.Map16:
-                size = 2;
-                break;
-            case MessagePackCode.Map32:
-                size = 4;
-                break;
-            default:
-                MessagePackThrow.UnexpectedType(field, offset, "map", code);
-                count = 0;
-                return false;
-        }
-
-        return TryReadLength(size, out count);
-    }
+    public bool TryReadMapHeader(string field, out uint count) =>
+        TryReadContainerHeader(field, "map", MessagePackCode.MinFixMap, MessagePackCode.MaxFixMap, MessagePackCode.Map16, MessagePackCode.Map32, out count);
 
     /// <summary>Reads a non-negative integer: positive fixint, uint 8 to 64, or int 8 to 64 holding a value of zero or more.</summary>
     public bool TryReadUInt64(string field, out ulong value)
@@ -303,5 +247,29 @@ internal ref struct MessagePackReader
             _ => BinaryPrimitives.ReadUInt64BigEndian(bytes[1..]),
         };
         return true;
+    }
+
+    private bool TryReadContainerHeader(string field, string kind, byte minFix, byte maxFix, byte code16, byte code32, out uint count)
+    {
+        long offset = _reader.Consumed;
+        if (!_reader.TryPeek(out byte code))
+        {
+            count = 0;
+            return false;
+        }
+
+        if (code >= minFix && code <= maxFix)
+        {
+            count = (uint)(code & 0x0f);
+            _reader.Advance(1);
+            return true;
+        }
+
+        if (code != code16 && code != code32)
+        {
+            MessagePackThrow.UnexpectedType(field, offset, kind, code);
+        }
+
+        return TryReadLength(code == code16 ? 2 : 4, out count);
     }
 }
