@@ -51,9 +51,20 @@ internal sealed class ChunkWriter
                 throw new ChannelClosedException("The channel's output is closed.");
             }
 
-            _framer.Write(chunk, _output);
+            Exception? rejected = null;
+            try
+            {
+                _framer.Write(chunk, _output);
+            }
+            catch (Exception ex) when (ex is ProtocolException or ArgumentException)
+            {
+                // The framer wrote nothing; but earlier writers may have left their bytes for this one to flush.
+                rejected = ex;
+            }
+
             if (Volatile.Read(ref _waiting) > 0)
             {
+                ThrowIfRejected(rejected);
                 return; // The next writer flushes these bytes with its own.
             }
 
@@ -75,10 +86,20 @@ internal sealed class ChunkWriter
                 _onFailure(failure);
                 throw failure;
             }
+
+            ThrowIfRejected(rejected);
         }
         finally
         {
             _lock.Release();
+        }
+    }
+
+    private static void ThrowIfRejected(Exception? rejected)
+    {
+        if (rejected is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(rejected);
         }
     }
 

@@ -19,6 +19,7 @@ public sealed class Plugin : IAsyncDisposable
 
     private readonly PluginOptions _options;
     private readonly ILogger _logger;
+    private readonly ILogger _processLogger;
     private readonly ILogger _pluginLogger;
     private readonly ConcurrentDictionary<string, ChunkHandler> _handlers = new(StringComparer.Ordinal);
     private readonly RingBuffer<PluginLogEntry> _recentLogs;
@@ -41,6 +42,7 @@ public sealed class Plugin : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Snapshot();
         _logger = _options.LoggerFactory.CreateLogger("PluginIpc.Plugin");
+        _processLogger = _options.LoggerFactory.CreateLogger("PluginIpc.Processes");
         _pluginLogger = _options.LoggerFactory.CreateLogger("PluginIpc.Plugins." + Name);
         _recentLogs = new RingBuffer<PluginLogEntry>(_options.RecentLogCapacity);
     }
@@ -278,7 +280,7 @@ public sealed class Plugin : IAsyncDisposable
 
     private async Task<PluginInstance> LaunchAsync(CancellationToken cancellationToken)
     {
-        PluginProcess process = await PluginProcess.StartAsync(_options.ToStartInfo(OnOutputLine), _logger, cancellationToken).ConfigureAwait(false);
+        PluginProcess process = await PluginProcess.StartAsync(_options.ToStartInfo(OnOutputLine), _processLogger, cancellationToken).ConfigureAwait(false);
         var channel = new Channel(process.Input, process.Output, CreateFramer(), new ChannelOptions
         {
             Name = Name,

@@ -120,9 +120,14 @@ public sealed class PluginOptions
     private static string DefaultName(string executablePath, string[] arguments)
     {
         string name = Path.GetFileNameWithoutExtension(executablePath);
-        if (name.Equals("dotnet", StringComparison.OrdinalIgnoreCase) && arguments.Length > 0 && arguments[0].EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
+        if (name.Equals("dotnet", StringComparison.OrdinalIgnoreCase))
         {
-            name = Path.GetFileNameWithoutExtension(arguments[0]);
+            // "dotnet plugin.dll" or "dotnet exec plugin.dll": the plugin is the first assembly named.
+            string? assembly = Array.Find(arguments, a => a.EndsWith(".dll", StringComparison.OrdinalIgnoreCase));
+            if (assembly is not null)
+            {
+                name = Path.GetFileNameWithoutExtension(assembly);
+            }
         }
 
         return name;

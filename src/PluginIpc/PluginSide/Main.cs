@@ -155,9 +155,15 @@ public sealed class Main
         Channel channel = ReferenceEquals(input, output)
             ? new Channel(input, framer, channelOptions)
             : new Channel(input, output, framer, channelOptions);
-        await using (channel.ConfigureAwait(false))
+        try
         {
             return await new Main(options, channel).RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Close, not dispose: a pipe read blocked until the host closes its end would hold DisposeAsync for its timeout,
+            // and the process is about to exit anyway.
+            await channel.CloseAsync(CancellationToken.None).ConfigureAwait(false);
         }
     }
 

@@ -293,13 +293,17 @@ internal sealed partial class PluginProcess : IAsyncDisposable
             {
                 var line = new PluginOutputLine(source, text);
                 _tail.Add(line);
-                if (source == PluginOutputSource.StandardError)
+                if (_outputReceived is null)
                 {
-                    ProcessesLog.StandardError(_logger, text);
-                }
-                else
-                {
-                    ProcessesLog.StandardOutput(_logger, text);
+                    // With a callback, its owner logs the line under the plugin's own category instead.
+                    if (source == PluginOutputSource.StandardError)
+                    {
+                        ProcessesLog.StandardError(_logger, text);
+                    }
+                    else
+                    {
+                        ProcessesLog.StandardOutput(_logger, text);
+                    }
                 }
 
                 try

@@ -262,6 +262,28 @@ public sealed class ChannelTests(string framer, string transport)
         Assert.That(await pair.Host.CallAsync("echo", "ok", cancellationToken), Is.EqualTo("ok"));
     }
 
+    [Test, CancelAfter(20_000)]
+    public async Task CallAsync_OversizeCallsAmongNormalOnes_NormalOnesAllAnswered(CancellationToken cancellationToken)
+    {
+        // Regression: a writer that skipped its flush for a waiting writer whose chunk the framer then rejected left its bytes unsent.
+        await using ChannelPair pair = CreatePair(host => host.DefaultCallTimeout = TimeSpan.FromSeconds(10));
+        pair.Plugin.Handle("echo", s_echo);
+        pair.Start();
+        string oversizeCmd = new('c', FramerOptions.DefaultMaxCmdBytes + 1);
+
+        for (int round = 0; round < 20; round++)
+        {
+            Task<string>[] normal = Enumerable.Range(0, 8).Select(i => Task.Run(() => pair.Host.CallAsync("echo", "n" + i, cancellationToken), cancellationToken)).ToArray();
+            Task[] oversize = Enumerable.Range(0, 8).Select(_ => Task.Run(() => pair.Host.CallAsync(oversizeCmd, "x", cancellationToken), cancellationToken)).ToArray();
+
+            Assert.That(await Task.WhenAll(normal), Is.EqualTo(Enumerable.Range(0, 8).Select(i => "n" + i)));
+            foreach (Task rejected in oversize)
+            {
+                Assert.That(async () => await rejected, Throws.InstanceOf<ProtocolException>());
+            }
+        }
+    }
+
     [Test, CancelAfter(10_000)]
     public async Task NotifyAsync_ManyOneWays_HandledInOrderSent(CancellationToken cancellationToken)
     {
