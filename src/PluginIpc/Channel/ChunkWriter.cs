@@ -16,6 +16,7 @@ internal sealed class ChunkWriter
     private readonly IChunkFramer _framer;
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly Action<Exception> _onFailure;
+    private readonly string? _name;
     private static readonly TimeSpan s_flushTimeout = TimeSpan.FromSeconds(1);
     private int _waiting;
     private bool _completed;
@@ -23,11 +24,13 @@ internal sealed class ChunkWriter
     /// <param name="output">Where the bytes go.</param>
     /// <param name="framer">Frames each chunk.</param>
     /// <param name="onFailure">Told when the transport fails: the connection is unusable from then on.</param>
-    public ChunkWriter(PipeWriter output, IChunkFramer framer, Action<Exception> onFailure)
+    /// <param name="name">The channel's name, for the bytes-sent metric.</param>
+    public ChunkWriter(PipeWriter output, IChunkFramer framer, Action<Exception> onFailure, string? name = null)
     {
         _output = output;
         _framer = framer;
         _onFailure = onFailure;
+        _name = name;
     }
 
     /// <summary>Frames <paramref name="chunk"/> and hands it to the transport.</summary>
@@ -51,7 +54,9 @@ internal sealed class ChunkWriter
                 throw new ChannelClosedException("The channel's output is closed.");
             }
 
+            long mark = ChannelTelemetry.MarkSent(_output);
             _framer.Write(chunk, _output);
+            ChannelTelemetry.RecordSent(_name, _output, mark);
             if (Volatile.Read(ref _waiting) > 0)
             {
                 return; // The next writer flushes these bytes with its own.
