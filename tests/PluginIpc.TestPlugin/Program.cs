@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using PluginIpc;
 
@@ -11,6 +12,9 @@ using PluginIpc;
 //   tree     starts a grandchild in mode hang, writes "grandchild <pid>" to stderr, then hangs.
 //   host     starts itself in mode hang through PluginProcess, writes "child <pid>" to stderr and returns without stopping it.
 //   env X..  writes "X=<value>" (or "X unset") to stderr for each named variable; exit 0.
+//   trace [listen]  a Main-based plugin (name TracePlugin) that handles: whoami, answering "<Activity.Current?.ParentId>|<traceparent
+//            header>|<process id>" (empty parts when missing); cwd, answering its working directory; crash, exiting with code 3.
+//            With "listen" it listens to the PluginIpc ActivitySource, so its handlers run under recorded Server activities.
 const string ProcessName = "PluginIpc.TestPlugin";
 
 string mode = args.Length > 0 ? args[0] : string.Empty;
@@ -29,6 +33,8 @@ switch (mode)
         return await TreeAsync();
     case "host":
         return await HostAsync();
+    case "trace":
+        return await TraceAsync(args.Skip(1).Contains("listen"));
     case "env":
         foreach (string name in args.Skip(1))
         {
@@ -71,6 +77,30 @@ static async Task<int> RawEchoAsync()
 
     Console.Error.WriteLine("end of input");
     return 0;
+}
+
+static async Task<int> TraceAsync(bool listen)
+{
+    using var listener = new ActivityListener
+    {
+        ShouldListenTo = source => listen && source.Name == PluginIpcDiagnostics.ActivitySourceName,
+        Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+    };
+    ActivitySource.AddActivityListener(listener);
+    var options = new MainOptions { Name = "TracePlugin" };
+    options.Handle("whoami", static (chunk, _, _) =>
+    {
+        string parent = Activity.Current?.ParentId ?? string.Empty;
+        string header = chunk.Headers is { } headers && headers.TryGetValue("traceparent", out string? value) ? value : string.Empty;
+        return ValueTask.FromResult<ReadOnlyMemory<byte>>(Encoding.UTF8.GetBytes($"{parent}|{header}|{Environment.ProcessId}"));
+    });
+    options.Handle("cwd", static (_, _, _) => ValueTask.FromResult<ReadOnlyMemory<byte>>(Encoding.UTF8.GetBytes(Environment.CurrentDirectory)));
+    options.Handle("crash", static (_, _, _) =>
+    {
+        Environment.Exit(3);
+        return ValueTask.FromResult(ReadOnlyMemory<byte>.Empty);
+    });
+    return await Main.RegisterAsync(options);
 }
 
 static string[] SelfArguments(string mode)

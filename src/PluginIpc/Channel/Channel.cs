@@ -100,7 +100,7 @@ public sealed class Channel : IAsyncDisposable
         _options = (options ?? new ChannelOptions()).Snapshot();
         _framer = framer;
         _input = input;
-        _writer = new ChunkWriter(output, framer, failure => ShutdownAsync(failure).Forget());
+        _writer = new ChunkWriter(output, framer, failure => ShutdownAsync(failure).Forget(), _options.Name);
         _ownedStreams = ownedStreams;
         _logger = _options.LoggerFactory.CreateLogger("PluginIpc.Channel");
         _handlerSlots = new SemaphoreSlim(_options.MaxConcurrentHandlers, _options.MaxConcurrentHandlers);
@@ -342,6 +342,7 @@ public sealed class Channel : IAsyncDisposable
         bool isRequest = chunk.Direction == Direction.Request;
         CancellationToken cancellationToken = request.Token;
         bool holdsSlot = false;
+        ChannelTelemetry.CallScope telemetry = ChannelTelemetry.StartHandler(Name, chunk);
         try
         {
             if (isRequest)
@@ -379,6 +380,7 @@ public sealed class Channel : IAsyncDisposable
         }
         catch (Exception ex)
         {
+            telemetry.Fail(ex);
             if (ex is not RemoteException && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
             {
                 ChannelLog.HandlerFailed(_logger, Name, chunk.Cmd, ex);
@@ -394,6 +396,7 @@ public sealed class Channel : IAsyncDisposable
         }
         finally
         {
+            telemetry.Stop();
             if (holdsSlot)
             {
                 _handlerSlots.Release();
@@ -446,6 +449,7 @@ public sealed class Channel : IAsyncDisposable
         CancellationTokenRegistration timeoutRegistration = default;
         CancellationTokenSource? timer = null;
         bool observed = false;
+        ChannelTelemetry.CallScope telemetry = ChannelTelemetry.StartCall(Name, cmd, ref headers);
         try
         {
             if (cancellationToken.CanBeCanceled)
@@ -478,12 +482,17 @@ public sealed class Channel : IAsyncDisposable
 
             return response;
         }
+        catch (Exception ex) when (telemetry.Fail(ex))
+        {
+            throw; // never runs: Fail records the failure and returns false
+        }
         catch (ChannelClosedException ex) when (CloseReason is { } reason && ex.InnerException is null)
         {
             throw new ChannelClosedException(ex.Message, reason);
         }
         finally
         {
+            telemetry.Stop();
             bool removedHere = _pending.TryRemove(threadId, call);
             if (removedHere)
             {
@@ -643,6 +652,7 @@ public sealed class Channel : IAsyncDisposable
                 }
                 finally
                 {
+                    ChannelTelemetry.RecordReceived(Name, result.Buffer.Length - buffer.Length);
                     _input.AdvanceTo(buffer.Start, buffer.End);
                 }
             }

@@ -16,6 +16,7 @@ internal sealed class ChunkWriter
     private readonly IChunkFramer _framer;
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly Action<Exception> _onFailure;
+    private readonly string? _name;
     private static readonly TimeSpan s_flushTimeout = TimeSpan.FromSeconds(1);
     private int _waiting;
     private bool _completed;
@@ -23,11 +24,13 @@ internal sealed class ChunkWriter
     /// <param name="output">Where the bytes go.</param>
     /// <param name="framer">Frames each chunk.</param>
     /// <param name="onFailure">Told when the transport fails: the connection is unusable from then on.</param>
-    public ChunkWriter(PipeWriter output, IChunkFramer framer, Action<Exception> onFailure)
+    /// <param name="name">The channel's name, for the bytes-sent metric.</param>
+    public ChunkWriter(PipeWriter output, IChunkFramer framer, Action<Exception> onFailure, string? name = null)
     {
         _output = output;
         _framer = framer;
         _onFailure = onFailure;
+        _name = name;
     }
 
     /// <summary>Frames <paramref name="chunk"/> and hands it to the transport.</summary>
@@ -54,7 +57,9 @@ internal sealed class ChunkWriter
             Exception? rejected = null;
             try
             {
+                long mark = ChannelTelemetry.MarkSent(_output);
                 _framer.Write(chunk, _output);
+                ChannelTelemetry.RecordSent(_name, _output, mark);
             }
             catch (Exception ex) when (ex is ProtocolException or ArgumentException)
             {

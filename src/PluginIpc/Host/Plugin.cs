@@ -412,6 +412,7 @@ public sealed class Plugin : IAsyncDisposable
                     await Task.Delay(delay, lifetime).ConfigureAwait(false);
                     PluginInstance next = await LaunchAsync(lifetime).ConfigureAwait(false);
                     Interlocked.Increment(ref _restartCount);
+                    ChannelTelemetry.RecordRestart(Name);
                     BecomeRunning(next);
                     PluginLog.Restarted(_logger, Name, next.Process.ProcessId, RestartCount);
                     return;

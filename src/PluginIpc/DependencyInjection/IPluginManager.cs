@@ -1,0 +1,51 @@
+namespace PluginIpc;
+
+/// <summary>
+/// The application's plugins, registered with <c>AddPlugin</c> or discovered from <c>plugin.json</c> manifests: one shared
+/// <see cref="Plugin"/> per name, started once, on first use or at application start, and stopped with the application.
+/// </summary>
+/// <remarks>
+/// <para>Thread safe. Registered by <c>services.AddPluginIpc()</c> as a singleton; disposing the service provider stops every plugin.</para>
+/// <para>
+/// Keep asking the manager rather than keeping a <see cref="Plugin"/> for the application's lifetime: a plugin that failed for good
+/// (its restart policy gave up) or was stopped by hand is started anew, as a new <see cref="Plugin"/>, by the next
+/// <see cref="GetAsync(string, CancellationToken)"/>. Restarts within the policy keep the same instance, and its calls wait for the
+/// restart.
+/// </para>
+/// </remarks>
+public interface IPluginManager
+{
+    /// <summary>Gets the names of all plugins, registered and discovered.</summary>
+    IReadOnlyCollection<string> Names { get; }
+
+    /// <summary>Gets the manifests that could not be used, each naming its file and field. They are also logged as warnings.</summary>
+    IReadOnlyList<PluginDiscoveryError> DiscoveryErrors { get; }
+
+    /// <summary>
+    /// Returns the running plugin named <paramref name="name"/>, starting it if it does not run yet and waiting until it is ready.
+    /// Concurrent first calls start it once; all callers share the instance.
+    /// </summary>
+    /// <param name="name">The plugin's name (ordinal, case sensitive).</param>
+    /// <param name="cancellationToken">Ends this caller's wait; the start itself goes on for the other callers.</param>
+    /// <returns>The plugin, in state <see cref="PluginState.Running"/>.</returns>
+    /// <exception cref="KeyNotFoundException">No plugin has that name; the message lists the known names.</exception>
+    /// <exception cref="PluginStartException">
+    /// The plugin is misconfigured (the message names the setting or the missing executable's path), could not start, or failed for good.
+    /// Nothing is cached: the next call tries again.
+    /// </exception>
+    /// <exception cref="ObjectDisposedException">The manager was stopped or disposed.</exception>
+    Task<Plugin> GetAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>Starts the plugins whose start mode is <see cref="StartMode.AtStartup"/>, in parallel, and waits for them.</summary>
+    /// <param name="cancellationToken">Ends the wait.</param>
+    /// <returns>A task that completes when each of them runs or failed; failures are logged, not thrown, and the next <see cref="GetAsync"/> retries.</returns>
+    Task StartAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Stops every started plugin gracefully, in parallel, each within its <see cref="PluginOptions.StopTimeout"/> (then its process tree
+    /// is killed). Starts under way are cancelled. The manager takes no further calls. Safe to call more than once.
+    /// </summary>
+    /// <param name="cancellationToken">Ends the grace periods early: the remaining processes are killed.</param>
+    /// <returns>A task that completes when no plugin process runs.</returns>
+    Task StopAsync(CancellationToken cancellationToken = default);
+}

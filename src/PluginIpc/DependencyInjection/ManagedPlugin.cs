@@ -1,0 +1,63 @@
+namespace PluginIpc;
+
+/// <summary>One plugin of a <see cref="PluginManager"/>: its definition and the one start (or started instance) that all callers share.</summary>
+/// <remarks>Thread safe: the current start is read and replaced under a lock, so concurrent first uses start one process.</remarks>
+internal sealed class ManagedPlugin
+{
+    private readonly Lock _lock = new();
+    private readonly PluginManager _manager;
+    private Task<Plugin>? _current;
+
+    public ManagedPlugin(PluginManager manager, PluginDefinition definition)
+    {
+        _manager = manager;
+        Definition = definition;
+    }
+
+    public PluginDefinition Definition { get; }
+
+    /// <summary>
+    /// Returns the shared start of the plugin: the one under way or done, or a new one when there is none, the last one failed,
+    /// or its plugin failed for good or was stopped.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The manager is stopping.</exception>
+    public Task<Plugin> GetOrStart()
+    {
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_manager.IsStopping, _manager);
+            Task<Plugin>? current = _current;
+            if (current is null || current.IsFaulted || current.IsCanceled || (current.IsCompletedSuccessfully && current.Result.State is PluginState.Failed or PluginState.Stopped))
+            {
+                Plugin? previous = current is { IsCompletedSuccessfully: true } ? current.Result : null;
+
+                // Run the start (and the user's setup code) off the lock and off the caller's synchronization context.
+                _current = current = Task.Run(() => _manager.StartPluginAsync(Definition, previous));
+            }
+
+            return current;
+        }
+    }
+
+    /// <summary>Stops the plugin if it was started; a start under way is awaited first (the manager has cancelled it).</summary>
+    /// <returns>A task that never faults.</returns>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        Task<Plugin>? current;
+        lock (_lock)
+        {
+            current = _current;
+        }
+
+        if (current is null)
+        {
+            return;
+        }
+
+        await ((Task)current).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (current.IsCompletedSuccessfully)
+        {
+            await _manager.StopPluginAsync(current.Result, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using PluginIpc;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers PluginIpc's <see cref="IPluginManager"/> and named plugins in a service collection.</summary>
+public static class PluginIpcServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the <see cref="IPluginManager"/> singleton, which starts plugins registered with
+    /// <see cref="AddPlugin(IServiceCollection, string, Action{PluginOptions})"/> or discovered in
+    /// <see cref="PluginIpcOptions.PluginFolders"/>, and stops them when the service provider is disposed.
+    /// Calling it more than once is harmless; each <paramref name="configure"/> is applied.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Changes the manager's settings; <see langword="null"/> for the defaults.</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    /// <remarks>Logs go to the registered <c>ILoggerFactory</c>, if any: the manager under <c>PluginIpc.PluginManager</c>, each plugin under <c>PluginIpc.Plugins.{name}</c>.</remarks>
+    public static IServiceCollection AddPluginIpc(this IServiceCollection services, Action<PluginIpcOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        OptionsBuilder<PluginIpcOptions> options = services.AddOptions<PluginIpcOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        services.AddOptions<PluginOptions>();
+        services.TryAddSingleton<IPluginManager, PluginManager>(); // TryAdd: calling AddPluginIpc twice is harmless
+        return services;
+    }
+
+    /// <summary>
+    /// Registers a plugin named <paramref name="name"/> (and <see cref="AddPluginIpc"/>). Its options are the named options
+    /// <paramref name="name"/>; they are validated when it starts, and <see cref="PluginOptions.Name"/> defaults to
+    /// <paramref name="name"/> and <see cref="PluginOptions.LoggerFactory"/> to the registered <c>ILoggerFactory</c>.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="name">The name to get it by; unique (ordinal) among registered plugins. A discovered plugin with the same name is ignored.</param>
+    /// <param name="configure">Sets the plugin's options; <see cref="PluginOptions.ExecutablePath"/> at least.</param>
+    /// <returns>A builder for the start mode and setup code.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty, or a plugin with that name is already registered.</exception>
+    public static PluginBuilder AddPlugin(this IServiceCollection services, string name, Action<PluginOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(configure);
+        foreach (ServiceDescriptor descriptor in services)
+        {
+            if (descriptor.ServiceType == typeof(PluginRegistration) && descriptor.ImplementationInstance is PluginRegistration existing && existing.Name == name)
+            {
+                throw new ArgumentException($"A plugin named '{name}' is already registered; plugin names must be unique.", nameof(name));
+            }
+        }
+
+        services.AddPluginIpc();
+        services.AddOptions<PluginOptions>(name).Configure(configure);
+        var registration = new PluginRegistration(name);
+        services.AddSingleton(registration);
+        return new PluginBuilder(services, registration);
+    }
+}

@@ -1,0 +1,269 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace PluginIpc;
+
+/// <summary>The <see cref="IPluginManager"/> that <c>AddPluginIpc</c> registers as a singleton.</summary>
+/// <remarks>
+/// <para>Thread safe. The catalog of plugins (registrations and discovery) is built once, on first need.</para>
+/// <para>
+/// <see cref="DisposeAsync"/> stops every plugin like <see cref="StopAsync"/>. The synchronous <see cref="Dispose"/>, which a service
+/// provider disposed with <c>Dispose()</c> calls, does the same: it runs the stop on the thread pool, where no synchronization
+/// context can deadlock it, and blocks until it completes, which takes at most about the longest <see cref="PluginOptions.StopTimeout"/>
+/// since the stops run in parallel. Prefer <c>DisposeAsync</c>.
+/// </para>
+/// </remarks>
+internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposable
+{
+    private readonly PluginIpcOptions _options;
+    private readonly IOptionsFactory<PluginOptions> _pluginOptions;
+    private readonly IEnumerable<PluginRegistration> _registrations;
+    private readonly IServiceProvider _services;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly Lazy<Dictionary<string, ManagedPlugin>> _plugins;
+    private readonly CancellationTokenSource _lifetime = new();
+    private readonly CancellationToken _lifetimeToken;
+    private readonly Lock _lock = new();
+    private IReadOnlyList<PluginDiscoveryError> _discoveryErrors = [];
+    private Task? _stopping;
+    private volatile bool _isStopping;
+
+    public PluginManager(IOptions<PluginIpcOptions> options, IOptionsFactory<PluginOptions> pluginOptions, IEnumerable<PluginRegistration> registrations, IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(pluginOptions);
+        ArgumentNullException.ThrowIfNull(registrations);
+        ArgumentNullException.ThrowIfNull(services);
+        _options = options.Value;
+        _pluginOptions = pluginOptions;
+        _registrations = registrations;
+        _services = services;
+        _loggerFactory = services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
+        _logger = _loggerFactory.CreateLogger("PluginIpc.PluginManager");
+        _lifetimeToken = _lifetime.Token;
+        _plugins = new Lazy<Dictionary<string, ManagedPlugin>>(BuildCatalog, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyCollection<string> Names => [.. _plugins.Value.Keys];
+
+    /// <inheritdoc/>
+    public IReadOnlyList<PluginDiscoveryError> DiscoveryErrors
+    {
+        get
+        {
+            _ = _plugins.Value;
+            return _discoveryErrors;
+        }
+    }
+
+    /// <summary>Gets a value indicating whether <see cref="StopAsync"/> has begun: no plugin starts any more.</summary>
+    internal bool IsStopping => _isStopping;
+
+    /// <inheritdoc/>
+    public async Task<Plugin> GetAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (!_plugins.Value.TryGetValue(name, out ManagedPlugin? entry))
+        {
+            string known = _plugins.Value.Count == 0 ? "none" : string.Join(", ", _plugins.Value.Keys.Order(StringComparer.Ordinal));
+            throw new KeyNotFoundException($"No plugin named '{name}' is registered or discovered (known plugins: {known}).");
+        }
+
+        Plugin plugin = await entry.GetOrStart().WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Restarting after a crash: wait for the replacement process, as calls do.
+            await plugin.WhenReadyAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException ex)
+        {
+            ObjectDisposedException.ThrowIf(_isStopping, this);
+            throw new PluginStartException($"Plugin '{name}' stopped working ({plugin.State}): {ex.Message} The next GetAsync starts it again.", ex);
+        }
+
+        return plugin;
+    }
+
+    /// <inheritdoc/>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        var starts = new List<Task>();
+        foreach (ManagedPlugin entry in _plugins.Value.Values)
+        {
+            if (entry.Definition.StartMode == StartMode.AtStartup)
+            {
+                starts.Add(StartAtStartupAsync(entry.Definition.Name, cancellationToken));
+            }
+        }
+
+        await Task.WhenAll(starts).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <inheritdoc/>
+    public Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            if (_stopping is null)
+            {
+                _isStopping = true;
+                _stopping = StopAllAsync(cancellationToken);
+            }
+
+            return _stopping;
+        }
+    }
+
+    /// <summary>Stops every plugin (see <see cref="StopAsync"/>). Safe to call more than once; never throws.</summary>
+    /// <returns>A task that completes when no plugin process runs.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _lifetime.Dispose();
+    }
+
+    /// <summary>Stops every plugin and blocks until they are stopped; see the remarks of <see cref="PluginManager"/>. Never throws.</summary>
+    public void Dispose() =>
+        // The stop runs on the thread pool, away from any synchronization context of the caller, so blocking on it cannot deadlock.
+        Task.Run(async () => await DisposeAsync().ConfigureAwait(false)).GetAwaiter().GetResult();
+
+    /// <summary>Creates, sets up and starts a new <see cref="Plugin"/> for <paramref name="definition"/>, after disposing <paramref name="previous"/>.</summary>
+    /// <exception cref="PluginStartException">The options are invalid, the executable is missing, setup code threw, or the start failed.</exception>
+    /// <exception cref="ObjectDisposedException">The manager began to stop.</exception>
+    internal async Task<Plugin> StartPluginAsync(PluginDefinition definition, Plugin? previous)
+    {
+        if (previous is not null)
+        {
+            await previous.DisposeAsync().ConfigureAwait(false);
+        }
+
+        Plugin plugin = CreatePlugin(definition);
+        try
+        {
+            foreach (Action<Plugin, IServiceProvider> setup in definition.Setups)
+            {
+                setup(plugin, _services);
+            }
+
+            PluginManagerLog.Starting(_logger, definition.Name, definition.StartMode);
+            await plugin.StartAsync(_lifetimeToken).ConfigureAwait(false);
+            return plugin;
+        }
+        catch (Exception ex)
+        {
+            await plugin.DisposeAsync().ConfigureAwait(false);
+            if (ex is OperationCanceledException && _lifetimeToken.IsCancellationRequested)
+            {
+                throw new ObjectDisposedException(nameof(PluginManager), $"Plugin '{definition.Name}' was not started: the plugin manager is stopping.");
+            }
+
+            PluginManagerLog.StartFailed(_logger, definition.Name, ex);
+            throw ex as PluginStartException ?? new PluginStartException($"Plugin '{definition.Name}' failed to start: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Stops <paramref name="plugin"/>; failures are logged.</summary>
+    internal async Task StopPluginAsync(Plugin plugin, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await plugin.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            PluginManagerLog.StopFailed(_logger, plugin.Name, ex);
+        }
+    }
+
+    /// <summary>Builds the plugin's options, checks them, and creates the (unstarted) plugin.</summary>
+    private Plugin CreatePlugin(PluginDefinition definition)
+    {
+        string source = definition.ManifestPath is null ? $"Plugin '{definition.Name}'" : $"Plugin '{definition.Name}' (from {definition.ManifestPath})";
+        PluginOptions options;
+        try
+        {
+            options = definition.CreateOptions();
+        }
+        catch (Exception ex) when (ex is OptionsValidationException or ArgumentException or InvalidOperationException)
+        {
+            throw new PluginStartException($"{source} is misconfigured: {ex.Message}", ex);
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ExecutablePath))
+        {
+            throw new PluginStartException($"{source} is misconfigured: PluginOptions.ExecutablePath is not set. Set it in AddPlugin(\"{definition.Name}\", options => options.ExecutablePath = ...).");
+        }
+
+        if (IsPath(options.ExecutablePath) && !File.Exists(options.ExecutablePath))
+        {
+            throw new PluginStartException($"{source}: the executable '{Path.GetFullPath(options.ExecutablePath)}' does not exist.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Name))
+        {
+            options.Name = definition.Name;
+        }
+
+        if (ReferenceEquals(options.LoggerFactory, NullLoggerFactory.Instance))
+        {
+            options.LoggerFactory = _loggerFactory;
+        }
+
+        try
+        {
+            return new Plugin(options);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new PluginStartException($"{source} is misconfigured: {ex.Message}", ex);
+        }
+    }
+
+    private static bool IsPath(string executable) =>
+        Path.IsPathRooted(executable) || executable.Contains('/', StringComparison.Ordinal) || executable.Contains(Path.DirectorySeparatorChar, StringComparison.Ordinal);
+
+    private Dictionary<string, ManagedPlugin> BuildCatalog()
+    {
+        PluginCatalog catalog = PluginCatalog.Build(_registrations, _options, _pluginOptions.Create, _logger);
+        _discoveryErrors = catalog.Errors;
+        var plugins = new Dictionary<string, ManagedPlugin>(StringComparer.Ordinal);
+        foreach (PluginDefinition definition in catalog.Definitions.Values)
+        {
+            plugins.Add(definition.Name, new ManagedPlugin(this, definition));
+        }
+
+        return plugins;
+    }
+
+    private async Task StartAtStartupAsync(string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await GetAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is PluginStartException or ObjectDisposedException || (ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            // Logged where it failed; GetAsync retries.
+        }
+    }
+
+    private async Task StopAllAsync(CancellationToken cancellationToken)
+    {
+        // No new starts; starts under way are cancelled (their processes killed) and then awaited by the entries.
+        await _lifetime.CancelAsync().ConfigureAwait(false);
+        if (!_plugins.IsValueCreated)
+        {
+            return; // nothing was ever started
+        }
+
+        ICollection<ManagedPlugin> entries = [.. _plugins.Value.Values];
+        PluginManagerLog.Stopping(_logger, entries.Count);
+        await Task.WhenAll(entries.Select(entry => entry.StopAsync(cancellationToken))).ConfigureAwait(false);
+        PluginManagerLog.Stopped(_logger);
+    }
+}

@@ -1,0 +1,113 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace PluginIpc.Tests.DependencyInjection;
+
+public sealed class PluginRegistrationTests
+{
+    [Test]
+    public void AddPluginIpc_CalledTwice_RegistersOneManagerAndAppliesBothConfigurations()
+    {
+        var services = new ServiceCollection();
+        services.AddPluginIpc(o => o.PluginFolders.Clear());
+        services.AddPluginIpc(o => o.DefaultStartMode = StartMode.AtStartup);
+
+        Assert.That(services.Count(d => d.ServiceType == typeof(IPluginManager)), Is.EqualTo(1));
+        using ServiceProvider provider = services.BuildServiceProvider();
+        Assert.That(provider.GetRequiredService<IPluginManager>(), Is.SameAs(provider.GetRequiredService<IPluginManager>()));
+        Assert.That(provider.GetRequiredService<IPluginManager>().Names, Is.Empty);
+    }
+
+    [Test]
+    public void AddPlugin_SameNameTwice_ThrowsNamingIt()
+    {
+        var services = new ServiceCollection();
+        services.AddPlugin("echo", o => o.ExecutablePath = "/bin/true");
+
+        var ex = Assert.Throws<ArgumentException>(() => services.AddPlugin("echo", o => o.ExecutablePath = "/bin/false"));
+
+        Assert.That(ex!.Message, Does.Contain("'echo' is already registered"));
+        Assert.That(ex.ParamName, Is.EqualTo("name"));
+    }
+
+    [Test]
+    public void AddPlugin_EmptyName_Throws()
+    {
+        var services = new ServiceCollection();
+        Assert.Throws<ArgumentException>(() => services.AddPlugin(" ", o => o.ExecutablePath = "/bin/true"));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task GetAsync_ExecutablePathNotSet_ThrowsNamingTheSetting(CancellationToken cancellationToken)
+    {
+        await using ServiceProvider provider = Build(services => services.AddPlugin("nopath", o => o.Framer = "msgpack"));
+        IPluginManager manager = provider.GetRequiredService<IPluginManager>();
+
+        var ex = Assert.ThrowsAsync<PluginStartException>(() => manager.GetAsync("nopath", cancellationToken));
+
+        Assert.That(ex!.Message, Does.Contain("Plugin 'nopath'").And.Contain("PluginOptions.ExecutablePath is not set"));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task GetAsync_MissingExecutable_ThrowsNamingThePathAndRetriesNextTime(CancellationToken cancellationToken)
+    {
+        string missing = Path.Combine(Path.GetTempPath(), "pluginipc-" + Guid.NewGuid().ToString("N"), "plugin");
+        await using ServiceProvider provider = Build(services => services.AddPlugin("missing", o => o.ExecutablePath = missing));
+        IPluginManager manager = provider.GetRequiredService<IPluginManager>();
+
+        var first = Assert.ThrowsAsync<PluginStartException>(() => manager.GetAsync("missing", cancellationToken));
+        var second = Assert.ThrowsAsync<PluginStartException>(() => manager.GetAsync("missing", cancellationToken));
+
+        Assert.That(first!.Message, Does.Contain($"the executable '{missing}' does not exist"));
+        Assert.That(second, Is.Not.SameAs(first), "a failed start is not cached: the second call tried again");
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task GetAsync_InvalidFramer_ThrowsNamingTheSetting(CancellationToken cancellationToken)
+    {
+        await using ServiceProvider provider = Build(services => services.AddPlugin("badframer", o =>
+        {
+            o.ExecutablePath = "/bin/true";
+            o.Framer = "json";
+        }));
+        IPluginManager manager = provider.GetRequiredService<IPluginManager>();
+
+        var ex = Assert.ThrowsAsync<PluginStartException>(() => manager.GetAsync("badframer", cancellationToken));
+
+        Assert.That(ex!.Message, Does.Contain("misconfigured").And.Contain("PluginOptions.Framer").And.Contain("'json'"));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task GetAsync_UnknownName_ThrowsListingKnownNames(CancellationToken cancellationToken)
+    {
+        await using ServiceProvider provider = Build(services =>
+        {
+            services.AddPlugin("b", o => o.ExecutablePath = "/bin/true");
+            services.AddPlugin("a", o => o.ExecutablePath = "/bin/true");
+        });
+        IPluginManager manager = provider.GetRequiredService<IPluginManager>();
+
+        var ex = Assert.ThrowsAsync<KeyNotFoundException>(() => manager.GetAsync("c", cancellationToken));
+
+        Assert.That(ex!.Message, Does.Contain("'c'").And.Contain("a, b"));
+        Assert.That(manager.Names, Is.EquivalentTo(new[] { "a", "b" }));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task GetAsync_AfterStop_ThrowsObjectDisposed(CancellationToken cancellationToken)
+    {
+        await using ServiceProvider provider = Build(services => services.AddPlugin("a", o => o.ExecutablePath = "/bin/true"));
+        IPluginManager manager = provider.GetRequiredService<IPluginManager>();
+
+        await manager.StopAsync(cancellationToken);
+
+        Assert.ThrowsAsync<ObjectDisposedException>(() => manager.GetAsync("a", cancellationToken));
+    }
+
+    private static ServiceProvider Build(Action<IServiceCollection> configure)
+    {
+        var services = new ServiceCollection();
+        services.AddPluginIpc(o => o.PluginFolders.Clear());
+        configure(services);
+        return services.BuildServiceProvider();
+    }
+}
