@@ -12,6 +12,7 @@ namespace PluginIpc.Benchmarks;
 /// reads through a <see cref="BufferedStream"/> and writes each message with one write, the naive way.
 /// </summary>
 [MemoryDiagnoser]
+[ThreadingDiagnoser]
 [Config(typeof(ProcessConfig))]
 public class FloorBenchmarks
 {
