@@ -5,7 +5,6 @@ namespace PluginIpc.Benchmarks;
 
 /// <summary>Round trips and one-way messages between two channels over in-memory duplex pipes: the library's cost with no I/O.</summary>
 [MemoryDiagnoser]
-[ThreadingDiagnoser]
 public class DispatchBenchmarks
 {
     private const int Concurrency = 64;

@@ -12,7 +12,6 @@ namespace PluginIpc.Benchmarks;
 /// reads through a <see cref="BufferedStream"/> and writes each message with one write, the naive way.
 /// </summary>
 [MemoryDiagnoser]
-[ThreadingDiagnoser]
 [Config(typeof(ProcessConfig))]
 public class FloorBenchmarks
 {

@@ -8,7 +8,6 @@ namespace PluginIpc.Benchmarks;
 /// stopped after it. Compare with <see cref="FloorBenchmarks"/>, the same scenarios with no library, from the same run.
 /// </summary>
 [MemoryDiagnoser]
-[ThreadingDiagnoser]
 [Config(typeof(ProcessConfig))]
 public class ProcessBenchmarks
 {
