@@ -1,0 +1,15 @@
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+
+namespace PluginIpc.Benchmarks;
+
+/// <summary>Adds the calls per second (<c>Op/s</c>, per operation: per call for the concurrent case) and <c>MB/s</c> columns to the process benchmarks.</summary>
+public sealed class ProcessConfig : ManualConfig
+{
+    /// <summary>Initializes the configuration.</summary>
+    public ProcessConfig()
+    {
+        AddColumn(StatisticColumn.OperationsPerSecond);
+        AddColumn(new ThroughputColumn());
+    }
+}
