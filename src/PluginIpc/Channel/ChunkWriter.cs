@@ -1,30 +1,38 @@
-using System.Diagnostics.CodeAnalysis;
 using System.IO.Pipelines;
 
 namespace PluginIpc;
 
-/// <summary>Writes whole chunks to a <see cref="PipeWriter"/>, one at a time, and coalesces flushes under load.</summary>
+/// <summary>Writes whole chunks to a <see cref="PipeWriter"/>, never interleaved, coalescing the chunks of concurrent writers into one write.</summary>
 /// <remarks>
-/// Each writer frames its own chunk under the lock, so a chunk the framer rejects fails only its own caller.
-/// A writer that sees others waiting leaves the flush to them: in a burst, the last one flushes for all.
-/// Thread safe.
+/// Writers frame their chunk into a pending buffer under a short lock, so a chunk the framer rejects fails only its own
+/// writer and leaves nothing behind. The first writer that finds no flush under way becomes the flusher: it hands the
+/// pending buffer to the transport and keeps going while others add to it, so under load many chunks go out in one write
+/// with no thread hop, and a lone writer's chunk goes out at once. When the pending bytes pass a cap while a flush is under
+/// way, writers wait for room. Thread safe.
 /// </remarks>
-[SuppressMessage("Reliability", "CA1001", Justification = "The semaphore never allocates a wait handle; there is nothing to dispose.")]
 internal sealed class ChunkWriter
 {
+    private const long MaxPendingBytes = 4 * 1024 * 1024;
+    private const int MaxPassesPerFlusher = 8;
+    private static readonly TimeSpan s_completeTimeout = TimeSpan.FromSeconds(1);
+
     private readonly PipeWriter _output;
     private readonly IChunkFramer _framer;
-    private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly Action<Exception> _onFailure;
     private readonly string? _name;
-    private static readonly TimeSpan s_flushTimeout = TimeSpan.FromSeconds(1);
-    private int _waiting;
+    private readonly Lock _lock = new();
+    private SegmentedBuffer _pending = new();
+    private SegmentedBuffer _sending = new();
+    private bool _flushing;
     private bool _completed;
+    private bool _outputCompleted;
+    private Task _flushLoop = Task.CompletedTask;
+    private TaskCompletionSource? _room;
 
     /// <param name="output">Where the bytes go.</param>
     /// <param name="framer">Frames each chunk.</param>
     /// <param name="onFailure">Told when the transport fails: the connection is unusable from then on.</param>
-    /// <param name="name">The channel's name, for the bytes-sent metric.</param>
+    /// <param name="name">The channel's name, for metrics.</param>
     public ChunkWriter(PipeWriter output, IChunkFramer framer, Action<Exception> onFailure, string? name = null)
     {
         _output = output;
@@ -33,113 +41,198 @@ internal sealed class ChunkWriter
         _name = name;
     }
 
-    /// <summary>Frames <paramref name="chunk"/> and hands it to the transport.</summary>
+    /// <summary>Frames <paramref name="chunk"/> and hands it to the transport, or to the flush under way.</summary>
+    /// <returns>A task that completes when the chunk is framed and, if this writer became the flusher, written out.</returns>
     /// <exception cref="ProtocolException">The framer rejected the chunk; nothing was written.</exception>
-    /// <exception cref="ChannelClosedException">The output is completed or the reader went away.</exception>
-    public async ValueTask WriteAsync(Chunk chunk)
+    /// <exception cref="ArgumentException">The chunk holds a string UTF-8 cannot carry; nothing was written.</exception>
+    /// <exception cref="ChannelClosedException">The output is completed or the transport failed.</exception>
+    public ValueTask WriteAsync(Chunk chunk)
     {
-        // The wait is not cancellable: a writer that leaves after others skipped their flush for it would strand their bytes.
-        Interlocked.Increment(ref _waiting);
-        Task acquire = _lock.WaitAsync();
-        if (!acquire.IsCompletedSuccessfully)
-        {
-            await acquire.ConfigureAwait(false);
-        }
-
-        Interlocked.Decrement(ref _waiting);
-        try
+        lock (_lock)
         {
             if (_completed)
             {
-                throw new ChannelClosedException("The channel's output is closed.");
+                return ValueTask.FromException(new ChannelClosedException("The channel's output is closed."));
             }
 
-            Exception? rejected = null;
+            if (_flushing && _pending.WrittenCount >= MaxPendingBytes)
+            {
+                return WaitForRoomThenWriteAsync(chunk);
+            }
+
+            long before = _pending.WrittenCount;
             try
             {
-                long mark = ChannelTelemetry.MarkSent(_output);
-                _framer.Write(chunk, _output);
-                ChannelTelemetry.RecordSent(_name, _output, mark);
+                _framer.Write(chunk, _pending);
             }
             catch (Exception ex) when (ex is ProtocolException or ArgumentException)
             {
-                // The framer wrote nothing; but earlier writers may have left their bytes for this one to flush.
-                rejected = ex;
+                return ValueTask.FromException(ex);
             }
 
-            if (Volatile.Read(ref _waiting) > 0)
+            ChannelTelemetry.RecordSent(_name, _pending.WrittenCount - before);
+            if (_flushing)
             {
-                ThrowIfRejected(rejected);
-                return; // The next writer flushes these bytes with its own.
+                return default; // The flusher under way takes these bytes with its next pass.
             }
 
-            FlushResult result;
-            try
-            {
-                result = await _output.FlushAsync().ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
-            {
-                var failure = new ChannelClosedException($"Writing to the connection failed: {ex.Message}", ex);
-                _onFailure(failure);
-                throw failure;
-            }
-
-            if (result.IsCompleted)
-            {
-                var failure = new ChannelClosedException("The other side stopped reading.");
-                _onFailure(failure);
-                throw failure;
-            }
-
-            ThrowIfRejected(rejected);
+            _flushing = true;
         }
-        finally
-        {
-            _lock.Release();
-        }
+
+        // Outside the lock: the first pass usually completes synchronously, and writers must not wait for it.
+        Task flushLoop = FlushLoopAsync();
+        Volatile.Write(ref _flushLoop, flushLoop);
+        return new ValueTask(flushLoop);
     }
 
-    private static void ThrowIfRejected(Exception? rejected)
-    {
-        if (rejected is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(rejected);
-        }
-    }
-
-    /// <summary>Flushes what is written (unless <paramref name="error"/> is set) and completes the output; later writes fail. Safe to call more than once; never throws.</summary>
+    /// <summary>Writes out what is pending (unless <paramref name="error"/> is set) and completes the output; later writes fail. Safe to call more than once; never throws.</summary>
     public async ValueTask CompleteAsync(Exception? error)
     {
-        // A flush stuck on a peer that no longer reads must not hold the lock forever.
-        if (error is not null || !await _lock.WaitAsync(s_flushTimeout).ConfigureAwait(false))
+        Task flushLoop;
+        lock (_lock)
         {
-            _output.CancelPendingFlush();
-            await _lock.WaitAsync().ConfigureAwait(false);
-        }
-
-        try
-        {
-            if (_completed)
+            if (_outputCompleted)
             {
                 return;
             }
 
+            _outputCompleted = true;
             _completed = true;
-            if (error is null)
-            {
-                await _output.FlushAsync().AsTask().WaitAsync(s_flushTimeout).ConfigureAwait(false);
-            }
-
-            await _output.CompleteAsync(error).ConfigureAwait(false);
+            flushLoop = Volatile.Read(ref _flushLoop);
         }
-        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException or IOException or InvalidOperationException or ObjectDisposedException)
+
+        if (error is not null)
+        {
+            _output.CancelPendingFlush();
+        }
+
+        // A flush stuck on a peer that no longer reads must not hold the close forever.
+        await flushLoop.WaitAsync(s_completeTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (!flushLoop.IsCompleted)
+        {
+            _output.CancelPendingFlush();
+            await flushLoop.WaitAsync(s_completeTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        try
+        {
+            if (flushLoop.IsCompleted)
+            {
+                await _output.CompleteAsync(error).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
         {
             // The transport is gone or stuck; there is nobody left to deliver to.
         }
-        finally
+
+        SignalRoom();
+    }
+
+    private async Task FlushLoopAsync()
+    {
+        // The writer that starts the loop returns to its caller once its own bytes are out, as a lone writer would; under a
+        // steady stream of writers, the loop moves to the thread pool after a few passes so that no caller flushes forever.
+        for (int pass = 0; ; pass++)
         {
-            _lock.Release();
+            SegmentedBuffer batch;
+            lock (_lock)
+            {
+                if (_pending.WrittenCount == 0)
+                {
+                    _flushing = false;
+                    break;
+                }
+
+                if (pass == MaxPassesPerFlusher)
+                {
+                    Volatile.Write(ref _flushLoop, Task.Run(FlushLoopAsync));
+                    return;
+                }
+
+                batch = _pending;
+                _pending = _sending;
+                _sending = batch;
+            }
+
+            SignalRoom();
+            FlushResult result;
+            try
+            {
+                batch.CopyTo(_output);
+                batch.Reset();
+                result = await _output.FlushAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+            {
+                throw Fail(new ChannelClosedException($"Writing to the connection failed: {ex.Message}", ex));
+            }
+
+            if (result.IsCompleted)
+            {
+                throw Fail(new ChannelClosedException("The other side stopped reading."));
+            }
+
+            if (result.IsCanceled)
+            {
+                lock (_lock)
+                {
+                    if (_completed)
+                    {
+                        _flushing = false;
+                        break; // Closing: what is left is abandoned.
+                    }
+                }
+            }
         }
+
+        SignalRoom();
+    }
+
+    private ChannelClosedException Fail(ChannelClosedException failure)
+    {
+        lock (_lock)
+        {
+            _completed = true;
+            _flushing = false;
+            _pending.Reset();
+        }
+
+        SignalRoom();
+        _onFailure(failure);
+        return failure;
+    }
+
+    private async ValueTask WaitForRoomThenWriteAsync(Chunk chunk)
+    {
+        while (true)
+        {
+            Task room;
+            lock (_lock)
+            {
+                if (_completed || !_flushing || _pending.WrittenCount < MaxPendingBytes)
+                {
+                    break;
+                }
+
+                room = (_room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            }
+
+            await room.ConfigureAwait(false);
+        }
+
+        await WriteAsync(chunk).ConfigureAwait(false);
+    }
+
+    private void SignalRoom()
+    {
+        TaskCompletionSource? room;
+        lock (_lock)
+        {
+            room = _room;
+            _room = null;
+        }
+
+        room?.TrySetResult();
     }
 }

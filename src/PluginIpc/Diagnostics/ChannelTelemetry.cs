@@ -128,16 +128,12 @@ internal static partial class ChannelTelemetry
         return measure || activity is not null ? new CallScope(channel, activity, measure, server: true) : default;
     }
 
-    /// <summary>Returns a mark to pass to <see cref="RecordSent"/> after framing a chunk into <paramref name="output"/>; -1 when nothing listens.</summary>
-    public static long MarkSent(PipeWriter output) =>
-        s_bytesSent.Enabled && output.CanGetUnflushedBytes ? output.UnflushedBytes : -1;
-
-    /// <summary>Records the bytes framed into <paramref name="output"/> since <paramref name="mark"/>.</summary>
-    public static void RecordSent(string? channel, PipeWriter output, long mark)
+    /// <summary>Records <paramref name="bytes"/> framed for sending.</summary>
+    public static void RecordSent(string? channel, long bytes)
     {
-        if (mark >= 0)
+        if (bytes > 0 && s_bytesSent.Enabled)
         {
-            s_bytesSent.Add(output.UnflushedBytes - mark, new KeyValuePair<string, object?>(ChannelTag, channel));
+            s_bytesSent.Add(bytes, new KeyValuePair<string, object?>(ChannelTag, channel));
         }
     }
 

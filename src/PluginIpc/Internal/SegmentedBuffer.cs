@@ -1,0 +1,86 @@
+using System.Buffers;
+
+namespace PluginIpc;
+
+/// <summary>A growable <see cref="IBufferWriter{T}"/> made of pooled segments, so a large chunk never needs one large array.</summary>
+/// <remarks>Not thread safe.</remarks>
+internal sealed class SegmentedBuffer : IBufferWriter<byte>
+{
+    private const int SegmentSize = 16 * 1024;
+    private readonly List<(byte[] Array, int Length)> _full = [];
+    private byte[] _current = ArrayPool<byte>.Shared.Rent(SegmentSize);
+    private int _used;
+
+    /// <summary>Gets the number of bytes written since the last <see cref="Reset"/>.</summary>
+    public long WrittenCount { get; private set; }
+
+    public void Advance(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, _current.Length - _used);
+        _used += count;
+        WrittenCount += count;
+    }
+
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        EnsureRoom(Math.Max(sizeHint, 1));
+        return _current.AsMemory(_used);
+    }
+
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        EnsureRoom(Math.Max(sizeHint, 1));
+        return _current.AsSpan(_used);
+    }
+
+    /// <summary>Copies every written byte, in order, to <paramref name="output"/>.</summary>
+    public void CopyTo(IBufferWriter<byte> output)
+    {
+        foreach ((byte[] array, int length) in _full)
+        {
+            output.Write(array.AsSpan(0, length));
+        }
+
+        output.Write(_current.AsSpan(0, _used));
+    }
+
+    /// <summary>Forgets what was written and returns all but one segment to the pool.</summary>
+    public void Reset()
+    {
+        foreach ((byte[] array, _) in _full)
+        {
+            ArrayPool<byte>.Shared.Return(array);
+        }
+
+        _full.Clear();
+        if (_current.Length > SegmentSize)
+        {
+            ArrayPool<byte>.Shared.Return(_current);
+            _current = ArrayPool<byte>.Shared.Rent(SegmentSize);
+        }
+
+        _used = 0;
+        WrittenCount = 0;
+    }
+
+    private void EnsureRoom(int size)
+    {
+        if (_current.Length - _used >= size)
+        {
+            return;
+        }
+
+        if (_used > 0)
+        {
+            _full.Add((_current, _used));
+        }
+        else
+        {
+            ArrayPool<byte>.Shared.Return(_current);
+        }
+
+        _current = ArrayPool<byte>.Shared.Rent(Math.Max(size, SegmentSize));
+        _used = 0;
+    }
+}
