@@ -120,9 +120,12 @@ public sealed class PluginOptions
     private static string DefaultName(string executablePath, string[] arguments)
     {
         string name = Path.GetFileNameWithoutExtension(executablePath);
-        if (name.Equals("dotnet", StringComparison.OrdinalIgnoreCase) && arguments.Length > 0 && arguments[0].EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
+        // "dotnet plugin.dll" or "dotnet exec [options] plugin.dll".
+        int first = arguments.Length > 0 && arguments[0] == "exec" ? 1 : 0;
+        string? assembly = arguments.Skip(first).FirstOrDefault(a => a.EndsWith(".dll", StringComparison.OrdinalIgnoreCase));
+        if (name.Equals("dotnet", StringComparison.OrdinalIgnoreCase) && assembly is not null && (first == 1 || arguments[0] == assembly))
         {
-            name = Path.GetFileNameWithoutExtension(arguments[0]);
+            name = Path.GetFileNameWithoutExtension(assembly);
         }
 
         return name;
