@@ -15,6 +15,11 @@ using PluginIpc;
 //   trace [listen]  a Main-based plugin (name TracePlugin) that handles: whoami, answering "<Activity.Current?.ParentId>|<traceparent
 //            header>|<process id>" (empty parts when missing); cwd, answering its working directory; crash, exiting with code 3.
 //            With "listen" it listens to the PluginIpc ActivitySource, so its handlers run under recorded Server activities.
+//   main-ignore-stop
+//            a Main plugin (name "IgnoreStop", command echo) whose stop hook writes "stop hook entered" to stderr and then
+//            never returns, with no grace period limit: the host must kill it.
+//   plugin-host <framer> <transport> <echoPluginDll>
+//            starts EchoPlugin through Plugin ("dotnet exec"), writes "plugin <pid>" to stderr, then waits forever.
 const string ProcessName = "PluginIpc.TestPlugin";
 
 string mode = args.Length > 0 ? args[0] : string.Empty;
@@ -35,6 +40,10 @@ switch (mode)
         return await HostAsync();
     case "trace":
         return await TraceAsync(args.Skip(1).Contains("listen"));
+    case "main-ignore-stop":
+        return await IgnoreStopAsync();
+    case "plugin-host" when args.Length > 3:
+        return await PluginHostAsync(args[1], Enum.Parse<PluginTransport>(args[2]), args[3]);
     case "env":
         foreach (string name in args.Skip(1))
         {
@@ -44,7 +53,7 @@ switch (mode)
 
         return 0;
     default:
-        Console.Error.WriteLine($"{ProcessName}: unknown mode '{mode}'; expected raw, exit N, hang or tree.");
+        Console.Error.WriteLine($"{ProcessName}: unknown mode '{mode}'; expected raw, exit N, hang, tree, host, env, main-ignore-stop or plugin-host.");
         return 2;
 }
 
@@ -127,6 +136,32 @@ static async Task<int> TreeAsync()
 
     using Process grandchild = Process.Start(startInfo)!;
     Console.Error.WriteLine($"grandchild {grandchild.Id}");
+    await Task.Delay(Timeout.Infinite);
+    return 0;
+}
+
+static async Task<int> IgnoreStopAsync()
+{
+    var options = new MainOptions { Name = "IgnoreStop", StopGracePeriod = Timeout.InfiniteTimeSpan };
+    options.Handle("echo", static (chunk, _, _) => ValueTask.FromResult(chunk.Buffer));
+    options.OnStop = static async (_, _) =>
+    {
+        await Console.Error.WriteLineAsync("stop hook entered");
+        await Console.Error.FlushAsync(CancellationToken.None);
+        await Task.Delay(Timeout.Infinite, CancellationToken.None);
+    };
+    return await Main.RegisterAsync(options);
+}
+
+static async Task<int> PluginHostAsync(string framer, PluginTransport transport, string echoPluginDll)
+{
+    var options = new PluginOptions { ExecutablePath = Environment.ProcessPath!, Framer = framer, Transport = transport };
+    options.Arguments.Add("exec");
+    options.Arguments.Add(echoPluginDll);
+    await using var plugin = new Plugin(options); // never disposed: the test kills this host with SIGKILL
+    await plugin.StartAsync();
+    await Console.Error.WriteLineAsync($"plugin {plugin.ProcessId}");
+    await Console.Error.FlushAsync();
     await Task.Delay(Timeout.Infinite);
     return 0;
 }

@@ -535,6 +535,17 @@ public sealed class Plugin : IAsyncDisposable
 
     private async Task<Exception> ResolveExitAsync(PluginInstance instance, Exception reason)
     {
+        // The plugin closed its end (or broke the protocol): close ours as well. A plugin that is stopping waits for the end
+        // of its input before it exits; without this, it and this wait held each other up until this one timed out.
+        try
+        {
+            await instance.Process.Output.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            // Already broken: the plugin is gone.
+        }
+
         try
         {
             int exitCode = await instance.Process.Exited.WaitAsync(TimeSpan.FromMilliseconds(900)).ConfigureAwait(false);

@@ -48,6 +48,71 @@ public sealed class RawProcessTests : ProcessTestBase
     }
 
     [Test, CancelAfter(20_000)]
+    public async Task Main_InheritedUnixSockets_EchoPluginHandshakesAndAnswers(
+        [ValueSource(typeof(Framers), nameof(Framers.Names))] string framer, [Values] bool oneDuplexSocket, CancellationToken cancellationToken)
+    {
+        (SafeSocketHandle hostIn, SafeSocketHandle pluginIn) = NativeSockets.CreateInheritablePair();
+        (SafeSocketHandle hostOut, SafeSocketHandle pluginOut) = oneDuplexSocket ? (hostIn, pluginIn) : NativeSockets.CreateInheritablePair();
+        var startInfo = new System.Diagnostics.ProcessStartInfo(TestPlugin.DotnetPath)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            ArgumentList = { "exec", Host.EchoPluginFixture.DllPath },
+        };
+        startInfo.Environment[LaunchVariables.Cookie] = LaunchVariables.DefaultCookie;
+        startInfo.Environment[LaunchVariables.Protocol] = "1";
+        startInfo.Environment[LaunchVariables.Framer] = framer;
+        startInfo.Environment[LaunchVariables.InFd] = pluginIn.DangerousGetHandle().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        startInfo.Environment[LaunchVariables.OutFd] = pluginOut.DangerousGetHandle().ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var process = StartRaw(startInfo);
+        pluginIn.Dispose(); // the child has its copies now
+        pluginOut.Dispose();
+        process.StandardInput.Close();
+        Task<string> stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var toPlugin = new NetworkStream(new Socket(hostIn), ownsSocket: true);
+        await using PluginIpc.Channel channel = oneDuplexSocket
+            ? new PluginIpc.Channel(toPlugin, Framers.Create(framer))
+            : new PluginIpc.Channel(new NetworkStream(new Socket(hostOut), ownsSocket: true), toPlugin, Framers.Create(framer));
+        channel.Handle("Repeat", (chunk, _, _) => ValueTask.FromResult<ReadOnlyMemory<byte>>(System.Text.Encoding.UTF8.GetBytes("Response: " + System.Text.Encoding.UTF8.GetString(chunk.Buffer.Span))));
+        var logs = new List<string>();
+        channel.Handle(Commands.Log, (chunk, _, _) =>
+        {
+            lock (logs)
+            {
+                logs.Add(System.Text.Encoding.UTF8.GetString(chunk.Buffer.Span));
+            }
+
+            return ValueTask.FromResult(ReadOnlyMemory<byte>.Empty);
+        });
+        channel.Start();
+
+        string metadata = await channel.CallAsync(Commands.GetMetadata, string.Empty, cancellationToken);
+        using (var json = System.Text.Json.JsonDocument.Parse(metadata))
+        {
+            Assert.That(json.RootElement.GetProperty("name").GetString(), Is.EqualTo("EchoPlugin"));
+            Assert.That(json.RootElement.GetProperty("protocol").GetString(), Is.EqualTo("1"));
+        }
+
+        byte[] payload = RandomPayload(300_000);
+        Assert.That((await channel.CallAsync("echo", payload, cancellationToken)).ToArray(), Is.EqualTo(payload));
+        Assert.That(await channel.CallAsync("callback", "over a socket", cancellationToken), Is.EqualTo("Response: over a socket"));
+        await channel.PingAsync(cancellationToken);
+        await channel.NotifyAsync(Commands.Stop, ReadOnlyMemory<byte>.Empty, cancellationToken);
+        await process.WaitForExitAsync(cancellationToken).WaitAsync(s_timeout, cancellationToken);
+
+        Assert.That(process.ExitCode, Is.EqualTo(0), await stderr);
+        Assert.That(await stdout, Is.Empty);
+        lock (logs)
+        {
+            Assert.That(logs, Has.Some.Contains("EchoPlugin started"));
+        }
+    }
+
+    [Test, CancelAfter(20_000)]
     public async Task TestPlugin_MissingCookie_ExitsOneWithOneLine(CancellationToken cancellationToken)
     {
         var startInfo = TestPlugin.RawStartInfo("raw");

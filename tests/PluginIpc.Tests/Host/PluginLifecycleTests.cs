@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using PluginIpc.Tests.Processes;
+
+namespace PluginIpc.Tests.Host;
+
+/// <summary>Plugin starts that fail, stops that are ignored, and many start/stop cycles, with real processes.</summary>
+[TestFixture]
+[Category("Process")]
+public sealed class PluginLifecycleTests : PluginTestBase
+{
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(15);
+
+    [Test, CancelAfter(30_000)]
+    public async Task StartAsync_ExecutableExitsAtOnce_ThrowsNamingExecutableWithStderrTail(
+        [Values] PluginTransport transport, CancellationToken cancellationToken)
+    {
+        await using Plugin plugin = CreatePlugin(TestPluginOptions(transport, "exit", "5"));
+
+        PluginStartException? error = Assert.ThrowsAsync<PluginStartException>(() => plugin.StartAsync(cancellationToken));
+
+        Assert.That(error!.Message, Does.Contain(TestPlugin.DotnetPath).And.Contain("PluginIpc.TestPlugin"));
+        Assert.That(error.Message, Does.Contain("exiting with 5"), "the stderr tail");
+        Assert.That(Find<PluginExitedException>(error)?.ExitCode, Is.EqualTo(5), error.ToString());
+        Assert.That(plugin.State, Is.EqualTo(PluginState.Failed));
+        Assert.That(plugin.ProcessId, Is.Null);
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task StartAsync_ExecutableStaysSilent_ThrowsAfterStartTimeoutWithStderrTail(
+        [Values] PluginTransport transport, CancellationToken cancellationToken)
+    {
+        PluginOptions options = TestPluginOptions(transport, "hang");
+        options.StartTimeout = TimeSpan.FromSeconds(4);
+        await using Plugin plugin = CreatePlugin(options);
+        var watch = Stopwatch.StartNew();
+
+        PluginStartException? error = Assert.ThrowsAsync<PluginStartException>(() => plugin.StartAsync(cancellationToken));
+
+        Assert.That(watch.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(3.9)).And.LessThan(TimeSpan.FromSeconds(10)));
+        Assert.That(error!.Message, Does.Contain(TestPlugin.DotnetPath).And.Contain("PluginIpc.TestPlugin"));
+        Assert.That(error.Message, Does.Contain("hanging"), "the stderr tail");
+        Assert.That(Find<TimeoutException>(error), Is.Not.Null, error.ToString());
+        Assert.That(plugin.State, Is.EqualTo(PluginState.Failed));
+        Assert.That(PluginProcess.LiveCount, Is.Zero, "the silent process was killed");
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task StopAsync_PluginIgnoresStop_KilledAfterStopTimeout(
+        [Values] PluginTransport transport, CancellationToken cancellationToken)
+    {
+        PluginOptions options = TestPluginOptions(transport, "main-ignore-stop");
+        options.StopTimeout = TimeSpan.FromSeconds(1);
+        await using Plugin plugin = CreatePlugin(options);
+        await plugin.StartAsync(cancellationToken);
+        Assert.That(plugin.Metadata["name"], Is.EqualTo("IgnoreStop"));
+        Assert.That(await plugin.CallAsync("echo", "hi", cancellationToken), Is.EqualTo("hi"));
+        int pid = plugin.ProcessId!.Value;
+        var exited = new TaskCompletionSource<PluginExitedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        plugin.Exited += (_, e) => exited.TrySetResult(e);
+        var watch = Stopwatch.StartNew();
+
+        await plugin.StopAsync(cancellationToken);
+
+        Assert.That(watch.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(0.9)).And.LessThan(TimeSpan.FromSeconds(5)));
+        PluginExitedEventArgs exit = await exited.Task.WaitAsync(s_timeout, cancellationToken);
+        Assert.That((exit.ProcessId, exit.ExitCode, exit.Expected), Is.EqualTo((pid, 128 + Signals.Kill, true)));
+        Assert.That(plugin.State, Is.EqualTo(PluginState.Stopped));
+        Assert.That(ProcFs.IsAlive(pid), Is.False);
+        Assert.That(plugin.GetRecentLogs().Select(l => l.Message), Has.Member("stop hook entered"), "the plugin got cmd.stop");
+    }
+
+    // Each cycle starts EchoPlugin (a .NET process), handshakes, echoes and stops it gracefully: 100 take about 15 s on 2 cores.
+    [Test, CancelAfter(60_000)]
+    public async Task StartAndStop_HundredCycles_LeaveNoChildrenAndNoDescriptors(CancellationToken cancellationToken)
+    {
+        // A warm-up cycle lets the runtime create what it keeps for good (signal handling, epoll threads, ...).
+        await CycleAsync(cancellationToken);
+        int descriptorsBefore = ProcFs.OpenDescriptorCount();
+        var pids = new List<int>();
+        var watch = Stopwatch.StartNew();
+
+        for (int i = 0; i < 100; i++)
+        {
+            pids.Add(await CycleAsync(cancellationToken));
+        }
+
+        TestContext.Out.WriteLine($"100 cycles took {watch.Elapsed.TotalSeconds:F1} s");
+        Assert.That(pids.Distinct().Count(), Is.EqualTo(100));
+        Assert.That(pids.Where(ProcFs.IsAlive), Is.Empty, "processes left running");
+        Assert.That(pids.Where(pid => ProcFs.ParentOf(pid) == Environment.ProcessId), Is.Empty, "children left behind");
+        Assert.That(ProcFs.OpenDescriptorCount(), Is.LessThanOrEqualTo(descriptorsBefore + 5), "descriptors leaked");
+        Assert.That(PluginProcess.LiveCount, Is.Zero);
+        Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(60)));
+    }
+
+    private static PluginOptions TestPluginOptions(PluginTransport transport, params string[] mode)
+    {
+        var options = new PluginOptions
+        {
+            ExecutablePath = TestPlugin.DotnetPath,
+            Transport = transport,
+            PingInterval = Timeout.InfiniteTimeSpan,
+        };
+        foreach (string argument in (string[])["exec", TestPlugin.DllPath, .. mode])
+        {
+            options.Arguments.Add(argument);
+        }
+
+        return options;
+    }
+
+    private async Task<int> CycleAsync(CancellationToken cancellationToken)
+    {
+        await using Plugin plugin = CreatePlugin(EchoPluginFixture.Options("text", PluginTransport.InheritedPipes));
+        int exitCode = -1;
+        plugin.Exited += (_, e) => exitCode = e.ExitCode;
+        await plugin.StartAsync(cancellationToken);
+        int pid = plugin.ProcessId!.Value;
+        Assert.That(await plugin.CallAsync("echo", "cycle", cancellationToken), Is.EqualTo("cycle"));
+        await plugin.StopAsync(cancellationToken);
+        Assert.That(exitCode, Is.Zero);
+        return pid;
+    }
+}
