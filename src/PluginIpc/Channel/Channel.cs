@@ -100,7 +100,9 @@ public sealed class Channel : IAsyncDisposable
         _options = (options ?? new ChannelOptions()).Snapshot();
         _framer = framer;
         _input = input;
-        _writer = new ChunkWriter(output, framer, failure => ShutdownAsync(failure).Forget(), _options.Name);
+        // The last owned stream is the one chunks go to (the duplex stream, or the output of a pair): batches are written to it directly.
+        Stream? outputStream = ownedStreams.Length > 0 ? ownedStreams[^1] : null;
+        _writer = new ChunkWriter(output, framer, failure => ShutdownAsync(failure).Forget(), _options.Name, outputStream);
         _ownedStreams = ownedStreams;
         _logger = _options.LoggerFactory.CreateLogger("PluginIpc.Channel");
         _handlerSlots = new SemaphoreSlim(_options.MaxConcurrentHandlers, _options.MaxConcurrentHandlers);

@@ -17,6 +17,7 @@ internal sealed class ChunkWriter
     private static readonly TimeSpan s_completeTimeout = TimeSpan.FromSeconds(1);
 
     private readonly PipeWriter _output;
+    private readonly Stream? _stream;
     private readonly IChunkFramer _framer;
     private readonly Action<Exception> _onFailure;
     private readonly string? _name;
@@ -33,9 +34,11 @@ internal sealed class ChunkWriter
     /// <param name="framer">Frames each chunk.</param>
     /// <param name="onFailure">Told when the transport fails: the connection is unusable from then on.</param>
     /// <param name="name">The channel's name, for metrics.</param>
-    public ChunkWriter(PipeWriter output, IChunkFramer framer, Action<Exception> onFailure, string? name = null)
+    /// <param name="stream">The stream under <paramref name="output"/>, if any: batches are then written to it directly, saving a copy.</param>
+    public ChunkWriter(PipeWriter output, IChunkFramer framer, Action<Exception> onFailure, string? name = null, Stream? stream = null)
     {
         _output = output;
+        _stream = stream;
         _framer = framer;
         _onFailure = onFailure;
         _name = name;
@@ -156,12 +159,25 @@ internal sealed class ChunkWriter
             }
 
             SignalRoom();
-            FlushResult result;
+            FlushResult result = default;
             try
             {
-                batch.CopyTo(_output);
-                batch.Reset();
-                result = await _output.FlushAsync().ConfigureAwait(false);
+                if (_stream is not null)
+                {
+                    foreach (ReadOnlyMemory<byte> segment in batch.Segments)
+                    {
+                        await _stream.WriteAsync(segment).ConfigureAwait(false);
+                    }
+
+                    await _stream.FlushAsync().ConfigureAwait(false);
+                    batch.Reset();
+                }
+                else
+                {
+                    batch.CopyTo(_output);
+                    batch.Reset();
+                    result = await _output.FlushAsync().ConfigureAwait(false);
+                }
             }
             catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
             {

@@ -7,6 +7,7 @@ namespace PluginIpc;
 internal sealed class SegmentedBuffer : IBufferWriter<byte>
 {
     private const int SegmentSize = 16 * 1024;
+    private const int MaxSegmentSize = 1024 * 1024;
     private readonly List<(byte[] Array, int Length)> _full = [];
     private byte[] _current = ArrayPool<byte>.Shared.Rent(SegmentSize);
     private int _used;
@@ -32,6 +33,23 @@ internal sealed class SegmentedBuffer : IBufferWriter<byte>
     {
         EnsureRoom(Math.Max(sizeHint, 1));
         return _current.AsSpan(_used);
+    }
+
+    /// <summary>Gets the written bytes, segment by segment, in order.</summary>
+    public IEnumerable<ReadOnlyMemory<byte>> Segments
+    {
+        get
+        {
+            foreach ((byte[] array, int length) in _full)
+            {
+                yield return array.AsMemory(0, length);
+            }
+
+            if (_used > 0)
+            {
+                yield return _current.AsMemory(0, _used);
+            }
+        }
     }
 
     /// <summary>Copies every written byte, in order, to <paramref name="output"/>.</summary>
@@ -80,7 +98,9 @@ internal sealed class SegmentedBuffer : IBufferWriter<byte>
             ArrayPool<byte>.Shared.Return(_current);
         }
 
-        _current = ArrayPool<byte>.Shared.Rent(Math.Max(size, SegmentSize));
+        // Each further segment doubles, so a large chunk takes a few pooled arrays rather than many small ones.
+        int next = (int)Math.Min(MaxSegmentSize, (long)SegmentSize << Math.Min(_full.Count, 6));
+        _current = ArrayPool<byte>.Shared.Rent(Math.Max(size, next));
         _used = 0;
     }
 }
