@@ -27,7 +27,6 @@ internal sealed class ChunkWriter
     private bool _flushing;
     private bool _completed;
     private bool _outputCompleted;
-    private Task _flushLoop = Task.CompletedTask;
     private TaskCompletionSource? _room;
 
     /// <param name="output">Where the bytes go.</param>
@@ -83,15 +82,12 @@ internal sealed class ChunkWriter
         }
 
         // Outside the lock: the first pass usually completes synchronously, and writers must not wait for it.
-        Task flushLoop = FlushLoopAsync();
-        Volatile.Write(ref _flushLoop, flushLoop);
-        return new ValueTask(flushLoop);
+        return new ValueTask(FlushLoopAsync());
     }
 
     /// <summary>Writes out what is pending (unless <paramref name="error"/> is set) and completes the output; later writes fail. Safe to call more than once; never throws.</summary>
     public async ValueTask CompleteAsync(Exception? error)
     {
-        Task flushLoop;
         lock (_lock)
         {
             if (_outputCompleted)
@@ -101,7 +97,6 @@ internal sealed class ChunkWriter
 
             _outputCompleted = true;
             _completed = true;
-            flushLoop = Volatile.Read(ref _flushLoop);
         }
 
         if (error is not null)
@@ -109,20 +104,17 @@ internal sealed class ChunkWriter
             _output.CancelPendingFlush();
         }
 
-        // A flush stuck on a peer that no longer reads must not hold the close forever.
-        await flushLoop.WaitAsync(s_completeTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        if (!flushLoop.IsCompleted)
+        // The flusher drains what is pending and stops. One stuck on a peer that no longer reads must not hold the close
+        // forever: after the timeout its flush is cancelled, and the output is completed regardless, so the peer sees the end.
+        if (!await WaitForFlusherAsync(s_completeTimeout).ConfigureAwait(false))
         {
             _output.CancelPendingFlush();
-            await flushLoop.WaitAsync(s_completeTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await WaitForFlusherAsync(s_completeTimeout).ConfigureAwait(false);
         }
 
         try
         {
-            if (flushLoop.IsCompleted)
-            {
-                await _output.CompleteAsync(error).ConfigureAwait(false);
-            }
+            await _output.CompleteAsync(error).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
         {
@@ -130,6 +122,34 @@ internal sealed class ChunkWriter
         }
 
         SignalRoom();
+    }
+
+    /// <summary>Waits until no flush is under way; <see langword="false"/> if one still is after <paramref name="timeout"/>.</summary>
+    private async Task<bool> WaitForFlusherAsync(TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            Task room;
+            lock (_lock)
+            {
+                if (!_flushing)
+                {
+                    return true;
+                }
+
+                room = (_room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+            }
+
+            try
+            {
+                await room.WaitAsync(deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
     }
 
     private async Task FlushLoopAsync()
@@ -149,7 +169,7 @@ internal sealed class ChunkWriter
 
                 if (pass == MaxPassesPerFlusher)
                 {
-                    Volatile.Write(ref _flushLoop, Task.Run(FlushLoopAsync));
+                    Task.Run(FlushLoopAsync).Forget(); // Still flushing: the loop goes on on the thread pool; a failure is reported through Fail.
                     return;
                 }
 
@@ -164,9 +184,9 @@ internal sealed class ChunkWriter
             {
                 if (_stream is not null)
                 {
-                    foreach (ReadOnlyMemory<byte> segment in batch.Segments)
+                    for (int i = 0; i < batch.SegmentCount; i++)
                     {
-                        await _stream.WriteAsync(segment).ConfigureAwait(false);
+                        await _stream.WriteAsync(batch.GetSegment(i)).ConfigureAwait(false);
                     }
 
                     await _stream.FlushAsync().ConfigureAwait(false);

@@ -35,22 +35,12 @@ internal sealed class SegmentedBuffer : IBufferWriter<byte>
         return _current.AsSpan(_used);
     }
 
-    /// <summary>Gets the written bytes, segment by segment, in order.</summary>
-    public IEnumerable<ReadOnlyMemory<byte>> Segments
-    {
-        get
-        {
-            foreach ((byte[] array, int length) in _full)
-            {
-                yield return array.AsMemory(0, length);
-            }
+    /// <summary>Gets the number of segments that hold written bytes.</summary>
+    public int SegmentCount => _full.Count + (_used > 0 ? 1 : 0);
 
-            if (_used > 0)
-            {
-                yield return _current.AsMemory(0, _used);
-            }
-        }
-    }
+    /// <summary>Returns the written bytes of segment <paramref name="index"/>, in order from 0.</summary>
+    public ReadOnlyMemory<byte> GetSegment(int index) =>
+        index < _full.Count ? _full[index].Array.AsMemory(0, _full[index].Length) : _current.AsMemory(0, _used);
 
     /// <summary>Copies every written byte, in order, to <paramref name="output"/>.</summary>
     public void CopyTo(IBufferWriter<byte> output)
