@@ -254,8 +254,8 @@ public sealed class MessagePackFramer : IChunkFramer
                     return -1;
                 }
 
-                CheckHeaderString(entry.Key, "key");
-                CheckHeaderString(entry.Value, "value");
+                CheckHeaderString(entry.Key, "header key");
+                CheckHeaderString(entry.Value, "header value");
                 if (++count > MaxHeaderCount)
                 {
                     MessagePackThrow.CannotWrite($"more than {MaxHeaderCount} headers.");
@@ -270,12 +270,12 @@ public sealed class MessagePackFramer : IChunkFramer
         return count;
     }
 
-    private void CheckHeaderString(string value, string what)
+    private void CheckHeaderString(string value, string field)
     {
-        int byteCount = StrictUtf8.GetByteCount(value, "header " + what);
+        int byteCount = StrictUtf8.GetByteCount(value, field);
         if (byteCount > _maxCmdBytes)
         {
-            MessagePackThrow.CannotWrite($"a header {what} is {byteCount} bytes, over the limit of {_maxCmdBytes} bytes.");
+            MessagePackThrow.CannotWrite($"a {field} is {byteCount} bytes, over the limit of {_maxCmdBytes} bytes.");
         }
     }
 
