@@ -58,7 +58,8 @@ public sealed class Channel : IAsyncDisposable
     public Channel(Stream stream, IChunkFramer framer, ChannelOptions? options = null)
         : this(
             PipeReader.Create(ValidateStream(stream, nameof(stream)), CreateReaderOptions()),
-            PipeWriter.Create(stream, CreateWriterOptions()),
+            stream,
+            null,
             [stream],
             framer,
             options)
@@ -73,7 +74,8 @@ public sealed class Channel : IAsyncDisposable
     public Channel(Stream input, Stream output, IChunkFramer framer, ChannelOptions? options = null)
         : this(
             PipeReader.Create(ValidateStream(input, nameof(input)), CreateReaderOptions()),
-            PipeWriter.Create(ValidateStream(output, nameof(output)), CreateWriterOptions()),
+            ValidateStream(output, nameof(output)),
+            null,
             [input, output],
             framer,
             options)
@@ -87,6 +89,7 @@ public sealed class Channel : IAsyncDisposable
     public Channel(IDuplexPipe pipe, IChunkFramer framer, ChannelOptions? options = null)
         : this(
             (pipe ?? throw new ArgumentNullException(nameof(pipe))).Input,
+            null,
             pipe.Output,
             [],
             framer,
@@ -94,15 +97,16 @@ public sealed class Channel : IAsyncDisposable
     {
     }
 
-    private Channel(PipeReader input, PipeWriter output, Stream[] ownedStreams, IChunkFramer framer, ChannelOptions? options)
+    private Channel(PipeReader input, Stream? outputStream, PipeWriter? outputPipe, Stream[] ownedStreams, IChunkFramer framer, ChannelOptions? options)
     {
         ArgumentNullException.ThrowIfNull(framer);
         _options = (options ?? new ChannelOptions()).Snapshot();
         _framer = framer;
         _input = input;
-        // The last owned stream is the one chunks go to (the duplex stream, or the output of a pair): batches are written to it directly.
-        Stream? outputStream = ownedStreams.Length > 0 ? ownedStreams[^1] : null;
-        _writer = new ChunkWriter(output, framer, failure => ShutdownAsync(failure).Forget(), _options.Name, outputStream);
+        Action<Exception> onWriteFailure = failure => ShutdownAsync(failure).Forget();
+        _writer = outputStream is not null
+            ? new ChunkWriter(outputStream, framer, onWriteFailure, _options.Name)
+            : new ChunkWriter(outputPipe!, framer, onWriteFailure, _options.Name);
         _ownedStreams = ownedStreams;
         _logger = _options.LoggerFactory.CreateLogger("PluginIpc.Channel");
         _handlerSlots = new SemaphoreSlim(_options.MaxConcurrentHandlers, _options.MaxConcurrentHandlers);
@@ -425,9 +429,6 @@ public sealed class Channel : IAsyncDisposable
 
     private static StreamPipeReaderOptions CreateReaderOptions() =>
         new(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true);
-
-    private static StreamPipeWriterOptions CreateWriterOptions() =>
-        new(minimumBufferSize: 16 * 1024, leaveOpen: true);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Chunk> CallCoreAsync(string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, CancellationToken cancellationToken)

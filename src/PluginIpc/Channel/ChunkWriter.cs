@@ -2,7 +2,7 @@ using System.IO.Pipelines;
 
 namespace PluginIpc;
 
-/// <summary>Writes whole chunks to a <see cref="PipeWriter"/>, never interleaved, coalescing the chunks of concurrent writers into one write.</summary>
+/// <summary>Writes whole chunks to a <see cref="PipeWriter"/> or a <see cref="Stream"/>, never interleaved, coalescing the chunks of concurrent writers into one write.</summary>
 /// <remarks>
 /// Writers frame their chunk into a pending buffer under a short lock, so a chunk the framer rejects fails only its own
 /// writer and leaves nothing behind. The first writer that finds no flush under way becomes the flusher: it hands the
@@ -16,7 +16,7 @@ internal sealed class ChunkWriter
     private const int MaxPassesPerFlusher = 8;
     private static readonly TimeSpan s_completeTimeout = TimeSpan.FromSeconds(1);
 
-    private readonly PipeWriter _output;
+    private readonly PipeWriter? _output;
     private readonly Stream? _stream;
     private readonly IChunkFramer _framer;
     private readonly Action<Exception> _onFailure;
@@ -29,15 +29,30 @@ internal sealed class ChunkWriter
     private bool _outputCompleted;
     private TaskCompletionSource? _room;
 
+    /// <summary>Initializes a writer to a pipe, such as an in-memory duplex pipe.</summary>
+    /// <param name="output">Where the bytes go; completed when the writer completes.</param>
+    /// <param name="framer">Frames each chunk.</param>
+    /// <param name="onFailure">Told when the transport fails: the connection is unusable from then on.</param>
+    /// <param name="name">The channel's name, for metrics.</param>
+    public ChunkWriter(PipeWriter output, IChunkFramer framer, Action<Exception> onFailure, string? name = null)
+        : this(framer, onFailure, name)
+    {
+        _output = output;
+    }
+
+    /// <summary>Initializes a writer to a stream: batches are written to it directly. The stream's owner closes it.</summary>
     /// <param name="output">Where the bytes go.</param>
     /// <param name="framer">Frames each chunk.</param>
     /// <param name="onFailure">Told when the transport fails: the connection is unusable from then on.</param>
     /// <param name="name">The channel's name, for metrics.</param>
-    /// <param name="stream">The stream under <paramref name="output"/>, if any: batches are then written to it directly, saving a copy.</param>
-    public ChunkWriter(PipeWriter output, IChunkFramer framer, Action<Exception> onFailure, string? name = null, Stream? stream = null)
+    public ChunkWriter(Stream output, IChunkFramer framer, Action<Exception> onFailure, string? name = null)
+        : this(framer, onFailure, name)
     {
-        _output = output;
-        _stream = stream;
+        _stream = output;
+    }
+
+    private ChunkWriter(IChunkFramer framer, Action<Exception> onFailure, string? name)
+    {
         _framer = framer;
         _onFailure = onFailure;
         _name = name;
@@ -101,20 +116,23 @@ internal sealed class ChunkWriter
 
         if (error is not null)
         {
-            _output.CancelPendingFlush();
+            _output?.CancelPendingFlush();
         }
 
         // The flusher drains what is pending and stops. One stuck on a peer that no longer reads must not hold the close
         // forever: after the timeout its flush is cancelled, and the output is completed regardless, so the peer sees the end.
         if (!await WaitForFlusherAsync(s_completeTimeout).ConfigureAwait(false))
         {
-            _output.CancelPendingFlush();
+            _output?.CancelPendingFlush();
             await WaitForFlusherAsync(s_completeTimeout).ConfigureAwait(false);
         }
 
         try
         {
-            await _output.CompleteAsync(error).ConfigureAwait(false);
+            if (_output is not null)
+            {
+                await _output.CompleteAsync(error).ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
         {
@@ -194,9 +212,9 @@ internal sealed class ChunkWriter
                 }
                 else
                 {
-                    batch.CopyTo(_output);
+                    batch.CopyTo(_output!);
                     batch.Reset();
-                    result = await _output.FlushAsync().ConfigureAwait(false);
+                    result = await _output!.FlushAsync().ConfigureAwait(false);
                 }
             }
             catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
