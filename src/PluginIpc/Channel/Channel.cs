@@ -13,7 +13,9 @@ namespace PluginIpc;
 /// </summary>
 /// <remarks>
 /// All members are thread safe. Many calls may be in flight in both directions at once, and a handler may call the other
-/// side while it handles a request. Register handlers before <see cref="Start"/> (or before the first call, which starts
+/// side while it handles a request. Quick handlers and the continuations of awaited calls run inline on the read loop,
+/// and the answers they write go out together; code that holds the loop too long loses it (reading goes on on another
+/// thread) and is run on the thread pool from then on. Register handlers before <see cref="Start"/> (or before the first call, which starts
 /// the channel) so that no early message finds them missing. The channel owns the streams or pipe it is given and
 /// closes them when it closes.
 /// </remarks>
@@ -28,6 +30,18 @@ public sealed class Channel : IAsyncDisposable
     private static readonly Action<object?> s_onTimeout = static state => ((PendingCall)state!).Channel.OnTimeout((PendingCall)state);
     private static readonly ChunkHandler s_pingHandler = static (_, _, _) => ValueTask.FromResult(ReadOnlyMemory<byte>.Empty);
     private static readonly TimeSpan s_readLoopExitTimeout = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_inlineCheckPeriod = TimeSpan.FromMilliseconds(25);
+
+    /// <summary>Timeouts this long or longer are watched by the channel's sweep rather than a timer per call.</summary>
+    private static readonly TimeSpan s_sweptTimeoutMinimum = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_sweepPeriod = TimeSpan.FromMilliseconds(100);
+    private static readonly Func<PendingCall, long, bool> s_isOverdue = static (call, now) => call.Deadline != 0 && call.Deadline <= now;
+
+    /// <summary>Stands for callers' continuations in the inline dispatch guard.</summary>
+    private static readonly object s_completions = new();
+
+    /// <summary>How many slow inline continuations move the completion of calls to the thread pool.</summary>
+    private const int SlowCompletionsBeforeThreadPool = 2;
 
     private readonly IChunkFramer _framer;
     private readonly PipeReader _input;
@@ -35,7 +49,11 @@ public sealed class Channel : IAsyncDisposable
     private readonly Stream[] _ownedStreams;
     private readonly ChannelOptions _options;
     private readonly ILogger _logger;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ChunkHandler> _handlers = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, HandlerRegistration> _handlers = new(StringComparer.Ordinal);
+    private readonly HandlerRegistration _ping = new(Commands.Ping, s_pingHandler);
+    private readonly InlineDispatchGuard _guard;
+    private readonly DeadlineSweep _timeouts;
+    private readonly TaskCompletionSource _readingDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly InFlightTable<PendingCall> _pending = new();
     private readonly InFlightTable<IncomingRequest> _incoming = new();
     private readonly SemaphoreSlim _handlerSlots;
@@ -43,7 +61,11 @@ public sealed class Channel : IAsyncDisposable
     private readonly CancellationTokenSource _lifetime = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private ChunkHandler? _fallback;
+    private HandlerRegistration? _fallback;
+    private ReadResult _readResult;
+    private ReadOnlySequence<byte> _unread;
+    private int _slowCompletions;
+    private bool _completionsOnThreadPool;
     private long _lastThreadId;
     private int _state;
     private int _shutdownStarted;
@@ -111,6 +133,8 @@ public sealed class Channel : IAsyncDisposable
         _logger = _options.LoggerFactory.CreateLogger("PluginIpc.Channel");
         _handlerSlots = new SemaphoreSlim(_options.MaxConcurrentHandlers, _options.MaxConcurrentHandlers);
         _oneWays = _options.ConcurrentOneWayDispatch ? null : new OneWayQueue(this);
+        _guard = new InlineDispatchGuard(s_inlineCheckPeriod, OnReadLoopStalled);
+        _timeouts = new DeadlineSweep(s_sweepPeriod, TimeOutOverdueCalls);
     }
 
     /// <summary>Gets the channel's name in logs and error messages.</summary>
@@ -144,12 +168,12 @@ public sealed class Channel : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(cmd);
         ArgumentNullException.ThrowIfNull(handler);
-        _handlers[cmd] = handler;
+        _handlers[cmd] = new HandlerRegistration(cmd, handler);
     }
 
     /// <summary>Registers the handler of every command that has no handler of its own.</summary>
     /// <param name="handler">The fallback handler, or <see langword="null"/> to remove it: requests without a handler are then answered <see cref="ErrorCodes.UnknownCommand"/>.</param>
-    public void HandleFallback(ChunkHandler? handler) => Volatile.Write(ref _fallback, handler);
+    public void HandleFallback(ChunkHandler? handler) => Volatile.Write(ref _fallback, handler is null ? null : new HandlerRegistration("*", handler));
 
     /// <summary>Starts reading and dispatching what the other side sends. Calls start the channel too. Does nothing if it already started.</summary>
     /// <exception cref="ObjectDisposedException">The channel is closed.</exception>
@@ -160,7 +184,7 @@ public sealed class Channel : IAsyncDisposable
         {
             ChannelLog.Started(_logger, Name, _framer.Name);
             _oneWays?.Start();
-            _readLoop = ReadLoopAsync();
+            _readLoop = ReadLoopAsync(resume: false);
             return;
         }
 
@@ -331,10 +355,10 @@ public sealed class Channel : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await ShutdownAsync(null).ConfigureAwait(false);
-        if (_readLoop is { } readLoop)
+        if (_readLoop is not null)
         {
             // A blocking stream may keep its read pending until the other end closes: do not wait for it forever.
-            await readLoop.WaitAsync(s_readLoopExitTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await _readingDone.Task.WaitAsync(s_readLoopExitTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
@@ -342,16 +366,18 @@ public sealed class Channel : IAsyncDisposable
     public override string ToString() => $"Channel '{Name}' ({_framer.Name}, {(IsOpen ? "open" : "closed")})";
 
     /// <summary>Runs the handler of <paramref name="request"/> and sends its answer. Never faults.</summary>
-    internal async Task RunHandlerAsync(IncomingRequest request)
+    /// <param name="request">The request or one-way message.</param>
+    /// <param name="registration">Its handler, if the caller resolved it already.</param>
+    /// <param name="holdsSlot">Whether the caller took a handler slot for it already.</param>
+    internal async ValueTask RunHandlerAsync(IncomingRequest request, HandlerRegistration? registration = null, bool holdsSlot = false)
     {
         Chunk chunk = request.Chunk;
         bool isRequest = chunk.Direction == Direction.Request;
         CancellationToken cancellationToken = request.Token;
-        bool holdsSlot = false;
         ChannelTelemetry.CallScope telemetry = ChannelTelemetry.StartHandler(Name, chunk);
         try
         {
-            if (isRequest)
+            if (isRequest && !holdsSlot)
             {
                 Task slot = _handlerSlots.WaitAsync(cancellationToken);
                 if (!slot.IsCompletedSuccessfully)
@@ -362,8 +388,8 @@ public sealed class Channel : IAsyncDisposable
                 holdsSlot = true;
             }
 
-            ChunkHandler? handler = ResolveHandler(chunk);
-            if (handler is null)
+            registration ??= ResolveHandler(chunk);
+            if (registration is null)
             {
                 if (isRequest)
                 {
@@ -377,7 +403,7 @@ public sealed class Channel : IAsyncDisposable
                 return;
             }
 
-            ValueTask<ReadOnlyMemory<byte>> pending = handler(chunk, this, cancellationToken);
+            ValueTask<ReadOnlyMemory<byte>> pending = registration.Handler(chunk, this, cancellationToken);
             ReadOnlyMemory<byte> answer = pending.IsCompletedSuccessfully ? pending.Result : await pending.ConfigureAwait(false);
             if (isRequest)
             {
@@ -439,8 +465,15 @@ public sealed class Channel : IAsyncDisposable
         EnsureAcceptingCalls();
 
         ulong threadId = (ulong)Interlocked.Increment(ref _lastThreadId);
-        PendingCall call = PendingCall.Rent(this, threadId, cmd, timeout, cancellationToken);
+        bool swept = timeout >= s_sweptTimeoutMinimum;
+        long deadline = swept ? Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency) : 0;
+        PendingCall call = PendingCall.Rent(this, threadId, cmd, timeout, deadline, cancellationToken);
         _pending.TryAdd(threadId, call);
+        if (swept)
+        {
+            _timeouts.Arm();
+        }
+
         if (Volatile.Read(ref _state) >= Closing && _pending.TryRemove(threadId, call))
         {
             call.Return();
@@ -460,7 +493,7 @@ public sealed class Channel : IAsyncDisposable
                 callerRegistration = cancellationToken.UnsafeRegister(s_onCallerCancelled, call);
             }
 
-            if (timeout != Timeout.InfiniteTimeSpan)
+            if (timeout != Timeout.InfiniteTimeSpan && !swept)
             {
                 timer = CancellationTokenSourcePool.Rent();
                 timeoutRegistration = timer.Token.UnsafeRegister(s_onTimeout, call);
@@ -553,9 +586,34 @@ public sealed class Channel : IAsyncDisposable
     {
         if (TryWithdraw(call))
         {
-            call.SetException(new TimeoutException($"Channel '{Name}': the call '{call.Cmd}' got no answer within {call.Timeout}."));
+            call.SetException(CreateTimeoutException(call));
         }
     }
+
+    /// <summary>The sweep's check: times out the calls past their deadline.</summary>
+    /// <returns>Whether calls are still pending, so the sweep goes on.</returns>
+    private bool TimeOutOverdueCalls()
+    {
+        List<PendingCall>? overdue = _pending.RemoveWhere(s_isOverdue, Stopwatch.GetTimestamp());
+        if (overdue is not null)
+        {
+            CheckDrained();
+            foreach (PendingCall call in overdue)
+            {
+                if (Volatile.Read(ref _state) <= Closing)
+                {
+                    SendCancelAsync(call.ThreadId, call.Cmd).Forget();
+                }
+
+                call.SetException(CreateTimeoutException(call));
+            }
+        }
+
+        return _pending.Count > 0;
+    }
+
+    private TimeoutException CreateTimeoutException(PendingCall call) =>
+        new($"Channel '{Name}': the call '{call.Cmd}' got no answer within {call.Timeout}.");
 
     /// <summary>Stops waiting for <paramref name="call"/> and tells the other side it is no longer wanted.</summary>
     private bool TryWithdraw(PendingCall call)
@@ -607,32 +665,41 @@ public sealed class Channel : IAsyncDisposable
         }
     }
 
-    private ChunkHandler? ResolveHandler(Chunk chunk)
+    private HandlerRegistration? ResolveHandler(Chunk chunk)
     {
         if (chunk.Direction == Direction.Request && chunk.Cmd == Commands.Ping)
         {
-            return s_pingHandler;
+            return _ping;
         }
 
-        return _handlers.TryGetValue(chunk.Cmd, out ChunkHandler? handler) ? handler : Volatile.Read(ref _fallback);
+        return _handlers.TryGetValue(chunk.Cmd, out HandlerRegistration? registration) ? registration : Volatile.Read(ref _fallback);
     }
 
-    private async Task ReadLoopAsync()
+    /// <summary>Reads and dispatches what the other side sends, until the input ends or fails or the channel closes.</summary>
+    /// <param name="resume">Go on with the read another loop left when the inline dispatch guard took reading from it.</param>
+    private async Task ReadLoopAsync(bool resume)
     {
         Exception? failure = null;
         try
         {
             while (true)
             {
-                ReadResult result = await _input.ReadAsync().ConfigureAwait(false);
-                ReadOnlySequence<byte> buffer = result.Buffer;
+                if (!resume)
+                {
+                    _readResult = await _input.ReadAsync().ConfigureAwait(false);
+                    _unread = _readResult.Buffer;
+                }
+
+                resume = false;
+                if (!DispatchUnread())
+                {
+                    return; // Code run inline held this loop too long: another loop reads from here on.
+                }
+
+                ReadResult result = _readResult;
+                ReadOnlySequence<byte> buffer = _unread;
                 try
                 {
-                    while (_framer.TryRead(ref buffer, out Chunk? chunk))
-                    {
-                        Dispatch(chunk!);
-                    }
-
                     if (result.IsCompleted)
                     {
                         if (!buffer.IsEmpty)
@@ -688,27 +755,62 @@ public sealed class Channel : IAsyncDisposable
         }
 
         await ShutdownAsync(failure).ConfigureAwait(false);
+        _readingDone.TrySetResult();
     }
 
-    private void Dispatch(Chunk chunk)
+    /// <summary>
+    /// Dispatches the whole chunks in <see cref="_unread"/>. Handlers and callers' continuations run inline, under the guard,
+    /// and the writer is corked meanwhile, so the answers to one read go out in one write.
+    /// </summary>
+    /// <returns><see langword="false"/> when the guard took reading from this loop: it must not touch the input again.</returns>
+    private bool DispatchUnread()
+    {
+        ReadOnlySequence<byte> buffer = _unread;
+        _writer.Cork();
+        try
+        {
+            while (_framer.TryRead(ref buffer, out Chunk? chunk))
+            {
+                _unread = buffer;
+                if (!Dispatch(chunk!))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+        finally
+        {
+            _writer.Uncork();
+        }
+    }
+
+    /// <summary>Hands <paramref name="chunk"/> to whoever awaits or handles it.</summary>
+    /// <returns><see langword="false"/> when code it ran inline held the loop so long that the guard took reading from it.</returns>
+    private bool Dispatch(Chunk chunk)
     {
         switch (chunk.Direction)
         {
             case Direction.Response:
-                if (_pending.TryRemove(chunk.ThreadId, out PendingCall? call))
-                {
-                    call.SetResult(chunk);
-                }
-                else
+                if (!_pending.TryRemove(chunk.ThreadId, out PendingCall? call))
                 {
                     ChannelLog.ResponseDropped(_logger, Name, chunk.ThreadId);
+                    return true;
                 }
 
-                break;
+                if (Volatile.Read(ref _completionsOnThreadPool))
+                {
+                    call.SetResult(chunk, runContinuationInline: false);
+                    return true;
+                }
+
+                long section = _guard.Enter(s_completions);
+                call.SetResult(chunk, runContinuationInline: true);
+                return ExitInline(section, s_completions);
 
             case Direction.Request:
-                DispatchRequest(chunk);
-                break;
+                return DispatchRequest(chunk);
 
             case Direction.OneWay:
                 Interlocked.Increment(ref _activeHandlers);
@@ -735,14 +837,16 @@ public sealed class Channel : IAsyncDisposable
             default:
                 break; // Noop
         }
+
+        return true;
     }
 
-    private void DispatchRequest(Chunk chunk)
+    private bool DispatchRequest(Chunk chunk)
     {
         if (Volatile.Read(ref _state) >= Closing)
         {
             _ = AnswerAsync(chunk, Commands.Error, ErrorPayload.Encode(ErrorCodes.ShuttingDown, $"Channel '{Name}' is shutting down.", null)).AsTask(); // never faults
-            return;
+            return true;
         }
 
         var request = new IncomingRequest(this, chunk, CancellationTokenSourcePool.Rent());
@@ -751,11 +855,59 @@ public sealed class Channel : IAsyncDisposable
             request.Finish();
             ChannelLog.DuplicateThreadId(_logger, Name, chunk.ThreadId, chunk.Cmd);
             _ = AnswerAsync(chunk, Commands.Error, ErrorPayload.Encode(ErrorCodes.InvalidRequest, $"Thread id {chunk.ThreadId} is already in flight.", null)).AsTask(); // never faults
-            return;
+            return true;
         }
 
         Interlocked.Increment(ref _activeHandlers);
-        ThreadPool.UnsafeQueueUserWorkItem(request, preferLocal: true);
+        HandlerRegistration? registration = ResolveHandler(chunk);
+        if (registration is null || registration.RunsOnThreadPool || !_handlerSlots.Wait(0))
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(request, preferLocal: true);
+            return true;
+        }
+
+        long section = _guard.Enter(registration);
+        RunHandlerAsync(request, registration, holdsSlot: true).Forget();
+        return ExitInline(section, registration);
+    }
+
+    /// <summary>Closes a guarded section of inline code, and learns from it if it was slow.</summary>
+    /// <returns><see langword="false"/> when the guard took reading from this loop meanwhile.</returns>
+    private bool ExitInline(long section, object work)
+    {
+        bool owner = _guard.TryExit(section, out bool slow);
+        if (slow && owner)
+        {
+            OnSlowInlineRun(work);
+        }
+
+        return owner;
+    }
+
+    /// <summary>Moves work that keeps holding the read loop off it: a handler to the thread pool, or every caller's continuation.</summary>
+    private void OnSlowInlineRun(object? work)
+    {
+        if (work is HandlerRegistration registration)
+        {
+            if (registration.RecordSlowRun())
+            {
+                ChannelLog.HandlerMovedToThreadPool(_logger, Name, registration.Cmd);
+            }
+        }
+        else if (Interlocked.Increment(ref _slowCompletions) == SlowCompletionsBeforeThreadPool)
+        {
+            Volatile.Write(ref _completionsOnThreadPool, true);
+            ChannelLog.CompletionsMovedToThreadPool(_logger, Name);
+        }
+    }
+
+    /// <summary>Called by the guard, on a timer thread, when inline code held the read loop for a whole check period: reading goes on in a new loop.</summary>
+    private void OnReadLoopStalled(object? work)
+    {
+        ChannelLog.ReadLoopStalled(_logger, Name, work is HandlerRegistration registration ? $"the handler of '{registration.Cmd}'" : "a caller's continuation", s_inlineCheckPeriod.TotalMilliseconds);
+        OnSlowInlineRun(work);
+        _writer.ReleaseCork();
+        ThreadPool.UnsafeQueueUserWorkItem(static channel => channel.ReadLoopAsync(resume: true).Forget(), this, preferLocal: false);
     }
 
     private void CheckDrained()
@@ -804,6 +956,8 @@ public sealed class Channel : IAsyncDisposable
         }
 
         _oneWays?.Complete();
+        _guard.Dispose();
+        _timeouts.Dispose();
         await _writer.CompleteAsync(reason).ConfigureAwait(false);
         if (_readLoop is null)
         {

@@ -8,12 +8,14 @@ namespace PluginIpc;
 /// writer and leaves nothing behind. The first writer that finds no flush under way becomes the flusher: it hands the
 /// pending buffer to the transport and keeps going while others add to it, so under load many chunks go out in one write
 /// with no thread hop, and a lone writer's chunk goes out at once. When the pending bytes pass a cap while a flush is under
-/// way, writers wait for room. Thread safe.
+/// way, writers wait for room. While the read loop dispatches what one read brought, it corks the writer: the answers its
+/// inline handlers write go out together when it uncorks, in one write. Thread safe.
 /// </remarks>
 internal sealed class ChunkWriter
 {
     private const long MaxPendingBytes = 4 * 1024 * 1024;
     private const int MaxPassesPerFlusher = 8;
+    private const long MaxCorkedBytes = 64 * 1024;
     private static readonly TimeSpan s_completeTimeout = TimeSpan.FromSeconds(1);
 
     private readonly PipeWriter? _output;
@@ -24,6 +26,7 @@ internal sealed class ChunkWriter
     private readonly Lock _lock = new();
     private SegmentedBuffer _pending = new();
     private SegmentedBuffer _sending = new();
+    private int _corkThread;
     private bool _flushing;
     private bool _completed;
     private bool _outputCompleted;
@@ -93,6 +96,11 @@ internal sealed class ChunkWriter
                 return default; // The flusher under way takes these bytes with its next pass.
             }
 
+            if (_corkThread == Environment.CurrentManagedThreadId && _pending.WrittenCount < MaxCorkedBytes)
+            {
+                return default; // Corked: the read loop flushes when it has dispatched the whole read.
+            }
+
             _flushing = true;
         }
 
@@ -100,9 +108,27 @@ internal sealed class ChunkWriter
         return new ValueTask(FlushLoopAsync());
     }
 
+    /// <summary>Holds back the writes made on this thread until <see cref="Uncork"/>, up to 64 KiB, so they go out in one write.</summary>
+    public void Cork() => Volatile.Write(ref _corkThread, Environment.CurrentManagedThreadId);
+
+    /// <summary>Ends this thread's <see cref="Cork"/>, if it still holds it, and starts writing what is pending.</summary>
+    public void Uncork()
+    {
+        Interlocked.CompareExchange(ref _corkThread, 0, Environment.CurrentManagedThreadId);
+        FlushPending();
+    }
+
+    /// <summary>Ends the cork whichever thread holds it, and starts writing what is pending.</summary>
+    public void ReleaseCork()
+    {
+        Volatile.Write(ref _corkThread, 0);
+        FlushPending();
+    }
+
     /// <summary>Writes out what is pending (unless <paramref name="error"/> is set) and completes the output; later writes fail. Safe to call more than once; never throws.</summary>
     public async ValueTask CompleteAsync(Exception? error)
     {
+        bool flushCorked;
         lock (_lock)
         {
             if (_outputCompleted)
@@ -112,6 +138,16 @@ internal sealed class ChunkWriter
 
             _outputCompleted = true;
             _completed = true;
+            _corkThread = 0;
+
+            // Corked bytes with no flush under way: write them out before the end.
+            flushCorked = error is null && !_flushing && _pending.WrittenCount > 0;
+            _flushing |= flushCorked;
+        }
+
+        if (flushCorked)
+        {
+            FlushLoopAsync().Forget();
         }
 
         if (error is not null)
@@ -140,6 +176,22 @@ internal sealed class ChunkWriter
         }
 
         SignalRoom();
+    }
+
+    /// <summary>Starts a flush of what is pending unless one is under way. Does not wait for it: a failure reaches the channel through the failure callback.</summary>
+    private void FlushPending()
+    {
+        lock (_lock)
+        {
+            if (_flushing || _completed || _pending.WrittenCount == 0)
+            {
+                return;
+            }
+
+            _flushing = true;
+        }
+
+        FlushLoopAsync().Forget();
     }
 
     /// <summary>Waits until no flush is under way; <see langword="false"/> if one still is after <paramref name="timeout"/>.</summary>

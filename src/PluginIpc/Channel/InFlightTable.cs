@@ -79,4 +79,35 @@ internal sealed class InFlightTable<T>
             return [.. _items.Values];
         }
     }
+
+    /// <summary>Removes the entries <paramref name="match"/> selects, atomically with the test.</summary>
+    /// <returns>The removed entries, or <see langword="null"/> if none matched.</returns>
+    public List<T>? RemoveWhere<TState>(Func<T, TState, bool> match, TState state)
+    {
+        lock (_lock)
+        {
+            List<(ulong Id, T Item)>? removed = null;
+            foreach (KeyValuePair<ulong, T> entry in _items)
+            {
+                if (match(entry.Value, state))
+                {
+                    (removed ??= []).Add((entry.Key, entry.Value));
+                }
+            }
+
+            if (removed is null)
+            {
+                return null;
+            }
+
+            var items = new List<T>(removed.Count);
+            foreach ((ulong id, T item) in removed)
+            {
+                _items.Remove(id);
+                items.Add(item);
+            }
+
+            return items;
+        }
+    }
 }

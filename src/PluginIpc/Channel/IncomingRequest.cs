@@ -36,7 +36,7 @@ internal sealed class IncomingRequest : IThreadPoolWorkItem
 
     public CancellationToken Token { get; }
 
-    public void Execute() => _ = _channel.RunHandlerAsync(this); // never faults
+    public void Execute() => _channel.RunHandlerAsync(this).Forget(); // never faults
 
     /// <summary>Signals the handler's token, unless the handler already finished.</summary>
     public void Cancel()

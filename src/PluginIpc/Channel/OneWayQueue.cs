@@ -18,7 +18,7 @@ internal sealed class OneWayQueue
         if (!_queue.Writer.TryWrite(message))
         {
             // Completed: the channel is closing. Run it anyway so the handler count stays balanced; its token is cancelled.
-            _ = _channel.RunHandlerAsync(message); // never faults
+            _channel.RunHandlerAsync(message).Forget(); // never faults
         }
     }
 

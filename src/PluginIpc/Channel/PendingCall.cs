@@ -6,7 +6,8 @@ namespace PluginIpc;
 /// <summary>A request this side sent and whose response it awaits; pooled, so a call allocates no completion object.</summary>
 /// <remarks>
 /// Whoever removes the call from the channel's pending table completes it, exactly once. The caller returns it to the
-/// pool after it has read the result and disposed the registrations that could still reach it.
+/// pool after it has read the result and disposed the registrations that could still reach it. A response may run the
+/// caller's continuation inline (the read loop does, under its guard); a failure never does.
 /// </remarks>
 internal sealed class PendingCall : IValueTaskSource<Chunk>
 {
@@ -28,11 +29,14 @@ internal sealed class PendingCall : IValueTaskSource<Chunk>
 
     public TimeSpan Timeout { get; private set; }
 
+    /// <summary>Gets the <see cref="System.Diagnostics.Stopwatch"/> timestamp after which the channel's sweep times the call out, or 0 if it has no such deadline.</summary>
+    public long Deadline { get; private set; }
+
     public CancellationToken CallerToken { get; private set; }
 
     public ValueTask<Chunk> Task => new(this, _core.Version);
 
-    public static PendingCall Rent(Channel channel, ulong threadId, string cmd, TimeSpan timeout, CancellationToken callerToken)
+    public static PendingCall Rent(Channel channel, ulong threadId, string cmd, TimeSpan timeout, long deadline, CancellationToken callerToken)
     {
         if (s_pool.TryDequeue(out PendingCall? call))
         {
@@ -47,6 +51,7 @@ internal sealed class PendingCall : IValueTaskSource<Chunk>
         call.ThreadId = threadId;
         call.Cmd = cmd;
         call.Timeout = timeout;
+        call.Deadline = deadline;
         call.CallerToken = callerToken;
         return call;
     }
@@ -67,9 +72,21 @@ internal sealed class PendingCall : IValueTaskSource<Chunk>
         }
     }
 
-    public void SetResult(Chunk response) => _core.SetResult(response);
+    /// <summary>Completes the call with its response.</summary>
+    /// <param name="response">The response.</param>
+    /// <param name="runContinuationInline">Run the caller's continuation on this thread, as the read loop does under its guard.</param>
+    public void SetResult(Chunk response, bool runContinuationInline)
+    {
+        _core.RunContinuationsAsynchronously = !runContinuationInline;
+        _core.SetResult(response);
+    }
 
-    public void SetException(Exception error) => _core.SetException(error);
+    /// <summary>Fails the call; the caller's continuation runs on the thread pool, never on the failing thread.</summary>
+    public void SetException(Exception error)
+    {
+        _core.RunContinuationsAsynchronously = true;
+        _core.SetException(error);
+    }
 
     public Chunk GetResult(short token) => _core.GetResult(token);
 

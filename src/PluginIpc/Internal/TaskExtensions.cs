@@ -15,4 +15,13 @@ internal static class TaskExtensions
             _ = task.Exception;
         }
     }
+
+    /// <summary>Lets a task that never faults, such as a handler run, go on on its own. An unfinished one is left as it is, without wrapping it in a <see cref="Task"/>.</summary>
+    public static void Forget(this ValueTask task)
+    {
+        if (task.IsCompleted)
+        {
+            task.GetAwaiter().GetResult();
+        }
+    }
 }

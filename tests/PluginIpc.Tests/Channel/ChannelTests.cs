@@ -137,6 +137,32 @@ public sealed class ChannelTests(string framer, string transport)
     }
 
     [Test, CancelAfter(10_000)]
+    public async Task CallAsync_LongTimeoutWatchedBySweep_ThrowsTimeoutOnTimeAndCancelsRemote(CancellationToken cancellationToken)
+    {
+        // Timeouts of a second or more are checked by the channel's periodic sweep rather than a timer per call.
+        await using ChannelPair pair = CreatePair();
+        var handlerCancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        pair.Plugin.Handle("hang", async (_, _, ct) =>
+        {
+            using CancellationTokenRegistration registration = ct.Register(handlerCancelled.SetResult);
+            await Task.Delay(Timeout.Infinite, ct);
+            return ReadOnlyMemory<byte>.Empty;
+        });
+        pair.Plugin.Handle("echo", s_echo);
+        pair.Start();
+
+        var stopwatch = Stopwatch.StartNew();
+        Task<ReadOnlyMemory<byte>> hanging = pair.Host.CallAsync("hang", ReadOnlyMemory<byte>.Empty, TimeSpan.FromSeconds(1), cancellationToken);
+        Task<ReadOnlyMemory<byte>> answered = pair.Host.CallAsync("echo", new byte[] { 1 }, TimeSpan.FromSeconds(1), cancellationToken);
+
+        Assert.That((await answered).ToArray(), Is.EqualTo(new byte[] { 1 }), "a call answered in time is not timed out");
+        Assert.That(async () => await hanging, Throws.InstanceOf<TimeoutException>().With.Message.Contains("hang"));
+        Assert.That(stopwatch.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(1)).And.LessThan(TimeSpan.FromSeconds(3)));
+        await handlerCancelled.Task.WaitAsync(cancellationToken);
+        Assert.That(pair.Host.PendingCallCount, Is.Zero);
+    }
+
+    [Test, CancelAfter(10_000)]
     public async Task CallAsync_HandlerThrowsRemoteException_CallerGetsCodeMessageAndDetails(CancellationToken cancellationToken)
     {
         await using ChannelPair pair = CreatePair();

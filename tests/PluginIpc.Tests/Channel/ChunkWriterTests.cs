@@ -47,4 +47,117 @@ public sealed class ChunkWriterTests
         ReadResult end = await pipe.Reader.ReadAsync(cancellationToken);
         Assert.That(end.IsCompleted, Is.True);
     }
+
+    [Test, CancelAfter(10_000)]
+    public async Task Cork_WritesOnThisThreadWaitForUncork_ThenGoOutInOneWrite(CancellationToken cancellationToken)
+    {
+        var output = new RecordingStream();
+        var framer = new NullTerminatedFramer();
+        var writer = new ChunkWriter(output, framer, _ => { });
+
+        writer.Cork();
+        for (int i = 0; i < 3; i++)
+        {
+            ValueTask write = writer.WriteAsync(new Chunk { ThreadId = (ulong)i, Direction = Direction.OneWay, Cmd = "corked" });
+            Assert.That(write.IsCompletedSuccessfully, Is.True, "a corked write completes at once");
+            await write;
+        }
+
+        Assert.That(output.Writes, Is.Empty, "nothing goes out while corked");
+        writer.Uncork();
+        await writer.CompleteAsync(null).AsTask().WaitAsync(cancellationToken);
+
+        Assert.That(output.Writes, Has.Count.EqualTo(1), "the three chunks go out in one write");
+        var bytes = new System.Buffers.ReadOnlySequence<byte>(output.Writes[0]);
+        for (ulong expected = 0; expected < 3; expected++)
+        {
+            Assert.That(framer.TryRead(ref bytes, out Chunk? chunk), Is.True);
+            Assert.That(chunk!.ThreadId, Is.EqualTo(expected));
+        }
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task CompleteAsync_WhileCorked_WritesTheCorkedChunksBeforeTheEnd(CancellationToken cancellationToken)
+    {
+        var pipe = new Pipe();
+        var framer = new NullTerminatedFramer();
+        var writer = new ChunkWriter(pipe.Writer, framer, _ => { });
+
+        writer.Cork();
+        await writer.WriteAsync(new Chunk { ThreadId = 7, Direction = Direction.Response, Cmd = "last" });
+        await writer.CompleteAsync(null).AsTask().WaitAsync(cancellationToken);
+
+        ReadResult result = await pipe.Reader.ReadAsync(cancellationToken);
+        System.Buffers.ReadOnlySequence<byte> buffer = result.Buffer;
+        Assert.That(framer.TryRead(ref buffer, out Chunk? chunk), Is.True, "the corked chunk was not lost");
+        Assert.That(chunk!.ThreadId, Is.EqualTo(7UL));
+        pipe.Reader.AdvanceTo(buffer.Start, buffer.End);
+        Assert.That((await pipe.Reader.ReadAsync(cancellationToken)).IsCompleted, Is.True);
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task Cork_OtherThreadsWritesAreNotHeldBack(CancellationToken cancellationToken)
+    {
+        var output = new RecordingStream();
+        var writer = new ChunkWriter(output, new NullTerminatedFramer(), _ => { });
+
+        writer.Cork();
+        await Task.Run(async () => await writer.WriteAsync(new Chunk { Direction = Direction.OneWay, Cmd = "other" }), cancellationToken);
+
+        Assert.That(output.Writes, Has.Count.EqualTo(1), "a write from another thread goes out at once");
+        writer.Uncork();
+    }
+
+    /// <summary>A write-only stream that keeps each write it gets.</summary>
+    private sealed class RecordingStream : Stream
+    {
+        private readonly List<byte[]> _writes = [];
+
+        public IReadOnlyList<byte[]> Writes
+        {
+            get
+            {
+                lock (_writes)
+                {
+                    return [.. _writes];
+                }
+            }
+        }
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            lock (_writes)
+            {
+                _writes.Add(buffer.ToArray());
+            }
+        }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Write(buffer.Span);
+            return ValueTask.CompletedTask;
+        }
+    }
 }

@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using PluginIpc.Tests.Host;
+
+namespace PluginIpc.Tests.Channel;
+
+/// <summary>
+/// Handlers and callers' continuations run inline on the read loop when they are quick. These tests make them block or
+/// run slow on purpose, and check that the channel keeps reading and learns to run them elsewhere.
+/// </summary>
+[TestFixtureSource(typeof(Transports), nameof(Transports.FramerAndTransport))]
+public sealed class InlineDispatchTests(string framer, string transport)
+{
+    private const int ReadLoopStalled = 110;
+    private const int HandlerMovedToThreadPool = 111;
+    private const int CompletionsMovedToThreadPool = 112;
+    private static readonly ChunkHandler s_echo = static (chunk, _, _) => ValueTask.FromResult(chunk.Buffer);
+
+    [Test, CancelAfter(20_000)]
+    public async Task HandlerBlockingItsThread_OtherCallsAreStillAnswered(CancellationToken cancellationToken)
+    {
+        var logs = new CapturingLoggerFactory();
+        await using ChannelPair pair = ChannelPair.Create(framer, transport, configurePlugin: o => o.LoggerFactory = logs);
+        using var release = new ManualResetEventSlim();
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        pair.Plugin.Handle("block", (chunk, _, _) =>
+        {
+            entered.TrySetResult();
+            release.Wait(CancellationToken.None); // Blocks whatever thread runs it, as careless synchronous code would.
+            return ValueTask.FromResult(chunk.Buffer);
+        });
+        pair.Plugin.Handle("echo", s_echo);
+        pair.Start();
+        try
+        {
+            Task<string> blocked = pair.Host.CallAsync("block", "b", cancellationToken);
+            await entered.Task.WaitAsync(cancellationToken);
+
+            for (int i = 0; i < 20; i++)
+            {
+                Assert.That(await pair.Host.CallAsync("echo", "e" + i, cancellationToken), Is.EqualTo("e" + i));
+            }
+
+            Assert.That(blocked.IsCompleted, Is.False, "the blocking handler is still running");
+            release.Set();
+            Assert.That(await blocked, Is.EqualTo("b"));
+            CapturingLoggerFactory.LoggedEntry stall = await logs.WaitForAsync(e => e.EventId.Id == ReadLoopStalled, cancellationToken);
+            Assert.That(stall.Message, Does.Contain("'block'"));
+        }
+        finally
+        {
+            release.Set();
+        }
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task ContinuationBlockingOnAnotherCall_Completes(CancellationToken cancellationToken)
+    {
+        await using ChannelPair pair = ChannelPair.Create(framer, transport);
+        pair.Plugin.Handle("echo", s_echo);
+        pair.Start();
+
+        // The code after the first await may run inline on the host's read loop; blocking there on a second call's answer
+        // (sync over async, on purpose) must not deadlock: the read loop is taken over and the answer still arrives.
+        string second = await Task.Run(
+            async () =>
+            {
+                await pair.Host.CallAsync("echo", "first", cancellationToken);
+                return pair.Host.CallAsync("echo", "second", cancellationToken).GetAwaiter().GetResult();
+            },
+            cancellationToken).WaitAsync(cancellationToken);
+
+        Assert.That(second, Is.EqualTo("second"));
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task HandlerSlowTwice_MovesToThreadPool(CancellationToken cancellationToken)
+    {
+        var logs = new CapturingLoggerFactory();
+        await using ChannelPair pair = ChannelPair.Create(framer, transport, configurePlugin: o => o.LoggerFactory = logs);
+        pair.Plugin.Handle("slow", (chunk, _, _) =>
+        {
+            BusyFor(TimeSpan.FromMilliseconds(5));
+            return ValueTask.FromResult(chunk.Buffer);
+        });
+        pair.Plugin.Handle("echo", s_echo);
+        pair.Start();
+
+        await pair.Host.CallAsync("echo", "warm", cancellationToken);
+        Assert.That(logs.Entries.Any(e => e.EventId.Id == HandlerMovedToThreadPool), Is.False, "a quick handler stays inline");
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.That(await pair.Host.CallAsync("slow", "s" + i, cancellationToken), Is.EqualTo("s" + i));
+        }
+
+        CapturingLoggerFactory.LoggedEntry moved = await logs.WaitForAsync(e => e.EventId.Id == HandlerMovedToThreadPool, cancellationToken);
+        Assert.That(moved.Message, Does.Contain("'slow'"));
+        Assert.That(logs.Entries.Count(e => e.EventId.Id == HandlerMovedToThreadPool), Is.EqualTo(1));
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task ContinuationSlowTwice_CompletionsMoveToThreadPool(CancellationToken cancellationToken)
+    {
+        var logs = new CapturingLoggerFactory();
+        await using ChannelPair pair = ChannelPair.Create(framer, transport, configureHost: o => o.LoggerFactory = logs);
+        pair.Plugin.Handle("echo", s_echo);
+        pair.Start();
+
+        await Task.Run(
+            async () =>
+            {
+                for (int i = 0; i < 3; i++)
+                {
+                    await pair.Host.CallAsync("echo", "x", cancellationToken);
+                    BusyFor(TimeSpan.FromMilliseconds(5)); // May run inline on the read loop: slow code after an await.
+                }
+            },
+            cancellationToken).WaitAsync(cancellationToken);
+
+        await logs.WaitForAsync(e => e.EventId.Id == CompletionsMovedToThreadPool, cancellationToken);
+        Assert.That(await pair.Host.CallAsync("echo", "after", cancellationToken), Is.EqualTo("after"));
+    }
+
+    /// <summary>Keeps the thread busy, as CPU-bound handler code does.</summary>
+    private static void BusyFor(TimeSpan duration)
+    {
+        long start = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(start) < duration)
+        {
+            Thread.SpinWait(100);
+        }
+    }
+}
