@@ -843,7 +843,13 @@ public sealed class Channel : IAsyncDisposable
 
     private bool DispatchRequest(Chunk chunk)
     {
-        if (Volatile.Read(ref _state) >= Closing)
+        int state = Volatile.Read(ref _state);
+        if (state == Closed)
+        {
+            return true; // Closed at once: no answer; the caller fails with ChannelClosedException when the connection ends.
+        }
+
+        if (state == Closing)
         {
             _ = AnswerAsync(chunk, Commands.Error, ErrorPayload.Encode(ErrorCodes.ShuttingDown, $"Channel '{Name}' is shutting down.", null)).AsTask(); // never faults
             return true;
