@@ -37,12 +37,6 @@ public sealed class Channel : IAsyncDisposable
     private static readonly TimeSpan s_sweepPeriod = TimeSpan.FromMilliseconds(100);
     private static readonly Func<PendingCall, long, bool> s_isOverdue = static (call, now) => call.Deadline != 0 && call.Deadline <= now;
 
-    /// <summary>Stands for callers' continuations in the inline dispatch guard.</summary>
-    private static readonly object s_completions = new();
-
-    /// <summary>How many slow inline continuations move the completion of calls to the thread pool.</summary>
-    private const int SlowCompletionsBeforeThreadPool = 2;
-
     private readonly IChunkFramer _framer;
     private readonly PipeReader _input;
     private readonly ChunkWriter _writer;
@@ -52,7 +46,10 @@ public sealed class Channel : IAsyncDisposable
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, HandlerRegistration> _handlers = new(StringComparer.Ordinal);
     private readonly HandlerRegistration _ping = new(Commands.Ping, s_pingHandler);
     private readonly InlineDispatchGuard _guard;
-    private readonly DeadlineSweep _timeouts;
+    private readonly PeriodicCheck _timeouts;
+
+    /// <summary>Callers' continuations as inline work: slow ones move the completion of calls to the thread pool.</summary>
+    private readonly SlowRunCounter _completions = new();
     private readonly TaskCompletionSource _readingDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly InFlightTable<PendingCall> _pending = new();
     private readonly InFlightTable<IncomingRequest> _incoming = new();
@@ -64,8 +61,6 @@ public sealed class Channel : IAsyncDisposable
     private HandlerRegistration? _fallback;
     private ReadResult _readResult;
     private ReadOnlySequence<byte> _unread;
-    private int _slowCompletions;
-    private bool _completionsOnThreadPool;
     private long _lastThreadId;
     private int _state;
     private int _shutdownStarted;
@@ -134,7 +129,7 @@ public sealed class Channel : IAsyncDisposable
         _handlerSlots = new SemaphoreSlim(_options.MaxConcurrentHandlers, _options.MaxConcurrentHandlers);
         _oneWays = _options.ConcurrentOneWayDispatch ? null : new OneWayQueue(this);
         _guard = new InlineDispatchGuard(s_inlineCheckPeriod, OnReadLoopStalled);
-        _timeouts = new DeadlineSweep(s_sweepPeriod, TimeOutOverdueCalls);
+        _timeouts = new PeriodicCheck(s_sweepPeriod, TimeOutOverdueCalls, () => _pending.Count > 0);
     }
 
     /// <summary>Gets the channel's name in logs and error messages.</summary>
@@ -590,26 +585,21 @@ public sealed class Channel : IAsyncDisposable
         }
     }
 
-    /// <summary>The sweep's check: times out the calls past their deadline.</summary>
-    /// <returns>Whether calls are still pending, so the sweep goes on.</returns>
-    private bool TimeOutOverdueCalls()
+    /// <summary>The sweep: times out the calls past their deadline.</summary>
+    private void TimeOutOverdueCalls()
     {
         List<PendingCall>? overdue = _pending.RemoveWhere(s_isOverdue, Stopwatch.GetTimestamp());
-        if (overdue is not null)
+        if (overdue is null)
         {
-            CheckDrained();
-            foreach (PendingCall call in overdue)
-            {
-                if (Volatile.Read(ref _state) <= Closing)
-                {
-                    SendCancelAsync(call.ThreadId, call.Cmd).Forget();
-                }
-
-                call.SetException(CreateTimeoutException(call));
-            }
+            return;
         }
 
-        return _pending.Count > 0;
+        CheckDrained();
+        foreach (PendingCall call in overdue)
+        {
+            TellPeerWithdrawn(call);
+            call.SetException(CreateTimeoutException(call));
+        }
     }
 
     private TimeoutException CreateTimeoutException(PendingCall call) =>
@@ -624,12 +614,17 @@ public sealed class Channel : IAsyncDisposable
         }
 
         CheckDrained();
+        TellPeerWithdrawn(call);
+        return true;
+    }
+
+    /// <summary>Sends a Cancel for a call this side removed from the pending table and no longer awaits.</summary>
+    private void TellPeerWithdrawn(PendingCall call)
+    {
         if (Volatile.Read(ref _state) <= Closing)
         {
             SendCancelAsync(call.ThreadId, call.Cmd).Forget();
         }
-
-        return true;
     }
 
     private async Task SendCancelAsync(ulong threadId, string cmd)
@@ -799,15 +794,15 @@ public sealed class Channel : IAsyncDisposable
                     return true;
                 }
 
-                if (Volatile.Read(ref _completionsOnThreadPool))
+                if (_completions.RunsOnThreadPool)
                 {
                     call.SetResult(chunk, runContinuationInline: false);
                     return true;
                 }
 
-                long section = _guard.Enter(s_completions);
+                long section = _guard.Enter(_completions);
                 call.SetResult(chunk, runContinuationInline: true);
-                return ExitInline(section, s_completions);
+                return ExitInline(section, _completions);
 
             case Direction.Request:
                 return DispatchRequest(chunk);
@@ -879,7 +874,7 @@ public sealed class Channel : IAsyncDisposable
 
     /// <summary>Closes a guarded section of inline code, and learns from it if it was slow.</summary>
     /// <returns><see langword="false"/> when the guard took reading from this loop meanwhile.</returns>
-    private bool ExitInline(long section, object work)
+    private bool ExitInline(long section, SlowRunCounter work)
     {
         bool owner = _guard.TryExit(section, out bool slow);
         if (slow && owner)
@@ -891,29 +886,36 @@ public sealed class Channel : IAsyncDisposable
     }
 
     /// <summary>Moves work that keeps holding the read loop off it: a handler to the thread pool, or every caller's continuation.</summary>
-    private void OnSlowInlineRun(object? work)
+    private void OnSlowInlineRun(SlowRunCounter work)
     {
+        if (!work.RecordSlowRun())
+        {
+            return;
+        }
+
         if (work is HandlerRegistration registration)
         {
-            if (registration.RecordSlowRun())
-            {
-                ChannelLog.HandlerMovedToThreadPool(_logger, Name, registration.Cmd);
-            }
+            ChannelLog.HandlerMovedToThreadPool(_logger, Name, registration.Cmd);
         }
-        else if (Interlocked.Increment(ref _slowCompletions) == SlowCompletionsBeforeThreadPool)
+        else
         {
-            Volatile.Write(ref _completionsOnThreadPool, true);
             ChannelLog.CompletionsMovedToThreadPool(_logger, Name);
         }
     }
 
     /// <summary>Called by the guard, on a timer thread, when inline code held the read loop for a whole check period: reading goes on in a new loop.</summary>
-    private void OnReadLoopStalled(object? work)
+    private void OnReadLoopStalled(SlowRunCounter work)
     {
         ChannelLog.ReadLoopStalled(_logger, Name, work is HandlerRegistration registration ? $"the handler of '{registration.Cmd}'" : "a caller's continuation", s_inlineCheckPeriod.TotalMilliseconds);
         OnSlowInlineRun(work);
-        _writer.ReleaseCork();
-        ThreadPool.UnsafeQueueUserWorkItem(static channel => channel.ReadLoopAsync(resume: true).Forget(), this, preferLocal: false);
+        ThreadPool.UnsafeQueueUserWorkItem(
+            static channel =>
+            {
+                channel._writer.ReleaseCork(); // What the stuck code wrote corked goes out now, not when it returns.
+                channel.ReadLoopAsync(resume: true).Forget();
+            },
+            this,
+            preferLocal: false);
     }
 
     private void CheckDrained()

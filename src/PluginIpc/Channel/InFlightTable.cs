@@ -86,28 +86,17 @@ internal sealed class InFlightTable<T>
     {
         lock (_lock)
         {
-            List<(ulong Id, T Item)>? removed = null;
+            List<T>? removed = null;
             foreach (KeyValuePair<ulong, T> entry in _items)
             {
                 if (match(entry.Value, state))
                 {
-                    (removed ??= []).Add((entry.Key, entry.Value));
+                    _items.Remove(entry.Key); // Removing the current entry does not invalidate the enumeration.
+                    (removed ??= []).Add(entry.Value);
                 }
             }
 
-            if (removed is null)
-            {
-                return null;
-            }
-
-            var items = new List<T>(removed.Count);
-            foreach ((ulong id, T item) in removed)
-            {
-                _items.Remove(id);
-                items.Add(item);
-            }
-
-            return items;
+            return removed;
         }
     }
 }
