@@ -26,6 +26,9 @@ public sealed class Channel : IAsyncDisposable
     private const int Closing = 2;
     private const int Closed = 3;
 
+    /// <summary>A chunk this large took long enough to read that inline code is not timed from before it.</summary>
+    private const int LargeChunkBytes = 16 * 1024;
+
     private static readonly Action<object?> s_onCallerCancelled = static state => ((PendingCall)state!).Channel.OnCallerCancelled((PendingCall)state);
     private static readonly Action<object?> s_onTimeout = static state => ((PendingCall)state!).Channel.OnTimeout((PendingCall)state);
     private static readonly ChunkHandler s_pingHandler = static (_, _, _) => ValueTask.FromResult(ReadOnlyMemory<byte>.Empty);
@@ -35,6 +38,12 @@ public sealed class Channel : IAsyncDisposable
     /// <summary>Timeouts this long or longer are watched by the channel's sweep rather than a timer per call.</summary>
     private static readonly TimeSpan s_sweptTimeoutMinimum = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan s_sweepPeriod = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>
+    /// Swept deadlines use <see cref="Environment.TickCount64"/>, a cheap clock that may advance in steps of up to a
+    /// scheduler tick; this much is added so that a call never times out early (the sweep fires it up to a period late).
+    /// </summary>
+    private const long CoarseClockResolutionMs = 20;
     private static readonly Func<PendingCall, long, bool> s_isOverdue = static (call, now) => call.Deadline != 0 && call.Deadline <= now;
 
     private readonly IChunkFramer _framer;
@@ -461,7 +470,7 @@ public sealed class Channel : IAsyncDisposable
 
         ulong threadId = (ulong)Interlocked.Increment(ref _lastThreadId);
         bool swept = timeout >= s_sweptTimeoutMinimum;
-        long deadline = swept ? Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency) : 0;
+        long deadline = swept ? Environment.TickCount64 + (long)timeout.TotalMilliseconds + CoarseClockResolutionMs : 0;
         PendingCall call = PendingCall.Rent(this, threadId, cmd, timeout, deadline, cancellationToken);
         _pending.TryAdd(threadId, call);
         if (swept)
@@ -524,7 +533,9 @@ public sealed class Channel : IAsyncDisposable
         finally
         {
             telemetry.Stop();
-            bool removedHere = _pending.TryRemove(threadId, call);
+
+            // Whoever completes a call removes it first (and checks the drain): only a call never awaited may still be there.
+            bool removedHere = !observed && _pending.TryRemove(threadId, call);
             if (removedHere)
             {
                 CheckDrained();
@@ -588,7 +599,7 @@ public sealed class Channel : IAsyncDisposable
     /// <summary>The sweep: times out the calls past their deadline.</summary>
     private void TimeOutOverdueCalls()
     {
-        List<PendingCall>? overdue = _pending.RemoveWhere(s_isOverdue, Stopwatch.GetTimestamp());
+        List<PendingCall>? overdue = _pending.RemoveWhere(s_isOverdue, Environment.TickCount64);
         if (overdue is null)
         {
             return;
@@ -762,12 +773,18 @@ public sealed class Channel : IAsyncDisposable
     {
         ReadOnlySequence<byte> buffer = _unread;
         _writer.Cork();
+        _guard.RestartClock();
         try
         {
             while (_framer.TryRead(ref buffer, out Chunk? chunk))
             {
                 _unread = buffer;
-                if (!Dispatch(chunk!))
+                if (chunk!.Buffer.Length >= LargeChunkBytes)
+                {
+                    _guard.RestartClock(); // Copying it took time of its own; the code it goes to is timed from here.
+                }
+
+                if (!Dispatch(chunk))
                 {
                     return false;
                 }
@@ -793,6 +810,8 @@ public sealed class Channel : IAsyncDisposable
                     ChannelLog.ResponseDropped(_logger, Name, chunk.ThreadId);
                     return true;
                 }
+
+                CheckDrained();
 
                 if (_completions.RunsOnThreadPool)
                 {
@@ -877,12 +896,21 @@ public sealed class Channel : IAsyncDisposable
     private bool ExitInline(long section, SlowRunCounter work)
     {
         bool owner = _guard.TryExit(section, out bool slow);
-        if (slow && owner)
+        if (!owner)
+        {
+            return false; // The stall already counted as a slow run.
+        }
+
+        if (slow)
         {
             OnSlowInlineRun(work);
         }
+        else
+        {
+            work.RecordQuickRun();
+        }
 
-        return owner;
+        return true;
     }
 
     /// <summary>Moves work that keeps holding the read loop off it: a handler to the thread pool, or every caller's continuation.</summary>

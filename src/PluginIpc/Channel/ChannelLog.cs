@@ -38,9 +38,9 @@ internal static partial class ChannelLog
     [LoggerMessage(110, LogLevel.Warning, "Channel {ChannelName}: {Work} held the read loop for over {Milliseconds} ms; reading goes on on another thread.", EventName = "ReadLoopStalled")]
     public static partial void ReadLoopStalled(ILogger logger, string channelName, string work, double milliseconds);
 
-    [LoggerMessage(111, LogLevel.Information, "Channel {ChannelName}: the handler of '{Cmd}' was slow more than once; it runs on the thread pool from now on.", EventName = "HandlerMovedToThreadPool")]
+    [LoggerMessage(111, LogLevel.Information, "Channel {ChannelName}: the handler of '{Cmd}' was slow three times in a row; it runs on the thread pool from now on.", EventName = "HandlerMovedToThreadPool")]
     public static partial void HandlerMovedToThreadPool(ILogger logger, string channelName, string cmd);
 
-    [LoggerMessage(112, LogLevel.Information, "Channel {ChannelName}: code after awaited calls was slow more than once; answers are completed on the thread pool from now on.", EventName = "CompletionsMovedToThreadPool")]
+    [LoggerMessage(112, LogLevel.Information, "Channel {ChannelName}: code after awaited calls was slow three times in a row; answers are completed on the thread pool from now on.", EventName = "CompletionsMovedToThreadPool")]
     public static partial void CompletionsMovedToThreadPool(ILogger logger, string channelName);
 }

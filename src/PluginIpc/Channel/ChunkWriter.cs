@@ -332,6 +332,11 @@ internal sealed class ChunkWriter
 
     private void SignalRoom()
     {
+        if (Volatile.Read(ref _room) is null)
+        {
+            return; // Nobody waits: writers that start waiting check again under the lock.
+        }
+
         TaskCompletionSource? room;
         lock (_lock)
         {

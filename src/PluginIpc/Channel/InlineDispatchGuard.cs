@@ -24,6 +24,7 @@ internal sealed class InlineDispatchGuard : IDisposable
     private long _section;
     private long _lastSeen;
     private long _enteredAt;
+    private long _exitedAt;
     private SlowRunCounter? _work;
 
     /// <summary>Initializes a guard.</summary>
@@ -44,9 +45,15 @@ internal sealed class InlineDispatchGuard : IDisposable
         long section = Volatile.Read(ref _section) + 1;
         Interlocked.Exchange(ref _section, section);
         _check.Arm();
-        _enteredAt = Stopwatch.GetTimestamp();
+        _enteredAt = _exitedAt != 0 ? _exitedAt : Stopwatch.GetTimestamp();
         return section;
     }
+
+    /// <summary>
+    /// Makes the next section read the clock when it opens, rather than start where the last one closed: call it after the
+    /// loop waited, or did work of its own that must not count against the next section (such as reading a large chunk).
+    /// </summary>
+    public void RestartClock() => _exitedAt = 0;
 
     /// <summary>Closes <paramref name="section"/> after the inline code returned.</summary>
     /// <param name="section">What <see cref="Enter"/> returned.</param>
@@ -54,7 +61,9 @@ internal sealed class InlineDispatchGuard : IDisposable
     /// <returns><see langword="false"/> when the section was taken over: the caller no longer owns the input.</returns>
     public bool TryExit(long section, out bool slow)
     {
-        slow = Stopwatch.GetTimestamp() - _enteredAt > s_slowTicks;
+        long now = Stopwatch.GetTimestamp();
+        slow = now - _enteredAt > s_slowTicks;
+        _exitedAt = now; // Sections back to back: the next one starts here, one clock read fewer.
         return Interlocked.CompareExchange(ref _section, section + 1, section) == section;
     }
 

@@ -29,7 +29,7 @@ internal sealed class PendingCall : IValueTaskSource<Chunk>
 
     public TimeSpan Timeout { get; private set; }
 
-    /// <summary>Gets the <see cref="System.Diagnostics.Stopwatch"/> timestamp after which the channel's sweep times the call out, or 0 if it has no such deadline.</summary>
+    /// <summary>Gets the <see cref="Environment.TickCount64"/> after which the channel's sweep times the call out, or 0 if it has no such deadline.</summary>
     public long Deadline { get; private set; }
 
     public CancellationToken CallerToken { get; private set; }

@@ -443,6 +443,31 @@ public sealed class ChannelTests(string framer, string transport)
     }
 
     [Test, CancelAfter(10_000)]
+    public async Task CloseAsync_OwnCallAnswered_ClosesWithoutWaitingOutTheGracePeriod(CancellationToken cancellationToken)
+    {
+        await using ChannelPair pair = CreatePair(host: o => o.ShutdownGracePeriod = TimeSpan.FromMinutes(1));
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        pair.Plugin.Handle("slow", async (_, _, ct) =>
+        {
+            started.TrySetResult();
+            await release.Task.WaitAsync(ct);
+            return "done"u8.ToArray();
+        });
+        pair.Start();
+        Task<string> inFlight = pair.Host.CallAsync("slow", "x", cancellationToken);
+        await started.Task.WaitAsync(cancellationToken);
+
+        Task closing = pair.Host.CloseAsync(cancellationToken);
+        Assert.That(closing.IsCompleted, Is.False, "the host's call is still in flight");
+        release.SetResult();
+
+        Assert.That(await inFlight, Is.EqualTo("done"));
+        await closing.WaitAsync(cancellationToken); // the answer drained the host: no minute-long wait
+        Assert.That(pair.Host.CloseReason, Is.Null);
+    }
+
+    [Test, CancelAfter(10_000)]
     public async Task CloseAsync_GracePeriodElapses_CancelsRemainingHandlers(CancellationToken cancellationToken)
     {
         await using ChannelPair pair = CreatePair(plugin: o => o.ShutdownGracePeriod = TimeSpan.FromMilliseconds(100));

@@ -73,7 +73,7 @@ public sealed class InlineDispatchTests(string framer, string transport)
     }
 
     [Test, CancelAfter(20_000)]
-    public async Task HandlerSlowTwice_MovesToThreadPool(CancellationToken cancellationToken)
+    public async Task HandlerSlowThreeTimesInARow_MovesToThreadPool(CancellationToken cancellationToken)
     {
         var logs = new CapturingLoggerFactory();
         await using ChannelPair pair = ChannelPair.Create(framer, transport, configurePlugin: o => o.LoggerFactory = logs);
@@ -87,7 +87,7 @@ public sealed class InlineDispatchTests(string framer, string transport)
 
         await pair.Host.CallAsync("echo", "warm", cancellationToken);
         Assert.That(logs.Entries.Any(e => e.EventId.Id == HandlerMovedToThreadPool), Is.False, "a quick handler stays inline");
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < 4; i++)
         {
             Assert.That(await pair.Host.CallAsync("slow", "s" + i, cancellationToken), Is.EqualTo("s" + i));
         }
@@ -98,7 +98,7 @@ public sealed class InlineDispatchTests(string framer, string transport)
     }
 
     [Test, CancelAfter(20_000)]
-    public async Task ContinuationSlowTwice_CompletionsMoveToThreadPool(CancellationToken cancellationToken)
+    public async Task ContinuationSlowThreeTimesInARow_CompletionsMoveToThreadPool(CancellationToken cancellationToken)
     {
         var logs = new CapturingLoggerFactory();
         await using ChannelPair pair = ChannelPair.Create(framer, transport, configureHost: o => o.LoggerFactory = logs);
@@ -108,7 +108,7 @@ public sealed class InlineDispatchTests(string framer, string transport)
         await Task.Run(
             async () =>
             {
-                for (int i = 0; i < 3; i++)
+                for (int i = 0; i < 4; i++)
                 {
                     await pair.Host.CallAsync("echo", "x", cancellationToken);
                     BusyFor(TimeSpan.FromMilliseconds(5)); // May run inline on the read loop: slow code after an await.
