@@ -1,3 +1,4 @@
+using System.IO.Pipes;
 using System.Net.Sockets;
 using System.Runtime.Versioning;
 using Microsoft.Win32.SafeHandles;
@@ -29,7 +30,7 @@ internal sealed class PluginConnection : IAsyncDisposable
     /// <summary>Opens the streams that <paramref name="contract"/> describes.</summary>
     /// <remarks>
     /// Inherited descriptors may be pipes or Unix sockets (a Node.js host passes socket pairs); sockets get a
-    /// <see cref="NetworkStream"/>, anything else a <see cref="FileStream"/>. Both are made close-on-exec, so that processes
+    /// <see cref="NetworkStream"/>, pipes an <see cref="AnonymousPipeClientStream"/>, anything else a <see cref="FileStream"/>. Both are made close-on-exec, so that processes
     /// the plugin starts do not keep the channel open. On stdin and stdout, the plugin's console output is sent to stderr:
     /// <see cref="Console.Out"/> is replaced and, on Linux and macOS, descriptor 1 itself is pointed at stderr (so that even
     /// native writes cannot reach the channel) after the channel got its own copy; descriptor 0 is pointed at
@@ -109,6 +110,32 @@ internal sealed class PluginConnection : IAsyncDisposable
             return new NetworkStream(socket, access, ownsSocket: true);
         }
 
+        return OpenPipeOrFile(fd, access);
+    }
+
+    /// <summary>
+    /// Opens a descriptor that is not a socket. A pipe gets an <see cref="AnonymousPipeClientStream"/>, which waits for
+    /// the pipe with the runtime's event loop and writes straight to it while it has room; a <see cref="FileStream"/>
+    /// would block a thread-pool thread in every read and hand every write to the thread pool (on a one-CPU machine the
+    /// blocked reader alone starves the pool until it grows). Anything else, such as a file, gets a <see cref="FileStream"/>.
+    /// </summary>
+    [SupportedOSPlatform("linux")]
+    [SupportedOSPlatform("macos")]
+    private static Stream OpenPipeOrFile(int fd, FileAccess access)
+    {
+        if (access != FileAccess.ReadWrite)
+        {
+            var pipe = new SafePipeHandle(fd, ownsHandle: true);
+            try
+            {
+                return new AnonymousPipeClientStream(access == FileAccess.Read ? PipeDirection.In : PipeDirection.Out, pipe);
+            }
+            catch (IOException)
+            {
+                pipe.SetHandleAsInvalid(); // Not a pipe: the descriptor stays open for the FileStream.
+            }
+        }
+
         return new FileStream(new SafeFileHandle(fd, ownsHandle: true), access, bufferSize: 0);
     }
 
@@ -125,8 +152,8 @@ internal sealed class PluginConnection : IAsyncDisposable
             }
 
             UnixNative.Redirect(StderrFd, StdoutFd);
-            input = new FileStream(new SafeFileHandle(inFd, ownsHandle: true), FileAccess.Read, bufferSize: 0);
-            output = new FileStream(new SafeFileHandle(outFd, ownsHandle: true), FileAccess.Write, bufferSize: 0);
+            input = OpenPipeOrFile(inFd, FileAccess.Read);
+            output = OpenPipeOrFile(outFd, FileAccess.Write);
         }
         else
         {
