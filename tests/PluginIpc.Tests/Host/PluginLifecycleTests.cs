@@ -70,6 +70,8 @@ public sealed class PluginLifecycleTests : PluginTestBase
     }
 
     // Each cycle starts EchoPlugin (a .NET process), handshakes, echoes and stops it gracefully: 100 take about 15 s on 2 cores.
+    // The plugins are told they have one CPU (a thread pool of one thread at first): a plugin that blocks a pool thread
+    // waits for the pool to grow, about a second per stop, and the hundred cycles overrun the time limit.
     [Test, CancelAfter(60_000)]
     public async Task StartAndStop_HundredCycles_LeaveNoChildrenAndNoDescriptors(CancellationToken cancellationToken)
     {
@@ -111,7 +113,9 @@ public sealed class PluginLifecycleTests : PluginTestBase
 
     private async Task<int> CycleAsync(CancellationToken cancellationToken)
     {
-        await using Plugin plugin = CreatePlugin(EchoPluginFixture.Options("text", PluginTransport.InheritedPipes));
+        PluginOptions options = EchoPluginFixture.Options("text", PluginTransport.InheritedPipes);
+        options.Environment["DOTNET_PROCESSOR_COUNT"] = "1";
+        await using Plugin plugin = CreatePlugin(options);
         int exitCode = -1;
         plugin.Exited += (_, e) => exitCode = e.ExitCode;
         await plugin.StartAsync(cancellationToken);
