@@ -30,7 +30,8 @@ internal sealed class PluginConnection : IAsyncDisposable
     /// <summary>Opens the streams that <paramref name="contract"/> describes.</summary>
     /// <remarks>
     /// Inherited descriptors may be pipes or Unix sockets (a Node.js host passes socket pairs); sockets get a
-    /// <see cref="NetworkStream"/>, pipes an <see cref="AnonymousPipeClientStream"/>, anything else a <see cref="FileStream"/>. Both are made close-on-exec, so that processes
+    /// <see cref="NetworkStream"/>; other descriptors are read with blocking reads on a thread of their own, and written
+    /// through an <see cref="AnonymousPipeClientStream"/> when they are pipes. Both are made close-on-exec, so that processes
     /// the plugin starts do not keep the channel open. On stdin and stdout, the plugin's console output is sent to stderr:
     /// <see cref="Console.Out"/> is replaced and, on Linux and macOS, descriptor 1 itself is pointed at stderr (so that even
     /// native writes cannot reach the channel) after the channel got its own copy; descriptor 0 is pointed at
@@ -114,21 +115,27 @@ internal sealed class PluginConnection : IAsyncDisposable
     }
 
     /// <summary>
-    /// Opens a descriptor that is not a socket. A pipe gets an <see cref="AnonymousPipeClientStream"/>, which waits for
-    /// the pipe with the runtime's event loop and writes straight to it while it has room; a <see cref="FileStream"/>
-    /// would block a thread-pool thread in every read and hand every write to the thread pool (on a one-CPU machine the
-    /// blocked reader alone starves the pool until it grows). Anything else, such as a file, gets a <see cref="FileStream"/>.
+    /// Opens a descriptor that is not a socket. Reads are blocking reads on a thread of the stream's own, which then runs
+    /// the channel's dispatch (a <see cref="FileStream"/> alone would block a thread-pool thread in every read, and on a
+    /// one-CPU machine that starves the pool until it grows). Writes to a pipe go through an
+    /// <see cref="AnonymousPipeClientStream"/>, straight to the pipe while it has room (a <see cref="FileStream"/> hands
+    /// every asynchronous write to the thread pool); anything else, such as a file, gets a <see cref="FileStream"/>.
     /// </summary>
     [SupportedOSPlatform("linux")]
     [SupportedOSPlatform("macos")]
     private static Stream OpenPipeOrFile(int fd, FileAccess access)
     {
-        if (access != FileAccess.ReadWrite)
+        if (access == FileAccess.Read)
+        {
+            return new DedicatedReadStream(new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Read, bufferSize: 0), "PluginIpc input");
+        }
+
+        if (access == FileAccess.Write)
         {
             var pipe = new SafePipeHandle(fd, ownsHandle: true);
             try
             {
-                return new AnonymousPipeClientStream(access == FileAccess.Read ? PipeDirection.In : PipeDirection.Out, pipe);
+                return new AnonymousPipeClientStream(PipeDirection.Out, pipe);
             }
             catch (IOException)
             {

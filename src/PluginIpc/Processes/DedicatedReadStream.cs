@@ -1,0 +1,250 @@
+using System.Threading.Tasks.Sources;
+
+namespace PluginIpc;
+
+/// <summary>
+/// Reads a pipe with blocking reads on a thread of its own, and runs the reader's continuation right there: a chunk that
+/// arrives wakes one thread, which reads, dispatches and answers, as a hand-written blocking loop would. Read-only.
+/// </summary>
+/// <remarks>
+/// A read asked for while that thread runs the continuation (the next read of a read loop) is done by the same thread
+/// once the continuation returns. A read asked for from any other thread while it is busy (a read loop that took over
+/// from one held up by slow code) gets another thread, so a stuck continuation never stops reading. Idle threads end
+/// after a while. Cancelling a read ends its wait at once, but the blocking read it started still takes what arrives
+/// next, and those bytes are lost: cancel only when the stream is being closed. Not for several reads at once. A
+/// continuation that asks for the next read must then return (await it), not wait for it, as a read loop does.
+/// </remarks>
+internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
+{
+    private static readonly TimeSpan s_idleThreadLifetime = TimeSpan.FromSeconds(30);
+
+    [ThreadStatic]
+    private static DedicatedReadStream? t_completing;
+
+    private readonly Stream _inner;
+    private readonly string _threadName;
+    private readonly object _gate = new(); // a monitor: idle threads wait on it
+    private ManualResetValueTaskSourceCore<int> _core; // continuations run on the reading thread
+    private Memory<byte> _buffer;
+    private CancellationTokenRegistration _cancellation;
+    private bool _settled = true;
+    private bool _requested;
+    private int _idleThreads;
+    private bool _disposed;
+
+    /// <summary>Initializes a stream that reads <paramref name="inner"/> with blocking reads.</summary>
+    /// <param name="inner">A stream whose synchronous reads block until data arrives, such as a <see cref="FileStream"/> over a pipe; owned.</param>
+    /// <param name="threadName">The name of the reading threads.</param>
+    public DedicatedReadStream(Stream inner, string threadName)
+    {
+        _inner = inner;
+        _threadName = threadName;
+    }
+
+    /// <inheritdoc/>
+    public override bool CanRead => true;
+
+    /// <inheritdoc/>
+    public override bool CanSeek => false;
+
+    /// <inheritdoc/>
+    public override bool CanWrite => false;
+
+    /// <inheritdoc/>
+    public override long Length => throw new NotSupportedException();
+
+    /// <inheritdoc/>
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    /// <inheritdoc/>
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<int>(cancellationToken);
+        }
+
+        short version;
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (!_settled || _requested)
+            {
+                throw new InvalidOperationException("Only one read at a time.");
+            }
+
+            _core.Reset();
+            version = _core.Version;
+            _settled = false;
+            _buffer = buffer;
+        }
+
+        _cancellation = cancellationToken.UnsafeRegister(static (state, token) => ((DedicatedReadStream)state!).Cancel(token), this);
+        bool startThread = false;
+        lock (_gate)
+        {
+            if (!_settled)
+            {
+                _requested = true;
+                if (t_completing != this)
+                {
+                    startThread = _idleThreads == 0;
+                    Monitor.Pulse(_gate);
+                }
+            }
+        }
+
+        if (startThread)
+        {
+            new Thread(static state => ((DedicatedReadStream)state!).ReadLoop()) { IsBackground = true, Name = _threadName }.Start(this);
+        }
+
+        return new ValueTask<int>(this, version);
+    }
+
+    /// <inheritdoc/>
+    public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
+
+    /// <inheritdoc/>
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    /// <inheritdoc/>
+    public override void Flush()
+    {
+    }
+
+    /// <inheritdoc/>
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    /// <inheritdoc/>
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    /// <inheritdoc/>
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    int IValueTaskSource<int>.GetResult(short token) => _core.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => _core.GetStatus(token);
+
+    void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            lock (_gate)
+            {
+                _disposed = true;
+                Monitor.PulseAll(_gate);
+            }
+
+            _inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private void ReadLoop()
+    {
+        while (TakeRequest(out Memory<byte> buffer, out short version))
+        {
+            int count = 0;
+            Exception? failure = null;
+            try
+            {
+                count = _inner.Read(buffer.Span);
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+
+            Complete(version, count, failure);
+        }
+    }
+
+    /// <summary>Waits for the next read: one this thread was asked for while completing, or one handed to an idle thread.</summary>
+    /// <returns><see langword="false"/> when the stream closed or no read came for a while: the thread ends.</returns>
+    private bool TakeRequest(out Memory<byte> buffer, out short version)
+    {
+        lock (_gate)
+        {
+            _idleThreads++;
+            try
+            {
+                // The thread that completed the last read comes straight here, and finds the next read if its continuation
+                // asked for it; otherwise reads are handed to an idle thread, or to a new one.
+                while (!_requested)
+                {
+                    if (_disposed || !Monitor.Wait(_gate, s_idleThreadLifetime))
+                    {
+                        buffer = default;
+                        version = 0;
+                        return false;
+                    }
+                }
+            }
+            finally
+            {
+                _idleThreads--;
+            }
+
+            _requested = false;
+            buffer = _buffer;
+            _buffer = default;
+            version = _core.Version;
+            return true;
+        }
+    }
+
+    /// <summary>Completes read <paramref name="version"/>, running the reader's continuation on this thread, unless it was cancelled.</summary>
+    private void Complete(short version, int count, Exception? failure)
+    {
+        lock (_gate)
+        {
+            if (_settled || version != _core.Version)
+            {
+                return; // cancelled meanwhile: what was read is dropped (see remarks)
+            }
+
+            _settled = true;
+        }
+
+        _cancellation.Dispose();
+        t_completing = this;
+        try
+        {
+            if (failure is null)
+            {
+                _core.SetResult(count);
+            }
+            else
+            {
+                _core.SetException(failure);
+            }
+        }
+        finally
+        {
+            t_completing = null;
+        }
+    }
+
+    private void Cancel(CancellationToken token)
+    {
+        lock (_gate)
+        {
+            if (_settled)
+            {
+                return;
+            }
+
+            _settled = true;
+            _requested = false; // a thread that has not taken it yet does not read for it
+        }
+
+        _core.SetException(new OperationCanceledException(token));
+    }
+}
