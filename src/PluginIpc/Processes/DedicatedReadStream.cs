@@ -22,6 +22,7 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
     private static DedicatedReadStream? t_completing;
 
     private readonly Stream _inner;
+    private readonly IDisposable? _closeWith;
     private readonly string _threadName;
     private readonly object _gate = new(); // a monitor: idle threads wait on it
     private ManualResetValueTaskSourceCore<int> _core; // continuations run on the reading thread
@@ -33,12 +34,18 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
     private bool _disposed;
 
     /// <summary>Initializes a stream that reads <paramref name="inner"/> with blocking reads.</summary>
-    /// <param name="inner">A stream whose synchronous reads block until data arrives, such as a <see cref="FileStream"/> over a pipe; owned.</param>
+    /// <param name="inner">
+    /// A stream whose synchronous reads block until data arrives, and whose disposal does not wait for a read in progress,
+    /// such as a <see cref="FileStream"/> over a pipe (not a <see cref="System.IO.Pipes.PipeStream"/>, whose disposal waits
+    /// for a blocked read to end); owned.
+    /// </param>
     /// <param name="threadName">The name of the reading threads.</param>
-    public DedicatedReadStream(Stream inner, string threadName)
+    /// <param name="closeWith">Disposed with this stream, such as the stream whose descriptor <paramref name="inner"/> reads a duplicate of.</param>
+    public DedicatedReadStream(Stream inner, string threadName, IDisposable? closeWith = null)
     {
         _inner = inner;
         _threadName = threadName;
+        _closeWith = closeWith;
     }
 
     /// <inheritdoc/>
@@ -141,7 +148,8 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
                 Monitor.PulseAll(_gate);
             }
 
-            _inner.Dispose();
+            _inner.Dispose(); // a read still blocked keeps the descriptor until it returns; this does not wait for it
+            _closeWith?.Dispose();
         }
 
         base.Dispose(disposing);

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO.Pipes;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
 
 namespace PluginIpc;
 
@@ -15,6 +16,7 @@ namespace PluginIpc;
 /// </remarks>
 internal sealed partial class PluginProcess : IAsyncDisposable
 {
+    private const string InputThreadName = "PluginIpc plugin output";
     private static readonly Encoding s_utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
     private static readonly TimeSpan s_drainTimeout = TimeSpan.FromSeconds(5);
 
@@ -51,7 +53,7 @@ internal sealed partial class PluginProcess : IAsyncDisposable
 
         if (toPlugin is not null && fromPlugin is not null)
         {
-            Input = fromPlugin;
+            Input = OpenInput(fromPlugin);
             Output = toPlugin;
             OutputCompleted = Task.WhenAll(
                 ReadLinesAsync(process.StandardError, PluginOutputSource.StandardError),
@@ -59,7 +61,7 @@ internal sealed partial class PluginProcess : IAsyncDisposable
         }
         else
         {
-            Input = process.StandardOutput.BaseStream;
+            Input = OpenInput(process.StandardOutput.BaseStream);
             Output = process.StandardInput.BaseStream;
             OutputCompleted = ReadLinesAsync(process.StandardError, PluginOutputSource.StandardError);
         }
@@ -69,6 +71,7 @@ internal sealed partial class PluginProcess : IAsyncDisposable
     }
 
     /// <summary>Gets the stream the host reads the plugin's chunks from.</summary>
+    /// <remarks>Blocking reads on a thread of its own, which runs the channel's dispatch: one wake-up per message.</remarks>
     public Stream Input { get; }
 
     /// <summary>Gets the stream the host writes chunks to the plugin to. Disposing it tells the plugin that its input ended.</summary>
@@ -96,6 +99,22 @@ internal sealed partial class PluginProcess : IAsyncDisposable
     /// <summary>Gets the recent lines of stderr, oldest first, joined by line feeds: the tail for error messages.</summary>
     public string StderrTail =>
         string.Join('\n', _tail.Snapshot(PluginOutputSource.StandardError).Select(l => l.Text));
+
+    /// <summary>
+    /// Wraps the pipe the host reads the plugin's chunks from: on Linux and macOS, a duplicate of its descriptor is read with
+    /// blocking reads on a thread of its own (see <see cref="DedicatedReadStream"/>), and the pipe closes with it.
+    /// </summary>
+    private static Stream OpenInput(Stream pipe)
+    {
+        if ((OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()) && pipe is PipeStream { SafePipeHandle: { IsInvalid: false } handle })
+        {
+            int duplicate = UnixNative.Duplicate((int)handle.DangerousGetHandle());
+            var reader = new FileStream(new SafeFileHandle(duplicate, ownsHandle: true), FileAccess.Read, bufferSize: 0);
+            return new DedicatedReadStream(reader, InputThreadName, closeWith: pipe);
+        }
+
+        return pipe;
+    }
 
     /// <summary>Starts a plugin process.</summary>
     /// <param name="info">What to start and how.</param>
@@ -202,6 +221,7 @@ internal sealed partial class PluginProcess : IAsyncDisposable
         }
 
         Untrack(this);
+        DisposeQuietly(Input); // the reading wrapper and its duplicate descriptor, then the pipe itself
         DisposeQuietly(_toPlugin);
         DisposeQuietly(_fromPlugin);
 
