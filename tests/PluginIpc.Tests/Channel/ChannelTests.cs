@@ -13,6 +13,21 @@ public sealed class ChannelTests(string framer, string transport)
     private ChannelPair CreatePair(Action<ChannelOptions>? host = null, Action<ChannelOptions>? plugin = null) =>
         ChannelPair.Create(framer, transport, host, plugin);
 
+    /// <summary>Registers <c>slow</c> on <paramref name="channel"/>: it answers <c>done</c> once the returned source is set.</summary>
+    private static TaskCompletionSource HandleSlowUntilReleased(PluginIpc.Channel channel, out Task started)
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handlerStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        channel.Handle("slow", async (_, _, ct) =>
+        {
+            handlerStarted.TrySetResult();
+            await release.Task.WaitAsync(ct);
+            return "done"u8.ToArray();
+        });
+        started = handlerStarted.Task;
+        return release;
+    }
+
     [Test, CancelAfter(10_000)]
     public async Task CallAsync_Echo_ReturnsBufferAndText(CancellationToken cancellationToken)
     {
@@ -414,18 +429,11 @@ public sealed class ChannelTests(string framer, string transport)
     public async Task CloseAsync_InFlightWork_FinishesWhileNewCallsAreRefused(CancellationToken cancellationToken)
     {
         await using ChannelPair pair = CreatePair(plugin: o => o.ShutdownGracePeriod = TimeSpan.FromSeconds(5));
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        pair.Plugin.Handle("slow", async (chunk, _, ct) =>
-        {
-            started.TrySetResult();
-            await release.Task.WaitAsync(ct);
-            return "done"u8.ToArray();
-        });
+        TaskCompletionSource release = HandleSlowUntilReleased(pair.Plugin, out Task started);
         pair.Host.Handle("echo", s_echo);
         pair.Start();
         Task<string> inFlight = pair.Host.CallAsync("slow", "x", cancellationToken);
-        await started.Task.WaitAsync(cancellationToken);
+        await started.WaitAsync(cancellationToken);
 
         Task closing = pair.Plugin.CloseAsync(cancellationToken);
 
@@ -446,17 +454,10 @@ public sealed class ChannelTests(string framer, string transport)
     public async Task CloseAsync_OwnCallAnswered_ClosesWithoutWaitingOutTheGracePeriod(CancellationToken cancellationToken)
     {
         await using ChannelPair pair = CreatePair(host: o => o.ShutdownGracePeriod = TimeSpan.FromMinutes(1));
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        pair.Plugin.Handle("slow", async (_, _, ct) =>
-        {
-            started.TrySetResult();
-            await release.Task.WaitAsync(ct);
-            return "done"u8.ToArray();
-        });
+        TaskCompletionSource release = HandleSlowUntilReleased(pair.Plugin, out Task started);
         pair.Start();
         Task<string> inFlight = pair.Host.CallAsync("slow", "x", cancellationToken);
-        await started.Task.WaitAsync(cancellationToken);
+        await started.WaitAsync(cancellationToken);
 
         Task closing = pair.Host.CloseAsync(cancellationToken);
         Assert.That(closing.IsCompleted, Is.False, "the host's call is still in flight");
