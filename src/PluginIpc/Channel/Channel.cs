@@ -29,6 +29,12 @@ public sealed class Channel : IAsyncDisposable
     /// <summary>A chunk this large took long enough to read that inline code is not timed from before it.</summary>
     private const int LargeChunkBytes = 16 * 1024;
 
+    /// <summary>
+    /// Swept deadlines use <see cref="Environment.TickCount64"/>, a cheap clock that may advance in steps of up to a
+    /// scheduler tick; this much is added so that a call never times out early (the sweep fires it up to a period late).
+    /// </summary>
+    private const long CoarseClockResolutionMs = 20;
+
     private static readonly Action<object?> s_onCallerCancelled = static state => ((PendingCall)state!).Channel.OnCallerCancelled((PendingCall)state);
     private static readonly Action<object?> s_onTimeout = static state => ((PendingCall)state!).Channel.OnTimeout((PendingCall)state);
     private static readonly ChunkHandler s_pingHandler = static (_, _, _) => ValueTask.FromResult(ReadOnlyMemory<byte>.Empty);
@@ -39,11 +45,6 @@ public sealed class Channel : IAsyncDisposable
     private static readonly TimeSpan s_sweptTimeoutMinimum = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan s_sweepPeriod = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>
-    /// Swept deadlines use <see cref="Environment.TickCount64"/>, a cheap clock that may advance in steps of up to a
-    /// scheduler tick; this much is added so that a call never times out early (the sweep fires it up to a period late).
-    /// </summary>
-    private const long CoarseClockResolutionMs = 20;
     private static readonly Func<PendingCall, long, bool> s_isOverdue = static (call, now) => call.Deadline != 0 && call.Deadline <= now;
 
     private readonly IChunkFramer _framer;
@@ -60,7 +61,7 @@ public sealed class Channel : IAsyncDisposable
     /// <summary>Callers' continuations as inline work: slow ones move the completion of calls to the thread pool.</summary>
     private readonly SlowRunCounter _completions = new();
     private readonly TaskCompletionSource _readingDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly InFlightTable<PendingCall> _pending = new();
+    private readonly InFlightTable<PendingCall> _pending;
     private readonly InFlightTable<IncomingRequest> _incoming = new();
     private readonly SemaphoreSlim _handlerSlots;
     private readonly OneWayQueue? _oneWays;
@@ -138,6 +139,7 @@ public sealed class Channel : IAsyncDisposable
         _handlerSlots = new SemaphoreSlim(_options.MaxConcurrentHandlers, _options.MaxConcurrentHandlers);
         _oneWays = _options.ConcurrentOneWayDispatch ? null : new OneWayQueue(this);
         _guard = new InlineDispatchGuard(s_inlineCheckPeriod, OnReadLoopStalled);
+        _pending = new InFlightTable<PendingCall>(onEmptied: CheckDrained); // the last call out lets a graceful close finish
         _timeouts = new PeriodicCheck(s_sweepPeriod, TimeOutOverdueCalls, () => _pending.Count > 0);
     }
 
@@ -481,7 +483,6 @@ public sealed class Channel : IAsyncDisposable
         if (Volatile.Read(ref _state) >= Closing && _pending.TryRemove(threadId, call))
         {
             call.Return();
-            CheckDrained();
             EnsureAcceptingCalls();
         }
 
@@ -534,12 +535,8 @@ public sealed class Channel : IAsyncDisposable
         {
             telemetry.Stop();
 
-            // Whoever completes a call removes it first (and checks the drain): only a call never awaited may still be there.
+            // Whoever completes a call removes it first: only a call never awaited may still be there.
             bool removedHere = !observed && _pending.TryRemove(threadId, call);
-            if (removedHere)
-            {
-                CheckDrained();
-            }
 
             callerRegistration.Dispose();
             timeoutRegistration.Dispose();
@@ -605,7 +602,6 @@ public sealed class Channel : IAsyncDisposable
             return;
         }
 
-        CheckDrained();
         foreach (PendingCall call in overdue)
         {
             TellPeerWithdrawn(call);
@@ -624,7 +620,6 @@ public sealed class Channel : IAsyncDisposable
             return false;
         }
 
-        CheckDrained();
         TellPeerWithdrawn(call);
         return true;
     }
@@ -810,8 +805,6 @@ public sealed class Channel : IAsyncDisposable
                     ChannelLog.ResponseDropped(_logger, Name, chunk.ThreadId);
                     return true;
                 }
-
-                CheckDrained();
 
                 if (_completions.RunsOnThreadPool)
                 {

@@ -9,6 +9,11 @@ internal sealed class InFlightTable<T>
 {
     private readonly Dictionary<ulong, T> _items = [];
     private readonly Lock _lock = new();
+    private readonly Action? _onEmptied;
+
+    /// <summary>Initializes a table.</summary>
+    /// <param name="onEmptied">Called, outside the table's lock, after a removal that left the table empty.</param>
+    public InFlightTable(Action? onEmptied = null) => _onEmptied = onEmptied;
 
     public int Count
     {
@@ -39,36 +44,64 @@ internal sealed class InFlightTable<T>
 
     public bool TryRemove(ulong threadId, [MaybeNullWhen(false)] out T item)
     {
+        bool emptied;
         lock (_lock)
         {
-            return _items.Remove(threadId, out item);
+            if (!_items.Remove(threadId, out item))
+            {
+                return false;
+            }
+
+            emptied = _items.Count == 0;
         }
+
+        if (emptied)
+        {
+            _onEmptied?.Invoke();
+        }
+
+        return true;
     }
 
     /// <summary>Removes the entry only if it is still <paramref name="item"/>.</summary>
     public bool TryRemove(ulong threadId, T item)
     {
+        bool emptied;
         lock (_lock)
         {
-            if (_items.TryGetValue(threadId, out T? current) && ReferenceEquals(current, item))
+            if (!_items.TryGetValue(threadId, out T? current) || !ReferenceEquals(current, item))
             {
-                _items.Remove(threadId);
-                return true;
+                return false;
             }
 
-            return false;
+            _items.Remove(threadId);
+            emptied = _items.Count == 0;
         }
+
+        if (emptied)
+        {
+            _onEmptied?.Invoke();
+        }
+
+        return true;
     }
 
     /// <summary>Removes and returns every entry.</summary>
     public T[] RemoveAll()
     {
+        T[] all;
         lock (_lock)
         {
-            T[] all = [.. _items.Values];
+            all = [.. _items.Values];
             _items.Clear();
-            return all;
         }
+
+        if (all.Length > 0)
+        {
+            _onEmptied?.Invoke();
+        }
+
+        return all;
     }
 
     /// <summary>Returns every entry, leaving them in place.</summary>
@@ -84,9 +117,10 @@ internal sealed class InFlightTable<T>
     /// <returns>The removed entries, or <see langword="null"/> if none matched.</returns>
     public List<T>? RemoveWhere<TState>(Func<T, TState, bool> match, TState state)
     {
+        List<T>? removed = null;
+        bool emptied;
         lock (_lock)
         {
-            List<T>? removed = null;
             foreach (KeyValuePair<ulong, T> entry in _items)
             {
                 if (match(entry.Value, state))
@@ -96,7 +130,14 @@ internal sealed class InFlightTable<T>
                 }
             }
 
-            return removed;
+            emptied = removed is not null && _items.Count == 0;
         }
+
+        if (emptied)
+        {
+            _onEmptied?.Invoke();
+        }
+
+        return removed;
     }
 }

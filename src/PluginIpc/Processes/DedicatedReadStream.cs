@@ -1,4 +1,5 @@
 using System.Threading.Tasks.Sources;
+using Microsoft.Win32.SafeHandles;
 
 namespace PluginIpc;
 
@@ -47,6 +48,14 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
         _threadName = threadName;
         _closeWith = closeWith;
     }
+
+    /// <summary>Creates a stream that reads descriptor <paramref name="fd"/> (such as a pipe's read end) with blocking reads.</summary>
+    /// <param name="fd">The descriptor; owned: closed when the stream is disposed and no read is blocked on it any more.</param>
+    /// <param name="threadName">The name of the reading threads.</param>
+    /// <param name="closeWith">Disposed with this stream, such as the stream <paramref name="fd"/> is a duplicate of.</param>
+    /// <returns>The stream.</returns>
+    public static DedicatedReadStream ForDescriptor(int fd, string threadName, IDisposable? closeWith = null) =>
+        new(new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Read, bufferSize: 0), threadName, closeWith);
 
     /// <inheritdoc/>
     public override bool CanRead => true;

@@ -127,7 +127,7 @@ internal sealed class PluginConnection : IAsyncDisposable
     {
         if (access == FileAccess.Read)
         {
-            return new DedicatedReadStream(new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Read, bufferSize: 0), "PluginIpc input");
+            return DedicatedReadStream.ForDescriptor(fd, "PluginIpc input");
         }
 
         if (access == FileAccess.Write)

@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.IO.Pipes;
 using System.Text;
 using Microsoft.Extensions.Logging;
-using Microsoft.Win32.SafeHandles;
 
 namespace PluginIpc;
 
@@ -108,9 +107,7 @@ internal sealed partial class PluginProcess : IAsyncDisposable
     {
         if ((OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()) && pipe is PipeStream { SafePipeHandle: { IsInvalid: false } handle })
         {
-            int duplicate = UnixNative.Duplicate((int)handle.DangerousGetHandle());
-            var reader = new FileStream(new SafeFileHandle(duplicate, ownsHandle: true), FileAccess.Read, bufferSize: 0);
-            return new DedicatedReadStream(reader, InputThreadName, closeWith: pipe);
+            return DedicatedReadStream.ForDescriptor(UnixNative.Duplicate((int)handle.DangerousGetHandle()), InputThreadName, closeWith: pipe);
         }
 
         return pipe;
