@@ -190,7 +190,7 @@ public sealed class MessagePackFramer : IChunkFramer
             ThreadId = threadId,
             Direction = (Direction)direction,
             Cmd = CmdStringCache.GetString(cmdBytes, cmdDataOffset),
-            Buffer = bufferBytes.IsEmpty ? ReadOnlyMemory<byte>.Empty : bufferBytes.ToArray(),
+            Buffer = bufferBytes.IsEmpty ? ReadOnlyMemory<byte>.Empty : PayloadArray.CopyOf(bufferBytes),
             Headers = headers,
         };
         input = input.Slice(reader.Position);

@@ -149,10 +149,8 @@ public sealed class NullTerminatedFramer : IChunkFramer
         ReadOnlyMemory<byte> buffer = ReadOnlyMemory<byte>.Empty;
         if (bufferLength > 0)
         {
-            byte[] copy = GC.AllocateUninitializedArray<byte>(bufferLength);
-            reader.TryCopyTo(copy);
+            buffer = PayloadArray.CopyOf(reader.UnreadSequence.Slice(0, bufferLength));
             reader.Advance(bufferLength);
-            buffer = copy;
         }
 
         chunk = new Chunk
@@ -205,7 +203,7 @@ public sealed class NullTerminatedFramer : IChunkFramer
 
         ReadOnlyMemory<byte> buffer = bufferLength == 0
             ? ReadOnlyMemory<byte>.Empty
-            : span.Slice(position, bufferLength).ToArray();
+            : PayloadArray.CopyOf(span.Slice(position, bufferLength));
         position += bufferLength;
 
         chunk = new Chunk

@@ -16,6 +16,13 @@ namespace PluginIpc;
 internal sealed partial class PluginProcess : IAsyncDisposable
 {
     private const string InputThreadName = "PluginIpc plugin output";
+
+    /// <summary>
+    /// The buffer both sides give the channel's pipes where the system allows it. Linux's default of 64 KiB cannot take a
+    /// 64 KiB chunk and its header in one write: the writer blocks and both sides take turns, a dozen thread switches per
+    /// round trip on one CPU where the larger pipe needs two.
+    /// </summary>
+    internal const int PipeBufferBytes = 256 * 1024;
     private static readonly Encoding s_utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
     private static readonly TimeSpan s_drainTimeout = TimeSpan.FromSeconds(5);
 
@@ -53,7 +60,7 @@ internal sealed partial class PluginProcess : IAsyncDisposable
         if (toPlugin is not null && fromPlugin is not null)
         {
             Input = OpenInput(fromPlugin);
-            Output = toPlugin;
+            Output = GrowPipe(toPlugin);
             OutputCompleted = Task.WhenAll(
                 ReadLinesAsync(process.StandardError, PluginOutputSource.StandardError),
                 ReadLinesAsync(process.StandardOutput, PluginOutputSource.StandardOutput));
@@ -61,7 +68,7 @@ internal sealed partial class PluginProcess : IAsyncDisposable
         else
         {
             Input = OpenInput(process.StandardOutput.BaseStream);
-            Output = process.StandardInput.BaseStream;
+            Output = GrowPipe(process.StandardInput.BaseStream);
             OutputCompleted = ReadLinesAsync(process.StandardError, PluginOutputSource.StandardError);
         }
 
@@ -99,12 +106,24 @@ internal sealed partial class PluginProcess : IAsyncDisposable
     public string StderrTail =>
         string.Join('\n', _tail.Snapshot(PluginOutputSource.StandardError).Select(l => l.Text));
 
+    /// <summary>Gives <paramref name="pipe"/> a buffer of <see cref="PipeBufferBytes"/> where the system allows it.</summary>
+    private static Stream GrowPipe(Stream pipe)
+    {
+        if (OperatingSystem.IsLinux() && pipe is PipeStream { SafePipeHandle: { IsInvalid: false } handle })
+        {
+            UnixNative.TryGrowPipe((int)handle.DangerousGetHandle(), PipeBufferBytes);
+        }
+
+        return pipe;
+    }
+
     /// <summary>
     /// Wraps the pipe the host reads the plugin's chunks from: on Linux and macOS, a duplicate of its descriptor is read with
     /// blocking reads on a thread of its own (see <see cref="DedicatedReadStream"/>), and the pipe closes with it.
     /// </summary>
     private static Stream OpenInput(Stream pipe)
     {
+        GrowPipe(pipe);
         if ((OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()) && pipe is PipeStream { SafePipeHandle: { IsInvalid: false } handle })
         {
             return DedicatedReadStream.ForDescriptor(UnixNative.Duplicate((int)handle.DangerousGetHandle()), InputThreadName, closeWith: pipe);

@@ -74,6 +74,23 @@ internal static partial class UnixNative
         }
     }
 
+    /// <summary>
+    /// Grows the buffer of the pipe <paramref name="fd"/> to at least <paramref name="bytes"/> on Linux, where a pipe holds
+    /// 64 KiB by default; never shrinks it. Best effort: <see langword="false"/> where the system refuses (for example, over
+    /// the user's pipe-buffer limit), where <paramref name="fd"/> is no pipe, and on other systems.
+    /// </summary>
+    public static bool TryGrowPipe(int fd, int bytes)
+    {
+        const int SetPipeSize = 1031, GetPipeSize = 1032; // F_SETPIPE_SZ, F_GETPIPE_SZ
+        if (!OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+
+        int current = Fcntl(fd, GetPipeSize, 0);
+        return current >= bytes || (current > 0 && Fcntl(fd, SetPipeSize, bytes) >= 0);
+    }
+
     private static IOException Error(int errno, string message) =>
         new($"{message} {new Win32Exception(errno).Message}", new Win32Exception(errno));
 

@@ -111,6 +111,29 @@ public sealed class PluginProcessTests : ProcessTestBase
     }
 
     [Test, CancelAfter(20_000)]
+    public async Task Output_OnLinux_HoldsAQuarterMebibyteThePluginHasNotRead(
+        [Values] PluginTransport transport, CancellationToken cancellationToken)
+    {
+        Assume.That(OperatingSystem.IsLinux(), "pipe buffers can be grown on Linux only");
+        var hanging = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        PluginProcessStartInfo info = TestPlugin.StartInfo(transport, "hang");
+        info = new PluginProcessStartInfo(info.ExecutablePath)
+        {
+            Arguments = info.Arguments,
+            Transport = transport,
+            OutputReceived = line => _ = line.Text == "hanging" && hanging.TrySetResult(),
+        };
+        await using PluginProcess plugin = await StartAsync(info, cancellationToken);
+        await hanging.Task.WaitAsync(s_timeout, cancellationToken);
+
+        // The plugin never reads: with the default 64 KiB buffer this write would wait for it forever.
+        Task write = plugin.Output.WriteAsync(new byte[PluginProcess.PipeBufferBytes], cancellationToken).AsTask();
+
+        Assert.That(await Task.WhenAny(write, Task.Delay(s_timeout, cancellationToken)), Is.SameAs(write), "the write must fit in the pipe");
+        await write;
+    }
+
+    [Test, CancelAfter(20_000)]
     public async Task KillAsync_HangingPlugin_KillsIt([Values] PluginTransport transport, CancellationToken cancellationToken)
     {
         var hanging = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
