@@ -101,12 +101,26 @@ internal static class AsciiDecimal
                 ThrowInvalid(field, fieldOffset, "more than 20 digits");
             }
 
-            if (digit > max || result > (max - digit) / 10)
+            // Up to 19 digits the value cannot overflow, so a plain comparison finds the first digit that goes over the
+            // maximum; only the 20th needs the careful check.
+            if (count < MaxDigits - 1)
             {
-                ThrowOverMax(field, fieldOffset, max);
+                result = (result * 10) + digit;
+                if (result > max)
+                {
+                    ThrowOverMax(field, fieldOffset, max);
+                }
+            }
+            else
+            {
+                if (digit > max || result > (max - digit) / 10)
+                {
+                    ThrowOverMax(field, fieldOffset, max);
+                }
+
+                result = (result * 10) + digit;
             }
 
-            result = (result * 10) + digit;
             count++;
         }
 

@@ -206,6 +206,8 @@ public sealed class NullTerminatedFramerTests
     [TestCase("7\u00002\u00002\u0000\u00c3(0\u0000", "cmd at offset 6", TestName = "TryRead_InvalidUtf8Cmd_MessageNamesCmdAtOffset6")]
     [TestCase("100000000000000000000", "more than 20 digits", TestName = "TryRead_TwentyOneDigits_ThrowsWithoutTerminator")]
     [TestCase("18446744073709551616", "threadId at offset 0", TestName = "TryRead_ThreadIdOver64Bits_ThrowsWithoutTerminator")]
+    [TestCase("99999999999999999999", "threadId at offset 0: value over the maximum", TestName = "TryRead_TwentyNines_ThrowsOverMaximum")]
+    [TestCase("1\u00002\u00004097", "cmd length at offset 4: value over the maximum of 4096", TestName = "TryRead_CmdLengthOverMax_ThrowsAtTheDigitThatGoesOver")]
     public void TryRead_InvalidInput_MessageNamesFieldAndOffset(string text, string expected)
     {
         var framer = new NullTerminatedFramer();
@@ -215,6 +217,16 @@ public sealed class NullTerminatedFramerTests
         Assert.That(
             () => framer.TryRead(ref input, out _),
             Throws.TypeOf<ProtocolException>().With.Message.StartsWith("text framing: ").And.Message.Contains(expected));
+    }
+
+    [Test]
+    public void TryRead_ThreadIdMaxValue_ReadsIt()
+    {
+        var framer = new NullTerminatedFramer();
+        var input = new ReadOnlySequence<byte>("18446744073709551615\u00002\u00004\u0000echo0\u0000"u8.ToArray());
+
+        Assert.That(framer.TryRead(ref input, out Chunk? chunk), Is.True);
+        Assert.That(chunk!.ThreadId, Is.EqualTo(ulong.MaxValue));
     }
 
     [Test]
