@@ -20,7 +20,8 @@ internal sealed partial class PluginProcess : IAsyncDisposable
     /// <summary>
     /// The buffer both sides give the channel's pipes where the system allows it. Linux's default of 64 KiB cannot take a
     /// 64 KiB chunk and its header in one write: the writer blocks and both sides take turns, a dozen thread switches per
-    /// round trip on one CPU where the larger pipe needs two.
+    /// round trip on one CPU where the larger pipe needs two. Linux counts these buffers against the user's
+    /// <c>fs.pipe-user-pages-soft</c> (64 MiB by default): about 120 plugins at once reach it.
     /// </summary>
     internal const int PipeBufferBytes = 256 * 1024;
     private static readonly Encoding s_utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
