@@ -115,16 +115,7 @@ public sealed class PluginProcessTests : ProcessTestBase
         [Values] PluginTransport transport, CancellationToken cancellationToken)
     {
         Assume.That(OperatingSystem.IsLinux(), "pipe buffers can be grown on Linux only");
-        var hanging = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        PluginProcessStartInfo info = TestPlugin.StartInfo(transport, "hang");
-        info = new PluginProcessStartInfo(info.ExecutablePath)
-        {
-            Arguments = info.Arguments,
-            Transport = transport,
-            OutputReceived = line => _ = line.Text == "hanging" && hanging.TrySetResult(),
-        };
-        await using PluginProcess plugin = await StartAsync(info, cancellationToken);
-        await hanging.Task.WaitAsync(s_timeout, cancellationToken);
+        await using PluginProcess plugin = await StartHangingAsync(transport, cancellationToken);
 
         // The plugin never reads: with the default 64 KiB buffer this write would wait for it forever.
         Task write = plugin.Output.WriteAsync(new byte[PluginProcess.PipeBufferBytes], cancellationToken).AsTask();
@@ -136,16 +127,7 @@ public sealed class PluginProcessTests : ProcessTestBase
     [Test, CancelAfter(20_000)]
     public async Task KillAsync_HangingPlugin_KillsIt([Values] PluginTransport transport, CancellationToken cancellationToken)
     {
-        var hanging = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        PluginProcessStartInfo info = TestPlugin.StartInfo(transport, "hang");
-        info = new PluginProcessStartInfo(info.ExecutablePath)
-        {
-            Arguments = info.Arguments,
-            Transport = transport,
-            OutputReceived = line => _ = line.Text == "hanging" && hanging.TrySetResult(),
-        };
-        await using PluginProcess plugin = await StartAsync(info, cancellationToken);
-        await hanging.Task.WaitAsync(s_timeout, cancellationToken);
+        await using PluginProcess plugin = await StartHangingAsync(transport, cancellationToken);
 
         await plugin.KillAsync(cancellationToken);
 
@@ -272,4 +254,28 @@ public sealed class PluginProcessTests : ProcessTestBase
         Assert.ThrowsAsync<ArgumentException>(
             async () => await PluginProcess.StartAsync(
                 new PluginProcessStartInfo("unused") { Framer = "json" }, NullLogger.Instance, CancellationToken.None));
+
+    /// <summary>Starts the test plugin in its "hang" mode, where it never reads its input, and returns once it says so.</summary>
+    private async Task<PluginProcess> StartHangingAsync(PluginTransport transport, CancellationToken cancellationToken)
+    {
+        var hanging = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        PluginProcessStartInfo info = TestPlugin.StartInfo(transport, "hang");
+        info = new PluginProcessStartInfo(info.ExecutablePath)
+        {
+            Arguments = info.Arguments,
+            Transport = transport,
+            OutputReceived = line => _ = line.Text == "hanging" && hanging.TrySetResult(),
+        };
+        PluginProcess plugin = await StartAsync(info, cancellationToken);
+        try
+        {
+            await hanging.Task.WaitAsync(s_timeout, cancellationToken);
+            return plugin;
+        }
+        catch
+        {
+            await plugin.DisposeAsync();
+            throw;
+        }
+    }
 }
