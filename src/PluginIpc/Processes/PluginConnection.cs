@@ -120,13 +120,13 @@ internal sealed class PluginConnection : IAsyncDisposable
     /// one-CPU machine that starves the pool until it grows). Writes to a pipe go through an
     /// <see cref="AnonymousPipeClientStream"/>, straight to the pipe while it has room (a <see cref="FileStream"/> hands
     /// every asynchronous write to the thread pool); anything else, such as a file, gets a <see cref="FileStream"/>. A pipe
-    /// gets the larger buffer the host gives it (<see cref="PluginProcess.PipeBufferBytes"/>).
+    /// gets the larger buffer the host gives it (<see cref="UnixNative.TryGrowPipe"/>).
     /// </summary>
     [SupportedOSPlatform("linux")]
     [SupportedOSPlatform("macos")]
     private static Stream OpenPipeOrFile(int fd, FileAccess access)
     {
-        UnixNative.TryGrowPipe(fd, PluginProcess.PipeBufferBytes); // a host in another language may not have done it
+        UnixNative.TryGrowPipe(fd); // a host in another language may not have done it
         if (access == FileAccess.Read)
         {
             return DedicatedReadStream.ForDescriptor(fd, "PluginIpc input");

@@ -17,13 +17,6 @@ internal sealed partial class PluginProcess : IAsyncDisposable
 {
     private const string InputThreadName = "PluginIpc plugin output";
 
-    /// <summary>
-    /// The buffer both sides give the channel's pipes where the system allows it. Linux's default of 64 KiB cannot take a
-    /// 64 KiB chunk and its header in one write: the writer blocks and both sides take turns, a dozen thread switches per
-    /// round trip on one CPU where the larger pipe needs two. Linux counts these buffers against the user's
-    /// <c>fs.pipe-user-pages-soft</c> (64 MiB by default): about 120 plugins at once reach it.
-    /// </summary>
-    internal const int PipeBufferBytes = 256 * 1024;
     private static readonly Encoding s_utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
     private static readonly TimeSpan s_drainTimeout = TimeSpan.FromSeconds(5);
 
@@ -107,15 +100,21 @@ internal sealed partial class PluginProcess : IAsyncDisposable
     public string StderrTail =>
         string.Join('\n', _tail.Snapshot(PluginOutputSource.StandardError).Select(l => l.Text));
 
-    /// <summary>Gives <paramref name="pipe"/> a buffer of <see cref="PipeBufferBytes"/> where the system allows it.</summary>
+    /// <summary>Gives <paramref name="pipe"/> the channel's larger pipe buffer where the system allows it (see <see cref="UnixNative.TryGrowPipe"/>).</summary>
     private static Stream GrowPipe(Stream pipe)
     {
-        if (OperatingSystem.IsLinux() && pipe is PipeStream { SafePipeHandle: { IsInvalid: false } handle })
+        if (OperatingSystem.IsLinux() && TryGetDescriptor(pipe, out int fd))
         {
-            UnixNative.TryGrowPipe((int)handle.DangerousGetHandle(), PipeBufferBytes);
+            UnixNative.TryGrowPipe(fd);
         }
 
         return pipe;
+    }
+
+    private static bool TryGetDescriptor(Stream pipe, out int fd)
+    {
+        fd = pipe is PipeStream { SafePipeHandle: { IsInvalid: false } handle } ? (int)handle.DangerousGetHandle() : -1;
+        return fd >= 0;
     }
 
     /// <summary>
@@ -125,9 +124,9 @@ internal sealed partial class PluginProcess : IAsyncDisposable
     private static Stream OpenInput(Stream pipe)
     {
         GrowPipe(pipe);
-        if ((OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()) && pipe is PipeStream { SafePipeHandle: { IsInvalid: false } handle })
+        if ((OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()) && TryGetDescriptor(pipe, out int fd))
         {
-            return DedicatedReadStream.ForDescriptor(UnixNative.Duplicate((int)handle.DangerousGetHandle()), InputThreadName, closeWith: pipe);
+            return DedicatedReadStream.ForDescriptor(UnixNative.Duplicate(fd), InputThreadName, closeWith: pipe);
         }
 
         return pipe;

@@ -12,6 +12,14 @@ internal static partial class UnixNative
     private const string LibC = "libc";
     private const int Eintr = 4;
 
+    /// <summary>
+    /// The buffer PluginIpc asks for on the channel's pipes. Linux's default of 64 KiB cannot take a 64 KiB chunk and its
+    /// header in one write: the writer blocks and both sides take turns, a dozen thread switches per round trip on one CPU
+    /// where the larger pipe needs two. Linux counts these buffers against the user's <c>fs.pipe-user-pages-soft</c>
+    /// (64 MiB by default): about 120 plugins at once reach it.
+    /// </summary>
+    public const int PipeBufferBytes = 256 * 1024;
+
     /// <summary>Returns whether <paramref name="fd"/> is a socket (as opposed to a pipe, a file or a terminal).</summary>
     /// <exception cref="IOException"><paramref name="fd"/> is not an open descriptor.</exception>
     public static unsafe bool IsSocket(int fd)
@@ -75,11 +83,11 @@ internal static partial class UnixNative
     }
 
     /// <summary>
-    /// Grows the buffer of the pipe <paramref name="fd"/> to at least <paramref name="bytes"/> on Linux, where a pipe holds
-    /// 64 KiB by default; never shrinks it. Best effort: <see langword="false"/> where the system refuses (for example, over
-    /// the user's pipe-buffer limit), where <paramref name="fd"/> is no pipe, and on other systems.
+    /// Grows the buffer of the pipe <paramref name="fd"/> to at least <see cref="PipeBufferBytes"/> on Linux; never shrinks
+    /// it. Both sides call it on the channel's pipes. Best effort: <see langword="false"/> where the system refuses, where
+    /// <paramref name="fd"/> is no pipe, and on other systems.
     /// </summary>
-    public static bool TryGrowPipe(int fd, int bytes)
+    public static bool TryGrowPipe(int fd)
     {
         const int SetPipeSize = 1031, GetPipeSize = 1032; // F_SETPIPE_SZ, F_GETPIPE_SZ
         if (!OperatingSystem.IsLinux())
@@ -88,7 +96,7 @@ internal static partial class UnixNative
         }
 
         int current = Fcntl(fd, GetPipeSize, 0);
-        return current >= bytes || (current > 0 && Fcntl(fd, SetPipeSize, bytes) >= 0);
+        return current >= PipeBufferBytes || (current > 0 && Fcntl(fd, SetPipeSize, PipeBufferBytes) >= 0);
     }
 
     private static IOException Error(int errno, string message) =>

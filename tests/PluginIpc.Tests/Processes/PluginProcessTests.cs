@@ -111,6 +111,7 @@ public sealed class PluginProcessTests : ProcessTestBase
     }
 
     [Test, CancelAfter(20_000)]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public async Task Output_OnLinux_HoldsAQuarterMebibyteThePluginHasNotRead(
         [Values] PluginTransport transport, CancellationToken cancellationToken)
     {
@@ -118,7 +119,7 @@ public sealed class PluginProcessTests : ProcessTestBase
         await using PluginProcess plugin = await StartHangingAsync(transport, cancellationToken);
 
         // The plugin never reads: with the default 64 KiB buffer this write would wait for it forever.
-        Task write = plugin.Output.WriteAsync(new byte[PluginProcess.PipeBufferBytes], cancellationToken).AsTask();
+        Task write = plugin.Output.WriteAsync(new byte[UnixNative.PipeBufferBytes], cancellationToken).AsTask();
 
         Assert.That(await Task.WhenAny(write, Task.Delay(s_timeout, cancellationToken)), Is.SameAs(write), "the write must fit in the pipe");
         await write;
