@@ -49,6 +49,7 @@ public sealed class Channel : IAsyncDisposable
 
     private readonly IChunkFramer _framer;
     private readonly PipeReader _input;
+    private readonly DirectBufferReader? _directReader;
     private readonly ChunkWriter _writer;
     private readonly Stream[] _ownedStreams;
     private readonly ChannelOptions _options;
@@ -71,6 +72,9 @@ public sealed class Channel : IAsyncDisposable
     private HandlerRegistration? _fallback;
     private ReadResult _readResult;
     private ReadOnlySequence<byte> _unread;
+
+    /// <summary>Whether <see cref="_readResult"/> is used up, so a loop that takes over must read first.</summary>
+    private bool _readUsedUp;
     private long _lastThreadId;
     private int _state;
     private int _shutdownStarted;
@@ -85,6 +89,7 @@ public sealed class Channel : IAsyncDisposable
     public Channel(Stream stream, IChunkFramer framer, ChannelOptions? options = null)
         : this(
             PipeReader.Create(ValidateStream(stream, nameof(stream)), CreateReaderOptions()),
+            stream,
             stream,
             null,
             [stream],
@@ -101,6 +106,7 @@ public sealed class Channel : IAsyncDisposable
     public Channel(Stream input, Stream output, IChunkFramer framer, ChannelOptions? options = null)
         : this(
             PipeReader.Create(ValidateStream(input, nameof(input)), CreateReaderOptions()),
+            input,
             ValidateStream(output, nameof(output)),
             null,
             [input, output],
@@ -117,6 +123,7 @@ public sealed class Channel : IAsyncDisposable
         : this(
             (pipe ?? throw new ArgumentNullException(nameof(pipe))).Input,
             null,
+            null,
             pipe.Output,
             [],
             framer,
@@ -124,12 +131,13 @@ public sealed class Channel : IAsyncDisposable
     {
     }
 
-    private Channel(PipeReader input, Stream? outputStream, PipeWriter? outputPipe, Stream[] ownedStreams, IChunkFramer framer, ChannelOptions? options)
+    private Channel(PipeReader input, Stream? inputStream, Stream? outputStream, PipeWriter? outputPipe, Stream[] ownedStreams, IChunkFramer framer, ChannelOptions? options)
     {
         ArgumentNullException.ThrowIfNull(framer);
         _options = (options ?? new ChannelOptions()).Snapshot();
         _framer = framer;
         _input = input;
+        _directReader = DirectBufferReader.Create(inputStream, framer, _options.Name);
         Action<Exception> onWriteFailure = failure => ShutdownAsync(failure).Forget();
         _writer = outputStream is not null
             ? new ChunkWriter(outputStream, framer, onWriteFailure, _options.Name)
@@ -685,8 +693,9 @@ public sealed class Channel : IAsyncDisposable
         {
             while (true)
             {
-                if (!resume)
+                if (!resume || _readUsedUp)
                 {
+                    _readUsedUp = false;
                     _readResult = await _input.ReadAsync().ConfigureAwait(false);
                     _unread = _readResult.Buffer;
                 }
@@ -699,6 +708,7 @@ public sealed class Channel : IAsyncDisposable
 
                 ReadResult result = _readResult;
                 ReadOnlySequence<byte> buffer = _unread;
+                bool large = false;
                 try
                 {
                     if (result.IsCompleted)
@@ -720,11 +730,24 @@ public sealed class Channel : IAsyncDisposable
                     {
                         break;
                     }
+
+                    large = !buffer.IsEmpty && _directReader is not null && _directReader.TryTake(ref buffer);
                 }
                 finally
                 {
                     ChannelTelemetry.RecordReceived(Name, result.Buffer.Length - buffer.Length);
                     _input.AdvanceTo(buffer.Start, buffer.End);
+                }
+
+                if (large)
+                {
+                    // Most of a large buffer is still to come: it is read straight into its own array, then dispatched alone.
+                    _readUsedUp = true;
+                    Chunk chunk = await _directReader!.ReadRestAsync(_lifetime.Token).ConfigureAwait(false);
+                    if (!DispatchAlone(chunk))
+                    {
+                        return;
+                    }
                 }
             }
         }
@@ -786,6 +809,22 @@ public sealed class Channel : IAsyncDisposable
             }
 
             return true;
+        }
+        finally
+        {
+            _writer.Uncork();
+        }
+    }
+
+    /// <summary>Dispatches one chunk read on its own, corked and guarded as <see cref="DispatchUnread"/> dispatches a read's chunks.</summary>
+    /// <returns><see langword="false"/> when the guard took reading from this loop.</returns>
+    private bool DispatchAlone(Chunk chunk)
+    {
+        _writer.Cork();
+        _guard.RestartClock();
+        try
+        {
+            return Dispatch(chunk);
         }
         finally
         {

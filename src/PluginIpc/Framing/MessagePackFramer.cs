@@ -13,7 +13,7 @@ namespace PluginIpc;
 /// </para>
 /// <para>Thread safe: an instance keeps no state between calls and may serve many channels at once.</para>
 /// </remarks>
-public sealed class MessagePackFramer : IChunkFramer
+public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader
 {
     /// <summary>The largest number of header entries a chunk may carry.</summary>
     internal const int MaxHeaderCount = 1024;
@@ -107,40 +107,10 @@ public sealed class MessagePackFramer : IChunkFramer
         var reader = new MessagePackReader(input);
 
         // Pass 1 checks the whole chunk and finds its end without allocating; pass 2 copies it out.
-        if (!reader.TryReadArrayHeader("chunk", out uint elements))
+        if (!TryReadFieldsBeforeBuffer(ref reader, out uint elements, out ulong threadId, out ulong direction, out ReadOnlySequence<byte> cmdBytes, out long cmdDataOffset))
         {
             return false;
         }
-
-        if (elements is not (4 or 5))
-        {
-            MessagePackThrow.Invalid("chunk", 0, $"expected an array of 4 or 5 elements, found {elements}.");
-        }
-
-        if (!reader.TryReadUInt64("threadId", out ulong threadId))
-        {
-            return false;
-        }
-
-        long directionOffset = reader.Consumed;
-        if (!reader.TryReadUInt64("direction", out ulong direction))
-        {
-            return false;
-        }
-
-        if (direction > (byte)Direction.Cancel)
-        {
-            MessagePackThrow.Invalid("direction", directionOffset, $"expected 0 to 4, found {direction}.");
-        }
-
-        long cmdOffset = reader.Consumed;
-        if (!reader.TryReadString("cmd", _maxCmdBytes, out ReadOnlySequence<byte> cmdBytes))
-        {
-            return false;
-        }
-
-        long cmdDataOffset = reader.Consumed - cmdBytes.Length;
-        Utf8Sequence.Validate(cmdBytes, "cmd", cmdOffset, cmdDataOffset);
 
         if (!reader.TryReadNil(out bool bufferIsNil))
         {
@@ -194,6 +164,76 @@ public sealed class MessagePackFramer : IChunkFramer
             Headers = headers,
         };
         input = input.Slice(reader.Position);
+        return true;
+    }
+
+    /// <inheritdoc/>
+    bool IChunkHeaderReader.TryReadHeader(ref ReadOnlySequence<byte> input, out ChunkHeader header)
+    {
+        header = default;
+        var reader = new MessagePackReader(input);
+        if (!TryReadFieldsBeforeBuffer(ref reader, out uint elements, out ulong threadId, out ulong direction, out ReadOnlySequence<byte> cmdBytes, out long cmdDataOffset)
+            || elements != 4 // headers follow the buffer
+            || !reader.TryReadNil(out bool bufferIsNil)
+            || bufferIsNil
+            || !reader.TryReadBinaryHeader("buffer", _maxChunkBytes, out int bufferLength))
+        {
+            return false;
+        }
+
+        header = new ChunkHeader(threadId, (Direction)direction, CmdStringCache.GetString(cmdBytes, cmdDataOffset), bufferLength);
+        input = input.Slice(reader.Position);
+        return true;
+    }
+
+    /// <summary>Reads and checks the array header, threadId, direction and cmd, leaving <paramref name="reader"/> at the buffer.</summary>
+    /// <returns><see langword="false"/> if they are not all there yet.</returns>
+    private bool TryReadFieldsBeforeBuffer(
+        ref MessagePackReader reader,
+        out uint elements,
+        out ulong threadId,
+        out ulong direction,
+        out ReadOnlySequence<byte> cmdBytes,
+        out long cmdDataOffset)
+    {
+        threadId = 0;
+        direction = 0;
+        cmdBytes = default;
+        cmdDataOffset = 0;
+        if (!reader.TryReadArrayHeader("chunk", out elements))
+        {
+            return false;
+        }
+
+        if (elements is not (4 or 5))
+        {
+            MessagePackThrow.Invalid("chunk", 0, $"expected an array of 4 or 5 elements, found {elements}.");
+        }
+
+        if (!reader.TryReadUInt64("threadId", out threadId))
+        {
+            return false;
+        }
+
+        long directionOffset = reader.Consumed;
+        if (!reader.TryReadUInt64("direction", out direction))
+        {
+            return false;
+        }
+
+        if (direction > (byte)Direction.Cancel)
+        {
+            MessagePackThrow.Invalid("direction", directionOffset, $"expected 0 to 4, found {direction}.");
+        }
+
+        long cmdOffset = reader.Consumed;
+        if (!reader.TryReadString("cmd", _maxCmdBytes, out cmdBytes))
+        {
+            return false;
+        }
+
+        cmdDataOffset = reader.Consumed - cmdBytes.Length;
+        Utf8Sequence.Validate(cmdBytes, "cmd", cmdOffset, cmdDataOffset);
         return true;
     }
 

@@ -13,7 +13,7 @@ namespace PluginIpc;
 /// <para>This framing does not carry <see cref="Chunk.Headers"/>: <see cref="Write"/> drops them and <see cref="TryRead"/> never sets them.</para>
 /// <para>Instances keep no per-connection state and are safe to use from many threads at once.</para>
 /// </remarks>
-public sealed class NullTerminatedFramer : IChunkFramer
+public sealed class NullTerminatedFramer : IChunkFramer, IChunkHeaderReader
 {
     private const byte Nul = 0;
 
@@ -113,35 +113,8 @@ public sealed class NullTerminatedFramer : IChunkFramer
 
         chunk = null;
         var reader = new SequenceReader<byte>(input);
-
-        if (!AsciiDecimal.TryRead(ref reader, ulong.MaxValue, "threadId", out ulong threadId)
-            || !AsciiDecimal.TryRead(ref reader, MaxDirection, "direction", out ulong direction)
-            || !AsciiDecimal.TryRead(ref reader, (ulong)_options.MaxCmdBytes, "cmd length", out ulong cmdLengthValue))
-        {
-            return false;
-        }
-
-        // Within MaxCmdBytes, hence within int.
-        int cmdLength = (int)cmdLengthValue;
-        long cmdOffset = reader.Consumed;
-        if (reader.Remaining < cmdLength)
-        {
-            ValidateCmd(input.Slice(reader.Position), cmdOffset, complete: false);
-            return false;
-        }
-
-        ReadOnlySequence<byte> cmdBytes = input.Slice(reader.Position, cmdLength);
-        ValidateCmd(cmdBytes, cmdOffset, complete: true);
-        reader.Advance(cmdLength);
-
-        if (!AsciiDecimal.TryRead(ref reader, (ulong)_options.MaxChunkBytes, "buffer length", out ulong bufferLengthValue))
-        {
-            return false;
-        }
-
-        // Within MaxChunkBytes, hence within int.
-        int bufferLength = (int)bufferLengthValue;
-        if (reader.Remaining < bufferLength)
+        if (!TryReadHeader(ref reader, input, out ulong threadId, out ulong direction, out ReadOnlySequence<byte> cmdBytes, out long cmdOffset, out int bufferLength)
+            || reader.Remaining < bufferLength)
         {
             return false;
         }
@@ -161,6 +134,66 @@ public sealed class NullTerminatedFramer : IChunkFramer
             Buffer = buffer,
         };
         input = input.Slice(reader.Position);
+        return true;
+    }
+
+    /// <inheritdoc/>
+    bool IChunkHeaderReader.TryReadHeader(ref ReadOnlySequence<byte> input, out ChunkHeader header)
+    {
+        var reader = new SequenceReader<byte>(input);
+        if (!TryReadHeader(ref reader, input, out ulong threadId, out ulong direction, out ReadOnlySequence<byte> cmdBytes, out long cmdOffset, out int bufferLength))
+        {
+            header = default;
+            return false;
+        }
+
+        header = new ChunkHeader(threadId, (Direction)direction, CmdStringCache.GetString(cmdBytes, cmdOffset), bufferLength);
+        input = input.Slice(reader.Position);
+        return true;
+    }
+
+    /// <summary>Reads and checks the fields before the buffer, leaving <paramref name="reader"/> at the buffer's first byte.</summary>
+    /// <returns><see langword="false"/> if they are not all there yet.</returns>
+    private bool TryReadHeader(
+        ref SequenceReader<byte> reader,
+        in ReadOnlySequence<byte> input,
+        out ulong threadId,
+        out ulong direction,
+        out ReadOnlySequence<byte> cmdBytes,
+        out long cmdOffset,
+        out int bufferLength)
+    {
+        direction = 0;
+        cmdBytes = default;
+        cmdOffset = 0;
+        bufferLength = 0;
+        if (!AsciiDecimal.TryRead(ref reader, ulong.MaxValue, "threadId", out threadId)
+            || !AsciiDecimal.TryRead(ref reader, MaxDirection, "direction", out direction)
+            || !AsciiDecimal.TryRead(ref reader, (ulong)_options.MaxCmdBytes, "cmd length", out ulong cmdLengthValue))
+        {
+            return false;
+        }
+
+        // Within MaxCmdBytes, hence within int.
+        int cmdLength = (int)cmdLengthValue;
+        cmdOffset = reader.Consumed;
+        if (reader.Remaining < cmdLength)
+        {
+            ValidateCmd(input.Slice(reader.Position), cmdOffset, complete: false);
+            return false;
+        }
+
+        cmdBytes = input.Slice(reader.Position, cmdLength);
+        ValidateCmd(cmdBytes, cmdOffset, complete: true);
+        reader.Advance(cmdLength);
+
+        if (!AsciiDecimal.TryRead(ref reader, (ulong)_options.MaxChunkBytes, "buffer length", out ulong bufferLengthValue))
+        {
+            return false;
+        }
+
+        // Within MaxChunkBytes, hence within int.
+        bufferLength = (int)bufferLengthValue;
         return true;
     }
 

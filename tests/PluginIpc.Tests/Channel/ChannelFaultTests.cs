@@ -55,6 +55,30 @@ public sealed class ChannelFaultTests(string framer, string transport)
     }
 
     [Test, CancelAfter(10_000)]
+    public async Task ReadLoop_InputEndsInsideALargeBuffer_ClosesWithProtocolErrorAndFailsPendingCalls(CancellationToken cancellationToken)
+    {
+        // Over OS pipes, most of this buffer is read straight into its array: the end must be reported the same way.
+        var (channel, peer) = RawPeer.Create(framer, transport);
+        await using (channel)
+        await using (peer)
+        {
+            Task<string> pending = channel.CallAsync("echo", "waiting", cancellationToken);
+            await peer.ReadChunkAsync(cancellationToken);
+            var writer = new System.Buffers.ArrayBufferWriter<byte>();
+            Framers.Create(framer).Write(new Chunk { ThreadId = 1, Direction = Direction.OneWay, Cmd = "cut", Buffer = new byte[512 * 1024] }, writer);
+
+            await peer.WriteRawAsync(writer.WrittenSpan[..(100 * 1024)].ToArray(), cancellationToken);
+            await peer.CompleteOutputAsync();
+
+            Exception? failure = await Failure.Of(pending);
+            Assert.That(failure, Is.InstanceOf<ChannelClosedException>());
+            Assert.That(failure!.InnerException, Is.InstanceOf<ProtocolException>().With.Message.Contains("ended inside a chunk"));
+            await channel.Completion.WaitAsync(cancellationToken);
+            Assert.That(channel.CloseReason, Is.InstanceOf<ProtocolException>().With.Message.Contains("ended inside a chunk"));
+        }
+    }
+
+    [Test, CancelAfter(10_000)]
     public async Task ReadLoop_ResponseNobodyAwaits_IsDroppedAndChannelStaysOpen(CancellationToken cancellationToken)
     {
         var (channel, peer) = RawPeer.Create(framer, transport);

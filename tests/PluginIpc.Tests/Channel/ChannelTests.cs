@@ -292,6 +292,36 @@ public sealed class ChannelTests(string framer, string transport)
         Assert.That((await toHost).Span.SequenceEqual(payload), Is.True);
     }
 
+    [Test, CancelAfter(30_000)]
+    public async Task CallAsync_BuffersAroundTheDirectReadSizes_EchoedIntactBothWaysAmongSmallCalls(CancellationToken cancellationToken)
+    {
+        // Over streams, buffers with at least 16 KiB still to come and at most 1 MiB in all are read straight into their array.
+        await using ChannelPair pair = CreatePair();
+        pair.Host.Handle("echo", s_echo);
+        pair.Plugin.Handle("echo", s_echo);
+        pair.Start();
+        int[] sizes = [16 * 1024 + 1, 80 * 1024, 64 * 1024, 300 * 1024, DirectBufferReader.MaxBufferBytes, DirectBufferReader.MaxBufferBytes + 1];
+        var random = new Random(1024);
+        byte[][] payloads = sizes.Select(size => { var payload = new byte[size]; random.NextBytes(payload); return payload; }).ToArray();
+
+        var calls = new List<(byte[] Sent, Task<ReadOnlyMemory<byte>> Answer)>();
+        foreach (byte[] payload in payloads)
+        {
+            calls.Add((payload, pair.Host.CallAsync("echo", payload, cancellationToken)));
+            calls.Add((payload, pair.Plugin.CallAsync("echo", payload, cancellationToken)));
+            byte[] small = [(byte)calls.Count, 2, 3];
+            calls.Add((small, pair.Host.CallAsync("echo", small, cancellationToken)));
+            calls.Add((small, pair.Plugin.CallAsync("echo", small, cancellationToken)));
+        }
+
+        foreach (var (sent, answer) in calls)
+        {
+            ReadOnlyMemory<byte> echoed = await answer;
+            Assert.That(echoed.Length, Is.EqualTo(sent.Length));
+            Assert.That(echoed.Span.SequenceEqual(sent), Is.True, $"the echo of {sent.Length} bytes differs");
+        }
+    }
+
     [Test, CancelAfter(10_000)]
     public async Task CallAsync_RequestOverFramerLimit_FailsThatCallOnly(CancellationToken cancellationToken)
     {

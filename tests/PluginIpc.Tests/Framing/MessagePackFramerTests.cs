@@ -16,6 +16,27 @@ public sealed class MessagePackFramerTests
 
     private static IEnumerable<TestCaseData> IncompleteCases() => WireVector.Cases("msgpack", "incomplete");
 
+    [Test]
+    public void TryReadHeader_HeadersAfterTheBuffer_DeclinesAndLeavesTheInput()
+    {
+        var writer = new ArrayBufferWriter<byte>();
+        var framer = new MessagePackFramer();
+        framer.Write(new Chunk { ThreadId = 3, Direction = Direction.Request, Cmd = "c", Buffer = new byte[100], Headers = new Dictionary<string, string> { ["traceparent"] = "00-x" } }, writer);
+        var input = new ReadOnlySequence<byte>(writer.WrittenMemory[..20]);
+
+        Assert.That(((IChunkHeaderReader)framer).TryReadHeader(ref input, out _), Is.False);
+        Assert.That(input.Length, Is.EqualTo(20));
+    }
+
+    [Test]
+    public void TryReadHeader_NilBuffer_Declines()
+    {
+        // [1, 2, "a", nil]
+        var input = new ReadOnlySequence<byte>(new byte[] { 0x94, 0x01, 0x02, 0xa1, (byte)'a', 0xc0 });
+
+        Assert.That(((IChunkHeaderReader)new MessagePackFramer()).TryReadHeader(ref input, out _), Is.False);
+    }
+
     [TestCaseSource(nameof(ValidCases))]
     public void TryRead_ValidVectorWhole_ReturnsExpectedChunkAndConsumesAll(WireVector vector)
     {

@@ -161,12 +161,45 @@ internal ref struct MessagePackReader
     {
         long offset = _reader.Consumed;
         bytes = default;
+        return TryPeekBinarySize(field, out int size) && TryReadPayload(field, offset, size, 0, maxLength, out bytes);
+    }
+
+    /// <summary>Reads the type byte and the length of a bin value, leaving the reader at its first data byte, whether the data has arrived or not.</summary>
+    /// <param name="field">The field's name, for errors.</param>
+    /// <param name="maxLength">The longest value allowed.</param>
+    /// <param name="length">The value's length.</param>
+    /// <returns><see langword="false"/> if the type byte and length are not all there yet; nothing is consumed then.</returns>
+    /// <exception cref="ProtocolException">The next value is not a bin, or is longer than <paramref name="maxLength"/>.</exception>
+    public bool TryReadBinaryHeader(string field, int maxLength, out int length)
+    {
+        long offset = _reader.Consumed;
+        length = 0;
+        if (!TryPeekBinarySize(field, out int size) || !TryPeekBigEndian(size, out ulong declared))
+        {
+            return false;
+        }
+
+        if (declared > (ulong)maxLength)
+        {
+            MessagePackThrow.LengthOverLimit(field, offset, declared, maxLength);
+        }
+
+        _reader.Advance(1 + size);
+        length = (int)declared;
+        return true;
+    }
+
+    /// <summary>Reads, without advancing, how many bytes hold the length of the bin value that comes next.</summary>
+    private readonly bool TryPeekBinarySize(string field, out int size)
+    {
+        long offset = _reader.Consumed;
+        size = 0;
         if (!_reader.TryPeek(out byte code))
         {
             return false;
         }
 
-        int size = code switch
+        size = code switch
         {
             MessagePackCode.Bin8 => 1,
             MessagePackCode.Bin16 => 2,
@@ -178,7 +211,7 @@ internal ref struct MessagePackReader
             MessagePackThrow.UnexpectedType(field, offset, "bin", code);
         }
 
-        return TryReadPayload(field, offset, size, 0, maxLength, out bytes);
+        return true;
     }
 
     private bool TryReadPayload(string field, long offset, int size, uint length, int maxLength, out ReadOnlySequence<byte> payload)
