@@ -482,7 +482,7 @@ public sealed class Channel : IAsyncDisposable
         bool swept = timeout >= s_sweptTimeoutMinimum;
         long deadline = swept ? Environment.TickCount64 + (long)timeout.TotalMilliseconds + CoarseClockResolutionMs : 0;
         PendingCall call = PendingCall.Rent(this, threadId, cmd, timeout, deadline, cancellationToken);
-        _pending.TryAdd(threadId, call);
+        _pending.TryAdd(threadId, call, out int inFlight);
         if (swept)
         {
             _timeouts.Arm();
@@ -513,7 +513,7 @@ public sealed class Channel : IAsyncDisposable
                 timer.CancelAfter(timeout);
             }
 
-            await _writer.WriteAsync(new Chunk { ThreadId = threadId, Direction = Direction.Request, Cmd = cmd, Buffer = buffer, Headers = headers }).ConfigureAwait(false);
+            await _writer.WriteAsync(new Chunk { ThreadId = threadId, Direction = Direction.Request, Cmd = cmd, Buffer = buffer, Headers = headers }, othersInFlight: inFlight > 1).ConfigureAwait(false);
             Chunk response;
             try
             {

@@ -7,7 +7,9 @@ namespace PluginIpc;
 /// Writers frame their chunk into a pending buffer under a short lock, so a chunk the framer rejects fails only its own
 /// writer and leaves nothing behind. The first writer that finds no flush under way becomes the flusher: it hands the
 /// pending buffer to the transport and keeps going while others add to it, so under load many chunks go out in one write
-/// with no thread hop, and a lone writer's chunk goes out at once. When the pending bytes pass a cap while a flush is under
+/// with no thread hop, and a lone writer's chunk goes out at once. A writer with other chunks in flight (a thread making
+/// many calls in a row) queues the flush to the thread pool instead, so the chunks written meanwhile go out with its own;
+/// a lone writer takes such a queued flush over. When the pending bytes pass a cap while a flush is under
 /// way, writers wait for room. While the read loop dispatches what one read brought, it corks the writer: the answers its
 /// inline handlers write go out together when it uncorks, in one write. Thread safe.
 /// </remarks>
@@ -17,6 +19,9 @@ internal sealed class ChunkWriter
     private const int MaxPassesPerFlusher = 8;
     private const long MaxCorkedBytes = 64 * 1024;
     private static readonly TimeSpan s_completeTimeout = TimeSpan.FromSeconds(1);
+    private static readonly Action<ChunkWriter> s_runQueuedFlush = static writer => writer.RunQueuedFlush();
+    private static readonly Action<Action<ChunkWriter>, ChunkWriter> s_queueToThreadPool =
+        static (flush, writer) => ThreadPool.UnsafeQueueUserWorkItem(flush, writer, preferLocal: true);
 
     private readonly PipeWriter? _output;
     private readonly Stream? _stream;
@@ -28,6 +33,9 @@ internal sealed class ChunkWriter
     private SegmentedBuffer _sending = new();
     private int _corkThread;
     private bool _flushing;
+
+    /// <summary>Whether the flush under way is queued to the thread pool and has not started; a writer may take it over.</summary>
+    private bool _flushQueued;
     private bool _completed;
     private bool _outputCompleted;
     private TaskCompletionSource? _room;
@@ -61,13 +69,24 @@ internal sealed class ChunkWriter
         _name = name;
     }
 
+    /// <summary>Gets how a flush is queued: to the thread pool; tests run it when they choose.</summary>
+    internal Action<Action<ChunkWriter>, ChunkWriter> QueueFlush { get; init; } = s_queueToThreadPool;
+
     /// <summary>Frames <paramref name="chunk"/> and hands it to the transport, or to the flush under way.</summary>
+    /// <param name="chunk">The chunk to write.</param>
+    /// <param name="othersInFlight">
+    /// Whether the writer has other chunks in flight, such as calls awaiting their answers. When no flush is under way, its
+    /// chunk then waits for a flush queued to the thread pool, which takes along what is written meanwhile, rather than
+    /// going out at once: a thread that makes many calls in a row has them written together. A writer without others in
+    /// flight takes over a queued flush and writes at once, so a lone call never waits for the thread pool.
+    /// </param>
     /// <returns>A task that completes when the chunk is framed and, if this writer became the flusher, written out.</returns>
     /// <exception cref="ProtocolException">The framer rejected the chunk; nothing was written.</exception>
     /// <exception cref="ArgumentException">The chunk holds a string UTF-8 cannot carry; nothing was written.</exception>
     /// <exception cref="ChannelClosedException">The output is completed or the transport failed.</exception>
-    public ValueTask WriteAsync(Chunk chunk)
+    public ValueTask WriteAsync(Chunk chunk, bool othersInFlight = false)
     {
+        bool queue;
         lock (_lock)
         {
             if (_completed)
@@ -91,9 +110,10 @@ internal sealed class ChunkWriter
             }
 
             ChannelTelemetry.RecordSent(_name, _pending.WrittenCount - before);
-            if (_flushing)
+            bool mayWait = othersInFlight && _pending.WrittenCount < MaxCorkedBytes;
+            if (_flushing && (!_flushQueued || mayWait))
             {
-                return default; // The flusher under way takes these bytes with its next pass.
+                return default; // The flusher under way, or queued, takes these bytes with its next pass.
             }
 
             if (_corkThread == Environment.CurrentManagedThreadId && _pending.WrittenCount < MaxCorkedBytes)
@@ -101,7 +121,15 @@ internal sealed class ChunkWriter
                 return default; // Corked: the read loop flushes when it has dispatched the whole read.
             }
 
+            queue = !_flushing && mayWait;
             _flushing = true;
+            _flushQueued = queue; // When not queuing: taken over, if one was queued.
+        }
+
+        if (queue)
+        {
+            QueueFlush(s_runQueuedFlush, this);
+            return default;
         }
 
         // Outside the lock: the first pass usually completes synchronously, and writers must not wait for it.
@@ -141,8 +169,9 @@ internal sealed class ChunkWriter
             _corkThread = 0;
 
             // Corked bytes with no flush under way: write them out before the end.
-            flushCorked = error is null && !_flushing && _pending.WrittenCount > 0;
+            flushCorked = error is null && (!_flushing || _flushQueued) && _pending.WrittenCount > 0;
             _flushing |= flushCorked;
+            _flushQueued = false;
         }
 
         if (flushCorked)
@@ -183,12 +212,29 @@ internal sealed class ChunkWriter
     {
         lock (_lock)
         {
-            if (_flushing || _completed || _pending.WrittenCount == 0)
+            if ((_flushing && !_flushQueued) || _completed || _pending.WrittenCount == 0)
             {
                 return;
             }
 
             _flushing = true;
+            _flushQueued = false; // Taken over, if one was queued.
+        }
+
+        FlushLoopAsync().Forget();
+    }
+
+    /// <summary>Runs the flush a writer queued, unless another writer took it over meanwhile.</summary>
+    private void RunQueuedFlush()
+    {
+        lock (_lock)
+        {
+            if (!_flushQueued)
+            {
+                return;
+            }
+
+            _flushQueued = false;
         }
 
         FlushLoopAsync().Forget();
@@ -301,6 +347,7 @@ internal sealed class ChunkWriter
         {
             _completed = true;
             _flushing = false;
+            _flushQueued = false;
             _pending.Reset();
         }
 

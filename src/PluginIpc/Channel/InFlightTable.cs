@@ -34,6 +34,17 @@ internal sealed class InFlightTable<T>
         }
     }
 
+    /// <summary>Adds an entry, and tells how many entries there are with it.</summary>
+    public bool TryAdd(ulong threadId, T item, out int count)
+    {
+        lock (_lock)
+        {
+            bool added = _items.TryAdd(threadId, item);
+            count = _items.Count;
+            return added;
+        }
+    }
+
     public bool TryGet(ulong threadId, [MaybeNullWhen(false)] out T item)
     {
         lock (_lock)

@@ -109,6 +109,106 @@ public sealed class ChunkWriterTests
     }
 
     /// <summary>A write-only stream that keeps each write it gets.</summary>
+    [Test]
+    public void WriteAsync_LoneWriter_WritesAtOnceWithoutQueuing()
+    {
+        var output = new RecordingStream();
+        var queued = new Queue<Action>();
+        var writer = new ChunkWriter(output, new NullTerminatedFramer(), _ => { }) { QueueFlush = (flush, w) => queued.Enqueue(() => flush(w)) };
+
+        ValueTask write = writer.WriteAsync(OneWay(1), othersInFlight: false);
+
+        Assert.That(write.IsCompletedSuccessfully, Is.True);
+        Assert.That(output.Writes, Has.Count.EqualTo(1));
+        Assert.That(queued, Is.Empty);
+    }
+
+    [Test]
+    public void WriteAsync_OthersInFlight_OneQueuedFlushWritesTheChunksWrittenMeanwhileInOneWrite()
+    {
+        var output = new RecordingStream();
+        var queued = new Queue<Action>();
+        var framer = new NullTerminatedFramer();
+        var writer = new ChunkWriter(output, framer, _ => { }) { QueueFlush = (flush, w) => queued.Enqueue(() => flush(w)) };
+
+        for (ulong i = 0; i < 5; i++)
+        {
+            ValueTask write = writer.WriteAsync(OneWay(i), othersInFlight: true);
+            Assert.That(write.IsCompletedSuccessfully, Is.True, "the writer does not wait for the queued flush");
+        }
+
+        Assert.That(output.Writes, Is.Empty, "nothing goes out before the queued flush runs");
+        Assert.That(queued, Has.Count.EqualTo(1), "one flush is queued for all five");
+        queued.Dequeue()();
+
+        Assert.That(output.Writes, Has.Count.EqualTo(1));
+        AssertChunks(framer, output.Writes[0], 0, 1, 2, 3, 4);
+    }
+
+    [Test]
+    public async Task WriteAsync_LoneWriterAfterAQueuedFlush_TakesItOverAndWritesEverythingAtOnce()
+    {
+        var output = new RecordingStream();
+        var queued = new Queue<Action>();
+        var framer = new NullTerminatedFramer();
+        var writer = new ChunkWriter(output, framer, _ => { }) { QueueFlush = (flush, w) => queued.Enqueue(() => flush(w)) };
+
+        await writer.WriteAsync(OneWay(0), othersInFlight: true);
+        ValueTask lone = writer.WriteAsync(OneWay(1), othersInFlight: false);
+
+        Assert.That(lone.IsCompletedSuccessfully, Is.True);
+        Assert.That(output.Writes, Has.Count.EqualTo(1), "the lone writer does not wait for the thread pool");
+        AssertChunks(framer, output.Writes[0], 0, 1);
+        queued.Dequeue()();
+        Assert.That(output.Writes, Has.Count.EqualTo(1), "the queued flush, taken over, writes nothing more");
+    }
+
+    [Test]
+    public async Task WriteAsync_LargeChunkWhileAFlushIsQueued_TakesItOverAndWritesAtOnce()
+    {
+        var output = new RecordingStream();
+        var queued = new Queue<Action>();
+        var writer = new ChunkWriter(output, new NullTerminatedFramer(), _ => { }) { QueueFlush = (flush, w) => queued.Enqueue(() => flush(w)) };
+
+        await writer.WriteAsync(OneWay(0), othersInFlight: true);
+        ValueTask large = writer.WriteAsync(new Chunk { ThreadId = 1, Direction = Direction.OneWay, Cmd = "big", Buffer = new byte[64 * 1024] }, othersInFlight: true);
+
+        Assert.That(large.IsCompletedSuccessfully, Is.True);
+        Assert.That(output.Writes.Sum(w => w.Length), Is.GreaterThan(64 * 1024), "64 KiB pending never wait for the thread pool");
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task CompleteAsync_WithAQueuedFlush_WritesThePendingChunksWithoutWaitingForIt(CancellationToken cancellationToken)
+    {
+        var output = new RecordingStream();
+        var queued = new Queue<Action>();
+        var framer = new NullTerminatedFramer();
+        var writer = new ChunkWriter(output, framer, _ => { }) { QueueFlush = (flush, w) => queued.Enqueue(() => flush(w)) };
+        await writer.WriteAsync(OneWay(0), othersInFlight: true);
+        await writer.WriteAsync(OneWay(1), othersInFlight: true);
+
+        await writer.CompleteAsync(null).AsTask().WaitAsync(TimeSpan.FromSeconds(0.5), cancellationToken);
+
+        Assert.That(output.Writes, Has.Count.EqualTo(1));
+        AssertChunks(framer, output.Writes[0], 0, 1);
+        queued.Dequeue()();
+        Assert.That(output.Writes, Has.Count.EqualTo(1));
+    }
+
+    private static Chunk OneWay(ulong threadId) => new() { ThreadId = threadId, Direction = Direction.OneWay, Cmd = "m" };
+
+    private static void AssertChunks(NullTerminatedFramer framer, byte[] written, params ulong[] threadIds)
+    {
+        var bytes = new System.Buffers.ReadOnlySequence<byte>(written);
+        foreach (ulong expected in threadIds)
+        {
+            Assert.That(framer.TryRead(ref bytes, out Chunk? chunk), Is.True);
+            Assert.That(chunk!.ThreadId, Is.EqualTo(expected));
+        }
+
+        Assert.That(bytes.IsEmpty, Is.True, "nothing else was written");
+    }
+
     private sealed class RecordingStream : Stream
     {
         private readonly List<byte[]> _writes = [];
@@ -137,6 +237,8 @@ public sealed class ChunkWriterTests
         public override void Flush()
         {
         }
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
