@@ -142,7 +142,7 @@ public sealed class ChannelFaultTests(string framer, string transport)
             Chunk request = await peer.ReadChunkAsync(cancellationToken);
             await peer.WriteChunkAsync(new Chunk { ThreadId = request.ThreadId, Direction = Direction.Response, Cmd = Commands.Error, Buffer = "plain failure text"u8.ToArray() }, cancellationToken);
 
-            RemoteException? error = Assert.ThrowsAsync<RemoteException>(async () => await call);
+            RemoteException? error = await Failure.ThrowsAsync<RemoteException>(async () => await call);
             Assert.That(error!.Code, Is.EqualTo(ErrorCodes.RemoteError));
             Assert.That(error.Message, Is.EqualTo("plain failure text"));
         }

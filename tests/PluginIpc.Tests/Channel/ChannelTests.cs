@@ -186,7 +186,7 @@ public sealed class ChannelTests(string framer, string transport)
         pair.Plugin.Handle("find", (_, _, _) => throw new RemoteException("NOT_FOUND", "no such thing", detailsElement));
         pair.Start();
 
-        RemoteException? error = Assert.ThrowsAsync<RemoteException>(async () => await pair.Host.CallAsync("find", "x", cancellationToken));
+        RemoteException? error = await Failure.ThrowsAsync<RemoteException>(async () => await pair.Host.CallAsync("find", "x", cancellationToken));
 
         Assert.That(error!.Code, Is.EqualTo("NOT_FOUND"));
         Assert.That(error.Message, Is.EqualTo("no such thing"));
@@ -203,7 +203,7 @@ public sealed class ChannelTests(string framer, string transport)
         pair.Plugin.Handle("echo", s_echo);
         pair.Start();
 
-        RemoteException? error = Assert.ThrowsAsync<RemoteException>(async () => await pair.Host.CallAsync("boom", "x", cancellationToken));
+        RemoteException? error = await Failure.ThrowsAsync<RemoteException>(async () => await pair.Host.CallAsync("boom", "x", cancellationToken));
 
         Assert.That(error!.Code, Is.EqualTo(ErrorCodes.HandlerError));
         Assert.That(error.Message, Is.EqualTo("kaput"));
@@ -218,7 +218,7 @@ public sealed class ChannelTests(string framer, string transport)
         pair.Plugin.Handle("boom", (_, _, _) => throw new InvalidOperationException("kaput"));
         pair.Start();
 
-        RemoteException? error = Assert.ThrowsAsync<RemoteException>(async () => await pair.Host.CallAsync("boom", "x", cancellationToken));
+        RemoteException? error = await Failure.ThrowsAsync<RemoteException>(async () => await pair.Host.CallAsync("boom", "x", cancellationToken));
 
         Assert.That(error!.Details?.GetString(), Does.Contain("InvalidOperationException").And.Contain("kaput"));
     }
@@ -229,7 +229,7 @@ public sealed class ChannelTests(string framer, string transport)
         await using ChannelPair pair = CreatePair();
         pair.Start();
 
-        RemoteException? error = Assert.ThrowsAsync<RemoteException>(async () => await pair.Host.CallAsync("nope", "x", cancellationToken));
+        RemoteException? error = await Failure.ThrowsAsync<RemoteException>(async () => await pair.Host.CallAsync("nope", "x", cancellationToken));
 
         Assert.That(error!.Code, Is.EqualTo(ErrorCodes.UnknownCommand));
         Assert.That(error.Message, Does.Contain("nope"));
@@ -469,7 +469,7 @@ public sealed class ChannelTests(string framer, string transport)
 
         Assert.That(pair.Plugin.IsOpen, Is.False);
         Assert.That(async () => await pair.Plugin.CallAsync("echo", "x", cancellationToken), Throws.InstanceOf<ChannelClosedException>().With.Message.Contains("shutting down"));
-        RemoteException? refused = Assert.ThrowsAsync<RemoteException>(async () => await pair.Host.CallAsync("slow", "y", cancellationToken));
+        RemoteException? refused = await Failure.ThrowsAsync<RemoteException>(async () => await pair.Host.CallAsync("slow", "y", cancellationToken));
         Assert.That(refused!.Code, Is.EqualTo(ErrorCodes.ShuttingDown));
         Assert.That(closing.IsCompleted, Is.False);
 

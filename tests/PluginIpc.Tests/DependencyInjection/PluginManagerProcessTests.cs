@@ -115,7 +115,7 @@ public sealed class PluginManagerProcessTests
             }
         };
 
-        Assert.CatchAsync<PluginIpcException>(() => plugin.CallAsync("crash", "", cancellationToken));
+        await Failure.CatchAsync<PluginIpcException>(() => plugin.CallAsync("crash", "", cancellationToken));
         await restarted.Task.WaitAsync(cancellationToken);
         Plugin again = await manager.GetAsync("trace", cancellationToken);
 
@@ -140,7 +140,7 @@ public sealed class PluginManagerProcessTests
         await using ServiceProvider provider = services.BuildServiceProvider();
         IPluginManager manager = provider.GetRequiredService<IPluginManager>();
 
-        var ex = Assert.ThrowsAsync<PluginStartException>(() => manager.GetAsync("exits", cancellationToken));
+        var ex = await Failure.ThrowsAsync<PluginStartException>(() => manager.GetAsync("exits", cancellationToken));
 
         Assert.That(ex!.Message, Does.Contain("exiting with 4"));
     }

@@ -98,7 +98,7 @@ public sealed class PluginManifestTests
         await using ServiceProvider provider = Build(services => services.AddPlugin("echo", o => o.ExecutablePath = "/nonexistent/registered"));
         IPluginManager manager = provider.GetRequiredService<IPluginManager>();
 
-        var ex = Assert.ThrowsAsync<PluginStartException>(() => manager.GetAsync("echo", cancellationToken));
+        var ex = await Failure.ThrowsAsync<PluginStartException>(() => manager.GetAsync("echo", cancellationToken));
 
         Assert.That(ex!.Message, Does.Contain("/nonexistent/registered"));
         AssertError(manager.DiscoveryErrors.Single(), manifest, "name", "registered in code");
@@ -111,7 +111,7 @@ public sealed class PluginManifestTests
         await using ServiceProvider provider = Build();
         IPluginManager manager = provider.GetRequiredService<IPluginManager>();
 
-        var ex = Assert.ThrowsAsync<PluginStartException>(() => manager.GetAsync("gone", cancellationToken));
+        var ex = await Failure.ThrowsAsync<PluginStartException>(() => manager.GetAsync("gone", cancellationToken));
 
         Assert.That(ex!.Message, Does.Contain(manifest).And.Contain(Path.Combine(_root, "gone", "bin", "gone")));
     }

@@ -42,7 +42,7 @@ public sealed class PluginRegistrationTests
         await using ServiceProvider provider = Build(services => services.AddPlugin("nopath", o => o.Framer = "msgpack"));
         IPluginManager manager = provider.GetRequiredService<IPluginManager>();
 
-        var ex = Assert.ThrowsAsync<PluginStartException>(() => manager.GetAsync("nopath", cancellationToken));
+        var ex = await Failure.ThrowsAsync<PluginStartException>(() => manager.GetAsync("nopath", cancellationToken));
 
         Assert.That(ex!.Message, Does.Contain("Plugin 'nopath'").And.Contain("PluginOptions.ExecutablePath is not set"));
     }
@@ -54,8 +54,8 @@ public sealed class PluginRegistrationTests
         await using ServiceProvider provider = Build(services => services.AddPlugin("missing", o => o.ExecutablePath = missing));
         IPluginManager manager = provider.GetRequiredService<IPluginManager>();
 
-        var first = Assert.ThrowsAsync<PluginStartException>(() => manager.GetAsync("missing", cancellationToken));
-        var second = Assert.ThrowsAsync<PluginStartException>(() => manager.GetAsync("missing", cancellationToken));
+        var first = await Failure.ThrowsAsync<PluginStartException>(() => manager.GetAsync("missing", cancellationToken));
+        var second = await Failure.ThrowsAsync<PluginStartException>(() => manager.GetAsync("missing", cancellationToken));
 
         Assert.That(first!.Message, Does.Contain($"the executable '{missing}' does not exist"));
         Assert.That(second, Is.Not.SameAs(first), "a failed start is not cached: the second call tried again");
@@ -71,7 +71,7 @@ public sealed class PluginRegistrationTests
         }));
         IPluginManager manager = provider.GetRequiredService<IPluginManager>();
 
-        var ex = Assert.ThrowsAsync<PluginStartException>(() => manager.GetAsync("badframer", cancellationToken));
+        var ex = await Failure.ThrowsAsync<PluginStartException>(() => manager.GetAsync("badframer", cancellationToken));
 
         Assert.That(ex!.Message, Does.Contain("misconfigured").And.Contain("PluginOptions.Framer").And.Contain("'json'"));
     }
@@ -86,7 +86,7 @@ public sealed class PluginRegistrationTests
         });
         IPluginManager manager = provider.GetRequiredService<IPluginManager>();
 
-        var ex = Assert.ThrowsAsync<KeyNotFoundException>(() => manager.GetAsync("c", cancellationToken));
+        var ex = await Failure.ThrowsAsync<KeyNotFoundException>(() => manager.GetAsync("c", cancellationToken));
 
         Assert.That(ex!.Message, Does.Contain("'c'").And.Contain("a, b"));
         Assert.That(manager.Names, Is.EquivalentTo(new[] { "a", "b" }));
@@ -100,7 +100,7 @@ public sealed class PluginRegistrationTests
 
         await manager.StopAsync(cancellationToken);
 
-        Assert.ThrowsAsync<ObjectDisposedException>(() => manager.GetAsync("a", cancellationToken));
+        await Failure.ThrowsAsync<ObjectDisposedException>(() => manager.GetAsync("a", cancellationToken));
     }
 
     private static ServiceProvider Build(Action<IServiceCollection> configure)

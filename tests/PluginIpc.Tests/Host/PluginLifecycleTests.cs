@@ -16,7 +16,7 @@ public sealed class PluginLifecycleTests : PluginTestBase
     {
         await using Plugin plugin = CreatePlugin(TestPluginOptions(transport, "exit", "5"));
 
-        PluginStartException? error = Assert.ThrowsAsync<PluginStartException>(() => plugin.StartAsync(cancellationToken));
+        PluginStartException? error = await Failure.ThrowsAsync<PluginStartException>(() => plugin.StartAsync(cancellationToken));
 
         Assert.That(error!.Message, Does.Contain(TestPlugin.DotnetPath).And.Contain("PluginIpc.TestPlugin"));
         Assert.That(error.Message, Does.Contain("exiting with 5"), "the stderr tail");
@@ -34,7 +34,7 @@ public sealed class PluginLifecycleTests : PluginTestBase
         await using Plugin plugin = CreatePlugin(options);
         var watch = Stopwatch.StartNew();
 
-        PluginStartException? error = Assert.ThrowsAsync<PluginStartException>(() => plugin.StartAsync(cancellationToken));
+        PluginStartException? error = await Failure.ThrowsAsync<PluginStartException>(() => plugin.StartAsync(cancellationToken));
 
         Assert.That(watch.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(3.9)).And.LessThan(TimeSpan.FromSeconds(10)));
         Assert.That(error!.Message, Does.Contain(TestPlugin.DotnetPath).And.Contain("PluginIpc.TestPlugin"));

@@ -45,7 +45,7 @@ public sealed class PluginTests : PluginTestBase
         Assert.That(ProcFs.ParentOf(plugin.ProcessId!.Value), Is.EqualTo(Environment.ProcessId));
         Assert.That(plugin.RestartCount, Is.Zero);
         Assert.That(await plugin.PingAsync(cancellationToken), Is.GreaterThan(TimeSpan.Zero));
-        Assert.ThrowsAsync<InvalidOperationException>(() => plugin.StartAsync(cancellationToken));
+        await Failure.ThrowsAsync<InvalidOperationException>(() => plugin.StartAsync(cancellationToken));
     }
 
     [Test, CancelAfter(30_000)]
@@ -72,7 +72,7 @@ public sealed class PluginTests : PluginTestBase
     {
         await using Plugin plugin = await StartAsync(Options(), cancellationToken);
 
-        RemoteException? error = Assert.ThrowsAsync<RemoteException>(() => plugin.CallAsync("fail", "boom 42", cancellationToken));
+        RemoteException? error = await Failure.ThrowsAsync<RemoteException>(() => plugin.CallAsync("fail", "boom 42", cancellationToken));
 
         Assert.That(error!.Code, Is.EqualTo("TEST_FAILURE"));
         Assert.That(error.Message, Does.Contain("boom 42"));
@@ -126,7 +126,7 @@ public sealed class PluginTests : PluginTestBase
         await using Plugin plugin = CreatePlugin(Options());
         await plugin.StartAsync(cancellationToken);
 
-        RemoteException? error = Assert.ThrowsAsync<RemoteException>(() => plugin.CallAsync("callback", "abc", cancellationToken));
+        RemoteException? error = await Failure.ThrowsAsync<RemoteException>(() => plugin.CallAsync("callback", "abc", cancellationToken));
 
         Assert.That(error!.Code, Is.EqualTo(ErrorCodes.UnknownCommand));
     }
@@ -206,8 +206,8 @@ public sealed class PluginTests : PluginTestBase
         PluginExitedEventArgs exit = await exited.Task.WaitAsync(s_timeout, cancellationToken);
         Assert.That((exit.ProcessId, exit.ExitCode, exit.Expected), Is.EqualTo((pid, 3, false)));
         Assert.That(ProcFs.IsAlive(pid), Is.False);
-        Assert.CatchAsync<ChannelClosedException>(() => plugin.CallAsync("echo", "anyone?", cancellationToken));
-        Assert.CatchAsync<ChannelClosedException>(() => plugin.WhenReadyAsync(cancellationToken));
+        await Failure.CatchAsync<ChannelClosedException>(() => plugin.CallAsync("echo", "anyone?", cancellationToken));
+        await Failure.CatchAsync<ChannelClosedException>(() => plugin.WhenReadyAsync(cancellationToken));
     }
 
     [Test, CancelAfter(60_000)]
@@ -269,7 +269,7 @@ public sealed class PluginTests : PluginTestBase
         };
         Task<IReadOnlyList<PluginState>> running = WhenStateAsync(plugin, PluginState.Running, cancellationToken);
 
-        Assert.CatchAsync<ChannelClosedException>(() => plugin.CallAsync("crash", string.Empty, cancellationToken));
+        await Failure.CatchAsync<ChannelClosedException>(() => plugin.CallAsync("crash", string.Empty, cancellationToken));
         IReadOnlyList<PluginState> states = await running.WaitAsync(s_timeout, cancellationToken);
 
         Assert.That(states, Is.EqualTo(new[] { PluginState.Disconnected, PluginState.Restarting, PluginState.Running }));
@@ -297,7 +297,7 @@ public sealed class PluginTests : PluginTestBase
         for (int restart = 1; restart <= 3; restart++)
         {
             Task<IReadOnlyList<PluginState>> running = WhenStateAsync(plugin, PluginState.Running, cancellationToken);
-            Assert.CatchAsync<ChannelClosedException>(() => plugin.CallAsync("crash", string.Empty, cancellationToken));
+            await Failure.CatchAsync<ChannelClosedException>(() => plugin.CallAsync("crash", string.Empty, cancellationToken));
             Assert.That(await running.WaitAsync(s_timeout, cancellationToken), Is.EqualTo(new[] { PluginState.Disconnected, PluginState.Restarting, PluginState.Running }));
             Assert.That(plugin.RestartCount, Is.EqualTo(restart));
             Assert.That(pids.Add(plugin.ProcessId!.Value), Is.True, "a restart runs a new process");
@@ -305,13 +305,13 @@ public sealed class PluginTests : PluginTestBase
         }
 
         Task<IReadOnlyList<PluginState>> failed = WhenStateAsync(plugin, PluginState.Failed, cancellationToken);
-        Assert.CatchAsync<ChannelClosedException>(() => plugin.CallAsync("crash", string.Empty, cancellationToken));
+        await Failure.CatchAsync<ChannelClosedException>(() => plugin.CallAsync("crash", string.Empty, cancellationToken));
 
         Assert.That(await failed.WaitAsync(s_timeout, cancellationToken), Is.EqualTo(new[] { PluginState.Disconnected, PluginState.Failed }));
         Assert.That(plugin.RestartCount, Is.EqualTo(3));
         Assert.That(plugin.ProcessId, Is.Null);
         Assert.That(pids.Where(ProcFs.IsAlive), Is.Empty);
-        Assert.CatchAsync<ChannelClosedException>(() => plugin.CallAsync("echo", "anyone?", cancellationToken));
+        await Failure.CatchAsync<ChannelClosedException>(() => plugin.CallAsync("echo", "anyone?", cancellationToken));
     }
 
     [Test, CancelAfter(30_000)]
@@ -362,13 +362,13 @@ public sealed class PluginTests : PluginTestBase
         options.Cookie = "other";
         await using Plugin plugin = CreatePlugin(options);
 
-        PluginStartException? error = Assert.ThrowsAsync<PluginStartException>(() => plugin.StartAsync(cancellationToken));
+        PluginStartException? error = await Failure.ThrowsAsync<PluginStartException>(() => plugin.StartAsync(cancellationToken));
 
         Assert.That(error!.Message, Does.Contain(options.ExecutablePath).And.Contain("EchoPlugin"));
         Assert.That(error.Message, Does.Contain(LaunchContract.NotStartedByHostMessage("EchoPlugin")));
         Assert.That(Find<PluginExitedException>(error)?.ExitCode, Is.EqualTo(1), error.ToString());
         Assert.That(plugin.State, Is.EqualTo(PluginState.Failed));
-        Assert.CatchAsync<PluginStartException>(() => plugin.WhenReadyAsync(cancellationToken));
+        await Failure.CatchAsync<PluginStartException>(() => plugin.WhenReadyAsync(cancellationToken));
     }
 
     [Test, CancelAfter(30_000)]
@@ -388,7 +388,7 @@ public sealed class PluginTests : PluginTestBase
         Assert.That(plugin.State, Is.EqualTo(PluginState.Stopped));
         Assert.That(plugin.ProcessId, Is.Null);
         Assert.That(ProcFs.IsAlive(pid), Is.False);
-        Assert.CatchAsync<ChannelClosedException>(() => plugin.CallAsync("echo", "anyone?", cancellationToken));
+        await Failure.CatchAsync<ChannelClosedException>(() => plugin.CallAsync("echo", "anyone?", cancellationToken));
         await plugin.StopAsync(cancellationToken); // twice is harmless
     }
 

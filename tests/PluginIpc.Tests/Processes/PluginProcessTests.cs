@@ -165,11 +165,11 @@ public sealed class PluginProcessTests : ProcessTestBase
     }
 
     [Test, CancelAfter(20_000)]
-    public void StartAsync_MissingExecutable_ThrowsPluginStartExceptionNamingIt(CancellationToken cancellationToken)
+    public async Task StartAsync_MissingExecutable_ThrowsPluginStartExceptionNamingIt(CancellationToken cancellationToken)
     {
         string path = Path.Combine(Path.GetTempPath(), $"no-such-plugin-{Guid.NewGuid():N}");
 
-        var exception = Assert.ThrowsAsync<PluginStartException>(
+        var exception = await Failure.ThrowsAsync<PluginStartException>(
             async () => await StartAsync(new PluginProcessStartInfo(path), cancellationToken));
 
         Assert.That(exception!.Message, Does.Contain(path));
@@ -177,13 +177,13 @@ public sealed class PluginProcessTests : ProcessTestBase
     }
 
     [Test, CancelAfter(20_000)]
-    public void StartAsync_FileNotExecutable_ThrowsPluginStartExceptionNamingIt(CancellationToken cancellationToken)
+    public async Task StartAsync_FileNotExecutable_ThrowsPluginStartExceptionNamingIt(CancellationToken cancellationToken)
     {
         string path = Path.Combine(Path.GetTempPath(), $"not-executable-{Guid.NewGuid():N}");
         File.WriteAllText(path, "not a program");
         try
         {
-            var exception = Assert.ThrowsAsync<PluginStartException>(
+            var exception = await Failure.ThrowsAsync<PluginStartException>(
                 async () => await StartAsync(new PluginProcessStartInfo(path), cancellationToken));
 
             Assert.That(exception!.Message, Does.Contain(path));
@@ -246,13 +246,13 @@ public sealed class PluginProcessTests : ProcessTestBase
     }
 
     [Test]
-    public void StartAsync_NullLogger_Throws() =>
-        Assert.ThrowsAsync<ArgumentNullException>(
+    public async Task StartAsync_NullLogger_Throws() =>
+        await Failure.ThrowsAsync<ArgumentNullException>(
             async () => await PluginProcess.StartAsync(TestPlugin.StartInfo(PluginTransport.Stdio, "hang"), null!, CancellationToken.None));
 
     [Test]
-    public void StartAsync_UnknownFramer_Throws() =>
-        Assert.ThrowsAsync<ArgumentException>(
+    public async Task StartAsync_UnknownFramer_Throws() =>
+        await Failure.ThrowsAsync<ArgumentException>(
             async () => await PluginProcess.StartAsync(
                 new PluginProcessStartInfo("unused") { Framer = "json" }, NullLogger.Instance, CancellationToken.None));
 
