@@ -53,7 +53,7 @@ internal sealed class DirectBufferReader
             return false;
         }
 
-        byte[] buffer = GC.AllocateUninitializedArray<byte>(header.BufferLength);
+        byte[] buffer = PayloadArray.Allocate(header.BufferLength);
         arrived.CopyTo(buffer);
         _filled = (int)arrived.Length;
         _header = header;
