@@ -15,8 +15,10 @@ namespace PluginIpc;
 /// All members are thread safe. Many calls may be in flight in both directions at once, and a handler may call the other
 /// side while it handles a request. Quick handlers and the continuations of awaited calls run inline on the read loop,
 /// and the answers they write go out together; code that holds the loop too long loses it (reading goes on on another
-/// thread) and is run on the thread pool from then on. A call made while others are in flight is written by a flush queued
-/// to the thread pool, together with the calls made meanwhile; a lone call is written at once. Register handlers before <see cref="Start"/> (or before the first call, which starts
+/// thread) and is run on the thread pool from then on. A call made outside the thread pool while others are in flight is
+/// written by a flush queued to the thread pool, together with the calls made meanwhile; other calls are written at once,
+/// or with the write under way.
+/// Register handlers before <see cref="Start"/> (or before the first call, which starts
 /// the channel) so that no early message finds them missing. The channel owns the streams or pipe it is given and
 /// closes them when it closes.
 /// </remarks>
@@ -514,7 +516,10 @@ public sealed class Channel : IAsyncDisposable
                 timer.CancelAfter(timeout);
             }
 
-            await _writer.WriteAsync(new Chunk { ThreadId = threadId, Direction = Direction.Request, Cmd = cmd, Buffer = buffer, Headers = headers }, othersInFlight: inFlight > 1).ConfigureAwait(false);
+            // A thread-pool thread writes at once even with others in flight: it may block on its call (sync over async), and
+            // a pool with no thread left could then never run the queued write the call waits for.
+            bool queueWrite = inFlight > 1 && !Thread.CurrentThread.IsThreadPoolThread;
+            await _writer.WriteAsync(new Chunk { ThreadId = threadId, Direction = Direction.Request, Cmd = cmd, Buffer = buffer, Headers = headers }, othersInFlight: queueWrite).ConfigureAwait(false);
             Chunk response;
             try
             {
