@@ -518,8 +518,8 @@ public sealed class Channel : IAsyncDisposable
 
             // A thread-pool thread writes at once even with others in flight: it may block on its call (sync over async), and
             // a pool with no thread left could then never run the queued write the call waits for.
-            bool queueWrite = inFlight > 1 && !Thread.CurrentThread.IsThreadPoolThread;
-            await _writer.WriteAsync(new Chunk { ThreadId = threadId, Direction = Direction.Request, Cmd = cmd, Buffer = buffer, Headers = headers }, othersInFlight: queueWrite).ConfigureAwait(false);
+            bool mayWait = inFlight > 1 && !Thread.CurrentThread.IsThreadPoolThread;
+            await _writer.WriteAsync(new Chunk { ThreadId = threadId, Direction = Direction.Request, Cmd = cmd, Buffer = buffer, Headers = headers }, mayWait).ConfigureAwait(false);
             Chunk response;
             try
             {

@@ -7,9 +7,9 @@ namespace PluginIpc;
 /// Writers frame their chunk into a pending buffer under a short lock, so a chunk the framer rejects fails only its own
 /// writer and leaves nothing behind. The first writer that finds no flush under way becomes the flusher: it hands the
 /// pending buffer to the transport and keeps going while others add to it, so under load many chunks go out in one write
-/// with no thread hop, and a lone writer's chunk goes out at once. A writer with other chunks in flight (a thread making
-/// many calls in a row) queues the flush to the thread pool instead, so the chunks written meanwhile go out with its own;
-/// a lone writer takes such a queued flush over. When the pending bytes pass a cap while a flush is under
+/// with no thread hop, and a lone writer's chunk goes out at once. A writer whose chunk may wait (a thread outside the pool
+/// making many calls in a row) queues the flush to the thread pool instead, so the chunks written meanwhile go out with
+/// its own; a writer whose chunk may not wait takes such a queued flush over. When the pending bytes pass a cap while a flush is under
 /// way, writers wait for room. While the read loop dispatches what one read brought, it corks the writer: the answers its
 /// inline handlers write go out together when it uncorks, in one write. Thread safe.
 /// </remarks>
@@ -74,17 +74,17 @@ internal sealed class ChunkWriter
 
     /// <summary>Frames <paramref name="chunk"/> and hands it to the transport, or to the flush under way.</summary>
     /// <param name="chunk">The chunk to write.</param>
-    /// <param name="othersInFlight">
-    /// Whether the writer has other chunks in flight, such as calls awaiting their answers. When no flush is under way, its
-    /// chunk then waits for a flush queued to the thread pool, which takes along what is written meanwhile, rather than
-    /// going out at once: a thread that makes many calls in a row has them written together. A writer without others in
-    /// flight takes over a queued flush and writes at once, so a lone call never waits for the thread pool.
+    /// <param name="mayWait">
+    /// Whether the chunk may wait for a flush queued to the thread pool rather than go out at once: the writer has other
+    /// chunks in flight and will not block a pool thread on this one. The queued flush takes along what is written
+    /// meanwhile, so a thread that makes many calls in a row has them written together. A writer that may not wait takes
+    /// over a queued flush and writes at once, so a lone call never waits for the thread pool.
     /// </param>
     /// <returns>A task that completes when the chunk is framed and, if this writer became the flusher, written out.</returns>
     /// <exception cref="ProtocolException">The framer rejected the chunk; nothing was written.</exception>
     /// <exception cref="ArgumentException">The chunk holds a string UTF-8 cannot carry; nothing was written.</exception>
     /// <exception cref="ChannelClosedException">The output is completed or the transport failed.</exception>
-    public ValueTask WriteAsync(Chunk chunk, bool othersInFlight = false)
+    public ValueTask WriteAsync(Chunk chunk, bool mayWait = false)
     {
         bool queue;
         lock (_lock)
@@ -110,8 +110,8 @@ internal sealed class ChunkWriter
             }
 
             ChannelTelemetry.RecordSent(_name, _pending.WrittenCount - before);
-            bool mayWait = othersInFlight && _pending.WrittenCount < MaxCorkedBytes;
-            if (_flushing && (!_flushQueued || mayWait))
+            bool waits = mayWait && _pending.WrittenCount < MaxCorkedBytes;
+            if (_flushing && (!_flushQueued || waits))
             {
                 return default; // The flusher under way, or queued, takes these bytes with its next pass.
             }
@@ -121,7 +121,7 @@ internal sealed class ChunkWriter
                 return default; // Corked: the read loop flushes when it has dispatched the whole read.
             }
 
-            queue = !_flushing && mayWait;
+            queue = !_flushing && waits;
             _flushing = true;
             _flushQueued = queue; // When not queuing: taken over, if one was queued.
         }

@@ -26,13 +26,7 @@ internal sealed class InFlightTable<T>
         }
     }
 
-    public bool TryAdd(ulong threadId, T item)
-    {
-        lock (_lock)
-        {
-            return _items.TryAdd(threadId, item);
-        }
-    }
+    public bool TryAdd(ulong threadId, T item) => TryAdd(threadId, item, out _);
 
     /// <summary>Adds an entry, and tells how many entries there are with it.</summary>
     public bool TryAdd(ulong threadId, T item, out int count)

@@ -116,7 +116,7 @@ public sealed class ChunkWriterTests
         var queued = new Queue<Action>();
         var writer = new ChunkWriter(output, new NullTerminatedFramer(), _ => { }) { QueueFlush = (flush, w) => queued.Enqueue(() => flush(w)) };
 
-        ValueTask write = writer.WriteAsync(OneWay(1), othersInFlight: false);
+        ValueTask write = writer.WriteAsync(OneWay(1), mayWait: false);
 
         Assert.That(write.IsCompletedSuccessfully, Is.True);
         Assert.That(output.Writes, Has.Count.EqualTo(1));
@@ -124,7 +124,7 @@ public sealed class ChunkWriterTests
     }
 
     [Test]
-    public void WriteAsync_OthersInFlight_OneQueuedFlushWritesTheChunksWrittenMeanwhileInOneWrite()
+    public void WriteAsync_MayWait_OneQueuedFlushWritesTheChunksWrittenMeanwhileInOneWrite()
     {
         var output = new RecordingStream();
         var queued = new Queue<Action>();
@@ -133,7 +133,7 @@ public sealed class ChunkWriterTests
 
         for (ulong i = 0; i < 5; i++)
         {
-            ValueTask write = writer.WriteAsync(OneWay(i), othersInFlight: true);
+            ValueTask write = writer.WriteAsync(OneWay(i), mayWait: true);
             Assert.That(write.IsCompletedSuccessfully, Is.True, "the writer does not wait for the queued flush");
         }
 
@@ -153,8 +153,8 @@ public sealed class ChunkWriterTests
         var framer = new NullTerminatedFramer();
         var writer = new ChunkWriter(output, framer, _ => { }) { QueueFlush = (flush, w) => queued.Enqueue(() => flush(w)) };
 
-        await writer.WriteAsync(OneWay(0), othersInFlight: true);
-        ValueTask lone = writer.WriteAsync(OneWay(1), othersInFlight: false);
+        await writer.WriteAsync(OneWay(0), mayWait: true);
+        ValueTask lone = writer.WriteAsync(OneWay(1), mayWait: false);
 
         Assert.That(lone.IsCompletedSuccessfully, Is.True);
         Assert.That(output.Writes, Has.Count.EqualTo(1), "the lone writer does not wait for the thread pool");
@@ -170,8 +170,8 @@ public sealed class ChunkWriterTests
         var queued = new Queue<Action>();
         var writer = new ChunkWriter(output, new NullTerminatedFramer(), _ => { }) { QueueFlush = (flush, w) => queued.Enqueue(() => flush(w)) };
 
-        await writer.WriteAsync(OneWay(0), othersInFlight: true);
-        ValueTask large = writer.WriteAsync(new Chunk { ThreadId = 1, Direction = Direction.OneWay, Cmd = "big", Buffer = new byte[64 * 1024] }, othersInFlight: true);
+        await writer.WriteAsync(OneWay(0), mayWait: true);
+        ValueTask large = writer.WriteAsync(new Chunk { ThreadId = 1, Direction = Direction.OneWay, Cmd = "big", Buffer = new byte[64 * 1024] }, mayWait: true);
 
         Assert.That(large.IsCompletedSuccessfully, Is.True);
         Assert.That(output.Writes.Sum(w => w.Length), Is.GreaterThan(64 * 1024), "64 KiB pending never wait for the thread pool");
@@ -184,8 +184,8 @@ public sealed class ChunkWriterTests
         var queued = new Queue<Action>();
         var framer = new NullTerminatedFramer();
         var writer = new ChunkWriter(output, framer, _ => { }) { QueueFlush = (flush, w) => queued.Enqueue(() => flush(w)) };
-        await writer.WriteAsync(OneWay(0), othersInFlight: true);
-        await writer.WriteAsync(OneWay(1), othersInFlight: true);
+        await writer.WriteAsync(OneWay(0), mayWait: true);
+        await writer.WriteAsync(OneWay(1), mayWait: true);
 
         await writer.CompleteAsync(null).AsTask().WaitAsync(TimeSpan.FromSeconds(0.5), cancellationToken);
 
