@@ -67,7 +67,7 @@ public sealed class Channel : IAsyncDisposable
     private readonly TaskCompletionSource _readingDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly InFlightTable<PendingCall> _pending;
     private readonly InFlightTable<IncomingRequest> _incoming = new();
-    private readonly SemaphoreSlim _handlerSlots;
+    private readonly HandlerSlots _handlerSlots;
     private readonly OneWayQueue? _oneWays;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -147,7 +147,7 @@ public sealed class Channel : IAsyncDisposable
             : new ChunkWriter(outputPipe!, framer, onWriteFailure, _options.Name);
         _ownedStreams = ownedStreams;
         _logger = _options.LoggerFactory.CreateLogger("PluginIpc.Channel");
-        _handlerSlots = new SemaphoreSlim(_options.MaxConcurrentHandlers, _options.MaxConcurrentHandlers);
+        _handlerSlots = new HandlerSlots(_options.MaxConcurrentHandlers);
         _oneWays = _options.ConcurrentOneWayDispatch ? null : new OneWayQueue(this);
         _guard = new InlineDispatchGuard(s_inlineCheckPeriod, OnReadLoopStalled);
         _pending = new InFlightTable<PendingCall>(onEmptied: CheckDrained); // the last call out lets a graceful close finish
@@ -918,7 +918,7 @@ public sealed class Channel : IAsyncDisposable
 
         Interlocked.Increment(ref _activeHandlers);
         HandlerRegistration? registration = ResolveHandler(chunk);
-        if (registration is null || registration.RunsOnThreadPool || !_handlerSlots.Wait(0))
+        if (registration is null || registration.RunsOnThreadPool || !_handlerSlots.TryTake())
         {
             ThreadPool.UnsafeQueueUserWorkItem(request, preferLocal: true);
             return true;

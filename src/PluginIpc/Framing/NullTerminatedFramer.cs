@@ -106,12 +106,18 @@ public sealed class NullTerminatedFramer : IChunkFramer, IChunkHeaderReader
     /// </remarks>
     public bool TryRead(ref ReadOnlySequence<byte> input, out Chunk? chunk)
     {
-        if (input.IsSingleSegment)
+        // A read that spans segments mostly holds chunks that lie within one: those are parsed on the span too. A chunk that
+        // runs past the first segment is incomplete there, never different, so it is parsed again across the segments.
+        if (TryReadSingleSegment(ref input, out chunk))
         {
-            return TryReadSingleSegment(ref input, out chunk);
+            return true;
         }
 
-        chunk = null;
+        if (input.IsSingleSegment)
+        {
+            return false;
+        }
+
         var reader = new SequenceReader<byte>(input);
         if (!TryReadHeader(ref reader, input, out ulong threadId, out ulong direction, out ReadOnlySequence<byte> cmdBytes, out long cmdOffset, out int bufferLength)
             || reader.Remaining < bufferLength)
@@ -197,7 +203,7 @@ public sealed class NullTerminatedFramer : IChunkFramer, IChunkHeaderReader
         return true;
     }
 
-    /// <summary>The same as <see cref="TryRead"/>, on the contiguous bytes of a single-segment sequence.</summary>
+    /// <summary>The same as <see cref="TryRead"/>, on the first segment of <paramref name="input"/> alone.</summary>
     private bool TryReadSingleSegment(ref ReadOnlySequence<byte> input, out Chunk? chunk)
     {
         chunk = null;

@@ -25,6 +25,38 @@ public sealed class NullTerminatedFramerTests
     public void TryRead_ValidVectorOneBytePerSegment_DecodesChunkAndConsumesAll(WireVector vector) =>
         AssertDecodes(vector, Segments.OneBytePerSegment(vector.Bytes));
 
+    [TestCaseSource(nameof(ValidCases))]
+    public void TryRead_ValidVectorTwiceSplitInTwoAnywhere_DecodesBothWhetherOrNotTheFirstLiesInOneSegment(WireVector vector)
+    {
+        var framer = new NullTerminatedFramer();
+        byte[] twice = [.. vector.Bytes, .. vector.Bytes];
+        foreach (int cut in CutPoints(twice.Length, vector.Bytes.Length))
+        {
+            ReadOnlySequence<byte> input = Segments.Split(twice, [cut]);
+
+            Assert.That(framer.TryRead(ref input, out Chunk? first), Is.True, $"first chunk, cut at {cut}");
+            Assert.That(framer.TryRead(ref input, out Chunk? second), Is.True, $"second chunk, cut at {cut}");
+            ChunkAssert.AreEqual(vector.Expected!, first);
+            ChunkAssert.AreEqual(vector.Expected!, second);
+            Assert.That(input.Length, Is.Zero, $"cut at {cut}");
+        }
+    }
+
+    [TestCaseSource(nameof(InvalidCases))]
+    public void TryRead_InvalidVectorFollowedByMoreSplitInTwoAnywhere_FailsAsTheWholeVectorDoes(WireVector vector)
+    {
+        var framer = new NullTerminatedFramer();
+        var whole = new ReadOnlySequence<byte>(vector.Bytes);
+        string expected = Assert.Throws<ProtocolException>(() => framer.TryRead(ref whole, out _))!.Message;
+        byte[] followed = [.. vector.Bytes, .. "1\u00001\u00004\u0000echo0\u0000"u8];
+        foreach (int cut in CutPoints(followed.Length, vector.Bytes.Length))
+        {
+            ReadOnlySequence<byte> input = Segments.Split(followed, [cut]);
+
+            Assert.That(() => framer.TryRead(ref input, out _), Throws.TypeOf<ProtocolException>().With.Message.EqualTo(expected), $"cut at {cut}");
+        }
+    }
+
     [TestCaseSource(nameof(CanonicalCases))]
     public void Write_CanonicalVector_ProducesExactBytes(WireVector vector)
     {
@@ -370,6 +402,10 @@ public sealed class NullTerminatedFramerTests
 
     [Test]
     public void Name_Always_IsText() => Assert.That(new NullTerminatedFramer().Name, Is.EqualTo("text"));
+
+    /// <summary>Where to cut <paramref name="length"/> bytes in two: every point near the start and near <paramref name="boundary"/>, and a sample of the rest.</summary>
+    private static IEnumerable<int> CutPoints(int length, int boundary) =>
+        Enumerable.Range(1, length - 1).Where(cut => cut <= SplitPrefixBytes || Math.Abs(cut - boundary) <= SplitPrefixBytes || cut % 1009 == 0);
 
     private static void AssertDecodes(WireVector vector, ReadOnlySequence<byte> input)
     {
