@@ -14,6 +14,9 @@ internal sealed class HandlerSlots
     private readonly Lock _lock = new();
     private readonly LinkedList<Waiter> _waiters = new();
     private int _available;
+
+    // The queue's length, kept apart from _waiters.Count: Release reads it without the lock, and it changes only through
+    // Interlocked, so a giver that counted its slot and a waiter that joined the queue cannot both miss each other.
     private int _waiting;
 
     /// <summary>Initializes the limit.</summary>
