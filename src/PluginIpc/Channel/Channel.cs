@@ -48,6 +48,9 @@ public sealed class Channel : IAsyncDisposable
     private static readonly TimeSpan s_sweptTimeoutMinimum = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan s_sweepPeriod = TimeSpan.FromMilliseconds(100);
 
+    private static readonly Func<Chunk, ReadOnlyMemory<byte>> s_answerBuffer = static response => response.Buffer;
+    private static readonly Func<Chunk, string> s_answerText = static response => Encoding.UTF8.GetString(response.Buffer.Span);
+    private static readonly Func<Chunk, Chunk> s_answerChunk = static response => response;
     private static readonly Func<PendingCall, long, bool> s_isOverdue = static (call, now) => call.Deadline != 0 && call.Deadline <= now;
 
     private readonly IChunkFramer _framer;
@@ -232,11 +235,8 @@ public sealed class Channel : IAsyncDisposable
     /// <exception cref="ChannelClosedException">The channel closed before the answer came.</exception>
     /// <exception cref="ProtocolException">The request exceeds the framer's limits; nothing was sent.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public async Task<ReadOnlyMemory<byte>> CallAsync(string cmd, ReadOnlyMemory<byte> buffer, TimeSpan timeout, CancellationToken cancellationToken = default)
-    {
-        Chunk response = await CallCoreAsync(cmd, buffer, headers: null, timeout, cancellationToken).ConfigureAwait(false);
-        return response.Buffer;
-    }
+    public Task<ReadOnlyMemory<byte>> CallAsync(string cmd, ReadOnlyMemory<byte> buffer, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        CallCoreAsync(cmd, buffer, headers: null, timeout, s_answerBuffer, cancellationToken);
 
     /// <summary>Sends a request with a UTF-8 text body and awaits its answer as text, within <see cref="ChannelOptions.DefaultCallTimeout"/>.</summary>
     /// <param name="cmd">The command.</param>
@@ -247,12 +247,10 @@ public sealed class Channel : IAsyncDisposable
     /// <exception cref="TimeoutException">No answer came in time.</exception>
     /// <exception cref="ChannelClosedException">The channel closed before the answer came.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public async Task<string> CallAsync(string cmd, string text, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        Chunk response = await CallCoreAsync(cmd, Encoding.UTF8.GetBytes(text), headers: null, _options.DefaultCallTimeout, cancellationToken).ConfigureAwait(false);
-        return Encoding.UTF8.GetString(response.Buffer.Span);
-    }
+    public Task<string> CallAsync(string cmd, string text, CancellationToken cancellationToken = default) =>
+        text is null
+            ? Task.FromException<string>(new ArgumentNullException(nameof(text)))
+            : CallCoreAsync(cmd, Encoding.UTF8.GetBytes(text), headers: null, _options.DefaultCallTimeout, s_answerText, cancellationToken);
 
     /// <summary>Sends <paramref name="request"/>'s command, buffer and headers as a request and awaits the whole answer, within <see cref="ChannelOptions.DefaultCallTimeout"/>.</summary>
     /// <param name="request">The request; its thread id and direction are ignored and chosen by the channel.</param>
@@ -276,11 +274,10 @@ public sealed class Channel : IAsyncDisposable
     /// <exception cref="ChannelClosedException">The channel closed before the answer came.</exception>
     /// <exception cref="ProtocolException">The request exceeds the framer's limits; nothing was sent.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public async Task<Chunk> CallAsync(Chunk request, TimeSpan timeout, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return await CallCoreAsync(request.Cmd, request.Buffer, request.Headers, timeout, cancellationToken).ConfigureAwait(false);
-    }
+    public Task<Chunk> CallAsync(Chunk request, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        request is null
+            ? Task.FromException<Chunk>(new ArgumentNullException(nameof(request)))
+            : CallCoreAsync(request.Cmd, request.Buffer, request.Headers, timeout, s_answerChunk, cancellationToken);
 
     /// <summary>Sends a one-way message: the other side handles it and sends no answer.</summary>
     /// <param name="cmd">The command.</param>
@@ -292,7 +289,7 @@ public sealed class Channel : IAsyncDisposable
     public ValueTask NotifyAsync(string cmd, ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(cmd);
-        return SendAsync(new Chunk { Direction = Direction.OneWay, Cmd = cmd, Buffer = buffer }, cancellationToken);
+        return SendAsync(new OutgoingChunk(0, Direction.OneWay, cmd, buffer), cancellationToken);
     }
 
     /// <summary>Sends a one-way message with a UTF-8 text body.</summary>
@@ -316,10 +313,7 @@ public sealed class Channel : IAsyncDisposable
     public ValueTask NotifyAsync(Chunk message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        Chunk chunk = message.Direction == Direction.OneWay
-            ? message
-            : new Chunk { ThreadId = message.ThreadId, Direction = Direction.OneWay, Cmd = message.Cmd, Buffer = message.Buffer, Headers = message.Headers };
-        return SendAsync(chunk, cancellationToken);
+        return SendAsync(new OutgoingChunk(message.ThreadId, Direction.OneWay, message.Cmd, message.Buffer, message.Headers), cancellationToken);
     }
 
     /// <summary>Checks that the other side answers, and measures the round trip.</summary>
@@ -338,7 +332,7 @@ public sealed class Channel : IAsyncDisposable
     public async Task<TimeSpan> PingAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         long start = Stopwatch.GetTimestamp();
-        await CallCoreAsync(Commands.Ping, ReadOnlyMemory<byte>.Empty, headers: null, timeout, cancellationToken).ConfigureAwait(false);
+        await CallCoreAsync(Commands.Ping, ReadOnlyMemory<byte>.Empty, headers: null, timeout, s_answerChunk, cancellationToken).ConfigureAwait(false);
         return Stopwatch.GetElapsedTime(start);
     }
 
@@ -473,8 +467,29 @@ public sealed class Channel : IAsyncDisposable
     private static StreamPipeReaderOptions CreateReaderOptions() =>
         new(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true);
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<Chunk> CallCoreAsync(string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>Starts a call and returns the task of its answer; what fails before the request is sent fails the task too.</summary>
+    /// <typeparam name="TAnswer">What the caller gets from the response.</typeparam>
+    private Task<TAnswer> CallCoreAsync<TAnswer>(string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, Func<Chunk, TAnswer> answer, CancellationToken cancellationToken)
+    {
+        PendingCall call;
+        try
+        {
+            call = BeginCall(cmd, buffer, headers, timeout, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<TAnswer>(cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<TAnswer>(ex);
+        }
+
+        return SendAndAwaitAnswerAsync(call, answer);
+    }
+
+    /// <summary>Checks that a call may start, and enters it in the pending table under a new thread id.</summary>
+    private PendingCall BeginCall(string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cmd);
         ChannelOptions.ValidateTimeout(timeout, nameof(timeout));
@@ -484,8 +499,9 @@ public sealed class Channel : IAsyncDisposable
         ulong threadId = (ulong)Interlocked.Increment(ref _lastThreadId);
         bool swept = timeout >= s_sweptTimeoutMinimum;
         long deadline = swept ? Environment.TickCount64 + (long)timeout.TotalMilliseconds + CoarseClockResolutionMs : 0;
-        PendingCall call = PendingCall.Rent(this, threadId, cmd, timeout, deadline, cancellationToken);
+        PendingCall call = PendingCall.Rent(this, threadId, cmd, buffer, headers, timeout, deadline, cancellationToken);
         _pending.TryAdd(threadId, call, out int inFlight);
+        call.OthersInFlight = inFlight > 1;
         if (swept)
         {
             _timeouts.Arm();
@@ -497,29 +513,37 @@ public sealed class Channel : IAsyncDisposable
             EnsureAcceptingCalls();
         }
 
-        CancellationTokenRegistration callerRegistration = default;
-        CancellationTokenRegistration timeoutRegistration = default;
-        CancellationTokenSource? timer = null;
+        return call;
+    }
+
+    /// <summary>
+    /// Sends <paramref name="call"/>'s request and awaits its answer. The call carries its own state (registrations, timer,
+    /// telemetry), so this, the one state machine a call allocates, stays small.
+    /// </summary>
+    private async Task<TAnswer> SendAndAwaitAnswerAsync<TAnswer>(PendingCall call, Func<Chunk, TAnswer> answer)
+    {
         bool observed = false;
-        ChannelTelemetry.CallScope telemetry = ChannelTelemetry.StartCall(Name, cmd, ref headers);
+        IReadOnlyDictionary<string, string>? headers = call.Headers;
+        call.Telemetry = ChannelTelemetry.StartCall(Name, call.Cmd, ref headers);
         try
         {
-            if (cancellationToken.CanBeCanceled)
+            if (call.CallerToken.CanBeCanceled)
             {
-                callerRegistration = cancellationToken.UnsafeRegister(s_onCallerCancelled, call);
+                call.CallerRegistration = call.CallerToken.UnsafeRegister(s_onCallerCancelled, call);
             }
 
-            if (timeout != Timeout.InfiniteTimeSpan && !swept)
+            if (call.Timeout != Timeout.InfiniteTimeSpan && call.Deadline == 0)
             {
-                timer = CancellationTokenSourcePool.Rent();
-                timeoutRegistration = timer.Token.UnsafeRegister(s_onTimeout, call);
-                timer.CancelAfter(timeout);
+                CancellationTokenSource timer = CancellationTokenSourcePool.Rent();
+                call.Timer = timer;
+                call.TimerRegistration = timer.Token.UnsafeRegister(s_onTimeout, call);
+                timer.CancelAfter(call.Timeout);
             }
 
             // A thread-pool thread writes at once even with others in flight: it may block on its call (sync over async), and
             // a pool with no thread left could then never run the queued write the call waits for.
-            bool mayWait = inFlight > 1 && !Thread.CurrentThread.IsThreadPoolThread;
-            await _writer.WriteAsync(new Chunk { ThreadId = threadId, Direction = Direction.Request, Cmd = cmd, Buffer = buffer, Headers = headers }, mayWait).ConfigureAwait(false);
+            bool mayWait = call.OthersInFlight && !Thread.CurrentThread.IsThreadPoolThread;
+            await _writer.WriteAsync(new OutgoingChunk(call.ThreadId, Direction.Request, call.Cmd, call.Buffer, headers), mayWait).ConfigureAwait(false);
             Chunk response;
             try
             {
@@ -530,14 +554,14 @@ public sealed class Channel : IAsyncDisposable
                 observed = true;
             }
 
-            if (response.Cmd == Commands.Error && cmd != Commands.Error)
+            if (response.Cmd == Commands.Error && call.Cmd != Commands.Error)
             {
-                throw ErrorPayload.Decode(response.Buffer.Span, cmd);
+                throw ErrorPayload.Decode(response.Buffer.Span, call.Cmd);
             }
 
-            return response;
+            return answer(response);
         }
-        catch (Exception ex) when (telemetry.Fail(ex))
+        catch (Exception ex) when (call.Telemetry.Fail(ex))
         {
             throw; // never runs: Fail records the failure and returns false
         }
@@ -547,27 +571,35 @@ public sealed class Channel : IAsyncDisposable
         }
         finally
         {
-            telemetry.Stop();
-
-            // Whoever completes a call removes it first: only a call never awaited may still be there.
-            bool removedHere = !observed && _pending.TryRemove(threadId, call);
-
-            callerRegistration.Dispose();
-            timeoutRegistration.Dispose();
-            if (timer is not null)
-            {
-                CancellationTokenSourcePool.Return(timer);
-            }
-
-            // Recycle only when nothing else can still complete the call: we removed it, or we saw its result.
-            if (removedHere || observed)
-            {
-                call.Return();
-            }
+            EndCall(call, observed);
         }
     }
 
-    private async ValueTask SendAsync(Chunk chunk, CancellationToken cancellationToken)
+    /// <summary>Releases what a call held, and recycles it when nothing else can still complete it.</summary>
+    /// <param name="call">The call.</param>
+    /// <param name="observed">Whether the caller saw the call's result (or failure).</param>
+    private void EndCall(PendingCall call, bool observed)
+    {
+        call.Telemetry.Stop();
+
+        // Whoever completes a call removes it first: only a call never awaited may still be there.
+        bool removedHere = !observed && _pending.TryRemove(call.ThreadId, call);
+
+        call.CallerRegistration.Dispose();
+        call.TimerRegistration.Dispose();
+        if (call.Timer is { } timer)
+        {
+            CancellationTokenSourcePool.Return(timer);
+        }
+
+        // Recycle only when nothing else can still complete the call: we removed it, or we saw its result.
+        if (removedHere || observed)
+        {
+            call.Return();
+        }
+    }
+
+    private async ValueTask SendAsync(OutgoingChunk chunk, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         EnsureAcceptingCalls(allowClosing: true); // one-way messages, such as log entries, may still go out during the grace period
@@ -651,7 +683,7 @@ public sealed class Channel : IAsyncDisposable
     {
         try
         {
-            await _writer.WriteAsync(new Chunk { ThreadId = threadId, Direction = Direction.Cancel, Cmd = cmd }).ConfigureAwait(false);
+            await _writer.WriteAsync(new OutgoingChunk(threadId, Direction.Cancel, cmd)).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -662,10 +694,9 @@ public sealed class Channel : IAsyncDisposable
     /// <summary>Sends the response to <paramref name="request"/>. Never throws: a failure is logged.</summary>
     private async ValueTask AnswerAsync(Chunk request, string cmd, ReadOnlyMemory<byte> body)
     {
-        var response = new Chunk { ThreadId = request.ThreadId, Direction = Direction.Response, Cmd = cmd, Buffer = body };
         try
         {
-            await _writer.WriteAsync(response).ConfigureAwait(false);
+            await _writer.WriteAsync(new OutgoingChunk(request.ThreadId, Direction.Response, cmd, body)).ConfigureAwait(false);
         }
         catch (ProtocolException ex)
         {

@@ -26,6 +26,7 @@ internal sealed class ChunkWriter
     private readonly PipeWriter? _output;
     private readonly Stream? _stream;
     private readonly IChunkFramer _framer;
+    private readonly IOutgoingChunkFramer? _outgoingFramer;
     private readonly Action<Exception> _onFailure;
     private readonly string? _name;
     private readonly Lock _lock = new();
@@ -65,6 +66,7 @@ internal sealed class ChunkWriter
     private ChunkWriter(IChunkFramer framer, Action<Exception> onFailure, string? name)
     {
         _framer = framer;
+        _outgoingFramer = framer as IOutgoingChunkFramer;
         _onFailure = onFailure;
         _name = name;
     }
@@ -84,7 +86,7 @@ internal sealed class ChunkWriter
     /// <exception cref="ProtocolException">The framer rejected the chunk; nothing was written.</exception>
     /// <exception cref="ArgumentException">The chunk holds a string UTF-8 cannot carry; nothing was written.</exception>
     /// <exception cref="ChannelClosedException">The output is completed or the transport failed.</exception>
-    public ValueTask WriteAsync(Chunk chunk, bool mayWait = false)
+    public ValueTask WriteAsync(in OutgoingChunk chunk, bool mayWait = false)
     {
         bool queue;
         lock (_lock)
@@ -102,7 +104,14 @@ internal sealed class ChunkWriter
             long before = _pending.WrittenCount;
             try
             {
-                _framer.Write(chunk, _pending);
+                if (_outgoingFramer is not null)
+                {
+                    _outgoingFramer.Write(chunk, _pending);
+                }
+                else
+                {
+                    _framer.Write(chunk.ToChunk(), _pending);
+                }
             }
             catch (Exception ex) when (ex is ProtocolException or ArgumentException)
             {
@@ -356,7 +365,7 @@ internal sealed class ChunkWriter
         return failure;
     }
 
-    private async ValueTask WaitForRoomThenWriteAsync(Chunk chunk)
+    private async ValueTask WaitForRoomThenWriteAsync(OutgoingChunk chunk)
     {
         while (true)
         {

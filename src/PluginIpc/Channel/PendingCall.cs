@@ -34,9 +34,30 @@ internal sealed class PendingCall : IValueTaskSource<Chunk>
 
     public CancellationToken CallerToken { get; private set; }
 
+    /// <summary>Gets or sets a value indicating whether other calls were in flight when this one was entered.</summary>
+    public bool OthersInFlight { get; set; }
+
+    /// <summary>Gets the request's body, until the call is recycled.</summary>
+    public ReadOnlyMemory<byte> Buffer { get; private set; }
+
+    /// <summary>Gets or sets the request's headers, until the call is recycled; telemetry may add trace context.</summary>
+    public IReadOnlyDictionary<string, string>? Headers { get; set; }
+
+    /// <summary>The call's telemetry scope; a field, so the scope is updated in place.</summary>
+    public ChannelTelemetry.CallScope Telemetry;
+
+    /// <summary>Gets or sets the registration that withdraws the call when the caller's token fires.</summary>
+    public CancellationTokenRegistration CallerRegistration { get; set; }
+
+    /// <summary>Gets or sets the timer of a timeout too short for the channel's sweep, if the call has one.</summary>
+    public CancellationTokenSource? Timer { get; set; }
+
+    /// <summary>Gets or sets the registration that times the call out when <see cref="Timer"/> fires.</summary>
+    public CancellationTokenRegistration TimerRegistration { get; set; }
+
     public ValueTask<Chunk> Task => new(this, _core.Version);
 
-    public static PendingCall Rent(Channel channel, ulong threadId, string cmd, TimeSpan timeout, long deadline, CancellationToken callerToken)
+    public static PendingCall Rent(Channel channel, ulong threadId, string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, long deadline, CancellationToken callerToken)
     {
         if (s_pool.TryDequeue(out PendingCall? call))
         {
@@ -50,6 +71,8 @@ internal sealed class PendingCall : IValueTaskSource<Chunk>
         call.Channel = channel;
         call.ThreadId = threadId;
         call.Cmd = cmd;
+        call.Buffer = buffer;
+        call.Headers = headers;
         call.Timeout = timeout;
         call.Deadline = deadline;
         call.CallerToken = callerToken;
@@ -62,6 +85,12 @@ internal sealed class PendingCall : IValueTaskSource<Chunk>
         _core.Reset();
         Channel = null!;
         CallerToken = default;
+        Buffer = default;
+        Headers = null;
+        Telemetry = default;
+        CallerRegistration = default;
+        Timer = null;
+        TimerRegistration = default;
         if (Interlocked.Increment(ref s_pooled) <= MaxPooled)
         {
             s_pool.Enqueue(this);

@@ -13,7 +13,7 @@ namespace PluginIpc;
 /// </para>
 /// <para>Thread safe: an instance keeps no state between calls and may serve many channels at once.</para>
 /// </remarks>
-public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader
+public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgoingChunkFramer
 {
     /// <summary>The largest number of header entries a chunk may carry.</summary>
     internal const int MaxHeaderCount = 1024;
@@ -49,8 +49,16 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader
     public void Write(Chunk chunk, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(chunk);
+        WriteFields(new OutgoingChunk(chunk), output);
+    }
+
+    /// <inheritdoc/>
+    void IOutgoingChunkFramer.Write(in OutgoingChunk chunk, IBufferWriter<byte> output) => WriteFields(chunk, output);
+
+    private void WriteFields(in OutgoingChunk chunk, IBufferWriter<byte> output)
+    {
         ArgumentNullException.ThrowIfNull(output);
-        ArgumentNullException.ThrowIfNull(chunk.Cmd);
+        ArgumentNullException.ThrowIfNull(chunk.Cmd, "chunk.Cmd");
         if ((byte)chunk.Direction > (byte)Direction.Cancel)
         {
             throw new ArgumentOutOfRangeException(nameof(chunk), chunk.Direction, "The chunk's direction must be 0 to 4.");

@@ -13,7 +13,7 @@ namespace PluginIpc;
 /// <para>This framing does not carry <see cref="Chunk.Headers"/>: <see cref="Write"/> drops them and <see cref="TryRead"/> never sets them.</para>
 /// <para>Instances keep no per-connection state and are safe to use from many threads at once.</para>
 /// </remarks>
-public sealed class NullTerminatedFramer : IChunkFramer, IChunkHeaderReader
+public sealed class NullTerminatedFramer : IChunkFramer, IChunkHeaderReader, IOutgoingChunkFramer
 {
     private const byte Nul = 0;
 
@@ -55,6 +55,14 @@ public sealed class NullTerminatedFramer : IChunkFramer, IChunkHeaderReader
     public void Write(Chunk chunk, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(chunk);
+        WriteFields(new OutgoingChunk(chunk), output);
+    }
+
+    /// <inheritdoc/>
+    void IOutgoingChunkFramer.Write(in OutgoingChunk chunk, IBufferWriter<byte> output) => WriteFields(chunk, output);
+
+    private void WriteFields(in OutgoingChunk chunk, IBufferWriter<byte> output)
+    {
         ArgumentNullException.ThrowIfNull(output);
 
         Direction direction = chunk.Direction;

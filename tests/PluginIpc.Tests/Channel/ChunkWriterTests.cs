@@ -15,7 +15,7 @@ public sealed class ChunkWriterTests
         byte[] body = new byte[256 * 1024];
 
         Task[] writes = Enumerable.Range(0, Writers)
-            .Select(i => Task.Run(async () => await writer.WriteAsync(new Chunk { ThreadId = (ulong)i, Direction = Direction.OneWay, Cmd = "big", Buffer = body }), cancellationToken))
+            .Select(i => Task.Run(async () => await writer.WriteAsync(new OutgoingChunk((ulong)i, Direction.OneWay, "big", body)), cancellationToken))
             .ToArray();
         var seen = new HashSet<ulong>();
         while (seen.Count < Writers)
@@ -43,7 +43,7 @@ public sealed class ChunkWriterTests
 
         await writer.CompleteAsync(null);
 
-        Assert.That(async () => await writer.WriteAsync(new Chunk { Direction = Direction.OneWay, Cmd = "x" }), Throws.InstanceOf<ChannelClosedException>());
+        Assert.That(async () => await writer.WriteAsync(new OutgoingChunk(0, Direction.OneWay, "x")), Throws.InstanceOf<ChannelClosedException>());
         ReadResult end = await pipe.Reader.ReadAsync(cancellationToken);
         Assert.That(end.IsCompleted, Is.True);
     }
@@ -58,7 +58,7 @@ public sealed class ChunkWriterTests
         writer.Cork();
         for (int i = 0; i < 3; i++)
         {
-            ValueTask write = writer.WriteAsync(new Chunk { ThreadId = (ulong)i, Direction = Direction.OneWay, Cmd = "corked" });
+            ValueTask write = writer.WriteAsync(new OutgoingChunk((ulong)i, Direction.OneWay, "corked"));
             Assert.That(write.IsCompletedSuccessfully, Is.True, "a corked write completes at once");
             await write;
         }
@@ -84,7 +84,7 @@ public sealed class ChunkWriterTests
         var writer = new ChunkWriter(pipe.Writer, framer, _ => { });
 
         writer.Cork();
-        await writer.WriteAsync(new Chunk { ThreadId = 7, Direction = Direction.Response, Cmd = "last" });
+        await writer.WriteAsync(new OutgoingChunk(7, Direction.Response, "last"));
         await writer.CompleteAsync(null).AsTask().WaitAsync(cancellationToken);
 
         ReadResult result = await pipe.Reader.ReadAsync(cancellationToken);
@@ -102,7 +102,7 @@ public sealed class ChunkWriterTests
         var writer = new ChunkWriter(output, new NullTerminatedFramer(), _ => { });
 
         writer.Cork();
-        await Task.Run(async () => await writer.WriteAsync(new Chunk { Direction = Direction.OneWay, Cmd = "other" }), cancellationToken);
+        await Task.Run(async () => await writer.WriteAsync(new OutgoingChunk(0, Direction.OneWay, "other")), cancellationToken);
 
         Assert.That(output.Writes, Has.Count.EqualTo(1), "a write from another thread goes out at once");
         writer.Uncork();
@@ -171,7 +171,7 @@ public sealed class ChunkWriterTests
         var writer = new ChunkWriter(output, new NullTerminatedFramer(), _ => { }) { QueueFlush = (flush, w) => queued.Enqueue(() => flush(w)) };
 
         await writer.WriteAsync(OneWay(0), mayWait: true);
-        ValueTask large = writer.WriteAsync(new Chunk { ThreadId = 1, Direction = Direction.OneWay, Cmd = "big", Buffer = new byte[64 * 1024] }, mayWait: true);
+        ValueTask large = writer.WriteAsync(new OutgoingChunk(1, Direction.OneWay, "big", new byte[64 * 1024]), mayWait: true);
 
         Assert.That(large.IsCompletedSuccessfully, Is.True);
         Assert.That(output.Writes.Sum(w => w.Length), Is.GreaterThan(64 * 1024), "64 KiB pending never wait for the thread pool");
@@ -195,7 +195,7 @@ public sealed class ChunkWriterTests
         Assert.That(output.Writes, Has.Count.EqualTo(1));
     }
 
-    private static Chunk OneWay(ulong threadId) => new() { ThreadId = threadId, Direction = Direction.OneWay, Cmd = "m" };
+    private static OutgoingChunk OneWay(ulong threadId) => new(threadId, Direction.OneWay, "m");
 
     private static void AssertChunks(NullTerminatedFramer framer, byte[] written, params ulong[] threadIds)
     {

@@ -1,0 +1,72 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+
+namespace PluginIpc.Tests.Channel;
+
+/// <summary>A framer of the user's own, which the channel only knows as an <see cref="IChunkFramer"/>.</summary>
+[TestFixtureSource(typeof(Framers), nameof(Framers.Names))]
+public sealed class CustomFramerTests(string framer)
+{
+    [Test, CancelAfter(10_000)]
+    public async Task Channel_FramerOnlyWritesChunks_EveryKindOfChunkGoesThroughItsWrite(CancellationToken cancellationToken)
+    {
+        var (hostPipe, pluginPipe) = TestPipes.CreatePair();
+        var hostFramer = new RecordingFramer(Framers.Create(framer));
+        await using var host = new PluginIpc.Channel(hostPipe, hostFramer);
+        await using var plugin = new PluginIpc.Channel(pluginPipe, new RecordingFramer(Framers.Create(framer)));
+        var notes = new TaskCompletionSource<Chunk>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        plugin.Handle("echo", static (chunk, _, _) => ValueTask.FromResult(chunk.Buffer));
+        plugin.Handle("note", (chunk, _, _) =>
+        {
+            notes.TrySetResult(chunk);
+            return ValueTask.FromResult(ReadOnlyMemory<byte>.Empty);
+        });
+        plugin.Handle("wait", async (_, _, ct) =>
+        {
+            using CancellationTokenRegistration registration = ct.Register(() => cancelled.TrySetResult());
+            started.TrySetResult();
+            await Task.Delay(Timeout.Infinite, ct);
+            return ReadOnlyMemory<byte>.Empty;
+        });
+        host.Start();
+        plugin.Start();
+
+        ReadOnlyMemory<byte> answer = await host.CallAsync("echo", new byte[] { 1, 2, 3 }, cancellationToken);
+        var headers = new Dictionary<string, string> { ["k"] = "v" };
+        await host.NotifyAsync(new Chunk { ThreadId = 9, Direction = Direction.Request, Cmd = "note", Buffer = "n"u8.ToArray(), Headers = headers }, cancellationToken);
+        Chunk note = await notes.Task.WaitAsync(cancellationToken);
+        using var callerCancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task<ReadOnlyMemory<byte>> waiting = host.CallAsync("wait", ReadOnlyMemory<byte>.Empty, callerCancel.Token);
+        await started.Task.WaitAsync(cancellationToken);
+        await callerCancel.CancelAsync();
+        Assert.That(async () => await waiting, Throws.InstanceOf<OperationCanceledException>());
+        await cancelled.Task.WaitAsync(cancellationToken);
+
+        Assert.That(answer.ToArray(), Is.EqualTo(new byte[] { 1, 2, 3 }));
+        Assert.That(note.Direction, Is.EqualTo(Direction.OneWay));
+        Assert.That(note.ThreadId, Is.EqualTo(9UL));
+        Assert.That(note.Buffer.ToArray(), Is.EqualTo("n"u8.ToArray()));
+        Assert.That(note.Headers?["k"], framer == "msgpack" ? Is.EqualTo("v") : Is.Null, "only msgpack carries headers");
+        Assert.That(
+            hostFramer.Written.Select(c => (c.Direction, c.Cmd)),
+            Is.EquivalentTo(new[] { (Direction.Request, "echo"), (Direction.OneWay, "note"), (Direction.Request, "wait"), (Direction.Cancel, "wait") }));
+    }
+
+    /// <summary>Frames through a built-in framer, and records each chunk it is given to write.</summary>
+    private sealed class RecordingFramer(IChunkFramer inner) : IChunkFramer
+    {
+        public ConcurrentQueue<Chunk> Written { get; } = new();
+
+        public string Name => inner.Name;
+
+        public void Write(Chunk chunk, IBufferWriter<byte> output)
+        {
+            Written.Enqueue(chunk);
+            inner.Write(chunk, output);
+        }
+
+        public bool TryRead(ref ReadOnlySequence<byte> input, out Chunk? chunk) => inner.TryRead(ref input, out chunk);
+    }
+}
