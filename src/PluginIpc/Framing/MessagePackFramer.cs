@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text;
 
@@ -17,6 +18,9 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
 {
     /// <summary>The largest number of header entries a chunk may carry.</summary>
     internal const int MaxHeaderCount = 1024;
+
+    private const byte FixArrayOf4 = MessagePackCode.MinFixArray | 4;
+    private const byte FixArrayOf5 = MessagePackCode.MinFixArray | 5;
 
     private readonly int _maxCmdBytes;
     private readonly int _maxChunkBytes;
@@ -111,7 +115,12 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
     /// <inheritdoc/>
     public bool TryRead(ref ReadOnlySequence<byte> input, out Chunk? chunk)
     {
-        chunk = null;
+        if (TryReadPlainChunk(input.FirstSpan, out chunk, out int consumed))
+        {
+            input = input.Slice(consumed);
+            return true;
+        }
+
         var reader = new MessagePackReader(input);
 
         // Pass 1 checks the whole chunk and finds its end without allocating; pass 2 copies it out.
@@ -172,6 +181,165 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
             Headers = headers,
         };
         input = input.Slice(reader.Position);
+        return true;
+    }
+
+    /// <summary>
+    /// Reads, on the span, the chunk most writers send: whole within <paramref name="span"/> (the input's first segment),
+    /// valid, without headers, its numbers and lengths in the usual encodings. Anything else returns <see langword="false"/>
+    /// and goes to the full reader, which reads it or names what is wrong: this path never throws.
+    /// </summary>
+    private bool TryReadPlainChunk(ReadOnlySpan<byte> span, out Chunk? chunk, out int consumed)
+    {
+        chunk = null;
+        consumed = 0;
+        if (span.IsEmpty || (span[0] != FixArrayOf4 && span[0] != FixArrayOf5))
+        {
+            return false;
+        }
+
+        int position = 1;
+        if (!TryReadPlainUInt64(span, ref position, out ulong threadId)
+            || !TryReadPlainUInt64(span, ref position, out ulong direction)
+            || direction > (byte)Direction.Cancel
+            || !TryReadPlainLength(span, ref position, isString: true, _maxCmdBytes, out int cmdLength))
+        {
+            return false;
+        }
+
+        int cmdOffset = position;
+        ReadOnlySpan<byte> cmd = span.Slice(position, cmdLength);
+        if (Utf8Text.FindInvalid(cmd) >= 0)
+        {
+            return false;
+        }
+
+        position += cmdLength;
+        int bufferOffset = position;
+        int bufferLength = 0;
+        if (position < span.Length && span[position] == MessagePackCode.Nil)
+        {
+            position++;
+            bufferOffset = position;
+        }
+        else if (TryReadPlainLength(span, ref position, isString: false, _maxChunkBytes, out bufferLength))
+        {
+            bufferOffset = position;
+            position += bufferLength;
+        }
+        else
+        {
+            return false;
+        }
+
+        if (span[0] == FixArrayOf5)
+        {
+            if (position >= span.Length || span[position] != MessagePackCode.Nil)
+            {
+                return false; // Headers, or not there yet.
+            }
+
+            position++;
+        }
+
+        chunk = new Chunk
+        {
+            ThreadId = threadId,
+            Direction = (Direction)direction,
+            Cmd = CmdStringCache.GetString(cmd, cmdOffset),
+            Buffer = bufferLength == 0 ? ReadOnlyMemory<byte>.Empty : PayloadArray.CopyOf(span.Slice(bufferOffset, bufferLength)),
+        };
+        consumed = position;
+        return true;
+    }
+
+    /// <summary>Reads a positive fixint or a uint 8 to 64 that lies within <paramref name="span"/>.</summary>
+    private static bool TryReadPlainUInt64(ReadOnlySpan<byte> span, ref int position, out ulong value)
+    {
+        value = 0;
+        if (position >= span.Length)
+        {
+            return false;
+        }
+
+        byte code = span[position];
+        if (code <= MessagePackCode.MaxPositiveFixInt)
+        {
+            value = code;
+            position++;
+            return true;
+        }
+
+        if (code is < MessagePackCode.UInt8 or > MessagePackCode.UInt64)
+        {
+            return false;
+        }
+
+        int size = 1 << (code & 0x03);
+        ReadOnlySpan<byte> bytes = span[(position + 1)..];
+        if (bytes.Length < size)
+        {
+            return false;
+        }
+
+        value = size switch
+        {
+            1 => bytes[0],
+            2 => BinaryPrimitives.ReadUInt16BigEndian(bytes),
+            4 => BinaryPrimitives.ReadUInt32BigEndian(bytes),
+            _ => BinaryPrimitives.ReadUInt64BigEndian(bytes),
+        };
+        position += 1 + size;
+        return true;
+    }
+
+    /// <summary>Reads the type byte and length of a str (fixstr, str 8 to 32) or a bin (bin 8 to 32) whose data lies within <paramref name="span"/> and whose length is within <paramref name="maxLength"/>.</summary>
+    /// <returns><see langword="true"/> with <paramref name="position"/> at the first data byte.</returns>
+    private static bool TryReadPlainLength(ReadOnlySpan<byte> span, ref int position, bool isString, int maxLength, out int length)
+    {
+        length = 0;
+        if (position >= span.Length)
+        {
+            return false;
+        }
+
+        byte code = span[position];
+        int size;
+        if (isString && code is >= MessagePackCode.MinFixStr and <= MessagePackCode.MaxFixStr)
+        {
+            size = 0;
+        }
+        else
+        {
+            size = (isString, code) switch
+            {
+                (true, MessagePackCode.Str8) or (false, MessagePackCode.Bin8) => 1,
+                (true, MessagePackCode.Str16) or (false, MessagePackCode.Bin16) => 2,
+                (true, MessagePackCode.Str32) or (false, MessagePackCode.Bin32) => 4,
+                _ => -1,
+            };
+        }
+
+        ReadOnlySpan<byte> bytes = span[(position + 1)..];
+        if (size < 0 || bytes.Length < size)
+        {
+            return false;
+        }
+
+        uint declared = size switch
+        {
+            0 => (uint)(code & 0x1f),
+            1 => bytes[0],
+            2 => BinaryPrimitives.ReadUInt16BigEndian(bytes),
+            _ => BinaryPrimitives.ReadUInt32BigEndian(bytes),
+        };
+        if (declared > (uint)maxLength || (uint)(bytes.Length - size) < declared)
+        {
+            return false;
+        }
+
+        length = (int)declared;
+        position += 1 + size;
         return true;
     }
 

@@ -193,6 +193,70 @@ public sealed class FramerRobustnessTests(IChunkFramer framer)
         Assert.That(allocated, Is.LessThan(AllocationBudget));
     }
 
+    [Test]
+    public void TryRead_ChunksNearTheLimitsAndMutated_SameOutcomeWholeAsOneBytePerSegment()
+    {
+        // Whole, a chunk is read on its first segment's span; one byte per segment, it never is. Both must agree exactly:
+        // the same chunks, then the same error or the same bytes left waiting.
+        (Random random, string seed) = NewRandom(1009);
+        IChunkFramer limited = framer.Name == "msgpack"
+            ? new MessagePackFramer(new FramerOptions { MaxCmdBytes = 8, MaxChunkBytes = 32 })
+            : new NullTerminatedFramer(new FramerOptions { MaxCmdBytes = 8, MaxChunkBytes = 32 });
+        int errors = 0;
+        for (int round = 0; round < 400; round++)
+        {
+            var chunks = new List<Chunk>();
+            for (int i = random.Next(1, 4); i > 0; i--)
+            {
+                byte[] buffer = new byte[random.Next(0, 2) == 0 ? random.Next(30, 35) : random.Next(0, 4)];
+                random.NextBytes(buffer);
+                chunks.Add(new Chunk
+                {
+                    ThreadId = random.Next(3) == 0 ? ulong.MaxValue : (ulong)random.Next(70_000),
+                    Direction = (Direction)random.Next(5),
+                    Cmd = new string('c', random.Next(6, 11)),
+                    Buffer = buffer,
+                    Headers = random.Next(4) == 0 ? new Dictionary<string, string> { ["k"] = "v" } : null,
+                });
+            }
+
+            byte[] bytes = Encode(chunks).Stream;
+            for (int flips = round % 3; flips > 0; flips--)
+            {
+                bytes[random.Next(bytes.Length)] = (byte)random.Next(256);
+            }
+
+            string whole = ReadOutcome(limited, new ReadOnlySequence<byte>(bytes));
+            string split = ReadOutcome(limited, Segments.OneBytePerSegment(bytes));
+            Assert.That(whole, Is.EqualTo(split), $"{seed}, round {round}: {Convert.ToHexString(bytes)}");
+            errors += whole.Contains("ProtocolException", StringComparison.Ordinal) ? 1 : 0;
+        }
+
+        Assert.That(errors, Is.InRange(40, 360), "both valid chunks and errors are exercised");
+    }
+
+    /// <summary>Reads all it can, and describes each chunk read and how reading stopped.</summary>
+    private static string ReadOutcome(IChunkFramer reader, ReadOnlySequence<byte> input)
+    {
+        var outcome = new StringBuilder();
+        try
+        {
+            while (reader.TryRead(ref input, out Chunk? chunk))
+            {
+                string headers = chunk!.Headers is null ? "-" : string.Join(",", chunk.Headers.Select(h => $"{h.Key}={h.Value}"));
+                outcome.Append($"{chunk.ThreadId}/{chunk.Direction}/{chunk.Cmd}/{Convert.ToHexString(chunk.Buffer.Span)}/{headers}; ");
+            }
+
+            outcome.Append($"waits with {input.Length} bytes");
+        }
+        catch (ProtocolException ex)
+        {
+            outcome.Append($"ProtocolException: {ex.Message}");
+        }
+
+        return outcome.ToString();
+    }
+
     private static (Random Random, string Seed) NewRandom(int seed)
     {
         TestContext.Out.WriteLine($"Random seed: {seed}");

@@ -149,6 +149,7 @@ public sealed class MessagePackFramerTests
     [TestCase("c1", "msgpack framing: chunk at offset 0: expected array, found 0xc1 (never used).")]
     [TestCase("94ff02a46563686fc400", "msgpack framing: threadId at offset 1: expected uint, found 0xff (negative fixint).")]
     [TestCase("94d0fb02", "msgpack framing: threadId at offset 1: expected uint, found 0xd0 (int 8) with the negative value -5.")]
+    [TestCase("940705a46563686fc400", "msgpack framing: direction at offset 2: expected 0 to 4, found 5.")]
     [TestCase("940709a46563686fc400", "msgpack framing: direction at offset 2: expected 0 to 4, found 9.")]
     [TestCase("9407cf0000000100000000", "msgpack framing: direction at offset 2: expected 0 to 4, found 4294967296.")]
     [TestCase("940702a46563686f9101", "msgpack framing: buffer at offset 8: expected bin, found 0x91 (fixarray).")]
