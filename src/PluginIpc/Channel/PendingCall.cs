@@ -40,8 +40,8 @@ internal sealed class PendingCall : IValueTaskSource<Chunk>
     /// <summary>Gets the request's body, until the call is recycled.</summary>
     public ReadOnlyMemory<byte> Buffer { get; private set; }
 
-    /// <summary>Gets or sets the request's headers, until the call is recycled; telemetry may add trace context.</summary>
-    public IReadOnlyDictionary<string, string>? Headers { get; set; }
+    /// <summary>Gets the request's headers as the caller gave them, until the call is recycled (trace context is added to a copy when it is sent).</summary>
+    public IReadOnlyDictionary<string, string>? Headers { get; private set; }
 
     /// <summary>The call's telemetry scope; a field, so the scope is updated in place.</summary>
     public ChannelTelemetry.CallScope Telemetry;
