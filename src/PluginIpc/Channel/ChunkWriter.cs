@@ -18,6 +18,15 @@ internal sealed class ChunkWriter
     private const long MaxPendingBytes = 4 * 1024 * 1024;
     private const int MaxPassesPerFlusher = 8;
     private const long MaxCorkedBytes = 64 * 1024;
+
+    /// <summary>A chunk whose buffer has at least this many bytes is framed into one segment, so it goes out in one write.</summary>
+    private const int MinContiguousBufferBytes = 4 * 1024;
+
+    /// <summary>A chunk whose buffer has more bytes than this is framed into as many segments as it takes.</summary>
+    private const int MaxContiguousBufferBytes = 1024 * 1024;
+
+    /// <summary>Room for a chunk's fields besides its buffer and cmd when it is kept in one segment.</summary>
+    private const int ContiguousFieldsAllowance = 128;
     private static readonly TimeSpan s_completeTimeout = TimeSpan.FromSeconds(1);
     private static readonly Action<ChunkWriter> s_runQueuedFlush = static writer => writer.RunQueuedFlush();
     private static readonly Action<Action<ChunkWriter>, ChunkWriter> s_queueToThreadPool =
@@ -102,6 +111,13 @@ internal sealed class ChunkWriter
             }
 
             long before = _pending.WrittenCount;
+            int bufferLength = chunk.Buffer.Length;
+            if (bufferLength is >= MinContiguousBufferBytes and <= MaxContiguousBufferBytes)
+            {
+                // One write() per large chunk: on a pipe each write may wake the reader, and each wake-up costs a context switch.
+                _pending.ReserveContiguous(bufferLength + (chunk.Cmd?.Length ?? 0) * 3 + ContiguousFieldsAllowance);
+            }
+
             try
             {
                 if (_outgoingFramer is not null)

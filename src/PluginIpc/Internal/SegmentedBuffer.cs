@@ -35,6 +35,31 @@ internal sealed class SegmentedBuffer : IBufferWriter<byte>
         return _current.AsSpan(_used);
     }
 
+    /// <summary>
+    /// Makes room for <paramref name="size"/> more bytes in one segment, so that a large chunk written next goes out in one
+    /// write rather than one per segment. Bytes already written to the current segment move along with it when they are
+    /// few (at most one first segment's worth), so a lone large chunk and what little precedes it stay together.
+    /// </summary>
+    /// <param name="size">The number of bytes to keep together.</param>
+    public void ReserveContiguous(int size)
+    {
+        if (_current.Length - _used >= size)
+        {
+            return;
+        }
+
+        if (_used == 0 || _used > SegmentSize)
+        {
+            EnsureRoom(size);
+            return;
+        }
+
+        byte[] larger = ArrayPool<byte>.Shared.Rent(_used + size);
+        _current.AsSpan(0, _used).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(_current);
+        _current = larger;
+    }
+
     /// <summary>Gets the number of segments that hold written bytes.</summary>
     public int SegmentCount => _full.Count + (_used > 0 ? 1 : 0);
 

@@ -108,7 +108,6 @@ public sealed class ChunkWriterTests
         writer.Uncork();
     }
 
-    /// <summary>A write-only stream that keeps each write it gets.</summary>
     [Test]
     public void WriteAsync_LoneWriter_WritesAtOnceWithoutQueuing()
     {
@@ -195,6 +194,61 @@ public sealed class ChunkWriterTests
         Assert.That(output.Writes, Has.Count.EqualTo(1));
     }
 
+    [Test]
+    public async Task WriteAsync_LargeChunkAfterASmallOne_BothGoOutInOneWrite(
+        [ValueSource(typeof(Framers), nameof(Framers.Names))] string framerName,
+        [Values(4 * 1024, 64 * 1024, 1024 * 1024)] int bufferLength)
+    {
+        // On a pipe each write() may wake the reader: a chunk split over several writes costs a context switch per piece.
+        var output = new RecordingStream();
+        IChunkFramer framer = Framers.Create(framerName);
+        var writer = new ChunkWriter(output, framer, _ => { });
+        byte[] body = Patterned(bufferLength);
+
+        writer.Cork();
+        await writer.WriteAsync(new OutgoingChunk(1, Direction.OneWay, "small", new byte[100]));
+        await writer.WriteAsync(new OutgoingChunk(2, Direction.Response, "large", body));
+        writer.Uncork(); // Corked past 64 KiB, the writes already went out.
+
+        Assert.That(output.Writes, Has.Count.EqualTo(1), "the small chunk and the large one go out in one write");
+        var bytes = new System.Buffers.ReadOnlySequence<byte>(output.Writes[0]);
+        Assert.That(framer.TryRead(ref bytes, out Chunk? small), Is.True);
+        Assert.That(small!.Buffer.Length, Is.EqualTo(100));
+        Assert.That(framer.TryRead(ref bytes, out Chunk? large), Is.True);
+        Assert.That(large!.ThreadId, Is.EqualTo(2UL));
+        Assert.That(large.Buffer.Span.SequenceEqual(body), Is.True, "the large chunk's buffer arrives intact");
+        Assert.That(bytes.IsEmpty, Is.True);
+    }
+
+    [Test]
+    public async Task WriteAsync_ChunkOverTheContiguousLimit_IsWrittenInSeveralWritesAndArrivesIntact(
+        [ValueSource(typeof(Framers), nameof(Framers.Names))] string framerName)
+    {
+        var output = new RecordingStream();
+        IChunkFramer framer = Framers.Create(framerName);
+        var writer = new ChunkWriter(output, framer, _ => { });
+        byte[] body = Patterned((1024 * 1024) + 1);
+
+        await writer.WriteAsync(new OutgoingChunk(3, Direction.Request, "huge", body));
+
+        Assert.That(output.Writes, Has.Count.GreaterThan(1), "a chunk over 1 MiB is not copied into one array");
+        var bytes = new System.Buffers.ReadOnlySequence<byte>(output.Writes.SelectMany(w => w).ToArray());
+        Assert.That(framer.TryRead(ref bytes, out Chunk? chunk), Is.True);
+        Assert.That(chunk!.Buffer.Span.SequenceEqual(body), Is.True);
+        Assert.That(bytes.IsEmpty, Is.True);
+    }
+
+    private static byte[] Patterned(int length)
+    {
+        byte[] bytes = new byte[length];
+        for (int i = 0; i < bytes.Length; i++)
+        {
+            bytes[i] = (byte)(i * 7);
+        }
+
+        return bytes;
+    }
+
     private static OutgoingChunk OneWay(ulong threadId) => new(threadId, Direction.OneWay, "m");
 
     private static void AssertChunks(NullTerminatedFramer framer, byte[] written, params ulong[] threadIds)
@@ -209,6 +263,7 @@ public sealed class ChunkWriterTests
         Assert.That(bytes.IsEmpty, Is.True, "nothing else was written");
     }
 
+    /// <summary>A write-only stream that keeps each write it gets.</summary>
     private sealed class RecordingStream : Stream
     {
         private readonly List<byte[]> _writes = [];

@@ -38,6 +38,28 @@ public sealed class SegmentedBufferTests
         }
     }
 
+    [TestCase(0, 64 * 1024, 1)]
+    [TestCase(100, 64 * 1024, 1)]
+    [TestCase(16 * 1024, 64 * 1024, 1)]
+    [TestCase((16 * 1024) + 1, 64 * 1024, 2)]
+    [TestCase(100, 100, 1)]
+    public void ReserveContiguous_KeepsTheReservedBytesInOneSegment_AndFewWrittenBytesWithThem(int before, int reserved, int expectedSegments)
+    {
+        var buffer = new SegmentedBuffer();
+        byte[] expected = new byte[before + reserved];
+        new Random(before + reserved).NextBytes(expected);
+        WriteInPieces(buffer, expected.AsSpan(0, before));
+
+        buffer.ReserveContiguous(reserved);
+        WriteInPieces(buffer, expected.AsSpan(before));
+
+        Assert.That(buffer.SegmentCount, Is.EqualTo(expectedSegments));
+        Assert.That(buffer.GetSegment(buffer.SegmentCount - 1).Length, Is.GreaterThanOrEqualTo(reserved), "the reserved bytes lie in one segment");
+        var output = new ArrayBufferWriter<byte>();
+        buffer.CopyTo(output);
+        Assert.That(output.WrittenSpan.SequenceEqual(expected), Is.True);
+    }
+
     [Test]
     public void Advance_PastTheSpan_Throws()
     {
@@ -45,5 +67,18 @@ public sealed class SegmentedBufferTests
         int length = buffer.GetSpan(10).Length;
 
         Assert.That(() => buffer.Advance(length + 1), Throws.InstanceOf<ArgumentOutOfRangeException>());
+    }
+
+    /// <summary>Writes <paramref name="bytes"/> the way a framer does: asks for any span and fills what it gets.</summary>
+    private static void WriteInPieces(SegmentedBuffer buffer, ReadOnlySpan<byte> bytes)
+    {
+        while (!bytes.IsEmpty)
+        {
+            Span<byte> span = buffer.GetSpan();
+            int count = Math.Min(span.Length, Math.Min(bytes.Length, 1000));
+            bytes[..count].CopyTo(span);
+            buffer.Advance(count);
+            bytes = bytes[count..];
+        }
     }
 }
