@@ -197,23 +197,25 @@ public sealed class ChunkWriterTests
     [Test]
     public async Task WriteAsync_LargeChunkAfterASmallOne_BothGoOutInOneWrite(
         [ValueSource(typeof(Framers), nameof(Framers.Names))] string framerName,
-        [Values(4 * 1024, 64 * 1024, 1024 * 1024)] int bufferLength)
+        [Values(4 * 1024, 64 * 1024, 1024 * 1024)] int bufferLength,
+        [Values(100, 14 * 1024)] int smallLength)
     {
         // On a pipe each write() may wake the reader: a chunk split over several writes costs a context switch per piece.
+        // 14 KiB before it leaves less than 4 KiB in the write buffer's first segment, so even the 4 KiB chunk must move.
         var output = new RecordingStream();
         IChunkFramer framer = Framers.Create(framerName);
         var writer = new ChunkWriter(output, framer, _ => { });
         byte[] body = Patterned(bufferLength);
 
         writer.Cork();
-        await writer.WriteAsync(new OutgoingChunk(1, Direction.OneWay, "small", new byte[100]));
+        await writer.WriteAsync(new OutgoingChunk(1, Direction.OneWay, "small", new byte[smallLength]));
         await writer.WriteAsync(new OutgoingChunk(2, Direction.Response, "large", body));
         writer.Uncork(); // Corked past 64 KiB, the writes already went out.
 
         Assert.That(output.Writes, Has.Count.EqualTo(1), "the small chunk and the large one go out in one write");
         var bytes = new System.Buffers.ReadOnlySequence<byte>(output.Writes[0]);
         Assert.That(framer.TryRead(ref bytes, out Chunk? small), Is.True);
-        Assert.That(small!.Buffer.Length, Is.EqualTo(100));
+        Assert.That(small!.Buffer.Length, Is.EqualTo(smallLength));
         Assert.That(framer.TryRead(ref bytes, out Chunk? large), Is.True);
         Assert.That(large!.ThreadId, Is.EqualTo(2UL));
         Assert.That(large.Buffer.Span.SequenceEqual(body), Is.True, "the large chunk's buffer arrives intact");
