@@ -692,11 +692,34 @@ public sealed class Channel : IAsyncDisposable
     }
 
     /// <summary>Sends the response to <paramref name="request"/>. Never throws: a failure is logged.</summary>
-    private async ValueTask AnswerAsync(Chunk request, string cmd, ReadOnlyMemory<byte> body)
+    private ValueTask AnswerAsync(Chunk request, string cmd, ReadOnlyMemory<byte> body)
+    {
+        // Most answers are framed at once and need no state machine; only a write still under way, or failed, gets one.
+        ValueTask write;
+        try
+        {
+            write = _writer.WriteAsync(new OutgoingChunk(request.ThreadId, Direction.Response, cmd, body));
+        }
+        catch (Exception ex)
+        {
+            write = ValueTask.FromException(ex);
+        }
+
+        if (write.IsCompletedSuccessfully)
+        {
+            write.GetAwaiter().GetResult();
+            return default;
+        }
+
+        return AwaitAnswerAsync(write, request, body);
+    }
+
+    /// <summary>The rest of <see cref="AnswerAsync"/> when the write is still under way, or failed.</summary>
+    private async ValueTask AwaitAnswerAsync(ValueTask write, Chunk request, ReadOnlyMemory<byte> body)
     {
         try
         {
-            await _writer.WriteAsync(new OutgoingChunk(request.ThreadId, Direction.Response, cmd, body)).ConfigureAwait(false);
+            await write.ConfigureAwait(false);
         }
         catch (ProtocolException ex)
         {
@@ -827,8 +850,9 @@ public sealed class Channel : IAsyncDisposable
     private bool DispatchUnread()
     {
         ReadOnlySequence<byte> buffer = _unread;
+        bool owner = true;
         _writer.Cork();
-        _guard.RestartClock();
+        _guard.BeginBatch();
         try
         {
             while (_framer.TryRead(ref buffer, out Chunk? chunk))
@@ -841,6 +865,7 @@ public sealed class Channel : IAsyncDisposable
 
                 if (!Dispatch(chunk))
                 {
+                    owner = false;
                     return false;
                 }
             }
@@ -849,6 +874,11 @@ public sealed class Channel : IAsyncDisposable
         }
         finally
         {
+            if (owner && _guard.EndBatch() is { } slowWork)
+            {
+                OnSlowInlineRun(slowWork);
+            }
+
             _writer.Uncork();
         }
     }
@@ -857,14 +887,21 @@ public sealed class Channel : IAsyncDisposable
     /// <returns><see langword="false"/> when the guard took reading from this loop.</returns>
     private bool DispatchAlone(Chunk chunk)
     {
+        bool owner = false;
         _writer.Cork();
-        _guard.RestartClock();
+        _guard.BeginBatch();
         try
         {
-            return Dispatch(chunk);
+            owner = Dispatch(chunk);
+            return owner;
         }
         finally
         {
+            if (owner && _guard.EndBatch() is { } slowWork)
+            {
+                OnSlowInlineRun(slowWork);
+            }
+
             _writer.Uncork();
         }
     }

@@ -3,13 +3,18 @@ using System.Diagnostics.CodeAnalysis;
 namespace PluginIpc;
 
 /// <summary>A thread-safe map from thread id to an exchange in flight; unlike a concurrent dictionary, adding allocates nothing in steady state.</summary>
+/// <remarks>
+/// Every call takes the table twice (add, remove), so it is guarded by a spin lock of one compare-and-swap rather than a
+/// <see cref="Lock"/>, which costs about twice as much uncontended. What runs under it is one dictionary operation, except
+/// in the rare whole-table operations (sweep, snapshot, close).
+/// </remarks>
 /// <typeparam name="T">The in-flight exchange.</typeparam>
 internal sealed class InFlightTable<T>
     where T : class
 {
     private readonly Dictionary<ulong, T> _items = [];
-    private readonly Lock _lock = new();
     private readonly Action? _onEmptied;
+    private int _busy;
 
     /// <summary>Initializes a table.</summary>
     /// <param name="onEmptied">Called, outside the table's lock, after a removal that left the table empty.</param>
@@ -19,9 +24,14 @@ internal sealed class InFlightTable<T>
     {
         get
         {
-            lock (_lock)
+            Enter();
+            try
             {
                 return _items.Count;
+            }
+            finally
+            {
+                Exit();
             }
         }
     }
@@ -31,26 +41,37 @@ internal sealed class InFlightTable<T>
     /// <summary>Adds an entry, and tells how many entries there are with it.</summary>
     public bool TryAdd(ulong threadId, T item, out int count)
     {
-        lock (_lock)
+        Enter();
+        try
         {
             bool added = _items.TryAdd(threadId, item);
             count = _items.Count;
             return added;
         }
+        finally
+        {
+            Exit();
+        }
     }
 
     public bool TryGet(ulong threadId, [MaybeNullWhen(false)] out T item)
     {
-        lock (_lock)
+        Enter();
+        try
         {
             return _items.TryGetValue(threadId, out item);
+        }
+        finally
+        {
+            Exit();
         }
     }
 
     public bool TryRemove(ulong threadId, [MaybeNullWhen(false)] out T item)
     {
         bool emptied;
-        lock (_lock)
+        Enter();
+        try
         {
             if (!_items.Remove(threadId, out item))
             {
@@ -58,6 +79,10 @@ internal sealed class InFlightTable<T>
             }
 
             emptied = _items.Count == 0;
+        }
+        finally
+        {
+            Exit();
         }
 
         if (emptied)
@@ -72,7 +97,8 @@ internal sealed class InFlightTable<T>
     public bool TryRemove(ulong threadId, T item)
     {
         bool emptied;
-        lock (_lock)
+        Enter();
+        try
         {
             if (!_items.TryGetValue(threadId, out T? current) || !ReferenceEquals(current, item))
             {
@@ -81,6 +107,10 @@ internal sealed class InFlightTable<T>
 
             _items.Remove(threadId);
             emptied = _items.Count == 0;
+        }
+        finally
+        {
+            Exit();
         }
 
         if (emptied)
@@ -95,10 +125,15 @@ internal sealed class InFlightTable<T>
     public T[] RemoveAll()
     {
         T[] all;
-        lock (_lock)
+        Enter();
+        try
         {
             all = [.. _items.Values];
             _items.Clear();
+        }
+        finally
+        {
+            Exit();
         }
 
         if (all.Length > 0)
@@ -112,9 +147,14 @@ internal sealed class InFlightTable<T>
     /// <summary>Returns every entry, leaving them in place.</summary>
     public T[] Snapshot()
     {
-        lock (_lock)
+        Enter();
+        try
         {
             return [.. _items.Values];
+        }
+        finally
+        {
+            Exit();
         }
     }
 
@@ -124,7 +164,8 @@ internal sealed class InFlightTable<T>
     {
         List<T>? removed = null;
         bool emptied;
-        lock (_lock)
+        Enter();
+        try
         {
             foreach (KeyValuePair<ulong, T> entry in _items)
             {
@@ -137,6 +178,10 @@ internal sealed class InFlightTable<T>
 
             emptied = removed is not null && _items.Count == 0;
         }
+        finally
+        {
+            Exit();
+        }
 
         if (emptied)
         {
@@ -145,4 +190,25 @@ internal sealed class InFlightTable<T>
 
         return removed;
     }
+
+    /// <summary>Takes the table's lock: one compare-and-swap when it is free, a short spin and yield when it is not.</summary>
+    private void Enter()
+    {
+        if (Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
+        {
+            EnterContended();
+        }
+    }
+
+    private void EnterContended()
+    {
+        var spinner = default(SpinWait);
+        do
+        {
+            spinner.SpinOnce(sleep1Threshold: -1); // Yields rather than sleeps: the holder runs for a dictionary operation.
+        }
+        while (Volatile.Read(ref _busy) != 0 || Interlocked.CompareExchange(ref _busy, 1, 0) != 0);
+    }
+
+    private void Exit() => Volatile.Write(ref _busy, 0);
 }

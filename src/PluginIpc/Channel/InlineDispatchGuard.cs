@@ -13,6 +13,11 @@ namespace PluginIpc;
 /// <see cref="TryExit"/> then fails, and the loop must stop touching the input: its successor owns it. Only the owner
 /// opens sections, and the check only closes odd ones, so the owner always opens from an even number. The check runs only
 /// while the loop is busy.
+/// <para>
+/// Slow code (over a millisecond) is found with the clock, which is read once per batch (the chunks of one read) rather
+/// than once per section. A slow batch of one section names its culprit; after any slow batch, the guard times each
+/// section of the next <see cref="PreciseBatches"/> batches, so it finds which code is slow and counts its runs in a row.
+/// </para>
 /// </remarks>
 internal sealed class InlineDispatchGuard : IDisposable
 {
@@ -26,6 +31,9 @@ internal sealed class InlineDispatchGuard : IDisposable
     private long _enteredAt;
     private long _exitedAt;
     private SlowRunCounter? _work;
+    private long _batchStartedAt;
+    private int _batchSections;
+    private int _preciseBatchesLeft;
 
     /// <summary>Initializes a guard.</summary>
     /// <param name="period">How often a busy loop is checked: inline code is taken over after one to two periods.</param>
@@ -34,6 +42,37 @@ internal sealed class InlineDispatchGuard : IDisposable
     {
         _onStall = onStall;
         _check = new PeriodicCheck(period, Check, IsActive);
+    }
+
+    /// <summary>How many batches are timed section by section after a slow batch.</summary>
+    public const int PreciseBatches = 64;
+
+    /// <summary>Starts a batch: the sections that follow, up to <see cref="EndBatch"/>, are the code run for one read.</summary>
+    public void BeginBatch()
+    {
+        _batchSections = 0;
+        _exitedAt = 0;
+    }
+
+    /// <summary>Ends a batch, and tells which work was slow if the batch was slow and one section long.</summary>
+    /// <returns>The work that held the loop over a millisecond, if the batch can name it; otherwise <see langword="null"/>.</returns>
+    public SlowRunCounter? EndBatch()
+    {
+        if (_preciseBatchesLeft > 0)
+        {
+            _preciseBatchesLeft--; // Each section was timed as it closed.
+            return null;
+        }
+
+        if (_batchSections == 0 || Stopwatch.GetTimestamp() - _batchStartedAt <= s_slowTicks)
+        {
+            return null;
+        }
+
+        // Time the next batches section by section: each run of the slow code is then judged on its own, so that runs in
+        // a row can be counted, and a batch of several sections finds which one was slow.
+        _preciseBatchesLeft = PreciseBatches;
+        return _batchSections == 1 ? _work : null;
     }
 
     /// <summary>Opens a section before inline code runs.</summary>
@@ -45,25 +84,53 @@ internal sealed class InlineDispatchGuard : IDisposable
         long section = Volatile.Read(ref _section) + 1;
         Interlocked.Exchange(ref _section, section);
         _check.Arm();
-        _enteredAt = _exitedAt != 0 ? _exitedAt : Stopwatch.GetTimestamp();
+        if (_preciseBatchesLeft > 0)
+        {
+            _enteredAt = _exitedAt != 0 ? _exitedAt : Stopwatch.GetTimestamp();
+        }
+        else if (_batchSections++ == 0)
+        {
+            _batchStartedAt = Stopwatch.GetTimestamp();
+        }
+
         return section;
     }
 
     /// <summary>
-    /// Makes the next section read the clock when it opens, rather than start where the last one closed: call it after the
-    /// loop waited, or did work of its own that must not count against the next section (such as reading a large chunk).
+    /// Starts timing afresh at the next section, so that work the loop did on its own (such as reading a large chunk) does
+    /// not count against the code it runs next.
     /// </summary>
-    public void RestartClock() => _exitedAt = 0;
+    /// <remarks>
+    /// When the batch is timed as a whole, the sections so far cannot be told from the loop's own work any more: if the
+    /// batch so far was slow, the guard blames no one but times the next batches section by section.
+    /// </remarks>
+    public void RestartClock()
+    {
+        if (_preciseBatchesLeft == 0 && _batchSections > 0 && Stopwatch.GetTimestamp() - _batchStartedAt > s_slowTicks)
+        {
+            _preciseBatchesLeft = PreciseBatches + 1; // This batch's end counts one off.
+        }
+
+        BeginBatch();
+    }
 
     /// <summary>Closes <paramref name="section"/> after the inline code returned.</summary>
     /// <param name="section">What <see cref="Enter"/> returned.</param>
-    /// <param name="slow">Set when the code ran longer than a millisecond.</param>
+    /// <param name="slow">
+    /// Set when the guard times each section (after a slow batch) and the code ran longer than a millisecond;
+    /// otherwise <see cref="EndBatch"/> judges the batch as a whole.
+    /// </param>
     /// <returns><see langword="false"/> when the section was taken over: the caller no longer owns the input.</returns>
     public bool TryExit(long section, out bool slow)
     {
-        long now = Stopwatch.GetTimestamp();
-        slow = now - _enteredAt > s_slowTicks;
-        _exitedAt = now; // Sections back to back: the next one starts here, one clock read fewer.
+        slow = false;
+        if (_preciseBatchesLeft > 0)
+        {
+            long now = Stopwatch.GetTimestamp();
+            slow = now - _enteredAt > s_slowTicks;
+            _exitedAt = now; // Sections back to back: the next one starts here, one clock read fewer.
+        }
+
         return Interlocked.CompareExchange(ref _section, section + 1, section) == section;
     }
 

@@ -56,9 +56,35 @@ internal static class AsciiDecimal
     /// <exception cref="ProtocolException">The bytes so far can never form a valid number within <paramref name="max"/>.</exception>
     public static bool TryRead(ReadOnlySpan<byte> source, ref int position, ulong max, string field, out ulong value)
     {
+        ReadOnlySpan<byte> span = source[position..];
+
+        // The common case first: up to 19 digits, which cannot overflow, then the terminator. Anything else (a leading
+        // zero, 20 digits, a bad byte, the end of the input) goes to the careful scan, which finds the exact error.
+        int end = Math.Min(span.Length, MaxDigits - 1);
+        ulong result = 0;
+        int count = 0;
+        while (count < end)
+        {
+            uint digit = (uint)(span[count] - '0');
+            if (digit > 9)
+            {
+                break;
+            }
+
+            result = (result * 10) + digit;
+            count++;
+        }
+
+        if (count > 0 && count < span.Length && span[count] == Terminator && result <= max && (count == 1 || span[0] != '0'))
+        {
+            value = result;
+            position += count + 1;
+            return true;
+        }
+
         value = 0;
         int digits = 0;
-        int terminator = Scan(source[position..], max, field, position, position, ref value, ref digits);
+        int terminator = Scan(span, max, field, position, position, ref value, ref digits);
         if (terminator < 0)
         {
             value = 0;
@@ -135,6 +161,20 @@ internal static class AsciiDecimal
     /// <returns>The number of bytes written.</returns>
     public static int Write(ulong value, Span<byte> destination)
     {
+        // Lengths and small ids are most of what is written: one or two digits skip the general formatter.
+        if (value < 10)
+        {
+            destination[0] = (byte)('0' + value);
+            return 1;
+        }
+
+        if (value < 100)
+        {
+            destination[1] = (byte)('0' + (value % 10));
+            destination[0] = (byte)('0' + (value / 10));
+            return 2;
+        }
+
         bool written = value.TryFormat(destination, out int count, default, CultureInfo.InvariantCulture);
         Debug.Assert(written, "The destination is sized for the longest number.");
         return count;

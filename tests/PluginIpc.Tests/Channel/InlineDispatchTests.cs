@@ -98,6 +98,51 @@ public sealed class InlineDispatchTests(string framer, string transport)
     }
 
     [Test, CancelAfter(20_000)]
+    public async Task HandlerSlowAmongQuickOnesReadTogether_MovesAloneToThreadPool(CancellationToken cancellationToken)
+    {
+        // The guard times a whole read at once; a slow read of several requests must still find which handler was slow.
+        var logs = new CapturingLoggerFactory();
+        var (channel, peer) = RawPeer.Create(framer, transport, new ChannelOptions { LoggerFactory = logs });
+        await using (channel)
+        await using (peer)
+        {
+            channel.Handle("slow", (chunk, _, _) =>
+            {
+                BusyFor(TimeSpan.FromMilliseconds(5));
+                return ValueTask.FromResult(chunk.Buffer);
+            });
+            channel.Handle("echo", s_echo);
+            channel.Start();
+
+            ulong threadId = 0;
+            for (int round = 0; round < 6; round++)
+            {
+                var requests = new List<Chunk>();
+                for (int i = 0; i < 9; i++)
+                {
+                    string cmd = i == 4 ? "slow" : "echo";
+                    requests.Add(new Chunk { ThreadId = ++threadId, Direction = Direction.Request, Cmd = cmd, Buffer = new byte[] { (byte)i } });
+                }
+
+                await peer.WriteChunksAsync(requests, cancellationToken);
+                var answered = new HashSet<ulong>();
+                for (int i = 0; i < requests.Count; i++)
+                {
+                    Chunk response = await peer.ReadChunkAsync(cancellationToken);
+                    Assert.That(response.Direction, Is.EqualTo(Direction.Response));
+                    answered.Add(response.ThreadId);
+                }
+
+                Assert.That(answered, Is.EquivalentTo(requests.Select(r => r.ThreadId)));
+            }
+
+            CapturingLoggerFactory.LoggedEntry moved = await logs.WaitForAsync(e => e.EventId.Id == HandlerMovedToThreadPool, cancellationToken);
+            Assert.That(moved.Message, Does.Contain("'slow'"));
+            Assert.That(logs.Entries.Count(e => e.EventId.Id == HandlerMovedToThreadPool), Is.EqualTo(1), "the quick handler stays inline");
+        }
+    }
+
+    [Test, CancelAfter(20_000)]
     public async Task ContinuationSlowThreeTimesInARow_CompletionsMoveToThreadPool(CancellationToken cancellationToken)
     {
         var logs = new CapturingLoggerFactory();

@@ -59,6 +59,17 @@ public sealed class RawPeer : IAsyncDisposable
         await _output.FlushAsync(cancellationToken);
     }
 
+    /// <summary>Writes <paramref name="chunks"/> with one flush, so that the channel reads them together.</summary>
+    public async Task WriteChunksAsync(IEnumerable<Chunk> chunks, CancellationToken cancellationToken)
+    {
+        foreach (Chunk chunk in chunks)
+        {
+            _framer.Write(chunk, _output);
+        }
+
+        await _output.FlushAsync(cancellationToken);
+    }
+
     public async Task WriteRawAsync(byte[] bytes, CancellationToken cancellationToken) =>
         await _output.WriteAsync(bytes, cancellationToken);
 
