@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Threading.Tasks.Sources;
 
 namespace PluginIpc;
@@ -11,14 +10,6 @@ namespace PluginIpc;
 /// </remarks>
 internal sealed class PendingCall : IValueTaskSource<Chunk>
 {
-    private const int MaxPooled = 256;
-    private static readonly ConcurrentQueue<PendingCall> s_pool = new();
-    private static int s_pooled;
-
-    /// <summary>One spare call per thread, taken and given back with no atomic operation.</summary>
-    [ThreadStatic]
-    private static PendingCall? t_spare;
-
     private ManualResetValueTaskSourceCore<Chunk> _core = new() { RunContinuationsAsynchronously = true };
 
     private PendingCall()
@@ -63,16 +54,7 @@ internal sealed class PendingCall : IValueTaskSource<Chunk>
 
     public static PendingCall Rent(Channel channel, ulong threadId, string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, long deadline, CancellationToken callerToken)
     {
-        PendingCall? call = t_spare;
-        if (call is not null)
-        {
-            t_spare = null;
-        }
-        else if (s_pool.TryDequeue(out call))
-        {
-            Interlocked.Decrement(ref s_pooled);
-        }
-        else
+        if (!RecyclePool<PendingCall>.TryRent(out PendingCall? call))
         {
             call = new PendingCall();
         }
@@ -100,18 +82,7 @@ internal sealed class PendingCall : IValueTaskSource<Chunk>
         CallerRegistration = default;
         Timer = null;
         TimerRegistration = default;
-        if (t_spare is null)
-        {
-            t_spare = this;
-        }
-        else if (Interlocked.Increment(ref s_pooled) <= MaxPooled)
-        {
-            s_pool.Enqueue(this);
-        }
-        else
-        {
-            Interlocked.Decrement(ref s_pooled);
-        }
+        RecyclePool<PendingCall>.TryReturn(this); // When the pool is full, the garbage collector takes it.
     }
 
     /// <summary>Completes the call with its response.</summary>
