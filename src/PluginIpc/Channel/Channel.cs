@@ -152,7 +152,7 @@ public sealed class Channel : IAsyncDisposable
         _logger = _options.LoggerFactory.CreateLogger("PluginIpc.Channel");
         _handlerSlots = new HandlerSlots(_options.MaxConcurrentHandlers);
         _oneWays = _options.ConcurrentOneWayDispatch ? null : new OneWayQueue(this);
-        _guard = new InlineDispatchGuard(s_inlineCheckPeriod, OnReadLoopStalled);
+        _guard = new InlineDispatchGuard(s_inlineCheckPeriod, OnReadLoopStalled, OnSlowInlineRun);
         _pending = new InFlightTable<PendingCall>(onEmptied: CheckDrained); // the last call out lets a graceful close finish
         _timeouts = new PeriodicCheck(s_sweepPeriod, TimeOutOverdueCalls, () => _pending.Count > 0);
     }
@@ -874,9 +874,9 @@ public sealed class Channel : IAsyncDisposable
         }
         finally
         {
-            if (owner && _guard.EndBatch() is { } slowWork)
+            if (owner)
             {
-                OnSlowInlineRun(slowWork);
+                _guard.EndBatch();
             }
 
             _writer.Uncork();
@@ -897,9 +897,9 @@ public sealed class Channel : IAsyncDisposable
         }
         finally
         {
-            if (owner && _guard.EndBatch() is { } slowWork)
+            if (owner)
             {
-                OnSlowInlineRun(slowWork);
+                _guard.EndBatch();
             }
 
             _writer.Uncork();
@@ -927,7 +927,7 @@ public sealed class Channel : IAsyncDisposable
 
                 long section = _guard.Enter(_completions);
                 call.SetResult(chunk, runContinuationInline: true);
-                return ExitInline(section, _completions);
+                return _guard.TryExit(section);
 
             case Direction.Request:
                 return DispatchRequest(chunk);
@@ -994,29 +994,7 @@ public sealed class Channel : IAsyncDisposable
 
         long section = _guard.Enter(registration);
         RunHandlerAsync(request, registration, holdsSlot: true).Forget();
-        return ExitInline(section, registration);
-    }
-
-    /// <summary>Closes a guarded section of inline code, and learns from it if it was slow.</summary>
-    /// <returns><see langword="false"/> when the guard took reading from this loop meanwhile.</returns>
-    private bool ExitInline(long section, SlowRunCounter work)
-    {
-        bool owner = _guard.TryExit(section, out bool slow);
-        if (!owner)
-        {
-            return false; // The stall already counted as a slow run.
-        }
-
-        if (slow)
-        {
-            OnSlowInlineRun(work);
-        }
-        else
-        {
-            work.RecordQuickRun();
-        }
-
-        return true;
+        return _guard.TryExit(section);
     }
 
     /// <summary>Moves work that keeps holding the read loop off it: a handler to the thread pool, or every caller's continuation.</summary>

@@ -24,14 +24,9 @@ internal sealed class InFlightTable<T>
     {
         get
         {
-            Enter();
-            try
+            using (Enter())
             {
                 return _items.Count;
-            }
-            finally
-            {
-                Exit();
             }
         }
     }
@@ -41,37 +36,26 @@ internal sealed class InFlightTable<T>
     /// <summary>Adds an entry, and tells how many entries there are with it.</summary>
     public bool TryAdd(ulong threadId, T item, out int count)
     {
-        Enter();
-        try
+        using (Enter())
         {
             bool added = _items.TryAdd(threadId, item);
             count = _items.Count;
             return added;
         }
-        finally
-        {
-            Exit();
-        }
     }
 
     public bool TryGet(ulong threadId, [MaybeNullWhen(false)] out T item)
     {
-        Enter();
-        try
+        using (Enter())
         {
             return _items.TryGetValue(threadId, out item);
-        }
-        finally
-        {
-            Exit();
         }
     }
 
     public bool TryRemove(ulong threadId, [MaybeNullWhen(false)] out T item)
     {
         bool emptied;
-        Enter();
-        try
+        using (Enter())
         {
             if (!_items.Remove(threadId, out item))
             {
@@ -79,10 +63,6 @@ internal sealed class InFlightTable<T>
             }
 
             emptied = _items.Count == 0;
-        }
-        finally
-        {
-            Exit();
         }
 
         if (emptied)
@@ -97,8 +77,7 @@ internal sealed class InFlightTable<T>
     public bool TryRemove(ulong threadId, T item)
     {
         bool emptied;
-        Enter();
-        try
+        using (Enter())
         {
             if (!_items.TryGetValue(threadId, out T? current) || !ReferenceEquals(current, item))
             {
@@ -107,10 +86,6 @@ internal sealed class InFlightTable<T>
 
             _items.Remove(threadId);
             emptied = _items.Count == 0;
-        }
-        finally
-        {
-            Exit();
         }
 
         if (emptied)
@@ -125,15 +100,10 @@ internal sealed class InFlightTable<T>
     public T[] RemoveAll()
     {
         T[] all;
-        Enter();
-        try
+        using (Enter())
         {
             all = [.. _items.Values];
             _items.Clear();
-        }
-        finally
-        {
-            Exit();
         }
 
         if (all.Length > 0)
@@ -147,14 +117,9 @@ internal sealed class InFlightTable<T>
     /// <summary>Returns every entry, leaving them in place.</summary>
     public T[] Snapshot()
     {
-        Enter();
-        try
+        using (Enter())
         {
             return [.. _items.Values];
-        }
-        finally
-        {
-            Exit();
         }
     }
 
@@ -164,8 +129,7 @@ internal sealed class InFlightTable<T>
     {
         List<T>? removed = null;
         bool emptied;
-        Enter();
-        try
+        using (Enter())
         {
             foreach (KeyValuePair<ulong, T> entry in _items)
             {
@@ -178,10 +142,6 @@ internal sealed class InFlightTable<T>
 
             emptied = removed is not null && _items.Count == 0;
         }
-        finally
-        {
-            Exit();
-        }
 
         if (emptied)
         {
@@ -191,13 +151,15 @@ internal sealed class InFlightTable<T>
         return removed;
     }
 
-    /// <summary>Takes the table's lock: one compare-and-swap when it is free, a short spin and yield when it is not.</summary>
-    private void Enter()
+    /// <summary>Takes the table's lock until the returned scope is disposed: one compare-and-swap when it is free, a short spin and yield when it is not.</summary>
+    private Held Enter()
     {
         if (Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
         {
             EnterContended();
         }
+
+        return new Held(this);
     }
 
     private void EnterContended()
@@ -211,4 +173,14 @@ internal sealed class InFlightTable<T>
     }
 
     private void Exit() => Volatile.Write(ref _busy, 0);
+
+    /// <summary>The table's lock, held until disposed, as <c>lock</c> holds a monitor.</summary>
+    private readonly ref struct Held
+    {
+        private readonly InFlightTable<T> _table;
+
+        public Held(InFlightTable<T> table) => _table = table;
+
+        public void Dispose() => _table.Exit();
+    }
 }

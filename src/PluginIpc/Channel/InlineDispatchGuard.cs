@@ -25,6 +25,7 @@ internal sealed class InlineDispatchGuard : IDisposable
     private static readonly long s_slowTicks = Stopwatch.Frequency / 1000;
 
     private readonly Action<SlowRunCounter> _onStall;
+    private readonly Action<SlowRunCounter> _onSlowRun;
     private readonly PeriodicCheck _check;
     private long _section;
     private long _lastSeen;
@@ -38,9 +39,12 @@ internal sealed class InlineDispatchGuard : IDisposable
     /// <summary>Initializes a guard.</summary>
     /// <param name="period">How often a busy loop is checked: inline code is taken over after one to two periods.</param>
     /// <param name="onStall">Told, on a timer thread, which work held the loop; reading must go on elsewhere from then on.</param>
-    public InlineDispatchGuard(TimeSpan period, Action<SlowRunCounter> onStall)
+    /// <param name="onSlowRun">Told, on the loop's thread, which work held the loop over a millisecond and returned.</param>
+    /// <remarks>A quick run is recorded on its work directly (<see cref="SlowRunCounter.RecordQuickRun"/>).</remarks>
+    public InlineDispatchGuard(TimeSpan period, Action<SlowRunCounter> onStall, Action<SlowRunCounter> onSlowRun)
     {
         _onStall = onStall;
+        _onSlowRun = onSlowRun;
         _check = new PeriodicCheck(period, Check, IsActive);
     }
 
@@ -54,25 +58,23 @@ internal sealed class InlineDispatchGuard : IDisposable
         _exitedAt = 0;
     }
 
-    /// <summary>Ends a batch, and tells which work was slow if the batch was slow and one section long.</summary>
-    /// <returns>The work that held the loop over a millisecond, if the batch can name it; otherwise <see langword="null"/>.</returns>
-    public SlowRunCounter? EndBatch()
+    /// <summary>Ends a batch; if it was slow and one section long, reports its work as slow.</summary>
+    public void EndBatch()
     {
         if (_preciseBatchesLeft > 0)
         {
             _preciseBatchesLeft--; // Each section was timed as it closed.
-            return null;
         }
-
-        if (_batchSections == 0 || Stopwatch.GetTimestamp() - _batchStartedAt <= s_slowTicks)
+        else if (BatchSoFarIsSlow())
         {
-            return null;
+            // Time the next batches section by section: each run of the slow code is then judged on its own, so that runs
+            // in a row can be counted, and a batch of several sections finds which one was slow.
+            _preciseBatchesLeft = PreciseBatches;
+            if (_batchSections == 1)
+            {
+                _onSlowRun(_work!);
+            }
         }
-
-        // Time the next batches section by section: each run of the slow code is then judged on its own, so that runs in
-        // a row can be counted, and a batch of several sections finds which one was slow.
-        _preciseBatchesLeft = PreciseBatches;
-        return _batchSections == 1 ? _work : null;
     }
 
     /// <summary>Opens a section before inline code runs.</summary>
@@ -106,7 +108,7 @@ internal sealed class InlineDispatchGuard : IDisposable
     /// </remarks>
     public void RestartClock()
     {
-        if (_preciseBatchesLeft == 0 && _batchSections > 0 && Stopwatch.GetTimestamp() - _batchStartedAt > s_slowTicks)
+        if (_preciseBatchesLeft == 0 && BatchSoFarIsSlow())
         {
             _preciseBatchesLeft = PreciseBatches + 1; // This batch's end counts one off.
         }
@@ -114,16 +116,16 @@ internal sealed class InlineDispatchGuard : IDisposable
         BeginBatch();
     }
 
-    /// <summary>Closes <paramref name="section"/> after the inline code returned.</summary>
+    /// <summary>
+    /// Closes <paramref name="section"/> after the inline code returned, and records the run as quick, or as slow when the
+    /// guard times each section (after a slow batch) and the code ran over a millisecond; otherwise <see cref="EndBatch"/>
+    /// judges the batch as a whole.
+    /// </summary>
     /// <param name="section">What <see cref="Enter"/> returned.</param>
-    /// <param name="slow">
-    /// Set when the guard times each section (after a slow batch) and the code ran longer than a millisecond;
-    /// otherwise <see cref="EndBatch"/> judges the batch as a whole.
-    /// </param>
     /// <returns><see langword="false"/> when the section was taken over: the caller no longer owns the input.</returns>
-    public bool TryExit(long section, out bool slow)
+    public bool TryExit(long section)
     {
-        slow = false;
+        bool slow = false;
         if (_preciseBatchesLeft > 0)
         {
             long now = Stopwatch.GetTimestamp();
@@ -131,7 +133,21 @@ internal sealed class InlineDispatchGuard : IDisposable
             _exitedAt = now; // Sections back to back: the next one starts here, one clock read fewer.
         }
 
-        return Interlocked.CompareExchange(ref _section, section + 1, section) == section;
+        if (Interlocked.CompareExchange(ref _section, section + 1, section) != section)
+        {
+            return false; // The stall already counted as a slow run.
+        }
+
+        if (slow)
+        {
+            _onSlowRun(_work!);
+        }
+        else
+        {
+            _work!.RecordQuickRun();
+        }
+
+        return true;
     }
 
     /// <inheritdoc/>
@@ -147,6 +163,9 @@ internal sealed class InlineDispatchGuard : IDisposable
             _onStall(_work!);
         }
     }
+
+    /// <summary>Whether sections ran since the batch began and, together with the loop's work between them, took over a millisecond.</summary>
+    private bool BatchSoFarIsSlow() => _batchSections > 0 && Stopwatch.GetTimestamp() - _batchStartedAt > s_slowTicks;
 
     /// <summary>Whether the loop is in a section, or moved since the last check.</summary>
     private bool IsActive()
