@@ -376,19 +376,18 @@ public sealed class Channel : IAsyncDisposable
     /// <inheritdoc/>
     public override string ToString() => $"Channel '{Name}' ({_framer.Name}, {(IsOpen ? "open" : "closed")})";
 
-    /// <summary>Runs the handler of <paramref name="request"/> and sends its answer. Never faults.</summary>
+    /// <summary>Runs the handler of <paramref name="request"/>, on the thread pool, and sends its answer. Never faults.</summary>
     /// <param name="request">The request or one-way message.</param>
-    /// <param name="registration">Its handler, if the caller resolved it already.</param>
-    /// <param name="holdsSlot">Whether the caller took a handler slot for it already.</param>
-    internal async ValueTask RunHandlerAsync(IncomingRequest request, HandlerRegistration? registration = null, bool holdsSlot = false)
+    internal async ValueTask RunHandlerAsync(IncomingRequest request)
     {
         Chunk chunk = request.Chunk;
         bool isRequest = chunk.Direction == Direction.Request;
         CancellationToken cancellationToken = request.Token;
         ChannelTelemetry.CallScope telemetry = ChannelTelemetry.StartHandler(Name, chunk);
+        bool holdsSlot = false;
         try
         {
-            if (isRequest && !holdsSlot)
+            if (isRequest)
             {
                 Task slot = _handlerSlots.WaitAsync(cancellationToken);
                 if (!slot.IsCompletedSuccessfully)
@@ -399,7 +398,7 @@ public sealed class Channel : IAsyncDisposable
                 holdsSlot = true;
             }
 
-            registration ??= ResolveHandler(chunk);
+            HandlerRegistration? registration = ResolveHandler(chunk);
             if (registration is null)
             {
                 if (isRequest)
@@ -424,37 +423,127 @@ public sealed class Channel : IAsyncDisposable
         catch (Exception ex)
         {
             telemetry.Fail(ex);
-            if (ex is not RemoteException && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
-            {
-                ChannelLog.HandlerFailed(_logger, Name, chunk.Cmd, ex);
-            }
-
-            if (isRequest)
-            {
-                byte[] error = ex is OperationCanceledException && cancellationToken.IsCancellationRequested
-                    ? ErrorPayload.Encode(ErrorCodes.Cancelled, $"The request '{chunk.Cmd}' was cancelled.", null)
-                    : ErrorPayload.Encode(ex, _options.IncludeExceptionDetails);
-                await AnswerAsync(chunk, Commands.Error, error).ConfigureAwait(false);
-            }
+            await ReportHandlerFailureAsync(chunk, ex, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            telemetry.Stop();
-            if (holdsSlot)
+            EndHandler(request, telemetry, holdsSlot);
+        }
+    }
+
+    /// <summary>
+    /// Runs a request's handler inline, on the read loop, holding a handler slot. A handler that answers at once is
+    /// answered and ended here, with no state machine; one that goes on is awaited by <see cref="AwaitHandlerAsync"/>.
+    /// </summary>
+    private void RunHandlerInline(IncomingRequest request, HandlerRegistration registration)
+    {
+        // What the handler sets in its context (its activity, async locals) must not stay on the read loop.
+        ExecutionContext? readLoopContext = ExecutionContext.Capture();
+        Chunk chunk = request.Chunk;
+        ChannelTelemetry.CallScope telemetry = ChannelTelemetry.StartHandler(Name, chunk);
+        ValueTask<ReadOnlyMemory<byte>> pending;
+        try
+        {
+            pending = registration.Handler(chunk, this, request.Token);
+        }
+        catch (Exception ex)
+        {
+            pending = ValueTask.FromException<ReadOnlyMemory<byte>>(ex);
+        }
+
+        if (readLoopContext is not null)
+        {
+            ExecutionContext.Restore(readLoopContext); // A handler that goes on keeps its context in its own continuations.
+        }
+
+        if (pending.IsCompletedSuccessfully)
+        {
+            ValueTask answered = AnswerAsync(chunk, chunk.Cmd, pending.Result);
+            if (answered.IsCompletedSuccessfully)
             {
-                _handlerSlots.Release();
+                answered.GetAwaiter().GetResult();
+                EndHandler(request, telemetry, holdsSlot: true);
+                return;
             }
 
-            if (isRequest)
-            {
-                _incoming.TryRemove(chunk.ThreadId, request);
-            }
+            EndHandlerAfterAsync(answered, request, telemetry).Forget();
+            return;
+        }
 
-            request.Finish();
-            if (Interlocked.Decrement(ref _activeHandlers) == 0)
-            {
-                CheckDrained();
-            }
+        AwaitHandlerAsync(request, pending, telemetry).Forget();
+    }
+
+    /// <summary>Ends an inline request once its answer, still being written, is out. Never faults.</summary>
+    private async ValueTask EndHandlerAfterAsync(ValueTask answered, IncomingRequest request, ChannelTelemetry.CallScope telemetry)
+    {
+        try
+        {
+            await answered.ConfigureAwait(false); // never faults
+        }
+        finally
+        {
+            EndHandler(request, telemetry, holdsSlot: true);
+        }
+    }
+
+    /// <summary>The rest of <see cref="RunHandlerInline"/> for a handler that did not answer at once, or failed. Never faults.</summary>
+    private async ValueTask AwaitHandlerAsync(IncomingRequest request, ValueTask<ReadOnlyMemory<byte>> pending, ChannelTelemetry.CallScope telemetry)
+    {
+        Chunk chunk = request.Chunk;
+        try
+        {
+            ReadOnlyMemory<byte> answer = await pending.ConfigureAwait(false);
+            await AnswerAsync(chunk, chunk.Cmd, answer).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            telemetry.Fail(ex);
+            await ReportHandlerFailureAsync(chunk, ex, request.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            EndHandler(request, telemetry, holdsSlot: true);
+        }
+    }
+
+    /// <summary>Logs a handler's failure (unless the caller asked for it) and answers a request with the error. Never faults.</summary>
+    private ValueTask ReportHandlerFailureAsync(Chunk chunk, Exception failure, CancellationToken cancellationToken)
+    {
+        bool cancelled = failure is OperationCanceledException && cancellationToken.IsCancellationRequested;
+        if (failure is not RemoteException && !cancelled)
+        {
+            ChannelLog.HandlerFailed(_logger, Name, chunk.Cmd, failure);
+        }
+
+        if (chunk.Direction != Direction.Request)
+        {
+            return default;
+        }
+
+        byte[] error = cancelled
+            ? ErrorPayload.Encode(ErrorCodes.Cancelled, $"The request '{chunk.Cmd}' was cancelled.", null)
+            : ErrorPayload.Encode(failure, _options.IncludeExceptionDetails);
+        return AnswerAsync(chunk, Commands.Error, error);
+    }
+
+    /// <summary>Ends a handled request or one-way message: stops its telemetry and releases its slot, table entry and token.</summary>
+    private void EndHandler(IncomingRequest request, in ChannelTelemetry.CallScope telemetry, bool holdsSlot)
+    {
+        telemetry.Stop();
+        if (holdsSlot)
+        {
+            _handlerSlots.Release();
+        }
+
+        if (request.Chunk.Direction == Direction.Request)
+        {
+            _incoming.TryRemove(request.Chunk.ThreadId, request);
+        }
+
+        request.Finish();
+        if (Interlocked.Decrement(ref _activeHandlers) == 0)
+        {
+            CheckDrained();
         }
     }
 
@@ -471,10 +560,10 @@ public sealed class Channel : IAsyncDisposable
     /// <typeparam name="TAnswer">What the caller gets from the response.</typeparam>
     private Task<TAnswer> CallCoreAsync<TAnswer>(string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, Func<Chunk, TAnswer> answer, CancellationToken cancellationToken)
     {
-        PendingCall call;
+        PendingCall<TAnswer> call;
         try
         {
-            call = BeginCall(cmd, buffer, headers, timeout, cancellationToken);
+            call = BeginCall(cmd, buffer, headers, timeout, answer, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -485,11 +574,11 @@ public sealed class Channel : IAsyncDisposable
             return Task.FromException<TAnswer>(ex);
         }
 
-        return SendAndAwaitAnswerAsync(call, answer);
+        return SendRequest(call);
     }
 
     /// <summary>Checks that a call may start, and enters it in the pending table under a new thread id.</summary>
-    private PendingCall BeginCall(string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, CancellationToken cancellationToken)
+    private PendingCall<TAnswer> BeginCall<TAnswer>(string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, Func<Chunk, TAnswer> answer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cmd);
         ChannelOptions.ValidateTimeout(timeout, nameof(timeout));
@@ -499,7 +588,7 @@ public sealed class Channel : IAsyncDisposable
         ulong threadId = (ulong)Interlocked.Increment(ref _lastThreadId);
         bool swept = timeout >= s_sweptTimeoutMinimum;
         long deadline = swept ? Environment.TickCount64 + (long)timeout.TotalMilliseconds + CoarseClockResolutionMs : 0;
-        PendingCall call = PendingCall.Rent(this, threadId, cmd, buffer, headers, timeout, deadline, cancellationToken);
+        var call = PendingCall<TAnswer>.Rent(this, threadId, cmd, buffer, headers, timeout, deadline, answer, cancellationToken);
         _pending.TryAdd(threadId, call, out int inFlight);
         call.OthersInFlight = inFlight > 1;
         if (swept)
@@ -517,12 +606,13 @@ public sealed class Channel : IAsyncDisposable
     }
 
     /// <summary>
-    /// Sends <paramref name="call"/>'s request and awaits its answer. The call carries its own state (registrations, timer,
-    /// telemetry), so this, the one state machine a call allocates, stays small.
+    /// Sends <paramref name="call"/>'s request and returns the caller's task. No state machine waits for the answer: whoever
+    /// settles the call completes the task (see <see cref="PendingCall"/>).
     /// </summary>
-    private async Task<TAnswer> SendAndAwaitAnswerAsync<TAnswer>(PendingCall call, Func<Chunk, TAnswer> answer)
+    private Task<TAnswer> SendRequest<TAnswer>(PendingCall<TAnswer> call)
     {
-        bool observed = false;
+        Task<TAnswer> task = call.Task;
+        ulong threadId = call.ThreadId;
         IReadOnlyDictionary<string, string>? headers = call.Headers;
         call.Telemetry = ChannelTelemetry.StartCall(Name, call.Cmd, ref headers);
         try
@@ -540,64 +630,64 @@ public sealed class Channel : IAsyncDisposable
                 timer.CancelAfter(call.Timeout);
             }
 
-            // A thread-pool thread writes at once even with others in flight: it may block on its call (sync over async), and
-            // a pool with no thread left could then never run the queued write the call waits for.
-            bool mayWait = call.OthersInFlight && !Thread.CurrentThread.IsThreadPoolThread;
-            await _writer.WriteAsync(new OutgoingChunk(call.ThreadId, Direction.Request, call.Cmd, call.Buffer, headers), mayWait).ConfigureAwait(false);
-            Chunk response;
-            try
+            if (!call.SettledEarly)
             {
-                response = await call.Task.ConfigureAwait(false);
+                // A thread-pool thread writes at once even with others in flight: it may block on its call (sync over async),
+                // and a pool with no thread left could then never run the queued write the call waits for.
+                bool mayWait = call.OthersInFlight && !Thread.CurrentThread.IsThreadPoolThread;
+                ValueTask write = _writer.WriteAsync(new OutgoingChunk(threadId, Direction.Request, call.Cmd, call.Buffer, headers), mayWait);
+                if (write.IsCompleted)
+                {
+                    write.GetAwaiter().GetResult();
+                }
+                else
+                {
+                    FailIfUnsentAsync(write, threadId, call).Forget();
+                }
             }
-            finally
+        }
+        catch (Exception ex)
+        {
+            // The request did not go out: the call fails with why, unless something else settled it first.
+            if (_pending.TryRemove(threadId, call))
             {
-                observed = true;
+                call.SetException(ex);
             }
+        }
 
-            if (response.Cmd == Commands.Error && call.Cmd != Commands.Error)
-            {
-                throw ErrorPayload.Decode(response.Buffer.Span, call.Cmd);
-            }
+        // From here on only the call's settler touches it: it may already be recycled, and in use by another call.
+        if (!call.TryMarkSent())
+        {
+            call.Finish();
+        }
 
-            return answer(response);
-        }
-        catch (Exception ex) when (call.Telemetry.Fail(ex))
-        {
-            throw; // never runs: Fail records the failure and returns false
-        }
-        catch (ChannelClosedException ex) when (CloseReason is { } reason && ex.InnerException is null)
-        {
-            throw new ChannelClosedException(ex.Message, reason);
-        }
-        finally
-        {
-            EndCall(call, observed);
-        }
+        return task;
     }
 
-    /// <summary>Releases what a call held, and recycles it when nothing else can still complete it.</summary>
+    /// <summary>Fails a call whose request's write, still under way when the call was sent, fails.</summary>
+    /// <param name="write">The write.</param>
+    /// <param name="threadId">The call's thread id when it was sent: a recycled call is never in the table under it.</param>
     /// <param name="call">The call.</param>
-    /// <param name="observed">Whether the caller saw the call's result (or failure).</param>
-    private void EndCall(PendingCall call, bool observed)
+    private async Task FailIfUnsentAsync(ValueTask write, ulong threadId, PendingCall call)
     {
-        call.Telemetry.Stop();
-
-        // Whoever completes a call removes it first: only a call never awaited may still be there.
-        bool removedHere = !observed && _pending.TryRemove(call.ThreadId, call);
-
-        call.CallerRegistration.Dispose();
-        call.TimerRegistration.Dispose();
-        if (call.Timer is { } timer)
+        try
         {
-            CancellationTokenSourcePool.Return(timer);
+            await write.ConfigureAwait(false);
         }
-
-        // Recycle only when nothing else can still complete the call: we removed it, or we saw its result.
-        if (removedHere || observed)
+        catch (Exception ex)
         {
-            call.Return();
+            if (_pending.TryRemove(threadId, call))
+            {
+                call.SetException(ex);
+            }
         }
     }
+
+    /// <summary>Says why a call failed: a closed output is explained by why the channel closed, once that is known.</summary>
+    internal Exception ExplainFailure(Exception failure) =>
+        failure is ChannelClosedException { InnerException: null } closed && CloseReason is { } reason
+            ? new ChannelClosedException(closed.Message, reason)
+            : failure;
 
     private async ValueTask SendAsync(OutgoingChunk chunk, CancellationToken cancellationToken)
     {
@@ -993,7 +1083,7 @@ public sealed class Channel : IAsyncDisposable
         }
 
         long section = _guard.Enter(registration);
-        RunHandlerAsync(request, registration, holdsSlot: true).Forget();
+        RunHandlerInline(request, registration);
         return _guard.TryExit(section);
     }
 

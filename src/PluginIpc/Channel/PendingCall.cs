@@ -1,20 +1,31 @@
-using System.Threading.Tasks.Sources;
-
 namespace PluginIpc;
 
-/// <summary>A request this side sent and whose response it awaits; pooled, so a call allocates no completion object.</summary>
+/// <summary>A request this side sent and whose response it awaits; pooled, so a call allocates only its task.</summary>
 /// <remarks>
-/// Whoever removes the call from the channel's pending table completes it, exactly once. The caller returns it to the
-/// pool after it has read the result and disposed the registrations that could still reach it. A response may run the
-/// caller's continuation inline (the read loop does, under its guard); a failure never does.
+/// <para>
+/// Whoever removes the call from the channel's pending table settles it, exactly once, with a response or a failure.
+/// Settling finishes the call: it releases what the call held, recycles it, and completes the caller's task. No state
+/// machine stands between the response and the caller: a response read inline completes the task on the read loop.
+/// </para>
+/// <para>
+/// A call settled while its request is still being sent (a fast response, a cancel, a close) is finished by the sender
+/// instead, once it no longer touches the call; until then nothing the sender may still write is released.
+/// </para>
 /// </remarks>
-internal sealed class PendingCall : IValueTaskSource<Chunk>
+internal abstract class PendingCall : IThreadPoolWorkItem
 {
-    private ManualResetValueTaskSourceCore<Chunk> _core = new() { RunContinuationsAsynchronously = true };
+    /// <summary>The sender is still registering and writing the request.</summary>
+    private const int Sending = 0;
 
-    private PendingCall()
-    {
-    }
+    /// <summary>The sender is done: whoever settles the call finishes it.</summary>
+    private const int Sent = 1;
+
+    /// <summary>The call was settled while the sender was still at work: the sender finishes it.</summary>
+    private const int SettledWhileSending = 2;
+
+    private int _stage;
+    private Chunk? _response;
+    private Exception? _failure;
 
     public Channel Channel { get; private set; } = null!;
 
@@ -50,30 +61,81 @@ internal sealed class PendingCall : IValueTaskSource<Chunk>
     /// <summary>Gets or sets the registration that times the call out when <see cref="Timer"/> fires.</summary>
     public CancellationTokenRegistration TimerRegistration { get; set; }
 
-    public ValueTask<Chunk> Task => new(this, _core.Version);
+    /// <summary>Gets a value indicating whether the call was settled before its sender finished: the request need not go out.</summary>
+    public bool SettledEarly => Volatile.Read(ref _stage) == SettledWhileSending;
 
-    public static PendingCall Rent(Channel channel, ulong threadId, string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, long deadline, CancellationToken callerToken)
+    /// <summary>Settles the call with its response.</summary>
+    /// <param name="response">The response.</param>
+    /// <param name="runContinuationInline">Finish the call, and so run the caller's continuation, on this thread, as the read loop does under its guard.</param>
+    public void SetResult(Chunk response, bool runContinuationInline)
     {
-        if (!RecyclePool<PendingCall>.TryRent(out PendingCall? call))
+        _response = response;
+        if (TryLeaveToSender())
         {
-            call = new PendingCall();
+            return;
         }
 
-        call.Channel = channel;
-        call.ThreadId = threadId;
-        call.Cmd = cmd;
-        call.Buffer = buffer;
-        call.Headers = headers;
-        call.Timeout = timeout;
-        call.Deadline = deadline;
-        call.CallerToken = callerToken;
-        return call;
+        if (runContinuationInline)
+        {
+            Finish();
+        }
+        else
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+        }
     }
 
-    /// <summary>Recycles a call whose result was read and which nothing can complete any more.</summary>
-    public void Return()
+    /// <summary>Settles the call with a failure; the caller's continuation runs on the thread pool, never on the failing thread.</summary>
+    public void SetException(Exception error)
     {
-        _core.Reset();
+        _failure = error;
+        if (!TryLeaveToSender())
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    /// <summary>Tells the call its sender no longer touches it.</summary>
+    /// <returns><see langword="false"/> if the call was settled meanwhile: the sender must <see cref="Finish"/> it.</returns>
+    public bool TryMarkSent() => Interlocked.CompareExchange(ref _stage, Sent, Sending) == Sending;
+
+    /// <summary>Releases what the call held, recycles it, and completes the caller's task with the outcome it was settled with.</summary>
+    public void Finish()
+    {
+        Chunk? response = _response;
+        Exception? failure = _failure;
+        CallerRegistration.Dispose();
+        TimerRegistration.Dispose();
+        if (Timer is { } timer)
+        {
+            CancellationTokenSourcePool.Return(timer);
+        }
+
+        Complete(response, failure);
+    }
+
+    /// <inheritdoc/>
+    void IThreadPoolWorkItem.Execute() => Finish();
+
+    /// <summary>Prepares a rented call for a new request.</summary>
+    protected void Initialize(Channel channel, ulong threadId, string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, long deadline, CancellationToken callerToken)
+    {
+        _stage = Sending;
+        Channel = channel;
+        ThreadId = threadId;
+        Cmd = cmd;
+        Buffer = buffer;
+        Headers = headers;
+        Timeout = timeout;
+        Deadline = deadline;
+        CallerToken = callerToken;
+    }
+
+    /// <summary>Clears what the call referenced, before it goes back to its pool.</summary>
+    protected void Clear()
+    {
+        _response = null;
+        _failure = null;
         Channel = null!;
         CallerToken = default;
         Buffer = default;
@@ -82,29 +144,13 @@ internal sealed class PendingCall : IValueTaskSource<Chunk>
         CallerRegistration = default;
         Timer = null;
         TimerRegistration = default;
-        RecyclePool<PendingCall>.TryReturn(this); // When the pool is full, the garbage collector takes it.
     }
 
-    /// <summary>Completes the call with its response.</summary>
-    /// <param name="response">The response.</param>
-    /// <param name="runContinuationInline">Run the caller's continuation on this thread, as the read loop does under its guard.</param>
-    public void SetResult(Chunk response, bool runContinuationInline)
-    {
-        _core.RunContinuationsAsynchronously = !runContinuationInline;
-        _core.SetResult(response);
-    }
+    /// <summary>Turns the outcome into the caller's answer or failure, recycles the call, then completes the caller's task.</summary>
+    /// <param name="response">The response, when <paramref name="failure"/> is <see langword="null"/>.</param>
+    /// <param name="failure">Why the call failed, if it did.</param>
+    protected abstract void Complete(Chunk? response, Exception? failure);
 
-    /// <summary>Fails the call; the caller's continuation runs on the thread pool, never on the failing thread.</summary>
-    public void SetException(Exception error)
-    {
-        _core.RunContinuationsAsynchronously = true;
-        _core.SetException(error);
-    }
-
-    public Chunk GetResult(short token) => _core.GetResult(token);
-
-    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
-
-    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-        _core.OnCompleted(continuation, state, token, flags);
+    /// <summary>Leaves the settled call to its sender if the sender is still at work.</summary>
+    private bool TryLeaveToSender() => Interlocked.CompareExchange(ref _stage, SettledWhileSending, Sending) == Sending;
 }

@@ -65,12 +65,14 @@ internal static partial class ChannelTelemetry
         Activity? activity = null;
         if (s_source.HasListeners())
         {
+            Activity? callers = Activity.Current;
             activity = s_source.StartActivity(CallActivityName, ActivityKind.Client);
             if (activity is not null)
             {
                 activity.DisplayName = cmd;
                 activity.SetTag(ChannelTag, channel);
                 activity.SetTag(CmdTag, cmd);
+                Activity.Current = callers; // The call's activity is its own: the caller's code goes on under the caller's.
             }
         }
 
@@ -86,7 +88,7 @@ internal static partial class ChannelTelemetry
     /// <summary>Starts the telemetry of a request this side handles, continuing the trace its headers carry.</summary>
     /// <param name="channel">The channel's name.</param>
     /// <param name="chunk">The request or one-way message; only requests other than pings are observed.</param>
-    /// <returns>The scope to end with <see cref="CallScope.Stop"/>; inactive when nothing listens and no trace comes in.</returns>
+    /// <returns>The scope to end with <see cref="CallScope.Stop"/>; inactive when nothing listens and no trace comes in. Its activity is current from here on.</returns>
     public static CallScope StartHandler(string channel, Chunk chunk)
     {
         if (chunk.Direction != Direction.Request || chunk.Cmd == Commands.Ping)

@@ -14,6 +14,18 @@ public static class TestPipes
         return (new DuplexPipe(toHost.Reader, toPlugin.Writer), new DuplexPipe(toPlugin.Reader, toHost.Writer));
     }
 
+    /// <summary>
+    /// Two crossed in-memory pipes whose readers run on the writer's thread, inside its flush: a call's answer is read, and
+    /// the call settled, before the write of its request returns.
+    /// </summary>
+    public static (IDuplexPipe Host, IDuplexPipe Plugin) CreateInlinePair()
+    {
+        var options = new System.IO.Pipelines.PipeOptions(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false);
+        var toPlugin = new Pipe(options);
+        var toHost = new Pipe(options);
+        return (new DuplexPipe(toHost.Reader, toPlugin.Writer), new DuplexPipe(toPlugin.Reader, toHost.Writer));
+    }
+
     /// <summary>Two OS anonymous pipes, as a plugin process would get them: each end has an input and an output stream.</summary>
     public static (Stream HostInput, Stream HostOutput, Stream PluginInput, Stream PluginOutput) CreateOsPipes()
     {
