@@ -38,7 +38,9 @@ internal sealed class ChunkWriter
     private readonly IOutgoingChunkFramer? _outgoingFramer;
     private readonly Action<Exception> _onFailure;
     private readonly string? _name;
-    private readonly Lock _lock = new();
+
+    /// <summary>Guards the pending buffer and the flush state; a writer may hold it while it frames a large chunk.</summary>
+    private readonly SpinGate _gate = new(holdsMayBeLong: true);
     private SegmentedBuffer _pending = new();
     private SegmentedBuffer _sending = new();
     private int _corkThread;
@@ -97,17 +99,38 @@ internal sealed class ChunkWriter
     /// <exception cref="ChannelClosedException">The output is completed or the transport failed.</exception>
     public ValueTask WriteAsync(in OutgoingChunk chunk, bool mayWait = false)
     {
-        bool queue;
-        lock (_lock)
+        switch (Frame(chunk, mayWait, out Exception? failure))
+        {
+            case Framed.TakenAlong:
+                return default;
+            case Framed.FlushNow:
+                // Outside the gate: the first pass usually completes synchronously, and writers must not wait for it.
+                return new ValueTask(FlushLoopAsync());
+            case Framed.FlushQueued:
+                QueueFlush(s_runQueuedFlush, this);
+                return default;
+            case Framed.NoRoom:
+                return WaitForRoomThenWriteAsync(chunk);
+            default:
+                return ValueTask.FromException(failure!);
+        }
+    }
+
+    /// <summary>Frames <paramref name="chunk"/> into the pending buffer under the gate, and says who writes it out.</summary>
+    private Framed Frame(in OutgoingChunk chunk, bool mayWait, out Exception? failure)
+    {
+        failure = null;
+        using (_gate.Enter())
         {
             if (_completed)
             {
-                return ValueTask.FromException(new ChannelClosedException("The channel's output is closed."));
+                failure = new ChannelClosedException("The channel's output is closed.");
+                return Framed.Failed;
             }
 
             if (_flushing && _pending.WrittenCount >= MaxPendingBytes)
             {
-                return WaitForRoomThenWriteAsync(chunk);
+                return Framed.NoRoom;
             }
 
             long before = _pending.WrittenCount;
@@ -131,34 +154,27 @@ internal sealed class ChunkWriter
             }
             catch (Exception ex) when (ex is ProtocolException or ArgumentException)
             {
-                return ValueTask.FromException(ex);
+                failure = ex;
+                return Framed.Failed;
             }
 
             ChannelTelemetry.RecordSent(_name, _pending.WrittenCount - before);
             bool waits = mayWait && _pending.WrittenCount < MaxCorkedBytes;
             if (_flushing && (!_flushQueued || waits))
             {
-                return default; // The flusher under way, or queued, takes these bytes with its next pass.
+                return Framed.TakenAlong; // The flusher under way, or queued, takes these bytes with its next pass.
             }
 
             if (_corkThread == Environment.CurrentManagedThreadId && _pending.WrittenCount < MaxCorkedBytes)
             {
-                return default; // Corked: the read loop flushes when it has dispatched the whole read.
+                return Framed.TakenAlong; // Corked: the read loop flushes when it has dispatched the whole read.
             }
 
-            queue = !_flushing && waits;
+            bool queue = !_flushing && waits;
             _flushing = true;
             _flushQueued = queue; // When not queuing: taken over, if one was queued.
+            return queue ? Framed.FlushQueued : Framed.FlushNow;
         }
-
-        if (queue)
-        {
-            QueueFlush(s_runQueuedFlush, this);
-            return default;
-        }
-
-        // Outside the lock: the first pass usually completes synchronously, and writers must not wait for it.
-        return new ValueTask(FlushLoopAsync());
     }
 
     /// <summary>Holds back the writes made on this thread until <see cref="Uncork"/>, up to 64 KiB, so they go out in one write.</summary>
@@ -182,7 +198,7 @@ internal sealed class ChunkWriter
     public async ValueTask CompleteAsync(Exception? error)
     {
         bool flushCorked;
-        lock (_lock)
+        using (_gate.Enter())
         {
             if (_outputCompleted)
             {
@@ -235,7 +251,7 @@ internal sealed class ChunkWriter
     /// <summary>Starts a flush of what is pending unless one is under way. Does not wait for it: a failure reaches the channel through the failure callback.</summary>
     private void FlushPending()
     {
-        lock (_lock)
+        using (_gate.Enter())
         {
             if ((_flushing && !_flushQueued) || _completed || _pending.WrittenCount == 0)
             {
@@ -252,7 +268,7 @@ internal sealed class ChunkWriter
     /// <summary>Runs the flush a writer queued, unless another writer took it over meanwhile.</summary>
     private void RunQueuedFlush()
     {
-        lock (_lock)
+        using (_gate.Enter())
         {
             if (!_flushQueued)
             {
@@ -272,7 +288,7 @@ internal sealed class ChunkWriter
         while (true)
         {
             Task room;
-            lock (_lock)
+            using (_gate.Enter())
             {
                 if (!_flushing)
                 {
@@ -300,7 +316,7 @@ internal sealed class ChunkWriter
         for (int pass = 0; ; pass++)
         {
             SegmentedBuffer batch;
-            lock (_lock)
+            using (_gate.Enter())
             {
                 if (_pending.WrittenCount == 0)
                 {
@@ -352,7 +368,7 @@ internal sealed class ChunkWriter
 
             if (result.IsCanceled)
             {
-                lock (_lock)
+                using (_gate.Enter())
                 {
                     if (_completed)
                     {
@@ -368,7 +384,7 @@ internal sealed class ChunkWriter
 
     private ChannelClosedException Fail(ChannelClosedException failure)
     {
-        lock (_lock)
+        using (_gate.Enter())
         {
             _completed = true;
             _flushing = false;
@@ -386,7 +402,7 @@ internal sealed class ChunkWriter
         while (true)
         {
             Task room;
-            lock (_lock)
+            using (_gate.Enter())
             {
                 if (_completed || !_flushing || _pending.WrittenCount < MaxPendingBytes)
                 {
@@ -410,12 +426,31 @@ internal sealed class ChunkWriter
         }
 
         TaskCompletionSource? room;
-        lock (_lock)
+        using (_gate.Enter())
         {
             room = _room;
             _room = null;
         }
 
         room?.TrySetResult();
+    }
+
+    /// <summary>What became of a framed chunk.</summary>
+    private enum Framed
+    {
+        /// <summary>A flush under way or queued, or the cork, takes it along.</summary>
+        TakenAlong,
+
+        /// <summary>This writer flushes it, now.</summary>
+        FlushNow,
+
+        /// <summary>This writer queues a flush for it to the thread pool.</summary>
+        FlushQueued,
+
+        /// <summary>The pending bytes are over the cap: the writer waits for room, then frames it.</summary>
+        NoRoom,
+
+        /// <summary>It was not framed: the output is closed, or the framer rejected it.</summary>
+        Failed,
     }
 }

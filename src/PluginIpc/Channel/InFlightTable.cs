@@ -4,9 +4,9 @@ namespace PluginIpc;
 
 /// <summary>A thread-safe map from thread id to an exchange in flight; unlike a concurrent dictionary, adding allocates nothing in steady state.</summary>
 /// <remarks>
-/// Every call takes the table twice (add, remove), so it is guarded by a spin lock of one compare-and-swap rather than a
-/// <see cref="Lock"/>, which costs about twice as much uncontended. What runs under it is one dictionary operation, except
-/// in the rare whole-table operations (sweep, snapshot, close).
+/// Every call takes the table twice (add, remove), so it is guarded by a <see cref="SpinGate"/> rather than a
+/// <see cref="Lock"/>. What runs under it is one dictionary operation, except in the rare whole-table operations (sweep,
+/// snapshot, close).
 /// </remarks>
 /// <typeparam name="T">The in-flight exchange.</typeparam>
 internal sealed class InFlightTable<T>
@@ -14,7 +14,7 @@ internal sealed class InFlightTable<T>
 {
     private readonly Dictionary<ulong, T> _items = [];
     private readonly Action? _onEmptied;
-    private int _busy;
+    private readonly SpinGate _gate = new(holdsMayBeLong: false); // each hold is one dictionary operation
 
     /// <summary>Initializes a table.</summary>
     /// <param name="onEmptied">Called, outside the table's lock, after a removal that left the table empty.</param>
@@ -24,7 +24,7 @@ internal sealed class InFlightTable<T>
     {
         get
         {
-            using (Enter())
+            using (_gate.Enter())
             {
                 return _items.Count;
             }
@@ -36,7 +36,7 @@ internal sealed class InFlightTable<T>
     /// <summary>Adds an entry, and tells how many entries there are with it.</summary>
     public bool TryAdd(ulong threadId, T item, out int count)
     {
-        using (Enter())
+        using (_gate.Enter())
         {
             bool added = _items.TryAdd(threadId, item);
             count = _items.Count;
@@ -46,7 +46,7 @@ internal sealed class InFlightTable<T>
 
     public bool TryGet(ulong threadId, [MaybeNullWhen(false)] out T item)
     {
-        using (Enter())
+        using (_gate.Enter())
         {
             return _items.TryGetValue(threadId, out item);
         }
@@ -55,7 +55,7 @@ internal sealed class InFlightTable<T>
     public bool TryRemove(ulong threadId, [MaybeNullWhen(false)] out T item)
     {
         bool emptied;
-        using (Enter())
+        using (_gate.Enter())
         {
             if (!_items.Remove(threadId, out item))
             {
@@ -77,7 +77,7 @@ internal sealed class InFlightTable<T>
     public bool TryRemove(ulong threadId, T item)
     {
         bool emptied;
-        using (Enter())
+        using (_gate.Enter())
         {
             if (!_items.TryGetValue(threadId, out T? current) || !ReferenceEquals(current, item))
             {
@@ -100,7 +100,7 @@ internal sealed class InFlightTable<T>
     public T[] RemoveAll()
     {
         T[] all;
-        using (Enter())
+        using (_gate.Enter())
         {
             all = [.. _items.Values];
             _items.Clear();
@@ -117,7 +117,7 @@ internal sealed class InFlightTable<T>
     /// <summary>Returns every entry, leaving them in place.</summary>
     public T[] Snapshot()
     {
-        using (Enter())
+        using (_gate.Enter())
         {
             return [.. _items.Values];
         }
@@ -129,7 +129,7 @@ internal sealed class InFlightTable<T>
     {
         List<T>? removed = null;
         bool emptied;
-        using (Enter())
+        using (_gate.Enter())
         {
             foreach (KeyValuePair<ulong, T> entry in _items)
             {
@@ -149,38 +149,5 @@ internal sealed class InFlightTable<T>
         }
 
         return removed;
-    }
-
-    /// <summary>Takes the table's lock until the returned scope is disposed: one compare-and-swap when it is free, a short spin and yield when it is not.</summary>
-    private Held Enter()
-    {
-        if (Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
-        {
-            EnterContended();
-        }
-
-        return new Held(this);
-    }
-
-    private void EnterContended()
-    {
-        var spinner = default(SpinWait);
-        do
-        {
-            spinner.SpinOnce(sleep1Threshold: -1); // Yields rather than sleeps: the holder runs for a dictionary operation.
-        }
-        while (Volatile.Read(ref _busy) != 0 || Interlocked.CompareExchange(ref _busy, 1, 0) != 0);
-    }
-
-    private void Exit() => Volatile.Write(ref _busy, 0);
-
-    /// <summary>The table's lock, held until disposed, as <c>lock</c> holds a monitor.</summary>
-    private readonly ref struct Held
-    {
-        private readonly InFlightTable<T> _table;
-
-        public Held(InFlightTable<T> table) => _table = table;
-
-        public void Dispose() => _table.Exit();
     }
 }
