@@ -614,9 +614,9 @@ public sealed class Channel : IAsyncDisposable
         Task<TAnswer> task = call.Task;
         ulong threadId = call.ThreadId;
         IReadOnlyDictionary<string, string>? headers = call.Headers;
-        call.Telemetry = ChannelTelemetry.StartCall(Name, call.Cmd, ref headers);
         try
         {
+            call.Telemetry = ChannelTelemetry.StartCall(Name, call.Cmd, ref headers); // an activity listener may throw
             if (call.CallerToken.CanBeCanceled)
             {
                 call.CallerRegistration = call.CallerToken.UnsafeRegister(s_onCallerCancelled, call);

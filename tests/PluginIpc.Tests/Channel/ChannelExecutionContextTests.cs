@@ -82,4 +82,34 @@ public sealed class ChannelExecutionContextTests
             Assert.That(await pair.Host.CallAsync("get", "", cancellationToken), Is.EqualTo("nothing"), $"round {i}");
         }
     }
+
+    [Test, CancelAfter(10_000)]
+    public async Task CallAsync_AnActivityListenerThrows_TheCallsTaskFailsAndTheChannelGoesOn(CancellationToken cancellationToken)
+    {
+        await using ChannelPair pair = ChannelPair.Create("msgpack", Transports.Memory);
+        pair.Plugin.Handle("echo", static (chunk, _, _) => ValueTask.FromResult(chunk.Buffer));
+        pair.Start();
+        var failure = new InvalidOperationException("listener failed");
+        using (var throwing = new ActivityListener
+        {
+            ShouldListenTo = static source => source.Name == PluginIpcDiagnostics.ActivitySourceName,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStarted = activity =>
+            {
+                if (activity.Kind == ActivityKind.Client)
+                {
+                    throw failure;
+                }
+            },
+        })
+        {
+            ActivitySource.AddActivityListener(throwing);
+
+            Task<string> call = pair.Host.CallAsync("echo", "hi", cancellationToken); // does not throw here: the task carries it
+            Assert.That(async () => await call, Throws.Exception.SameAs(failure));
+            Assert.That(pair.Host.PendingCallCount, Is.Zero);
+        }
+
+        Assert.That(await pair.Host.CallAsync("echo", "again", cancellationToken), Is.EqualTo("again"));
+    }
 }
