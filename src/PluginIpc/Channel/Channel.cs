@@ -648,11 +648,7 @@ public sealed class Channel : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            // The request did not go out: the call fails with why, unless something else settled it first.
-            if (_pending.TryRemove(threadId, call))
-            {
-                call.SetException(ex);
-            }
+            FailUnsent(threadId, call, ex);
         }
 
         // From here on only the call's settler touches it: it may already be recycled, and in use by another call.
@@ -666,7 +662,7 @@ public sealed class Channel : IAsyncDisposable
 
     /// <summary>Fails a call whose request's write, still under way when the call was sent, fails.</summary>
     /// <param name="write">The write.</param>
-    /// <param name="threadId">The call's thread id when it was sent: a recycled call is never in the table under it.</param>
+    /// <param name="threadId">The call's thread id when it was sent.</param>
     /// <param name="call">The call.</param>
     private async Task FailIfUnsentAsync(ValueTask write, ulong threadId, PendingCall call)
     {
@@ -676,10 +672,19 @@ public sealed class Channel : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            if (_pending.TryRemove(threadId, call))
-            {
-                call.SetException(ex);
-            }
+            FailUnsent(threadId, call, ex);
+        }
+    }
+
+    /// <summary>Fails a call whose request did not go out, with why, unless something else settled it first.</summary>
+    /// <param name="threadId">The call's thread id when it was sent: a recycled call is never in the table under it.</param>
+    /// <param name="call">The call.</param>
+    /// <param name="failure">Why the request did not go out.</param>
+    private void FailUnsent(ulong threadId, PendingCall call, Exception failure)
+    {
+        if (_pending.TryRemove(threadId, call))
+        {
+            call.SetException(failure);
         }
     }
 
