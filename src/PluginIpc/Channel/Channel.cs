@@ -70,6 +70,9 @@ public sealed class Channel : IAsyncDisposable
     private readonly TaskCompletionSource _readingDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly InFlightTable<PendingCall> _pending;
     private readonly InFlightTable<IncomingRequest> _incoming = new();
+
+    /// <summary>The request whose handler runs inline on the read loop right now, outside <see cref="_incoming"/>.</summary>
+    private IncomingRequest? _inlineRequest;
     private readonly HandlerSlots _handlerSlots;
     private readonly OneWayQueue? _oneWays;
     private readonly CancellationTokenSource _lifetime = new();
@@ -451,6 +454,7 @@ public sealed class Channel : IAsyncDisposable
             pending = ValueTask.FromException<ReadOnlyMemory<byte>>(ex);
         }
 
+        Volatile.Write(ref _inlineRequest, null);
         if (readLoopContext is not null)
         {
             ExecutionContext.Restore(readLoopContext); // A handler that goes on keeps its context in its own continuations.
@@ -470,7 +474,19 @@ public sealed class Channel : IAsyncDisposable
             return;
         }
 
+        EnterInTable(request); // It goes on after the loop moves on: a cancel, or a close, must find it.
         AwaitHandlerAsync(request, pending, telemetry).Forget();
+    }
+
+    /// <summary>Enters a request handled inline in the in-flight table, unless its handler has ended meanwhile.</summary>
+    private void EnterInTable(IncomingRequest request)
+    {
+        ulong threadId = request.Chunk.ThreadId;
+        _incoming.TryAdd(threadId, request); // false when the guard entered it first: the same request
+        if (!request.MarkInTable())
+        {
+            _incoming.TryRemove(threadId, request); // Its handler ended first, and did not look in the table.
+        }
     }
 
     /// <summary>Ends an inline request once its answer, still being written, is out. Never faults.</summary>
@@ -535,7 +551,7 @@ public sealed class Channel : IAsyncDisposable
             _handlerSlots.Release();
         }
 
-        if (request.Chunk.Direction == Direction.Request)
+        if (request.Chunk.Direction == Direction.Request && request.EndInTable())
         {
             _incoming.TryRemove(request.Chunk.ThreadId, request);
         }
@@ -1071,7 +1087,12 @@ public sealed class Channel : IAsyncDisposable
         }
 
         var request = new IncomingRequest(this, chunk, CancellationTokenSourcePool.Rent());
-        if (!_incoming.TryAdd(chunk.ThreadId, request))
+        HandlerRegistration? registration = ResolveHandler(chunk);
+
+        // A request handled inline stays out of the in-flight table while its handler runs on the loop: no other chunk
+        // is read meanwhile, so nothing can look for it there (see RunHandlerInline and OnReadLoopStalled).
+        bool inline = registration is { RunsOnThreadPool: false } && !_incoming.Contains(chunk.ThreadId) && _handlerSlots.TryTake();
+        if (!inline && !_incoming.TryAdd(chunk.ThreadId, request))
         {
             request.Finish();
             ChannelLog.DuplicateThreadId(_logger, Name, chunk.ThreadId, chunk.Cmd);
@@ -1080,15 +1101,16 @@ public sealed class Channel : IAsyncDisposable
         }
 
         Interlocked.Increment(ref _activeHandlers);
-        HandlerRegistration? registration = ResolveHandler(chunk);
-        if (registration is null || registration.RunsOnThreadPool || !_handlerSlots.TryTake())
+        if (!inline)
         {
             ThreadPool.UnsafeQueueUserWorkItem(request, preferLocal: true);
             return true;
         }
 
-        long section = _guard.Enter(registration);
-        RunHandlerInline(request, registration);
+        request.MarkOutsideTable();
+        Volatile.Write(ref _inlineRequest, request);
+        long section = _guard.Enter(registration!);
+        RunHandlerInline(request, registration!);
         return _guard.TryExit(section);
     }
 
@@ -1115,6 +1137,11 @@ public sealed class Channel : IAsyncDisposable
     {
         ChannelLog.ReadLoopStalled(_logger, Name, work is HandlerRegistration registration ? $"the handler of '{registration.Cmd}'" : "a caller's continuation", s_inlineCheckPeriod.TotalMilliseconds);
         OnSlowInlineRun(work);
+        if (Volatile.Read(ref _inlineRequest) is { } stuck)
+        {
+            EnterInTable(stuck); // Before the new loop reads: it may read a cancel for it, or a request reusing its thread id.
+        }
+
         ThreadPool.UnsafeQueueUserWorkItem(
             static channel =>
             {
@@ -1160,6 +1187,8 @@ public sealed class Channel : IAsyncDisposable
         {
             request.Cancel();
         }
+
+        Volatile.Read(ref _inlineRequest)?.Cancel(); // A handler running inline, outside the table (a no-op once it ended)
 
         try
         {

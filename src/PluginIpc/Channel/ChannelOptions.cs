@@ -48,7 +48,7 @@ public sealed class ChannelOptions
 
     internal static void ValidateTimeout(TimeSpan value, string name)
     {
-        if (value != Timeout.InfiniteTimeSpan && (value < TimeSpan.Zero || value.TotalMilliseconds > int.MaxValue))
+        if (value != Timeout.InfiniteTimeSpan && (value < TimeSpan.Zero || value.Ticks > int.MaxValue * TimeSpan.TicksPerMillisecond))
         {
             throw new ArgumentOutOfRangeException(name, value, "Expected a non-negative time span or Timeout.InfiniteTimeSpan.");
         }

@@ -16,6 +16,9 @@ internal sealed class InFlightTable<T>
     private readonly Action? _onEmptied;
     private readonly SpinGate _gate = new(holdsMayBeLong: false); // each hold is one dictionary operation
 
+    /// <summary>The count as of the last change, for <see cref="Contains"/> to skip the gate when the table is empty.</summary>
+    private int _count;
+
     /// <summary>Initializes a table.</summary>
     /// <param name="onEmptied">Called, outside the table's lock, after a removal that left the table empty.</param>
     public InFlightTable(Action? onEmptied = null) => _onEmptied = onEmptied;
@@ -33,13 +36,27 @@ internal sealed class InFlightTable<T>
 
     public bool TryAdd(ulong threadId, T item) => TryAdd(threadId, item, out _);
 
+    /// <summary>Whether an entry has <paramref name="threadId"/>; an empty table answers without taking the gate.</summary>
+    public bool Contains(ulong threadId)
+    {
+        if (Volatile.Read(ref _count) == 0)
+        {
+            return false;
+        }
+
+        using (_gate.Enter())
+        {
+            return _items.ContainsKey(threadId);
+        }
+    }
+
     /// <summary>Adds an entry, and tells how many entries there are with it.</summary>
     public bool TryAdd(ulong threadId, T item, out int count)
     {
         using (_gate.Enter())
         {
             bool added = _items.TryAdd(threadId, item);
-            count = _items.Count;
+            count = _count = _items.Count;
             return added;
         }
     }
@@ -62,7 +79,8 @@ internal sealed class InFlightTable<T>
                 return false;
             }
 
-            emptied = _items.Count == 0;
+            _count = _items.Count;
+            emptied = _count == 0;
         }
 
         if (emptied)
@@ -85,7 +103,8 @@ internal sealed class InFlightTable<T>
             }
 
             _items.Remove(threadId);
-            emptied = _items.Count == 0;
+            _count = _items.Count;
+            emptied = _count == 0;
         }
 
         if (emptied)
@@ -104,6 +123,7 @@ internal sealed class InFlightTable<T>
         {
             all = [.. _items.Values];
             _items.Clear();
+            _count = 0;
         }
 
         if (all.Length > 0)
@@ -140,7 +160,8 @@ internal sealed class InFlightTable<T>
                 }
             }
 
-            emptied = removed is not null && _items.Count == 0;
+            _count = _items.Count;
+            emptied = removed is not null && _count == 0;
         }
 
         if (emptied)

@@ -209,7 +209,7 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
 
         int cmdOffset = position;
         ReadOnlySpan<byte> cmd = span.Slice(position, cmdLength);
-        if (Utf8Text.FindInvalid(cmd) >= 0)
+        if (!CmdStringCache.TryGetCached(cmd, out string? cmdText) && Utf8Text.FindInvalid(cmd) >= 0)
         {
             return false;
         }
@@ -246,7 +246,7 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
         {
             ThreadId = threadId,
             Direction = (Direction)direction,
-            Cmd = CmdStringCache.GetString(cmd, cmdOffset),
+            Cmd = cmdText ?? CmdStringCache.GetString(cmd, cmdOffset),
             Buffer = bufferLength == 0 ? ReadOnlyMemory<byte>.Empty : PayloadArray.CopyOf(span.Slice(bufferOffset, bufferLength)),
         };
         consumed = position;

@@ -234,7 +234,11 @@ public sealed class NullTerminatedFramer : IChunkFramer, IChunkHeaderReader, IOu
         }
 
         ReadOnlySpan<byte> cmdBytes = span.Slice(position, cmdLength);
-        ValidateCmd(cmdBytes, cmdOffset, complete: true);
+        if (!CmdStringCache.TryGetCached(cmdBytes, out string? cmd))
+        {
+            ValidateCmd(cmdBytes, cmdOffset, complete: true);
+        }
+
         position += cmdLength;
 
         if (!AsciiDecimal.TryRead(span, ref position, (ulong)_options.MaxChunkBytes, "buffer length", out ulong bufferLengthValue))
@@ -257,7 +261,7 @@ public sealed class NullTerminatedFramer : IChunkFramer, IChunkHeaderReader, IOu
         {
             ThreadId = threadId,
             Direction = (Direction)direction,
-            Cmd = CmdStringCache.GetString(cmdBytes, cmdOffset),
+            Cmd = cmd ?? CmdStringCache.GetString(cmdBytes, cmdOffset),
             Buffer = buffer,
         };
         input = input.Slice(position);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 
 namespace PluginIpc;
@@ -25,26 +26,44 @@ internal static class CmdStringCache
     /// <inheritdoc cref="GetString(in ReadOnlySequence{byte}, long)"/>
     public static string GetString(ReadOnlySpan<byte> utf8, long offset)
     {
-        if (utf8.IsEmpty)
+        if (TryGetCached(utf8, out string? cached))
         {
-            return string.Empty;
-        }
-
-        if (utf8.Length > MaxCachedBytes)
-        {
-            return Decode(utf8, offset);
-        }
-
-        int slot = Hash(utf8) & (SlotCount - 1);
-        Entry? entry = Volatile.Read(ref s_slots[slot]);
-        if (entry is not null && utf8.SequenceEqual(entry.Utf8))
-        {
-            return entry.Value;
+            return cached;
         }
 
         string value = Decode(utf8, offset);
-        Volatile.Write(ref s_slots[slot], new Entry(utf8.ToArray(), value));
+        if (utf8.Length <= MaxCachedBytes)
+        {
+            Volatile.Write(ref s_slots[Hash(utf8) & (SlotCount - 1)], new Entry(utf8.ToArray(), value));
+        }
+
         return value;
+    }
+
+    /// <summary>Finds the string of <paramref name="utf8"/> if it is cached: a hit needs no UTF-8 check, since only checked bytes are cached.</summary>
+    /// <param name="utf8">The cmd's bytes.</param>
+    /// <param name="value">The cached string.</param>
+    /// <returns><see langword="true"/> for a hit (always for no bytes).</returns>
+    public static bool TryGetCached(ReadOnlySpan<byte> utf8, [NotNullWhen(true)] out string? value)
+    {
+        if (utf8.IsEmpty)
+        {
+            value = string.Empty;
+            return true;
+        }
+
+        if (utf8.Length <= MaxCachedBytes)
+        {
+            Entry? entry = Volatile.Read(ref s_slots[Hash(utf8) & (SlotCount - 1)]);
+            if (entry is not null && utf8.SequenceEqual(entry.Utf8))
+            {
+                value = entry.Value;
+                return true;
+            }
+        }
+
+        value = null;
+        return false;
     }
 
     private static string Decode(ReadOnlySpan<byte> utf8, long offset)

@@ -11,6 +11,11 @@ internal static class StrictUtf8
     /// <exception cref="ArgumentException"><paramref name="value"/> holds an unpaired surrogate; nothing may be written.</exception>
     public static int GetByteCount(string value, string field)
     {
+        if (Ascii.IsValid(value))
+        {
+            return value.Length; // Most commands and header names: one byte per char, and nothing to check.
+        }
+
         try
         {
             return s_encoding.GetByteCount(value);

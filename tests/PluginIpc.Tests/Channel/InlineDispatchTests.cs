@@ -53,6 +53,82 @@ public sealed class InlineDispatchTests(string framer, string transport)
     }
 
     [Test, CancelAfter(20_000)]
+    public async Task HandlerBlockingItsThread_IsCancelledByItsCaller(CancellationToken cancellationToken)
+    {
+        // The cancel arrives while the handler holds the read loop, so the loop that takes over reading must find it.
+        await using ChannelPair pair = ChannelPair.Create(framer, transport);
+        var (entered, sawCancel) = HandleBlockingUntilCancelled(pair.Plugin);
+        pair.Start();
+        using var caller = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+
+        Task<string> call = pair.Host.CallAsync("block", "b", caller.Token);
+        await entered.WaitAsync(cancellationToken);
+        await caller.CancelAsync();
+
+        Assert.That(async () => await call, Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(await sawCancel.WaitAsync(cancellationToken), Is.True, "the handler's token fired");
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task HandlerBlockingItsThread_IsCancelledWhenTheChannelCloses(CancellationToken cancellationToken)
+    {
+        await using ChannelPair pair = ChannelPair.Create(framer, transport);
+        var (entered, sawCancel) = HandleBlockingUntilCancelled(pair.Plugin);
+        pair.Start();
+
+        Task<string> call = pair.Host.CallAsync("block", "b", cancellationToken);
+        await entered.WaitAsync(cancellationToken);
+        await pair.Plugin.DisposeAsync();
+
+        Assert.That(await sawCancel.WaitAsync(cancellationToken), Is.True, "the handler's token fired");
+        try
+        {
+            await call; // The handler answers once cancelled, and its answer may still go out as the channel closes.
+        }
+        catch (ChannelClosedException)
+        {
+        }
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task HandlerBlockingItsThread_ItsThreadIdStaysInFlight(CancellationToken cancellationToken)
+    {
+        var (channel, peer) = RawPeer.Create(framer, transport);
+        await using (channel)
+        await using (peer)
+        using (var release = new ManualResetEventSlim())
+        {
+            var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            channel.Handle("block", (chunk, _, _) =>
+            {
+                entered.TrySetResult();
+                release.Wait(CancellationToken.None); // Holds the read loop until the test lets go.
+                return ValueTask.FromResult(chunk.Buffer);
+            });
+            channel.Handle("echo", s_echo);
+            channel.Start();
+            try
+            {
+                await peer.WriteChunkAsync(new Chunk { ThreadId = 7, Direction = Direction.Request, Cmd = "block", Buffer = "a"u8.ToArray() }, cancellationToken);
+                await entered.Task.WaitAsync(cancellationToken);
+                await peer.WriteChunkAsync(new Chunk { ThreadId = 7, Direction = Direction.Request, Cmd = "echo", Buffer = "b"u8.ToArray() }, cancellationToken);
+                Chunk rejection = await peer.ReadChunkAsync(cancellationToken); // read by the loop that took over
+                release.Set();
+                Chunk answer = await peer.ReadChunkAsync(cancellationToken);
+
+                Assert.That(rejection.Cmd, Is.EqualTo(Commands.Error));
+                Assert.That(System.Text.Encoding.UTF8.GetString(rejection.Buffer.Span), Does.Contain(ErrorCodes.InvalidRequest));
+                Assert.That(answer.ThreadId, Is.EqualTo(7UL));
+                Assert.That(answer.Buffer.ToArray(), Is.EqualTo("a"u8.ToArray()));
+            }
+            finally
+            {
+                release.Set();
+            }
+        }
+    }
+
+    [Test, CancelAfter(20_000)]
     public async Task ContinuationBlockingOnAnotherCall_Completes(CancellationToken cancellationToken)
     {
         await using ChannelPair pair = ChannelPair.Create(framer, transport);
@@ -163,6 +239,23 @@ public sealed class InlineDispatchTests(string framer, string transport)
 
         await logs.WaitForAsync(e => e.EventId.Id == CompletionsMovedToThreadPool, cancellationToken);
         Assert.That(await pair.Host.CallAsync("echo", "after", cancellationToken), Is.EqualTo("after"));
+    }
+
+    /// <summary>
+    /// Handles "block" by blocking its thread until its token fires (15 s at most), as synchronous code waiting on a token
+    /// would, and tells when it entered and whether the token fired.
+    /// </summary>
+    private static (Task Entered, Task<bool> SawCancel) HandleBlockingUntilCancelled(PluginIpc.Channel channel)
+    {
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sawCancel = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        channel.Handle("block", (chunk, _, token) =>
+        {
+            entered.TrySetResult();
+            sawCancel.TrySetResult(token.WaitHandle.WaitOne(TimeSpan.FromSeconds(15)));
+            return ValueTask.FromResult(chunk.Buffer);
+        });
+        return (entered.Task, sawCancel.Task);
     }
 
     /// <summary>Keeps the thread busy, as CPU-bound handler code does.</summary>
