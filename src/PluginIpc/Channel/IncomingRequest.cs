@@ -7,24 +7,22 @@ namespace PluginIpc;
 /// <para>
 /// A request whose handler runs inline on the read loop stays out of the channel's in-flight table unless it goes on
 /// after the loop moves on: its handler goes async, or holds the loop so long that reading goes on elsewhere. The loop
-/// ending the handler and the guard putting it in the table race through a second state field, so that whoever comes
-/// second takes the entry out again.
+/// ending the handler and the guard putting it in the table race through the same field, so that whoever comes second
+/// takes the entry out again.
 /// </para>
 /// </remarks>
 internal sealed class IncomingRequest : IThreadPoolWorkItem
 {
-    private const int Running = 0;
+    // The handler's run: running (no bit), cancelled, finished; finished after a cancel keeps both bits.
     private const int Cancelled = 1;
     private const int Finished = 2;
 
-    private const int OutsideTable = 0;
-    private const int InTable = 1;
-    private const int Ended = 2;
+    // The table: in it (no bit, where requests start), or outside it while handled inline.
+    private const int OutsideTable = 4;
 
     private readonly Channel _channel;
     private readonly CancellationTokenSource? _cancellation;
     private int _state;
-    private int _tableState = InTable;
 
     /// <summary>Initializes a request that the other side may cancel.</summary>
     public IncomingRequest(Channel channel, Chunk chunk, CancellationTokenSource cancellation)
@@ -48,34 +46,62 @@ internal sealed class IncomingRequest : IThreadPoolWorkItem
     public CancellationToken Token { get; }
 
     /// <summary>Marks a request about to be handled inline, not entered in the in-flight table.</summary>
-    public void MarkOutsideTable() => _tableState = OutsideTable;
+    public void MarkOutsideTable() => _state = OutsideTable;
 
     /// <summary>Records that the request was entered in the in-flight table because it goes on after the read loop moved on.</summary>
     /// <returns><see langword="false"/> if its handler had already ended: whoever entered it must take it out again.</returns>
-    public bool MarkInTable() => Interlocked.CompareExchange(ref _tableState, InTable, OutsideTable) != Ended;
+    public bool MarkInTable()
+    {
+        int state = Volatile.Read(ref _state);
+        while ((state & OutsideTable) != 0 && (state & Finished) == 0)
+        {
+            int seen = Interlocked.CompareExchange(ref _state, state & ~OutsideTable, state);
+            if (seen == state)
+            {
+                return true;
+            }
 
-    /// <summary>Records that the request's handler ended.</summary>
-    /// <returns>Whether the request is in the in-flight table, so that the caller takes it out.</returns>
-    public bool EndInTable() => Interlocked.Exchange(ref _tableState, Ended) == InTable;
+            state = seen;
+        }
+
+        return (state & Finished) == 0;
+    }
 
     public void Execute() => _channel.RunHandlerAsync(this).Forget(); // never faults
 
     /// <summary>Signals the handler's token, unless the handler already finished.</summary>
     public void Cancel()
     {
-        if (_cancellation is not null && Interlocked.CompareExchange(ref _state, Cancelled, Running) == Running)
+        if (_cancellation is null)
         {
-            // Callbacks run off the caller's thread: the read loop must not run handler code.
-            _cancellation.CancelAsync().Forget();
+            return;
+        }
+
+        int state = Volatile.Read(ref _state);
+        while ((state & (Cancelled | Finished)) == 0)
+        {
+            int seen = Interlocked.CompareExchange(ref _state, state | Cancelled, state);
+            if (seen == state)
+            {
+                // Callbacks run off the caller's thread: the read loop must not run handler code.
+                _cancellation.CancelAsync().Forget();
+                return;
+            }
+
+            state = seen;
         }
     }
 
     /// <summary>Marks the handler done and recycles its token source if it was never cancelled.</summary>
-    public void Finish()
+    /// <returns>Whether the request is in the in-flight table, so that the caller takes it out (requests only).</returns>
+    public bool Finish()
     {
-        if (Interlocked.CompareExchange(ref _state, Finished, Running) == Running && _cancellation is not null)
+        int state = Interlocked.Or(ref _state, Finished);
+        if ((state & (Cancelled | Finished)) == 0 && _cancellation is not null)
         {
             CancellationTokenSourcePool.Return(_cancellation);
         }
+
+        return (state & OutsideTable) == 0;
     }
 }

@@ -7,12 +7,12 @@ namespace PluginIpc;
 /// code that holds the loop for a whole check period loses it, and the channel goes on reading on another thread.
 /// </summary>
 /// <remarks>
-/// The loop wraps each piece of inline code in a section: <see cref="Enter"/> before, <see cref="TryExit"/> after. Section
-/// numbers only grow (odd while code runs, even between), so a check that finds the same odd section twice in a row knows
-/// the code has not returned for a period; it closes the section itself and reports the stall. The loop's
-/// <see cref="TryExit"/> then fails, and the loop must stop touching the input: its successor owns it. Only the owner
-/// opens sections, and the check only closes odd ones, so the owner always opens from an even number. The check runs only
-/// while the loop is busy.
+/// The loop wraps the code it runs for one read in a batch, and each piece of inline code in a section: <see cref="Enter"/>
+/// before, <see cref="TryExit"/> after. Section numbers only grow (odd while code runs, even between), so a check that
+/// finds the same odd section twice in a row knows the code has not returned for a period; it closes the section itself
+/// and reports the stall. The loop's <see cref="TryExit"/> then fails, and the loop must stop touching the input: its
+/// successor owns it. Only the owner opens sections, and the check only closes odd ones, so the owner always opens from an
+/// even number. The check runs only while the loop is busy: a batch arms it once, so a section costs one compare-and-swap.
 /// <para>
 /// Slow code (over a millisecond) is found with the clock, which is read once per batch (the chunks of one read) rather
 /// than once per section. A slow batch of one section names its culprit; after any slow batch, the guard times each
@@ -28,6 +28,9 @@ internal sealed class InlineDispatchGuard : IDisposable
     private readonly Action<SlowRunCounter> _onSlowRun;
     private readonly PeriodicCheck _check;
     private long _section;
+
+    /// <summary>1 from <see cref="BeginBatch"/> to <see cref="EndBatch"/>: the check keeps running meanwhile, so sections need not arm it.</summary>
+    private int _batchOpen;
     private long _lastSeen;
     private long _enteredAt;
     private long _exitedAt;
@@ -54,13 +57,17 @@ internal sealed class InlineDispatchGuard : IDisposable
     /// <summary>Starts a batch: the sections that follow, up to <see cref="EndBatch"/>, are the code run for one read.</summary>
     public void BeginBatch()
     {
-        _batchSections = 0;
-        _exitedAt = 0;
+        // Open before the check is armed (a full fence between the two), so the check, which clears its armed flag before it
+        // looks at the batch again, either keeps running or is armed here.
+        Interlocked.Exchange(ref _batchOpen, 1);
+        _check.Arm();
+        ResetClock();
     }
 
     /// <summary>Ends a batch; if it was slow and one section long, reports its work as slow.</summary>
     public void EndBatch()
     {
+        Volatile.Write(ref _batchOpen, 0);
         if (_preciseBatchesLeft > 0)
         {
             _preciseBatchesLeft--; // Each section was timed as it closed.
@@ -84,8 +91,7 @@ internal sealed class InlineDispatchGuard : IDisposable
     {
         _work = work;
         long section = Volatile.Read(ref _section) + 1;
-        Interlocked.Exchange(ref _section, section);
-        _check.Arm();
+        Volatile.Write(ref _section, section); // The batch keeps the check running.
         if (_preciseBatchesLeft > 0)
         {
             _enteredAt = _exitedAt != 0 ? _exitedAt : Stopwatch.GetTimestamp();
@@ -113,7 +119,7 @@ internal sealed class InlineDispatchGuard : IDisposable
             _preciseBatchesLeft = PreciseBatches + 1; // This batch's end counts one off.
         }
 
-        BeginBatch();
+        ResetClock();
     }
 
     /// <summary>
@@ -160,17 +166,24 @@ internal sealed class InlineDispatchGuard : IDisposable
         _lastSeen = section;
         if (section == lastSeen && (section & 1) == 1 && Interlocked.CompareExchange(ref _section, section + 1, section) == section)
         {
+            Volatile.Write(ref _batchOpen, 0); // The stuck loop will not end its batch; its successor opens its own.
             _onStall(_work!);
         }
+    }
+
+    private void ResetClock()
+    {
+        _batchSections = 0;
+        _exitedAt = 0;
     }
 
     /// <summary>Whether sections ran since the batch began and, together with the loop's work between them, took over a millisecond.</summary>
     private bool BatchSoFarIsSlow() => _batchSections > 0 && Stopwatch.GetTimestamp() - _batchStartedAt > s_slowTicks;
 
-    /// <summary>Whether the loop is in a section, or moved since the last check.</summary>
+    /// <summary>Whether the loop is in a batch or a section, or moved since the last check.</summary>
     private bool IsActive()
     {
         long section = Volatile.Read(ref _section);
-        return (section & 1) == 1 || section != _lastSeen;
+        return Volatile.Read(ref _batchOpen) != 0 || (section & 1) == 1 || section != _lastSeen;
     }
 }
