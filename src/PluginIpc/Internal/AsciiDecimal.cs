@@ -1,7 +1,5 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
 
 namespace PluginIpc;
 
@@ -161,7 +159,7 @@ internal static class AsciiDecimal
     /// <returns>The number of bytes written.</returns>
     public static int Write(ulong value, Span<byte> destination)
     {
-        // Lengths and small ids are most of what is written: one or two digits skip the general formatter.
+        // Lengths and small ids are most of what is written: one or two digits take no loop.
         if (value < 10)
         {
             destination[0] = (byte)('0' + value);
@@ -175,8 +173,66 @@ internal static class AsciiDecimal
             return 2;
         }
 
-        bool written = value.TryFormat(destination, out int count, default, CultureInfo.InvariantCulture);
-        Debug.Assert(written, "The destination is sized for the longest number.");
+        // Thread ids grow with every call: write them from the last digit back, two at a time.
+        int count = CountDigits(value);
+        Span<byte> digits = destination[..count];
+        int end = count;
+        while (value >= 100)
+        {
+            ulong rest = value / 100;
+            uint pair = (uint)(value - (rest * 100));
+            digits[end - 1] = (byte)('0' + (pair % 10));
+            digits[end - 2] = (byte)('0' + (pair / 10));
+            end -= 2;
+            value = rest;
+        }
+
+        if (value >= 10)
+        {
+            digits[1] = (byte)('0' + (value % 10));
+            digits[0] = (byte)('0' + (value / 10));
+        }
+        else
+        {
+            digits[0] = (byte)('0' + value);
+        }
+
+        return count;
+    }
+
+    /// <summary>Counts the decimal digits of <paramref name="value"/>.</summary>
+    private static int CountDigits(ulong value)
+    {
+        int count = 1;
+        if (value >= 10_000_000_000_000_000)
+        {
+            count += 16;
+            value /= 10_000_000_000_000_000;
+        }
+
+        if (value >= 100_000_000)
+        {
+            count += 8;
+            value /= 100_000_000;
+        }
+
+        if (value >= 10_000)
+        {
+            count += 4;
+            value /= 10_000;
+        }
+
+        if (value >= 100)
+        {
+            count += 2;
+            value /= 100;
+        }
+
+        if (value >= 10)
+        {
+            count++;
+        }
+
         return count;
     }
 

@@ -4,7 +4,7 @@ using System.Text;
 namespace PluginIpc.Tests.Internal;
 
 /// <summary>
-/// The text framing's numbers: the one- and two-digit shortcut of <see cref="AsciiDecimal.Write"/>, and the quick path of
+/// The text framing's numbers: the shortcuts of <see cref="AsciiDecimal.Write"/> (one or two digits, then two at a time), and the quick path of
 /// the span reader, must give exactly what the general code gives, at every length and limit.
 /// </summary>
 public sealed class AsciiDecimalTests
@@ -23,6 +23,24 @@ public sealed class AsciiDecimalTests
         int written = AsciiDecimal.Write(value, destination);
 
         Assert.That(Encoding.ASCII.GetString(destination, 0, written), Is.EqualTo(value.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    [Test]
+    public void Write_EveryDigitCount_GivesTheInvariantDecimalDigits()
+    {
+        // Each power of ten and the number before it: every length, and every step of the digit count.
+        byte[] destination = new byte[AsciiDecimal.MaxDigits];
+        ulong power = 1;
+        for (int digits = 1; digits <= AsciiDecimal.MaxDigits; digits++)
+        {
+            foreach (ulong value in new[] { power - 1, power, power + 1 })
+            {
+                int written = AsciiDecimal.Write(value, destination);
+                Assert.That(Encoding.ASCII.GetString(destination, 0, written), Is.EqualTo(value.ToString(System.Globalization.CultureInfo.InvariantCulture)), $"{value}");
+            }
+
+            power = digits < AsciiDecimal.MaxDigits ? power * 10 : power;
+        }
     }
 
     [TestCaseSource(nameof(s_values))]
