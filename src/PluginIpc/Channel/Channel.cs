@@ -71,8 +71,11 @@ public sealed class Channel : IAsyncDisposable
     private readonly InFlightTable<PendingCall> _pending;
     private readonly InFlightTable<IncomingRequest> _incoming = new();
 
-    /// <summary>The request whose handler runs inline on the read loop right now, outside <see cref="_incoming"/>.</summary>
+    /// <summary>The request whose handler runs inline on the read loop right now, outside <see cref="_incoming"/>; cleared by the loop once the guard confirms it still owns the input.</summary>
     private IncomingRequest? _inlineRequest;
+
+    /// <summary>A request whose handler ended inline, for the read loop to reuse; only the loop that owns the input touches it.</summary>
+    private IncomingRequest? _spareRequest;
     private readonly HandlerSlots _handlerSlots;
     private readonly OneWayQueue? _oneWays;
     private readonly CancellationTokenSource _lifetime = new();
@@ -456,7 +459,6 @@ public sealed class Channel : IAsyncDisposable
             pending = ValueTask.FromException<ReadOnlyMemory<byte>>(ex);
         }
 
-        Volatile.Write(ref _inlineRequest, null);
         if (readLoopContext is not null)
         {
             ExecutionContext.Restore(readLoopContext); // A handler that goes on keeps its context in its own continuations.
@@ -468,7 +470,11 @@ public sealed class Channel : IAsyncDisposable
             if (answered.IsCompletedSuccessfully)
             {
                 answered.GetAwaiter().GetResult();
-                EndHandler(request, telemetry, holdsSlot: true, inline: true);
+                if (!EndHandler(request, telemetry, holdsSlot: true, inline: true))
+                {
+                    _spareRequest = request; // Never in the table, so nothing goes on holding it: the next request reuses it.
+                }
+
                 return;
             }
 
@@ -552,7 +558,8 @@ public sealed class Channel : IAsyncDisposable
     /// Whether it is a request handled inline: those hold a slot but are not counted in <see cref="_activeHandlers"/>, which
     /// saves two atomic operations per request; a close finds them running by the slots they hold.
     /// </param>
-    private void EndHandler(IncomingRequest request, in ChannelTelemetry.CallScope telemetry, bool holdsSlot, bool inline = false)
+    /// <returns>Whether the request was in the in-flight table (always for one-way messages).</returns>
+    private bool EndHandler(IncomingRequest request, in ChannelTelemetry.CallScope telemetry, bool holdsSlot, bool inline = false)
     {
         telemetry.Stop();
         if (holdsSlot)
@@ -560,7 +567,8 @@ public sealed class Channel : IAsyncDisposable
             _handlerSlots.Release();
         }
 
-        if (request.Finish() && request.Chunk.Direction == Direction.Request)
+        bool inTable = request.Finish();
+        if (inTable && request.Chunk.Direction == Direction.Request)
         {
             _incoming.TryRemove(request.Chunk.ThreadId, request);
         }
@@ -569,6 +577,8 @@ public sealed class Channel : IAsyncDisposable
         {
             CheckDrained();
         }
+
+        return inTable;
     }
 
     private static Stream ValidateStream(Stream stream, string name)
@@ -1094,7 +1104,17 @@ public sealed class Channel : IAsyncDisposable
             return true;
         }
 
-        var request = new IncomingRequest(this, chunk, CancellationTokenSourcePool.Rent());
+        IncomingRequest? request = _spareRequest;
+        if (request is null)
+        {
+            request = new IncomingRequest(this, chunk, CancellationTokenSourcePool.Rent());
+        }
+        else
+        {
+            _spareRequest = null;
+            request.Reuse(chunk, CancellationTokenSourcePool.Rent());
+        }
+
         HandlerRegistration? registration = ResolveHandler(chunk);
 
         // A request handled inline stays out of the in-flight table while its handler runs on the loop: no other chunk
@@ -1119,7 +1139,13 @@ public sealed class Channel : IAsyncDisposable
         Volatile.Write(ref _inlineRequest, request);
         long section = _guard.Enter(registration!);
         RunHandlerInline(request, registration!);
-        return _guard.TryExit(section);
+        if (!_guard.TryExit(section))
+        {
+            return false; // Taken over: the loop reading now owns _inlineRequest, and this one must not clear it.
+        }
+
+        _inlineRequest = null;
+        return true;
     }
 
     /// <summary>Moves work that keeps holding the read loop off it: a handler to the thread pool, or every caller's continuation.</summary>

@@ -21,7 +21,7 @@ internal sealed class IncomingRequest : IThreadPoolWorkItem
     private const int OutsideTable = 4;
 
     private readonly Channel _channel;
-    private readonly CancellationTokenSource? _cancellation;
+    private CancellationTokenSource? _cancellation;
     private int _state;
 
     /// <summary>Initializes a request that the other side may cancel.</summary>
@@ -41,9 +41,25 @@ internal sealed class IncomingRequest : IThreadPoolWorkItem
         Token = channelLifetime;
     }
 
-    public Chunk Chunk { get; }
+    public Chunk Chunk { get; private set; }
 
-    public CancellationToken Token { get; }
+    public CancellationToken Token { get; private set; }
+
+    /// <summary>
+    /// Makes a request whose handler ended on the read loop, never entered in the in-flight table, the next request: the
+    /// loop reuses it rather than allocating one per request.
+    /// </summary>
+    /// <remarks>
+    /// A close may still cancel the request it saw running inline through a stale reference; it then cancels this one,
+    /// which the close cancels anyway. The state is written last, so a cancel that sees it sees this request's source.
+    /// </remarks>
+    public void Reuse(Chunk chunk, CancellationTokenSource cancellation)
+    {
+        _cancellation = cancellation;
+        Chunk = chunk;
+        Token = cancellation.Token;
+        Volatile.Write(ref _state, 0);
+    }
 
     /// <summary>Marks a request about to be handled inline, not entered in the in-flight table.</summary>
     public void MarkOutsideTable() => _state = OutsideTable;

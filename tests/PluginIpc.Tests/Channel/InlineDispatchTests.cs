@@ -69,6 +69,73 @@ public sealed class InlineDispatchTests(string framer, string transport)
         Assert.That(await sawCancel.WaitAsync(cancellationToken), Is.True, "the handler's token fired");
     }
 
+    [TestCase(false), TestCase(true), CancelAfter(20_000)]
+    public async Task HandlerAfterQuickOnes_IsCancelledByItsCaller(bool blocking, CancellationToken cancellationToken)
+    {
+        // The loop reuses the request of a handler that ended inline for the next one: each must be a request of its own.
+        await using ChannelPair pair = ChannelPair.Create(framer, transport);
+        var (blockEntered, blockSawCancel) = HandleBlockingUntilCancelled(pair.Plugin);
+        var waitEntered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var waitSawCancel = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+        pair.Plugin.Handle("wait", async (chunk, _, token) =>
+        {
+            waitEntered.TrySetResult();
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(15), token);
+                waitSawCancel.TrySetResult(false);
+            }
+            catch (OperationCanceledException)
+            {
+                waitSawCancel.TrySetResult(true);
+            }
+
+            return chunk.Buffer;
+        });
+        pair.Plugin.Handle("echo", s_echo);
+        pair.Start();
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.That(await pair.Host.CallAsync("echo", "e" + i, cancellationToken), Is.EqualTo("e" + i));
+        }
+
+        using var caller = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task<string> call = pair.Host.CallAsync(blocking ? "block" : "wait", "x", caller.Token);
+        await (blocking ? blockEntered : waitEntered.Task).WaitAsync(cancellationToken);
+        await caller.CancelAsync();
+
+        Assert.That(async () => await call, Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(await (blocking ? blockSawCancel : waitSawCancel.Task).WaitAsync(cancellationToken), Is.True, "the handler's token fired");
+        Assert.That(await pair.Host.CallAsync("echo", "after", cancellationToken), Is.EqualTo("after"));
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task UnknownCommandAfterQuickOnes_ItsThreadIdIsFreeOnceAnswered(CancellationToken cancellationToken)
+    {
+        // The request reused after quick inline handlers goes to the thread pool here: it must leave the in-flight table.
+        var (channel, peer) = RawPeer.Create(framer, transport);
+        await using (channel)
+        await using (peer)
+        {
+            channel.Handle("echo", s_echo);
+            channel.Start();
+            for (ulong id = 1; id <= 3; id++)
+            {
+                await peer.WriteChunkAsync(new Chunk { ThreadId = id, Direction = Direction.Request, Cmd = "echo", Buffer = "e"u8.ToArray() }, cancellationToken);
+                Assert.That((await peer.ReadChunkAsync(cancellationToken)).Cmd, Is.EqualTo("echo"));
+            }
+
+            await peer.WriteChunkAsync(new Chunk { ThreadId = 4, Direction = Direction.Request, Cmd = "nobody", Buffer = "n"u8.ToArray() }, cancellationToken);
+            Chunk unknown = await peer.ReadChunkAsync(cancellationToken);
+            await peer.WriteChunkAsync(new Chunk { ThreadId = 4, Direction = Direction.Request, Cmd = "echo", Buffer = "again"u8.ToArray() }, cancellationToken);
+            Chunk again = await peer.ReadChunkAsync(cancellationToken);
+
+            Assert.That(System.Text.Encoding.UTF8.GetString(unknown.Buffer.Span), Does.Contain(ErrorCodes.UnknownCommand));
+            Assert.That(again.Cmd, Is.EqualTo("echo"), System.Text.Encoding.UTF8.GetString(again.Buffer.Span));
+            Assert.That(again.Buffer.ToArray(), Is.EqualTo("again"u8.ToArray()));
+        }
+    }
+
     [Test, CancelAfter(20_000)]
     public async Task HandlerBlockingItsThread_IsCancelledWhenTheChannelCloses(CancellationToken cancellationToken)
     {
