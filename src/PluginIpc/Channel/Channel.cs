@@ -74,7 +74,10 @@ public sealed class Channel : IAsyncDisposable
     /// <summary>The request whose handler runs inline on the read loop right now, outside <see cref="_incoming"/>; cleared by the loop once the guard confirms it still owns the input.</summary>
     private IncomingRequest? _inlineRequest;
 
-    /// <summary>A request whose handler ended inline, for the read loop to reuse; only the loop that owns the input touches it.</summary>
+    /// <summary>
+    /// A request whose handler ended inline, for the read loop to reuse. The loop that owns the input takes it; a loop that
+    /// just lost the input to a stall may still leave its own finished request here, which is as good.
+    /// </summary>
     private IncomingRequest? _spareRequest;
     private readonly HandlerSlots _handlerSlots;
     private readonly OneWayQueue? _oneWays;
