@@ -23,6 +23,11 @@ internal sealed class InFlightTable<T>
     /// <param name="onEmptied">Called, outside the table's lock, after a removal that left the table empty.</param>
     public InFlightTable(Action? onEmptied = null) => _onEmptied = onEmptied;
 
+    /// <summary>Gets the number of entries, under the gate.</summary>
+    /// <remarks>
+    /// Not <see cref="_count"/>: the timeout sweep asks this after it disarms, and taking the gate waits out an add whose
+    /// release is not visible yet, so the sweep either sees the new call or the adder re-arms it.
+    /// </remarks>
     public int Count
     {
         get
