@@ -44,6 +44,9 @@ internal sealed class ChunkWriter
     private SegmentedBuffer _pending = new();
     private SegmentedBuffer _sending = new();
     private int _corkThread;
+
+    /// <summary>Whether the cork holds back a chunk: set by the corking thread, cleared when a flush starts.</summary>
+    private bool _corkedChunk;
     private bool _flushing;
 
     /// <summary>Whether the flush under way is queued to the thread pool and has not started; a writer may take it over.</summary>
@@ -99,13 +102,13 @@ internal sealed class ChunkWriter
     /// <exception cref="ChannelClosedException">The output is completed or the transport failed.</exception>
     public ValueTask WriteAsync(in OutgoingChunk chunk, bool mayWait = false)
     {
-        switch (Frame(chunk, mayWait, out Exception? failure))
+        switch (Frame(chunk, mayWait, out SegmentedBuffer? batch, out Exception? failure))
         {
             case Framed.TakenAlong:
                 return default;
             case Framed.FlushNow:
                 // Outside the gate: the first pass usually completes synchronously, and writers must not wait for it.
-                return new ValueTask(FlushLoopAsync());
+                return new ValueTask(FlushLoopAsync(batch));
             case Framed.FlushQueued:
                 QueueFlush(s_runQueuedFlush, this);
                 return default;
@@ -117,8 +120,13 @@ internal sealed class ChunkWriter
     }
 
     /// <summary>Frames <paramref name="chunk"/> into the pending buffer under the gate, and says who writes it out.</summary>
-    private Framed Frame(in OutgoingChunk chunk, bool mayWait, out Exception? failure)
+    /// <param name="chunk">The chunk to write.</param>
+    /// <param name="mayWait">Whether the chunk may wait for a queued flush.</param>
+    /// <param name="batch">With <see cref="Framed.FlushNow"/>, the pending bytes, taken for the flush that starts.</param>
+    /// <param name="failure">With <see cref="Framed.Failed"/>, why.</param>
+    private Framed Frame(in OutgoingChunk chunk, bool mayWait, out SegmentedBuffer? batch, out Exception? failure)
     {
+        batch = null;
         failure = null;
         using (_gate.Enter())
         {
@@ -167,24 +175,35 @@ internal sealed class ChunkWriter
 
             if (_corkThread == Environment.CurrentManagedThreadId && _pending.WrittenCount < MaxCorkedBytes)
             {
+                _corkedChunk = true;
                 return Framed.TakenAlong; // Corked: the read loop flushes when it has dispatched the whole read.
             }
 
             bool queue = !_flushing && waits;
             _flushing = true;
             _flushQueued = queue; // When not queuing: taken over, if one was queued.
-            return queue ? Framed.FlushQueued : Framed.FlushNow;
+            if (queue)
+            {
+                return Framed.FlushQueued;
+            }
+
+            batch = TakePending();
+            return Framed.FlushNow;
         }
     }
 
     /// <summary>Holds back the writes made on this thread until <see cref="Uncork"/>, up to 64 KiB, so they go out in one write.</summary>
     public void Cork() => Volatile.Write(ref _corkThread, Environment.CurrentManagedThreadId);
 
-    /// <summary>Ends this thread's <see cref="Cork"/>, if it still holds it, and starts writing what is pending.</summary>
+    /// <summary>Ends this thread's <see cref="Cork"/>, if it still holds it, and starts writing what the cork held back.</summary>
     public void Uncork()
     {
         Interlocked.CompareExchange(ref _corkThread, 0, Environment.CurrentManagedThreadId);
-        FlushPending();
+        if (_corkedChunk)
+        {
+            // Only the corking thread holds chunks back, and it set this itself; other writers' chunks are a flusher's.
+            FlushPending();
+        }
     }
 
     /// <summary>Ends the cork whichever thread holds it, and starts writing what is pending.</summary>
@@ -251,6 +270,7 @@ internal sealed class ChunkWriter
     /// <summary>Starts a flush of what is pending unless one is under way. Does not wait for it: a failure reaches the channel through the failure callback.</summary>
     private void FlushPending()
     {
+        SegmentedBuffer batch;
         using (_gate.Enter())
         {
             if ((_flushing && !_flushQueued) || _completed || _pending.WrittenCount == 0)
@@ -260,9 +280,10 @@ internal sealed class ChunkWriter
 
             _flushing = true;
             _flushQueued = false; // Taken over, if one was queued.
+            batch = TakePending();
         }
 
-        FlushLoopAsync().Forget();
+        FlushLoopAsync(batch).Forget();
     }
 
     /// <summary>Runs the flush a writer queued, unless another writer took it over meanwhile.</summary>
@@ -309,30 +330,44 @@ internal sealed class ChunkWriter
         }
     }
 
-    private async Task FlushLoopAsync()
+    /// <summary>Takes the pending bytes for a flush, leaving an empty buffer to write to; call under the gate.</summary>
+    private SegmentedBuffer TakePending()
+    {
+        SegmentedBuffer batch = _pending;
+        _pending = _sending;
+        _sending = batch;
+        _corkedChunk = false; // What the cork held back goes out with this batch.
+        return batch;
+    }
+
+    /// <summary>Writes out pending bytes until there are none left, as the one flusher.</summary>
+    /// <param name="first">The bytes its starter took from the pending buffer under the gate, or null for it to take them.</param>
+    private async Task FlushLoopAsync(SegmentedBuffer? first = null)
     {
         // The writer that starts the loop returns to its caller once its own bytes are out, as a lone writer would; under a
         // steady stream of writers, the loop moves to the thread pool after a few passes so that no caller flushes forever.
         for (int pass = 0; ; pass++)
         {
-            SegmentedBuffer batch;
-            using (_gate.Enter())
+            SegmentedBuffer? batch = first;
+            first = null;
+            if (batch is null)
             {
-                if (_pending.WrittenCount == 0)
+                using (_gate.Enter())
                 {
-                    _flushing = false;
-                    break;
-                }
+                    if (_pending.WrittenCount == 0)
+                    {
+                        _flushing = false;
+                        break;
+                    }
 
-                if (pass == MaxPassesPerFlusher)
-                {
-                    Task.Run(FlushLoopAsync).Forget(); // Still flushing: the loop goes on on the thread pool; a failure is reported through Fail.
-                    return;
-                }
+                    if (pass == MaxPassesPerFlusher)
+                    {
+                        Task.Run(() => FlushLoopAsync()).Forget(); // Still flushing: the loop goes on on the thread pool; a failure is reported through Fail.
+                        return;
+                    }
 
-                batch = _pending;
-                _pending = _sending;
-                _sending = batch;
+                    batch = TakePending();
+                }
             }
 
             SignalRoom();

@@ -14,9 +14,13 @@ namespace PluginIpc;
 /// successor owns it. Only the owner opens sections, and the check only closes odd ones, so the owner always opens from an
 /// even number. The check runs only while the loop is busy: a batch arms it once, so a section costs one compare-and-swap.
 /// <para>
-/// Slow code (over a millisecond) is found with the clock, which is read once per batch (the chunks of one read) rather
-/// than once per section. A slow batch of one section names its culprit; after any slow batch, the guard times each
-/// section of the next <see cref="PreciseBatches"/> batches, so it finds which code is slow and counts its runs in a row.
+/// Slow code (over a millisecond) is found in two steps. A batch (the chunks of one read) is timed as a whole with the
+/// coarse clock (<see cref="Environment.TickCount64"/>, a few times cheaper to read than <see cref="Stopwatch"/>, but it
+/// moves in steps of a few milliseconds): a batch during which it moved may have been slow. The guard then times each
+/// section of the next <see cref="ProbationBatches"/> batches with the precise clock; a section found slow there counts as
+/// a slow run of its work and keeps the precise timing on for <see cref="PreciseBatches"/> batches, so runs in a row are
+/// counted. Work that is slow every time thus has its runs counted from the one after the first batch that moved the
+/// coarse clock.
 /// </para>
 /// </remarks>
 internal sealed class InlineDispatchGuard : IDisposable
@@ -51,8 +55,12 @@ internal sealed class InlineDispatchGuard : IDisposable
         _check = new PeriodicCheck(period, Check, IsActive);
     }
 
-    /// <summary>How many batches are timed section by section after a slow batch.</summary>
+    /// <summary>How many batches are timed section by section after a slow section.</summary>
     public const int PreciseBatches = 64;
+
+    /// <summary>How many batches are timed section by section after a batch during which the coarse clock moved.</summary>
+    /// <remarks>Few: under load a quick batch crosses a step of the coarse clock now and then, and precise timing costs two clock reads per section.</remarks>
+    public const int ProbationBatches = 16;
 
     /// <summary>Starts a batch: the sections that follow, up to <see cref="EndBatch"/>, are the code run for one read.</summary>
     public void BeginBatch()
@@ -64,7 +72,7 @@ internal sealed class InlineDispatchGuard : IDisposable
         ResetClock();
     }
 
-    /// <summary>Ends a batch; if it was slow and one section long, reports its work as slow.</summary>
+    /// <summary>Ends a batch; if it may have been slow, the next batches are timed section by section.</summary>
     public void EndBatch()
     {
         Volatile.Write(ref _batchOpen, 0);
@@ -72,15 +80,11 @@ internal sealed class InlineDispatchGuard : IDisposable
         {
             _preciseBatchesLeft--; // Each section was timed as it closed.
         }
-        else if (BatchSoFarIsSlow())
+        else if (BatchSoFarMayBeSlow())
         {
-            // Time the next batches section by section: each run of the slow code is then judged on its own, so that runs
+            // Time the next batches section by section: each run of the code is then judged on its own, so that slow runs
             // in a row can be counted, and a batch of several sections finds which one was slow.
-            _preciseBatchesLeft = PreciseBatches;
-            if (_batchSections == 1)
-            {
-                _onSlowRun(_work!);
-            }
+            _preciseBatchesLeft = ProbationBatches;
         }
     }
 
@@ -98,7 +102,7 @@ internal sealed class InlineDispatchGuard : IDisposable
         }
         else if (_batchSections++ == 0)
         {
-            _batchStartedAt = Stopwatch.GetTimestamp();
+            _batchStartedAt = Environment.TickCount64;
         }
 
         return section;
@@ -110,13 +114,13 @@ internal sealed class InlineDispatchGuard : IDisposable
     /// </summary>
     /// <remarks>
     /// When the batch is timed as a whole, the sections so far cannot be told from the loop's own work any more: if the
-    /// batch so far was slow, the guard blames no one but times the next batches section by section.
+    /// batch so far may have been slow, the guard times the next batches section by section.
     /// </remarks>
     public void RestartClock()
     {
-        if (_preciseBatchesLeft == 0 && BatchSoFarIsSlow())
+        if (_preciseBatchesLeft == 0 && BatchSoFarMayBeSlow())
         {
-            _preciseBatchesLeft = PreciseBatches + 1; // This batch's end counts one off.
+            _preciseBatchesLeft = ProbationBatches + 1; // This batch's end counts one off.
         }
 
         ResetClock();
@@ -124,8 +128,7 @@ internal sealed class InlineDispatchGuard : IDisposable
 
     /// <summary>
     /// Closes <paramref name="section"/> after the inline code returned, and records the run as quick, or as slow when the
-    /// guard times each section (after a slow batch) and the code ran over a millisecond; otherwise <see cref="EndBatch"/>
-    /// judges the batch as a whole.
+    /// guard times each section (after a batch that may have been slow) and the code ran over a millisecond.
     /// </summary>
     /// <param name="section">What <see cref="Enter"/> returned.</param>
     /// <returns><see langword="false"/> when the section was taken over: the caller no longer owns the input.</returns>
@@ -146,6 +149,7 @@ internal sealed class InlineDispatchGuard : IDisposable
 
         if (slow)
         {
+            _preciseBatchesLeft = PreciseBatches; // Go on timing each run, so that runs in a row are counted.
             _onSlowRun(_work!);
         }
         else
@@ -177,8 +181,11 @@ internal sealed class InlineDispatchGuard : IDisposable
         _exitedAt = 0;
     }
 
-    /// <summary>Whether sections ran since the batch began and, together with the loop's work between them, took over a millisecond.</summary>
-    private bool BatchSoFarIsSlow() => _batchSections > 0 && Stopwatch.GetTimestamp() - _batchStartedAt > s_slowTicks;
+    /// <summary>
+    /// Whether sections ran since the batch began and the coarse clock moved meanwhile: they, with the loop's work between
+    /// them, may have taken over a millisecond.
+    /// </summary>
+    private bool BatchSoFarMayBeSlow() => _batchSections > 0 && Environment.TickCount64 != _batchStartedAt;
 
     /// <summary>Whether the loop is in a batch or a section, or moved since the last check.</summary>
     private bool IsActive()

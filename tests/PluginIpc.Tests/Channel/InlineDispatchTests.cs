@@ -13,6 +13,9 @@ public sealed class InlineDispatchTests(string framer, string transport)
     private const int ReadLoopStalled = 110;
     private const int HandlerMovedToThreadPool = 111;
     private const int CompletionsMovedToThreadPool = 112;
+
+    /// <summary>How many slow runs a test makes at most while it waits for their work to move to the thread pool.</summary>
+    private const int MaxSlowRuns = 20;
     private static readonly ChunkHandler s_echo = static (chunk, _, _) => ValueTask.FromResult(chunk.Buffer);
 
     [Test, CancelAfter(20_000)]
@@ -230,13 +233,21 @@ public sealed class InlineDispatchTests(string framer, string transport)
 
         await pair.Host.CallAsync("echo", "warm", cancellationToken);
         Assert.That(logs.Entries.Any(e => e.EventId.Id == HandlerMovedToThreadPool), Is.False, "a quick handler stays inline");
-        for (int i = 0; i < 4; i++)
+
+        // The guard notices the first slow run with a coarse clock (a step of a few milliseconds) and counts the runs after it
+        // with a precise one; the move is logged before the answer that makes it goes out.
+        int slowCalls = 0;
+        while (!logs.Entries.Any(e => e.EventId.Id == HandlerMovedToThreadPool) && slowCalls < MaxSlowRuns)
         {
-            Assert.That(await pair.Host.CallAsync("slow", "s" + i, cancellationToken), Is.EqualTo("s" + i));
+            Assert.That(await pair.Host.CallAsync("slow", "s" + slowCalls, cancellationToken), Is.EqualTo("s" + slowCalls));
+            slowCalls++;
         }
 
-        CapturingLoggerFactory.LoggedEntry moved = await logs.WaitForAsync(e => e.EventId.Id == HandlerMovedToThreadPool, cancellationToken);
-        Assert.That(moved.Message, Does.Contain("'slow'"));
+        CapturingLoggerFactory.LoggedEntry? moved = logs.Entries.FirstOrDefault(e => e.EventId.Id == HandlerMovedToThreadPool);
+        Assert.That(moved, Is.Not.Null, $"the handler still runs inline after {slowCalls} slow runs");
+        Assert.That(moved!.Message, Does.Contain("'slow'"));
+        Assert.That(slowCalls, Is.GreaterThanOrEqualTo(3), "three slow runs in a row move a handler, not fewer");
+        Assert.That(await pair.Host.CallAsync("slow", "after", cancellationToken), Is.EqualTo("after"));
         Assert.That(logs.Entries.Count(e => e.EventId.Id == HandlerMovedToThreadPool), Is.EqualTo(1));
     }
 
@@ -258,7 +269,7 @@ public sealed class InlineDispatchTests(string framer, string transport)
             channel.Start();
 
             ulong threadId = 0;
-            for (int round = 0; round < 6; round++)
+            for (int round = 0; round < MaxSlowRuns && !logs.Entries.Any(e => e.EventId.Id == HandlerMovedToThreadPool); round++)
             {
                 var requests = new List<Chunk>();
                 for (int i = 0; i < 9; i++)
@@ -279,8 +290,10 @@ public sealed class InlineDispatchTests(string framer, string transport)
                 Assert.That(answered, Is.EquivalentTo(requests.Select(r => r.ThreadId)));
             }
 
-            CapturingLoggerFactory.LoggedEntry moved = await logs.WaitForAsync(e => e.EventId.Id == HandlerMovedToThreadPool, cancellationToken);
-            Assert.That(moved.Message, Does.Contain("'slow'"));
+            // Each move is logged before the answers of its read go out.
+            CapturingLoggerFactory.LoggedEntry? moved = logs.Entries.FirstOrDefault(e => e.EventId.Id == HandlerMovedToThreadPool);
+            Assert.That(moved, Is.Not.Null, $"the slow handler still runs inline after {MaxSlowRuns} reads");
+            Assert.That(moved!.Message, Does.Contain("'slow'"));
             Assert.That(logs.Entries.Count(e => e.EventId.Id == HandlerMovedToThreadPool), Is.EqualTo(1), "the quick handler stays inline");
         }
     }
@@ -293,18 +306,29 @@ public sealed class InlineDispatchTests(string framer, string transport)
         pair.Plugin.Handle("echo", s_echo);
         pair.Start();
 
-        await Task.Run(
+        int slowRuns = await Task.Run(
             async () =>
             {
-                for (int i = 0; i < 4; i++)
+                int runs = 0;
+                while (!logs.Entries.Any(e => e.EventId.Id == CompletionsMovedToThreadPool) && runs < MaxSlowRuns)
                 {
                     await pair.Host.CallAsync("echo", "x", cancellationToken);
-                    BusyFor(TimeSpan.FromMilliseconds(5)); // May run inline on the read loop: slow code after an await.
+                    BusyFor(TimeSpan.FromMilliseconds(5)); // Runs inline on the read loop, unless the answer came before the await.
+                    runs++;
                 }
+
+                return runs;
             },
             cancellationToken).WaitAsync(cancellationToken);
 
-        await logs.WaitForAsync(e => e.EventId.Id == CompletionsMovedToThreadPool, cancellationToken);
+        // The last run's move is logged once it returns to the read loop, after the test's code above has finished.
+        using var moveLogged = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        moveLogged.CancelAfter(TimeSpan.FromSeconds(5));
+        Assert.That(
+            async () => await logs.WaitForAsync(e => e.EventId.Id == CompletionsMovedToThreadPool, moveLogged.Token),
+            Throws.Nothing,
+            $"callers' continuations still run inline after {slowRuns} slow runs");
+        Assert.That(slowRuns, Is.GreaterThanOrEqualTo(3), "three slow runs in a row move the completions, not fewer");
         Assert.That(await pair.Host.CallAsync("echo", "after", cancellationToken), Is.EqualTo("after"));
     }
 
