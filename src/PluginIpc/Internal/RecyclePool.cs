@@ -5,11 +5,14 @@ namespace PluginIpc;
 
 /// <summary>
 /// A process-wide store of reusable objects of one type: one spare per thread, taken and given back with no atomic
-/// operation, and a queue shared by all threads that holds at most <see cref="MaxShared"/> more.
+/// operation; one spare shared by all threads, taken and given back with one; and a queue shared by all threads that holds
+/// at most <see cref="MaxShared"/> more.
 /// </summary>
 /// <remarks>
-/// The spare serves code that rents and returns on the same thread, as a read loop does for the requests it handles
-/// inline. Callers reset an object before they return it; the store never looks inside.
+/// The thread's spare serves code that rents and returns on the same thread, as a read loop does for the requests it
+/// handles inline. The shared spare serves one object going back and forth between two threads, as a call made by a
+/// thread outside the pool and ended by a read loop does. Callers reset an object before they return it; the store never
+/// looks inside.
 /// </remarks>
 /// <typeparam name="T">The type of the objects.</typeparam>
 internal static class RecyclePool<T>
@@ -20,6 +23,7 @@ internal static class RecyclePool<T>
 
     private static readonly ConcurrentQueue<T> s_shared = new();
     private static int s_sharedCount;
+    private static T? s_sharedSpare;
 
     [ThreadStatic]
     private static T? t_spare;
@@ -31,6 +35,11 @@ internal static class RecyclePool<T>
         if (item is not null)
         {
             t_spare = null;
+            return true;
+        }
+
+        if (Volatile.Read(ref s_sharedSpare) is not null && (item = Interlocked.Exchange(ref s_sharedSpare, null)) is not null)
+        {
             return true;
         }
 
@@ -50,6 +59,11 @@ internal static class RecyclePool<T>
         if (t_spare is null)
         {
             t_spare = item;
+            return true;
+        }
+
+        if (Volatile.Read(ref s_sharedSpare) is null && Interlocked.CompareExchange(ref s_sharedSpare, item, null) is null)
+        {
             return true;
         }
 

@@ -20,7 +20,7 @@ public sealed class RecyclePoolTests
     [Test]
     public void TryReturn_PastTheSpareAndTheSharedLimit_RefusesAndKeepsEveryStoredObjectOnce()
     {
-        int stored = RecyclePool<FullItem>.MaxShared + 1; // The thread's spare, then the shared queue.
+        int stored = RecyclePool<FullItem>.MaxShared + 2; // The thread's spare, the shared spare, then the shared queue.
         var items = new List<FullItem>();
         for (int i = 0; i < stored; i++)
         {
