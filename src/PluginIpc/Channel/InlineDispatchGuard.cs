@@ -39,6 +39,7 @@ internal sealed class InlineDispatchGuard : IDisposable
     private long _enteredAt;
     private long _exitedAt;
     private SlowRunCounter? _work;
+    /// <summary>The coarse clock, in milliseconds, when the batch's first section opened.</summary>
     private long _batchStartedAt;
     private int _batchSections;
     private int _preciseBatchesLeft;
@@ -59,7 +60,7 @@ internal sealed class InlineDispatchGuard : IDisposable
     public const int PreciseBatches = 64;
 
     /// <summary>How many batches are timed section by section after a batch during which the coarse clock moved.</summary>
-    /// <remarks>Few: under load a quick batch crosses a step of the coarse clock now and then, and precise timing costs two clock reads per section.</remarks>
+    /// <remarks>Few: under load a quick batch crosses a step of the coarse clock now and then, and precise timing costs a clock read or two per section.</remarks>
     public const int ProbationBatches = 16;
 
     /// <summary>Starts a batch: the sections that follow, up to <see cref="EndBatch"/>, are the code run for one read.</summary>
