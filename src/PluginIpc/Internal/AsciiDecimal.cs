@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
+using System.Numerics;
 
 namespace PluginIpc;
 
@@ -203,38 +204,21 @@ internal static class AsciiDecimal
     /// <summary>Counts the decimal digits of <paramref name="value"/>.</summary>
     private static int CountDigits(ulong value)
     {
-        int count = 1;
-        if (value >= 10_000_000_000_000_000)
-        {
-            count += 16;
-            value /= 10_000_000_000_000_000;
-        }
-
-        if (value >= 100_000_000)
-        {
-            count += 8;
-            value /= 100_000_000;
-        }
-
-        if (value >= 10_000)
-        {
-            count += 4;
-            value /= 10_000;
-        }
-
-        if (value >= 100)
-        {
-            count += 2;
-            value /= 100;
-        }
-
-        if (value >= 10)
-        {
-            count++;
-        }
-
-        return count;
+        // 1233 / 4096 is just under log10(2): from the bit length this gives the digit count less one, or the count
+        // itself, and one comparison with a power of ten tells which. Setting the lowest bit makes 0 count as 1, and
+        // moves no other number across a power of ten (those are even).
+        ulong odd = value | 1;
+        int estimate = ((BitOperations.Log2(odd) + 1) * 1233) >> 12;
+        return estimate + (odd >= PowersOfTen[estimate] ? 1 : 0);
     }
+
+    /// <summary>10 to the power of the index, from 0 to 19: every power of ten a <see cref="ulong"/> holds.</summary>
+    private static ReadOnlySpan<ulong> PowersOfTen =>
+    [
+        1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000, 10_000_000_000,
+        100_000_000_000, 1_000_000_000_000, 10_000_000_000_000, 100_000_000_000_000, 1_000_000_000_000_000,
+        10_000_000_000_000_000, 100_000_000_000_000_000, 1_000_000_000_000_000_000, 10_000_000_000_000_000_000,
+    ];
 
     [DoesNotReturn]
     private static void ThrowNotADigit(string field, long fieldOffset, byte b, long byteOffset, int digits)
