@@ -11,6 +11,15 @@ namespace PluginIpc;
 /// </remarks>
 internal static class AsciiDecimal
 {
+    /// <summary>10 to the power of the index, from 0 to 19: every power of ten a <see cref="ulong"/> holds.</summary>
+    /// <remarks>An array, not a span over constant data: a debug build allocates such a span's array on each use.</remarks>
+    private static readonly ulong[] s_powersOfTen =
+    [
+        1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000, 10_000_000_000,
+        100_000_000_000, 1_000_000_000_000, 10_000_000_000_000, 100_000_000_000_000, 1_000_000_000_000_000,
+        10_000_000_000_000_000, 100_000_000_000_000_000, 1_000_000_000_000_000_000, 10_000_000_000_000_000_000,
+    ];
+
     /// <summary>The most digits a number may have: enough for <see cref="ulong.MaxValue"/>.</summary>
     public const int MaxDigits = 20;
 
@@ -209,16 +218,9 @@ internal static class AsciiDecimal
         // moves no other number across a power of ten (those are even).
         ulong odd = value | 1;
         int estimate = ((BitOperations.Log2(odd) + 1) * 1233) >> 12;
-        return estimate + (odd >= PowersOfTen[estimate] ? 1 : 0);
+        return estimate + (odd >= s_powersOfTen[estimate] ? 1 : 0);
     }
 
-    /// <summary>10 to the power of the index, from 0 to 19: every power of ten a <see cref="ulong"/> holds.</summary>
-    private static ReadOnlySpan<ulong> PowersOfTen =>
-    [
-        1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000, 10_000_000_000,
-        100_000_000_000, 1_000_000_000_000, 10_000_000_000_000, 100_000_000_000_000, 1_000_000_000_000_000,
-        10_000_000_000_000_000, 100_000_000_000_000_000, 1_000_000_000_000_000_000, 10_000_000_000_000_000_000,
-    ];
 
     [DoesNotReturn]
     private static void ThrowNotADigit(string field, long fieldOffset, byte b, long byteOffset, int digits)
