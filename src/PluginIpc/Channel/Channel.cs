@@ -414,7 +414,7 @@ public sealed class Channel : IAsyncDisposable
             {
                 if (isRequest)
                 {
-                    await AnswerAsync(chunk, Commands.Error, ErrorPayload.Encode(ErrorCodes.UnknownCommand, $"No handler for command '{chunk.Cmd}'.", null)).ConfigureAwait(false);
+                    await AnswerRequestAsync(request, Commands.Error, ErrorPayload.Encode(ErrorCodes.UnknownCommand, $"No handler for command '{chunk.Cmd}'.", null)).ConfigureAwait(false);
                 }
                 else
                 {
@@ -428,13 +428,13 @@ public sealed class Channel : IAsyncDisposable
             ReadOnlyMemory<byte> answer = pending.IsCompletedSuccessfully ? pending.Result : await pending.ConfigureAwait(false);
             if (isRequest)
             {
-                await AnswerAsync(chunk, chunk.Cmd, answer).ConfigureAwait(false);
+                await AnswerRequestAsync(request, chunk.Cmd, answer).ConfigureAwait(false);
             }
         }
         catch (Exception ex)
         {
             telemetry.Fail(ex);
-            await ReportHandlerFailureAsync(chunk, ex, cancellationToken).ConfigureAwait(false);
+            await ReportHandlerFailureAsync(request, ex, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -469,7 +469,7 @@ public sealed class Channel : IAsyncDisposable
 
         if (pending.IsCompletedSuccessfully)
         {
-            ValueTask answered = AnswerAsync(chunk, chunk.Cmd, pending.Result);
+            ValueTask answered = AnswerRequestAsync(request, chunk.Cmd, pending.Result);
             if (answered.IsCompletedSuccessfully)
             {
                 answered.GetAwaiter().GetResult();
@@ -520,12 +520,12 @@ public sealed class Channel : IAsyncDisposable
         try
         {
             ReadOnlyMemory<byte> answer = await pending.ConfigureAwait(false);
-            await AnswerAsync(chunk, chunk.Cmd, answer).ConfigureAwait(false);
+            await AnswerRequestAsync(request, chunk.Cmd, answer).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
             telemetry.Fail(ex);
-            await ReportHandlerFailureAsync(chunk, ex, request.Token).ConfigureAwait(false);
+            await ReportHandlerFailureAsync(request, ex, request.Token).ConfigureAwait(false);
         }
         finally
         {
@@ -534,8 +534,9 @@ public sealed class Channel : IAsyncDisposable
     }
 
     /// <summary>Logs a handler's failure (unless the caller asked for it) and answers a request with the error. Never faults.</summary>
-    private ValueTask ReportHandlerFailureAsync(Chunk chunk, Exception failure, CancellationToken cancellationToken)
+    private ValueTask ReportHandlerFailureAsync(IncomingRequest request, Exception failure, CancellationToken cancellationToken)
     {
+        Chunk chunk = request.Chunk;
         bool cancelled = failure is OperationCanceledException && cancellationToken.IsCancellationRequested;
         if (failure is not RemoteException && !cancelled)
         {
@@ -550,7 +551,7 @@ public sealed class Channel : IAsyncDisposable
         byte[] error = cancelled
             ? ErrorPayload.Encode(ErrorCodes.Cancelled, $"The request '{chunk.Cmd}' was cancelled.", null)
             : ErrorPayload.Encode(failure, _options.IncludeExceptionDetails);
-        return AnswerAsync(chunk, Commands.Error, error);
+        return AnswerRequestAsync(request, Commands.Error, error);
     }
 
     /// <summary>Ends a handled request or one-way message: stops its telemetry and releases its slot, table entry and token.</summary>
@@ -561,7 +562,7 @@ public sealed class Channel : IAsyncDisposable
     /// Whether it is a request handled inline: those hold a slot but are not counted in <see cref="_activeHandlers"/>, which
     /// saves two atomic operations per request; a close finds them running by the slots they hold.
     /// </param>
-    /// <returns>Whether the request was in the in-flight table (always for one-way messages).</returns>
+    /// <returns>Whether the request is or was in the in-flight table (always for one-way messages): something may still hold it.</returns>
     private bool EndHandler(IncomingRequest request, in ChannelTelemetry.CallScope telemetry, bool holdsSlot, bool inline = false)
     {
         telemetry.Stop();
@@ -570,8 +571,7 @@ public sealed class Channel : IAsyncDisposable
             _handlerSlots.Release();
         }
 
-        bool inTable = request.Finish();
-        if (inTable && request.Chunk.Direction == Direction.Request)
+        if (request.Finish(out bool wasInTable) && request.Chunk.Direction == Direction.Request)
         {
             _incoming.TryRemove(request.Chunk.ThreadId, request);
         }
@@ -581,7 +581,7 @@ public sealed class Channel : IAsyncDisposable
             CheckDrained();
         }
 
-        return inTable;
+        return wasInTable;
     }
 
     private static Stream ValidateStream(Stream stream, string name)
@@ -821,6 +821,20 @@ public sealed class Channel : IAsyncDisposable
         {
             ChannelLog.CancelFailed(_logger, Name, threadId, ex);
         }
+    }
+
+    /// <summary>
+    /// Takes a handled request out of the in-flight table, then sends its response: the other side may reuse the thread
+    /// id as soon as it reads the response. Never throws: a failure is logged.
+    /// </summary>
+    private ValueTask AnswerRequestAsync(IncomingRequest request, string cmd, ReadOnlyMemory<byte> body)
+    {
+        if (request.LeaveTable())
+        {
+            _incoming.TryRemove(request.Chunk.ThreadId, request);
+        }
+
+        return AnswerAsync(request.Chunk, cmd, body);
     }
 
     /// <summary>Sends the response to <paramref name="request"/>. Never throws: a failure is logged.</summary>
@@ -1125,7 +1139,7 @@ public sealed class Channel : IAsyncDisposable
         bool inline = registration is { RunsOnThreadPool: false } && !_incoming.Contains(chunk.ThreadId) && _handlerSlots.TryTake();
         if (!inline && !_incoming.TryAdd(chunk.ThreadId, request))
         {
-            request.Finish();
+            request.Finish(out _);
             ChannelLog.DuplicateThreadId(_logger, Name, chunk.ThreadId, chunk.Cmd);
             _ = AnswerAsync(chunk, Commands.Error, ErrorPayload.Encode(ErrorCodes.InvalidRequest, $"Thread id {chunk.ThreadId} is already in flight.", null)).AsTask(); // never faults
             return true;

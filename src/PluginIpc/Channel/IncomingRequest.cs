@@ -17,8 +17,11 @@ internal sealed class IncomingRequest : IThreadPoolWorkItem
     private const int Cancelled = 1;
     private const int Finished = 2;
 
-    // The table: in it (no bit, where requests start), or outside it while handled inline.
+    // The table: in it (no bit, where requests start), or outside it while handled inline or once it has left.
     private const int OutsideTable = 4;
+
+    // Set with OutsideTable when the request left the table before its answer went out: it was in the table once.
+    private const int LeftTable = 8;
 
     private readonly Channel _channel;
     private CancellationTokenSource? _cancellation;
@@ -69,7 +72,7 @@ internal sealed class IncomingRequest : IThreadPoolWorkItem
     public bool MarkInTable()
     {
         int state = Volatile.Read(ref _state);
-        while ((state & OutsideTable) != 0 && (state & Finished) == 0)
+        while ((state & OutsideTable) != 0 && (state & (Finished | LeftTable)) == 0)
         {
             int seen = Interlocked.CompareExchange(ref _state, state & ~OutsideTable, state);
             if (seen == state)
@@ -80,7 +83,30 @@ internal sealed class IncomingRequest : IThreadPoolWorkItem
             state = seen;
         }
 
-        return (state & Finished) == 0;
+        return (state & (Finished | LeftTable)) == 0;
+    }
+
+    /// <summary>Records that the request leaves the in-flight table now, before its answer goes out.</summary>
+    /// <returns>Whether it was in the table: the caller takes it out.</returns>
+    /// <remarks>
+    /// The other side may send a request with the same thread id as soon as it reads the answer, so the entry must be gone
+    /// by then. A request outside the table (handled inline) costs one read.
+    /// </remarks>
+    public bool LeaveTable()
+    {
+        int state = Volatile.Read(ref _state);
+        while ((state & OutsideTable) == 0)
+        {
+            int seen = Interlocked.CompareExchange(ref _state, state | OutsideTable | LeftTable, state);
+            if (seen == state)
+            {
+                return true;
+            }
+
+            state = seen;
+        }
+
+        return false;
     }
 
     public void Execute() => _channel.RunHandlerAsync(this).Forget(); // never faults
@@ -109,8 +135,9 @@ internal sealed class IncomingRequest : IThreadPoolWorkItem
     }
 
     /// <summary>Marks the handler done and recycles its token source if it was never cancelled.</summary>
+    /// <param name="wasInTable">Whether the request is or was in the in-flight table: something may still hold it.</param>
     /// <returns>Whether the request is in the in-flight table, so that the caller takes it out (requests only).</returns>
-    public bool Finish()
+    public bool Finish(out bool wasInTable)
     {
         int state = Interlocked.Or(ref _state, Finished);
         if ((state & (Cancelled | Finished)) == 0 && _cancellation is not null)
@@ -118,6 +145,8 @@ internal sealed class IncomingRequest : IThreadPoolWorkItem
             CancellationTokenSourcePool.Return(_cancellation);
         }
 
-        return (state & OutsideTable) == 0;
+        bool inTable = (state & OutsideTable) == 0;
+        wasInTable = inTable || (state & LeftTable) != 0;
+        return inTable;
     }
 }
