@@ -36,7 +36,8 @@ public static class TestPipes
         return (pluginToHost, hostToPlugin, pluginIn, pluginOut);
     }
 
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
+    /// <summary>An input and an output joined as one duplex pipe.</summary>
+    internal sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
     {
         public PipeReader Input { get; } = input;
 
