@@ -133,6 +133,10 @@ public sealed class Channel : IAsyncDisposable
     }
 
     /// <summary>Initializes a channel over a duplex pipe.</summary>
+    /// <remarks>
+    /// A reader scheduled with <see cref="PipeScheduler.Inline"/> runs the channel's read loop, and its quick handlers, on the
+    /// thread that flushes the other end: a handler that blocks there blocks that thread too.
+    /// </remarks>
     /// <param name="pipe">The connection; the channel completes its reader and writer when it closes.</param>
     /// <param name="framer">The wire framing both sides use.</param>
     /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
