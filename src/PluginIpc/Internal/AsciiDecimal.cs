@@ -221,7 +221,6 @@ internal static class AsciiDecimal
         return estimate + (odd >= s_powersOfTen[estimate] ? 1 : 0);
     }
 
-
     [DoesNotReturn]
     private static void ThrowNotADigit(string field, long fieldOffset, byte b, long byteOffset, int digits)
     {
