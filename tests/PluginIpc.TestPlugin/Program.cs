@@ -18,6 +18,8 @@ using PluginIpc;
 //   main-ignore-stop
 //            a Main plugin (name "IgnoreStop", command echo) whose stop hook writes "stop hook entered" to stderr and then
 //            never returns, with no grace period limit: the host must kill it.
+//   hostile <behaviour>
+//            a plugin that misbehaves on purpose (see Hostile.cs): garbage-at-start, garbage-on-request, stop-reading, flood-oneway.
 //   plugin-host <framer> <transport> <echoPluginDll>
 //            starts EchoPlugin through Plugin ("dotnet exec"), writes "plugin <pid>" to stderr, then waits forever.
 const string ProcessName = "PluginIpc.TestPlugin";
@@ -42,6 +44,8 @@ switch (mode)
         return await TraceAsync(args.Skip(1).Contains("listen"));
     case "main-ignore-stop":
         return await IgnoreStopAsync();
+    case "hostile" when args.Length > 1:
+        return await Hostile.RunAsync(args[1]);
     case "plugin-host" when args.Length > 3:
         return await PluginHostAsync(args[1], Enum.Parse<PluginTransport>(args[2]), args[3]);
     case "env":

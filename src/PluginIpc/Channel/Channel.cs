@@ -80,6 +80,7 @@ public sealed class Channel : IAsyncDisposable
     /// </summary>
     private IncomingRequest? _spareRequest;
     private readonly HandlerSlots _handlerSlots;
+    private readonly DispatchBacklog _backlog;
     private readonly OneWayQueue? _oneWays;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -159,13 +160,14 @@ public sealed class Channel : IAsyncDisposable
         _framer = framer;
         _input = input;
         _directReader = DirectBufferReader.Create(inputStream, framer, _options.Name);
-        Action<Exception> onWriteFailure = failure => ShutdownAsync(failure).Forget();
+        Action<Exception> onWriteFailure = failure => FailAsync(failure).Forget();
         _writer = outputStream is not null
             ? new ChunkWriter(outputStream, framer, onWriteFailure, _options.Name)
             : new ChunkWriter(outputPipe!, framer, onWriteFailure, _options.Name);
         _ownedStreams = ownedStreams;
         _logger = _options.LoggerFactory.CreateLogger("PluginIpc.Channel");
         _handlerSlots = new HandlerSlots(_options.MaxConcurrentHandlers);
+        _backlog = new DispatchBacklog(_options.MaxQueuedMessages, _options.MaxQueuedBytes);
         _oneWays = _options.ConcurrentOneWayDispatch ? null : new OneWayQueue(this);
         _guard = new InlineDispatchGuard(s_inlineCheckPeriod, OnReadLoopStalled, OnSlowInlineRun);
         _pending = new InFlightTable<PendingCall>(onEmptied: CheckDrained); // the last call out lets a graceful close finish
@@ -189,6 +191,9 @@ public sealed class Channel : IAsyncDisposable
 
     /// <summary>Gets the number of this side's calls that await an answer.</summary>
     public int PendingCallCount => _pending.Count;
+
+    /// <summary>Gets the number of one-way messages and requests that wait for their handlers (see <see cref="ChannelOptions.MaxQueuedMessages"/>).</summary>
+    internal int QueuedMessageCount => _backlog.Count;
 
     /// <summary>
     /// Resolves a better reason when the connection ends, such as the exit code of the process on the other end.
@@ -378,10 +383,14 @@ public sealed class Channel : IAsyncDisposable
 
     /// <summary>Closes at once: pending calls fail with <see cref="ChannelClosedException"/> and running handlers are cancelled. Safe to call more than once; never throws.</summary>
     /// <returns>A task that completes when the channel has closed.</returns>
+    /// <remarks>
+    /// It waits for the read loop to end, unless the loop is running a handler or a caller's continuation: that code may be
+    /// what disposes, even synchronously, and the loop ends once it returns.
+    /// </remarks>
     public async ValueTask DisposeAsync()
     {
         await ShutdownAsync(null).ConfigureAwait(false);
-        if (_readLoop is not null)
+        if (_readLoop is not null && !_guard.IsRunningInlineCode)
         {
             // A blocking stream may keep its read pending until the other end closes: do not wait for it forever.
             await _readingDone.Task.WaitAsync(s_readLoopExitTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -400,6 +409,9 @@ public sealed class Channel : IAsyncDisposable
         CancellationToken cancellationToken = request.Token;
         ChannelTelemetry.CallScope telemetry = ChannelTelemetry.StartHandler(Name, chunk);
         bool holdsSlot = false;
+
+        // In the backlog until it starts; a one-way message handled concurrently, which no slot bounds, until it ends.
+        bool inBacklog = true;
         try
         {
             if (isRequest)
@@ -411,6 +423,12 @@ public sealed class Channel : IAsyncDisposable
                 }
 
                 holdsSlot = true;
+            }
+
+            if (isRequest || _oneWays is not null)
+            {
+                inBacklog = false;
+                _backlog.Remove(chunk);
             }
 
             HandlerRegistration? registration = ResolveHandler(chunk);
@@ -442,6 +460,11 @@ public sealed class Channel : IAsyncDisposable
         }
         finally
         {
+            if (inBacklog)
+            {
+                _backlog.Remove(chunk);
+            }
+
             EndHandler(request, telemetry, holdsSlot);
         }
     }
@@ -723,7 +746,9 @@ public sealed class Channel : IAsyncDisposable
     /// <param name="failure">Why the request did not go out.</param>
     private void FailUnsent(ulong threadId, PendingCall call, Exception failure)
     {
-        if (_pending.TryRemove(threadId, call))
+        // A failed transport closes the channel, which fails the call with why it closed (the first cause, such as the
+        // plugin's exit or a protocol error), not with what the write happened to see ("broken pipe").
+        if (failure is not ChannelClosedException && _pending.TryRemove(threadId, call))
         {
             call.SetException(failure);
         }
@@ -739,7 +764,23 @@ public sealed class Channel : IAsyncDisposable
     {
         cancellationToken.ThrowIfCancellationRequested();
         EnsureAcceptingCalls(allowClosing: true); // one-way messages, such as log entries, may still go out during the grace period
-        await _writer.WriteAsync(chunk).ConfigureAwait(false);
+        try
+        {
+            await _writer.WriteAsync(chunk).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException ex)
+        {
+            throw await ExplainClosedAsync(ex).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits briefly for the channel to close after a failed write, and says why it closed: the first cause.</summary>
+    private async Task<Exception> ExplainClosedAsync(ChannelClosedException failure)
+    {
+        await _completion.Task.WaitAsync(s_readLoopExitTimeout + s_readLoopExitTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return CloseReason is { } reason && !ReferenceEquals(reason, failure)
+            ? new ChannelClosedException($"Channel '{Name}' closed before the message went out: {reason.Message}", reason)
+            : failure;
     }
 
     private void EnsureAcceptingCalls(bool allowClosing = false)
@@ -911,9 +952,17 @@ public sealed class Channel : IAsyncDisposable
                 }
 
                 resume = false;
-                if (!DispatchUnread())
+                if (!DispatchUnread(out bool backlogFull))
                 {
                     return; // Code run inline held this loop too long: another loop reads from here on.
+                }
+
+                if (backlogFull)
+                {
+                    // Too much waits for its handlers: read nothing more until half of it has started, then dispatch the rest of this read.
+                    await _backlog.WaitForRoomAsync(_lifetime.Token).ConfigureAwait(false);
+                    resume = true;
+                    continue;
                 }
 
                 ReadResult result = _readResult;
@@ -958,6 +1007,11 @@ public sealed class Channel : IAsyncDisposable
                     {
                         return;
                     }
+
+                    if (_backlog.IsFull)
+                    {
+                        await _backlog.WaitForRoomAsync(_lifetime.Token).ConfigureAwait(false);
+                    }
                 }
             }
         }
@@ -976,7 +1030,14 @@ public sealed class Channel : IAsyncDisposable
         }
 
         await _input.CompleteAsync(failure).ConfigureAwait(false);
-        if (failure is not null && CloseReasonResolver is { } resolver)
+        await (failure is null ? ShutdownAsync(null) : FailAsync(failure)).ConfigureAwait(false);
+        _readingDone.TrySetResult();
+    }
+
+    /// <summary>Closes the channel because reading or writing failed, with the best reason <see cref="CloseReasonResolver"/> finds.</summary>
+    private async Task FailAsync(Exception failure)
+    {
+        if (CloseReasonResolver is { } resolver && Volatile.Read(ref _shutdownStarted) == 0)
         {
             try
             {
@@ -989,18 +1050,22 @@ public sealed class Channel : IAsyncDisposable
         }
 
         await ShutdownAsync(failure).ConfigureAwait(false);
-        _readingDone.TrySetResult();
     }
 
     /// <summary>
     /// Dispatches the whole chunks in <see cref="_unread"/>. Handlers and callers' continuations run inline, under the guard,
     /// and the writer is corked meanwhile, so the answers to one read go out in one write.
     /// </summary>
+    /// <param name="backlogFull">
+    /// Set when it stopped because too much waits for its handlers: whole chunks may be left in <see cref="_unread"/>, and
+    /// the loop must dispatch them before it reads again (a read would wait for more input).
+    /// </param>
     /// <returns><see langword="false"/> when the guard took reading from this loop: it must not touch the input again.</returns>
-    private bool DispatchUnread()
+    private bool DispatchUnread(out bool backlogFull)
     {
         ReadOnlySequence<byte> buffer = _unread;
         bool owner = true;
+        backlogFull = false;
         _writer.Cork();
         _guard.BeginBatch();
         try
@@ -1017,6 +1082,12 @@ public sealed class Channel : IAsyncDisposable
                 {
                     owner = false;
                     return false;
+                }
+
+                if (_backlog.IsFull)
+                {
+                    backlogFull = true; // The read loop waits for room before it dispatches the rest.
+                    break;
                 }
             }
 
@@ -1084,6 +1155,7 @@ public sealed class Channel : IAsyncDisposable
 
             case Direction.OneWay:
                 Interlocked.Increment(ref _activeHandlers);
+                _backlog.Add(chunk);
                 var message = new IncomingRequest(this, chunk, _lifetime.Token);
                 if (_oneWays is not null)
                 {
@@ -1152,6 +1224,7 @@ public sealed class Channel : IAsyncDisposable
         if (!inline)
         {
             Interlocked.Increment(ref _activeHandlers);
+            _backlog.Add(chunk);
             ThreadPool.UnsafeQueueUserWorkItem(request, preferLocal: true);
             return true;
         }

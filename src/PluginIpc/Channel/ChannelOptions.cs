@@ -20,6 +20,22 @@ public sealed class ChannelOptions
     /// <remarks>Handlers that call the other side back hold their slot while they wait: keep the limit above the depth of such chains.</remarks>
     public int MaxConcurrentHandlers { get; set; } = 256;
 
+    /// <summary>
+    /// Gets or sets how many one-way messages and requests may wait for their handlers (queued in order, or for a free
+    /// handler slot) before the channel stops reading from the other side until half of them have started.
+    /// </summary>
+    /// <value>Defaults to 1,024.</value>
+    /// <remarks>
+    /// While the channel does not read, the other side's writes block in its own pipe, so a peer cannot grow this process's
+    /// memory by sending faster than it is served. Nothing is read meanwhile, answers included: a handler that waits for an
+    /// answer from a peer that floods it waits until the backlog drains or its call times out.
+    /// </remarks>
+    public int MaxQueuedMessages { get; set; } = 1024;
+
+    /// <summary>Gets or sets how many bytes of one-way messages and requests (bodies and commands) may wait for their handlers before the channel stops reading; see <see cref="MaxQueuedMessages"/>.</summary>
+    /// <value>Defaults to 16 MiB.</value>
+    public long MaxQueuedBytes { get; set; } = 16L * 1024 * 1024;
+
     /// <summary>Gets or sets a value indicating whether one-way messages are handled concurrently rather than one at a time in the order sent.</summary>
     /// <value>Defaults to <see langword="false"/>: one-way messages from one sender are handled in order.</value>
     public bool ConcurrentOneWayDispatch { get; set; }
@@ -41,6 +57,8 @@ public sealed class ChannelOptions
         ArgumentNullException.ThrowIfNull(Name);
         ArgumentNullException.ThrowIfNull(LoggerFactory);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConcurrentHandlers);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxQueuedMessages);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxQueuedBytes);
         ValidateTimeout(DefaultCallTimeout, nameof(DefaultCallTimeout));
         ValidateTimeout(ShutdownGracePeriod, nameof(ShutdownGracePeriod));
         return (ChannelOptions)MemberwiseClone();

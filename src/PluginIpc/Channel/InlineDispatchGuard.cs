@@ -63,6 +63,9 @@ internal sealed class InlineDispatchGuard : IDisposable
     /// <remarks>Few: under load a quick batch crosses a step of the coarse clock now and then, and precise timing costs a clock read or two per section.</remarks>
     public const int ProbationBatches = 16;
 
+    /// <summary>Gets a value indicating whether the loop is running inline code (a handler, a caller's continuation) that has not returned.</summary>
+    public bool IsRunningInlineCode => (Volatile.Read(ref _section) & 1) == 1;
+
     /// <summary>Starts a batch: the sections that follow, up to <see cref="EndBatch"/>, are the code run for one read.</summary>
     public void BeginBatch()
     {

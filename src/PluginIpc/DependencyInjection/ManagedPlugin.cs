@@ -33,6 +33,7 @@ internal sealed class ManagedPlugin
 
                 // Run the start (and the user's setup code) off the lock and off the caller's synchronization context.
                 _current = current = Task.Run(() => _manager.StartPluginAsync(Definition, previous));
+                current.Forget(); // A failed start that no caller awaits any more (a stop, a cancelled wait) is not an unobserved exception.
             }
 
             return current;

@@ -120,7 +120,7 @@ public sealed class Plugin : IAsyncDisposable
             catch (Exception ex)
             {
                 SetState(PluginState.Failed, ex);
-                _ready.TrySetException(ex);
+                _ready.TrySetObservedException(ex);
                 throw;
             }
 
@@ -220,7 +220,7 @@ public sealed class Plugin : IAsyncDisposable
             }
 
             SetState(PluginState.Stopped, null);
-            Volatile.Read(ref _ready).TrySetException(new ChannelClosedException($"Plugin '{Name}' was stopped."));
+            Volatile.Read(ref _ready).TrySetObservedException(new ChannelClosedException($"Plugin '{Name}' was stopped."));
         }
         finally
         {
@@ -286,6 +286,8 @@ public sealed class Plugin : IAsyncDisposable
             Name = Name,
             DefaultCallTimeout = _options.CallTimeout,
             MaxConcurrentHandlers = _options.MaxConcurrentHandlers,
+            MaxQueuedMessages = _options.MaxQueuedMessages,
+            MaxQueuedBytes = _options.MaxQueuedBytes,
             ShutdownGracePeriod = _options.StopTimeout,
             LoggerFactory = _options.LoggerFactory,
         });
@@ -429,7 +431,7 @@ public sealed class Plugin : IAsyncDisposable
             }
 
             SetState(PluginState.Failed, reason);
-            Volatile.Read(ref _ready).TrySetException(reason is ChannelClosedException ? reason : new ChannelClosedException($"Plugin '{Name}' failed: {reason.Message}", reason));
+            Volatile.Read(ref _ready).TrySetObservedException(reason is ChannelClosedException ? reason : new ChannelClosedException($"Plugin '{Name}' failed: {reason.Message}", reason));
         }
         finally
         {
@@ -450,7 +452,8 @@ public sealed class Plugin : IAsyncDisposable
         }
         if (ended == pinging && pinging.IsCompletedSuccessfully)
         {
-            // Hung: unanswered pings. Kill it and treat it as crashed.
+            // Hung: unanswered pings. Kill it and treat it as crashed, for that reason rather than what the kill breaks.
+            instance.FirstCause = new TimeoutException($"Plugin '{Name}' did not answer a ping within {_options.PingTimeout}; it was killed.");
             await instance.Process.KillAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
@@ -461,13 +464,7 @@ public sealed class Plugin : IAsyncDisposable
             await instance.Process.KillAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
-        Exception reason = instance.Channel.CloseReason ?? new ChannelClosedException($"Plugin '{Name}' closed its connection.");
-        if (ended == pinging && pinging.IsCompletedSuccessfully)
-        {
-            reason = new TimeoutException($"Plugin '{Name}' did not answer a ping within {_options.PingTimeout}; it was killed.", reason);
-        }
-
-        return reason;
+        return instance.Channel.CloseReason ?? instance.FirstCause ?? new ChannelClosedException($"Plugin '{Name}' closed its connection.");
     }
 
     /// <summary>Pings until a ping goes unanswered (the task then completes) or the token fires (the task is cancelled).</summary>
@@ -546,14 +543,17 @@ public sealed class Plugin : IAsyncDisposable
             // Already broken: the plugin is gone.
         }
 
+        // A failure this side found (a protocol error, unanswered pings) is the first cause; a broken or closed
+        // connection is only what the exit looks like from here.
+        Exception cause = instance.FirstCause ?? reason;
         try
         {
             int exitCode = await instance.Process.Exited.WaitAsync(TimeSpan.FromMilliseconds(900)).ConfigureAwait(false);
-            return new PluginExitedException(Name, exitCode, instance.Process.StderrTail, reason);
+            return new PluginExitedException(Name, exitCode, instance.Process.StderrTail, cause, causeFirst: cause is not ChannelClosedException);
         }
         catch (TimeoutException)
         {
-            return reason; // Still running: the connection failed for another reason.
+            return cause; // Still running: the connection failed for another reason.
         }
     }
 

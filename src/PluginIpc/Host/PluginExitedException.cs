@@ -37,6 +37,18 @@ public class PluginExitedException : ChannelClosedException
         StderrTail = stderrTail;
     }
 
+    /// <summary>
+    /// Initializes a new instance for a plugin that failed for <paramref name="cause"/> (a protocol error, unanswered pings)
+    /// and then exited: the message names the cause first, then the exit.
+    /// </summary>
+    internal PluginExitedException(string pluginName, int exitCode, string stderrTail, Exception cause, bool causeFirst)
+        : base(causeFirst ? FormatMessage($"{cause.Message} Plugin '{pluginName}' then exited with code {exitCode}.", stderrTail) : FormatMessage(pluginName, exitCode, stderrTail), cause)
+    {
+        PluginName = pluginName;
+        ExitCode = exitCode;
+        StderrTail = stderrTail;
+    }
+
     /// <summary>Gets the plugin's name.</summary>
     public string PluginName { get; } = string.Empty;
 
@@ -47,7 +59,8 @@ public class PluginExitedException : ChannelClosedException
     public string StderrTail { get; } = string.Empty;
 
     private static string FormatMessage(string pluginName, int exitCode, string stderrTail) =>
-        stderrTail.Length == 0
-            ? $"Plugin '{pluginName}' exited with code {exitCode}."
-            : $"Plugin '{pluginName}' exited with code {exitCode}. Last stderr lines:{Environment.NewLine}{stderrTail}";
+        FormatMessage($"Plugin '{pluginName}' exited with code {exitCode}.", stderrTail);
+
+    private static string FormatMessage(string what, string stderrTail) =>
+        stderrTail.Length == 0 ? what : $"{what} Last stderr lines:{Environment.NewLine}{stderrTail}";
 }

@@ -3,6 +3,8 @@ namespace PluginIpc;
 /// <summary>One plugin process and the channel to it; a <see cref="Plugin"/> replaces it on restart.</summary>
 internal sealed class PluginInstance : IAsyncDisposable
 {
+    private Exception? _firstCause;
+
     public PluginInstance(PluginProcess process, Channel channel)
     {
         Process = process;
@@ -19,6 +21,13 @@ internal sealed class PluginInstance : IAsyncDisposable
     public bool IsReady { get; set; }
 
     public Task? Supervision { get; set; }
+
+    /// <summary>Gets or sets why the host gave up on the process before it exited (unanswered pings): the first cause of its end.</summary>
+    public Exception? FirstCause
+    {
+        get => Volatile.Read(ref _firstCause);
+        set => Volatile.Write(ref _firstCause, value);
+    }
 
     /// <summary>Closes the channel and kills the process if it still runs. Never throws.</summary>
     public async ValueTask DisposeAsync()

@@ -68,6 +68,14 @@ public sealed class PluginOptions
     /// <value>Defaults to 256.</value>
     public int MaxConcurrentHandlers { get; set; } = 256;
 
+    /// <summary>Gets or sets how many of the plugin's one-way messages and requests may wait for their handlers before reading from the plugin pauses (see <see cref="ChannelOptions.MaxQueuedMessages"/>).</summary>
+    /// <value>Defaults to 1,024.</value>
+    public int MaxQueuedMessages { get; set; } = 1024;
+
+    /// <summary>Gets or sets how many bytes of the plugin's one-way messages and requests may wait for their handlers before reading from the plugin pauses (see <see cref="ChannelOptions.MaxQueuedBytes"/>).</summary>
+    /// <value>Defaults to 16 MiB.</value>
+    public long MaxQueuedBytes { get; set; } = 16L * 1024 * 1024;
+
     /// <summary>Gets or sets how many recent output lines and log entries <see cref="Plugin.GetRecentLogs"/> keeps.</summary>
     /// <value>Defaults to 200.</value>
     public int RecentLogCapacity { get; set; } = 200;
@@ -93,6 +101,8 @@ public sealed class PluginOptions
         ArgumentNullException.ThrowIfNull(LoggerFactory);
         RestartPolicy.Validate();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConcurrentHandlers);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxQueuedMessages);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxQueuedBytes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(RecentLogCapacity);
         ValidatePositive(StartTimeout, nameof(StartTimeout));
         ValidatePositive(CallTimeout, nameof(CallTimeout));

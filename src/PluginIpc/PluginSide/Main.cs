@@ -150,6 +150,8 @@ public sealed class Main
             Name = options.Name,
             DefaultCallTimeout = options.CallTimeout,
             MaxConcurrentHandlers = options.MaxConcurrentHandlers,
+            MaxQueuedMessages = options.MaxQueuedMessages,
+            MaxQueuedBytes = options.MaxQueuedBytes,
             ShutdownGracePeriod = options.StopGracePeriod,
         };
         Channel channel = ReferenceEquals(input, output)

@@ -52,6 +52,14 @@ public sealed class MainOptions
     /// <value>Defaults to 256.</value>
     public int MaxConcurrentHandlers { get; set; } = 256;
 
+    /// <summary>Gets or sets how many of the host's one-way messages and requests may wait for their handlers before reading from the host pauses (see <see cref="ChannelOptions.MaxQueuedMessages"/>).</summary>
+    /// <value>Defaults to 1,024.</value>
+    public int MaxQueuedMessages { get; set; } = 1024;
+
+    /// <summary>Gets or sets how many bytes of the host's one-way messages and requests may wait for their handlers before reading from the host pauses (see <see cref="ChannelOptions.MaxQueuedBytes"/>).</summary>
+    /// <value>Defaults to 16 MiB.</value>
+    public long MaxQueuedBytes { get; set; } = 16L * 1024 * 1024;
+
     /// <summary>Gets or sets the lowest level of the entries that <see cref="Main.LoggerFactory"/> sends to the host.</summary>
     /// <value>Defaults to <see cref="LogLevel.Information"/>.</value>
     public LogLevel MinimumLogLevel { get; set; } = LogLevel.Information;
@@ -76,6 +84,8 @@ public sealed class MainOptions
         ArgumentException.ThrowIfNullOrEmpty(Name);
         ArgumentException.ThrowIfNullOrEmpty(Cookie);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConcurrentHandlers);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxQueuedMessages);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxQueuedBytes);
         ChannelOptions.ValidateTimeout(StopGracePeriod, nameof(StopGracePeriod));
         ChannelOptions.ValidateTimeout(HostPingInterval, nameof(HostPingInterval));
         ChannelOptions.ValidateTimeout(HostPingTimeout, nameof(HostPingTimeout));
@@ -92,6 +102,8 @@ public sealed class MainOptions
             HostPingTimeout = HostPingTimeout,
             CallTimeout = CallTimeout,
             MaxConcurrentHandlers = MaxConcurrentHandlers,
+            MaxQueuedMessages = MaxQueuedMessages,
+            MaxQueuedBytes = MaxQueuedBytes,
             MinimumLogLevel = MinimumLogLevel,
         };
         foreach (KeyValuePair<string, string> entry in Metadata)

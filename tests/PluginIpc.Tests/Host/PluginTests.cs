@@ -341,7 +341,10 @@ public sealed class PluginTests : PluginTestBase
             Assert.That(Signals.Send(frozenPid, Signals.Stop), Is.True);
 
             Assert.That(await running.WaitAsync(s_timeout, cancellationToken), Is.EqualTo(new[] { PluginState.Disconnected, PluginState.Restarting, PluginState.Running }));
-            Assert.That(await disconnected.Task, Is.InstanceOf<TimeoutException>(), "the reason is the unanswered ping");
+            Exception? reason = await disconnected.Task;
+            Assert.That(reason?.Message, Does.StartWith("Plugin 'EchoPlugin' did not answer a ping"), "the reason is the unanswered ping");
+            Assert.That(Find<TimeoutException>(reason), Is.Not.Null, reason?.ToString());
+            Assert.That(Find<PluginExitedException>(reason)?.ExitCode, Is.EqualTo(128 + Signals.Kill), reason?.ToString());
             PluginExitedEventArgs exit = await exited.Task.WaitAsync(s_timeout, cancellationToken);
             Assert.That((exit.ProcessId, exit.ExitCode, exit.Expected), Is.EqualTo((frozenPid, 128 + Signals.Kill, false)));
             Assert.That(ProcFs.IsAlive(frozenPid), Is.False);

@@ -1,0 +1,183 @@
+namespace PluginIpc.Tests.Channel;
+
+/// <summary>
+/// A peer that sends faster than its messages are handled is held back: the channel stops reading while too many one-way
+/// messages or requests wait for their handlers, so the peer's own writes block, and nothing it sent is lost.
+/// </summary>
+[TestFixtureSource(typeof(Framers), nameof(Framers.Names))]
+public sealed class BackpressureTests(string framer)
+{
+    private const int Sent = 20_000;
+    private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(20);
+
+    [Test, CancelAfter(30_000)]
+    public async Task OneWayFlood_ReadingPausesAtTheLimit_AndEveryMessageIsHandledInOrder(
+        [Values] bool concurrent, CancellationToken cancellationToken)
+    {
+        var (channel, peer) = RawPeer.Create(framer, Transports.Memory, new ChannelOptions { MaxQueuedMessages = 16, ConcurrentOneWayDispatch = concurrent });
+        await using (channel)
+        await using (peer)
+        {
+            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var handled = new List<int>();
+            var allHandled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            channel.Handle("note", async (chunk, _, _) =>
+            {
+                await gate.Task;
+                lock (handled)
+                {
+                    handled.Add(BitConverter.ToInt32(chunk.Buffer.Span));
+                    if (handled.Count == Sent)
+                    {
+                        allHandled.TrySetResult();
+                    }
+                }
+
+                return ReadOnlyMemory<byte>.Empty;
+            });
+            channel.Start();
+
+            var blocked = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+            Task sending = SendAsync(peer, Direction.OneWay, blocked, cancellationToken);
+
+            await AssertHeldBackAsync(channel, sending, blocked, limit: 16, cancellationToken);
+
+            gate.SetResult();
+            await sending.WaitAsync(s_timeout, cancellationToken);
+            await allHandled.Task.WaitAsync(s_timeout, cancellationToken);
+            Assert.That(handled, concurrent ? Is.EquivalentTo(Enumerable.Range(0, Sent)) : Is.EqualTo(Enumerable.Range(0, Sent)), "every message handled, in order unless concurrent");
+            Assert.That(channel.QueuedMessageCount, Is.Zero);
+        }
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task RequestsBeyondTheHandlerSlots_ReadingPausesAtTheLimit_AndEveryRequestIsAnswered(CancellationToken cancellationToken)
+    {
+        var options = new ChannelOptions { MaxConcurrentHandlers = 4, MaxQueuedMessages = 16 };
+        var (channel, peer) = RawPeer.Create(framer, Transports.Memory, options);
+        await using (channel)
+        await using (peer)
+        {
+            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            int started = 0;
+            channel.Handle("work", async (chunk, _, _) =>
+            {
+                Interlocked.Increment(ref started);
+                await gate.Task;
+                return chunk.Buffer;
+            });
+            channel.Start();
+
+            var blocked = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+            Task sending = SendAsync(peer, Direction.Request, blocked, cancellationToken);
+
+            await AssertHeldBackAsync(channel, sending, blocked, limit: 16, cancellationToken);
+            Assert.That(Volatile.Read(ref started), Is.EqualTo(4), "only the handler slots' worth of handlers run");
+
+            gate.SetResult();
+            var answered = new HashSet<ulong>();
+            while (answered.Count < Sent)
+            {
+                Chunk response = await peer.ReadChunkAsync(cancellationToken);
+                Assert.That(response.Direction, Is.EqualTo(Direction.Response), $"thread {response.ThreadId}: {response.Cmd}");
+                Assert.That(answered.Add(response.ThreadId), Is.True, $"thread {response.ThreadId} answered twice");
+            }
+
+            await sending.WaitAsync(s_timeout, cancellationToken);
+        }
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task LargeMessages_ReadingPausesAtTheByteLimit(CancellationToken cancellationToken)
+    {
+        var (channel, peer) = RawPeer.Create(framer, Transports.Memory, new ChannelOptions { MaxQueuedBytes = 16 * 1024 });
+        await using (channel)
+        await using (peer)
+        {
+            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            channel.Handle("note", async (_, _, _) =>
+            {
+                await gate.Task;
+                return ReadOnlyMemory<byte>.Empty;
+            });
+            channel.Start();
+
+            var blocked = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+            Task sending = SendAsync(peer, Direction.OneWay, blocked, cancellationToken, bodyBytes: 2 * 1024);
+
+            // 16 KiB of 2 KiB bodies (and their commands) is eight messages; the first one runs.
+            await AssertHeldBackAsync(channel, sending, blocked, limit: 8, cancellationToken);
+
+            gate.SetResult();
+            await sending.WaitAsync(s_timeout, cancellationToken);
+        }
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task ChunksOfOneRead_OverTheLimit_AreAllHandledWithNoFurtherInput([Values] bool concurrent, CancellationToken cancellationToken)
+    {
+        // Each round's chunks arrive in one read, and nothing follows them: the loop must dispatch what it left unread when it
+        // paused, even if the backlog drained before it looked, instead of waiting for input that never comes.
+        const int Rounds = 50, PerRound = 64;
+        var (channel, peer) = RawPeer.Create(framer, Transports.Memory, new ChannelOptions { MaxQueuedMessages = 2, ConcurrentOneWayDispatch = concurrent });
+        await using (channel)
+        await using (peer)
+        {
+            int handled = 0;
+            TaskCompletionSource roundDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            channel.Handle("note", (_, _, _) =>
+            {
+                if (Interlocked.Increment(ref handled) % PerRound == 0)
+                {
+                    Volatile.Read(ref roundDone).TrySetResult();
+                }
+
+                return ValueTask.FromResult(ReadOnlyMemory<byte>.Empty);
+            });
+            channel.Start();
+
+            for (int round = 0; round < Rounds; round++)
+            {
+                await peer.WriteChunksAsync(Enumerable.Range(0, PerRound).Select(_ => new Chunk { Direction = Direction.OneWay, Cmd = "note" }), cancellationToken);
+                await roundDone.Task.WaitAsync(s_timeout, cancellationToken);
+                Volatile.Write(ref roundDone, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            }
+
+            Assert.That(Volatile.Read(ref handled), Is.EqualTo(Rounds * PerRound));
+        }
+    }
+
+    /// <summary>Sends <see cref="Sent"/> numbered chunks, one flush each; reports how many went out before a flush first had to wait.</summary>
+    private static async Task SendAsync(RawPeer peer, Direction direction, TaskCompletionSource<int> blocked, CancellationToken cancellationToken, int bodyBytes = 4)
+    {
+        await Task.Yield();
+        for (int i = 0; i < Sent; i++)
+        {
+            byte[] body = new byte[bodyBytes];
+            BitConverter.TryWriteBytes(body, i);
+            string cmd = direction == Direction.Request ? "work" : "note";
+            Task write = peer.WriteChunkAsync(new Chunk { ThreadId = direction == Direction.Request ? (ulong)i + 1 : 0, Direction = direction, Cmd = cmd, Buffer = body }, cancellationToken);
+            if (!write.IsCompleted)
+            {
+                blocked.TrySetResult(i);
+            }
+
+            await write;
+        }
+    }
+
+    /// <summary>
+    /// Asserts that the peer's writes had to wait before it sent everything, and that the channel then held at most
+    /// <paramref name="limit"/> messages waiting for their handlers.
+    /// </summary>
+    private static async Task AssertHeldBackAsync(PluginIpc.Channel channel, Task sending, TaskCompletionSource<int> blocked, int limit, CancellationToken cancellationToken)
+    {
+        Task first = await Task.WhenAny(sending, blocked.Task).WaitAsync(s_timeout, cancellationToken);
+        Assert.That(first, Is.SameAs(blocked.Task), $"the peer sent all {Sent} chunks while their handlers were held: nothing held it back");
+
+        // A write may wait now and then while the channel still reads; held back, the peer stays blocked.
+        Task done = await Task.WhenAny(sending, Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken));
+        Assert.That(done, Is.Not.SameAs(sending), $"the peer sent all {Sent} chunks while their handlers were held");
+        Assert.That(channel.QueuedMessageCount, Is.InRange(1, limit), "messages waiting for their handlers");
+    }
+}
