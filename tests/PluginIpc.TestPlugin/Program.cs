@@ -22,6 +22,9 @@ using PluginIpc;
 //            a plugin that misbehaves on purpose (see Hostile.cs): garbage-at-start, garbage-on-request, stop-reading, flood-oneway.
 //   plugin-host <framer> <transport> <echoPluginDll>
 //            starts EchoPlugin through Plugin ("dotnet exec"), writes "plugin <pid>" to stderr, then waits forever.
+//   long-line <stderr|stdout> <MiB> <end|hang>
+//            writes MiB mebibytes of 'x' with no line break to the named stream, in 64 KiB writes. With end, it then writes
+//            "\ndone\n" there and exits 0; with hang, it writes "written" as a line to the other stream and never exits.
 const string ProcessName = "PluginIpc.TestPlugin";
 
 string mode = args.Length > 0 ? args[0] : string.Empty;
@@ -48,6 +51,8 @@ switch (mode)
         return await Hostile.RunAsync(args[1]);
     case "plugin-host" when args.Length > 3:
         return await PluginHostAsync(args[1], Enum.Parse<PluginTransport>(args[2]), args[3]);
+    case "long-line" when args.Length > 3 && int.TryParse(args[2], CultureInfo.InvariantCulture, out int mebibytes):
+        return await LongLineAsync(args[1] == "stdout", mebibytes, args[3] == "hang");
     case "env":
         foreach (string name in args.Skip(1))
         {
@@ -57,7 +62,7 @@ switch (mode)
 
         return 0;
     default:
-        Console.Error.WriteLine($"{ProcessName}: unknown mode '{mode}'; expected raw, exit N, hang, tree, host, env, main-ignore-stop or plugin-host.");
+        Console.Error.WriteLine($"{ProcessName}: unknown mode '{mode}'; expected raw, exit N, hang, tree, host, env, main-ignore-stop, plugin-host or long-line.");
         return 2;
 }
 
@@ -89,6 +94,28 @@ static async Task<int> RawEchoAsync()
     }
 
     Console.Error.WriteLine("end of input");
+    return 0;
+}
+
+static async Task<int> LongLineAsync(bool toStdout, int mebibytes, bool hang)
+{
+    await using Stream line = toStdout ? Console.OpenStandardOutput() : Console.OpenStandardError();
+    byte[] block = new byte[64 * 1024];
+    block.AsSpan().Fill((byte)'x');
+    for (int i = 0; i < mebibytes * 16; i++)
+    {
+        await line.WriteAsync(block);
+    }
+
+    if (!hang)
+    {
+        await line.WriteAsync("\ndone\n"u8.ToArray());
+        return 0;
+    }
+
+    await using Stream other = toStdout ? Console.OpenStandardError() : Console.OpenStandardOutput();
+    await other.WriteAsync("written\n"u8.ToArray());
+    await Task.Delay(Timeout.Infinite);
     return 0;
 }
 

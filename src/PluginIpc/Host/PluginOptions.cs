@@ -80,6 +80,15 @@ public sealed class PluginOptions
     /// <value>Defaults to 200.</value>
     public int RecentLogCapacity { get; set; } = 200;
 
+    /// <summary>Gets or sets the most chars of the plugin's text that one logged line of its stderr (or free stdout) carries.</summary>
+    /// <remarks>
+    /// A longer line is logged in pieces of at most this many chars: each piece but the last ends with <c> [line continues]</c>,
+    /// each piece but the first starts with <c>[continued] </c>. So the host's memory for output stays bounded whatever the
+    /// plugin writes, with or without line breaks.
+    /// </remarks>
+    /// <value>Defaults to 16384 chars (16 Ki).</value>
+    public int MaxOutputLineLength { get; set; } = PluginProcessStartInfo.DefaultMaxOutputLineLength;
+
     /// <summary>Gets or sets the logger factory for the library's own logs and the plugin's output and log entries.</summary>
     /// <value>Defaults to <see cref="NullLoggerFactory.Instance"/>.</value>
     public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
@@ -104,6 +113,7 @@ public sealed class PluginOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxQueuedMessages);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxQueuedBytes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(RecentLogCapacity);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxOutputLineLength);
         ValidatePositive(StartTimeout, nameof(StartTimeout));
         ValidatePositive(CallTimeout, nameof(CallTimeout));
         ValidatePositive(PingInterval, nameof(PingInterval));
@@ -124,6 +134,7 @@ public sealed class PluginOptions
         Cookie = Cookie,
         Framer = Framer,
         Transport = Transport,
+        MaxOutputLineLength = MaxOutputLineLength,
         OutputReceived = outputReceived,
     };
 

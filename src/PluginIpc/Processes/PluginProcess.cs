@@ -10,7 +10,8 @@ namespace PluginIpc;
 /// <remarks>
 /// Thread safe. The host reads the plugin's chunks from <see cref="Input"/> and writes its own to <see cref="Output"/>.
 /// Lines the plugin writes to stderr, and to stdout when the channel does not use it, go to the logger, to
-/// <see cref="PluginProcessStartInfo.OutputReceived"/> and to a bounded tail kept for error messages.
+/// <see cref="PluginProcessStartInfo.OutputReceived"/> and to a bounded tail kept for error messages; a line longer than
+/// <see cref="PluginProcessStartInfo.MaxOutputLineLength"/> goes in marked pieces (see <see cref="BoundedLineReader"/>).
 /// Plugins that are still running when the host process exits normally are killed, with their descendants.
 /// </remarks>
 internal sealed partial class PluginProcess : IAsyncDisposable
@@ -29,6 +30,7 @@ internal sealed partial class PluginProcess : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly OutputTail _tail;
     private readonly Action<PluginOutputLine>? _outputReceived;
+    private readonly int _maxOutputLineLength;
     private readonly AnonymousPipeServerStream? _toPlugin;
     private readonly AnonymousPipeServerStream? _fromPlugin;
     private readonly Task _processExited;
@@ -45,6 +47,7 @@ internal sealed partial class PluginProcess : IAsyncDisposable
         _logger = logger;
         _tail = new OutputTail(info.OutputTailCapacity);
         _outputReceived = info.OutputReceived;
+        _maxOutputLineLength = info.MaxOutputLineLength;
         _toPlugin = toPlugin;
         _fromPlugin = fromPlugin;
         ProcessId = process.Id;
@@ -323,22 +326,23 @@ internal sealed partial class PluginProcess : IAsyncDisposable
 
     private async Task ReadLinesAsync(StreamReader reader, PluginOutputSource source)
     {
+        // Bounded: a plugin that writes without line breaks must not grow the host (a plain ReadLine buffers the whole line).
+        var lines = new BoundedLineReader(reader, source, _maxOutputLineLength);
         try
         {
-            while (await reader.ReadLineAsync(CancellationToken.None).ConfigureAwait(false) is { } text)
+            while (await lines.ReadLineAsync(CancellationToken.None).ConfigureAwait(false) is { } line)
             {
-                var line = new PluginOutputLine(source, text);
                 _tail.Add(line);
                 if (_outputReceived is null)
                 {
                     // With a callback, its owner logs the line under the plugin's own category instead.
                     if (source == PluginOutputSource.StandardError)
                     {
-                        ProcessesLog.StandardError(_logger, text);
+                        ProcessesLog.StandardError(_logger, line.Text);
                     }
                     else
                     {
-                        ProcessesLog.StandardOutput(_logger, text);
+                        ProcessesLog.StandardOutput(_logger, line.Text);
                     }
                 }
 

@@ -4,6 +4,9 @@ namespace PluginIpc;
 /// <remarks>Immutable once initialized; <see cref="PluginProcess.StartAsync"/> validates it.</remarks>
 internal sealed class PluginProcessStartInfo
 {
+    /// <summary>The default of <see cref="MaxOutputLineLength"/> and <see cref="PluginOptions.MaxOutputLineLength"/>, in chars.</summary>
+    internal const int DefaultMaxOutputLineLength = 16 * 1024;
+
     /// <summary>Initializes a new instance for <paramref name="executablePath"/>.</summary>
     /// <param name="executablePath">The plugin executable: a path, or a bare name looked up in <c>PATH</c>.</param>
     public PluginProcessStartInfo(string executablePath)
@@ -47,6 +50,10 @@ internal sealed class PluginProcessStartInfo
     /// <value>Defaults to 100.</value>
     public int OutputTailCapacity { get; init; } = 100;
 
+    /// <summary>Gets the most chars of the plugin's text that one line of its output carries; a longer line arrives in marked pieces.</summary>
+    /// <value>Defaults to 16384 chars (16 Ki). See <see cref="BoundedLineReader"/> for how the pieces are marked.</value>
+    public int MaxOutputLineLength { get; init; } = DefaultMaxOutputLineLength;
+
     /// <summary>Gets a callback that sees every line of output besides the logger; it runs on the reading task and must not block.</summary>
     /// <value>Defaults to <see langword="null"/>.</value>
     public Action<PluginOutputLine>? OutputReceived { get; init; }
@@ -58,6 +65,7 @@ internal sealed class PluginProcessStartInfo
         ArgumentNullException.ThrowIfNull(Environment);
         ArgumentException.ThrowIfNullOrEmpty(Cookie);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(OutputTailCapacity);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxOutputLineLength);
         if (Framer is not (LaunchVariables.TextFramer or LaunchVariables.MessagePackFramer))
         {
             throw new ArgumentException($"The framer must be '{LaunchVariables.TextFramer}' or '{LaunchVariables.MessagePackFramer}', not '{Framer}'.", nameof(Framer));
