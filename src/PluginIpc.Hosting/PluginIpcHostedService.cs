@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 namespace PluginIpc;
 
 /// <summary>Starts the <see cref="StartMode.AtStartup"/> plugins when the host starts, and stops all plugins when it stops.</summary>
+/// <remarks>Its start throws, failing the host's start, only when <see cref="PluginIpcOptions.ThrowOnStartupFailure"/> is set.</remarks>
 internal sealed class PluginIpcHostedService : IHostedService
 {
     private readonly IPluginManager _manager;

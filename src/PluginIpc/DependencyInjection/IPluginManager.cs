@@ -30,15 +30,39 @@ public interface IPluginManager
     /// <returns>The plugin, in state <see cref="PluginState.Running"/>.</returns>
     /// <exception cref="KeyNotFoundException">No plugin has that name; the message lists the known names.</exception>
     /// <exception cref="PluginStartException">
-    /// The plugin is misconfigured (the message names the setting or the missing executable's path), could not start, or failed for good.
-    /// Nothing is cached: the next call tries again.
+    /// The plugin is misconfigured (the message names the setting or the missing executable's path), its setup code threw, it could not
+    /// start, or it failed for good. A failed start is logged at error level and leaves <see cref="GetState"/> at
+    /// <see cref="PluginState.Failed"/>. Nothing is cached: the next call tries again.
     /// </exception>
     /// <exception cref="ObjectDisposedException">The manager was stopped or disposed.</exception>
     Task<Plugin> GetAsync(string name, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Returns where the plugin named <paramref name="name"/> is in its life, without starting it.
+    /// </summary>
+    /// <param name="name">The plugin's name (ordinal, case sensitive).</param>
+    /// <returns>
+    /// <see cref="PluginState.Created"/> when it was never started; <see cref="PluginState.Starting"/> while a start is under way;
+    /// <see cref="PluginState.Failed"/> when its last start failed (misconfigured, missing executable, setup code threw, or the
+    /// process did not start); <see cref="PluginState.Stopped"/> when the manager stopped before its start completed; otherwise the
+    /// <see cref="Plugin.State"/> of its current <see cref="Plugin"/>.
+    /// </returns>
+    /// <exception cref="KeyNotFoundException">No plugin has that name; the message lists the known names.</exception>
+    PluginState GetState(string name);
+
     /// <summary>Starts the plugins whose start mode is <see cref="StartMode.AtStartup"/>, in parallel, and waits for them.</summary>
     /// <param name="cancellationToken">Ends the wait.</param>
-    /// <returns>A task that completes when each of them runs or failed; failures are logged, not thrown, and the next <see cref="GetAsync"/> retries.</returns>
+    /// <returns>
+    /// A task that completes when each of them runs or failed. Each failure is logged at error level and the plugin's
+    /// <see cref="GetState"/> is <see cref="PluginState.Failed"/>; the next <see cref="GetAsync"/> tries again. By default failures
+    /// are not thrown; see <see cref="PluginIpcOptions.ThrowOnStartupFailure"/>.
+    /// </returns>
+    /// <exception cref="PluginStartException">
+    /// <see cref="PluginIpcOptions.ThrowOnStartupFailure"/> is set and at least one of them could not start. The message names each
+    /// such plugin with its cause; the inner exception is the first one's failure. The plugins that did start keep running until
+    /// the manager is stopped or disposed.
+    /// </exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     Task StartAsync(CancellationToken cancellationToken = default);
 
     /// <summary>

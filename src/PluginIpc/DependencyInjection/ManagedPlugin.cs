@@ -16,6 +16,28 @@ internal sealed class ManagedPlugin
 
     public PluginDefinition Definition { get; }
 
+    /// <summary>Gets the plugin's state, as <see cref="IPluginManager.GetState"/> documents it; never starts it.</summary>
+    public PluginState State
+    {
+        get
+        {
+            Task<Plugin>? current;
+            lock (_lock)
+            {
+                current = _current;
+            }
+
+            return current switch
+            {
+                null => PluginState.Created,
+                { IsCompletedSuccessfully: true } => current.Result.State,
+                { IsCompleted: false } => PluginState.Starting,
+                { Exception.InnerException: ObjectDisposedException } => PluginState.Stopped, // the manager stopped during the start
+                _ => PluginState.Failed,
+            };
+        }
+    }
+
     /// <summary>
     /// Returns the shared start of the plugin: the one under way or done, or a new one when there is none, the last one failed,
     /// or its plugin failed for good or was stopped.

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -25,6 +27,7 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
     private readonly ILogger _logger;
     private readonly Lazy<Dictionary<string, ManagedPlugin>> _plugins;
     private readonly CancellationTokenSource _lifetime = new();
+    private readonly bool _throwOnStartupFailure;
     private readonly CancellationToken _lifetimeToken;
     private readonly Lock _lock = new();
     private IReadOnlyList<PluginDiscoveryError> _discoveryErrors = [];
@@ -38,6 +41,7 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
         ArgumentNullException.ThrowIfNull(registrations);
         ArgumentNullException.ThrowIfNull(services);
         _options = options.Value;
+        _throwOnStartupFailure = _options.ThrowOnStartupFailure;
         _pluginOptions = pluginOptions;
         _registrations = registrations;
         _services = services;
@@ -66,13 +70,7 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
     /// <inheritdoc/>
     public async Task<Plugin> GetAsync(string name, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(name);
-        if (!_plugins.Value.TryGetValue(name, out ManagedPlugin? entry))
-        {
-            string known = _plugins.Value.Count == 0 ? "none" : string.Join(", ", _plugins.Value.Keys.Order(StringComparer.Ordinal));
-            throw new KeyNotFoundException($"No plugin named '{name}' is registered or discovered (known plugins: {known}).");
-        }
-
+        ManagedPlugin entry = Find(name);
         Plugin plugin = await entry.GetOrStart().WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -89,19 +87,28 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
     }
 
     /// <inheritdoc/>
+    public PluginState GetState(string name) => Find(name).State;
+
+    /// <inheritdoc/>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        var starts = new List<Task>();
+        var names = new List<string>();
+        var starts = new List<Task<PluginStartException?>>();
         foreach (ManagedPlugin entry in _plugins.Value.Values)
         {
             if (entry.Definition.StartMode == StartMode.AtStartup)
             {
+                names.Add(entry.Definition.Name);
                 starts.Add(StartAtStartupAsync(entry.Definition.Name, cancellationToken));
             }
         }
 
-        await Task.WhenAll(starts).ConfigureAwait(false);
+        PluginStartException?[] failures = await Task.WhenAll(starts).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
+        if (_throwOnStartupFailure)
+        {
+            ThrowIfAnyFailed(names, failures);
+        }
     }
 
     /// <inheritdoc/>
@@ -142,9 +149,11 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
             await previous.DisposeAsync().ConfigureAwait(false);
         }
 
-        Plugin plugin = CreatePlugin(definition);
+        Plugin? plugin = null;
         try
         {
+            // Inside the try: a misconfiguration or a missing executable is a start failure like any other, and logged as one.
+            plugin = CreatePlugin(definition);
             foreach (Action<Plugin, IServiceProvider> setup in definition.Setups)
             {
                 setup(plugin, _services);
@@ -156,13 +165,17 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
         }
         catch (Exception ex)
         {
-            await plugin.DisposeAsync().ConfigureAwait(false);
+            if (plugin is not null)
+            {
+                await plugin.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (ex is OperationCanceledException && _lifetimeToken.IsCancellationRequested)
             {
                 throw new ObjectDisposedException(nameof(PluginManager), $"Plugin '{definition.Name}' was not started: the plugin manager is stopping.");
             }
 
-            PluginManagerLog.StartFailed(_logger, definition.Name, ex);
+            PluginManagerLog.StartFailed(_logger, definition.Name, ex.Message, ex);
             throw ex as PluginStartException ?? new PluginStartException($"Plugin '{definition.Name}' failed to start: {ex.Message}", ex);
         }
     }
@@ -240,15 +253,57 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
         return plugins;
     }
 
-    private async Task StartAtStartupAsync(string name, CancellationToken cancellationToken)
+    /// <summary>Throws one <see cref="PluginStartException"/> naming each plugin in <paramref name="names"/> whose start failed, if any did.</summary>
+    private static void ThrowIfAnyFailed(List<string> names, PluginStartException?[] failures)
+    {
+        List<(string Name, PluginStartException Failure)> failed = [.. names.Zip(failures)
+            .Where(start => start.Second is not null)
+            .Select(start => (start.First, start.Second!))
+            .OrderBy(start => start.First, StringComparer.Ordinal)];
+        if (failed.Count == 0)
+        {
+            return;
+        }
+
+        var message = new StringBuilder();
+        message.Append(CultureInfo.InvariantCulture, $"{failed.Count} of {names.Count} AtStartup plugins failed to start (PluginIpcOptions.ThrowOnStartupFailure is set): ")
+            .AppendJoin(", ", failed.Select(f => $"'{f.Name}'"))
+            .Append('.');
+        foreach ((string name, PluginStartException failure) in failed)
+        {
+            message.AppendLine().Append(CultureInfo.InvariantCulture, $"- '{name}': {failure.Message}");
+        }
+
+        throw new PluginStartException(message.ToString(), failed[0].Failure);
+    }
+
+    private ManagedPlugin Find(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (!_plugins.Value.TryGetValue(name, out ManagedPlugin? entry))
+        {
+            string known = _plugins.Value.Count == 0 ? "none" : string.Join(", ", _plugins.Value.Keys.Order(StringComparer.Ordinal));
+            throw new KeyNotFoundException($"No plugin named '{name}' is registered or discovered (known plugins: {known}).");
+        }
+
+        return entry;
+    }
+
+    /// <summary>Starts one AtStartup plugin; returns why it could not start, or <see langword="null"/> when it runs or the start was abandoned.</summary>
+    private async Task<PluginStartException?> StartAtStartupAsync(string name, CancellationToken cancellationToken)
     {
         try
         {
             await GetAsync(name, cancellationToken).ConfigureAwait(false);
+            return null;
         }
-        catch (Exception ex) when (ex is PluginStartException or ObjectDisposedException || (ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        catch (PluginStartException ex)
         {
-            // Logged where it failed; GetAsync retries.
+            return ex; // the next GetAsync retries
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException || (ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            return null; // the manager is stopping, or the caller gave up waiting: not a failure of the plugin
         }
     }
 

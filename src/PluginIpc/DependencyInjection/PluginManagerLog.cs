@@ -17,8 +17,8 @@ internal static partial class PluginManagerLog
     [LoggerMessage(503, LogLevel.Information, "Plugin {PluginName} is starting ({StartMode}).", EventName = "Starting")]
     public static partial void Starting(ILogger logger, string pluginName, StartMode startMode);
 
-    [LoggerMessage(504, LogLevel.Warning, "Plugin {PluginName} failed to start; the next GetAsync tries again.", EventName = "StartFailed")]
-    public static partial void StartFailed(ILogger logger, string pluginName, Exception exception);
+    [LoggerMessage(504, LogLevel.Error, "Plugin {PluginName} failed to start (the next GetAsync tries again): {Reason}", EventName = "StartFailed")]
+    public static partial void StartFailed(ILogger logger, string pluginName, string reason, Exception exception);
 
     [LoggerMessage(505, LogLevel.Warning, "Plugin {PluginName} could not be stopped cleanly.", EventName = "StopFailed")]
     public static partial void StopFailed(ILogger logger, string pluginName, Exception exception);

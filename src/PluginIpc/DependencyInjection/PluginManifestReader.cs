@@ -127,7 +127,7 @@ internal static class PluginManifestReader
                 WorkingDirectory = folder,
                 Framer = framer,
                 Transport = transport,
-                RestartPolicy = restartPolicy!,
+                RestartPolicy = restartPolicy!.Clone(), // each start gets its own
             };
             foreach (string argument in arguments)
             {

@@ -18,13 +18,19 @@ public sealed class FramerOptions
     /// <value>Defaults to <see cref="DefaultMaxChunkBytes"/>.</value>
     public int MaxChunkBytes { get; init; } = DefaultMaxChunkBytes;
 
-    internal FramerOptions Validate()
+    /// <summary>
+    /// Returns a validated copy. A framer keeps the copy: init-only properties can still be set through reflection (configuration
+    /// binders do), so a framer must not keep the caller's instance.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A limit is not positive or is too large.</exception>
+    internal FramerOptions Snapshot()
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxCmdBytes);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxChunkBytes);
+        var copy = new FramerOptions { MaxCmdBytes = MaxCmdBytes, MaxChunkBytes = MaxChunkBytes };
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(copy.MaxCmdBytes, nameof(MaxCmdBytes));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(copy.MaxChunkBytes, nameof(MaxChunkBytes));
         // Array.MaxLength bounds what a single buffer can hold.
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxChunkBytes, Array.MaxLength);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxCmdBytes, Array.MaxLength);
-        return this;
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(copy.MaxChunkBytes, Array.MaxLength, nameof(MaxChunkBytes));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(copy.MaxCmdBytes, Array.MaxLength, nameof(MaxCmdBytes));
+        return copy;
     }
 }

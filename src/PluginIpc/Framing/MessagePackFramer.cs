@@ -38,9 +38,9 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
     public MessagePackFramer(FramerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        _maxCmdBytes = options.MaxCmdBytes;
-        _maxChunkBytes = options.MaxChunkBytes;
+        FramerOptions validated = options.Snapshot();
+        _maxCmdBytes = validated.MaxCmdBytes;
+        _maxChunkBytes = validated.MaxChunkBytes;
     }
 
     /// <inheritdoc/>

@@ -38,8 +38,8 @@ public sealed class NullTerminatedFramer : IChunkFramer, IChunkHeaderReader, IOu
     public NullTerminatedFramer(FramerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        // The options are init-only, so validating them once here is enough.
-        _options = options.Validate();
+        // A validated copy: the caller's instance may still change (init-only properties can be set through reflection).
+        _options = options.Snapshot();
     }
 
     /// <inheritdoc/>

@@ -61,7 +61,7 @@ public sealed class PluginOptions
     public TimeSpan StopTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Gets or sets when the plugin is restarted after its process exits without being asked to.</summary>
-    /// <value>Defaults to <see cref="PluginIpc.RestartPolicy.Never"/>.</value>
+    /// <value>Defaults to a new <see cref="PluginIpc.RestartPolicy.Never"/>, one per options instance.</value>
     public RestartPolicy RestartPolicy { get; set; } = RestartPolicy.Never;
 
     /// <summary>Gets or sets how many of the plugin's requests to the host may be handled at once.</summary>
@@ -93,7 +93,65 @@ public sealed class PluginOptions
     /// <value>Defaults to <see cref="NullLoggerFactory.Instance"/>.</value>
     public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
 
+    /// <summary>
+    /// Returns a validated copy that shares no mutable object with these options: the lists, the environment and the restart policy are
+    /// copied, so that later changes to these options or to their policy cannot reach the plugin. The logger factory is shared.
+    /// </summary>
+    /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
     internal PluginOptions Snapshot()
+    {
+        // Copy first, then validate the copy: what is checked is what the plugin keeps.
+        var copy = new PluginOptions
+        {
+            ExecutablePath = ExecutablePath,
+            WorkingDirectory = WorkingDirectory,
+            InheritEnvironment = InheritEnvironment,
+            Name = Name,
+            Framer = Framer,
+            Transport = Transport,
+            Cookie = Cookie,
+            StartTimeout = StartTimeout,
+            CallTimeout = CallTimeout,
+            PingInterval = PingInterval,
+            PingTimeout = PingTimeout,
+            StopTimeout = StopTimeout,
+            RestartPolicy = RestartPolicy?.Clone()!,
+            MaxConcurrentHandlers = MaxConcurrentHandlers,
+            MaxQueuedMessages = MaxQueuedMessages,
+            MaxQueuedBytes = MaxQueuedBytes,
+            RecentLogCapacity = RecentLogCapacity,
+            MaxOutputLineLength = MaxOutputLineLength,
+            LoggerFactory = LoggerFactory,
+        };
+        foreach (string argument in Arguments)
+        {
+            copy.Arguments.Add(argument);
+        }
+
+        foreach (KeyValuePair<string, string?> variable in Environment)
+        {
+            copy.Environment[variable.Key] = variable.Value;
+        }
+
+        copy.Validate();
+        copy.Name = string.IsNullOrWhiteSpace(copy.Name) ? DefaultName(copy.ExecutablePath, [.. copy.Arguments]) : copy.Name;
+        return copy;
+    }
+
+    internal PluginProcessStartInfo ToStartInfo(Action<PluginOutputLine> outputReceived) => new(ExecutablePath)
+    {
+        Arguments = [.. Arguments],
+        WorkingDirectory = WorkingDirectory,
+        Environment = new Dictionary<string, string?>(Environment, StringComparer.Ordinal),
+        InheritEnvironment = InheritEnvironment,
+        Cookie = Cookie,
+        Framer = Framer,
+        Transport = Transport,
+        MaxOutputLineLength = MaxOutputLineLength,
+        OutputReceived = outputReceived,
+    };
+
+    private void Validate()
     {
         if (string.IsNullOrWhiteSpace(ExecutablePath))
         {
@@ -119,24 +177,7 @@ public sealed class PluginOptions
         ValidatePositive(PingInterval, nameof(PingInterval));
         ValidatePositive(PingTimeout, nameof(PingTimeout));
         ValidatePositive(StopTimeout, nameof(StopTimeout));
-
-        var copy = (PluginOptions)MemberwiseClone();
-        copy.Name = string.IsNullOrWhiteSpace(Name) ? DefaultName(ExecutablePath, [.. Arguments]) : Name;
-        return copy;
     }
-
-    internal PluginProcessStartInfo ToStartInfo(Action<PluginOutputLine> outputReceived) => new(ExecutablePath)
-    {
-        Arguments = [.. Arguments],
-        WorkingDirectory = WorkingDirectory,
-        Environment = new Dictionary<string, string?>(Environment, StringComparer.Ordinal),
-        InheritEnvironment = InheritEnvironment,
-        Cookie = Cookie,
-        Framer = Framer,
-        Transport = Transport,
-        MaxOutputLineLength = MaxOutputLineLength,
-        OutputReceived = outputReceived,
-    };
 
     private static string DefaultName(string executablePath, string[] arguments)
     {

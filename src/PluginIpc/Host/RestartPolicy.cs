@@ -1,13 +1,16 @@
 namespace PluginIpc;
 
 /// <summary>When and how fast a <see cref="Plugin"/> is restarted after its process exits without being asked to.</summary>
+/// <remarks>A plugin copies its policy when it is created; later changes to the policy do not affect it.</remarks>
 public sealed class RestartPolicy
 {
-    /// <summary>Gets a policy that never restarts.</summary>
-    public static RestartPolicy Never { get; } = new() { MaxRestarts = 0 };
+    /// <summary>Gets a new policy that never restarts (<see cref="MaxRestarts"/> is 0).</summary>
+    /// <value>A new instance on each access, so that changing one (a configuration binder sets init-only properties) changes no other.</value>
+    public static RestartPolicy Never => new() { MaxRestarts = 0 };
 
-    /// <summary>Gets a policy that restarts on every unrequested exit, with the default backoff and cap.</summary>
-    public static RestartPolicy OnFailure { get; } = new();
+    /// <summary>Gets a new policy that restarts on every unrequested exit, with the default backoff and cap.</summary>
+    /// <value>A new instance on each access, so that changing one (a configuration binder sets init-only properties) changes no other.</value>
+    public static RestartPolicy OnFailure => new();
 
     /// <summary>Gets how many restarts are allowed within <see cref="Window"/>; 0 never restarts.</summary>
     /// <value>Defaults to 5.</value>
@@ -24,6 +27,15 @@ public sealed class RestartPolicy
     /// <summary>Gets the longest delay between restarts.</summary>
     /// <value>Defaults to 10 seconds.</value>
     public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Returns a copy that shares nothing with this policy.</summary>
+    internal RestartPolicy Clone() => new()
+    {
+        MaxRestarts = MaxRestarts,
+        Window = Window,
+        InitialDelay = InitialDelay,
+        MaxDelay = MaxDelay,
+    };
 
     internal void Validate()
     {

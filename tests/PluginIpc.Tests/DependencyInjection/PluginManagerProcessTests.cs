@@ -159,13 +159,17 @@ public sealed class PluginManagerProcessTests
         IHostedService hosted = provider.GetServices<IHostedService>().Single();
         IPluginManager manager = provider.GetRequiredService<IPluginManager>();
 
+        Assert.That(manager.GetState("eager"), Is.EqualTo(PluginState.Created));
         await hosted.StartAsync(cancellationToken);
         Assert.That(eagerCreated, Is.EqualTo(1), "the AtStartup plugin started with the host");
+        Assert.That(manager.GetState("eager"), Is.EqualTo(PluginState.Running));
+        Assert.That(manager.GetState("lazy"), Is.EqualTo(PluginState.Created));
         Plugin eager = await manager.GetAsync("eager", cancellationToken);
         int pid = eager.ProcessId!.Value;
         await hosted.StopAsync(cancellationToken);
 
         Assert.That(eager.State, Is.EqualTo(PluginState.Stopped));
+        Assert.That(manager.GetState("eager"), Is.EqualTo(PluginState.Stopped));
         Assert.That(ProcFs.IsAlive(pid), Is.False);
         Assert.That(lazyCreated, Is.Zero, "an OnFirstUse plugin does not start with the host");
     }
