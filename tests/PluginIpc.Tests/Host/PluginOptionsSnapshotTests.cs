@@ -48,7 +48,10 @@ public sealed class PluginOptionsSnapshotTests
             StopTimeout = TimeSpan.FromSeconds(6),
             RestartPolicy = new RestartPolicy { MaxRestarts = 3, Window = TimeSpan.FromSeconds(7), InitialDelay = TimeSpan.FromSeconds(1), MaxDelay = TimeSpan.FromSeconds(2) },
             MaxConcurrentHandlers = 7,
+            MaxQueuedMessages = 9,
+            MaxQueuedBytes = 10,
             RecentLogCapacity = 8,
+            MaxOutputLineLength = 11,
             LoggerFactory = loggerFactory,
         };
         options.Arguments.Add("argument");
