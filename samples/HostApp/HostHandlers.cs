@@ -26,7 +26,7 @@ internal sealed class HostHandlers
     }
 
     // A request from the plugin: the returned bytes are the answer. This runs while the plugin's own handler waits for it.
-    private ValueTask<ReadOnlyMemory<byte>> Repeat(Chunk request, Channel channel, CancellationToken cancellationToken)
+    private ValueTask<ReadOnlyMemory<byte>> Repeat(Chunk request, IChunkPeer peer, CancellationToken cancellationToken)
     {
         int count = Interlocked.Increment(ref _repeatCount);
         if (count <= MaxRepeatsShown)
@@ -39,7 +39,7 @@ internal sealed class HostHandlers
     }
 
     // A one-way message from the plugin: nothing is sent back, and the returned value is ignored.
-    private ValueTask<ReadOnlyMemory<byte>> OnNotified(Chunk message, Channel channel, CancellationToken cancellationToken)
+    private ValueTask<ReadOnlyMemory<byte>> OnNotified(Chunk message, IChunkPeer peer, CancellationToken cancellationToken)
     {
         string text = Encoding.UTF8.GetString(message.Buffer.Span);
         StepRunner.Say($"host: received the one-way message Notified(\"{text}\")");

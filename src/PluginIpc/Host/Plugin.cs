@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -13,7 +12,7 @@ namespace PluginIpc;
 /// All members are thread safe. Register handlers before <see cref="StartAsync"/>; they carry over to restarted processes.
 /// Calls made while the plugin is starting or restarting wait until it is ready, within the call's timeout.
 /// </remarks>
-public sealed class Plugin : IAsyncDisposable
+public sealed class Plugin : IChunkPeer, IChunkCallShortcuts, IAsyncDisposable
 {
     private static readonly IReadOnlyDictionary<string, string> s_noMetadata = new Dictionary<string, string>();
 
@@ -21,13 +20,12 @@ public sealed class Plugin : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ILogger _processLogger;
     private readonly ILogger _pluginLogger;
-    private readonly ConcurrentDictionary<string, ChunkHandler> _handlers = new(StringComparer.Ordinal);
+    private readonly HandlerRegistry _handlers = new();
     private readonly RingBuffer<PluginLogEntry> _recentLogs;
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Queue<DateTimeOffset> _restarts = new();
     private readonly Lock _stateLock = new();
-    private ChunkHandler? _fallback;
     private PluginInstance? _current;
     private TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private PluginState _state = PluginState.Created;
@@ -45,6 +43,7 @@ public sealed class Plugin : IAsyncDisposable
         _processLogger = _options.LoggerFactory.CreateLogger("PluginIpc.Processes");
         _pluginLogger = _options.LoggerFactory.CreateLogger("PluginIpc.Plugins." + Name);
         _recentLogs = new RingBuffer<PluginLogEntry>(_options.RecentLogCapacity);
+        _handlers.HandleReserved(Commands.Log, OnLogMessage);
     }
 
     /// <summary>Occurs when <see cref="State"/> changes. Handlers run synchronously; exceptions they throw are logged and ignored.</summary>
@@ -55,6 +54,10 @@ public sealed class Plugin : IAsyncDisposable
 
     /// <summary>Gets the plugin's name, as used in logs and errors.</summary>
     public string Name => _options.Name!;
+
+    /// <inheritdoc/>
+    /// <value>From <see cref="PluginOptions.CallTimeout"/>.</value>
+    public TimeSpan DefaultCallTimeout => _options.CallTimeout;
 
     /// <summary>Gets where the plugin is in its life.</summary>
     public PluginState State
@@ -77,24 +80,12 @@ public sealed class Plugin : IAsyncDisposable
     /// <summary>Gets how many times the plugin was restarted after a failure.</summary>
     public int RestartCount => Volatile.Read(ref _restartCount);
 
-    /// <summary>Registers the handler of the plugin's requests and one-way messages with command <paramref name="cmd"/>.</summary>
-    /// <param name="cmd">The command, matched exactly.</param>
-    /// <param name="handler">The handler; the channel it receives is the one to the current plugin process.</param>
-    public void Handle(string cmd, ChunkHandler handler)
-    {
-        ArgumentNullException.ThrowIfNull(cmd);
-        ArgumentNullException.ThrowIfNull(handler);
-        _handlers[cmd] = handler;
-        Volatile.Read(ref _current)?.Channel.Handle(cmd, handler);
-    }
+    /// <inheritdoc/>
+    /// <remarks>Handlers may be registered at any time; they reach the current process at once and carry over to restarted ones. Register them before <see cref="StartAsync"/> so that no early request finds them missing.</remarks>
+    public void Handle(string cmd, ChunkHandler handler) => _handlers.Handle(cmd, handler);
 
-    /// <summary>Registers the handler of the plugin's commands that have no handler of their own.</summary>
-    /// <param name="handler">The fallback handler, or <see langword="null"/> to answer them <see cref="ErrorCodes.UnknownCommand"/>.</param>
-    public void HandleFallback(ChunkHandler? handler)
-    {
-        Volatile.Write(ref _fallback, handler);
-        Volatile.Read(ref _current)?.Channel.HandleFallback(handler);
-    }
+    /// <inheritdoc/>
+    public void HandleFallback(ChunkHandler? handler) => _handlers.HandleFallback(handler);
 
     /// <summary>Starts the plugin process and performs the handshake.</summary>
     /// <param name="cancellationToken">Cancels the start; a process already launched is killed.</param>
@@ -139,51 +130,33 @@ public sealed class Plugin : IAsyncDisposable
     /// <exception cref="ChannelClosedException">The plugin stopped or failed for good.</exception>
     public Task WhenReadyAsync(CancellationToken cancellationToken = default) => Volatile.Read(ref _ready).Task.WaitAsync(cancellationToken);
 
-    /// <inheritdoc cref="Channel.CallAsync(string, ReadOnlyMemory{byte}, CancellationToken)"/>
-    public Task<ReadOnlyMemory<byte>> CallAsync(string cmd, ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
-        CallAsync(cmd, buffer, _options.CallTimeout, cancellationToken);
-
-    /// <inheritdoc cref="Channel.CallAsync(string, ReadOnlyMemory{byte}, TimeSpan, CancellationToken)"/>
-    public Task<ReadOnlyMemory<byte>> CallAsync(string cmd, ReadOnlyMemory<byte> buffer, TimeSpan timeout, CancellationToken cancellationToken = default) =>
-        TryGetRunningChannel() is { } channel
-            ? channel.CallAsync(cmd, buffer, timeout, cancellationToken)
-            : CallWhenReadyAsync(c => c.CallAsync(cmd, buffer, timeout, cancellationToken), timeout, cancellationToken);
-
-    /// <inheritdoc cref="Channel.CallAsync(string, string, CancellationToken)"/>
-    public Task<string> CallAsync(string cmd, string text, CancellationToken cancellationToken = default) =>
-        TryGetRunningChannel() is { } channel
-            ? channel.CallAsync(cmd, text, cancellationToken)
-            : CallWhenReadyAsync(c => c.CallAsync(cmd, text, cancellationToken), _options.CallTimeout, cancellationToken);
-
-    /// <inheritdoc cref="Channel.CallAsync(Chunk, TimeSpan, CancellationToken)"/>
+    /// <inheritdoc/>
+    /// <remarks>A call made while the plugin is starting or restarting waits until it is ready, within <paramref name="timeout"/>.</remarks>
     public Task<Chunk> CallAsync(Chunk request, TimeSpan timeout, CancellationToken cancellationToken = default) =>
         TryGetRunningChannel() is { } channel
             ? channel.CallAsync(request, timeout, cancellationToken)
             : CallWhenReadyAsync(c => c.CallAsync(request, timeout, cancellationToken), timeout, cancellationToken);
 
-    /// <inheritdoc cref="Channel.CallAsync(Chunk, CancellationToken)"/>
-    public Task<Chunk> CallAsync(Chunk request, CancellationToken cancellationToken = default) =>
-        CallAsync(request, _options.CallTimeout, cancellationToken);
-
-    /// <inheritdoc cref="Channel.NotifyAsync(string, ReadOnlyMemory{byte}, CancellationToken)"/>
-    public async ValueTask NotifyAsync(string cmd, ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    /// <inheritdoc/>
+    /// <remarks>A message sent while the plugin is starting or restarting waits until it is ready, within <see cref="PluginOptions.CallTimeout"/>.</remarks>
+    public async ValueTask NotifyAsync(Chunk message, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(message);
         Channel channel = TryGetRunningChannel() ?? await GetChannelWhenReadyAsync(_options.CallTimeout, cancellationToken).ConfigureAwait(false);
+        await channel.NotifyAsync(message, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    Task<TAnswer> IChunkCallShortcuts.CallAsync<TAnswer>(string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, Func<Chunk, TAnswer> answer, CancellationToken cancellationToken) =>
+        TryGetRunningChannel() is IChunkCallShortcuts channel
+            ? channel.CallAsync(cmd, buffer, headers, timeout, answer, cancellationToken)
+            : CallWhenReadyAsync(c => ((IChunkCallShortcuts)c).CallAsync(cmd, buffer, headers, timeout, answer, cancellationToken), timeout, cancellationToken);
+
+    /// <inheritdoc/>
+    async ValueTask IChunkCallShortcuts.NotifyAsync(string cmd, ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
+    {
+        IChunkCallShortcuts channel = TryGetRunningChannel() ?? await GetChannelWhenReadyAsync(_options.CallTimeout, cancellationToken).ConfigureAwait(false);
         await channel.NotifyAsync(cmd, buffer, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <inheritdoc cref="Channel.NotifyAsync(string, string, CancellationToken)"/>
-    public ValueTask NotifyAsync(string cmd, string text, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        return NotifyAsync(cmd, Encoding.UTF8.GetBytes(text), cancellationToken);
-    }
-
-    /// <inheritdoc cref="Channel.PingAsync(TimeSpan, CancellationToken)"/>
-    public async Task<TimeSpan> PingAsync(CancellationToken cancellationToken = default)
-    {
-        Channel channel = TryGetRunningChannel() ?? await GetChannelWhenReadyAsync(_options.PingTimeout, cancellationToken).ConfigureAwait(false);
-        return await channel.PingAsync(_options.PingTimeout, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Returns the plugin's recent output lines and log entries, oldest first, across restarts.</summary>
@@ -293,13 +266,8 @@ public sealed class Plugin : IAsyncDisposable
         });
         var instance = new PluginInstance(process, channel);
         channel.CloseReasonResolver = reason => ResolveExitAsync(instance, reason);
-        foreach (KeyValuePair<string, ChunkHandler> handler in _handlers)
-        {
-            channel.Handle(handler.Key, handler.Value);
-        }
-
-        channel.HandleFallback(Volatile.Read(ref _fallback));
-        channel.Handle(Commands.Log, OnLogMessage);
+        channel.Handlers = _handlers;
+        channel.Owner = this;
         channel.Start();
         try
         {
@@ -557,7 +525,7 @@ public sealed class Plugin : IAsyncDisposable
         }
     }
 
-    private ValueTask<ReadOnlyMemory<byte>> OnLogMessage(Chunk chunk, Channel channel, CancellationToken cancellationToken)
+    private ValueTask<ReadOnlyMemory<byte>> OnLogMessage(Chunk chunk, IChunkPeer peer, CancellationToken cancellationToken)
     {
         PluginLogEntry entry = LogMessage.Parse(chunk.Buffer.Span, DateTimeOffset.UtcNow);
         _recentLogs.Add(entry);

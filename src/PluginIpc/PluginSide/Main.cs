@@ -15,7 +15,7 @@ namespace PluginIpc;
 /// returns when the host stops the plugin or goes away (end of input, a failed write, or unanswered pings). Thread safe.
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The sources hold no timer or wait handle; the run's end completes them.")]
-public sealed class Main
+public sealed class Main : IChunkPeer, IChunkCallShortcuts
 {
     private readonly MainOptions _options;
     private readonly Channel _channel;
@@ -39,17 +39,14 @@ public sealed class Main
         Metadata = metadata;
         byte[] metadataJson = JsonSerializer.SerializeToUtf8Bytes(metadata, PluginIpcJsonContext.Default.DictionaryStringString);
 
-        channel.Handle(Commands.GetMetadata, Gate((_, _, _) => ValueTask.FromResult<ReadOnlyMemory<byte>>(metadataJson)));
-        channel.Handle(Commands.Stop, (_, _, _) =>
+        channel.Owner = this;
+        channel.Handlers.HandleReserved(Commands.GetMetadata, Gate((_, _, _) => ValueTask.FromResult<ReadOnlyMemory<byte>>(metadataJson)));
+        channel.Handlers.HandleReserved(Commands.Stop, (_, _, _) =>
         {
             RequestStop();
             return ValueTask.FromResult(ReadOnlyMemory<byte>.Empty);
         });
-        foreach (KeyValuePair<string, ChunkHandler> entry in options.Handlers)
-        {
-            channel.Handle(entry.Key, Gate(entry.Value));
-        }
-
+        options.Handlers.CopyTo(channel.Handlers, Gate);
         if (options.Fallback is { } fallback)
         {
             channel.HandleFallback(Gate(fallback));
@@ -58,6 +55,10 @@ public sealed class Main
 
     /// <summary>Gets the plugin's name, as announced to the host.</summary>
     public string Name => _options.Name;
+
+    /// <inheritdoc/>
+    /// <value>From <see cref="MainOptions.CallTimeout"/>.</value>
+    public TimeSpan DefaultCallTimeout => _options.CallTimeout;
 
     /// <summary>Gets the metadata announced to the host, including <c>protocol</c> and <c>name</c>.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
@@ -108,25 +109,32 @@ public sealed class Main
         return exitCode;
     }
 
-    /// <summary>Calls the host and awaits its answer.</summary>
-    /// <inheritdoc cref="Channel.CallAsync(string, ReadOnlyMemory{byte}, CancellationToken)"/>
-    public Task<ReadOnlyMemory<byte>> CallAsync(string cmd, ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
-        _channel.CallAsync(cmd, buffer, cancellationToken);
+    /// <inheritdoc/>
+    public Task<Chunk> CallAsync(Chunk request, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        _channel.CallAsync(request, timeout, cancellationToken);
 
-    /// <summary>Calls the host with a text body and awaits its answer as text.</summary>
-    /// <inheritdoc cref="Channel.CallAsync(string, string, CancellationToken)"/>
-    public Task<string> CallAsync(string cmd, string text, CancellationToken cancellationToken = default) =>
-        _channel.CallAsync(cmd, text, cancellationToken);
+    /// <inheritdoc/>
+    public ValueTask NotifyAsync(Chunk message, CancellationToken cancellationToken = default) =>
+        _channel.NotifyAsync(message, cancellationToken);
 
-    /// <summary>Sends the host a one-way message.</summary>
-    /// <inheritdoc cref="Channel.NotifyAsync(string, ReadOnlyMemory{byte}, CancellationToken)"/>
-    public ValueTask NotifyAsync(string cmd, ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
-        _channel.NotifyAsync(cmd, buffer, cancellationToken);
+    /// <inheritdoc/>
+    /// <remarks>A handler registered here, like those of <see cref="MainOptions"/>, waits for the start hook to finish.</remarks>
+    public void Handle(string cmd, ChunkHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        _channel.Handle(cmd, Gate(handler));
+    }
 
-    /// <summary>Sends the host a one-way message with a text body.</summary>
-    /// <inheritdoc cref="Channel.NotifyAsync(string, string, CancellationToken)"/>
-    public ValueTask NotifyAsync(string cmd, string text, CancellationToken cancellationToken = default) =>
-        _channel.NotifyAsync(cmd, text, cancellationToken);
+    /// <inheritdoc/>
+    public void HandleFallback(ChunkHandler? handler) => _channel.HandleFallback(handler is null ? null : Gate(handler));
+
+    /// <inheritdoc/>
+    Task<TAnswer> IChunkCallShortcuts.CallAsync<TAnswer>(string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, Func<Chunk, TAnswer> answer, CancellationToken cancellationToken) =>
+        ((IChunkCallShortcuts)_channel).CallAsync(cmd, buffer, headers, timeout, answer, cancellationToken);
+
+    /// <inheritdoc/>
+    ValueTask IChunkCallShortcuts.NotifyAsync(string cmd, ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken) =>
+        ((IChunkCallShortcuts)_channel).NotifyAsync(cmd, buffer, cancellationToken);
 
     /// <summary>Creates a logger whose entries go to the host.</summary>
     /// <param name="categoryName">The category, such as the class that logs.</param>
@@ -257,12 +265,12 @@ public sealed class Main
     }
 
     /// <summary>Holds a handler back until the start hook has finished.</summary>
-    private ChunkHandler Gate(ChunkHandler handler) => (chunk, channel, cancellationToken) =>
-        _started.Task.IsCompleted ? handler(chunk, channel, cancellationToken) : AfterStartAsync(handler, chunk, channel, cancellationToken);
+    private ChunkHandler Gate(ChunkHandler handler) => (chunk, peer, cancellationToken) =>
+        _started.Task.IsCompleted ? handler(chunk, peer, cancellationToken) : AfterStartAsync(handler, chunk, peer, cancellationToken);
 
-    private async ValueTask<ReadOnlyMemory<byte>> AfterStartAsync(ChunkHandler handler, Chunk chunk, Channel channel, CancellationToken cancellationToken)
+    private async ValueTask<ReadOnlyMemory<byte>> AfterStartAsync(ChunkHandler handler, Chunk chunk, IChunkPeer peer, CancellationToken cancellationToken)
     {
         await _started.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return await handler(chunk, channel, cancellationToken).ConfigureAwait(false);
+        return await handler(chunk, peer, cancellationToken).ConfigureAwait(false);
     }
 }

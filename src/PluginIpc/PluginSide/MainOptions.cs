@@ -7,7 +7,7 @@ namespace PluginIpc;
 /// <remarks>Copied when <see cref="Main.RegisterAsync(MainOptions, CancellationToken)"/> starts; later changes do not affect the running plugin.</remarks>
 public sealed class MainOptions
 {
-    private readonly Dictionary<string, ChunkHandler> _handlers = new(StringComparer.Ordinal);
+    private readonly HandlerRegistry _handlers = CreateRegistry();
 
     /// <summary>Gets or sets the plugin's name, announced as <c>name</c> in the handshake.</summary>
     /// <value>Defaults to the entry assembly's name.</value>
@@ -65,7 +65,7 @@ public sealed class MainOptions
     public LogLevel MinimumLogLevel { get; set; } = LogLevel.Information;
 
     /// <summary>Gets the handlers registered with <see cref="Handle"/>.</summary>
-    internal IReadOnlyDictionary<string, ChunkHandler> Handlers => _handlers;
+    internal HandlerRegistry Handlers => _handlers;
 
     /// <summary>Registers the handler of the host's requests and one-way messages with command <paramref name="cmd"/>.</summary>
     /// <param name="cmd">The command, matched exactly.</param>
@@ -75,8 +75,18 @@ public sealed class MainOptions
     {
         ArgumentNullException.ThrowIfNull(cmd);
         ArgumentNullException.ThrowIfNull(handler);
-        _handlers[cmd] = handler;
+        _handlers.Handle(cmd, handler);
         return this;
+    }
+
+    /// <summary>A registry in which the commands that <see cref="Main"/> answers itself are taken, so that registering one fails at once.</summary>
+    private static HandlerRegistry CreateRegistry()
+    {
+        var registry = new HandlerRegistry();
+        ChunkHandler answeredByMain = static (_, _, _) => throw new InvalidOperationException("Main answers this command itself.");
+        registry.HandleReserved(Commands.GetMetadata, answeredByMain);
+        registry.HandleReserved(Commands.Stop, answeredByMain);
+        return registry;
     }
 
     internal MainOptions Snapshot()
@@ -111,10 +121,7 @@ public sealed class MainOptions
             copy.Metadata[entry.Key] = entry.Value;
         }
 
-        foreach (KeyValuePair<string, ChunkHandler> entry in _handlers)
-        {
-            copy._handlers[entry.Key] = entry.Value;
-        }
+        _handlers.CopyTo(copy._handlers);
 
         return copy;
     }

@@ -1,0 +1,344 @@
+namespace PluginIpc;
+
+/// <content>
+/// Incoming requests and one-way messages: finding their handlers, running them inline or on the thread pool, and answering.
+/// </content>
+public sealed partial class Channel
+{
+    /// <summary>Runs the handler of <paramref name="request"/>, on the thread pool, and sends its answer. Never faults.</summary>
+    /// <param name="request">The request or one-way message.</param>
+    internal async ValueTask RunHandlerAsync(IncomingRequest request)
+    {
+        Chunk chunk = request.Chunk;
+        bool isRequest = chunk.Direction == Direction.Request;
+        CancellationToken cancellationToken = request.Token;
+        ChannelTelemetry.CallScope telemetry = ChannelTelemetry.StartHandler(Name, chunk);
+        bool holdsSlot = false;
+
+        // In the backlog until it starts; a one-way message handled concurrently, which no slot bounds, until it ends.
+        bool inBacklog = true;
+        try
+        {
+            if (isRequest)
+            {
+                Task slot = _handlerSlots.WaitAsync(cancellationToken);
+                if (!slot.IsCompletedSuccessfully)
+                {
+                    await slot.ConfigureAwait(false);
+                }
+
+                holdsSlot = true;
+            }
+
+            if (isRequest || _oneWays is not null)
+            {
+                inBacklog = false;
+                _backlog.Remove(chunk);
+            }
+
+            HandlerRegistration? registration = ResolveHandler(chunk);
+            if (registration is null)
+            {
+                if (isRequest)
+                {
+                    await AnswerRequestAsync(request, Commands.Error, ErrorPayload.Encode(ErrorCodes.UnknownCommand, $"No handler for command '{chunk.Cmd}'.", null)).ConfigureAwait(false);
+                }
+                else
+                {
+                    ChannelLog.OneWayUnhandled(_logger, Name, chunk.Cmd, chunk.Buffer.Length);
+                }
+
+                return;
+            }
+
+            ValueTask<ReadOnlyMemory<byte>> pending = registration.Handler(chunk, _owner, cancellationToken);
+            ReadOnlyMemory<byte> answer = pending.IsCompletedSuccessfully ? pending.Result : await pending.ConfigureAwait(false);
+            if (isRequest)
+            {
+                await AnswerRequestAsync(request, chunk.Cmd, answer).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            telemetry.Fail(ex);
+            await ReportHandlerFailureAsync(request, ex, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (inBacklog)
+            {
+                _backlog.Remove(chunk);
+            }
+
+            EndHandler(request, telemetry, holdsSlot);
+        }
+    }
+
+    /// <summary>
+    /// Runs a request's handler inline, on the read loop, holding a handler slot. A handler that answers at once is
+    /// answered and ended here, with no state machine; one that goes on is awaited by <see cref="AwaitHandlerAsync"/>.
+    /// </summary>
+    private void RunHandlerInline(IncomingRequest request, HandlerRegistration registration)
+    {
+        // What the handler sets in its context (its activity, async locals) must not stay on the read loop.
+        ExecutionContext? readLoopContext = ExecutionContext.Capture();
+        Chunk chunk = request.Chunk;
+        ChannelTelemetry.CallScope telemetry = ChannelTelemetry.StartHandler(Name, chunk);
+        ValueTask<ReadOnlyMemory<byte>> pending;
+        try
+        {
+            pending = registration.Handler(chunk, _owner, request.Token);
+        }
+        catch (Exception ex)
+        {
+            pending = ValueTask.FromException<ReadOnlyMemory<byte>>(ex);
+        }
+
+        if (readLoopContext is not null)
+        {
+            ExecutionContext.Restore(readLoopContext); // A handler that goes on keeps its context in its own continuations.
+        }
+
+        if (pending.IsCompletedSuccessfully)
+        {
+            ValueTask answered = AnswerRequestAsync(request, chunk.Cmd, pending.Result);
+            if (answered.IsCompletedSuccessfully)
+            {
+                answered.GetAwaiter().GetResult();
+                if (!EndHandler(request, telemetry, holdsSlot: true, inline: true))
+                {
+                    _spareRequest = request; // Never in the table, so nothing goes on holding it: the next request reuses it.
+                }
+
+                return;
+            }
+
+            EndHandlerAfterAsync(answered, request, telemetry).Forget();
+            return;
+        }
+
+        EnterInTable(request); // It goes on after the loop moves on: a cancel, or a close, must find it.
+        AwaitHandlerAsync(request, pending, telemetry).Forget();
+    }
+
+    /// <summary>Enters a request handled inline in the in-flight table, unless its handler has ended meanwhile.</summary>
+    private void EnterInTable(IncomingRequest request)
+    {
+        ulong threadId = request.Chunk.ThreadId;
+        _incoming.TryAdd(threadId, request); // false when the guard entered it first: the same request
+        if (!request.MarkInTable())
+        {
+            _incoming.TryRemove(threadId, request); // Its handler ended first, and did not look in the table.
+        }
+    }
+
+    /// <summary>Ends an inline request once its answer, still being written, is out. Never faults.</summary>
+    private async ValueTask EndHandlerAfterAsync(ValueTask answered, IncomingRequest request, ChannelTelemetry.CallScope telemetry)
+    {
+        try
+        {
+            await answered.ConfigureAwait(false); // never faults
+        }
+        finally
+        {
+            EndHandler(request, telemetry, holdsSlot: true, inline: true);
+        }
+    }
+
+    /// <summary>The rest of <see cref="RunHandlerInline"/> for a handler that did not answer at once, or failed. Never faults.</summary>
+    private async ValueTask AwaitHandlerAsync(IncomingRequest request, ValueTask<ReadOnlyMemory<byte>> pending, ChannelTelemetry.CallScope telemetry)
+    {
+        Chunk chunk = request.Chunk;
+        try
+        {
+            ReadOnlyMemory<byte> answer = await pending.ConfigureAwait(false);
+            await AnswerRequestAsync(request, chunk.Cmd, answer).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            telemetry.Fail(ex);
+            await ReportHandlerFailureAsync(request, ex, request.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            EndHandler(request, telemetry, holdsSlot: true, inline: true);
+        }
+    }
+
+    /// <summary>Logs a handler's failure (unless the caller asked for it) and answers a request with the error. Never faults.</summary>
+    private ValueTask ReportHandlerFailureAsync(IncomingRequest request, Exception failure, CancellationToken cancellationToken)
+    {
+        Chunk chunk = request.Chunk;
+        bool cancelled = failure is OperationCanceledException && cancellationToken.IsCancellationRequested;
+        if (failure is not RemoteException && !cancelled)
+        {
+            ChannelLog.HandlerFailed(_logger, Name, chunk.Cmd, failure);
+        }
+
+        if (chunk.Direction != Direction.Request)
+        {
+            return default;
+        }
+
+        byte[] error = cancelled
+            ? ErrorPayload.Encode(ErrorCodes.Cancelled, $"The request '{chunk.Cmd}' was cancelled.", null)
+            : ErrorPayload.Encode(failure, _options.IncludeExceptionDetails);
+        return AnswerRequestAsync(request, Commands.Error, error);
+    }
+
+    /// <summary>Ends a handled request or one-way message: stops its telemetry and releases its slot, table entry and token.</summary>
+    /// <param name="request">The request or one-way message.</param>
+    /// <param name="telemetry">Its telemetry.</param>
+    /// <param name="holdsSlot">Whether it holds a handler slot.</param>
+    /// <param name="inline">
+    /// Whether it is a request handled inline: those hold a slot but are not counted in <see cref="_activeHandlers"/>, which
+    /// saves two atomic operations per request; a close finds them running by the slots they hold.
+    /// </param>
+    /// <returns>Whether the request is or was in the in-flight table (always for one-way messages): something may still hold it.</returns>
+    private bool EndHandler(IncomingRequest request, in ChannelTelemetry.CallScope telemetry, bool holdsSlot, bool inline = false)
+    {
+        telemetry.Stop();
+        if (holdsSlot)
+        {
+            _handlerSlots.Release();
+        }
+
+        if (request.Finish(out bool wasInTable) && request.Chunk.Direction == Direction.Request)
+        {
+            _incoming.TryRemove(request.Chunk.ThreadId, request);
+        }
+
+        if (inline ? Volatile.Read(ref _state) == Closing : Interlocked.Decrement(ref _activeHandlers) == 0)
+        {
+            CheckDrained();
+        }
+
+        return wasInTable;
+    }
+
+    /// <summary>
+    /// Takes a handled request out of the in-flight table, then sends its response: the other side may reuse the thread
+    /// id as soon as it reads the response. Never throws: a failure is logged.
+    /// </summary>
+    private ValueTask AnswerRequestAsync(IncomingRequest request, string cmd, ReadOnlyMemory<byte> body)
+    {
+        if (request.LeaveTable())
+        {
+            _incoming.TryRemove(request.Chunk.ThreadId, request);
+        }
+
+        return AnswerAsync(request.Chunk, cmd, body);
+    }
+
+    /// <summary>Sends the response to <paramref name="request"/>. Never throws: a failure is logged.</summary>
+    private ValueTask AnswerAsync(Chunk request, string cmd, ReadOnlyMemory<byte> body)
+    {
+        // Most answers are framed at once and need no state machine; only a write still under way, or failed, gets one.
+        ValueTask write;
+        try
+        {
+            write = _writer.WriteAsync(new OutgoingChunk(request.ThreadId, Direction.Response, cmd, body));
+        }
+        catch (Exception ex)
+        {
+            write = ValueTask.FromException(ex);
+        }
+
+        if (write.IsCompletedSuccessfully)
+        {
+            write.GetAwaiter().GetResult();
+            return default;
+        }
+
+        return AwaitAnswerAsync(write, request, body);
+    }
+
+    /// <summary>The rest of <see cref="AnswerAsync"/> when the write is still under way, or failed.</summary>
+    private async ValueTask AwaitAnswerAsync(ValueTask write, Chunk request, ReadOnlyMemory<byte> body)
+    {
+        try
+        {
+            await write.ConfigureAwait(false);
+        }
+        catch (ProtocolException ex)
+        {
+            // The answer is over the framer's limits: the caller must still hear about it.
+            byte[] error = ErrorPayload.Encode(ErrorCodes.PayloadTooLarge, $"The answer to '{request.Cmd}' ({body.Length} bytes) exceeds the framer's limits: {ex.Message}", null);
+            await AnswerAsync(request, Commands.Error, error).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // The transport is gone (the caller's side fails its call itself), or the answer could not be framed.
+            ChannelLog.AnswerFailed(_logger, Name, request.Cmd, request.ThreadId, ex);
+        }
+    }
+
+    private HandlerRegistration? ResolveHandler(Chunk chunk)
+    {
+        if (chunk.Direction == Direction.Request && chunk.Cmd == Commands.Ping)
+        {
+            return _ping;
+        }
+
+        return _handlers.Find(chunk.Cmd);
+    }
+
+    private bool DispatchRequest(Chunk chunk)
+    {
+        int state = Volatile.Read(ref _state);
+        if (state == Closed)
+        {
+            return true; // Closed at once: no answer; the caller fails with ChannelClosedException when the connection ends.
+        }
+
+        if (state == Closing)
+        {
+            _ = AnswerAsync(chunk, Commands.Error, ErrorPayload.Encode(ErrorCodes.ShuttingDown, $"Channel '{Name}' is shutting down.", null)).AsTask(); // never faults
+            return true;
+        }
+
+        IncomingRequest? request = _spareRequest;
+        if (request is null)
+        {
+            request = new IncomingRequest(this, chunk, CancellationTokenSourcePool.Rent());
+        }
+        else
+        {
+            _spareRequest = null;
+            request.Reuse(chunk, CancellationTokenSourcePool.Rent());
+        }
+
+        HandlerRegistration? registration = ResolveHandler(chunk);
+
+        // A request handled inline stays out of the in-flight table while its handler runs on the loop: no other chunk
+        // is read meanwhile, so nothing can look for it there (see RunHandlerInline and OnReadLoopStalled).
+        bool inline = registration is { RunsOnThreadPool: false } && !_incoming.Contains(chunk.ThreadId) && _handlerSlots.TryTake();
+        if (!inline && !_incoming.TryAdd(chunk.ThreadId, request))
+        {
+            request.Finish(out _);
+            ChannelLog.DuplicateThreadId(_logger, Name, chunk.ThreadId, chunk.Cmd);
+            _ = AnswerAsync(chunk, Commands.Error, ErrorPayload.Encode(ErrorCodes.InvalidRequest, $"Thread id {chunk.ThreadId} is already in flight.", null)).AsTask(); // never faults
+            return true;
+        }
+
+        if (!inline)
+        {
+            Interlocked.Increment(ref _activeHandlers);
+            _backlog.Add(chunk);
+            ThreadPool.UnsafeQueueUserWorkItem(request, preferLocal: true);
+            return true;
+        }
+
+        request.MarkOutsideTable();
+        Volatile.Write(ref _inlineRequest, request);
+        long section = _guard.Enter(registration!);
+        RunHandlerInline(request, registration!);
+        if (!_guard.TryExit(section))
+        {
+            return false; // Taken over: the loop reading now owns _inlineRequest, and this one must not clear it.
+        }
+
+        _inlineRequest = null;
+        return true;
+    }
+}
