@@ -10,7 +10,7 @@ using PluginIpc;
 //   exit N   writes one line to stderr and exits with code N at once.
 //   hang     never reads and never exits.
 //   tree     starts a grandchild in mode hang, writes "grandchild <pid>" to stderr, then hangs.
-//   host     starts itself in mode hang through PluginProcess, writes "child <pid>" to stderr and returns without stopping it.
+//   host     starts itself in mode hang through the inherited pipes connector, writes "child <pid>" to stderr and returns without stopping it.
 //   env X..  writes "X=<value>" (or "X unset") to stderr for each named variable; exit 0.
 //   trace [listen]  a Main-based plugin (name TracePlugin) that handles: whoami, answering "<Activity.Current?.ParentId>|<traceparent
 //            header>|<process id>" (empty parts when missing); cwd, answering its working directory; crash, exiting with code 3.
@@ -152,7 +152,7 @@ static string[] SelfArguments(string mode)
 static async Task<int> HostAsync()
 {
     var info = new PluginProcessStartInfo(Environment.ProcessPath!) { Arguments = SelfArguments("hang") };
-    PluginProcess child = await PluginProcess.StartAsync(info, NullLogger.Instance, CancellationToken.None);
+    IConnectedPlugin child = await PluginConnectors.For(info.Transport).ConnectAsync(info, NullLogger.Instance, CancellationToken.None);
     Console.Error.WriteLine($"child {child.ProcessId}");
     return 0;
 }

@@ -253,8 +253,9 @@ public sealed class Plugin : IChunkPeer, IChunkCallShortcuts, IAsyncDisposable
 
     private async Task<PluginInstance> LaunchAsync(CancellationToken cancellationToken)
     {
-        PluginProcess process = await PluginProcess.StartAsync(_options.ToStartInfo(OnOutputLine), _processLogger, cancellationToken).ConfigureAwait(false);
-        var channel = new Channel(process.Input, process.Output, CreateFramer(), new ChannelOptions
+        IConnectedPlugin connected = await PluginConnectors.For(_options.Transport)
+            .ConnectAsync(_options.ToStartInfo(OnOutputLine), _processLogger, cancellationToken).ConfigureAwait(false);
+        var channel = new Channel(connected.Input, connected.Output, CreateFramer(), new ChannelOptions
         {
             Name = Name,
             DefaultCallTimeout = _options.CallTimeout,
@@ -264,7 +265,7 @@ public sealed class Plugin : IChunkPeer, IChunkCallShortcuts, IAsyncDisposable
             ShutdownGracePeriod = _options.StopTimeout,
             LoggerFactory = _options.LoggerFactory,
         });
-        var instance = new PluginInstance(process, channel);
+        var instance = new PluginInstance(connected, channel);
         channel.CloseReasonResolver = reason => ResolveExitAsync(instance, reason);
         channel.Handlers = _handlers;
         channel.Owner = this;
@@ -284,7 +285,7 @@ public sealed class Plugin : IChunkPeer, IChunkCallShortcuts, IAsyncDisposable
             }
 
             string reason = ex is ChannelClosedException { InnerException: PluginExitedException exited } ? exited.Message : ex.Message;
-            string tail = process.StderrTail;
+            string tail = connected.StderrTail;
             string message = $"Plugin '{Name}' ({_options.ExecutablePath}) failed to start: {reason}";
             if (tail.Length > 0 && !message.Contains(tail, StringComparison.Ordinal))
             {
@@ -502,14 +503,7 @@ public sealed class Plugin : IChunkPeer, IChunkCallShortcuts, IAsyncDisposable
     {
         // The plugin closed its end (or broke the protocol): close ours as well. A plugin that is stopping waits for the end
         // of its input before it exits; without this, it and this wait held each other up until this one timed out.
-        try
-        {
-            await instance.Process.Output.DisposeAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
-        {
-            // Already broken: the plugin is gone.
-        }
+        await instance.Process.CloseOutputAsync().ConfigureAwait(false);
 
         // A failure this side found (a protocol error, unanswered pings) is the first cause; a broken or closed
         // connection is only what the exit looks like from here.

@@ -1,17 +1,18 @@
 namespace PluginIpc;
 
-/// <summary>One plugin process and the channel to it; a <see cref="Plugin"/> replaces it on restart.</summary>
+/// <summary>One connected plugin and the channel to it; a <see cref="Plugin"/> replaces it on restart.</summary>
 internal sealed class PluginInstance : IAsyncDisposable
 {
     private Exception? _firstCause;
 
-    public PluginInstance(PluginProcess process, Channel channel)
+    public PluginInstance(IConnectedPlugin process, Channel channel)
     {
         Process = process;
         Channel = channel;
     }
 
-    public PluginProcess Process { get; }
+    /// <summary>Gets the plugin's process, or whatever its connector connected: supervision uses nothing else.</summary>
+    public IConnectedPlugin Process { get; }
 
     public Channel Channel { get; }
 

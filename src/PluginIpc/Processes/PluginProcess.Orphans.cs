@@ -11,7 +11,8 @@ internal sealed partial class PluginProcess
     /// <summary>Gets the number of started plugin processes that have neither exited nor been disposed.</summary>
     internal static int LiveCount => s_live.Count;
 
-    private static void EnsureExitHook()
+    /// <summary>Makes sure the plugins still running when the host exits normally are killed.</summary>
+    internal static void EnsureExitHook()
     {
         if (Interlocked.Exchange(ref s_exitHookRegistered, 1) == 0)
         {

@@ -1,73 +1,54 @@
 using System.ComponentModel;
 using System.Diagnostics;
-using System.IO.Pipes;
-using System.Text;
 using Microsoft.Extensions.Logging;
 
 namespace PluginIpc;
 
 /// <summary>A running plugin process as its host sees it: the two channel streams, the output it logs, and its lifetime.</summary>
 /// <remarks>
+/// What <see cref="ProcessConnector"/> connects, whatever the transport: its <see cref="ProcessStreams"/> open the channel.
 /// Thread safe. The host reads the plugin's chunks from <see cref="Input"/> and writes its own to <see cref="Output"/>.
 /// Lines the plugin writes to stderr, and to stdout when the channel does not use it, go to the logger, to
 /// <see cref="PluginProcessStartInfo.OutputReceived"/> and to a bounded tail kept for error messages; a line longer than
 /// <see cref="PluginProcessStartInfo.MaxOutputLineLength"/> goes in marked pieces (see <see cref="BoundedLineReader"/>).
 /// Plugins that are still running when the host process exits normally are killed, with their descendants.
 /// </remarks>
-internal sealed partial class PluginProcess : IAsyncDisposable
+internal sealed partial class PluginProcess : IConnectedPlugin
 {
-    private const string InputThreadName = "PluginIpc plugin output";
-
-    private static readonly Encoding s_utf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
     private static readonly TimeSpan s_drainTimeout = TimeSpan.FromSeconds(5);
-
-    // Creating inheritable pipe ends, starting the child and closing the host's copies of the child's ends happen under this
-    // lock, so that no other child is forked while those ends are open in the host: a sibling that inherited them would keep
-    // the host from seeing end of input when this plugin dies, and keep this plugin alive after its host dies.
-    private static readonly SemaphoreSlim s_startLock = new(1, 1);
 
     private readonly Process _process;
     private readonly ILogger _logger;
     private readonly OutputTail _tail;
     private readonly Action<PluginOutputLine>? _outputReceived;
     private readonly int _maxOutputLineLength;
-    private readonly AnonymousPipeServerStream? _toPlugin;
-    private readonly AnonymousPipeServerStream? _fromPlugin;
+    private readonly ProcessStreams _streams;
     private readonly Task _processExited;
     private int _disposed;
 
-    private PluginProcess(
-        Process process,
-        PluginProcessStartInfo info,
-        ILogger logger,
-        AnonymousPipeServerStream? toPlugin,
-        AnonymousPipeServerStream? fromPlugin)
+    /// <summary>Takes over a started <paramref name="process"/>: opens the channel's <paramref name="streams"/> and reads its output.</summary>
+    /// <param name="process">The plugin process, just started with redirected standard streams.</param>
+    /// <param name="info">What was started; gives the output settings.</param>
+    /// <param name="streams">The transport's streams, set up for this start; this instance disposes them.</param>
+    /// <param name="logger">Receives the life cycle events and the output lines.</param>
+    internal PluginProcess(Process process, PluginProcessStartInfo info, ProcessStreams streams, ILogger logger)
     {
         _process = process;
         _logger = logger;
         _tail = new OutputTail(info.OutputTailCapacity);
         _outputReceived = info.OutputReceived;
         _maxOutputLineLength = info.MaxOutputLineLength;
-        _toPlugin = toPlugin;
-        _fromPlugin = fromPlugin;
+        _streams = streams;
         ProcessId = process.Id;
         ExecutablePath = info.ExecutablePath;
         Track(this); // before the tasks below, which untrack it once the process has exited
 
-        if (toPlugin is not null && fromPlugin is not null)
-        {
-            Input = OpenInput(fromPlugin);
-            Output = GrowPipe(toPlugin);
-            OutputCompleted = Task.WhenAll(
+        (Input, Output) = streams.Open(process);
+        OutputCompleted = streams.StandardOutputIsFree
+            ? Task.WhenAll(
                 ReadLinesAsync(process.StandardError, PluginOutputSource.StandardError),
-                ReadLinesAsync(process.StandardOutput, PluginOutputSource.StandardOutput));
-        }
-        else
-        {
-            Input = OpenInput(process.StandardOutput.BaseStream);
-            Output = GrowPipe(process.StandardInput.BaseStream);
-            OutputCompleted = ReadLinesAsync(process.StandardError, PluginOutputSource.StandardError);
-        }
+                ReadLinesAsync(process.StandardOutput, PluginOutputSource.StandardOutput))
+            : ReadLinesAsync(process.StandardError, PluginOutputSource.StandardError);
 
         _processExited = process.WaitForExitAsync(CancellationToken.None);
         Exited = WaitForExitAndOutputAsync();
@@ -103,113 +84,21 @@ internal sealed partial class PluginProcess : IAsyncDisposable
     public string StderrTail =>
         string.Join('\n', _tail.Snapshot(PluginOutputSource.StandardError).Select(l => l.Text));
 
-    /// <summary>Gives <paramref name="pipe"/> the channel's larger pipe buffer where the system allows it (see <see cref="UnixNative.TryGrowPipe"/>).</summary>
-    private static Stream GrowPipe(Stream pipe)
-    {
-        if (OperatingSystem.IsLinux() && TryGetDescriptor(pipe, out int fd))
-        {
-            UnixNative.TryGrowPipe(fd);
-        }
-
-        return pipe;
-    }
-
-    private static bool TryGetDescriptor(Stream pipe, out int fd)
-    {
-        fd = pipe is PipeStream { SafePipeHandle: { IsInvalid: false } handle } ? (int)handle.DangerousGetHandle() : -1;
-        return fd >= 0;
-    }
-
-    /// <summary>
-    /// Wraps the pipe the host reads the plugin's chunks from: on Linux and macOS, a duplicate of its descriptor is read with
-    /// blocking reads on a thread of its own (see <see cref="DedicatedReadStream"/>), and the pipe closes with it.
-    /// </summary>
-    private static Stream OpenInput(Stream pipe)
-    {
-        GrowPipe(pipe);
-        if ((OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()) && TryGetDescriptor(pipe, out int fd))
-        {
-            return DedicatedReadStream.ForDescriptor(UnixNative.Duplicate(fd), InputThreadName, closeWith: pipe);
-        }
-
-        return pipe;
-    }
-
-    /// <summary>Starts a plugin process.</summary>
-    /// <param name="info">What to start and how.</param>
-    /// <param name="logger">Receives the life cycle events and every line of the plugin's output.</param>
-    /// <param name="cancellationToken">Cancels waiting for other starts to finish; a process already started is not stopped.</param>
-    /// <returns>The running process.</returns>
-    /// <exception cref="PluginStartException">The executable was not found, could not be executed, or the transport is not supported.</exception>
-    public static async Task<PluginProcess> StartAsync(PluginProcessStartInfo info, ILogger logger, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(info);
-        ArgumentNullException.ThrowIfNull(logger);
-        info.Validate();
-        if (info.Transport == PluginTransport.InheritedPipes && OperatingSystem.IsWindows())
-        {
-            throw new PluginStartException(
-                $"Cannot start plugin executable '{info.ExecutablePath}': inherited pipes are not supported on Windows; use the Stdio transport.");
-        }
-
-        ProcessStartInfo startInfo = CreateStartInfo(info);
-        EnsureExitHook();
-
-        AnonymousPipeServerStream? toPlugin = null, fromPlugin = null;
-        Process? process = null;
-        await s_startLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            process = new Process { StartInfo = startInfo };
-            if (info.Transport == PluginTransport.InheritedPipes)
-            {
-                toPlugin = new AnonymousPipeServerStream(PipeDirection.Out, HandleInheritability.Inheritable);
-                fromPlugin = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.Inheritable);
-                startInfo.Environment[LaunchVariables.InFd] = toPlugin.GetClientHandleAsString();
-                startInfo.Environment[LaunchVariables.OutFd] = fromPlugin.GetClientHandleAsString();
-            }
-
-            try
-            {
-                process.Start();
-            }
-            finally
-            {
-                toPlugin?.DisposeLocalCopyOfClientHandle();
-                fromPlugin?.DisposeLocalCopyOfClientHandle();
-            }
-        }
-        catch (Exception exception)
-        {
-            ProcessesLog.StartFailed(logger, info.ExecutablePath, exception);
-            toPlugin?.Dispose();
-            fromPlugin?.Dispose();
-            process?.Dispose();
-            if (exception is Win32Exception)
-            {
-                throw new PluginStartException($"Cannot start plugin executable '{info.ExecutablePath}': {exception.Message}", exception);
-            }
-
-            throw;
-        }
-        finally
-        {
-            s_startLock.Release();
-        }
-
-        if (info.Transport == PluginTransport.InheritedPipes)
-        {
-            // stdin is not the channel: give the plugin an immediate end of input there instead of the host's console.
-            CloseQuietly(process.StandardInput);
-        }
-
-        var plugin = new PluginProcess(process, info, logger, toPlugin, fromPlugin);
-        ProcessesLog.ProcessStarted(logger, plugin.ProcessId, info.ExecutablePath, info.Transport);
-        return plugin;
-    }
-
     /// <summary>Returns the recent lines of stderr and free stdout, oldest first.</summary>
     public IReadOnlyList<string> GetRecentOutput() => [.. _tail.Snapshot().Select(l => l.Text)];
+
+    /// <inheritdoc/>
+    public async ValueTask CloseOutputAsync()
+    {
+        try
+        {
+            await Output.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is IOException or ObjectDisposedException)
+        {
+            // Already broken: the plugin is gone.
+        }
+    }
 
     /// <summary>Kills the process and all its descendants, then waits until <see cref="Exited"/> completes.</summary>
     /// <remarks>Does nothing more than wait if the process has already exited.</remarks>
@@ -220,7 +109,7 @@ internal sealed partial class PluginProcess : IAsyncDisposable
         await Exited.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Kills the process and its descendants if it is still running, waits for it, and releases the pipes.</summary>
+    /// <summary>Kills the process and its descendants if it is still running, waits for it, and releases the streams.</summary>
     /// <remarks>Safe to call more than once; never throws.</remarks>
     public async ValueTask DisposeAsync()
     {
@@ -240,62 +129,14 @@ internal sealed partial class PluginProcess : IAsyncDisposable
         }
 
         Untrack(this);
-        DisposeQuietly(Input); // the reading wrapper and its duplicate descriptor, then the pipe itself
-        DisposeQuietly(_toPlugin);
-        DisposeQuietly(_fromPlugin);
+        ProcessStreams.DisposeQuietly(Input); // the reading wrapper and its duplicate descriptor, then the pipe itself
+        _streams.Dispose();
 
         // Process.Dispose leaves the redirected streams to the finalizer; close their descriptors now.
-        DisposeQuietly(_process.StandardInput);
-        DisposeQuietly(_process.StandardOutput);
-        DisposeQuietly(_process.StandardError);
-        DisposeQuietly(_process);
-    }
-
-    private static ProcessStartInfo CreateStartInfo(PluginProcessStartInfo info)
-    {
-        var startInfo = new ProcessStartInfo(info.ExecutablePath)
-        {
-            UseShellExecute = false,
-            CreateNoWindow = true,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardOutputEncoding = s_utf8,
-            StandardErrorEncoding = s_utf8,
-            WorkingDirectory = info.WorkingDirectory ?? string.Empty,
-        };
-
-        foreach (string argument in info.Arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        IDictionary<string, string?> environment = startInfo.Environment;
-        if (!info.InheritEnvironment)
-        {
-            environment.Clear();
-        }
-
-        foreach ((string name, string? value) in info.Environment)
-        {
-            if (value is null)
-            {
-                environment.Remove(name);
-            }
-            else
-            {
-                environment[name] = value;
-            }
-        }
-
-        environment[LaunchVariables.Cookie] = info.Cookie;
-        environment[LaunchVariables.Protocol] = LaunchVariables.ProtocolVersion;
-        environment[LaunchVariables.Framer] = info.Framer;
-
-        // A host that is itself a plugin must not pass its own descriptors on; inherited pipes set their own below.
-        environment.Remove(LaunchVariables.InFd);
-        environment.Remove(LaunchVariables.OutFd);
-        return startInfo;
+        ProcessStreams.DisposeQuietly(_process.StandardInput);
+        ProcessStreams.DisposeQuietly(_process.StandardOutput);
+        ProcessStreams.DisposeQuietly(_process.StandardError);
+        ProcessStreams.DisposeQuietly(_process);
     }
 
     private async Task<int> WaitForExitAndOutputAsync()
@@ -388,30 +229,6 @@ internal sealed partial class PluginProcess : IAsyncDisposable
             {
                 ProcessesLog.KillFailed(_logger, ProcessId, exception);
             }
-        }
-    }
-
-    private static void CloseQuietly(StreamWriter writer)
-    {
-        try
-        {
-            writer.Close();
-        }
-        catch (IOException)
-        {
-            // The plugin already exited.
-        }
-    }
-
-    private static void DisposeQuietly(IDisposable? disposable)
-    {
-        try
-        {
-            disposable?.Dispose();
-        }
-        catch (Exception exception) when (exception is IOException or InvalidOperationException)
-        {
-            // Disposal must not throw; the streams are broken once the process is gone.
         }
     }
 }

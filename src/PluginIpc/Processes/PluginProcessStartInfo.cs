@@ -1,7 +1,7 @@
 namespace PluginIpc;
 
 /// <summary>Describes how to start a plugin process: what to run, with which environment, and over which transport.</summary>
-/// <remarks>Immutable once initialized; <see cref="PluginProcess.StartAsync"/> validates it.</remarks>
+/// <remarks>Immutable once initialized; <see cref="IPluginConnector.ConnectAsync"/> validates it.</remarks>
 internal sealed class PluginProcessStartInfo
 {
     /// <summary>The default of <see cref="MaxOutputLineLength"/> and <see cref="PluginOptions.MaxOutputLineLength"/>, in chars.</summary>
@@ -42,7 +42,7 @@ internal sealed class PluginProcessStartInfo
     /// <value>Defaults to <c>text</c>.</value>
     public string Framer { get; init; } = LaunchVariables.TextFramer;
 
-    /// <summary>Gets the streams that carry the chunks.</summary>
+    /// <summary>Gets the streams that carry the chunks; <see cref="PluginConnectors.For"/> maps it to the connector that starts the plugin.</summary>
     /// <value>Defaults to <see cref="PluginTransport.InheritedPipes"/>.</value>
     public PluginTransport Transport { get; init; } = PluginTransport.InheritedPipes;
 

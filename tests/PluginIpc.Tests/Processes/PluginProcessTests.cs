@@ -25,6 +25,27 @@ public sealed class PluginProcessTests : ProcessTestBase
     }
 
     [Test, CancelAfter(20_000)]
+    public async Task CloseOutputAsync_EachTransport_PluginEchoesWhatItGotAndExitsZero(
+        [Values] PluginTransport transport, CancellationToken cancellationToken)
+    {
+#pragma warning disable CA1859 // on purpose: only what Plugin's supervision sees
+        IConnectedPlugin plugin = await StartAsync(TestPlugin.StartInfo(transport, "raw"), cancellationToken);
+#pragma warning restore CA1859
+        await plugin.Output.WriteAsync("ping"u8.ToArray(), cancellationToken);
+        await plugin.Output.FlushAsync(cancellationToken);
+
+        await plugin.CloseOutputAsync();
+        await plugin.CloseOutputAsync(); // a second close is harmless
+        using var echoed = new MemoryStream();
+        await plugin.Input.CopyToAsync(echoed, cancellationToken);
+
+        Assert.That(echoed.ToArray(), Is.EqualTo("ping"u8.ToArray()));
+        Assert.That(await plugin.Exited.WaitAsync(s_timeout, cancellationToken), Is.EqualTo(0), plugin.StderrTail);
+        Assert.That(plugin.HasExited, Is.True);
+        Assert.That(plugin.StderrTail, Does.StartWith("started"));
+    }
+
+    [Test, CancelAfter(20_000)]
     public async Task StartAsync_PluginWritesToConsole_OutputReachesRecentOutput(
         [Values] PluginTransport transport, CancellationToken cancellationToken)
     {
@@ -248,12 +269,12 @@ public sealed class PluginProcessTests : ProcessTestBase
     [Test]
     public async Task StartAsync_NullLogger_Throws() =>
         await Failure.ThrowsAsync<ArgumentNullException>(
-            async () => await PluginProcess.StartAsync(TestPlugin.StartInfo(PluginTransport.Stdio, "hang"), null!, CancellationToken.None));
+            async () => await StdioConnector.Instance.ConnectAsync(TestPlugin.StartInfo(PluginTransport.Stdio, "hang"), null!, CancellationToken.None));
 
     [Test]
     public async Task StartAsync_UnknownFramer_Throws() =>
         await Failure.ThrowsAsync<ArgumentException>(
-            async () => await PluginProcess.StartAsync(
+            async () => await InheritedPipesConnector.Instance.ConnectAsync(
                 new PluginProcessStartInfo("unused") { Framer = "json" }, NullLogger.Instance, CancellationToken.None));
 
     /// <summary>Starts the test plugin in its "hang" mode, where it never reads its input, and returns once it says so.</summary>

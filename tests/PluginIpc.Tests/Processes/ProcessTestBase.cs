@@ -10,14 +10,15 @@ public abstract class ProcessTestBase
     private readonly List<PluginProcess> _plugins = [];
     private readonly List<Process> _processes = [];
 
-    /// <summary>Starts a plugin process and tracks it for teardown.</summary>
+    /// <summary>Starts a plugin process through the connector of its transport and tracks it for teardown.</summary>
     internal Task<PluginProcess> StartAsync(PluginProcessStartInfo info, CancellationToken cancellationToken) =>
         StartAsync(info, NullLogger.Instance, cancellationToken);
 
-    /// <summary>Starts a plugin process that logs to <paramref name="logger"/> and tracks it for teardown.</summary>
+    /// <summary>Starts a plugin process through the connector of its transport, logging to <paramref name="logger"/>, and tracks it for teardown.</summary>
+    /// <remarks>Every process connector connects a <see cref="PluginProcess"/>; the tests also read what only it offers (its whole output tail).</remarks>
     internal async Task<PluginProcess> StartAsync(PluginProcessStartInfo info, ILogger logger, CancellationToken cancellationToken)
     {
-        PluginProcess plugin = await PluginProcess.StartAsync(info, logger, cancellationToken);
+        var plugin = (PluginProcess)await PluginConnectors.For(info.Transport).ConnectAsync(info, logger, cancellationToken);
         lock (_plugins)
         {
             _plugins.Add(plugin);

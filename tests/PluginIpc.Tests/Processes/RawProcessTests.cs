@@ -2,7 +2,7 @@ using System.Net.Sockets;
 
 namespace PluginIpc.Tests.Processes;
 
-/// <summary>TestPlugin started without <see cref="PluginProcess"/>, to give it what other hosts would.</summary>
+/// <summary>TestPlugin started without <see cref="PluginConnectors"/>, to give it what other hosts would.</summary>
 [TestFixture]
 [Category("Process")]
 public sealed class RawProcessTests : ProcessTestBase
