@@ -67,10 +67,10 @@ internal static class PluginManifestReader
         }
 
         string command = ResolveCommand(folder, manifest.Command);
-        string framer = manifest.Framer ?? LaunchVariables.TextFramer;
-        if (framer is not (LaunchVariables.TextFramer or LaunchVariables.MessagePackFramer))
+        string framer = manifest.Framer ?? FramerRegistry.Default;
+        if (!FramerRegistry.IsKnown(framer))
         {
-            return Fail(path, "framer", $"must be 'text' or 'msgpack', not '{framer}'.", out error);
+            return Fail(path, "framer", $"must be {FramerRegistry.KnownNames}, not '{framer}'.", out error);
         }
 
         PluginTransport transport;

@@ -5,4 +5,4 @@ namespace PluginIpc;
 /// <param name="Direction">The chunk's direction.</param>
 /// <param name="Cmd">The chunk's command.</param>
 /// <param name="BufferLength">The length of the buffer that follows, within the framer's limit.</param>
-internal readonly record struct ChunkHeader(ulong ThreadId, Direction Direction, string Cmd, int BufferLength);
+public readonly record struct ChunkHeader(ulong ThreadId, Direction Direction, string Cmd, int BufferLength);

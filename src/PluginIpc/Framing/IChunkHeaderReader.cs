@@ -6,7 +6,11 @@ namespace PluginIpc;
 /// A framer that can read a chunk's header before its buffer has arrived, for chunks whose buffer is their last part, so
 /// that a large buffer can be read from the connection straight into its own array.
 /// </summary>
-internal interface IChunkHeaderReader
+/// <remarks>
+/// An optional capability of an <see cref="IChunkFramer"/>: a channel over a stream reads large buffers this way when its
+/// framer implements it, whether the framer is built in or not.
+/// </remarks>
+public interface IChunkHeaderReader
 {
     /// <summary>Reads the fields of the chunk at the start of <paramref name="input"/> up to its buffer, and slices them off.</summary>
     /// <param name="input">The bytes received so far; on success, sliced to the start of the chunk's buffer.</param>

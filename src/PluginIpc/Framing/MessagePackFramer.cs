@@ -16,6 +16,9 @@ namespace PluginIpc;
 /// </remarks>
 public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgoingChunkFramer
 {
+    /// <summary>The framing's name on the wire and in settings: <c>msgpack</c>.</summary>
+    public const string FramerName = "msgpack";
+
     /// <summary>The largest number of header entries a chunk may carry.</summary>
     internal const int MaxHeaderCount = 1024;
 
@@ -44,7 +47,7 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
     }
 
     /// <inheritdoc/>
-    public string Name => "msgpack";
+    public string Name => FramerName;
 
     /// <inheritdoc/>
     /// <exception cref="ArgumentNullException"><paramref name="chunk"/>, its command, or <paramref name="output"/> is <see langword="null"/>.</exception>

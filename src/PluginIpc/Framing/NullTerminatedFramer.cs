@@ -25,6 +25,9 @@ public sealed class NullTerminatedFramer : IChunkFramer, IChunkHeaderReader, IOu
 
     private readonly FramerOptions _options;
 
+    /// <summary>The framing's name on the wire and in settings: <c>text</c>.</summary>
+    public const string FramerName = "text";
+
     /// <summary>Initializes a new instance with the protocol's default limits.</summary>
     public NullTerminatedFramer()
         : this(new FramerOptions())
@@ -43,7 +46,7 @@ public sealed class NullTerminatedFramer : IChunkFramer, IChunkHeaderReader, IOu
     }
 
     /// <inheritdoc/>
-    public string Name => "text";
+    public string Name => FramerName;
 
     /// <inheritdoc/>
     /// <remarks>

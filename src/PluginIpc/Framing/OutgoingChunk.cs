@@ -6,7 +6,7 @@ namespace PluginIpc;
 /// <param name="Cmd">The chunk's command.</param>
 /// <param name="Buffer">The chunk's body.</param>
 /// <param name="Headers">The chunk's headers, if any.</param>
-internal readonly record struct OutgoingChunk(ulong ThreadId, Direction Direction, string Cmd, ReadOnlyMemory<byte> Buffer = default, IReadOnlyDictionary<string, string>? Headers = null)
+public readonly record struct OutgoingChunk(ulong ThreadId, Direction Direction, string Cmd, ReadOnlyMemory<byte> Buffer = default, IReadOnlyDictionary<string, string>? Headers = null)
 {
     /// <summary>Initializes the fields from <paramref name="chunk"/>.</summary>
     /// <param name="chunk">The chunk to write.</param>

@@ -327,7 +327,7 @@ public sealed class Plugin : IChunkPeer, IChunkCallShortcuts, IAsyncDisposable
     }
 
     private IChunkFramer CreateFramer() =>
-        _options.Framer == LaunchVariables.MessagePackFramer ? new MessagePackFramer() : new NullTerminatedFramer();
+        FramerRegistry.Create(_options.Framer, _options.FramerOptions);
 
     private void BecomeRunning(PluginInstance instance)
     {

@@ -30,7 +30,11 @@ public sealed class PluginOptions
 
     /// <summary>Gets or sets the wire framing: <c>text</c> or <c>msgpack</c>.</summary>
     /// <value>Defaults to <c>text</c>.</value>
-    public string Framer { get; set; } = "text";
+    public string Framer { get; set; } = FramerRegistry.Default;
+
+    /// <summary>Gets or sets the limits the framer enforces on every chunk, both ways.</summary>
+    /// <value>Defaults to a new <see cref="PluginIpc.FramerOptions"/>: 4 KiB per command, 64 MiB per buffer.</value>
+    public FramerOptions FramerOptions { get; set; } = new();
 
     /// <summary>Gets or sets the streams that carry the chunks.</summary>
     /// <value>Defaults to <see cref="PluginTransport.InheritedPipes"/>.</value>
@@ -108,6 +112,7 @@ public sealed class PluginOptions
             InheritEnvironment = InheritEnvironment,
             Name = Name,
             Framer = Framer,
+            FramerOptions = FramerOptions?.Snapshot()!,
             Transport = Transport,
             Cookie = Cookie,
             StartTimeout = StartTimeout,
@@ -158,13 +163,14 @@ public sealed class PluginOptions
             throw new ArgumentException("PluginOptions.ExecutablePath is required.", nameof(ExecutablePath));
         }
 
-        if (Framer is not (LaunchVariables.TextFramer or LaunchVariables.MessagePackFramer))
+        if (!FramerRegistry.IsKnown(Framer))
         {
-            throw new ArgumentException($"PluginOptions.Framer must be 'text' or 'msgpack', not '{Framer}'.", nameof(Framer));
+            throw new ArgumentException($"PluginOptions.Framer must be {FramerRegistry.KnownNames}, not '{Framer}'.", nameof(Framer));
         }
 
         ArgumentException.ThrowIfNullOrEmpty(Cookie);
         ArgumentNullException.ThrowIfNull(RestartPolicy);
+        ArgumentNullException.ThrowIfNull(FramerOptions);
         ArgumentNullException.ThrowIfNull(LoggerFactory);
         RestartPolicy.Validate();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConcurrentHandlers);

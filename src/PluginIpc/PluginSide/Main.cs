@@ -103,7 +103,7 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts
 
         PluginConnection connection = PluginConnection.Open(contract);
         await using var connectionScope = connection.ConfigureAwait(false);
-        IChunkFramer framer = contract.Framer == LaunchVariables.MessagePackFramer ? new MessagePackFramer() : new NullTerminatedFramer();
+        IChunkFramer framer = FramerRegistry.Create(contract.Framer, settings.FramerOptions);
         int exitCode = await RunAsync(settings, connection.Input, connection.Output, framer, cancellationToken).ConfigureAwait(false);
         Environment.ExitCode = exitCode;
         return exitCode;

@@ -20,6 +20,10 @@ public sealed class MainOptions
     /// <value>Defaults to <c>pluginipc-v1</c>, the library's default.</value>
     public string Cookie { get; set; } = LaunchVariables.DefaultCookie;
 
+    /// <summary>Gets or sets the limits the framer enforces on every chunk, both ways; the framing itself is the one the host chose.</summary>
+    /// <value>Defaults to a new <see cref="PluginIpc.FramerOptions"/>: 4 KiB per command, 64 MiB per buffer.</value>
+    public FramerOptions FramerOptions { get; set; } = new();
+
     /// <summary>Gets or sets code to run once the connection is up, before any message from the host is handled; it may call the host.</summary>
     /// <value>Defaults to <see langword="null"/>.</value>
     public Func<Main, CancellationToken, Task>? OnStart { get; set; }
@@ -93,6 +97,7 @@ public sealed class MainOptions
     {
         ArgumentException.ThrowIfNullOrEmpty(Name);
         ArgumentException.ThrowIfNullOrEmpty(Cookie);
+        ArgumentNullException.ThrowIfNull(FramerOptions);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConcurrentHandlers);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxQueuedMessages);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxQueuedBytes);
@@ -104,6 +109,7 @@ public sealed class MainOptions
         {
             Name = Name,
             Cookie = Cookie,
+            FramerOptions = FramerOptions.Snapshot(),
             OnStart = OnStart,
             OnStop = OnStop,
             Fallback = Fallback,

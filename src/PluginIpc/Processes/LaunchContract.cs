@@ -72,10 +72,10 @@ internal sealed class LaunchContract
             return false;
         }
 
-        string framer = getVariable(LaunchVariables.Framer) ?? LaunchVariables.TextFramer;
-        if (framer is not (LaunchVariables.TextFramer or LaunchVariables.MessagePackFramer))
+        string framer = getVariable(LaunchVariables.Framer) ?? FramerRegistry.Default;
+        if (!FramerRegistry.IsKnown(framer))
         {
-            error = $"{processName}: {LaunchVariables.Framer} is '{framer}'; expected '{LaunchVariables.TextFramer}' or '{LaunchVariables.MessagePackFramer}'.";
+            error = $"{processName}: {LaunchVariables.Framer} is '{framer}'; expected {FramerRegistry.KnownNames}.";
             return false;
         }
 

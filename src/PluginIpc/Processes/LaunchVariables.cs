@@ -23,10 +23,4 @@ internal static class LaunchVariables
 
     /// <summary>The only protocol version there is.</summary>
     public const string ProtocolVersion = "1";
-
-    /// <summary>The name of the text framing, the default.</summary>
-    public const string TextFramer = "text";
-
-    /// <summary>The name of the MessagePack framing.</summary>
-    public const string MessagePackFramer = "msgpack";
 }

@@ -40,7 +40,7 @@ internal sealed class PluginProcessStartInfo
 
     /// <summary>Gets the name of the framing passed in <c>PLUGINIPC_FRAMER</c>: <c>text</c> or <c>msgpack</c>.</summary>
     /// <value>Defaults to <c>text</c>.</value>
-    public string Framer { get; init; } = LaunchVariables.TextFramer;
+    public string Framer { get; init; } = FramerRegistry.Default;
 
     /// <summary>Gets the streams that carry the chunks; <see cref="PluginConnectors.For"/> maps it to the connector that starts the plugin.</summary>
     /// <value>Defaults to <see cref="PluginTransport.InheritedPipes"/>.</value>
@@ -66,9 +66,9 @@ internal sealed class PluginProcessStartInfo
         ArgumentException.ThrowIfNullOrEmpty(Cookie);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(OutputTailCapacity);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxOutputLineLength);
-        if (Framer is not (LaunchVariables.TextFramer or LaunchVariables.MessagePackFramer))
+        if (!FramerRegistry.IsKnown(Framer))
         {
-            throw new ArgumentException($"The framer must be '{LaunchVariables.TextFramer}' or '{LaunchVariables.MessagePackFramer}', not '{Framer}'.", nameof(Framer));
+            throw new ArgumentException($"The framer must be {FramerRegistry.KnownNames}, not '{Framer}'.", nameof(Framer));
         }
 
         if (!Enum.IsDefined(Transport))

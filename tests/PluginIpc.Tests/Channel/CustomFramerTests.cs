@@ -54,6 +54,64 @@ public sealed class CustomFramerTests(string framer)
             Is.EquivalentTo(new[] { (Direction.Request, "echo"), (Direction.OneWay, "note"), (Direction.Request, "wait"), (Direction.Cancel, "wait") }));
     }
 
+    [Test, CancelAfter(10_000)]
+    public async Task Channel_FramerWithTheCapabilities_GetsTheBuiltInFastPaths(CancellationToken cancellationToken)
+    {
+        // Over OS pipes a large buffer is read straight into its array through IChunkHeaderReader, and the channel's own
+        // writes go through IOutgoingChunkFramer: a framer of the user's own that implements them is used the same way.
+        var (hostInput, hostOutput, pluginInput, pluginOutput) = TestPipes.CreateOsPipes();
+        var hostFramer = new CapableFramer(Framers.Create(framer));
+        var pluginFramer = new CapableFramer(Framers.Create(framer));
+        await using var host = new PluginIpc.Channel(hostInput, hostOutput, hostFramer);
+        await using var plugin = new PluginIpc.Channel(pluginInput, pluginOutput, pluginFramer);
+        plugin.Handle("echo", static (chunk, _, _) => ValueTask.FromResult(chunk.Buffer));
+        plugin.Start();
+
+        byte[] large = new byte[1024 * 1024];
+        Random.Shared.NextBytes(large);
+        ReadOnlyMemory<byte> answer = await host.CallAsync("echo", large, cancellationToken);
+
+        Assert.That(answer.Span.SequenceEqual(large), Is.True);
+        Assert.That(hostFramer.OutgoingWrites, Is.GreaterThan(0), "the host's request went through IOutgoingChunkFramer");
+        Assert.That(hostFramer.ChunkWrites, Is.Zero, "and not through IChunkFramer.Write");
+        Assert.That(pluginFramer.HeadersRead + hostFramer.HeadersRead, Is.GreaterThan(0), "a large buffer was read through IChunkHeaderReader");
+    }
+
+    /// <summary>Frames through a built-in framer, with its optional capabilities, and counts what the channel uses.</summary>
+    private sealed class CapableFramer(IChunkFramer inner) : IChunkFramer, IOutgoingChunkFramer, IChunkHeaderReader
+    {
+        public int ChunkWrites;
+        public int OutgoingWrites;
+        public int HeadersRead;
+
+        public string Name => inner.Name;
+
+        public void Write(Chunk chunk, IBufferWriter<byte> output)
+        {
+            Interlocked.Increment(ref ChunkWrites);
+            inner.Write(chunk, output);
+        }
+
+        public void Write(in OutgoingChunk chunk, IBufferWriter<byte> output)
+        {
+            Interlocked.Increment(ref OutgoingWrites);
+            ((IOutgoingChunkFramer)inner).Write(chunk, output);
+        }
+
+        public bool TryRead(ref ReadOnlySequence<byte> input, out Chunk? chunk) => inner.TryRead(ref input, out chunk);
+
+        public bool TryReadHeader(ref ReadOnlySequence<byte> input, out ChunkHeader header)
+        {
+            bool read = ((IChunkHeaderReader)inner).TryReadHeader(ref input, out header);
+            if (read)
+            {
+                Interlocked.Increment(ref HeadersRead);
+            }
+
+            return read;
+        }
+    }
+
     /// <summary>Frames through a built-in framer, and records each chunk it is given to write.</summary>
     private sealed class RecordingFramer(IChunkFramer inner) : IChunkFramer
     {

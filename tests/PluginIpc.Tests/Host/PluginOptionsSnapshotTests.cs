@@ -48,6 +48,7 @@ public sealed class PluginOptionsSnapshotTests
             StopTimeout = TimeSpan.FromSeconds(6),
             RestartPolicy = new RestartPolicy { MaxRestarts = 3, Window = TimeSpan.FromSeconds(7), InitialDelay = TimeSpan.FromSeconds(1), MaxDelay = TimeSpan.FromSeconds(2) },
             MaxConcurrentHandlers = 7,
+            FramerOptions = new FramerOptions { MaxCmdBytes = 12 },
             MaxQueuedMessages = 9,
             MaxQueuedBytes = 10,
             RecentLogCapacity = 8,
@@ -78,6 +79,14 @@ public sealed class PluginOptionsSnapshotTests
                         .And.Property(nameof(RestartPolicy.Window)).EqualTo(policy.Window)
                         .And.Property(nameof(RestartPolicy.InitialDelay)).EqualTo(policy.InitialDelay)
                         .And.Property(nameof(RestartPolicy.MaxDelay)).EqualTo(policy.MaxDelay));
+            }
+            else if (value is FramerOptions limits)
+            {
+                Assert.That(copied, Is.Not.SameAs(limits), property.Name);
+                Assert.That(
+                    copied,
+                    Has.Property(nameof(FramerOptions.MaxCmdBytes)).EqualTo(limits.MaxCmdBytes)
+                        .And.Property(nameof(FramerOptions.MaxChunkBytes)).EqualTo(limits.MaxChunkBytes));
             }
             else if (value is System.Collections.IEnumerable and not string)
             {

@@ -230,7 +230,7 @@ public sealed class PluginProcessTests : ProcessTestBase
             {
                 Arguments = info.Arguments,
                 InheritEnvironment = inheritEnvironment,
-                Framer = LaunchVariables.MessagePackFramer,
+                Framer = MessagePackFramer.FramerName,
                 Environment = new Dictionary<string, string?> { [Added] = "added", [Removed] = null },
             };
             await using PluginProcess plugin = await StartAsync(info, cancellationToken);
