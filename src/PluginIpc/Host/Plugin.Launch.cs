@@ -1,0 +1,119 @@
+using System.Text.Json;
+
+namespace PluginIpc;
+
+/// <content>
+/// Starting one plugin process (launch, channel, handshake), making it the current one, and stopping it.
+/// </content>
+public sealed partial class Plugin
+{
+    private async Task<PluginInstance> LaunchAsync(CancellationToken cancellationToken)
+    {
+        IConnectedPlugin connected = await PluginConnectors.For(_options.Transport)
+            .ConnectAsync(_options.ToStartInfo(OnOutputLine), _processLogger, cancellationToken).ConfigureAwait(false);
+        var channel = new Channel(connected.Input, connected.Output, CreateFramer(), new ChannelOptions
+        {
+            Name = Name,
+            DefaultCallTimeout = _options.CallTimeout,
+            MaxConcurrentHandlers = _options.MaxConcurrentHandlers,
+            MaxQueuedMessages = _options.MaxQueuedMessages,
+            MaxQueuedBytes = _options.MaxQueuedBytes,
+            ShutdownGracePeriod = _options.StopTimeout,
+            LoggerFactory = _options.LoggerFactory,
+        });
+        var instance = new PluginInstance(connected, channel);
+        channel.CloseReasonResolver = reason => ResolveExitAsync(instance, reason);
+        channel.Handlers = _handlers;
+        channel.Owner = this;
+        channel.Start();
+        try
+        {
+            Chunk answer = await channel.CallAsync(new Chunk { Cmd = Commands.GetMetadata }, _options.StartTimeout, cancellationToken).ConfigureAwait(false);
+            instance.Metadata = ParseMetadata(answer.Buffer.Span);
+            return instance;
+        }
+        catch (Exception ex)
+        {
+            await instance.DisposeAsync().ConfigureAwait(false);
+            if (ex is OperationCanceledException && cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+
+            string reason = ex is ChannelClosedException { InnerException: PluginExitedException exited } ? exited.Message : ex.Message;
+            string tail = connected.StderrTail;
+            string message = $"Plugin '{Name}' ({_options.ExecutablePath}) failed to start: {reason}";
+            if (tail.Length > 0 && !message.Contains(tail, StringComparison.Ordinal))
+            {
+                message += $"{Environment.NewLine}Last stderr lines:{Environment.NewLine}{tail}";
+            }
+
+            throw new PluginStartException(message, ex);
+        }
+    }
+
+    private Dictionary<string, string> ParseMetadata(ReadOnlySpan<byte> json)
+    {
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            using JsonDocument document = JsonDocument.ParseValue(ref reader);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new ProtocolException($"GetMetadata answered a JSON {document.RootElement.ValueKind}, not an object.");
+            }
+
+            foreach (JsonProperty property in document.RootElement.EnumerateObject())
+            {
+                metadata[property.Name] = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()! : property.Value.GetRawText();
+            }
+        }
+        catch (JsonException ex)
+        {
+            throw new ProtocolException($"GetMetadata answered something that is not JSON: {ex.Message}", ex);
+        }
+
+        if (metadata.TryGetValue("protocol", out string? protocol) && protocol != LaunchVariables.ProtocolVersion)
+        {
+            throw new ProtocolException($"Plugin '{Name}' speaks protocol {protocol}; this host speaks {LaunchVariables.ProtocolVersion}.");
+        }
+
+        return metadata;
+    }
+
+    private IChunkFramer CreateFramer() =>
+        FramerRegistry.Create(_options.Framer, _options.FramerOptions);
+
+    private void BecomeRunning(PluginInstance instance)
+    {
+        instance.IsReady = true;
+        Volatile.Write(ref _metadata, instance.Metadata);
+        Volatile.Write(ref _current, instance);
+        SetState(PluginState.Running, null);
+        Volatile.Read(ref _ready).TrySetResult();
+        PluginLog.Started(_logger, Name, instance.Process.ProcessId, _options.Framer, _options.Transport);
+        instance.Supervision = SuperviseAsync(instance);
+    }
+
+    private async Task StopInstanceAsync(PluginInstance instance, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await instance.Channel.NotifyAsync(Commands.Stop, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+            await instance.Process.Exited.WaitAsync(_options.StopTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException or ChannelClosedException or ProtocolException)
+        {
+            PluginLog.StopTimedOut(_logger, Name, instance.Process.ProcessId, _options.StopTimeout);
+        }
+
+        await instance.DisposeAsync().ConfigureAwait(false);
+        if (instance.Supervision is { } supervision)
+        {
+            await supervision.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        RaiseExited(instance.Process.ProcessId, instance.Process.HasExited ? await instance.Process.Exited.ConfigureAwait(false) : -1, expected: true);
+    }
+}
