@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Text;
+using System.Text.Unicode;
+using MessagePack;
 
 namespace PluginIpc;
 
@@ -12,6 +14,10 @@ namespace PluginIpc;
 /// Reads accept any width of int, str, bin, array and map, non-negative signed ints, <c>nil</c> for an empty buffer or for
 /// no headers, and four or five elements; unknown header keys are kept, and the last of duplicate keys wins.
 /// </para>
+/// <para>
+/// The bytes are read and written by MessagePack-CSharp's <see cref="MessagePackReader"/> and <see cref="MessagePackWriter"/>;
+/// <see cref="MessagePackFieldReader"/> holds each field to the framing's types and limits before the library reads it.
+/// </para>
 /// <para>Thread safe: an instance keeps no state between calls and may serve many channels at once.</para>
 /// </remarks>
 public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgoingChunkFramer
@@ -19,8 +25,12 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
     /// <summary>The largest number of header entries a chunk may carry.</summary>
     internal const int MaxHeaderCount = 1024;
 
-    private const byte FixArrayOf4 = MessagePackCode.MinFixArray | 4;
-    private const byte FixArrayOf5 = MessagePackCode.MinFixArray | 5;
+    /// <summary>
+    /// The longest str or bin whose header MessagePackWriter writes. It asks the output for one span of the header and the
+    /// whole value; longer values (str 32, bin 32) are written in pieces instead, so a large buffer never needs one span of
+    /// its size.
+    /// </summary>
+    private const int MaxContiguousValueBytes = ushort.MaxValue;
 
     private readonly int _maxCmdBytes;
     private readonly int _maxChunkBytes;
@@ -49,7 +59,7 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
     /// <inheritdoc/>
     /// <exception cref="ArgumentNullException"><paramref name="chunk"/>, its command, or <paramref name="output"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The chunk's direction is not one of the five defined values.</exception>
-    /// <exception cref="ArgumentException">A header key or value is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A header key or value is <see langword="null"/>, or the command, a header key or a header value holds an unpaired surrogate; nothing is written.</exception>
     public void Write(Chunk chunk, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(chunk);
@@ -94,37 +104,60 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
             }
         }
 
-        MessagePackWriter.WriteArrayHeader(output, headerCount > 0 ? 5u : 4u);
-        MessagePackWriter.WriteUInt64(output, chunk.ThreadId);
-        MessagePackWriter.WriteUInt64(output, (byte)chunk.Direction);
-        MessagePackWriter.WriteString(output, chunk.Cmd, cmdBytes);
-        MessagePackWriter.WriteBinary(output, buffer);
+        var writer = new MessagePackWriter(output);
+        writer.WriteArrayHeader(headerCount > 0 ? 5u : 4u);
+        writer.Write(chunk.ThreadId);
+        writer.Write((byte)chunk.Direction);
+        WriteString(ref writer, chunk.Cmd, cmdBytes);
+        WriteBinary(ref writer, buffer);
         if (headerCount > 0)
         {
-            MessagePackWriter.WriteMapHeader(output, (uint)headerCount);
+            writer.WriteMapHeader((uint)headerCount);
             int written = headers is Dictionary<string, string> dictionary
-                ? WriteHeaders(dictionary.GetEnumerator(), output)
-                : WriteHeaders(headers!.GetEnumerator(), output);
+                ? WriteHeaders(dictionary.GetEnumerator(), ref writer)
+                : WriteHeaders(headers!.GetEnumerator(), ref writer);
             if (written != headerCount)
             {
                 throw new InvalidOperationException("The chunk's headers changed while it was being written.");
             }
         }
+
+        writer.Flush();
     }
 
     /// <inheritdoc/>
     public bool TryRead(ref ReadOnlySequence<byte> input, out Chunk? chunk)
     {
-        if (TryReadPlainChunk(input.FirstSpan, out chunk, out int consumed))
+        chunk = null;
+        if (input.IsEmpty)
         {
-            input = input.Slice(consumed);
-            return true;
+            return false;
         }
 
-        var reader = new MessagePackReader(input);
+        var reader = new MessagePackFieldReader(input);
+        try
+        {
+            return TryReadChunk(ref reader, ref input, out chunk);
+        }
+        catch (Exception ex) when (ex is MessagePackSerializationException or OverflowException)
+        {
+            // Never expected: the field reader checks every type byte and length before MessagePack-CSharp reads them.
+            throw MessagePackThrow.Unreadable(reader.Field, reader.FieldOffset, ex);
+        }
+        catch (EndOfStreamException)
+        {
+            // Never expected either: the field reader checks that a value has arrived before it is read.
+            chunk = null;
+            return false;
+        }
+    }
+
+    private bool TryReadChunk(ref MessagePackFieldReader reader, ref ReadOnlySequence<byte> input, out Chunk? chunk)
+    {
+        chunk = null;
 
         // Pass 1 checks the whole chunk and finds its end without allocating; pass 2 copies it out.
-        if (!TryReadFieldsBeforeBuffer(ref reader, out uint elements, out ulong threadId, out ulong direction, out ReadOnlySequence<byte> cmdBytes, out long cmdDataOffset))
+        if (!TryReadFieldsBeforeBuffer(ref reader, out uint elements, out ulong threadId, out ulong direction, out ReadOnlySequence<byte> cmdBytes, out long cmdDataOffset, out string? cmd))
         {
             return false;
         }
@@ -141,7 +174,7 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
         }
 
         uint headerCount = 0;
-        MessagePackReader headersReader = default;
+        MessagePackFieldReader headersReader = default;
         if (elements == 5)
         {
             if (!reader.TryReadNil(out bool headersIsNil))
@@ -151,7 +184,6 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
 
             if (!headersIsNil)
             {
-                long headersOffset = reader.Consumed;
                 if (!reader.TryReadMapHeader("headers", out headerCount))
                 {
                     return false;
@@ -159,7 +191,7 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
 
                 if (headerCount > MaxHeaderCount)
                 {
-                    MessagePackThrow.Invalid("headers", headersOffset, $"{headerCount} entries exceed the limit of {MaxHeaderCount}.");
+                    MessagePackThrow.Invalid("headers", reader.FieldOffset, $"{headerCount} entries exceed the limit of {MaxHeaderCount}.");
                 }
 
                 headersReader = reader;
@@ -176,7 +208,7 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
         {
             ThreadId = threadId,
             Direction = (Direction)direction,
-            Cmd = CmdStringCache.GetString(cmdBytes, cmdDataOffset),
+            Cmd = cmd ?? CmdStringCache.GetString(cmdBytes, cmdDataOffset),
             Buffer = bufferBytes.IsEmpty ? ReadOnlyMemory<byte>.Empty : PayloadArray.CopyOf(bufferBytes),
             Headers = headers,
         };
@@ -184,198 +216,60 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
         return true;
     }
 
-    /// <summary>
-    /// Reads, on the span, the chunk most writers send: whole within <paramref name="span"/> (the input's first segment),
-    /// valid, without headers, its numbers and lengths in the usual encodings. Anything else returns <see langword="false"/>
-    /// and goes to the full reader, which reads it or names what is wrong: this path never throws.
-    /// </summary>
-    private bool TryReadPlainChunk(ReadOnlySpan<byte> span, out Chunk? chunk, out int consumed)
-    {
-        chunk = null;
-        consumed = 0;
-        if (span.IsEmpty || (span[0] != FixArrayOf4 && span[0] != FixArrayOf5))
-        {
-            return false;
-        }
-
-        int position = 1;
-        if (!TryReadPlainUInt64(span, ref position, out ulong threadId)
-            || !TryReadPlainUInt64(span, ref position, out ulong direction)
-            || direction > (byte)Direction.Cancel
-            || !TryReadPlainLength(span, ref position, isString: true, _maxCmdBytes, out int cmdLength))
-        {
-            return false;
-        }
-
-        int cmdOffset = position;
-        ReadOnlySpan<byte> cmd = span.Slice(position, cmdLength);
-        if (!CmdStringCache.TryGetCached(cmd, out string? cmdText) && Utf8Text.FindInvalid(cmd) >= 0)
-        {
-            return false;
-        }
-
-        position += cmdLength;
-        int bufferOffset = position;
-        int bufferLength = 0;
-        if (position < span.Length && span[position] == MessagePackCode.Nil)
-        {
-            position++;
-            bufferOffset = position;
-        }
-        else if (TryReadPlainLength(span, ref position, isString: false, _maxChunkBytes, out bufferLength))
-        {
-            bufferOffset = position;
-            position += bufferLength;
-        }
-        else
-        {
-            return false;
-        }
-
-        if (span[0] == FixArrayOf5)
-        {
-            if (position >= span.Length || span[position] != MessagePackCode.Nil)
-            {
-                return false; // Headers, or not there yet.
-            }
-
-            position++;
-        }
-
-        chunk = new Chunk
-        {
-            ThreadId = threadId,
-            Direction = (Direction)direction,
-            Cmd = cmdText ?? CmdStringCache.GetString(cmd, cmdOffset),
-            Buffer = bufferLength == 0 ? ReadOnlyMemory<byte>.Empty : PayloadArray.CopyOf(span.Slice(bufferOffset, bufferLength)),
-        };
-        consumed = position;
-        return true;
-    }
-
-    /// <summary>Reads a positive fixint or a uint 8 to 64 that lies within <paramref name="span"/>.</summary>
-    private static bool TryReadPlainUInt64(ReadOnlySpan<byte> span, ref int position, out ulong value)
-    {
-        value = 0;
-        if (position >= span.Length)
-        {
-            return false;
-        }
-
-        byte code = span[position];
-        if (code <= MessagePackCode.MaxPositiveFixInt)
-        {
-            value = code;
-            position++;
-            return true;
-        }
-
-        if (code is < MessagePackCode.UInt8 or > MessagePackCode.UInt64)
-        {
-            return false;
-        }
-
-        int size = 1 << (code & 0x03);
-        ReadOnlySpan<byte> bytes = span[(position + 1)..];
-        if (bytes.Length < size)
-        {
-            return false;
-        }
-
-        value = size switch
-        {
-            1 => bytes[0],
-            2 => BinaryPrimitives.ReadUInt16BigEndian(bytes),
-            4 => BinaryPrimitives.ReadUInt32BigEndian(bytes),
-            _ => BinaryPrimitives.ReadUInt64BigEndian(bytes),
-        };
-        position += 1 + size;
-        return true;
-    }
-
-    /// <summary>Reads the type byte and length of a str (fixstr, str 8 to 32) or a bin (bin 8 to 32) whose data lies within <paramref name="span"/> and whose length is within <paramref name="maxLength"/>.</summary>
-    /// <returns><see langword="true"/> with <paramref name="position"/> at the first data byte.</returns>
-    private static bool TryReadPlainLength(ReadOnlySpan<byte> span, ref int position, bool isString, int maxLength, out int length)
-    {
-        length = 0;
-        if (position >= span.Length)
-        {
-            return false;
-        }
-
-        byte code = span[position];
-        int size;
-        if (isString && code is >= MessagePackCode.MinFixStr and <= MessagePackCode.MaxFixStr)
-        {
-            size = 0;
-        }
-        else
-        {
-            size = (isString, code) switch
-            {
-                (true, MessagePackCode.Str8) or (false, MessagePackCode.Bin8) => 1,
-                (true, MessagePackCode.Str16) or (false, MessagePackCode.Bin16) => 2,
-                (true, MessagePackCode.Str32) or (false, MessagePackCode.Bin32) => 4,
-                _ => -1,
-            };
-        }
-
-        ReadOnlySpan<byte> bytes = span[(position + 1)..];
-        if (size < 0 || bytes.Length < size)
-        {
-            return false;
-        }
-
-        uint declared = size switch
-        {
-            0 => (uint)(code & 0x1f),
-            1 => bytes[0],
-            2 => BinaryPrimitives.ReadUInt16BigEndian(bytes),
-            _ => BinaryPrimitives.ReadUInt32BigEndian(bytes),
-        };
-        if (declared > (uint)maxLength || (uint)(bytes.Length - size) < declared)
-        {
-            return false;
-        }
-
-        length = (int)declared;
-        position += 1 + size;
-        return true;
-    }
-
     /// <inheritdoc/>
     bool IChunkHeaderReader.TryReadHeader(ref ReadOnlySequence<byte> input, out ChunkHeader header)
     {
         header = default;
-        var reader = new MessagePackReader(input);
-        if (!TryReadFieldsBeforeBuffer(ref reader, out uint elements, out ulong threadId, out ulong direction, out ReadOnlySequence<byte> cmdBytes, out long cmdDataOffset)
-            || elements != 4 // headers follow the buffer
-            || !reader.TryReadNil(out bool bufferIsNil)
-            || bufferIsNil
-            || !reader.TryReadBinaryHeader("buffer", _maxChunkBytes, out int bufferLength))
+        var reader = new MessagePackFieldReader(input);
+        try
+        {
+            if (!TryReadFieldsBeforeBuffer(ref reader, out uint elements, out ulong threadId, out ulong direction, out ReadOnlySequence<byte> cmdBytes, out long cmdDataOffset, out string? cmd)
+                || elements != 4 // headers follow the buffer
+                || !reader.TryReadNil(out bool bufferIsNil)
+                || bufferIsNil
+                || !reader.TryReadBinaryHeader("buffer", _maxChunkBytes, out int bufferLength))
+            {
+                return false;
+            }
+
+            header = new ChunkHeader(threadId, (Direction)direction, cmd ?? CmdStringCache.GetString(cmdBytes, cmdDataOffset), bufferLength);
+        }
+        catch (Exception ex) when (ex is MessagePackSerializationException or OverflowException)
+        {
+            throw MessagePackThrow.Unreadable(reader.Field, reader.FieldOffset, ex);
+        }
+        catch (EndOfStreamException)
         {
             return false;
         }
 
-        header = new ChunkHeader(threadId, (Direction)direction, CmdStringCache.GetString(cmdBytes, cmdDataOffset), bufferLength);
         input = input.Slice(reader.Position);
         return true;
     }
 
     /// <summary>Reads and checks the array header, threadId, direction and cmd, leaving <paramref name="reader"/> at the buffer.</summary>
+    /// <param name="reader">The reader, at the start of the chunk.</param>
+    /// <param name="elements">The number of elements of the chunk's array: 4 or 5.</param>
+    /// <param name="threadId">The chunk's thread id.</param>
+    /// <param name="direction">The chunk's direction, 0 to 4.</param>
+    /// <param name="cmdBytes">The cmd's bytes, valid UTF-8.</param>
+    /// <param name="cmdDataOffset">The offset of the cmd's first byte in the chunk.</param>
+    /// <param name="cmd">The cmd's string when the cache has it (nothing to allocate then), else <see langword="null"/>.</param>
     /// <returns><see langword="false"/> if they are not all there yet.</returns>
     private bool TryReadFieldsBeforeBuffer(
-        ref MessagePackReader reader,
+        ref MessagePackFieldReader reader,
         out uint elements,
         out ulong threadId,
         out ulong direction,
         out ReadOnlySequence<byte> cmdBytes,
-        out long cmdDataOffset)
+        out long cmdDataOffset,
+        out string? cmd)
     {
         threadId = 0;
         direction = 0;
         cmdBytes = default;
         cmdDataOffset = 0;
+        cmd = null;
         if (!reader.TryReadArrayHeader("chunk", out elements))
         {
             return false;
@@ -391,7 +285,6 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
             return false;
         }
 
-        long directionOffset = reader.Consumed;
         if (!reader.TryReadUInt64("direction", out direction))
         {
             return false;
@@ -399,21 +292,26 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
 
         if (direction > (byte)Direction.Cancel)
         {
-            MessagePackThrow.Invalid("direction", directionOffset, $"expected 0 to 4, found {direction}.");
+            MessagePackThrow.Invalid("direction", reader.FieldOffset, $"expected 0 to 4, found {direction}.");
         }
 
-        long cmdOffset = reader.Consumed;
         if (!reader.TryReadString("cmd", _maxCmdBytes, out cmdBytes))
         {
             return false;
         }
 
         cmdDataOffset = reader.Consumed - cmdBytes.Length;
-        Utf8Sequence.Validate(cmdBytes, "cmd", cmdOffset, cmdDataOffset);
+
+        // Only checked bytes are cached, so a hit needs no UTF-8 check.
+        if (!cmdBytes.IsSingleSegment || !CmdStringCache.TryGetCached(cmdBytes.FirstSpan, out cmd))
+        {
+            Utf8Sequence.Validate(cmdBytes, "cmd", reader.FieldOffset, cmdDataOffset);
+        }
+
         return true;
     }
 
-    private bool TrySkipHeaders(ref MessagePackReader reader, uint count)
+    private bool TrySkipHeaders(ref MessagePackFieldReader reader, uint count)
     {
         for (uint i = 0; i < count; i++)
         {
@@ -426,19 +324,18 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
         return true;
     }
 
-    private bool TrySkipHeaderString(ref MessagePackReader reader, string field)
+    private bool TrySkipHeaderString(ref MessagePackFieldReader reader, string field)
     {
-        long offset = reader.Consumed;
         if (!reader.TryReadString(field, _maxCmdBytes, out ReadOnlySequence<byte> utf8))
         {
             return false;
         }
 
-        Utf8Sequence.Validate(utf8, field, offset, reader.Consumed - utf8.Length);
+        Utf8Sequence.Validate(utf8, field, reader.FieldOffset, reader.Consumed - utf8.Length);
         return true;
     }
 
-    private Dictionary<string, string>? ReadHeaders(ref MessagePackReader reader, uint count)
+    private Dictionary<string, string>? ReadHeaders(ref MessagePackFieldReader reader, uint count)
     {
         // The count is trusted by now: pass 1 has seen the bytes of every entry, and there are at most MaxHeaderCount.
         var headers = new Dictionary<string, string>((int)count);
@@ -495,7 +392,7 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
         }
     }
 
-    private static int WriteHeaders<TEnumerator>(TEnumerator entries, IBufferWriter<byte> output)
+    private static int WriteHeaders<TEnumerator>(TEnumerator entries, ref MessagePackWriter writer)
         where TEnumerator : IEnumerator<KeyValuePair<string, string>>
     {
         int count = 0;
@@ -504,8 +401,8 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
             while (entries.MoveNext())
             {
                 KeyValuePair<string, string> entry = entries.Current;
-                MessagePackWriter.WriteString(output, entry.Key);
-                MessagePackWriter.WriteString(output, entry.Value);
+                WriteString(ref writer, entry.Key, Encoding.UTF8.GetByteCount(entry.Key));
+                WriteString(ref writer, entry.Value, Encoding.UTF8.GetByteCount(entry.Value));
                 count++;
             }
         }
@@ -515,5 +412,58 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
         }
 
         return count;
+    }
+
+    /// <summary>Writes <paramref name="value"/>, whose UTF-8 length <paramref name="byteCount"/> is known and checked, as the shortest str.</summary>
+    private static void WriteString(ref MessagePackWriter writer, string value, int byteCount)
+    {
+        if (byteCount <= MaxContiguousValueBytes)
+        {
+            // The header asks for room for the whole string too.
+            writer.WriteStringHeader(byteCount);
+            Span<byte> span = writer.GetSpan(byteCount);
+            int written = Encoding.UTF8.GetBytes(value, span);
+            Debug.Assert(written == byteCount, "The length was measured on the same string.");
+            writer.Advance(byteCount);
+            return;
+        }
+
+        WriteLongHeader(ref writer, MessagePackCode.Str32, byteCount);
+        ReadOnlySpan<char> chars = value;
+        while (!chars.IsEmpty)
+        {
+            // At least 4 bytes (one whole scalar), so every round makes progress.
+            Span<byte> destination = writer.GetSpan(4);
+            Utf8.FromUtf16(chars, destination, out int charsRead, out int bytesWritten);
+            chars = chars[charsRead..];
+            writer.Advance(bytesWritten);
+        }
+    }
+
+    /// <summary>Writes <paramref name="value"/> as the shortest bin.</summary>
+    private static void WriteBinary(ref MessagePackWriter writer, ReadOnlySpan<byte> value)
+    {
+        if (value.Length <= MaxContiguousValueBytes)
+        {
+            writer.Write(value);
+            return;
+        }
+
+        // WriteRaw copies into whatever room the output has, asking for more as it goes.
+        WriteLongHeader(ref writer, MessagePackCode.Bin32, value.Length);
+        writer.WriteRaw(value);
+    }
+
+    /// <summary>
+    /// Writes the header of a str 32 or bin 32, the shortest for a value longer than <see cref="MaxContiguousValueBytes"/>,
+    /// asking the output for just its five bytes.
+    /// </summary>
+    private static void WriteLongHeader(ref MessagePackWriter writer, byte code, int length)
+    {
+        Debug.Assert(length > ushort.MaxValue, "Only str 32 and bin 32 are written here.");
+        Span<byte> span = writer.GetSpan(5);
+        span[0] = code;
+        BinaryPrimitives.WriteUInt32BigEndian(span[1..], (uint)length);
+        writer.Advance(5);
     }
 }
