@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Unicode;
 using MessagePack;
@@ -15,8 +17,11 @@ namespace PluginIpc;
 /// no headers, and four or five elements; unknown header keys are kept, and the last of duplicate keys wins.
 /// </para>
 /// <para>
-/// The bytes are read and written by MessagePack-CSharp's <see cref="MessagePackReader"/> and <see cref="MessagePackWriter"/>;
-/// <see cref="MessagePackFieldReader"/> holds each field to the framing's types and limits before the library reads it.
+/// The bytes are written by MessagePack-CSharp's <see cref="MessagePackWriter"/> and read by its <see cref="MessagePackReader"/>,
+/// through <see cref="MessagePackFieldReader"/>, which holds each field to the framing's types and limits before the library
+/// reads it. One exception, for speed: the chunk most writers send (whole in the input's first segment, no headers, the
+/// usual encodings) is read on the span, since the reader alone takes longer than this whole read; that path never throws,
+/// and anything else, every error included, goes to the reader.
 /// </para>
 /// <para>Thread safe: an instance keeps no state between calls and may serve many channels at once.</para>
 /// </remarks>
@@ -31,6 +36,9 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
     /// its size.
     /// </summary>
     private const int MaxContiguousValueBytes = ushort.MaxValue;
+
+    private const byte FixArrayOf4 = MessagePackCode.MinFixArray | 4;
+    private const byte FixArrayOf5 = MessagePackCode.MinFixArray | 5;
 
     private readonly int _maxCmdBytes;
     private readonly int _maxChunkBytes;
@@ -82,26 +90,20 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
         int cmdBytes = StrictUtf8.GetByteCount(chunk.Cmd, "cmd");
         if (cmdBytes > _maxCmdBytes)
         {
-            MessagePackThrow.CannotWrite($"cmd is {cmdBytes} bytes, over the limit of {_maxCmdBytes} bytes.");
+            ThrowTooLong("cmd", cmdBytes, _maxCmdBytes);
         }
 
         ReadOnlySpan<byte> buffer = chunk.Buffer.Span;
         if (buffer.Length > _maxChunkBytes)
         {
-            MessagePackThrow.CannotWrite($"buffer is {buffer.Length} bytes, over the limit of {_maxChunkBytes} bytes.");
+            ThrowTooLong("buffer", buffer.Length, _maxChunkBytes);
         }
 
         IReadOnlyDictionary<string, string>? headers = chunk.Headers;
-        int headerCount = 0;
-        if (headers is { Count: > 0 })
+        int headerCount = headers is { Count: > 0 } ? CheckHeaders(headers) : 0;
+        if (headerCount < 0)
         {
-            headerCount = headers is Dictionary<string, string> dictionary
-                ? CheckHeaders(dictionary.GetEnumerator())
-                : CheckHeaders(headers.GetEnumerator());
-            if (headerCount < 0)
-            {
-                throw new ArgumentException("Header keys and values must not be null.", nameof(chunk));
-            }
+            throw new ArgumentException("Header keys and values must not be null.", nameof(chunk));
         }
 
         var writer = new MessagePackWriter(output);
@@ -112,23 +114,27 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
         WriteBinary(ref writer, buffer);
         if (headerCount > 0)
         {
-            writer.WriteMapHeader((uint)headerCount);
-            int written = headers is Dictionary<string, string> dictionary
-                ? WriteHeaders(dictionary.GetEnumerator(), ref writer)
-                : WriteHeaders(headers!.GetEnumerator(), ref writer);
-            if (written != headerCount)
-            {
-                throw new InvalidOperationException("The chunk's headers changed while it was being written.");
-            }
+            WriteHeaders(ref writer, headers!, headerCount);
         }
 
         writer.Flush();
     }
 
+    [DoesNotReturn]
+    private static void ThrowTooLong(string field, int length, int limit) =>
+        MessagePackThrow.CannotWrite($"{field} is {length} bytes, over the limit of {limit} bytes.");
+
     /// <inheritdoc/>
     public bool TryRead(ref ReadOnlySequence<byte> input, out Chunk? chunk)
     {
-        chunk = null;
+        // MessagePackReader alone takes longer than this whole read (about 40 ns for a small chunk, its Chunk included), so
+        // the chunk most writers send is read on the span; anything else, and every error, goes to the reader.
+        if (TryReadPlainChunk(input.FirstSpan, out chunk, out int consumed))
+        {
+            input = input.Slice(consumed);
+            return true;
+        }
+
         if (input.IsEmpty)
         {
             return false;
@@ -212,7 +218,166 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
             Buffer = bufferBytes.IsEmpty ? ReadOnlyMemory<byte>.Empty : PayloadArray.CopyOf(bufferBytes),
             Headers = headers,
         };
-        input = input.Slice(reader.Position);
+        input = input.Slice(reader.Consumed);
+        return true;
+    }
+
+    /// <summary>
+    /// Reads, on the span, the chunk most writers send: whole within <paramref name="span"/> (the input's first segment),
+    /// valid, without headers, its numbers and lengths in the usual encodings. Anything else returns <see langword="false"/>
+    /// and goes to MessagePack-CSharp's reader, which reads it or names what is wrong: this path never throws.
+    /// </summary>
+    private bool TryReadPlainChunk(ReadOnlySpan<byte> span, out Chunk? chunk, out int consumed)
+    {
+        chunk = null;
+        consumed = 0;
+        if (span.IsEmpty || (span[0] != FixArrayOf4 && span[0] != FixArrayOf5))
+        {
+            return false;
+        }
+
+        int position = 1;
+        if (!TryReadPlainUInt64(span, ref position, out ulong threadId)
+            || !TryReadPlainUInt64(span, ref position, out ulong direction)
+            || direction > (byte)Direction.Cancel
+            || !TryReadPlainLength(span, ref position, isString: true, _maxCmdBytes, out int cmdLength))
+        {
+            return false;
+        }
+
+        int cmdOffset = position;
+        ReadOnlySpan<byte> cmd = span.Slice(position, cmdLength);
+        if (!CmdStringCache.TryGetCached(cmd, out string? cmdText) && Utf8Text.FindInvalid(cmd) >= 0)
+        {
+            return false;
+        }
+
+        position += cmdLength;
+        int bufferOffset = position;
+        int bufferLength = 0;
+        if (position < span.Length && span[position] == MessagePackCode.Nil)
+        {
+            position++;
+            bufferOffset = position;
+        }
+        else if (TryReadPlainLength(span, ref position, isString: false, _maxChunkBytes, out bufferLength))
+        {
+            bufferOffset = position;
+            position += bufferLength;
+        }
+        else
+        {
+            return false;
+        }
+
+        if (span[0] == FixArrayOf5)
+        {
+            if (position >= span.Length || span[position] != MessagePackCode.Nil)
+            {
+                return false; // Headers, or not there yet.
+            }
+
+            position++;
+        }
+
+        chunk = new Chunk
+        {
+            ThreadId = threadId,
+            Direction = (Direction)direction,
+            Cmd = cmdText ?? CmdStringCache.GetString(cmd, cmdOffset),
+            Buffer = bufferLength == 0 ? ReadOnlyMemory<byte>.Empty : PayloadArray.CopyOf(span.Slice(bufferOffset, bufferLength)),
+        };
+        consumed = position;
+        return true;
+    }
+
+    /// <summary>Reads a positive fixint or a uint 8 to 64 that lies within <paramref name="span"/>.</summary>
+    private static bool TryReadPlainUInt64(ReadOnlySpan<byte> span, ref int position, out ulong value)
+    {
+        value = 0;
+        if (position >= span.Length)
+        {
+            return false;
+        }
+
+        byte code = span[position];
+        if (code <= MessagePackCode.MaxFixInt)
+        {
+            value = code;
+            position++;
+            return true;
+        }
+
+        if (code is < MessagePackCode.UInt8 or > MessagePackCode.UInt64)
+        {
+            return false;
+        }
+
+        int size = 1 << (code & 0x03);
+        ReadOnlySpan<byte> bytes = span[(position + 1)..];
+        if (bytes.Length < size)
+        {
+            return false;
+        }
+
+        value = size switch
+        {
+            1 => bytes[0],
+            2 => BinaryPrimitives.ReadUInt16BigEndian(bytes),
+            4 => BinaryPrimitives.ReadUInt32BigEndian(bytes),
+            _ => BinaryPrimitives.ReadUInt64BigEndian(bytes),
+        };
+        position += 1 + size;
+        return true;
+    }
+
+    /// <summary>Reads the type byte and length of a str (fixstr, str 8 to 32) or a bin (bin 8 to 32) whose data lies within <paramref name="span"/> and whose length is within <paramref name="maxLength"/>.</summary>
+    /// <returns><see langword="true"/> with <paramref name="position"/> at the first data byte.</returns>
+    private static bool TryReadPlainLength(ReadOnlySpan<byte> span, ref int position, bool isString, int maxLength, out int length)
+    {
+        length = 0;
+        if (position >= span.Length)
+        {
+            return false;
+        }
+
+        byte code = span[position];
+        int size;
+        if (isString && code is >= MessagePackCode.MinFixStr and <= MessagePackCode.MaxFixStr)
+        {
+            size = 0;
+        }
+        else
+        {
+            size = (isString, code) switch
+            {
+                (true, MessagePackCode.Str8) or (false, MessagePackCode.Bin8) => 1,
+                (true, MessagePackCode.Str16) or (false, MessagePackCode.Bin16) => 2,
+                (true, MessagePackCode.Str32) or (false, MessagePackCode.Bin32) => 4,
+                _ => -1,
+            };
+        }
+
+        ReadOnlySpan<byte> bytes = span[(position + 1)..];
+        if (size < 0 || bytes.Length < size)
+        {
+            return false;
+        }
+
+        uint declared = size switch
+        {
+            0 => (uint)(code & 0x1f),
+            1 => bytes[0],
+            2 => BinaryPrimitives.ReadUInt16BigEndian(bytes),
+            _ => BinaryPrimitives.ReadUInt32BigEndian(bytes),
+        };
+        if (declared > (uint)maxLength || (uint)(bytes.Length - size) < declared)
+        {
+            return false;
+        }
+
+        length = (int)declared;
+        position += 1 + size;
         return true;
     }
 
@@ -243,7 +408,7 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
             return false;
         }
 
-        input = input.Slice(reader.Position);
+        input = input.Slice(reader.Consumed);
         return true;
     }
 
@@ -352,6 +517,13 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
         return headers.Count > 0 ? headers : null;
     }
 
+    /// <summary>Checks every header and counts them.</summary>
+    /// <returns>The number of entries, or -1 if a key or value is <see langword="null"/>.</returns>
+    private int CheckHeaders(IReadOnlyDictionary<string, string> headers) =>
+        headers is Dictionary<string, string> dictionary
+            ? CheckHeaders(dictionary.GetEnumerator())
+            : CheckHeaders(headers.GetEnumerator());
+
     /// <returns>The number of entries, or -1 if a key or value is <see langword="null"/>.</returns>
     private int CheckHeaders<TEnumerator>(TEnumerator entries)
         where TEnumerator : IEnumerator<KeyValuePair<string, string>>
@@ -392,6 +564,18 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
         }
     }
 
+    private static void WriteHeaders(ref MessagePackWriter writer, IReadOnlyDictionary<string, string> headers, int count)
+    {
+        writer.WriteMapHeader((uint)count);
+        int written = headers is Dictionary<string, string> dictionary
+            ? WriteHeaders(dictionary.GetEnumerator(), ref writer)
+            : WriteHeaders(headers.GetEnumerator(), ref writer);
+        if (written != count)
+        {
+            throw new InvalidOperationException("The chunk's headers changed while it was being written.");
+        }
+    }
+
     private static int WriteHeaders<TEnumerator>(TEnumerator entries, ref MessagePackWriter writer)
         where TEnumerator : IEnumerator<KeyValuePair<string, string>>
     {
@@ -417,12 +601,29 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
     /// <summary>Writes <paramref name="value"/>, whose UTF-8 length <paramref name="byteCount"/> is known and checked, as the shortest str.</summary>
     private static void WriteString(ref MessagePackWriter writer, string value, int byteCount)
     {
+        if (byteCount == value.Length && byteCount <= MaxContiguousValueBytes)
+        {
+            // ASCII, as most commands and header names are: one byte per char. The header asks for room for the string too.
+            writer.WriteStringHeader(byteCount);
+            OperationStatus status = Ascii.FromUtf16(value, writer.GetSpan(byteCount), out _);
+            Debug.Assert(status == OperationStatus.Done, "The string was measured as ASCII.");
+            writer.Advance(byteCount);
+            return;
+        }
+
+        WriteOtherString(ref writer, value, byteCount);
+    }
+
+    /// <summary>Writes a str that is not ASCII, or is longer than <see cref="MaxContiguousValueBytes"/>.</summary>
+    /// <remarks>Apart from <see cref="WriteString"/>, so that the common case keeps a small stack frame.</remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void WriteOtherString(ref MessagePackWriter writer, string value, int byteCount)
+    {
         if (byteCount <= MaxContiguousValueBytes)
         {
             // The header asks for room for the whole string too.
             writer.WriteStringHeader(byteCount);
-            Span<byte> span = writer.GetSpan(byteCount);
-            int written = Encoding.UTF8.GetBytes(value, span);
+            int written = Encoding.UTF8.GetBytes(value, writer.GetSpan(byteCount));
             Debug.Assert(written == byteCount, "The length was measured on the same string.");
             writer.Advance(byteCount);
             return;

@@ -28,21 +28,22 @@ namespace PluginIpc;
 internal ref struct MessagePackFieldReader
 {
     private readonly long _length;
+    private readonly ReadOnlySpan<byte> _first;
     private MessagePackReader _reader;
 
     /// <summary>Initializes a reader at the start of <paramref name="chunk"/>.</summary>
     public MessagePackFieldReader(in ReadOnlySequence<byte> chunk)
     {
-        _reader = new MessagePackReader(chunk);
+        // On one segment the reader runs over memory, which costs less than over a sequence; positions then belong to a
+        // sequence of its own, so callers go by Consumed.
+        _reader = chunk.IsSingleSegment ? new MessagePackReader(chunk.First) : new MessagePackReader(chunk);
         _length = chunk.Length;
+        _first = chunk.FirstSpan;
         Field = "chunk";
     }
 
     /// <summary>Gets the number of bytes read so far: the offset of the next value from the start of the chunk.</summary>
     public long Consumed => _reader.Consumed;
-
-    /// <summary>Gets the position of the next value in the sequence.</summary>
-    public SequencePosition Position => _reader.Position;
 
     /// <summary>Gets the field read last, or being read, for errors raised by MessagePack-CSharp's reader.</summary>
     public string Field { get; private set; }
@@ -290,9 +291,16 @@ internal ref struct MessagePackFieldReader
         }
         else
         {
-            Span<byte> header = stackalloc byte[5];
-            MessagePackReader peek = _reader.CreatePeekReader();
-            peek.ReadRaw(1 + size).CopyTo(header);
+            long consumed = _reader.Consumed;
+            Span<byte> copy = stackalloc byte[5];
+            ReadOnlySpan<byte> header = _first.Length - consumed >= 1 + size ? _first[(int)consumed..] : copy;
+            if (header == copy)
+            {
+                // The header spans segments.
+                MessagePackReader peek = _reader.CreatePeekReader();
+                peek.ReadRaw(1 + size).CopyTo(copy);
+            }
+
             declared = size switch
             {
                 1 => header[1],
