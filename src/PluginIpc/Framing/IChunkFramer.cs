@@ -13,6 +13,8 @@ public interface IChunkFramer
     /// <param name="chunk">The chunk to write.</param>
     /// <param name="output">Where the bytes go.</param>
     /// <exception cref="ProtocolException">The chunk's command or buffer exceeds this framer's limits.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="chunk"/>, its <see cref="Chunk.Cmd"/>, or <paramref name="output"/> is <see langword="null"/>; nothing is written.</exception>
+    /// <exception cref="ArgumentException">The command holds an unpaired surrogate, which UTF-8 cannot carry; nothing is written.</exception>
     void Write(Chunk chunk, IBufferWriter<byte> output);
 
     /// <summary>Reads one chunk from the start of <paramref name="input"/> and slices it off.</summary>

@@ -1,7 +1,11 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Text;
+using System.Text.Unicode;
+using MessagePack;
 
 namespace PluginIpc;
 
@@ -12,6 +16,13 @@ namespace PluginIpc;
 /// Reads accept any width of int, str, bin, array and map, non-negative signed ints, <c>nil</c> for an empty buffer or for
 /// no headers, and four or five elements; unknown header keys are kept, and the last of duplicate keys wins.
 /// </para>
+/// <para>
+/// The bytes are written by MessagePack-CSharp's <see cref="MessagePackWriter"/> and read by its <see cref="MessagePackReader"/>,
+/// through <see cref="MessagePackFieldReader"/>, which holds each field to the framing's types and limits before the library
+/// reads it. One exception, for speed: the chunk most writers send (whole in the input's first segment, no headers, the
+/// usual encodings) is read on the span, since the reader alone takes longer than this whole read; that path never throws,
+/// and anything else, every error included, goes to the reader.
+/// </para>
 /// <para>Thread safe: an instance keeps no state between calls and may serve many channels at once.</para>
 /// </remarks>
 public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgoingChunkFramer
@@ -21,6 +32,13 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
 
     /// <summary>The largest number of header entries a chunk may carry.</summary>
     internal const int MaxHeaderCount = 1024;
+
+    /// <summary>
+    /// The longest str or bin whose header MessagePackWriter writes. It asks the output for one span of the header and the
+    /// whole value; longer values (str 32, bin 32) are written in pieces instead, so a large buffer never needs one span of
+    /// its size.
+    /// </summary>
+    private const int MaxContiguousValueBytes = ushort.MaxValue;
 
     private const byte FixArrayOf4 = MessagePackCode.MinFixArray | 4;
     private const byte FixArrayOf5 = MessagePackCode.MinFixArray | 5;
@@ -52,7 +70,7 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
     /// <inheritdoc/>
     /// <exception cref="ArgumentNullException"><paramref name="chunk"/>, its command, or <paramref name="output"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The chunk's direction is not one of the five defined values.</exception>
-    /// <exception cref="ArgumentException">A header key or value is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A header key or value is <see langword="null"/>, or the command, a header key or a header value holds an unpaired surrogate; nothing is written.</exception>
     public void Write(Chunk chunk, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(chunk);
@@ -75,59 +93,80 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
         int cmdBytes = StrictUtf8.GetByteCount(chunk.Cmd, "cmd");
         if (cmdBytes > _maxCmdBytes)
         {
-            MessagePackThrow.CannotWrite($"cmd is {cmdBytes} bytes, over the limit of {_maxCmdBytes} bytes.");
+            ThrowTooLong("cmd", cmdBytes, _maxCmdBytes);
         }
 
         ReadOnlySpan<byte> buffer = chunk.Buffer.Span;
         if (buffer.Length > _maxChunkBytes)
         {
-            MessagePackThrow.CannotWrite($"buffer is {buffer.Length} bytes, over the limit of {_maxChunkBytes} bytes.");
+            ThrowTooLong("buffer", buffer.Length, _maxChunkBytes);
         }
 
         IReadOnlyDictionary<string, string>? headers = chunk.Headers;
-        int headerCount = 0;
-        if (headers is { Count: > 0 })
+        int headerCount = headers is { Count: > 0 } ? CheckHeaders(headers) : 0;
+        if (headerCount < 0)
         {
-            headerCount = headers is Dictionary<string, string> dictionary
-                ? CheckHeaders(dictionary.GetEnumerator())
-                : CheckHeaders(headers.GetEnumerator());
-            if (headerCount < 0)
-            {
-                throw new ArgumentException("Header keys and values must not be null.", nameof(chunk));
-            }
+            throw new ArgumentException("Header keys and values must not be null.", nameof(chunk));
         }
 
-        MessagePackWriter.WriteArrayHeader(output, headerCount > 0 ? 5u : 4u);
-        MessagePackWriter.WriteUInt64(output, chunk.ThreadId);
-        MessagePackWriter.WriteUInt64(output, (byte)chunk.Direction);
-        MessagePackWriter.WriteString(output, chunk.Cmd, cmdBytes);
-        MessagePackWriter.WriteBinary(output, buffer);
+        var writer = new MessagePackWriter(output);
+        writer.WriteArrayHeader(headerCount > 0 ? 5u : 4u);
+        writer.Write(chunk.ThreadId);
+        writer.Write((byte)chunk.Direction);
+        WriteString(ref writer, chunk.Cmd, cmdBytes);
+        WriteBinary(ref writer, buffer);
         if (headerCount > 0)
         {
-            MessagePackWriter.WriteMapHeader(output, (uint)headerCount);
-            int written = headers is Dictionary<string, string> dictionary
-                ? WriteHeaders(dictionary.GetEnumerator(), output)
-                : WriteHeaders(headers!.GetEnumerator(), output);
-            if (written != headerCount)
-            {
-                throw new InvalidOperationException("The chunk's headers changed while it was being written.");
-            }
+            WriteHeaders(ref writer, headers!, headerCount);
         }
+
+        writer.Flush();
     }
+
+    [DoesNotReturn]
+    private static void ThrowTooLong(string field, int length, int limit) =>
+        MessagePackThrow.CannotWrite($"{field} is {length} bytes, over the limit of {limit} bytes.");
 
     /// <inheritdoc/>
     public bool TryRead(ref ReadOnlySequence<byte> input, out Chunk? chunk)
     {
+        // MessagePackReader alone takes longer than this whole read (about 40 ns for a small chunk, its Chunk included), so
+        // the chunk most writers send is read on the span; anything else, and every error, goes to the reader.
         if (TryReadPlainChunk(input.FirstSpan, out chunk, out int consumed))
         {
             input = input.Slice(consumed);
             return true;
         }
 
-        var reader = new MessagePackReader(input);
+        if (input.IsEmpty)
+        {
+            return false;
+        }
+
+        var reader = new MessagePackFieldReader(input);
+        try
+        {
+            return TryReadChunk(ref reader, ref input, out chunk);
+        }
+        catch (Exception ex) when (ex is MessagePackSerializationException or OverflowException)
+        {
+            // Never expected: the field reader checks every type byte and length before MessagePack-CSharp reads them.
+            throw MessagePackThrow.Unreadable(reader.Field, reader.FieldOffset, ex);
+        }
+        catch (EndOfStreamException)
+        {
+            // Never expected either: the field reader checks that a value has arrived before it is read.
+            chunk = null;
+            return false;
+        }
+    }
+
+    private bool TryReadChunk(ref MessagePackFieldReader reader, ref ReadOnlySequence<byte> input, out Chunk? chunk)
+    {
+        chunk = null;
 
         // Pass 1 checks the whole chunk and finds its end without allocating; pass 2 copies it out.
-        if (!TryReadFieldsBeforeBuffer(ref reader, out uint elements, out ulong threadId, out ulong direction, out ReadOnlySequence<byte> cmdBytes, out long cmdDataOffset))
+        if (!TryReadFieldsBeforeBuffer(ref reader, out uint elements, out ulong threadId, out ulong direction, out ReadOnlySequence<byte> cmdBytes, out long cmdDataOffset, out string? cmd))
         {
             return false;
         }
@@ -144,7 +183,7 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
         }
 
         uint headerCount = 0;
-        MessagePackReader headersReader = default;
+        MessagePackFieldReader headersReader = default;
         if (elements == 5)
         {
             if (!reader.TryReadNil(out bool headersIsNil))
@@ -154,7 +193,6 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
 
             if (!headersIsNil)
             {
-                long headersOffset = reader.Consumed;
                 if (!reader.TryReadMapHeader("headers", out headerCount))
                 {
                     return false;
@@ -162,7 +200,7 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
 
                 if (headerCount > MaxHeaderCount)
                 {
-                    MessagePackThrow.Invalid("headers", headersOffset, $"{headerCount} entries exceed the limit of {MaxHeaderCount}.");
+                    MessagePackThrow.Invalid("headers", reader.FieldOffset, $"{headerCount} entries exceed the limit of {MaxHeaderCount}.");
                 }
 
                 headersReader = reader;
@@ -179,18 +217,18 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
         {
             ThreadId = threadId,
             Direction = (Direction)direction,
-            Cmd = CmdStringCache.GetString(cmdBytes, cmdDataOffset),
+            Cmd = cmd ?? CmdStringCache.GetString(cmdBytes, cmdDataOffset),
             Buffer = bufferBytes.IsEmpty ? ReadOnlyMemory<byte>.Empty : PayloadArray.CopyOf(bufferBytes),
             Headers = headers,
         };
-        input = input.Slice(reader.Position);
+        input = input.Slice(reader.Consumed);
         return true;
     }
 
     /// <summary>
     /// Reads, on the span, the chunk most writers send: whole within <paramref name="span"/> (the input's first segment),
     /// valid, without headers, its numbers and lengths in the usual encodings. Anything else returns <see langword="false"/>
-    /// and goes to the full reader, which reads it or names what is wrong: this path never throws.
+    /// and goes to MessagePack-CSharp's reader, which reads it or names what is wrong: this path never throws.
     /// </summary>
     private bool TryReadPlainChunk(ReadOnlySpan<byte> span, out Chunk? chunk, out int consumed)
     {
@@ -266,7 +304,7 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
         }
 
         byte code = span[position];
-        if (code <= MessagePackCode.MaxPositiveFixInt)
+        if (code <= MessagePackCode.MaxFixInt)
         {
             value = code;
             position++;
@@ -350,35 +388,56 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
     bool IChunkHeaderReader.TryReadHeader(ref ReadOnlySequence<byte> input, out ChunkHeader header)
     {
         header = default;
-        var reader = new MessagePackReader(input);
-        if (!TryReadFieldsBeforeBuffer(ref reader, out uint elements, out ulong threadId, out ulong direction, out ReadOnlySequence<byte> cmdBytes, out long cmdDataOffset)
-            || elements != 4 // headers follow the buffer
-            || !reader.TryReadNil(out bool bufferIsNil)
-            || bufferIsNil
-            || !reader.TryReadBinaryHeader("buffer", _maxChunkBytes, out int bufferLength))
+        var reader = new MessagePackFieldReader(input);
+        try
+        {
+            if (!TryReadFieldsBeforeBuffer(ref reader, out uint elements, out ulong threadId, out ulong direction, out ReadOnlySequence<byte> cmdBytes, out long cmdDataOffset, out string? cmd)
+                || elements != 4 // headers follow the buffer
+                || !reader.TryReadNil(out bool bufferIsNil)
+                || bufferIsNil
+                || !reader.TryReadBinaryHeader("buffer", _maxChunkBytes, out int bufferLength))
+            {
+                return false;
+            }
+
+            header = new ChunkHeader(threadId, (Direction)direction, cmd ?? CmdStringCache.GetString(cmdBytes, cmdDataOffset), bufferLength);
+        }
+        catch (Exception ex) when (ex is MessagePackSerializationException or OverflowException)
+        {
+            throw MessagePackThrow.Unreadable(reader.Field, reader.FieldOffset, ex);
+        }
+        catch (EndOfStreamException)
         {
             return false;
         }
 
-        header = new ChunkHeader(threadId, (Direction)direction, CmdStringCache.GetString(cmdBytes, cmdDataOffset), bufferLength);
-        input = input.Slice(reader.Position);
+        input = input.Slice(reader.Consumed);
         return true;
     }
 
     /// <summary>Reads and checks the array header, threadId, direction and cmd, leaving <paramref name="reader"/> at the buffer.</summary>
+    /// <param name="reader">The reader, at the start of the chunk.</param>
+    /// <param name="elements">The number of elements of the chunk's array: 4 or 5.</param>
+    /// <param name="threadId">The chunk's thread id.</param>
+    /// <param name="direction">The chunk's direction, 0 to 4.</param>
+    /// <param name="cmdBytes">The cmd's bytes, valid UTF-8.</param>
+    /// <param name="cmdDataOffset">The offset of the cmd's first byte in the chunk.</param>
+    /// <param name="cmd">The cmd's string when the cache has it (nothing to allocate then), else <see langword="null"/>.</param>
     /// <returns><see langword="false"/> if they are not all there yet.</returns>
     private bool TryReadFieldsBeforeBuffer(
-        ref MessagePackReader reader,
+        ref MessagePackFieldReader reader,
         out uint elements,
         out ulong threadId,
         out ulong direction,
         out ReadOnlySequence<byte> cmdBytes,
-        out long cmdDataOffset)
+        out long cmdDataOffset,
+        out string? cmd)
     {
         threadId = 0;
         direction = 0;
         cmdBytes = default;
         cmdDataOffset = 0;
+        cmd = null;
         if (!reader.TryReadArrayHeader("chunk", out elements))
         {
             return false;
@@ -394,7 +453,6 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
             return false;
         }
 
-        long directionOffset = reader.Consumed;
         if (!reader.TryReadUInt64("direction", out direction))
         {
             return false;
@@ -402,21 +460,26 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
 
         if (direction > (byte)Direction.Cancel)
         {
-            MessagePackThrow.Invalid("direction", directionOffset, $"expected 0 to 4, found {direction}.");
+            MessagePackThrow.Invalid("direction", reader.FieldOffset, $"expected 0 to 4, found {direction}.");
         }
 
-        long cmdOffset = reader.Consumed;
         if (!reader.TryReadString("cmd", _maxCmdBytes, out cmdBytes))
         {
             return false;
         }
 
         cmdDataOffset = reader.Consumed - cmdBytes.Length;
-        Utf8Sequence.Validate(cmdBytes, "cmd", cmdOffset, cmdDataOffset);
+
+        // Only checked bytes are cached, so a hit needs no UTF-8 check.
+        if (!cmdBytes.IsSingleSegment || !CmdStringCache.TryGetCached(cmdBytes.FirstSpan, out cmd))
+        {
+            Utf8Sequence.Validate(cmdBytes, "cmd", reader.FieldOffset, cmdDataOffset);
+        }
+
         return true;
     }
 
-    private bool TrySkipHeaders(ref MessagePackReader reader, uint count)
+    private bool TrySkipHeaders(ref MessagePackFieldReader reader, uint count)
     {
         for (uint i = 0; i < count; i++)
         {
@@ -429,19 +492,18 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
         return true;
     }
 
-    private bool TrySkipHeaderString(ref MessagePackReader reader, string field)
+    private bool TrySkipHeaderString(ref MessagePackFieldReader reader, string field)
     {
-        long offset = reader.Consumed;
         if (!reader.TryReadString(field, _maxCmdBytes, out ReadOnlySequence<byte> utf8))
         {
             return false;
         }
 
-        Utf8Sequence.Validate(utf8, field, offset, reader.Consumed - utf8.Length);
+        Utf8Sequence.Validate(utf8, field, reader.FieldOffset, reader.Consumed - utf8.Length);
         return true;
     }
 
-    private Dictionary<string, string>? ReadHeaders(ref MessagePackReader reader, uint count)
+    private Dictionary<string, string>? ReadHeaders(ref MessagePackFieldReader reader, uint count)
     {
         // The count is trusted by now: pass 1 has seen the bytes of every entry, and there are at most MaxHeaderCount.
         var headers = new Dictionary<string, string>((int)count);
@@ -457,6 +519,13 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
 
         return headers.Count > 0 ? headers : null;
     }
+
+    /// <summary>Checks every header and counts them.</summary>
+    /// <returns>The number of entries, or -1 if a key or value is <see langword="null"/>.</returns>
+    private int CheckHeaders(IReadOnlyDictionary<string, string> headers) =>
+        headers is Dictionary<string, string> dictionary
+            ? CheckHeaders(dictionary.GetEnumerator())
+            : CheckHeaders(headers.GetEnumerator());
 
     /// <returns>The number of entries, or -1 if a key or value is <see langword="null"/>.</returns>
     private int CheckHeaders<TEnumerator>(TEnumerator entries)
@@ -498,7 +567,19 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
         }
     }
 
-    private static int WriteHeaders<TEnumerator>(TEnumerator entries, IBufferWriter<byte> output)
+    private static void WriteHeaders(ref MessagePackWriter writer, IReadOnlyDictionary<string, string> headers, int count)
+    {
+        writer.WriteMapHeader((uint)count);
+        int written = headers is Dictionary<string, string> dictionary
+            ? WriteHeaders(dictionary.GetEnumerator(), ref writer)
+            : WriteHeaders(headers.GetEnumerator(), ref writer);
+        if (written != count)
+        {
+            throw new InvalidOperationException("The chunk's headers changed while it was being written.");
+        }
+    }
+
+    private static int WriteHeaders<TEnumerator>(TEnumerator entries, ref MessagePackWriter writer)
         where TEnumerator : IEnumerator<KeyValuePair<string, string>>
     {
         int count = 0;
@@ -507,8 +588,8 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
             while (entries.MoveNext())
             {
                 KeyValuePair<string, string> entry = entries.Current;
-                MessagePackWriter.WriteString(output, entry.Key);
-                MessagePackWriter.WriteString(output, entry.Value);
+                WriteString(ref writer, entry.Key, Encoding.UTF8.GetByteCount(entry.Key));
+                WriteString(ref writer, entry.Value, Encoding.UTF8.GetByteCount(entry.Value));
                 count++;
             }
         }
@@ -518,5 +599,75 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
         }
 
         return count;
+    }
+
+    /// <summary>Writes <paramref name="value"/>, whose UTF-8 length <paramref name="byteCount"/> is known and checked, as the shortest str.</summary>
+    private static void WriteString(ref MessagePackWriter writer, string value, int byteCount)
+    {
+        if (byteCount == value.Length && byteCount <= MaxContiguousValueBytes)
+        {
+            // ASCII, as most commands and header names are: one byte per char. The header asks for room for the string too.
+            writer.WriteStringHeader(byteCount);
+            OperationStatus status = Ascii.FromUtf16(value, writer.GetSpan(byteCount), out _);
+            Debug.Assert(status == OperationStatus.Done, "The string was measured as ASCII.");
+            writer.Advance(byteCount);
+            return;
+        }
+
+        WriteOtherString(ref writer, value, byteCount);
+    }
+
+    /// <summary>Writes a str that is not ASCII, or is longer than <see cref="MaxContiguousValueBytes"/>.</summary>
+    /// <remarks>Apart from <see cref="WriteString"/>, so that the common case keeps a small stack frame.</remarks>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void WriteOtherString(ref MessagePackWriter writer, string value, int byteCount)
+    {
+        if (byteCount <= MaxContiguousValueBytes)
+        {
+            // The header asks for room for the whole string too.
+            writer.WriteStringHeader(byteCount);
+            int written = Encoding.UTF8.GetBytes(value, writer.GetSpan(byteCount));
+            Debug.Assert(written == byteCount, "The length was measured on the same string.");
+            writer.Advance(byteCount);
+            return;
+        }
+
+        WriteLongHeader(ref writer, MessagePackCode.Str32, byteCount);
+        ReadOnlySpan<char> chars = value;
+        while (!chars.IsEmpty)
+        {
+            // At least 4 bytes (one whole scalar), so every round makes progress.
+            Span<byte> destination = writer.GetSpan(4);
+            Utf8.FromUtf16(chars, destination, out int charsRead, out int bytesWritten);
+            chars = chars[charsRead..];
+            writer.Advance(bytesWritten);
+        }
+    }
+
+    /// <summary>Writes <paramref name="value"/> as the shortest bin.</summary>
+    private static void WriteBinary(ref MessagePackWriter writer, ReadOnlySpan<byte> value)
+    {
+        if (value.Length <= MaxContiguousValueBytes)
+        {
+            writer.Write(value);
+            return;
+        }
+
+        // WriteRaw copies into whatever room the output has, asking for more as it goes.
+        WriteLongHeader(ref writer, MessagePackCode.Bin32, value.Length);
+        writer.WriteRaw(value);
+    }
+
+    /// <summary>
+    /// Writes the header of a str 32 or bin 32, the shortest for a value longer than <see cref="MaxContiguousValueBytes"/>,
+    /// asking the output for just its five bytes.
+    /// </summary>
+    private static void WriteLongHeader(ref MessagePackWriter writer, byte code, int length)
+    {
+        Debug.Assert(length > ushort.MaxValue, "Only str 32 and bin 32 are written here.");
+        Span<byte> span = writer.GetSpan(5);
+        span[0] = code;
+        BinaryPrimitives.WriteUInt32BigEndian(span[1..], (uint)length);
+        writer.Advance(5);
     }
 }

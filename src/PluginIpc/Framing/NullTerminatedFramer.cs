@@ -50,11 +50,12 @@ public sealed class NullTerminatedFramer : IChunkFramer, IChunkHeaderReader, IOu
 
     /// <inheritdoc/>
     /// <remarks>
-    /// Headers are not written. A command with unpaired surrogates is written with U+FFFD in their place.
+    /// Headers are not written. A command that UTF-8 cannot carry (one with an unpaired surrogate) is rejected, not replaced.
     /// The buffer is copied in pieces, so <paramref name="output"/> never needs one span of the buffer's size.
     /// </remarks>
-    /// <exception cref="ArgumentNullException"><paramref name="chunk"/> or <paramref name="output"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="chunk"/>, its command, or <paramref name="output"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The chunk's direction is not one of the five defined values.</exception>
+    /// <exception cref="ArgumentException">The command holds an unpaired surrogate; nothing is written.</exception>
     public void Write(Chunk chunk, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(chunk);
@@ -67,6 +68,7 @@ public sealed class NullTerminatedFramer : IChunkFramer, IChunkHeaderReader, IOu
     private void WriteFields(in OutgoingChunk chunk, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(chunk.Cmd, "chunk.Cmd");
 
         Direction direction = chunk.Direction;
         if ((ulong)direction > MaxDirection)
@@ -74,7 +76,7 @@ public sealed class NullTerminatedFramer : IChunkFramer, IChunkHeaderReader, IOu
             ThrowDirectionOutOfRange(direction, nameof(chunk));
         }
 
-        string cmd = chunk.Cmd ?? string.Empty;
+        string cmd = chunk.Cmd;
         int cmdLength = StrictUtf8.GetByteCount(cmd, "cmd");
         if (cmdLength > _options.MaxCmdBytes)
         {
