@@ -133,7 +133,7 @@ public sealed partial class Plugin : IChunkPeer, IChunkCallShortcuts, IAsyncDisp
     public Task<Chunk> CallAsync(Chunk request, TimeSpan timeout, CancellationToken cancellationToken = default) =>
         TryGetRunningChannel() is { } channel
             ? channel.CallAsync(request, timeout, cancellationToken)
-            : CallWhenReadyAsync(c => c.CallAsync(request, timeout, cancellationToken), timeout, cancellationToken);
+            : CallWhenReadyAsync(request, timeout, cancellationToken);
 
     /// <inheritdoc/>
     /// <remarks>A message sent while the plugin is starting or restarting waits until it is ready, within <see cref="PluginOptions.CallTimeout"/>.</remarks>
@@ -148,7 +148,7 @@ public sealed partial class Plugin : IChunkPeer, IChunkCallShortcuts, IAsyncDisp
     Task<TAnswer> IChunkCallShortcuts.CallAsync<TAnswer>(string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, Func<Chunk, TAnswer> answer, CancellationToken cancellationToken) =>
         TryGetRunningChannel() is IChunkCallShortcuts channel
             ? channel.CallAsync(cmd, buffer, headers, timeout, answer, cancellationToken)
-            : CallWhenReadyAsync(c => ((IChunkCallShortcuts)c).CallAsync(cmd, buffer, headers, timeout, answer, cancellationToken), timeout, cancellationToken);
+            : CallWhenReadyAsync(cmd, buffer, headers, timeout, answer, cancellationToken);
 
     /// <inheritdoc/>
     async ValueTask IChunkCallShortcuts.NotifyAsync(string cmd, ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
@@ -222,10 +222,18 @@ public sealed partial class Plugin : IChunkPeer, IChunkCallShortcuts, IAsyncDisp
         return instance is not null && instance.Channel.IsOpen && instance.IsReady ? instance.Channel : null;
     }
 
-    private async Task<T> CallWhenReadyAsync<T>(Func<Channel, Task<T>> call, TimeSpan timeout, CancellationToken cancellationToken)
+    // The waits for readiness are methods of their own, not lambdas: a lambda's captures would be allocated on every call,
+    // the running plugin's included.
+    private async Task<Chunk> CallWhenReadyAsync(Chunk request, TimeSpan timeout, CancellationToken cancellationToken)
     {
         Channel channel = await GetChannelWhenReadyAsync(timeout, cancellationToken).ConfigureAwait(false);
-        return await call(channel).ConfigureAwait(false);
+        return await channel.CallAsync(request, timeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<TAnswer> CallWhenReadyAsync<TAnswer>(string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, Func<Chunk, TAnswer> answer, CancellationToken cancellationToken)
+    {
+        IChunkCallShortcuts channel = await GetChannelWhenReadyAsync(timeout, cancellationToken).ConfigureAwait(false);
+        return await channel.CallAsync(cmd, buffer, headers, timeout, answer, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<Channel> GetChannelWhenReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
