@@ -50,6 +50,15 @@ public interface IPluginManager
     /// <exception cref="KeyNotFoundException">No plugin has that name; the message lists the known names.</exception>
     PluginState GetState(string name);
 
+    /// <summary>
+    /// Returns the state of the plugin named <paramref name="name"/> (see <see cref="GetState"/>) with its process id, restart
+    /// count, last exit and last error, without starting it. Health checks and dashboards read it.
+    /// </summary>
+    /// <param name="name">The plugin's name (ordinal, case sensitive).</param>
+    /// <returns>A snapshot; it does not change afterwards.</returns>
+    /// <exception cref="KeyNotFoundException">No plugin has that name; the message lists the known names.</exception>
+    PluginStatus GetStatus(string name);
+
     /// <summary>Starts the plugins whose start mode is <see cref="StartMode.AtStartup"/>, in parallel, and waits for them.</summary>
     /// <param name="cancellationToken">Ends the wait.</param>
     /// <returns>

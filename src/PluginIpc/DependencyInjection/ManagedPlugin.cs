@@ -38,6 +38,29 @@ internal sealed class ManagedPlugin
         }
     }
 
+    /// <summary>Gets the plugin's status, as <see cref="IPluginManager.GetStatus"/> documents it; never starts it.</summary>
+    public PluginStatus Status
+    {
+        get
+        {
+            Task<Plugin>? current;
+            lock (_lock)
+            {
+                current = _current;
+            }
+
+            PluginState state = State;
+            if (current is { IsCompletedSuccessfully: true })
+            {
+                Plugin plugin = current.Result;
+                return new PluginStatus(Definition.Name, state, plugin.ProcessId, plugin.RestartCount, plugin.LastExit, plugin.LastError?.Message);
+            }
+
+            string? error = current is { IsFaulted: true } && state == PluginState.Failed ? current.Exception.InnerException?.Message : null;
+            return new PluginStatus(Definition.Name, state, null, 0, null, error);
+        }
+    }
+
     /// <summary>
     /// Returns the shared start of the plugin: the one under way or done, or a new one when there is none, the last one failed,
     /// or its plugin failed for good or was stopped.

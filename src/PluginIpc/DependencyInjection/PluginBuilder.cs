@@ -1,24 +1,28 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace PluginIpc;
 
-/// <summary>Configures a plugin registered with <c>AddPlugin</c> beyond its <see cref="PluginOptions"/>.</summary>
-/// <remarks>Use it while the service collection is built; not thread safe.</remarks>
-public sealed class PluginBuilder
+/// <summary>
+/// Configures a plugin registered with <c>AddPlugin</c>: its start mode and setup code, and, as the
+/// <see cref="OptionsBuilder{TOptions}"/> of its named <see cref="PluginOptions"/>, its options with the usual conventions
+/// (<c>Configure</c>, <c>Bind</c>, <c>Validate</c>, <c>ValidateOnStart</c>, <c>PostConfigure</c>).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Options are validated when the plugin starts; call <c>ValidateOnStart()</c> to validate them when a generic host starts
+/// instead, so that a misconfigured plugin fails the application's start with a message naming the plugin and the setting.
+/// The options methods return an <see cref="OptionsBuilder{TOptions}"/>: call <see cref="WithStartMode"/> and <see cref="Setup"/> first.
+/// </para>
+/// <para>Use it while the service collection is built; not thread safe.</para>
+/// </remarks>
+public sealed class PluginBuilder : OptionsBuilder<PluginOptions>
 {
     private readonly PluginRegistration _registration;
 
     internal PluginBuilder(IServiceCollection services, PluginRegistration registration)
-    {
-        Services = services;
+        : base(services, registration.Name) =>
         _registration = registration;
-    }
-
-    /// <summary>Gets the plugin's name.</summary>
-    public string Name => _registration.Name;
-
-    /// <summary>Gets the service collection the plugin is registered in.</summary>
-    public IServiceCollection Services { get; }
 
     /// <summary>Sets when the plugin starts, instead of <see cref="PluginIpcOptions.DefaultStartMode"/>.</summary>
     /// <param name="startMode">The start mode.</param>

@@ -34,9 +34,15 @@ internal sealed class PluginCatalog
             definitions[name] = new PluginDefinition(name, registration.StartMode ?? options.DefaultStartMode, () => registeredOptions(name), [.. registration.Setups], null);
         }
 
+        var searched = new HashSet<string>(StringComparer.Ordinal);
         foreach (string configured in options.PluginFolders)
         {
-            string folder = Path.GetFullPath(configured, AppContext.BaseDirectory);
+            string folder = Path.TrimEndingDirectorySeparator(PluginPaths.ResolveFolder(configured));
+            if (!searched.Add(folder))
+            {
+                continue; // the same folder listed twice (say, the default and "plugins" from configuration) is searched once
+            }
+
             if (!Directory.Exists(folder))
             {
                 PluginManagerLog.FolderMissing(logger, folder);

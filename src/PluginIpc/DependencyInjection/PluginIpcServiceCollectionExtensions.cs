@@ -27,25 +27,42 @@ public static class PluginIpcServiceCollectionExtensions
         }
 
         services.AddOptions<PluginOptions>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PluginOptions>, PluginOptionsValidator>());
         services.TryAddSingleton<IPluginManager, PluginManager>(); // TryAdd: calling AddPluginIpc twice is harmless
         return services;
     }
 
     /// <summary>
-    /// Registers a plugin named <paramref name="name"/> (and <see cref="AddPluginIpc"/>). Its options are the named options
-    /// <paramref name="name"/>; they are validated when it starts, and <see cref="PluginOptions.Name"/> defaults to
-    /// <paramref name="name"/> and <see cref="PluginOptions.LoggerFactory"/> to the registered <c>ILoggerFactory</c>.
+    /// Registers a plugin named <paramref name="name"/> (and <see cref="AddPluginIpc"/>) whose options <paramref name="configure"/> sets;
+    /// see <see cref="AddPlugin(IServiceCollection, string)"/>.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="name">The name to get it by; unique (ordinal) among registered plugins. A discovered plugin with the same name is ignored.</param>
     /// <param name="configure">Sets the plugin's options; <see cref="PluginOptions.ExecutablePath"/> at least.</param>
-    /// <returns>A builder for the start mode and setup code.</returns>
+    /// <returns>A builder for the start mode, setup code and further options.</returns>
     /// <exception cref="ArgumentException"><paramref name="name"/> is empty, or a plugin with that name is already registered.</exception>
     public static PluginBuilder AddPlugin(this IServiceCollection services, string name, Action<PluginOptions> configure)
     {
+        ArgumentNullException.ThrowIfNull(configure);
+        PluginBuilder builder = services.AddPlugin(name);
+        builder.Configure(configure);
+        return builder;
+    }
+
+    /// <summary>
+    /// Registers a plugin named <paramref name="name"/> (and <see cref="AddPluginIpc"/>). Its options are the named options
+    /// <paramref name="name"/>, set through the returned builder (<c>Configure</c>, <c>Bind</c>); they are validated when it starts
+    /// (or when the application starts, after <c>ValidateOnStart()</c>), and <see cref="PluginOptions.Name"/> defaults to
+    /// <paramref name="name"/> and <see cref="PluginOptions.LoggerFactory"/> to the registered <c>ILoggerFactory</c>.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="name">The name to get it by; unique (ordinal) among registered plugins. A discovered plugin with the same name is ignored.</param>
+    /// <returns>A builder for the start mode, setup code and options.</returns>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty, or a plugin with that name is already registered.</exception>
+    public static PluginBuilder AddPlugin(this IServiceCollection services, string name)
+    {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        ArgumentNullException.ThrowIfNull(configure);
         foreach (ServiceDescriptor descriptor in services)
         {
             if (descriptor.ServiceType == typeof(PluginRegistration) && descriptor.ImplementationInstance is PluginRegistration existing && existing.Name == name)
@@ -55,7 +72,6 @@ public static class PluginIpcServiceCollectionExtensions
         }
 
         services.AddPluginIpc();
-        services.AddOptions<PluginOptions>(name).Configure(configure);
         var registration = new PluginRegistration(name);
         services.AddSingleton(registration);
         return new PluginBuilder(services, registration);

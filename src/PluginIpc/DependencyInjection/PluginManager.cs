@@ -90,6 +90,9 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
     public PluginState GetState(string name) => Find(name).State;
 
     /// <inheritdoc/>
+    public PluginStatus GetStatus(string name) => Find(name).Status;
+
+    /// <inheritdoc/>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         var names = new List<string>();
@@ -202,19 +205,21 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
         {
             options = definition.CreateOptions();
         }
-        catch (Exception ex) when (ex is OptionsValidationException or ArgumentException or InvalidOperationException)
+        catch (OptionsValidationException ex)
+        {
+            // The validator's failures each begin with the plugin's name already.
+            string prefix = $"Plugin '{definition.Name}': ";
+            throw new PluginStartException($"{source} is misconfigured: {string.Join(" ", ex.Failures.Select(f => f.StartsWith(prefix, StringComparison.Ordinal) ? f[prefix.Length..] : f))}", ex);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
         {
             throw new PluginStartException($"{source} is misconfigured: {ex.Message}", ex);
         }
 
-        if (string.IsNullOrWhiteSpace(options.ExecutablePath))
+        List<string> problems = PluginOptionsValidator.GetProblems(options);
+        if (problems.Count > 0)
         {
-            throw new PluginStartException($"{source} is misconfigured: PluginOptions.ExecutablePath is not set. Set it in AddPlugin(\"{definition.Name}\", options => options.ExecutablePath = ...).");
-        }
-
-        if (IsPath(options.ExecutablePath) && !File.Exists(options.ExecutablePath))
-        {
-            throw new PluginStartException($"{source}: the executable '{Path.GetFullPath(options.ExecutablePath)}' does not exist.");
+            throw new PluginStartException($"{source} is misconfigured: {string.Join(" ", problems)}");
         }
 
         if (string.IsNullOrWhiteSpace(options.Name))
@@ -236,9 +241,6 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
             throw new PluginStartException($"{source} is misconfigured: {ex.Message}", ex);
         }
     }
-
-    private static bool IsPath(string executable) =>
-        Path.IsPathRooted(executable) || executable.Contains('/', StringComparison.Ordinal) || executable.Contains(Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
     private Dictionary<string, ManagedPlugin> BuildCatalog()
     {

@@ -66,7 +66,7 @@ internal static class PluginManifestReader
             return Fail(path, "command", "is required: the plugin's executable, relative to the plugin folder, or a program on PATH such as 'dotnet'.", out error);
         }
 
-        string command = ResolveCommand(folder, manifest.Command);
+        string command = PluginPaths.ResolveExecutable(manifest.Command, folder);
         string framer = manifest.Framer ?? FramerRegistry.Default;
         if (!FramerRegistry.IsKnown(framer))
         {
@@ -142,12 +142,6 @@ internal static class PluginManifestReader
             return options;
         }
     }
-
-    /// <summary>Resolves a relative path against the plugin folder; leaves a bare program name (no directory part) for the PATH lookup.</summary>
-    public static string ResolveCommand(string folder, string command) =>
-        Path.IsPathRooted(command) || command.Contains('/', StringComparison.Ordinal) || command.Contains(Path.DirectorySeparatorChar, StringComparison.Ordinal)
-            ? Path.GetFullPath(Path.Combine(folder, command))
-            : command;
 
     private static bool TryReadRestartPolicy(string path, JsonElement? element, out RestartPolicy? policy, out PluginDiscoveryError? error)
     {

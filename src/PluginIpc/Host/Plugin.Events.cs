@@ -44,6 +44,10 @@ public sealed partial class Plugin
             }
 
             _state = state;
+            if (error is not null && state is PluginState.Disconnected or PluginState.Restarting or PluginState.Failed)
+            {
+                _lastError = error;
+            }
         }
 
         PluginLog.StateChanged(_logger, Name, previous, state);
@@ -57,8 +61,9 @@ public sealed partial class Plugin
         }
     }
 
-    private void RaiseExited(int processId, int exitCode, bool expected)
+    private void RaiseExited(int processId, int exitCode, bool expected, Exception? reason = null)
     {
+        Volatile.Write(ref _lastExit, new PluginExit(DateTimeOffset.UtcNow, processId, exitCode, expected, reason?.Message));
         try
         {
             Exited?.Invoke(this, new PluginExitedEventArgs(processId, exitCode, expected));

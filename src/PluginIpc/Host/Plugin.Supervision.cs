@@ -37,7 +37,7 @@ public sealed partial class Plugin
             SetState(PluginState.Disconnected, reason);
             await instance.DisposeAsync().ConfigureAwait(false);
             int exitCode = instance.Process.HasExited ? await instance.Process.Exited.ConfigureAwait(false) : -1;
-            RaiseExited(instance.Process.ProcessId, exitCode, expected: false);
+            RaiseExited(instance.Process.ProcessId, exitCode, expected: false, reason);
             PluginLog.Crashed(_logger, Name, instance.Process.ProcessId, exitCode, reason);
 
             while (TryReserveRestart(out TimeSpan delay))

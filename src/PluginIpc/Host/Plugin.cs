@@ -29,6 +29,8 @@ public sealed partial class Plugin : IChunkPeer, IChunkCallShortcuts, IAsyncDisp
     private PluginState _state = PluginState.Created;
     private IReadOnlyDictionary<string, string> _metadata = s_noMetadata;
     private int _restartCount;
+    private PluginExit? _lastExit;
+    private Exception? _lastError;
 
     /// <summary>Initializes a handle on the plugin that <paramref name="options"/> describes; nothing starts until <see cref="StartAsync"/>.</summary>
     /// <param name="options">What to start and how.</param>
@@ -77,6 +79,21 @@ public sealed partial class Plugin : IChunkPeer, IChunkCallShortcuts, IAsyncDisp
 
     /// <summary>Gets how many times the plugin was restarted after a failure.</summary>
     public int RestartCount => Volatile.Read(ref _restartCount);
+
+    /// <summary>Gets the last exit of the plugin's process, expected or not, or <see langword="null"/> when none exited yet.</summary>
+    public PluginExit? LastExit => Volatile.Read(ref _lastExit);
+
+    /// <summary>Gets why the plugin last stopped working (it disconnected, or failed for good), or <see langword="null"/>.</summary>
+    internal Exception? LastError
+    {
+        get
+        {
+            lock (_stateLock)
+            {
+                return _lastError;
+            }
+        }
+    }
 
     /// <inheritdoc/>
     /// <remarks>Handlers may be registered at any time; they reach the current process at once and carry over to restarted ones. Register them before <see cref="StartAsync"/> so that no early request finds them missing.</remarks>

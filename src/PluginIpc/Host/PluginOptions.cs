@@ -7,14 +7,19 @@ namespace PluginIpc;
 /// <remarks>A plugin copies and validates these settings when it is created; later changes do not affect it.</remarks>
 public sealed class PluginOptions
 {
-    /// <summary>Gets or sets the path of the plugin executable.</summary>
+    /// <summary>Gets or sets the plugin executable: a path, relative to <see cref="WorkingDirectory"/>, or a program on PATH such as <c>dotnet</c>.</summary>
+    /// <remarks>A value with a directory part (<c>plugins/echo/Echo</c>, <c>./Echo</c>) is a path; a bare name (<c>dotnet</c>) is looked up on PATH.</remarks>
     public string ExecutablePath { get; set; } = string.Empty;
 
     /// <summary>Gets the arguments, one item per argument: never parsed by a shell.</summary>
     public IList<string> Arguments { get; } = [];
 
-    /// <summary>Gets or sets the working directory of the plugin process.</summary>
-    /// <value>Defaults to <see langword="null"/>: the host's current directory.</value>
+    /// <summary>
+    /// Gets or sets the working directory of the plugin process, relative to the application's base directory
+    /// (<see cref="AppContext.BaseDirectory"/>). A relative <see cref="ExecutablePath"/>, and the relative paths among the
+    /// <see cref="Arguments"/> that the plugin opens, are relative to it.
+    /// </summary>
+    /// <value>Defaults to <see langword="null"/>: the application's base directory (not the host's current directory).</value>
     public string? WorkingDirectory { get; set; }
 
     /// <summary>Gets the environment variables to set for the plugin; a <see langword="null"/> value removes the variable.</summary>
@@ -112,7 +117,7 @@ public sealed class PluginOptions
             InheritEnvironment = InheritEnvironment,
             Name = Name,
             Framer = Framer,
-            FramerOptions = FramerOptions?.Snapshot()!,
+            FramerOptions = FramerOptions is null ? null! : new FramerOptions { MaxCmdBytes = FramerOptions.MaxCmdBytes, MaxChunkBytes = FramerOptions.MaxChunkBytes },
             Transport = Transport,
             Cookie = Cookie,
             StartTimeout = StartTimeout,
@@ -139,6 +144,8 @@ public sealed class PluginOptions
         }
 
         copy.Validate();
+        copy.WorkingDirectory = PluginPaths.ResolveWorkingDirectory(copy.WorkingDirectory);
+        copy.ExecutablePath = PluginPaths.ResolveExecutable(copy.ExecutablePath, copy.WorkingDirectory);
         copy.Name = string.IsNullOrWhiteSpace(copy.Name) ? DefaultName(copy.ExecutablePath, [.. copy.Arguments]) : copy.Name;
         return copy;
     }
@@ -156,33 +163,74 @@ public sealed class PluginOptions
         OutputReceived = outputReceived,
     };
 
-    private void Validate()
+    /// <summary>Returns what is wrong with these settings, one line per problem, each naming the setting; empty when they are valid.</summary>
+    /// <remarks>Checks the values only; whether the executable exists is checked when the plugin starts (or by <c>ValidateOnStart</c>).</remarks>
+    internal List<string> GetProblems()
     {
+        var problems = new List<string>();
         if (string.IsNullOrWhiteSpace(ExecutablePath))
         {
-            throw new ArgumentException("PluginOptions.ExecutablePath is required.", nameof(ExecutablePath));
+            problems.Add("PluginOptions.ExecutablePath is required: the plugin's executable, or a program on PATH such as 'dotnet'.");
         }
 
         if (!FramerRegistry.IsKnown(Framer))
         {
-            throw new ArgumentException($"PluginOptions.Framer must be {FramerRegistry.KnownNames}, not '{Framer}'.", nameof(Framer));
+            problems.Add($"PluginOptions.Framer must be {FramerRegistry.KnownNames}, not '{Framer}'.");
         }
 
-        ArgumentException.ThrowIfNullOrEmpty(Cookie);
-        ArgumentNullException.ThrowIfNull(RestartPolicy);
-        ArgumentNullException.ThrowIfNull(FramerOptions);
-        ArgumentNullException.ThrowIfNull(LoggerFactory);
-        RestartPolicy.Validate();
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConcurrentHandlers);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxQueuedMessages);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxQueuedBytes);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(RecentLogCapacity);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxOutputLineLength);
-        ValidatePositive(StartTimeout, nameof(StartTimeout));
-        ValidatePositive(CallTimeout, nameof(CallTimeout));
-        ValidatePositive(PingInterval, nameof(PingInterval));
-        ValidatePositive(PingTimeout, nameof(PingTimeout));
-        ValidatePositive(StopTimeout, nameof(StopTimeout));
+        if (string.IsNullOrEmpty(Cookie))
+        {
+            problems.Add("PluginOptions.Cookie must not be empty.");
+        }
+
+        Require(FramerOptions is not null, nameof(FramerOptions), "must not be null");
+        if (FramerOptions is not null)
+        {
+            Require(FramerOptions.MaxCmdBytes > 0 && FramerOptions.MaxCmdBytes <= Array.MaxLength, "FramerOptions.MaxCmdBytes", $"must be positive and at most {Array.MaxLength}, not {FramerOptions.MaxCmdBytes}");
+            Require(FramerOptions.MaxChunkBytes > 0 && FramerOptions.MaxChunkBytes <= Array.MaxLength, "FramerOptions.MaxChunkBytes", $"must be positive and at most {Array.MaxLength}, not {FramerOptions.MaxChunkBytes}");
+        }
+
+        Require(LoggerFactory is not null, nameof(LoggerFactory), "must not be null");
+        if (RestartPolicy is null)
+        {
+            problems.Add("PluginOptions.RestartPolicy must not be null; use RestartPolicy.Never to turn restarts off.");
+        }
+        else if (RestartPolicy.GetProblem() is { } policyProblem)
+        {
+            problems.Add($"PluginOptions.RestartPolicy.{policyProblem}");
+        }
+
+        Require(MaxConcurrentHandlers > 0, nameof(MaxConcurrentHandlers), $"must be positive, not {MaxConcurrentHandlers}");
+        Require(MaxQueuedMessages > 0, nameof(MaxQueuedMessages), $"must be positive, not {MaxQueuedMessages}");
+        Require(MaxQueuedBytes > 0, nameof(MaxQueuedBytes), $"must be positive, not {MaxQueuedBytes}");
+        Require(RecentLogCapacity > 0, nameof(RecentLogCapacity), $"must be positive, not {RecentLogCapacity}");
+        Require(MaxOutputLineLength > 0, nameof(MaxOutputLineLength), $"must be positive, not {MaxOutputLineLength}");
+        RequirePositive(StartTimeout, nameof(StartTimeout));
+        RequirePositive(CallTimeout, nameof(CallTimeout));
+        RequirePositive(PingInterval, nameof(PingInterval));
+        RequirePositive(PingTimeout, nameof(PingTimeout));
+        RequirePositive(StopTimeout, nameof(StopTimeout));
+        return problems;
+
+        void Require(bool valid, string name, string rule)
+        {
+            if (!valid)
+            {
+                problems.Add($"PluginOptions.{name} {rule}.");
+            }
+        }
+
+        void RequirePositive(TimeSpan value, string name) =>
+            Require(value == Timeout.InfiniteTimeSpan || (value > TimeSpan.Zero && value.TotalMilliseconds <= int.MaxValue), name, $"must be positive (at most {int.MaxValue} ms) or Timeout.InfiniteTimeSpan, not {value}");
+    }
+
+    private void Validate()
+    {
+        List<string> problems = GetProblems();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", problems));
+        }
     }
 
     private static string DefaultName(string executablePath, string[] arguments)
@@ -199,13 +247,5 @@ public sealed class PluginOptions
         }
 
         return name;
-    }
-
-    private static void ValidatePositive(TimeSpan value, string name)
-    {
-        if (value != Timeout.InfiniteTimeSpan && (value <= TimeSpan.Zero || value.TotalMilliseconds > int.MaxValue))
-        {
-            throw new ArgumentOutOfRangeException(name, value, $"PluginOptions.{name} must be positive or Timeout.InfiniteTimeSpan.");
-        }
     }
 }

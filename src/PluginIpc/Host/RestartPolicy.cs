@@ -37,13 +37,13 @@ public sealed class RestartPolicy
         MaxDelay = MaxDelay,
     };
 
-    internal void Validate()
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(MaxRestarts);
-        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(Window, TimeSpan.Zero);
-        ArgumentOutOfRangeException.ThrowIfLessThan(InitialDelay, TimeSpan.Zero);
-        ArgumentOutOfRangeException.ThrowIfLessThan(MaxDelay, InitialDelay);
-    }
+    /// <summary>Returns what is wrong with this policy, naming the property, or <see langword="null"/> when it is valid.</summary>
+    internal string? GetProblem() =>
+        MaxRestarts < 0 ? $"MaxRestarts must be 0 or more, not {MaxRestarts}." :
+        Window <= TimeSpan.Zero ? $"Window must be positive, not {Window}." :
+        InitialDelay < TimeSpan.Zero ? $"InitialDelay must be 0 or more, not {InitialDelay}." :
+        MaxDelay < InitialDelay ? $"MaxDelay must be at least InitialDelay ({InitialDelay}), not {MaxDelay}." :
+        null;
 
     /// <summary>Gets the delay before restart number <paramref name="attempt"/> (1-based) within the window.</summary>
     internal TimeSpan DelayFor(int attempt)

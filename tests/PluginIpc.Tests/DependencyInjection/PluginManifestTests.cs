@@ -91,6 +91,21 @@ public sealed class PluginManifestTests
         Assert.That(options.RestartPolicy.MaxRestarts, Is.Zero);
     }
 
+    [Test]
+    public async Task Discovery_SameFolderListedTwiceInDifferentForms_IsSearchedOnce()
+    {
+        Write("echo", """{ "command": "dotnet" }""");
+        await using ServiceProvider provider = Build(services => services.Configure<PluginIpcOptions>(o =>
+        {
+            o.PluginFolders.Add(_root + Path.DirectorySeparatorChar); // as the default folder and a configured "plugins" both name one folder
+            o.PluginFolders.Add(Path.Combine(_root, "echo", ".."));
+        }));
+        IPluginManager manager = provider.GetRequiredService<IPluginManager>();
+
+        Assert.That(manager.Names, Is.EqualTo(new[] { "echo" }));
+        Assert.That(manager.DiscoveryErrors, Is.Empty, "the manifest is not reported as a duplicate of itself");
+    }
+
     [Test, CancelAfter(10_000)]
     public async Task Discovery_NameTakenByRegisteredPlugin_RegisteredWinsAndTheManifestIsReported(CancellationToken cancellationToken)
     {

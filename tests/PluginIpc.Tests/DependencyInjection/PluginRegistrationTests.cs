@@ -44,7 +44,7 @@ public sealed class PluginRegistrationTests
 
         var ex = await Failure.ThrowsAsync<PluginStartException>(() => manager.GetAsync("nopath", cancellationToken));
 
-        Assert.That(ex!.Message, Does.Contain("Plugin 'nopath'").And.Contain("PluginOptions.ExecutablePath is not set"));
+        Assert.That(ex!.Message, Does.Contain("Plugin 'nopath'").And.Contain("PluginOptions.ExecutablePath is required"));
     }
 
     [Test, CancelAfter(10_000)]
@@ -57,7 +57,7 @@ public sealed class PluginRegistrationTests
         var first = await Failure.ThrowsAsync<PluginStartException>(() => manager.GetAsync("missing", cancellationToken));
         var second = await Failure.ThrowsAsync<PluginStartException>(() => manager.GetAsync("missing", cancellationToken));
 
-        Assert.That(first!.Message, Does.Contain($"the executable '{missing}' does not exist"));
+        Assert.That(first!.Message, Does.Contain($"'{missing}' does not exist"));
         Assert.That(second, Is.Not.SameAs(first), "a failed start is not cached: the second call tried again");
     }
 

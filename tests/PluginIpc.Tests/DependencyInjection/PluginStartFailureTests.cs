@@ -47,7 +47,7 @@ public sealed class PluginStartFailureTests
 
         CapturingLoggerFactory.LoggedEntry error = SingleError(logs);
         Assert.That(error.EventId.Name, Is.EqualTo("StartFailed"));
-        Assert.That(error.Message, Does.Contain("missing").And.Contain($"the executable '{missing}' does not exist"));
+        Assert.That(error.Message, Does.Contain("missing").And.Contain($"'{missing}' does not exist"));
         Assert.That(manager.GetState("missing"), Is.EqualTo(PluginState.Failed));
     }
 
@@ -60,7 +60,7 @@ public sealed class PluginStartFailureTests
 
         await Failure.ThrowsAsync<PluginStartException>(() => manager.GetAsync("nopath", cancellationToken));
 
-        Assert.That(SingleError(logs).Message, Does.Contain("nopath").And.Contain("PluginOptions.ExecutablePath is not set"));
+        Assert.That(SingleError(logs).Message, Does.Contain("nopath").And.Contain("PluginOptions.ExecutablePath is required"));
         Assert.That(manager.GetState("nopath"), Is.EqualTo(PluginState.Failed));
     }
 
@@ -99,7 +99,7 @@ public sealed class PluginStartFailureTests
         var ex = await Failure.ThrowsAsync<PluginStartException>(() => manager.StartAsync(cancellationToken));
 
         Assert.That(ex!.Message, Does.Contain("2 of 2 AtStartup plugins failed to start").And.Contain("'a-nopath', 'b-missing'"));
-        Assert.That(ex.Message, Does.Contain("PluginOptions.ExecutablePath is not set").And.Contain($"the executable '{missing}' does not exist"));
+        Assert.That(ex.Message, Does.Contain("PluginOptions.ExecutablePath is required").And.Contain($"'{missing}' does not exist"));
         Assert.That(ex.InnerException, Is.TypeOf<PluginStartException>().With.Message.Contains("Plugin 'a-nopath'"), "the first failure, by name");
         Assert.That(logs.Entries.Count(e => e.Category == ManagerCategory && e.Level == LogLevel.Error), Is.EqualTo(2), "each failure logged once");
         Assert.That(manager.GetState("a-nopath"), Is.EqualTo(PluginState.Failed));

@@ -22,7 +22,36 @@ public sealed class PluginOptionsTests
     {
         var options = new PluginOptions { ExecutablePath = "plugin", MaxOutputLineLength = maxLength };
 
-        Assert.That(options.Snapshot, Throws.InstanceOf<ArgumentOutOfRangeException>());
+        Assert.That(options.Snapshot, Throws.ArgumentException.With.Message.Contains($"PluginOptions.MaxOutputLineLength must be positive, not {maxLength}."));
+    }
+
+    [Test]
+    public void Snapshot_SeveralSettingsInvalid_NamesEachOfThem()
+    {
+        var options = new PluginOptions { ExecutablePath = "", CallTimeout = TimeSpan.Zero, MaxQueuedBytes = -1, RestartPolicy = new RestartPolicy { MaxRestarts = -2 } };
+
+        Assert.That(
+            options.Snapshot,
+            Throws.ArgumentException.With.Message.Contains("PluginOptions.ExecutablePath is required")
+                .And.Message.Contains("PluginOptions.CallTimeout must be positive")
+                .And.Message.Contains("PluginOptions.MaxQueuedBytes must be positive, not -1.")
+                .And.Message.Contains("PluginOptions.RestartPolicy.MaxRestarts must be 0 or more, not -2."));
+    }
+
+    [Test]
+    public void Snapshot_RelativePaths_ResolveAgainstTheBaseDirectoryAndTheWorkingDirectory()
+    {
+        PluginOptions defaults = new PluginOptions { ExecutablePath = "plugins/echo/Echo" }.Snapshot();
+        PluginOptions inFolder = new PluginOptions { ExecutablePath = "./Echo", WorkingDirectory = "plugins/echo" }.Snapshot();
+        PluginOptions onPath = new PluginOptions { ExecutablePath = "dotnet", WorkingDirectory = "/tmp" }.Snapshot();
+
+        string folder = Path.Combine(AppContext.BaseDirectory, "plugins", "echo");
+        Assert.That(defaults.WorkingDirectory, Is.EqualTo(Path.GetFullPath(AppContext.BaseDirectory)), "the working directory defaults to the base directory, not the current one");
+        Assert.That(defaults.ExecutablePath, Is.EqualTo(Path.Combine(folder, "Echo")));
+        Assert.That(inFolder.WorkingDirectory, Is.EqualTo(folder));
+        Assert.That(inFolder.ExecutablePath, Is.EqualTo(Path.Combine(folder, "Echo")), "a relative executable starts at the working directory");
+        Assert.That(onPath.ExecutablePath, Is.EqualTo("dotnet"), "a bare name is left for the PATH lookup");
+        Assert.That(onPath.WorkingDirectory, Is.EqualTo("/tmp"));
     }
 
     [Test]
