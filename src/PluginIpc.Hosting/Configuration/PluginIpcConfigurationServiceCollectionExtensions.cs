@@ -32,8 +32,9 @@ public static class PluginIpcConfigurationServiceCollectionExtensions
     /// Each plugin's options are validated when the host starts (<c>ValidateOnStart</c>): an unknown key, a value that does not
     /// convert, or an invalid setting fails the application's start with an <see cref="OptionsValidationException"/> whose message
     /// names the plugin and the key. Configuration is read once: changes after start (reload) do not affect plugins. Call
-    /// <c>AddPlugin(name)</c> on the same collection to configure a plugin further in code (its builder composes with
-    /// <c>Configure</c>, <c>Validate</c> and the other <see cref="OptionsBuilder{TOptions}"/> conventions) under a name not in the section.
+    /// <c>AddPlugin(name)</c> with a name from the section to add code to that plugin: its handlers of the plugin's commands
+    /// (<c>Setup</c>), or more options (<c>Configure</c>, <c>Validate</c> and the other <see cref="OptionsBuilder{TOptions}"/>
+    /// conventions), which apply after the section's values.
     /// </para>
     /// </remarks>
     /// <param name="services">The service collection.</param>

@@ -37,10 +37,10 @@ public static class PluginIpcServiceCollectionExtensions
     /// see <see cref="AddPlugin(IServiceCollection, string)"/>.
     /// </summary>
     /// <param name="services">The service collection.</param>
-    /// <param name="name">The name to get it by; unique (ordinal) among registered plugins. A discovered plugin with the same name is ignored.</param>
+    /// <param name="name">The name to get it by (ordinal). A discovered plugin with the same name is ignored.</param>
     /// <param name="configure">Sets the plugin's options; <see cref="PluginOptions.ExecutablePath"/> at least.</param>
     /// <returns>A builder for the start mode, setup code and further options.</returns>
-    /// <exception cref="ArgumentException"><paramref name="name"/> is empty, or a plugin with that name is already registered.</exception>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty.</exception>
     public static PluginBuilder AddPlugin(this IServiceCollection services, string name, Action<PluginOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(configure);
@@ -54,11 +54,14 @@ public static class PluginIpcServiceCollectionExtensions
     /// <paramref name="name"/>, set through the returned builder (<c>Configure</c>, <c>Bind</c>); they are validated when it starts
     /// (or when the application starts, after <c>ValidateOnStart()</c>), and <see cref="PluginOptions.Name"/> defaults to
     /// <paramref name="name"/> and <see cref="PluginOptions.LoggerFactory"/> to the registered <c>ILoggerFactory</c>.
+    /// Called again with the same name, as after <c>AddPluginIpc(configuration)</c> registered it, it returns a builder of the same
+    /// plugin: options configured in either place apply in the order they were added, and setup code adds up (as with
+    /// <c>AddHttpClient(name)</c>).
     /// </summary>
     /// <param name="services">The service collection.</param>
-    /// <param name="name">The name to get it by; unique (ordinal) among registered plugins. A discovered plugin with the same name is ignored.</param>
+    /// <param name="name">The name to get it by (ordinal). A discovered plugin with the same name is ignored.</param>
     /// <returns>A builder for the start mode, setup code and options.</returns>
-    /// <exception cref="ArgumentException"><paramref name="name"/> is empty, or a plugin with that name is already registered.</exception>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty.</exception>
     public static PluginBuilder AddPlugin(this IServiceCollection services, string name)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -67,7 +70,7 @@ public static class PluginIpcServiceCollectionExtensions
         {
             if (descriptor.ServiceType == typeof(PluginRegistration) && descriptor.ImplementationInstance is PluginRegistration existing && existing.Name == name)
             {
-                throw new ArgumentException($"A plugin named '{name}' is already registered; plugin names must be unique.", nameof(name));
+                return new PluginBuilder(services, existing); // one plugin per name: its options, setups and start mode compose
             }
         }
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace PluginIpc.Tests.DependencyInjection;
@@ -18,15 +19,17 @@ public sealed class PluginRegistrationTests
     }
 
     [Test]
-    public void AddPlugin_SameNameTwice_ThrowsNamingIt()
+    public void AddPlugin_SameNameTwice_ConfiguresOnePluginInOrder()
     {
         var services = new ServiceCollection();
-        services.AddPlugin("echo", o => o.ExecutablePath = "/bin/true");
+        services.AddPlugin("echo", o => o.ExecutablePath = "/bin/true").WithStartMode(StartMode.AtStartup);
+        services.AddPlugin("echo", o => o.CallTimeout = TimeSpan.FromSeconds(3)).Setup((_, _) => { });
+        using ServiceProvider provider = services.BuildServiceProvider();
 
-        var ex = Assert.Throws<ArgumentException>(() => services.AddPlugin("echo", o => o.ExecutablePath = "/bin/false"));
-
-        Assert.That(ex!.Message, Does.Contain("'echo' is already registered"));
-        Assert.That(ex.ParamName, Is.EqualTo("name"));
+        PluginOptions options = provider.GetRequiredService<IOptionsMonitor<PluginOptions>>().Get("echo");
+        Assert.That((options.ExecutablePath, options.CallTimeout), Is.EqualTo(("/bin/true", TimeSpan.FromSeconds(3))));
+        Assert.That(provider.GetRequiredService<IPluginManager>().Names, Is.EqualTo(new[] { "echo" }));
+        Assert.That(services.Count(d => d.ServiceType == typeof(PluginRegistration)), Is.EqualTo(1));
     }
 
     [Test]

@@ -61,6 +61,33 @@ public sealed class ConfigurationBindingTests
         Assert.That(manager.GetState("trace"), Is.EqualTo(PluginState.Stopped));
     }
 
+    [Test, Category("Process"), CancelAfter(60_000)]
+    public async Task AddPlugin_NameFromTheSection_AddsSetupCodeAndOptionsToThatPlugin(CancellationToken cancellationToken)
+    {
+        HostApplicationBuilder builder = ConfigurationHost.Create(ConfigurationHost.TracePluginSection());
+        int setups = 0;
+        builder.Services.AddPlugin("trace")
+            .Setup((plugin, _) => Interlocked.Increment(ref setups))
+            .Configure(o => o.PingInterval = TimeSpan.FromSeconds(42));
+        using IHost host = builder.Build();
+        await host.StartAsync(cancellationToken);
+        try
+        {
+            IPluginManager manager = host.Services.GetRequiredService<IPluginManager>();
+            Plugin plugin = await manager.GetAsync("trace", cancellationToken);
+
+            Assert.That(manager.Names, Is.EqualTo(new[] { "trace" }));
+            Assert.That(setups, Is.EqualTo(1));
+            PluginOptions options = host.Services.GetRequiredService<IOptionsMonitor<PluginOptions>>().Get("trace");
+            Assert.That((options.Framer, options.PingInterval), Is.EqualTo(("msgpack", TimeSpan.FromSeconds(42))), "the section's values and the code's both apply");
+            Assert.That(await plugin.CallAsync("cwd", "", cancellationToken), Is.Not.Empty);
+        }
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+    }
+
     [TestCase("\"CallTimeout\": \"-00:00:01\",", "Plugin 'trace'", "PluginOptions.CallTimeout must be positive")]
     [TestCase("\"CallTimout\": \"00:00:01\",", "Plugin 'trace'", "'PluginIpc:Plugins:trace:CallTimout' is not a plugin setting")]
     [TestCase("\"PingInterval\": \"ten seconds\",", "Plugin 'trace'", "PluginIpc:Plugins:trace:PingInterval")]
