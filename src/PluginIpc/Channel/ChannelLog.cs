@@ -35,7 +35,7 @@ internal static partial class ChannelLog
     [LoggerMessage(109, LogLevel.Debug, "Channel {ChannelName}: could not send a cancel for thread {ThreadId}.", EventName = "CancelFailed")]
     public static partial void CancelFailed(ILogger logger, string channelName, ulong threadId, Exception exception);
 
-    [LoggerMessage(110, LogLevel.Warning, "Channel {ChannelName}: {Work} held the read loop for over {Milliseconds} ms; reading goes on on another thread.", EventName = "ReadLoopStalled")]
+    [LoggerMessage(110, LogLevel.Information, "Channel {ChannelName}: {Work} held the read loop for over {Milliseconds} ms; reading goes on on another thread.", EventName = "ReadLoopStalled")]
     public static partial void ReadLoopStalled(ILogger logger, string channelName, string work, double milliseconds);
 
     [LoggerMessage(111, LogLevel.Information, "Channel {ChannelName}: the handler of '{Cmd}' was slow three times in a row; it runs on the thread pool from now on.", EventName = "HandlerMovedToThreadPool")]
