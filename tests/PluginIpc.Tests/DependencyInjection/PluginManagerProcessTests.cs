@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using PluginIpc.Tests.Processes;
 
 namespace PluginIpc.Tests.DependencyInjection;
@@ -143,35 +142,6 @@ public sealed class PluginManagerProcessTests
         var ex = await Failure.ThrowsAsync<PluginStartException>(() => manager.GetAsync("exits", cancellationToken));
 
         Assert.That(ex!.Message, Does.Contain("exiting with 4"));
-    }
-
-    [Test, CancelAfter(60_000)]
-    public async Task HostedService_StartAndStop_StartsAtStartupPluginsAndStopsAll(CancellationToken cancellationToken)
-    {
-        int lazyCreated = 0;
-        int eagerCreated = 0;
-        var services = new ServiceCollection();
-        services.AddPluginIpcHostedService(o => o.PluginFolders.Clear());
-        services.AddPluginIpcHostedService();
-        services.AddPlugin("eager", o => TracePlugin.Configure(o)).WithStartMode(StartMode.AtStartup).Setup((_, _) => Interlocked.Increment(ref eagerCreated));
-        services.AddPlugin("lazy", o => TracePlugin.Configure(o)).Setup((_, _) => Interlocked.Increment(ref lazyCreated));
-        await using ServiceProvider provider = services.BuildServiceProvider();
-        IHostedService hosted = provider.GetServices<IHostedService>().Single();
-        IPluginManager manager = provider.GetRequiredService<IPluginManager>();
-
-        Assert.That(manager.GetState("eager"), Is.EqualTo(PluginState.Created));
-        await hosted.StartAsync(cancellationToken);
-        Assert.That(eagerCreated, Is.EqualTo(1), "the AtStartup plugin started with the host");
-        Assert.That(manager.GetState("eager"), Is.EqualTo(PluginState.Running));
-        Assert.That(manager.GetState("lazy"), Is.EqualTo(PluginState.Created));
-        Plugin eager = await manager.GetAsync("eager", cancellationToken);
-        int pid = eager.ProcessId!.Value;
-        await hosted.StopAsync(cancellationToken);
-
-        Assert.That(eager.State, Is.EqualTo(PluginState.Stopped));
-        Assert.That(manager.GetState("eager"), Is.EqualTo(PluginState.Stopped));
-        Assert.That(ProcFs.IsAlive(pid), Is.False);
-        Assert.That(lazyCreated, Is.Zero, "an OnFirstUse plugin does not start with the host");
     }
 
     private static ServiceCollection NewServices()

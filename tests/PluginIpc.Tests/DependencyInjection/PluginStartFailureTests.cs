@@ -1,11 +1,11 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using PluginIpc.Tests.Host;
 
 namespace PluginIpc.Tests.DependencyInjection;
 
-/// <summary>Start failures are logged once at error level, show in <see cref="IPluginManager.GetState"/>, and can fail the application's start.</summary>
+/// <summary>Start failures are logged once at error level, show in <see cref="IPluginManager.GetState"/>, and can fail the manager's start.</summary>
+/// <remarks>Through a generic host: PluginIpc.Hosting.Tests.</remarks>
 public sealed class PluginStartFailureTests
 {
     private const string ManagerCategory = "PluginIpc.PluginManager";
@@ -105,59 +105,6 @@ public sealed class PluginStartFailureTests
         Assert.That(manager.GetState("a-nopath"), Is.EqualTo(PluginState.Failed));
         Assert.That(manager.GetState("b-missing"), Is.EqualTo(PluginState.Failed));
         Assert.That(manager.GetState("lazy"), Is.EqualTo(PluginState.Created), "an OnFirstUse plugin does not start with the others");
-    }
-
-    [Test, CancelAfter(30_000)]
-    public async Task GenericHost_AtStartupPluginMissing_StartsLogsTheErrorAndReportsFailed(CancellationToken cancellationToken)
-    {
-        string missing = MissingPath();
-        var logs = new CapturingLoggerFactory();
-        using IHost host = BuildHost(logs, missing, throwOnStartupFailure: false);
-        try
-        {
-            await host.StartAsync(cancellationToken);
-
-            CapturingLoggerFactory.LoggedEntry error = SingleError(logs);
-            Assert.That(error.Message, Does.Contain("missing").And.Contain(missing));
-            Assert.That(host.Services.GetRequiredService<IPluginManager>().GetState("missing"), Is.EqualTo(PluginState.Failed));
-        }
-        finally
-        {
-            await host.StopAsync(CancellationToken.None);
-        }
-    }
-
-    [Test, CancelAfter(30_000)]
-    public async Task GenericHost_AtStartupPluginMissingAndThrowOnStartupFailure_StartFailsNamingThePluginAndPath(CancellationToken cancellationToken)
-    {
-        string missing = MissingPath();
-        var logs = new CapturingLoggerFactory();
-        using IHost host = BuildHost(logs, missing, throwOnStartupFailure: true);
-        try
-        {
-            var ex = await Failure.ThrowsAsync<PluginStartException>(() => host.StartAsync(cancellationToken));
-
-            Assert.That(ex!.Message, Does.Contain("'missing'").And.Contain(missing));
-            Assert.That(SingleError(logs).Message, Does.Contain(missing));
-            Assert.That(host.Services.GetRequiredService<IPluginManager>().GetState("missing"), Is.EqualTo(PluginState.Failed));
-        }
-        finally
-        {
-            await host.StopAsync(CancellationToken.None);
-        }
-    }
-
-    private static IHost BuildHost(CapturingLoggerFactory logs, string missing, bool throwOnStartupFailure)
-    {
-        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Services.AddSingleton<ILoggerFactory>(logs);
-        builder.Services.AddPluginIpcHostedService(o =>
-        {
-            o.PluginFolders.Clear();
-            o.ThrowOnStartupFailure = throwOnStartupFailure;
-        });
-        builder.Services.AddPlugin("missing", o => o.ExecutablePath = missing).WithStartMode(StartMode.AtStartup);
-        return builder.Build();
     }
 
     private static CapturingLoggerFactory.LoggedEntry SingleError(CapturingLoggerFactory logs)

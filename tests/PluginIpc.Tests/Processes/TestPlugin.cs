@@ -3,7 +3,8 @@ using System.Diagnostics;
 namespace PluginIpc.Tests.Processes;
 
 /// <summary>Finds and describes the TestPlugin executable, which the test project's build copies next to the tests.</summary>
-internal static class TestPlugin
+/// <remarks>PluginIpc.Hosting.Tests links this file, so it uses PluginIpc's public API only; TestPlugin.StartInfo.cs has the rest.</remarks>
+internal static partial class TestPlugin
 {
     /// <summary>Gets the TestPlugin assembly, run with <c>dotnet exec</c> so that no apphost or runtime lookup is involved.</summary>
     public static string DllPath { get; } = Locate();
@@ -13,10 +14,6 @@ internal static class TestPlugin
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } hostPath ? hostPath
         : Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath!
         : "dotnet";
-
-    /// <summary>Returns start info that runs TestPlugin with <paramref name="mode"/> over <paramref name="transport"/>.</summary>
-    public static PluginProcessStartInfo StartInfo(PluginTransport transport, params string[] mode) =>
-        new(DotnetPath) { Arguments = ["exec", DllPath, .. mode], Transport = transport };
 
     /// <summary>Returns a plain <see cref="ProcessStartInfo"/> that runs TestPlugin with <paramref name="mode"/>, all streams redirected.</summary>
     public static ProcessStartInfo RawStartInfo(params string[] mode)
