@@ -9,7 +9,7 @@ namespace PluginIpc.Hosting.Tests.Packaging;
 /// console app outside the repository that gets them by PackageReference alone.
 /// </summary>
 [Category("Packaging")]
-public sealed class PackageTests
+public sealed partial class PackageTests
 {
     // The lowest Microsoft.Extensions version the packages declare (Directory.Packages.props); the app below runs on it.
     private const string MicrosoftExtensionsMinimum = "10.0.0";
@@ -150,19 +150,22 @@ public sealed class PackageTests
         Assert.That(packed.ExitCode, Is.Zero, packed.ToString());
     }
 
-    // A console app that is its own plugin: started with "plugin" it registers with its host; otherwise it is a generic host
-    // that starts itself as a plugin, calls it both ways over the msgpack framing, and stops it.
-    private void WriteApp(string app)
-    {
-        File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
+    // Adds the packed folder to the sources the user has; clears none.
+    private void WriteNuGetConfig(string folder) =>
+        File.WriteAllText(Path.Combine(folder, "nuget.config"), $"""
             <?xml version="1.0" encoding="utf-8"?>
-            <!-- Adds the packed folder to the sources the user has; clears none. -->
             <configuration>
               <packageSources>
                 <add key="pluginipc-packed" value="{_feed}" />
               </packageSources>
             </configuration>
             """);
+
+    // A console app that is its own plugin: started with "plugin" it registers with its host; otherwise it is a generic host
+    // that starts itself as a plugin, calls it both ways over the msgpack framing, and stops it.
+    private void WriteApp(string app)
+    {
+        WriteNuGetConfig(app);
         File.WriteAllText(Path.Combine(app, "PackConsumer.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace PluginIpc.Tests.Hosting;
+namespace PluginIpc.Hosting.Tests;
 
 /// <summary>Builds generic hosts whose PluginIpc section comes from JSON, as an appsettings.json would give it.</summary>
 internal static class ConfigurationHost
@@ -30,7 +30,7 @@ internal static class ConfigurationHost
             "Plugins": {
               "trace": {
                 {{extra}}
-                "ExecutablePath": {{Quote(Processes.TestPlugin.DotnetPath)}},
+                "ExecutablePath": {{Quote(PluginIpc.Tests.Processes.TestPlugin.DotnetPath)}},
                 "Arguments": [ "exec", "PluginIpc.TestPlugin.dll", "trace" ],
                 "Framer": "msgpack",
                 "StartTimeout": "00:00:20"

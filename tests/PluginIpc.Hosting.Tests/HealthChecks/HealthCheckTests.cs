@@ -2,9 +2,8 @@ using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using PluginIpc.Tests.DependencyInjection;
-using PluginIpc.Tests.Processes;
 
-namespace PluginIpc.Tests.Hosting;
+namespace PluginIpc.Hosting.Tests;
 
 [Category("Process")]
 public sealed class HealthCheckTests

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using PluginIpc.Tests.Processes;
 
-namespace PluginIpc.Tests.Hosting;
+namespace PluginIpc.Hosting.Tests;
 
 public sealed class ConfigurationBindingTests
 {
