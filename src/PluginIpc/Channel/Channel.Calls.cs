@@ -65,7 +65,7 @@ public sealed partial class Channel
         IReadOnlyDictionary<string, string>? headers = call.Headers;
         try
         {
-            call.Telemetry = ChannelTelemetry.StartCall(Name, call.Cmd, ref headers); // an activity listener may throw
+            call.Telemetry = _telemetry.StartCall(call.Cmd, ref headers); // an activity listener may throw
             if (call.CallerToken.CanBeCanceled)
             {
                 call.CallerRegistration = call.CallerToken.UnsafeRegister(s_onCallerCancelled, call);

@@ -67,7 +67,7 @@ public sealed partial class Channel
                 }
                 finally
                 {
-                    ChannelTelemetry.RecordReceived(Name, result.Buffer.Length - buffer.Length);
+                    _telemetry.RecordReceived(result.Buffer.Length - buffer.Length);
                     _input.AdvanceTo(buffer.Start, buffer.End);
                 }
 

@@ -12,7 +12,7 @@ public sealed partial class Channel
         Chunk chunk = request.Chunk;
         bool isRequest = chunk.Direction == Direction.Request;
         CancellationToken cancellationToken = request.Token;
-        ChannelTelemetry.CallScope telemetry = ChannelTelemetry.StartHandler(Name, chunk);
+        ChannelTelemetry.CallScope telemetry = _telemetry.StartHandler(chunk, _handlers);
         bool holdsSlot = false;
 
         // In the backlog until it starts; a one-way message handled concurrently, which no slot bounds, until it ends.
@@ -41,6 +41,7 @@ public sealed partial class Channel
             {
                 if (isRequest)
                 {
+                    telemetry.Fail(ErrorCodes.UnknownCommand);
                     await AnswerRequestAsync(request, Commands.Error, ErrorPayload.Encode(ErrorCodes.UnknownCommand, $"No handler for command '{chunk.Cmd}'.", null)).ConfigureAwait(false);
                 }
                 else
@@ -60,7 +61,7 @@ public sealed partial class Channel
         }
         catch (Exception ex)
         {
-            telemetry.Fail(ex);
+            telemetry.Fail(ex, cancellationToken);
             await ReportHandlerFailureAsync(request, ex, cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -83,7 +84,7 @@ public sealed partial class Channel
         // What the handler sets in its context (its activity, async locals) must not stay on the read loop.
         ExecutionContext? readLoopContext = ExecutionContext.Capture();
         Chunk chunk = request.Chunk;
-        ChannelTelemetry.CallScope telemetry = ChannelTelemetry.StartHandler(Name, chunk);
+        ChannelTelemetry.CallScope telemetry = _telemetry.StartHandler(chunk, _handlers, registration.Method);
         ValueTask<ReadOnlyMemory<byte>> pending;
         try
         {
@@ -156,7 +157,7 @@ public sealed partial class Channel
         }
         catch (Exception ex)
         {
-            telemetry.Fail(ex);
+            telemetry.Fail(ex, request.Token);
             await ReportHandlerFailureAsync(request, ex, request.Token).ConfigureAwait(false);
         }
         finally

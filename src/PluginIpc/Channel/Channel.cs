@@ -54,6 +54,7 @@ public sealed partial class Channel : IChunkPeer, IChunkCallShortcuts, IAsyncDis
     private readonly ChunkWriter _writer;
     private readonly Stream[] _ownedStreams;
     private readonly ChannelOptions _options;
+    private readonly ChannelTelemetry _telemetry;
     private readonly ILogger _logger;
     private readonly HandlerRegistration _ping = new(Commands.Ping, s_pingHandler);
     private readonly InlineDispatchGuard _guard;
@@ -154,11 +155,12 @@ public sealed partial class Channel : IChunkPeer, IChunkCallShortcuts, IAsyncDis
         _options = (options ?? new ChannelOptions()).Snapshot();
         _framer = framer;
         _input = input;
-        _directReader = DirectBufferReader.Create(inputStream, framer, _options.Name);
+        _telemetry = new ChannelTelemetry(_options.Name, PluginIpcMetrics.For(_options.MeterFactory));
+        _directReader = DirectBufferReader.Create(inputStream, framer, _telemetry);
         Action<Exception> onWriteFailure = failure => FailAsync(failure).Forget();
         _writer = outputStream is not null
-            ? new ChunkWriter(outputStream, framer, onWriteFailure, _options.Name)
-            : new ChunkWriter(outputPipe!, framer, onWriteFailure, _options.Name);
+            ? new ChunkWriter(outputStream, framer, onWriteFailure, _telemetry)
+            : new ChunkWriter(outputPipe!, framer, onWriteFailure, _telemetry);
         _ownedStreams = ownedStreams;
         _owner = this;
         _logger = _options.LoggerFactory.CreateLogger("PluginIpc.Channel");

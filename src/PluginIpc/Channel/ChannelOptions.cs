@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -51,6 +52,13 @@ public sealed class ChannelOptions
     /// <summary>Gets or sets the logger factory; the channel logs under the category <c>PluginIpc.Channel</c>.</summary>
     /// <value>Defaults to <see cref="NullLoggerFactory.Instance"/>.</value>
     public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
+
+    /// <summary>
+    /// Gets or sets the factory of the <see cref="System.Diagnostics.Metrics.Meter"/> the channel records its metrics with,
+    /// such as the <see cref="IMeterFactory"/> of an application's services.
+    /// </summary>
+    /// <value>Defaults to <see langword="null"/>: the library's static meter named <see cref="PluginIpcDiagnostics.MeterName"/>.</value>
+    public IMeterFactory? MeterFactory { get; set; }
 
     internal ChannelOptions Snapshot()
     {

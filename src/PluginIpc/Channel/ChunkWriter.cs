@@ -37,7 +37,7 @@ internal sealed class ChunkWriter
     private readonly IChunkFramer _framer;
     private readonly IOutgoingChunkFramer? _outgoingFramer;
     private readonly Action<Exception> _onFailure;
-    private readonly string? _name;
+    private readonly ChannelTelemetry? _telemetry;
 
     /// <summary>Guards the pending buffer and the flush state; a writer may hold it while it frames a large chunk.</summary>
     private readonly SpinGate _gate = new(holdsMayBeLong: true);
@@ -59,9 +59,9 @@ internal sealed class ChunkWriter
     /// <param name="output">Where the bytes go; completed when the writer completes.</param>
     /// <param name="framer">Frames each chunk.</param>
     /// <param name="onFailure">Told when the transport fails: the connection is unusable from then on.</param>
-    /// <param name="name">The channel's name, for metrics.</param>
-    public ChunkWriter(PipeWriter output, IChunkFramer framer, Action<Exception> onFailure, string? name = null)
-        : this(framer, onFailure, name)
+    /// <param name="telemetry">The channel's telemetry, which counts the bytes written.</param>
+    public ChunkWriter(PipeWriter output, IChunkFramer framer, Action<Exception> onFailure, ChannelTelemetry? telemetry = null)
+        : this(framer, onFailure, telemetry)
     {
         _output = output;
     }
@@ -70,19 +70,19 @@ internal sealed class ChunkWriter
     /// <param name="output">Where the bytes go.</param>
     /// <param name="framer">Frames each chunk.</param>
     /// <param name="onFailure">Told when the transport fails: the connection is unusable from then on.</param>
-    /// <param name="name">The channel's name, for metrics.</param>
-    public ChunkWriter(Stream output, IChunkFramer framer, Action<Exception> onFailure, string? name = null)
-        : this(framer, onFailure, name)
+    /// <param name="telemetry">The channel's telemetry, which counts the bytes written.</param>
+    public ChunkWriter(Stream output, IChunkFramer framer, Action<Exception> onFailure, ChannelTelemetry? telemetry = null)
+        : this(framer, onFailure, telemetry)
     {
         _stream = output;
     }
 
-    private ChunkWriter(IChunkFramer framer, Action<Exception> onFailure, string? name)
+    private ChunkWriter(IChunkFramer framer, Action<Exception> onFailure, ChannelTelemetry? telemetry)
     {
         _framer = framer;
         _outgoingFramer = framer as IOutgoingChunkFramer;
         _onFailure = onFailure;
-        _name = name;
+        _telemetry = telemetry;
     }
 
     /// <summary>Gets how a flush is queued: to the thread pool; tests run it when they choose.</summary>
@@ -166,7 +166,7 @@ internal sealed class ChunkWriter
                 return Framed.Failed;
             }
 
-            ChannelTelemetry.RecordSent(_name, _pending.WrittenCount - before);
+            _telemetry?.RecordSent(_pending.WrittenCount - before);
             bool waits = mayWait && _pending.WrittenCount < MaxCorkedBytes;
             if (_flushing && (!_flushQueued || waits))
             {

@@ -21,21 +21,21 @@ internal sealed class DirectBufferReader
 
     private readonly Stream _input;
     private readonly IChunkHeaderReader _headers;
-    private readonly string _channelName;
+    private readonly ChannelTelemetry? _telemetry;
     private ChunkHeader _header;
     private byte[]? _buffer;
     private int _filled;
 
-    private DirectBufferReader(Stream input, IChunkHeaderReader headers, string channelName)
+    private DirectBufferReader(Stream input, IChunkHeaderReader headers, ChannelTelemetry? telemetry)
     {
         _input = input;
         _headers = headers;
-        _channelName = channelName;
+        _telemetry = telemetry;
     }
 
     /// <summary>Creates a reader for a channel over <paramref name="input"/>, or returns <see langword="null"/> when the channel has no input stream or <paramref name="framer"/> cannot read headers alone.</summary>
-    public static DirectBufferReader? Create(Stream? input, IChunkFramer framer, string channelName) =>
-        input is not null && framer is IChunkHeaderReader headers ? new DirectBufferReader(input, headers, channelName) : null;
+    public static DirectBufferReader? Create(Stream? input, IChunkFramer framer, ChannelTelemetry? telemetry) =>
+        input is not null && framer is IChunkHeaderReader headers ? new DirectBufferReader(input, headers, telemetry) : null;
 
     /// <summary>
     /// Takes the chunk at the start of <paramref name="unread"/> when it is large and most of its buffer is still to come:
@@ -78,7 +78,7 @@ internal sealed class DirectBufferReader
             }
 
             _filled += read;
-            ChannelTelemetry.RecordReceived(_channelName, read);
+            _telemetry?.RecordReceived(read);
         }
 
         return new Chunk { ThreadId = _header.ThreadId, Direction = _header.Direction, Cmd = _header.Cmd, Buffer = buffer };

@@ -13,4 +13,10 @@ internal sealed class HandlerRegistration : SlowRunCounter
     public string Cmd { get; }
 
     public ChunkHandler Handler { get; }
+
+    /// <summary>Gets a value indicating whether it is the fallback, which handles any command a peer sends.</summary>
+    public bool IsFallback { get; init; }
+
+    /// <summary>Gets what the requests it handles report as <c>rpc.method</c>: its command, or <c>_OTHER</c> for the fallback, which any command a peer makes up reaches.</summary>
+    public string Method => IsFallback ? TelemetryNames.Other : Cmd;
 }

@@ -8,7 +8,7 @@ namespace PluginIpc;
 /// plugin's registry, so handlers registered at any time reach the current process and carry over to restarts.
 /// </summary>
 /// <remarks>Thread safe. A registration keeps what the channel learns of how its handler runs (see <see cref="SlowRunCounter"/>).</remarks>
-internal sealed class HandlerRegistry
+internal sealed class HandlerRegistry : IRecognizedMethods
 {
     private readonly ConcurrentDictionary<string, HandlerRegistration> _handlers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, HandlerRegistration> _reserved = new(StringComparer.Ordinal);
@@ -36,7 +36,7 @@ internal sealed class HandlerRegistry
     }
 
     /// <summary>Registers the fallback handler, or removes it.</summary>
-    public void HandleFallback(ChunkHandler? handler) => Volatile.Write(ref _fallback, handler is null ? null : new HandlerRegistration("*", handler));
+    public void HandleFallback(ChunkHandler? handler) => Volatile.Write(ref _fallback, handler is null ? null : new HandlerRegistration("*", handler) { IsFallback = true });
 
     /// <summary>Returns the handler of <paramref name="cmd"/>: the peer's own, a user's, or the fallback; <see langword="null"/> for none.</summary>
     public HandlerRegistration? Find(string cmd)
@@ -48,6 +48,13 @@ internal sealed class HandlerRegistry
 
         return !_reserved.IsEmpty && _reserved.TryGetValue(cmd, out registration) ? registration : Volatile.Read(ref _fallback);
     }
+
+    /// <inheritdoc/>
+    /// <remarks>Only a handler registered for exactly <paramref name="cmd"/> makes it a method, so that a peer's commands cannot grow the metrics.</remarks>
+    public string MethodOf(string cmd) =>
+        _handlers.TryGetValue(cmd, out HandlerRegistration? registration) || (!_reserved.IsEmpty && _reserved.TryGetValue(cmd, out registration))
+            ? registration.Cmd
+            : TelemetryNames.Other;
 
     /// <summary>Copies the users' handlers and fallback into <paramref name="target"/>, each wrapped by <paramref name="wrap"/>.</summary>
     public void CopyTo(HandlerRegistry target, Func<ChunkHandler, ChunkHandler>? wrap = null)

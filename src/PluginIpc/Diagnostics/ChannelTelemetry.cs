@@ -1,77 +1,60 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
-using System.IO.Pipelines;
 
 namespace PluginIpc;
 
-/// <summary>The metrics and activities of channels and plugins; see <see cref="PluginIpcDiagnostics"/> for what is published.</summary>
+/// <summary>The metrics and activities of one channel; see <see cref="PluginIpcDiagnostics"/> for what is published.</summary>
 /// <remarks>
 /// Every entry point first checks whether anything listens (<see cref="ActivitySource.HasListeners"/>,
-/// <see cref="Instrument.Enabled"/>), so that a channel nobody observes pays a few field reads and allocates nothing.
-/// Thread safe.
+/// <see cref="System.Diagnostics.Metrics.Instrument.Enabled"/>), so that a channel nobody observes pays a few field reads and
+/// allocates nothing. Thread safe.
 /// </remarks>
-internal static partial class ChannelTelemetry
+internal sealed partial class ChannelTelemetry
 {
     internal const string TraceParentHeader = "traceparent";
     internal const string TraceStateHeader = "tracestate";
-    internal const string CallActivityName = "PluginIpc.Call";
-    internal const string HandleActivityName = "PluginIpc.Handle";
 
-    private const string ChannelTag = "pluginipc.channel";
-    private const string DirectionTag = "pluginipc.direction";
-    private const string OutcomeTag = "pluginipc.outcome";
-    private const string ErrorTypeTag = "error.type";
-    private const string PluginTag = "pluginipc.plugin";
-    private const string CmdTag = "pluginipc.cmd";
+    private static readonly ActivitySource s_source = new(PluginIpcDiagnostics.ActivitySourceName, typeof(ChannelTelemetry).Assembly.GetName().Version?.ToString());
+    private static readonly KeyValuePair<string, object?> s_systemNameTag = new(TelemetryNames.SystemNameAttribute, TelemetryNames.SystemName);
+    private static readonly KeyValuePair<string, object?> s_transmitTag = new(TelemetryNames.IoDirectionAttribute, TelemetryNames.Transmit);
+    private static readonly KeyValuePair<string, object?> s_receiveTag = new(TelemetryNames.IoDirectionAttribute, TelemetryNames.Receive);
 
-    private static readonly string? s_version = typeof(ChannelTelemetry).Assembly.GetName().Version?.ToString();
-    private static readonly ActivitySource s_source = new(PluginIpcDiagnostics.ActivitySourceName, s_version);
-    private static readonly Meter s_meter = new(PluginIpcDiagnostics.MeterName, s_version);
+    private readonly KeyValuePair<string, object?> _channelTag;
 
-    private static readonly Counter<long> s_calls = s_meter.CreateCounter<long>(
-        "pluginipc.calls", "{call}", "Requests sent (client) and handled (server).");
+    /// <summary>Initializes the telemetry of the channel named <paramref name="channel"/>, recorded with <paramref name="metrics"/>.</summary>
+    public ChannelTelemetry(string channel, PluginIpcMetrics metrics)
+    {
+        Channel = channel;
+        Metrics = metrics;
+        _channelTag = new KeyValuePair<string, object?>(TelemetryNames.ChannelAttribute, channel);
+    }
 
-    private static readonly Counter<long> s_errors = s_meter.CreateCounter<long>(
-        "pluginipc.errors", "{error}", "Requests that failed: an error answer, a timeout, a cancellation or a closed channel.");
+    /// <summary>Gets the channel's name, the value of <c>pluginipc.channel</c>.</summary>
+    public string Channel { get; }
 
-    private static readonly Histogram<double> s_duration = s_meter.CreateHistogram(
-        "pluginipc.call.duration",
-        "s",
-        "How long requests took, from sending to the answer (client) or from dispatch to the answer (server).",
-        tags: null,
-        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
-
-    private static readonly Counter<long> s_restarts = s_meter.CreateCounter<long>(
-        "pluginipc.restarts", "{restart}", "Plugin processes restarted after a failure.");
-
-    private static readonly Counter<long> s_bytesSent = s_meter.CreateCounter<long>(
-        "pluginipc.bytes.sent", "By", "Wire bytes written to channels.");
-
-    private static readonly Counter<long> s_bytesReceived = s_meter.CreateCounter<long>(
-        "pluginipc.bytes.received", "By", "Wire bytes read from channels.");
+    /// <summary>Gets the instruments the channel records with.</summary>
+    public PluginIpcMetrics Metrics { get; }
 
     /// <summary>Starts the telemetry of an outgoing request and adds the trace context to its headers.</summary>
-    /// <param name="channel">The channel's name.</param>
     /// <param name="cmd">The request's command.</param>
     /// <param name="headers">The request's headers; replaced by a copy that carries <c>traceparent</c> when there is a trace to continue.</param>
     /// <returns>The scope to end with <see cref="CallScope.Stop"/>; inactive when nothing listens.</returns>
-    public static CallScope StartCall(string channel, string cmd, ref IReadOnlyDictionary<string, string>? headers)
+    public CallScope StartCall(string cmd, ref IReadOnlyDictionary<string, string>? headers)
     {
         if (cmd == Commands.Ping)
         {
             return default;
         }
 
+        bool measure = Metrics.ClientCallDuration.Enabled;
+        string? method = null;
         Activity? activity = null;
         if (s_source.HasListeners())
         {
+            method = Metrics.ClientMethod(cmd);
             Activity? callers = Activity.Current;
-            activity = s_source.StartActivity(CallActivityName, ActivityKind.Client);
+            activity = StartActivity(TelemetryNames.CallActivityName, ActivityKind.Client, default, method, cmd);
             if (activity is not null)
             {
-                activity.DisplayName = cmd;
-                activity.SetTag(ChannelTag, channel);
-                activity.SetTag(CmdTag, cmd);
                 Activity.Current = callers; // The call's activity is its own: the caller's code goes on under the caller's.
             }
         }
@@ -81,15 +64,15 @@ internal static partial class ChannelTelemetry
             headers = AddTraceContext(headers, context);
         }
 
-        bool measure = s_calls.Enabled || s_duration.Enabled || s_errors.Enabled;
-        return measure || activity is not null ? new CallScope(channel, activity, measure) : default;
+        return measure || activity is not null ? new CallScope(this, activity, method ?? Metrics.ClientMethod(cmd), measure, server: false) : default;
     }
 
     /// <summary>Starts the telemetry of a request this side handles, continuing the trace its headers carry.</summary>
-    /// <param name="channel">The channel's name.</param>
     /// <param name="chunk">The request or one-way message; only requests other than pings are observed.</param>
+    /// <param name="methods">The commands the channel handles, to name the request's method when <paramref name="method"/> is not known yet.</param>
+    /// <param name="method">Its <c>rpc.method</c>, if known.</param>
     /// <returns>The scope to end with <see cref="CallScope.Stop"/>; inactive when nothing listens and no trace comes in. Its activity is current from here on.</returns>
-    public static CallScope StartHandler(string channel, Chunk chunk)
+    public CallScope StartHandler(Chunk chunk, IRecognizedMethods methods, string? method = null)
     {
         if (chunk.Direction != Direction.Request || chunk.Cmd == Commands.Ping)
         {
@@ -104,52 +87,49 @@ internal static partial class ChannelTelemetry
             headers.TryGetValue(TraceStateHeader, out traceState);
         }
 
+        bool measure = Metrics.ServerCallDuration.Enabled;
         Activity? activity = null;
         if (s_source.HasListeners())
         {
+            method ??= methods.MethodOf(chunk.Cmd);
             ActivityContext.TryParse(traceParent, traceState, isRemote: true, out ActivityContext parent);
-            activity = s_source.StartActivity(HandleActivityName, ActivityKind.Server, parent);
-            if (activity is not null)
-            {
-                activity.DisplayName = chunk.Cmd;
-                activity.SetTag(ChannelTag, channel);
-                activity.SetTag(CmdTag, chunk.Cmd);
-            }
+            activity = StartActivity(TelemetryNames.HandleActivityName, ActivityKind.Server, parent, method, chunk.Cmd);
         }
 
         if (activity is null && traceParent is not null && ActivityContext.TryParse(traceParent, traceState, isRemote: true, out _))
         {
             // Nobody records here, but the caller traces: carry its context on to the calls the handler makes.
-            activity = new Activity(HandleActivityName);
+            activity = new Activity(TelemetryNames.HandleActivityName);
             activity.SetParentId(traceParent);
             activity.TraceStateString = traceState;
             activity.Start();
         }
 
-        bool measure = s_calls.Enabled || s_duration.Enabled || s_errors.Enabled;
-        return measure || activity is not null ? new CallScope(channel, activity, measure, server: true) : default;
+        if (!measure && activity is null)
+        {
+            return default;
+        }
+
+        return new CallScope(this, activity, method ?? methods.MethodOf(chunk.Cmd), measure, server: true);
     }
 
     /// <summary>Records <paramref name="bytes"/> framed for sending.</summary>
-    public static void RecordSent(string? channel, long bytes)
+    public void RecordSent(long bytes)
     {
-        if (bytes > 0 && s_bytesSent.Enabled)
+        if (bytes > 0 && Metrics.ChannelIo.Enabled)
         {
-            s_bytesSent.Add(bytes, new KeyValuePair<string, object?>(ChannelTag, channel));
+            Metrics.ChannelIo.Add(bytes, _channelTag, s_transmitTag);
         }
     }
 
     /// <summary>Records <paramref name="bytes"/> consumed by the channel's reader.</summary>
-    public static void RecordReceived(string channel, long bytes)
+    public void RecordReceived(long bytes)
     {
-        if (bytes > 0 && s_bytesReceived.Enabled)
+        if (bytes > 0 && Metrics.ChannelIo.Enabled)
         {
-            s_bytesReceived.Add(bytes, new KeyValuePair<string, object?>(ChannelTag, channel));
+            Metrics.ChannelIo.Add(bytes, _channelTag, s_receiveTag);
         }
     }
-
-    /// <summary>Records a restart of the plugin named <paramref name="plugin"/>.</summary>
-    public static void RecordRestart(string plugin) => s_restarts.Add(1, new KeyValuePair<string, object?>(PluginTag, plugin));
 
     private static Dictionary<string, string> AddTraceContext(IReadOnlyDictionary<string, string>? headers, Activity context)
     {
@@ -171,13 +151,19 @@ internal static partial class ChannelTelemetry
         return copy;
     }
 
-    private static string ErrorType(Exception exception) => exception switch
+    /// <summary>Starts an activity named and tagged after the RPC span conventions; the tags are given at creation, for samplers.</summary>
+    private Activity? StartActivity(string operation, ActivityKind kind, ActivityContext parent, string method, string cmd)
     {
-        RemoteException => "remote",
-        TimeoutException => "timeout",
-        OperationCanceledException => "cancelled",
-        ChannelClosedException => "closed",
-        ProtocolException => "protocol",
-        _ => "other",
-    };
+        bool recognized = !ReferenceEquals(method, TelemetryNames.Other);
+        KeyValuePair<string, object?>[] tags = recognized
+            ? [s_systemNameTag, new(TelemetryNames.MethodAttribute, method), _channelTag]
+            : [s_systemNameTag, new(TelemetryNames.MethodAttribute, method), new(TelemetryNames.MethodOriginalAttribute, cmd), _channelTag];
+        Activity? activity = s_source.StartActivity(operation, kind, parent, tags);
+        if (activity is not null)
+        {
+            activity.DisplayName = recognized ? method : TelemetryNames.SystemName;
+        }
+
+        return activity;
+    }
 }

@@ -20,6 +20,7 @@ public sealed partial class Plugin
             MaxQueuedBytes = _options.MaxQueuedBytes,
             ShutdownGracePeriod = _options.StopTimeout,
             LoggerFactory = _options.LoggerFactory,
+            MeterFactory = _options.MeterFactory,
         });
         var instance = new PluginInstance(connected, channel);
         channel.CloseReasonResolver = reason => ResolveExitAsync(instance, reason);

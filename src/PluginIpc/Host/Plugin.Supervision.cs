@@ -48,7 +48,7 @@ public sealed partial class Plugin
                     await Task.Delay(delay, lifetime).ConfigureAwait(false);
                     PluginInstance next = await LaunchAsync(lifetime).ConfigureAwait(false);
                     Interlocked.Increment(ref _restartCount);
-                    ChannelTelemetry.RecordRestart(Name);
+                    PluginIpcMetrics.For(_options.MeterFactory).RecordRestart(Name);
                     BecomeRunning(next);
                     PluginLog.Restarted(_logger, Name, next.Process.ProcessId, RestartCount);
                     return;

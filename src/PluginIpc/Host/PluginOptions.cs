@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -103,8 +104,15 @@ public sealed class PluginOptions
     public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
 
     /// <summary>
+    /// Gets or sets the factory of the <see cref="System.Diagnostics.Metrics.Meter"/> the plugin records its metrics with (its
+    /// calls, restarts and wire bytes), such as the <see cref="IMeterFactory"/> of an application's services.
+    /// </summary>
+    /// <value>Defaults to <see langword="null"/>: the library's static meter named <see cref="PluginIpcDiagnostics.MeterName"/>.</value>
+    public IMeterFactory? MeterFactory { get; set; }
+
+    /// <summary>
     /// Returns a validated copy that shares no mutable object with these options: the lists, the environment and the restart policy are
-    /// copied, so that later changes to these options or to their policy cannot reach the plugin. The logger factory is shared.
+    /// copied, so that later changes to these options or to their policy cannot reach the plugin. The logger and meter factories are shared.
     /// </summary>
     /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
     internal PluginOptions Snapshot()
@@ -132,6 +140,7 @@ public sealed class PluginOptions
             RecentLogCapacity = RecentLogCapacity,
             MaxOutputLineLength = MaxOutputLineLength,
             LoggerFactory = LoggerFactory,
+            MeterFactory = MeterFactory,
         };
         foreach (string argument in Arguments)
         {

@@ -161,6 +161,7 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts
             MaxQueuedMessages = options.MaxQueuedMessages,
             MaxQueuedBytes = options.MaxQueuedBytes,
             ShutdownGracePeriod = options.StopGracePeriod,
+            MeterFactory = options.MeterFactory,
         };
         Channel channel = ReferenceEquals(input, output)
             ? new Channel(input, framer, channelOptions)

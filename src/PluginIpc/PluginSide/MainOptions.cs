@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Reflection;
 using Microsoft.Extensions.Logging;
 
@@ -68,6 +69,13 @@ public sealed class MainOptions
     /// <value>Defaults to <see cref="LogLevel.Information"/>.</value>
     public LogLevel MinimumLogLevel { get; set; } = LogLevel.Information;
 
+    /// <summary>
+    /// Gets or sets the factory of the <see cref="System.Diagnostics.Metrics.Meter"/> the plugin records the metrics of its
+    /// channel to the host with, such as the <see cref="IMeterFactory"/> of the plugin's own services.
+    /// </summary>
+    /// <value>Defaults to <see langword="null"/>: the library's static meter named <see cref="PluginIpcDiagnostics.MeterName"/>.</value>
+    public IMeterFactory? MeterFactory { get; set; }
+
     /// <summary>Gets the handlers registered with <see cref="Handle"/>.</summary>
     internal HandlerRegistry Handlers => _handlers;
 
@@ -121,6 +129,7 @@ public sealed class MainOptions
             MaxQueuedMessages = MaxQueuedMessages,
             MaxQueuedBytes = MaxQueuedBytes,
             MinimumLogLevel = MinimumLogLevel,
+            MeterFactory = MeterFactory,
         };
         foreach (KeyValuePair<string, string> entry in Metadata)
         {
