@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,6 +25,7 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
     private readonly IEnumerable<PluginRegistration> _registrations;
     private readonly IServiceProvider _services;
     private readonly ILoggerFactory _loggerFactory;
+    private readonly IMeterFactory? _meterFactory;
     private readonly ILogger _logger;
     private readonly Lazy<Dictionary<string, ManagedPlugin>> _plugins;
     private readonly CancellationTokenSource _lifetime = new();
@@ -46,6 +48,7 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
         _registrations = registrations;
         _services = services;
         _loggerFactory = services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
+        _meterFactory = services.GetService<IMeterFactory>();
         _logger = _loggerFactory.CreateLogger("PluginIpc.PluginManager");
         _lifetimeToken = _lifetime.Token;
         _plugins = new Lazy<Dictionary<string, ManagedPlugin>>(BuildCatalog, LazyThreadSafetyMode.ExecutionAndPublication);
@@ -231,6 +234,8 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
         {
             options.LoggerFactory = _loggerFactory;
         }
+
+        options.MeterFactory ??= _meterFactory; // the application's meters, when it has them (the generic host registers a factory)
 
         try
         {

@@ -14,7 +14,7 @@ internal sealed partial class ChannelTelemetry
     internal const string TraceStateHeader = "tracestate";
 
     private static readonly ActivitySource s_source = new(PluginIpcDiagnostics.ActivitySourceName, typeof(ChannelTelemetry).Assembly.GetName().Version?.ToString());
-    private static readonly KeyValuePair<string, object?> s_systemNameTag = new(TelemetryNames.SystemNameAttribute, TelemetryNames.SystemName);
+    private static readonly KeyValuePair<string, object?> s_systemNameTag = new(TelemetryNames.SystemAttribute, TelemetryNames.SystemName);
     private static readonly KeyValuePair<string, object?> s_transmitTag = new(TelemetryNames.IoDirectionAttribute, TelemetryNames.Transmit);
     private static readonly KeyValuePair<string, object?> s_receiveTag = new(TelemetryNames.IoDirectionAttribute, TelemetryNames.Receive);
 
@@ -25,10 +25,10 @@ internal sealed partial class ChannelTelemetry
     {
         Channel = channel;
         Metrics = metrics;
-        _channelTag = new KeyValuePair<string, object?>(TelemetryNames.ChannelAttribute, channel);
+        _channelTag = new KeyValuePair<string, object?>(TelemetryNames.ServiceAttribute, channel);
     }
 
-    /// <summary>Gets the channel's name, the value of <c>pluginipc.channel</c>.</summary>
+    /// <summary>Gets the channel's name, the value of <c>rpc.service</c>.</summary>
     public string Channel { get; }
 
     /// <summary>Gets the instruments the channel records with.</summary>

@@ -3,7 +3,7 @@ namespace PluginIpc;
 /// <summary>The names under which PluginIpc publishes its metrics and traces, for configuring listeners such as OpenTelemetry.</summary>
 /// <remarks>
 /// <para>
-/// Names follow the OpenTelemetry RPC semantic conventions (v1.39 and later) where they apply. The
+/// Names follow the OpenTelemetry RPC semantic conventions where they apply (rpc.system, rpc.service, rpc.method). The
 /// <see cref="System.Diagnostics.Metrics.Meter"/> named <see cref="MeterName"/> is created by the
 /// <see cref="System.Diagnostics.Metrics.IMeterFactory"/> of <see cref="ChannelOptions.MeterFactory"/>,
 /// <see cref="PluginOptions.MeterFactory"/> or <see cref="MainOptions.MeterFactory"/> when one is set (one meter per factory),
@@ -11,13 +11,13 @@ namespace PluginIpc;
 /// </para>
 /// <list type="bullet">
 /// <item><description><c>rpc.client.call.duration</c> and <c>rpc.server.call.duration</c>: histograms in seconds of requests
-/// sent (from sending to the answer) and handled (from dispatch to the answer). Tags: <c>rpc.system.name</c> = <c>pluginipc</c>,
-/// <c>rpc.method</c>, <c>pluginipc.channel</c> (the channel's name: the plugin's name for <see cref="Plugin"/> and
+/// sent (from sending to the answer) and handled (from dispatch to the answer). Tags: <c>rpc.system</c> = <c>pluginipc</c>,
+/// <c>rpc.method</c>, <c>rpc.service</c> (the channel's name: the plugin's name for <see cref="Plugin"/> and
 /// <see cref="Main"/>) and, on failure only, <c>error.type</c>.</description></item>
-/// <item><description><c>pluginipc.channel.io</c>: counter of wire bytes, tagged <c>pluginipc.channel</c> and
+/// <item><description><c>pluginipc.channel.io</c>: counter of wire bytes, tagged <c>rpc.service</c> and
 /// <c>network.io.direction</c> = <c>transmit</c> or <c>receive</c>.</description></item>
 /// <item><description><c>pluginipc.plugin.restarts</c>: counter of plugin processes restarted after a failure, tagged
-/// <c>pluginipc.channel</c>.</description></item>
+/// <c>rpc.service</c>.</description></item>
 /// </list>
 /// <para>
 /// Tag values stay bounded whatever a peer sends. A handled request's <c>rpc.method</c> is its command only when a handler is

@@ -98,7 +98,7 @@ internal sealed class PluginIpcMetrics
     {
         if (PluginRestarts.Enabled)
         {
-            PluginRestarts.Add(1, new KeyValuePair<string, object?>(TelemetryNames.ChannelAttribute, plugin));
+            PluginRestarts.Add(1, new KeyValuePair<string, object?>(TelemetryNames.ServiceAttribute, plugin));
         }
     }
 

@@ -1,9 +1,9 @@
 namespace PluginIpc;
 
-/// <summary>The names of PluginIpc's instruments, attributes and well-known attribute values, after the OpenTelemetry RPC semantic conventions (v1.39 and later).</summary>
+/// <summary>The names of PluginIpc's instruments, attributes and well-known attribute values, after the OpenTelemetry RPC semantic conventions: <c>rpc.system</c>, <c>rpc.service</c>, <c>rpc.method</c> (not yet v1.39's renames, while those conventions are in development).</summary>
 internal static class TelemetryNames
 {
-    /// <summary>The value of <see cref="SystemNameAttribute"/>.</summary>
+    /// <summary>The value of <see cref="SystemAttribute"/>.</summary>
     public const string SystemName = "pluginipc";
 
     /// <summary>What <see cref="MethodAttribute"/> (and an <see cref="ErrorTypeAttribute"/> from a peer) says of a name that is not recognized.</summary>
@@ -14,11 +14,11 @@ internal static class TelemetryNames
     public const string ChannelIo = "pluginipc.channel.io";
     public const string PluginRestarts = "pluginipc.plugin.restarts";
 
-    public const string SystemNameAttribute = "rpc.system.name";
+    public const string SystemAttribute = "rpc.system";
     public const string MethodAttribute = "rpc.method";
     public const string MethodOriginalAttribute = "rpc.method_original";
     public const string ErrorTypeAttribute = "error.type";
-    public const string ChannelAttribute = "pluginipc.channel";
+    public const string ServiceAttribute = "rpc.service";
     public const string IoDirectionAttribute = "network.io.direction";
 
     /// <summary>The values of <see cref="IoDirectionAttribute"/>.</summary>

@@ -33,9 +33,9 @@ public sealed class TracePropagationTests
         Activity call = clientActivities.Single(a => a.ParentId == hostId);
         Assert.That(call.Kind, Is.EqualTo(ActivityKind.Client));
         Assert.That(call.DisplayName, Is.EqualTo("whoami"));
-        Assert.That(call.GetTagItem("rpc.system.name"), Is.EqualTo("pluginipc"));
+        Assert.That(call.GetTagItem("rpc.system"), Is.EqualTo("pluginipc"));
         Assert.That(call.GetTagItem("rpc.method"), Is.EqualTo("whoami"));
-        Assert.That(call.GetTagItem("pluginipc.channel"), Is.EqualTo("trace"));
+        Assert.That(call.GetTagItem("rpc.service"), Is.EqualTo("trace"));
         Assert.That(parts[1], Is.EqualTo(call.Id), "the traceparent header is the host's call activity");
         Assert.That(parts[0], Is.EqualTo(call.Id), "the plugin's handler activity has the host's call as parent");
         Assert.That(ActivityContext.Parse(parts[0], null).TraceId, Is.EqualTo(ActivityContext.Parse(hostId, null).TraceId));

@@ -48,11 +48,11 @@ public sealed class ChannelActivityTests
 
         Assert.That(client.OperationName, Is.EqualTo("PluginIpc.Call"));
         Assert.That(client.DisplayName, Is.EqualTo("echo"));
-        Assert.That(Tags(client), Is.EqualTo("rpc.system.name=pluginipc rpc.method=echo pluginipc.channel=host"));
+        Assert.That(Tags(client), Is.EqualTo("rpc.system=pluginipc rpc.method=echo rpc.service=host"));
         Assert.That(client.Status, Is.EqualTo(ActivityStatusCode.Unset));
         Assert.That(server.OperationName, Is.EqualTo("PluginIpc.Handle"));
         Assert.That(server.DisplayName, Is.EqualTo("echo"));
-        Assert.That(Tags(server), Is.EqualTo("rpc.system.name=pluginipc rpc.method=echo pluginipc.channel=plugin"));
+        Assert.That(Tags(server), Is.EqualTo("rpc.system=pluginipc rpc.method=echo rpc.service=plugin"));
         Assert.That(server.ParentSpanId, Is.EqualTo(client.SpanId), "msgpack carries the trace context");
     }
 
@@ -66,10 +66,10 @@ public sealed class ChannelActivityTests
         (Activity client, Activity server) = await BothAsync(cancellationToken);
 
         Assert.That(client.DisplayName, Is.EqualTo("no.such"), "the caller's code picks its commands: recognized");
-        Assert.That(Tags(client), Is.EqualTo("rpc.system.name=pluginipc rpc.method=no.such pluginipc.channel=host error.type=UNKNOWN_COMMAND"));
+        Assert.That(Tags(client), Is.EqualTo("rpc.system=pluginipc rpc.method=no.such rpc.service=host error.type=UNKNOWN_COMMAND"));
         Assert.That(client.Status, Is.EqualTo(ActivityStatusCode.Error));
         Assert.That(server.DisplayName, Is.EqualTo("pluginipc"));
-        Assert.That(Tags(server), Is.EqualTo("rpc.system.name=pluginipc rpc.method=_OTHER rpc.method_original=no.such pluginipc.channel=plugin error.type=UNKNOWN_COMMAND"));
+        Assert.That(Tags(server), Is.EqualTo("rpc.system=pluginipc rpc.method=_OTHER rpc.method_original=no.such rpc.service=plugin error.type=UNKNOWN_COMMAND"));
         Assert.That(server.Status, Is.EqualTo(ActivityStatusCode.Error));
     }
 

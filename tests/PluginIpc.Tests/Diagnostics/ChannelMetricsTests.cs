@@ -39,17 +39,17 @@ public sealed class ChannelMetricsTests
         Assert.That(client.Instrument.Meter.Scope, Is.SameAs(factory));
         Assert.That(Tags(client, "host"), Is.EquivalentTo(new[]
         {
-            "rpc.system.name=pluginipc rpc.method=echo pluginipc.channel=host",
-            "rpc.system.name=pluginipc rpc.method=refuse pluginipc.channel=host error.type=NOT_FOUND",
-            "rpc.system.name=pluginipc rpc.method=fail pluginipc.channel=host error.type=HANDLER_ERROR",
-            "rpc.system.name=pluginipc rpc.method=missing pluginipc.channel=host error.type=UNKNOWN_COMMAND",
+            "rpc.system=pluginipc rpc.method=echo rpc.service=host",
+            "rpc.system=pluginipc rpc.method=refuse rpc.service=host error.type=NOT_FOUND",
+            "rpc.system=pluginipc rpc.method=fail rpc.service=host error.type=HANDLER_ERROR",
+            "rpc.system=pluginipc rpc.method=missing rpc.service=host error.type=UNKNOWN_COMMAND",
         }));
         Assert.That(Tags(server, "plugin"), Is.EquivalentTo(new[]
         {
-            "rpc.system.name=pluginipc rpc.method=echo pluginipc.channel=plugin",
-            "rpc.system.name=pluginipc rpc.method=refuse pluginipc.channel=plugin error.type=NOT_FOUND",
-            "rpc.system.name=pluginipc rpc.method=fail pluginipc.channel=plugin error.type=HANDLER_ERROR",
-            "rpc.system.name=pluginipc rpc.method=_OTHER pluginipc.channel=plugin error.type=UNKNOWN_COMMAND",
+            "rpc.system=pluginipc rpc.method=echo rpc.service=plugin",
+            "rpc.system=pluginipc rpc.method=refuse rpc.service=plugin error.type=NOT_FOUND",
+            "rpc.system=pluginipc rpc.method=fail rpc.service=plugin error.type=HANDLER_ERROR",
+            "rpc.system=pluginipc rpc.method=_OTHER rpc.service=plugin error.type=UNKNOWN_COMMAND",
         }));
         Assert.That(client.GetMeasurementSnapshot().Select(m => m.Value), Has.All.GreaterThan(0).And.All.LessThan(s_timeout.TotalSeconds), "seconds");
         Assert.That(Tags(staticClient, "host"), Is.Empty, "a channel given a factory records nothing with the static meter");
@@ -73,11 +73,11 @@ public sealed class ChannelMetricsTests
         await WaitForAsync(io, name, 2, cancellationToken); // bytes read are counted once the read's chunks are dispatched, maybe after the caller has its answer
 
         Assert.That(client.Instrument!.Meter.Scope, Is.Null);
-        Assert.That(Tags(client, name), Is.EqualTo(new[] { $"rpc.system.name=pluginipc rpc.method=echo pluginipc.channel={name}" }));
-        Assert.That(Tags(server, name + "-plugin"), Is.EqualTo(new[] { $"rpc.system.name=pluginipc rpc.method=echo pluginipc.channel={name}-plugin" }));
+        Assert.That(Tags(client, name), Is.EqualTo(new[] { $"rpc.system=pluginipc rpc.method=echo rpc.service={name}" }));
+        Assert.That(Tags(server, name + "-plugin"), Is.EqualTo(new[] { $"rpc.system=pluginipc rpc.method=echo rpc.service={name}-plugin" }));
         Assert.That(Tags(fromFactory, name), Is.Empty, "a factory's meter hears only channels given that factory");
 
-        CollectedMeasurement<long>[] bytes = [.. io.GetMeasurementSnapshot().Where(m => m.Tags["pluginipc.channel"] as string == name)];
+        CollectedMeasurement<long>[] bytes = [.. io.GetMeasurementSnapshot().Where(m => m.Tags["rpc.service"] as string == name)];
         long sent = bytes.Where(m => m.Tags["network.io.direction"] as string == "transmit").Sum(m => m.Value);
         long received = bytes.Where(m => m.Tags["network.io.direction"] as string == "receive").Sum(m => m.Value);
         Assert.That(sent, Is.GreaterThan("echo".Length + "hi".Length), "the request's wire bytes");
@@ -205,7 +205,7 @@ public sealed class ChannelMetricsTests
     internal static string[] Tags<T>(MetricCollector<T> collector, string channel)
         where T : struct =>
         [.. collector.GetMeasurementSnapshot()
-            .Where(m => m.Tags.TryGetValue("pluginipc.channel", out object? value) && value as string == channel)
+            .Where(m => m.Tags.TryGetValue("rpc.service", out object? value) && value as string == channel)
             .Select(m => string.Join(' ', m.Tags.Select(t => $"{t.Key}={t.Value}")))];
 
     private static async Task WaitForAsync<T>(MetricCollector<T> collector, string channel, int count, CancellationToken cancellationToken)

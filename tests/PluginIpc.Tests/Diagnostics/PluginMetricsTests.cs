@@ -41,11 +41,11 @@ public sealed class PluginMetricsTests : PluginTestBase
             ChannelMetricsTests.Tags(calls, "metered"),
             Is.SupersetOf(new[]
             {
-                "rpc.system.name=pluginipc rpc.method=GetMetadata pluginipc.channel=metered",
-                "rpc.system.name=pluginipc rpc.method=whoami pluginipc.channel=metered",
-                "rpc.system.name=pluginipc rpc.method=crash pluginipc.channel=metered error.type=closed",
+                "rpc.system=pluginipc rpc.method=GetMetadata rpc.service=metered",
+                "rpc.system=pluginipc rpc.method=whoami rpc.service=metered",
+                "rpc.system=pluginipc rpc.method=crash rpc.service=metered error.type=closed",
             }));
-        Assert.That(ChannelMetricsTests.Tags(restarts, "metered"), Is.EqualTo(new[] { "pluginipc.channel=metered" }));
+        Assert.That(ChannelMetricsTests.Tags(restarts, "metered"), Is.EqualTo(new[] { "rpc.service=metered" }));
         Assert.That(restarts.LastMeasurement!.Value, Is.EqualTo(1));
         Assert.That(io.GetMeasurementSnapshot().Where(m => m.Tags["network.io.direction"] as string == "transmit").Sum(m => m.Value), Is.GreaterThan(0));
     }
@@ -74,8 +74,8 @@ public sealed class PluginMetricsTests : PluginTestBase
 
         Assert.That(ChannelMetricsTests.Tags(handled, "plugin-side"), Is.EqualTo(new[]
         {
-            "rpc.system.name=pluginipc rpc.method=echo pluginipc.channel=plugin-side",
-            "rpc.system.name=pluginipc rpc.method=_OTHER pluginipc.channel=plugin-side error.type=UNKNOWN_COMMAND",
+            "rpc.system=pluginipc rpc.method=echo rpc.service=plugin-side",
+            "rpc.system=pluginipc rpc.method=_OTHER rpc.service=plugin-side error.type=UNKNOWN_COMMAND",
         }));
     }
 }
