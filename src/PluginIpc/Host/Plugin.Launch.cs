@@ -20,6 +20,7 @@ public sealed partial class Plugin
             MaxQueuedBytes = _options.MaxQueuedBytes,
             ShutdownGracePeriod = _options.StopTimeout,
             LoggerFactory = _options.LoggerFactory,
+            TimeProvider = _options.TimeProvider,
         });
         var instance = new PluginInstance(connected, channel);
         channel.CloseReasonResolver = reason => ResolveExitAsync(instance, reason);
@@ -101,7 +102,7 @@ public sealed partial class Plugin
         try
         {
             await instance.Channel.NotifyAsync(Commands.Stop, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
-            await instance.Process.Exited.WaitAsync(_options.StopTimeout, cancellationToken).ConfigureAwait(false);
+            await instance.Process.Exited.WaitAsync(_options.StopTimeout, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException or ChannelClosedException or ProtocolException)
         {

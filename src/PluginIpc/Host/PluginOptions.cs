@@ -93,13 +93,22 @@ public sealed class PluginOptions
     /// <value>Defaults to 16384 chars (16 Ki).</value>
     public int MaxOutputLineLength { get; set; } = PluginProcessStartInfo.DefaultMaxOutputLineLength;
 
+    /// <summary>
+    /// Gets or sets the clock of call timeouts, pings, <see cref="StartTimeout"/>, <see cref="StopTimeout"/>, the restart
+    /// backoff and window of <see cref="RestartPolicy"/>, and the timestamps of <see cref="Plugin.GetRecentLogs"/>.
+    /// </summary>
+    /// <value>Defaults to <see cref="TimeProvider.System"/>. Tests can pass a <c>FakeTimeProvider</c> and advance time by hand.</value>
+    /// <remarks>Shared, not copied, by the plugin, and passed on to the channel of each plugin process.</remarks>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
     /// <summary>Gets or sets the logger factory for the library's own logs and the plugin's output and log entries.</summary>
     /// <value>Defaults to <see cref="NullLoggerFactory.Instance"/>.</value>
     public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
 
     /// <summary>
     /// Returns a validated copy that shares no mutable object with these options: the lists, the environment and the restart policy are
-    /// copied, so that later changes to these options or to their policy cannot reach the plugin. The logger factory is shared.
+    /// copied, so that later changes to these options or to their policy cannot reach the plugin. The logger factory and the
+    /// time provider are shared.
     /// </summary>
     /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
     internal PluginOptions Snapshot()
@@ -127,6 +136,7 @@ public sealed class PluginOptions
             RecentLogCapacity = RecentLogCapacity,
             MaxOutputLineLength = MaxOutputLineLength,
             LoggerFactory = LoggerFactory,
+            TimeProvider = TimeProvider,
         };
         foreach (string argument in Arguments)
         {
@@ -172,6 +182,7 @@ public sealed class PluginOptions
         ArgumentNullException.ThrowIfNull(RestartPolicy);
         ArgumentNullException.ThrowIfNull(FramerOptions);
         ArgumentNullException.ThrowIfNull(LoggerFactory);
+        ArgumentNullException.ThrowIfNull(TimeProvider);
         RestartPolicy.Validate();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConcurrentHandlers);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxQueuedMessages);

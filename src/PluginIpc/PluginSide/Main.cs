@@ -161,6 +161,7 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts
             MaxQueuedMessages = options.MaxQueuedMessages,
             MaxQueuedBytes = options.MaxQueuedBytes,
             ShutdownGracePeriod = options.StopGracePeriod,
+            TimeProvider = options.TimeProvider,
         };
         Channel channel = ReferenceEquals(input, output)
             ? new Channel(input, framer, channelOptions)
@@ -223,7 +224,7 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts
         await _channel.CloseAsync().ConfigureAwait(false);
         if (_options.OnStop is { } onStop)
         {
-            using var grace = new CancellationTokenSource(_options.StopGracePeriod);
+            using var grace = new CancellationTokenSource(_options.StopGracePeriod, _options.TimeProvider);
             try
             {
                 await onStop(this, grace.Token).WaitAsync(grace.Token).ConfigureAwait(false);
@@ -234,7 +235,7 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts
             }
         }
 
-        await _logs.FlushAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        await _logs.FlushAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false); // a bound on real writes: on the real clock
     }
 
     private async Task PingHostAsync(CancellationToken cancellationToken)
@@ -247,7 +248,7 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts
 
         while (!cancellationToken.IsCancellationRequested)
         {
-            await Task.Delay(_options.HostPingInterval, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await Task.Delay(_options.HostPingInterval, _options.TimeProvider, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             try
             {
                 await _channel.PingAsync(_options.HostPingTimeout, cancellationToken).ConfigureAwait(false);
