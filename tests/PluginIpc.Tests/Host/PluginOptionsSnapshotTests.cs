@@ -1,5 +1,6 @@
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Time.Testing;
 
 namespace PluginIpc.Tests.Host;
 
@@ -29,9 +30,10 @@ public sealed class PluginOptionsSnapshotTests
     }
 
     [Test]
-    public void Snapshot_CopiesEverySetting_AndSharesOnlyTheLoggerFactory()
+    public void Snapshot_CopiesEverySetting_AndSharesOnlyTheLoggerFactoryAndTheClock()
     {
         using var loggerFactory = new CapturingLoggerFactory();
+        var clock = new FakeTimeProvider();
         var options = new PluginOptions
         {
             ExecutablePath = "/bin/true",
@@ -54,6 +56,7 @@ public sealed class PluginOptionsSnapshotTests
             RecentLogCapacity = 8,
             MaxOutputLineLength = 11,
             LoggerFactory = loggerFactory,
+            TimeProvider = clock,
         };
         options.Arguments.Add("argument");
         options.Environment["NAME"] = "value";
@@ -66,9 +69,9 @@ public sealed class PluginOptionsSnapshotTests
             object? value = property.GetValue(options);
             object? copied = property.GetValue(snapshot);
             Assert.That(value, Is.Not.EqualTo(property.GetValue(defaults)), $"this test sets {property.Name}: a new setting must be added here and to Snapshot");
-            if (property.Name == nameof(PluginOptions.LoggerFactory))
+            if (property.Name is nameof(PluginOptions.LoggerFactory) or nameof(PluginOptions.TimeProvider))
             {
-                Assert.That(copied, Is.SameAs(value), "the logger factory is a service: shared on purpose");
+                Assert.That(copied, Is.SameAs(value), $"{property.Name} is a service: shared on purpose");
             }
             else if (value is RestartPolicy policy)
             {
