@@ -119,7 +119,7 @@ public sealed partial class Channel
     /// <summary>Times <paramref name="call"/> out with a timer of <see cref="ChannelOptions.TimeProvider"/>, a provider other than the system's; the call disposes it when it settles.</summary>
     private void StartTimerOfProvider(PendingCall call)
     {
-        // Registered before the timer starts, as on the pooled path: a zero timeout then fires the registration, not nothing.
+        // Armed after the registration, as on the pooled path: CancelAfter on a source made with a provider uses its timer.
         var timer = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _options.TimeProvider);
         call.Timer = timer;
         call.TimerIsOwned = true;

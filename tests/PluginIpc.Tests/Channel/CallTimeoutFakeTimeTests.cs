@@ -77,20 +77,4 @@ public sealed class CallTimeoutFakeTimeTests(string framer, string transport)
         await Failure.CatchAsync<ChannelClosedException>(() => closed.WaitAsync(s_timeout, CancellationToken.None));
         Assert.That(clock.ArmedCount, Is.Zero, "a call failed by the close left its timer armed");
     }
-
-    [Test, CancelAfter(20_000)]
-    public async Task ZeroTimeout_OnTheFakeClock_TimesOutAtOnce(CancellationToken cancellationToken)
-    {
-        var clock = new FakeClock();
-        await using ChannelPair pair = ChannelPair.Create(framer, transport, host => host.TimeProvider = clock);
-        pair.Plugin.Handle("hang", static async (_, _, ct) =>
-        {
-            await Task.Delay(Timeout.Infinite, ct);
-            return ReadOnlyMemory<byte>.Empty;
-        });
-        pair.Start();
-
-        await Failure.ThrowsAsync<TimeoutException>(() => pair.Host.CallAsync("hang", "x", TimeSpan.Zero, cancellationToken).WaitAsync(s_timeout, CancellationToken.None));
-        Assert.That(pair.Host.PendingCallCount, Is.Zero);
-    }
 }

@@ -19,11 +19,11 @@ public sealed class LogTimestampFakeTimeTests : PluginTestBase
         options.LoggerFactory = loggers;
         Plugin plugin = CreatePlugin(options);
         await plugin.StartAsync(cancellationToken);
-        await loggers.WaitForAsync(e => e.Message.Contains("EchoPlugin started", StringComparison.Ordinal), cancellationToken).WaitAsync(s_timeout, cancellationToken);
+        await loggers.WaitForAsync(e => e.Category == "PluginIpc.Plugins.EchoPlugin" && e.Message.Contains("EchoPlugin started", StringComparison.Ordinal), cancellationToken).WaitAsync(s_timeout, cancellationToken);
 
         clock.Advance(TimeSpan.FromHours(1));
         await plugin.CallAsync("stdout", "a line on stdout", cancellationToken);
-        await loggers.WaitForAsync(e => e.Message.Contains("a line on stdout", StringComparison.Ordinal), cancellationToken).WaitAsync(s_timeout, cancellationToken);
+        await loggers.WaitForAsync(e => e.Message == "[stdout] a line on stdout", cancellationToken).WaitAsync(s_timeout, cancellationToken);
 
         IReadOnlyList<PluginLogEntry> logs = plugin.GetRecentLogs();
         PluginLogEntry started = logs.Single(l => l.Source == PluginLogSource.Log && l.Message.StartsWith("EchoPlugin started", StringComparison.Ordinal));

@@ -40,7 +40,7 @@ public sealed class PluginLifecycleTests : PluginTestBase
         await using Plugin plugin = CreatePlugin(options);
 
         Task<PluginStartException> starting = Failure.ThrowsAsync<PluginStartException>(() => plugin.StartAsync(cancellationToken));
-        await loggers.WaitForAsync(e => e.Message.Contains("hanging", StringComparison.Ordinal), cancellationToken).WaitAsync(s_timeout, cancellationToken);
+        await loggers.WaitForAsync(e => e.Message == "[stderr] hanging", cancellationToken).WaitAsync(s_timeout, cancellationToken);
         await clock.WhenArmedAsync(options.StartTimeout, cancellationToken).WaitAsync(s_timeout, cancellationToken);
         clock.Advance(options.StartTimeout - s_step);
         Assert.That(clock.IsArmed(options.StartTimeout), Is.True, "the start timed out early");
@@ -75,7 +75,7 @@ public sealed class PluginLifecycleTests : PluginTestBase
         plugin.Exited += (_, e) => exited.TrySetResult(e);
 
         Task stopping = plugin.StopAsync(cancellationToken);
-        await loggers.WaitForAsync(e => e.Message.Contains("stop hook entered", StringComparison.Ordinal), cancellationToken).WaitAsync(s_timeout, cancellationToken);
+        await loggers.WaitForAsync(e => e.Message == "[stderr] stop hook entered", cancellationToken).WaitAsync(s_timeout, cancellationToken);
         await clock.WhenArmedAsync(options.StopTimeout, cancellationToken).WaitAsync(s_timeout, cancellationToken);
         clock.Advance(options.StopTimeout - s_step);
         Assert.That(clock.IsArmed(options.StopTimeout), Is.True, "the stop timed out early");
