@@ -35,7 +35,7 @@ public sealed partial class Channel
         EnsureAcceptingCalls();
 
         ulong threadId = (ulong)Interlocked.Increment(ref _lastThreadId);
-        bool swept = timeout >= s_sweptTimeoutMinimum;
+        bool swept = timeout >= s_sweptTimeoutMinimum && _systemClock;
         long deadline = swept ? Environment.TickCount64 + (long)timeout.TotalMilliseconds + CoarseClockResolutionMs : 0;
         var call = PendingCall<TAnswer>.Rent(this, threadId, cmd, buffer, headers, timeout, deadline, answer, cancellationToken);
         _pending.TryAdd(threadId, call, out int inFlight);
@@ -73,10 +73,17 @@ public sealed partial class Channel
 
             if (call.Timeout != Timeout.InfiniteTimeSpan && call.Deadline == 0)
             {
-                CancellationTokenSource timer = CancellationTokenSourcePool.Rent();
-                call.Timer = timer;
-                call.TimerRegistration = timer.Token.UnsafeRegister(s_onTimeout, call);
-                timer.CancelAfter(call.Timeout);
+                if (_systemClock)
+                {
+                    CancellationTokenSource timer = CancellationTokenSourcePool.Rent();
+                    call.Timer = timer;
+                    call.TimerRegistration = timer.Token.UnsafeRegister(s_onTimeout, call);
+                    timer.CancelAfter(call.Timeout);
+                }
+                else
+                {
+                    StartTimerOfProvider(call);
+                }
             }
 
             if (!call.SettledEarly)
@@ -107,6 +114,17 @@ public sealed partial class Channel
         }
 
         return task;
+    }
+
+    /// <summary>Times <paramref name="call"/> out with a timer of <see cref="ChannelOptions.TimeProvider"/>, a provider other than the system's; the call disposes it when it settles.</summary>
+    private void StartTimerOfProvider(PendingCall call)
+    {
+        // Armed after the registration, as on the pooled path: CancelAfter on a source made with a provider uses its timer.
+        var timer = new CancellationTokenSource(Timeout.InfiniteTimeSpan, _options.TimeProvider);
+        call.Timer = timer;
+        call.TimerIsOwned = true;
+        call.TimerRegistration = timer.Token.UnsafeRegister(s_onTimeout, call);
+        timer.CancelAfter(call.Timeout);
     }
 
     /// <summary>Fails a call whose request's write, still under way when the call was sent, fails.</summary>

@@ -30,14 +30,16 @@ public sealed partial class Channel : IChunkPeer, IChunkCallShortcuts, IAsyncDis
     private const int LargeChunkBytes = 16 * 1024;
 
     /// <summary>
-    /// Swept deadlines use <see cref="Environment.TickCount64"/>, a cheap clock that may advance in steps of up to a
-    /// scheduler tick; this much is added so that a call never times out early (the sweep fires it up to a period late).
+    /// Swept deadlines (on the system clock only) use <see cref="Environment.TickCount64"/>, a cheap clock that may advance
+    /// in steps of up to a scheduler tick; this much is added so that a call never times out early (the sweep fires it up
+    /// to a period late).
     /// </summary>
     private const long CoarseClockResolutionMs = 20;
 
     private static readonly Action<object?> s_onCallerCancelled = static state => ((PendingCall)state!).Channel.OnCallerCancelled((PendingCall)state);
     private static readonly Action<object?> s_onTimeout = static state => ((PendingCall)state!).Channel.OnTimeout((PendingCall)state);
     private static readonly ChunkHandler s_pingHandler = static (_, _, _) => ValueTask.FromResult(ReadOnlyMemory<byte>.Empty);
+    /// <summary>Bounds waits on the transport's own I/O, not a timeout the user set: on the real clock whatever <see cref="ChannelOptions.TimeProvider"/> is.</summary>
     private static readonly TimeSpan s_readLoopExitTimeout = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan s_inlineCheckPeriod = TimeSpan.FromMilliseconds(25);
 
@@ -59,6 +61,9 @@ public sealed partial class Channel : IChunkPeer, IChunkCallShortcuts, IAsyncDis
     private readonly HandlerRegistration _ping = new(Commands.Ping, s_pingHandler);
     private readonly InlineDispatchGuard _guard;
     private readonly PeriodicCheck _timeouts;
+
+    /// <summary>Whether <see cref="ChannelOptions.TimeProvider"/> is the system's: calls then use pooled timers and the sweep.</summary>
+    private readonly bool _systemClock;
 
     /// <summary>Callers' continuations as inline work: slow ones move the completion of calls to the thread pool.</summary>
     private readonly SlowRunCounter _completions = new();
@@ -153,6 +158,7 @@ public sealed partial class Channel : IChunkPeer, IChunkCallShortcuts, IAsyncDis
     {
         ArgumentNullException.ThrowIfNull(framer);
         _options = (options ?? new ChannelOptions()).Snapshot();
+        _systemClock = ReferenceEquals(_options.TimeProvider, TimeProvider.System);
         _framer = framer;
         _input = input;
         _telemetry = new ChannelTelemetry(_options.Name, PluginIpcMetrics.For(_options.MeterFactory));
@@ -277,7 +283,7 @@ public sealed partial class Channel : IChunkPeer, IChunkCallShortcuts, IAsyncDis
             CheckDrained();
             try
             {
-                await _drained.Task.WaitAsync(_options.ShutdownGracePeriod, cancellationToken).ConfigureAwait(false);
+                await _drained.Task.WaitAsync(_options.ShutdownGracePeriod, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
             {

@@ -49,6 +49,14 @@ public sealed class ChannelOptions
     /// <value>Defaults to 5 seconds.</value>
     public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>Gets or sets the clock of call timeouts (pings included) and of <see cref="ShutdownGracePeriod"/>.</summary>
+    /// <value>Defaults to <see cref="TimeProvider.System"/>. Tests can pass a <c>FakeTimeProvider</c> and advance time by hand.</value>
+    /// <remarks>
+    /// With <see cref="TimeProvider.System"/>, calls reuse pooled timers and long timeouts share one periodic sweep; with
+    /// another provider, each call with a timeout gets a timer of that provider, disposed when the call settles.
+    /// </remarks>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
     /// <summary>Gets or sets the logger factory; the channel logs under the category <c>PluginIpc.Channel</c>.</summary>
     /// <value>Defaults to <see cref="NullLoggerFactory.Instance"/>.</value>
     public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
@@ -64,6 +72,7 @@ public sealed class ChannelOptions
     {
         ArgumentNullException.ThrowIfNull(Name);
         ArgumentNullException.ThrowIfNull(LoggerFactory);
+        ArgumentNullException.ThrowIfNull(TimeProvider);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConcurrentHandlers);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxQueuedMessages);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxQueuedBytes);

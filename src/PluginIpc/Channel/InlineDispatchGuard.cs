@@ -25,6 +25,7 @@ namespace PluginIpc;
 /// </remarks>
 internal sealed class InlineDispatchGuard : IDisposable
 {
+    // Real stalls of the loop's thread are measured, not timeouts: the guard stays on the real clock whatever ChannelOptions.TimeProvider is.
     /// <summary>How long inline code may run before it counts as slow.</summary>
     private static readonly long s_slowTicks = Stopwatch.Frequency / 1000;
 

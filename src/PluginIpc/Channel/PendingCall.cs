@@ -35,7 +35,7 @@ internal abstract class PendingCall : IThreadPoolWorkItem
 
     public TimeSpan Timeout { get; private set; }
 
-    /// <summary>Gets the <see cref="Environment.TickCount64"/> after which the channel's sweep times the call out, or 0 if it has no such deadline.</summary>
+    /// <summary>Gets the <see cref="Environment.TickCount64"/> after which the channel's sweep times the call out, or 0 if it has no such deadline (a short or infinite timeout, or a clock other than the system's).</summary>
     public long Deadline { get; private set; }
 
     public CancellationToken CallerToken { get; private set; }
@@ -55,8 +55,11 @@ internal abstract class PendingCall : IThreadPoolWorkItem
     /// <summary>Gets or sets the registration that withdraws the call when the caller's token fires.</summary>
     public CancellationTokenRegistration CallerRegistration { get; set; }
 
-    /// <summary>Gets or sets the timer of a timeout too short for the channel's sweep, if the call has one.</summary>
+    /// <summary>Gets or sets the timer of a timeout too short for the channel's sweep, or of any timeout on a clock other than the system's, if the call has one.</summary>
     public CancellationTokenSource? Timer { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether <see cref="Timer"/> runs on a provider's clock: it is disposed, not pooled, when the call settles.</summary>
+    public bool TimerIsOwned { get; set; }
 
     /// <summary>Gets or sets the registration that times the call out when <see cref="Timer"/> fires.</summary>
     public CancellationTokenRegistration TimerRegistration { get; set; }
@@ -108,7 +111,14 @@ internal abstract class PendingCall : IThreadPoolWorkItem
         TimerRegistration.Dispose();
         if (Timer is { } timer)
         {
-            CancellationTokenSourcePool.Return(timer);
+            if (TimerIsOwned)
+            {
+                timer.Dispose(); // a pooled source would keep the provider's timer for calls on the system clock
+            }
+            else
+            {
+                CancellationTokenSourcePool.Return(timer);
+            }
         }
 
         Complete(response, failure);
@@ -143,6 +153,7 @@ internal abstract class PendingCall : IThreadPoolWorkItem
         Telemetry = default;
         CallerRegistration = default;
         Timer = null;
+        TimerIsOwned = false;
         TimerRegistration = default;
     }
 

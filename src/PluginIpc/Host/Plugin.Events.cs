@@ -9,7 +9,7 @@ public sealed partial class Plugin
 {
     private ValueTask<ReadOnlyMemory<byte>> OnLogMessage(Chunk chunk, IChunkPeer peer, CancellationToken cancellationToken)
     {
-        PluginLogEntry entry = LogMessage.Parse(chunk.Buffer.Span, DateTimeOffset.UtcNow);
+        PluginLogEntry entry = LogMessage.Parse(chunk.Buffer.Span, _options.TimeProvider.GetUtcNow());
         _recentLogs.Add(entry);
         if (_pluginLogger.IsEnabled(entry.Level))
         {
@@ -23,7 +23,7 @@ public sealed partial class Plugin
     {
         bool isError = line.Source == PluginOutputSource.StandardError;
         _recentLogs.Add(new PluginLogEntry(
-            DateTimeOffset.UtcNow,
+            _options.TimeProvider.GetUtcNow(),
             isError ? PluginLogSource.StandardError : PluginLogSource.StandardOutput,
             LogLevel.Information,
             isError ? "stderr" : "stdout",

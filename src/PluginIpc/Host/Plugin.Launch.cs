@@ -21,6 +21,7 @@ public sealed partial class Plugin
             ShutdownGracePeriod = _options.StopTimeout,
             LoggerFactory = _options.LoggerFactory,
             MeterFactory = _options.MeterFactory,
+            TimeProvider = _options.TimeProvider,
         });
         var instance = new PluginInstance(connected, channel);
         channel.CloseReasonResolver = reason => ResolveExitAsync(instance, reason);
@@ -102,7 +103,7 @@ public sealed partial class Plugin
         try
         {
             await instance.Channel.NotifyAsync(Commands.Stop, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
-            await instance.Process.Exited.WaitAsync(_options.StopTimeout, cancellationToken).ConfigureAwait(false);
+            await instance.Process.Exited.WaitAsync(_options.StopTimeout, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException or ChannelClosedException or ProtocolException)
         {

@@ -42,10 +42,12 @@ public sealed partial class Plugin
 
             while (TryReserveRestart(out TimeSpan delay))
             {
+                // The backoff starts before the state says Restarting: a test that sees the state can advance a fake clock past it.
+                Task backoff = Task.Delay(delay, _options.TimeProvider, lifetime);
                 SetState(PluginState.Restarting, reason);
                 try
                 {
-                    await Task.Delay(delay, lifetime).ConfigureAwait(false);
+                    await backoff.ConfigureAwait(false);
                     PluginInstance next = await LaunchAsync(lifetime).ConfigureAwait(false);
                     Interlocked.Increment(ref _restartCount);
                     PluginIpcMetrics.For(_options.MeterFactory).RecordRestart(Name);
@@ -91,7 +93,7 @@ public sealed partial class Plugin
             await instance.Process.KillAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
-        // The process and the channel end together; give the other one a moment to follow.
+        // The process and the channel end together; give the other one a moment to follow (real I/O: on the real clock).
         await Task.WhenAll(instance.Channel.Completion, instance.Process.Exited).WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (!instance.Process.HasExited)
         {
@@ -106,7 +108,7 @@ public sealed partial class Plugin
     {
         while (true)
         {
-            await Task.Delay(_options.PingInterval, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(_options.PingInterval, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
             try
             {
                 await instance.Channel.PingAsync(_options.PingTimeout, cancellationToken).ConfigureAwait(false);
@@ -126,8 +128,9 @@ public sealed partial class Plugin
     private bool TryReserveRestart(out TimeSpan delay)
     {
         RestartPolicy policy = _options.RestartPolicy;
-        DateTimeOffset now = DateTimeOffset.UtcNow;
-        while (_restarts.Count > 0 && now - _restarts.Peek() > policy.Window)
+        TimeProvider clock = _options.TimeProvider;
+        long now = clock.GetTimestamp();
+        while (_restarts.Count > 0 && clock.GetElapsedTime(_restarts.Peek(), now) > policy.Window)
         {
             _restarts.Dequeue();
         }
@@ -154,6 +157,7 @@ public sealed partial class Plugin
         Exception cause = instance.FirstCause ?? reason;
         try
         {
+            // A bound on the exit of a real process, not a timeout the user set: on the real clock.
             int exitCode = await instance.Process.Exited.WaitAsync(TimeSpan.FromMilliseconds(900)).ConfigureAwait(false);
             return new PluginExitedException(Name, exitCode, instance.Process.StderrTail, cause, causeFirst: cause is not ChannelClosedException);
         }

@@ -22,7 +22,8 @@ public sealed partial class Plugin : IChunkPeer, IChunkCallShortcuts, IAsyncDisp
     private readonly RingBuffer<PluginLogEntry> _recentLogs;
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private readonly CancellationTokenSource _lifetime = new();
-    private readonly Queue<DateTimeOffset> _restarts = new();
+    /// <summary>The <see cref="PluginOptions.TimeProvider"/> timestamps of the restarts within the policy's window, oldest first.</summary>
+    private readonly Queue<long> _restarts = new();
     private readonly Lock _stateLock = new();
     private PluginInstance? _current;
     private TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -264,7 +265,7 @@ public sealed partial class Plugin : IChunkPeer, IChunkCallShortcuts, IAsyncDisp
         try
         {
             Task ready = Volatile.Read(ref _ready).Task;
-            await (timeout == Timeout.InfiniteTimeSpan ? ready.WaitAsync(cancellationToken) : ready.WaitAsync(timeout, cancellationToken)).ConfigureAwait(false);
+            await (timeout == Timeout.InfiniteTimeSpan ? ready.WaitAsync(cancellationToken) : ready.WaitAsync(timeout, _options.TimeProvider, cancellationToken)).ConfigureAwait(false);
         }
         catch (TimeoutException ex)
         {

@@ -99,6 +99,14 @@ public sealed class PluginOptions
     /// <value>Defaults to 16384 chars (16 Ki).</value>
     public int MaxOutputLineLength { get; set; } = PluginProcessStartInfo.DefaultMaxOutputLineLength;
 
+    /// <summary>
+    /// Gets or sets the clock of call timeouts, pings, <see cref="StartTimeout"/>, <see cref="StopTimeout"/>, the restart
+    /// backoff and window of <see cref="RestartPolicy"/>, and the timestamps of <see cref="Plugin.GetRecentLogs"/>.
+    /// </summary>
+    /// <value>Defaults to <see cref="TimeProvider.System"/>. Tests can pass a <c>FakeTimeProvider</c> and advance time by hand.</value>
+    /// <remarks>Shared, not copied, by the plugin, and passed on to the channel of each plugin process.</remarks>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
     /// <summary>Gets or sets the logger factory for the library's own logs and the plugin's output and log entries.</summary>
     /// <value>Defaults to <see cref="NullLoggerFactory.Instance"/>.</value>
     public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
@@ -112,7 +120,8 @@ public sealed class PluginOptions
 
     /// <summary>
     /// Returns a validated copy that shares no mutable object with these options: the lists, the environment and the restart policy are
-    /// copied, so that later changes to these options or to their policy cannot reach the plugin. The logger and meter factories are shared.
+    /// copied, so that later changes to these options or to their policy cannot reach the plugin. The logger and meter factories
+    /// and the time provider are shared.
     /// </summary>
     /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
     internal PluginOptions Snapshot()
@@ -141,6 +150,7 @@ public sealed class PluginOptions
             MaxOutputLineLength = MaxOutputLineLength,
             LoggerFactory = LoggerFactory,
             MeterFactory = MeterFactory,
+            TimeProvider = TimeProvider,
         };
         foreach (string argument in Arguments)
         {
@@ -200,6 +210,7 @@ public sealed class PluginOptions
         }
 
         Require(LoggerFactory is not null, nameof(LoggerFactory), "must not be null");
+        Require(TimeProvider is not null, nameof(TimeProvider), "must not be null");
         if (RestartPolicy is null)
         {
             problems.Add("PluginOptions.RestartPolicy must not be null; use RestartPolicy.Never to turn restarts off.");

@@ -162,6 +162,7 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts
             MaxQueuedBytes = options.MaxQueuedBytes,
             ShutdownGracePeriod = options.StopGracePeriod,
             MeterFactory = options.MeterFactory,
+            TimeProvider = options.TimeProvider,
         };
         Channel channel = ReferenceEquals(input, output)
             ? new Channel(input, framer, channelOptions)
@@ -224,7 +225,7 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts
         await _channel.CloseAsync().ConfigureAwait(false);
         if (_options.OnStop is { } onStop)
         {
-            using var grace = new CancellationTokenSource(_options.StopGracePeriod);
+            using var grace = new CancellationTokenSource(_options.StopGracePeriod, _options.TimeProvider);
             try
             {
                 await onStop(this, grace.Token).WaitAsync(grace.Token).ConfigureAwait(false);
@@ -235,7 +236,7 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts
             }
         }
 
-        await _logs.FlushAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+        await _logs.FlushAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false); // a bound on real writes: on the real clock
     }
 
     private async Task PingHostAsync(CancellationToken cancellationToken)
@@ -248,7 +249,7 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts
 
         while (!cancellationToken.IsCancellationRequested)
         {
-            await Task.Delay(_options.HostPingInterval, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await Task.Delay(_options.HostPingInterval, _options.TimeProvider, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             try
             {
                 await _channel.PingAsync(_options.HostPingTimeout, cancellationToken).ConfigureAwait(false);

@@ -65,6 +65,13 @@ public sealed class MainOptions
     /// <value>Defaults to 16 MiB.</value>
     public long MaxQueuedBytes { get; set; } = 16L * 1024 * 1024;
 
+    /// <summary>
+    /// Gets or sets the clock of the plugin's call timeouts, its pings to the host (<see cref="HostPingInterval"/> and
+    /// <see cref="HostPingTimeout"/>) and <see cref="StopGracePeriod"/>.
+    /// </summary>
+    /// <value>Defaults to <see cref="TimeProvider.System"/>. Tests can pass a <c>FakeTimeProvider</c> and advance time by hand.</value>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
     /// <summary>Gets or sets the lowest level of the entries that <see cref="Main.LoggerFactory"/> sends to the host.</summary>
     /// <value>Defaults to <see cref="LogLevel.Information"/>.</value>
     public LogLevel MinimumLogLevel { get; set; } = LogLevel.Information;
@@ -106,6 +113,7 @@ public sealed class MainOptions
         ArgumentException.ThrowIfNullOrEmpty(Name);
         ArgumentException.ThrowIfNullOrEmpty(Cookie);
         ArgumentNullException.ThrowIfNull(FramerOptions);
+        ArgumentNullException.ThrowIfNull(TimeProvider);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConcurrentHandlers);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxQueuedMessages);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxQueuedBytes);
@@ -130,6 +138,7 @@ public sealed class MainOptions
             MaxQueuedBytes = MaxQueuedBytes,
             MinimumLogLevel = MinimumLogLevel,
             MeterFactory = MeterFactory,
+            TimeProvider = TimeProvider,
         };
         foreach (KeyValuePair<string, string> entry in Metadata)
         {

@@ -53,15 +53,21 @@ public sealed class HostilePluginTests : PluginTestBase
     {
         // A request larger than the pipe blocks the host's writer, so the pings cannot even go out; a small one goes out
         // and is never read. Either way the first cause is the unanswered ping, not the broken pipe of the kill.
+        // The pings run on a fake clock: the test moves it past the interval and then the timeout, with no real wait.
+        var clock = new FakeClock();
         PluginOptions options = HostileOptions("stop-reading");
         options.PingInterval = TimeSpan.FromMilliseconds(200);
         options.PingTimeout = TimeSpan.FromMilliseconds(500);
+        options.TimeProvider = clock;
         await using Plugin plugin = CreatePlugin(options);
         Task<Exception?> failedReason = WhenFailedAsync(plugin, cancellationToken);
         await plugin.StartAsync(cancellationToken);
 
-        ChannelClosedException error = await Failure.CatchAsync<ChannelClosedException>(
+        Task<ChannelClosedException> failing = Failure.CatchAsync<ChannelClosedException>(
             () => plugin.CallAsync("anything", new byte[requestBytes], cancellationToken));
+        await clock.AdvanceWhenArmedAsync(options.PingInterval, s_timeout, cancellationToken);
+        await clock.AdvanceWhenArmedAsync(options.PingTimeout, s_timeout, cancellationToken);
+        ChannelClosedException error = await failing.WaitAsync(s_timeout, cancellationToken);
 
         Assert.That(error.Message, Does.Contain("did not answer a ping within 00:00:00.5000000"), error.ToString());
         Assert.That(error.Message, Does.Not.Contain("Broken pipe").And.Not.Contain("canceled"), error.ToString());

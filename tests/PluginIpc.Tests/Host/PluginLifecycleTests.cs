@@ -9,6 +9,7 @@ namespace PluginIpc.Tests.Host;
 public sealed class PluginLifecycleTests : PluginTestBase
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan s_step = TimeSpan.FromMilliseconds(1);
 
     [Test, CancelAfter(30_000)]
     public async Task StartAsync_ExecutableExitsAtOnce_ThrowsNamingExecutableWithStderrTail(
@@ -29,15 +30,25 @@ public sealed class PluginLifecycleTests : PluginTestBase
     public async Task StartAsync_ExecutableStaysSilent_ThrowsAfterStartTimeoutWithStderrTail(
         [Values] PluginTransport transport, CancellationToken cancellationToken)
     {
+        // The start timeout runs on a fake clock, moved past it once the plugin's stderr line is in: no real 4 s wait.
+        var clock = new FakeClock();
+        var loggers = new CapturingLoggerFactory();
         PluginOptions options = TestPluginOptions(transport, "hang");
         options.StartTimeout = TimeSpan.FromSeconds(4);
+        options.TimeProvider = clock;
+        options.LoggerFactory = loggers;
         await using Plugin plugin = CreatePlugin(options);
-        var watch = Stopwatch.StartNew();
 
-        PluginStartException? error = await Failure.ThrowsAsync<PluginStartException>(() => plugin.StartAsync(cancellationToken));
+        Task<PluginStartException> starting = Failure.ThrowsAsync<PluginStartException>(() => plugin.StartAsync(cancellationToken));
+        await loggers.WaitForAsync(e => e.Message == "[stderr] hanging", cancellationToken).WaitAsync(s_timeout, cancellationToken);
+        await clock.WhenArmedAsync(options.StartTimeout, cancellationToken).WaitAsync(s_timeout, cancellationToken);
+        clock.Advance(options.StartTimeout - s_step);
+        Assert.That(clock.IsArmed(options.StartTimeout), Is.True, "the start timed out early");
+        Assert.That(starting.IsCompleted, Is.False);
+        clock.Advance(s_step);
+        PluginStartException error = await starting.WaitAsync(s_timeout, cancellationToken);
 
-        Assert.That(watch.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(3.9)).And.LessThan(TimeSpan.FromSeconds(10)));
-        Assert.That(error!.Message, Does.Contain(TestPlugin.DotnetPath).And.Contain("PluginIpc.TestPlugin"));
+        Assert.That(error.Message, Does.Contain(TestPlugin.DotnetPath).And.Contain("PluginIpc.TestPlugin"));
         Assert.That(error.Message, Does.Contain("hanging"), "the stderr tail");
         Assert.That(Find<TimeoutException>(error), Is.Not.Null, error.ToString());
         Assert.That(plugin.State, Is.EqualTo(PluginState.Failed));
@@ -48,8 +59,13 @@ public sealed class PluginLifecycleTests : PluginTestBase
     public async Task StopAsync_PluginIgnoresStop_KilledAfterStopTimeout(
         [Values] PluginTransport transport, CancellationToken cancellationToken)
     {
+        // The stop timeout runs on a fake clock, moved past it once the plugin is in its stop hook: no real wait.
+        var clock = new FakeClock();
+        var loggers = new CapturingLoggerFactory();
         PluginOptions options = TestPluginOptions(transport, "main-ignore-stop");
-        options.StopTimeout = TimeSpan.FromSeconds(1);
+        options.StopTimeout = TimeSpan.FromSeconds(5);
+        options.TimeProvider = clock;
+        options.LoggerFactory = loggers;
         await using Plugin plugin = CreatePlugin(options);
         await plugin.StartAsync(cancellationToken);
         Assert.That(plugin.Metadata["name"], Is.EqualTo("IgnoreStop"));
@@ -57,11 +73,17 @@ public sealed class PluginLifecycleTests : PluginTestBase
         int pid = plugin.ProcessId!.Value;
         var exited = new TaskCompletionSource<PluginExitedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
         plugin.Exited += (_, e) => exited.TrySetResult(e);
-        var watch = Stopwatch.StartNew();
 
-        await plugin.StopAsync(cancellationToken);
+        Task stopping = plugin.StopAsync(cancellationToken);
+        await loggers.WaitForAsync(e => e.Message == "[stderr] stop hook entered", cancellationToken).WaitAsync(s_timeout, cancellationToken);
+        await clock.WhenArmedAsync(options.StopTimeout, cancellationToken).WaitAsync(s_timeout, cancellationToken);
+        clock.Advance(options.StopTimeout - s_step);
+        Assert.That(clock.IsArmed(options.StopTimeout), Is.True, "the stop timed out early");
+        Assert.That(stopping.IsCompleted, Is.False);
+        Assert.That(ProcFs.IsAlive(pid), Is.True, "killed before the stop timeout");
+        clock.Advance(s_step);
+        await stopping.WaitAsync(s_timeout, cancellationToken);
 
-        Assert.That(watch.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(0.9)).And.LessThan(TimeSpan.FromSeconds(5)));
         PluginExitedEventArgs exit = await exited.Task.WaitAsync(s_timeout, cancellationToken);
         Assert.That((exit.ProcessId, exit.ExitCode, exit.Expected), Is.EqualTo((pid, 128 + Signals.Kill, true)));
         Assert.That(plugin.State, Is.EqualTo(PluginState.Stopped));

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace PluginIpc.Tests.Host;
 
@@ -31,10 +32,11 @@ public sealed class PluginOptionsSnapshotTests
     }
 
     [Test]
-    public void Snapshot_CopiesEverySetting_AndSharesOnlyTheLoggerAndMeterFactories()
+    public void Snapshot_CopiesEverySetting_AndSharesOnlyTheLoggerAndMeterFactoriesAndTheClock()
     {
         using var loggerFactory = new CapturingLoggerFactory();
         using ServiceProvider services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var clock = new FakeTimeProvider();
         var options = new PluginOptions
         {
             ExecutablePath = "/bin/true",
@@ -58,6 +60,7 @@ public sealed class PluginOptionsSnapshotTests
             MaxOutputLineLength = 11,
             LoggerFactory = loggerFactory,
             MeterFactory = services.GetRequiredService<IMeterFactory>(),
+            TimeProvider = clock,
         };
         options.Arguments.Add("argument");
         options.Environment["NAME"] = "value";
@@ -70,9 +73,9 @@ public sealed class PluginOptionsSnapshotTests
             object? value = property.GetValue(options);
             object? copied = property.GetValue(snapshot);
             Assert.That(value, Is.Not.EqualTo(property.GetValue(defaults)), $"this test sets {property.Name}: a new setting must be added here and to Snapshot");
-            if (property.Name is nameof(PluginOptions.LoggerFactory) or nameof(PluginOptions.MeterFactory))
+            if (property.Name is nameof(PluginOptions.LoggerFactory) or nameof(PluginOptions.MeterFactory) or nameof(PluginOptions.TimeProvider))
             {
-                Assert.That(copied, Is.SameAs(value), $"the {property.Name} is a service: shared on purpose");
+                Assert.That(copied, Is.SameAs(value), $"{property.Name} is a service: shared on purpose");
             }
             else if (value is RestartPolicy policy)
             {

@@ -9,6 +9,7 @@ namespace PluginIpc.Tests.Host;
 /// </summary>
 public abstract class PluginTestBase : ProcessTestBase
 {
+    private static readonly TimeSpan s_stopBound = TimeSpan.FromSeconds(10);
     private readonly List<Plugin> _plugins = [];
     private readonly HashSet<int> _pids = [];
 
@@ -127,7 +128,9 @@ public abstract class PluginTestBase : ProcessTestBase
 
         foreach (Plugin plugin in plugins)
         {
-            await plugin.DisposeAsync();
+            // A plugin on a fake clock would wait out its stop timeout forever: bound the stop on the real clock.
+            using var stopBound = new CancellationTokenSource(s_stopBound);
+            await plugin.StopAsync(stopBound.Token);
         }
 
         foreach (int pid in pids)
