@@ -54,7 +54,8 @@ public static class PluginIpcServiceCollectionExtensions
     /// <paramref name="name"/>, set through the returned builder (<c>Configure</c>, <c>Bind</c>); they are validated when it starts
     /// (or when the application starts, after <c>ValidateOnStart()</c>), and <see cref="PluginOptions.Name"/> defaults to
     /// <paramref name="name"/>, <see cref="PluginOptions.LoggerFactory"/> to the registered <c>ILoggerFactory</c> and
-    /// <see cref="PluginOptions.MeterFactory"/> to the registered <c>IMeterFactory</c>.
+    /// <see cref="PluginOptions.MeterFactory"/> to the registered <c>IMeterFactory</c>, and <see cref="PluginOptions.TimeProvider"/>
+    /// to the registered <see cref="System.TimeProvider"/> (register a fake one in tests to drive timeouts, pings and restarts).
     /// Called again with the same name, as after <c>AddPluginIpc(configuration)</c> registered it, it returns a builder of the same
     /// plugin: options configured in either place apply in the order they were added, and setup code adds up (as with
     /// <c>AddHttpClient(name)</c>).

@@ -26,6 +26,7 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
     private readonly IServiceProvider _services;
     private readonly ILoggerFactory _loggerFactory;
     private readonly IMeterFactory? _meterFactory;
+    private readonly TimeProvider? _timeProvider;
     private readonly ILogger _logger;
     private readonly Lazy<Dictionary<string, ManagedPlugin>> _plugins;
     private readonly CancellationTokenSource _lifetime = new();
@@ -49,6 +50,7 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
         _services = services;
         _loggerFactory = services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance;
         _meterFactory = services.GetService<IMeterFactory>();
+        _timeProvider = services.GetService<TimeProvider>();
         _logger = _loggerFactory.CreateLogger("PluginIpc.PluginManager");
         _lifetimeToken = _lifetime.Token;
         _plugins = new Lazy<Dictionary<string, ManagedPlugin>>(BuildCatalog, LazyThreadSafetyMode.ExecutionAndPublication);
@@ -236,6 +238,10 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
         }
 
         options.MeterFactory ??= _meterFactory; // the application's meters, when it has them (the generic host registers a factory)
+        if (_timeProvider is not null && ReferenceEquals(options.TimeProvider, TimeProvider.System))
+        {
+            options.TimeProvider = _timeProvider; // a clock the application registered, such as a test's fake one
+        }
 
         try
         {
