@@ -18,7 +18,7 @@ public sealed class TimeProviderOptionsTests
     public void Null_IsRejectedWhenTheOptionsAreUsed()
     {
         Assert.That(() => new PluginIpc.Channel(TestPipes.CreatePair().Host, new NullTerminatedFramer(), new ChannelOptions { TimeProvider = null! }), Throws.ArgumentNullException);
-        Assert.That(() => new Plugin(new PluginOptions { ExecutablePath = "plugin", TimeProvider = null! }), Throws.ArgumentNullException);
+        Assert.That(() => new Plugin(new PluginOptions { ExecutablePath = "plugin", TimeProvider = null! }), Throws.ArgumentException.With.Message.Contains("PluginOptions.TimeProvider must not be null"));
         Assert.That(() => new MainOptions { TimeProvider = null! }.Snapshot(), Throws.ArgumentNullException);
     }
 
