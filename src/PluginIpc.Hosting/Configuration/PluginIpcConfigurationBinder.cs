@@ -31,11 +31,12 @@ internal static class PluginIpcConfigurationBinder
         if (folders.GetChildren().Any() || folders.Value is not null)
         {
             options.PluginFolders.Clear();
-            foreach (IConfigurationSection folder in folders.GetChildren())
+            IEnumerable<string?> listed = folders.GetChildren().Any() ? folders.GetChildren().Select(folder => folder.Value) : [folders.Value];
+            foreach (string? folder in listed)
             {
-                if (!string.IsNullOrWhiteSpace(folder.Value))
+                if (!string.IsNullOrWhiteSpace(folder))
                 {
-                    options.PluginFolders.Add(folder.Value);
+                    options.PluginFolders.Add(folder); // blank entries are reported by ManagerProblems
                 }
             }
         }
@@ -53,9 +54,14 @@ internal static class PluginIpcConfigurationBinder
         }
     }
 
-    /// <summary>Returns the keys at the top of the section that are not settings, each as a failure message.</summary>
-    public static IEnumerable<string> UnknownManagerKeys(IConfiguration section) =>
-        Unknown(section, s_managerKeys, "a setting of PluginIpc", "PluginIpc configuration");
+    /// <summary>Returns what is wrong at the top of the section (unknown keys, blank plugin folders), each as a failure message naming the key.</summary>
+    public static IEnumerable<string> ManagerProblems(IConfiguration section)
+    {
+        IEnumerable<string> blankFolders = section.GetSection(nameof(PluginIpcOptions.PluginFolders)).GetChildren()
+            .Where(folder => string.IsNullOrWhiteSpace(folder.Value) && !folder.GetChildren().Any())
+            .Select(folder => $"PluginIpc configuration: '{folder.Path}' is blank; a plugin folder is a path.");
+        return Unknown(section, s_managerKeys, "a setting of PluginIpc", "PluginIpc configuration").Concat(blankFolders);
+    }
 
     /// <summary>Sets a plugin's options from its section (all keys but <c>StartMode</c>).</summary>
     /// <exception cref="OptionsValidationException">A value does not convert; the message names the plugin and the key.</exception>
@@ -131,13 +137,27 @@ internal static class PluginIpcConfigurationBinder
         return null;
     }
 
-    /// <summary>Returns the keys of a plugin's section that are not settings, each as a failure message naming the plugin and the key.</summary>
-    public static IEnumerable<string> UnknownPluginKeys(IConfigurationSection section)
+    /// <summary>
+    /// Returns what is wrong with a plugin's section that binding would not catch (unknown keys, an array of plugins, a
+    /// transport given as a number), each as a failure message naming the plugin and the key.
+    /// </summary>
+    public static IEnumerable<string> PluginProblems(IConfigurationSection section)
     {
         string owner = $"Plugin '{section.Key}'";
-        return Unknown(section, s_pluginKeys, "a plugin setting", owner)
+        IEnumerable<string> problems = Unknown(section, s_pluginKeys, "a plugin setting", owner)
             .Concat(Unknown(section.GetSection(nameof(PluginOptions.RestartPolicy)), s_restartPolicyKeys, "a RestartPolicy setting", owner))
             .Concat(Unknown(section.GetSection(nameof(PluginOptions.FramerOptions)), s_framerOptionsKeys, "a FramerOptions setting", owner));
+        if (section.Key.All(char.IsAsciiDigit))
+        {
+            problems = problems.Append($"{owner}: '{section.Path}': {PluginsKey} must be an object whose keys are plugin names, not an array.");
+        }
+
+        if (section[nameof(PluginOptions.Transport)] is { } transport && !IsName<PluginTransport>(transport))
+        {
+            problems = problems.Append($"{owner}: '{KeyOf(section, nameof(PluginOptions.Transport))}' must be one of {string.Join(", ", Enum.GetNames<PluginTransport>())}, not '{transport}'.");
+        }
+
+        return problems;
     }
 
     private static IEnumerable<string> Unknown(IConfiguration section, string[] known, string what, string owner) =>
@@ -147,7 +167,12 @@ internal static class PluginIpcConfigurationBinder
 
     /// <summary>Parses a start mode by name only: numbers, which <see cref="Enum.TryParse{TEnum}(string, bool, out TEnum)"/> also takes, are refused.</summary>
     private static bool TryParseStartMode(string value, out StartMode mode) =>
-        Enum.TryParse(value, ignoreCase: true, out mode) && Enum.IsDefined(mode) && value.Trim() is { Length: > 0 } name && !char.IsAsciiDigit(name[0]) && name[0] != '-';
+        Enum.TryParse(value, ignoreCase: true, out mode) && IsName<StartMode>(value);
+
+    /// <summary>Gets a value indicating whether <paramref name="value"/> is the name (any case) of a member of <typeparamref name="TEnum"/>.</summary>
+    private static bool IsName<TEnum>(string value)
+        where TEnum : struct, Enum =>
+        Enum.GetNames<TEnum>().Contains(value.Trim(), StringComparer.OrdinalIgnoreCase);
 
     private static StartMode ParseStartMode(string value, string key, string optionsName) =>
         TryParseStartMode(value, out StartMode mode)

@@ -31,7 +31,9 @@ public static class PluginIpcConfigurationServiceCollectionExtensions
     /// <para>
     /// Each plugin's options are validated when the host starts (<c>ValidateOnStart</c>): an unknown key, a value that does not
     /// convert, or an invalid setting fails the application's start with an <see cref="OptionsValidationException"/> whose message
-    /// names the plugin and the key. Configuration is read once: changes after start (reload) do not affect plugins. Call
+    /// names the plugin and the key. Reloading configuration is not supported: the plugins, their start modes and the key
+    /// checks come from the section as it is when this method is called (add configuration sources first), and a plugin's
+    /// values are read when it starts, so a changed value reaches a plugin only at its next start by the manager. Call
     /// <c>AddPlugin(name)</c> with a name from the section to add code to that plugin: its handlers of the plugin's commands
     /// (<c>Setup</c>), or more options (<c>Configure</c>, <c>Validate</c> and the other <see cref="OptionsBuilder{TOptions}"/>
     /// conventions), which apply after the section's values.
@@ -40,13 +42,12 @@ public static class PluginIpcConfigurationServiceCollectionExtensions
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The <c>PluginIpc</c> section, e.g. <c>builder.Configuration.GetSection("PluginIpc")</c>.</param>
     /// <returns><paramref name="services"/>, for chaining.</returns>
-    /// <exception cref="ArgumentException">A plugin in the section has the name of a plugin already registered.</exception>
     public static IServiceCollection AddPluginIpc(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddPluginIpcHostedService(options => PluginIpcConfigurationBinder.BindManager(configuration, options));
-        List<string> managerProblems = [.. PluginIpcConfigurationBinder.UnknownManagerKeys(configuration)];
+        List<string> managerProblems = [.. PluginIpcConfigurationBinder.ManagerProblems(configuration)];
         OptionsBuilder<PluginIpcOptions> manager = services.AddOptions<PluginIpcOptions>().ValidateOnStart();
         if (managerProblems.Count > 0)
         {
@@ -56,7 +57,7 @@ public static class PluginIpcConfigurationServiceCollectionExtensions
         foreach (IConfigurationSection section in configuration.GetSection(PluginIpcConfigurationBinder.PluginsKey).GetChildren())
         {
             PluginBuilder plugin = services.AddPlugin(section.Key);
-            List<string> problems = [.. PluginIpcConfigurationBinder.UnknownPluginKeys(section)];
+            List<string> problems = [.. PluginIpcConfigurationBinder.PluginProblems(section)];
             if (PluginIpcConfigurationBinder.ReadStartMode(section, out string? startModeProblem) is { } startMode)
             {
                 plugin.WithStartMode(startMode);

@@ -4,8 +4,8 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 namespace PluginIpc;
 
 /// <summary>
-/// Reports every plugin of the <see cref="IPluginManager"/>: running (or not started yet, for plugins that start on first use) is
-/// healthy; starting, restarting, disconnected, stopping or stopped is degraded; failed is the registration's failure status.
+/// Reports every plugin of the <see cref="IPluginManager"/>: running, not started yet, or stopped on purpose is healthy;
+/// starting, restarting or disconnected is degraded; failed is the registration's failure status.
 /// </summary>
 /// <remarks>
 /// Reads states only; it never starts a plugin. The data holds, per plugin, <c>{name}.state</c>, <c>{name}.restartCount</c>,
@@ -31,7 +31,7 @@ internal sealed class PluginIpcHealthCheck : IHealthCheck
             PluginStatus status = _manager.GetStatus(name);
             HealthStatus health = status.State switch
             {
-                PluginState.Running or PluginState.Created => HealthStatus.Healthy,
+                PluginState.Running or PluginState.Created or PluginState.Stopping or PluginState.Stopped => HealthStatus.Healthy,
                 PluginState.Failed => failureStatus,
                 _ => HealthStatus.Degraded,
             };
@@ -54,7 +54,7 @@ internal sealed class PluginIpcHealthCheck : IHealthCheck
 
             if (health != HealthStatus.Healthy)
             {
-                notHealthy.Add(status.LastError is { } reason && health != HealthStatus.Healthy ? $"'{name}' is {status.State}: {reason}" : $"'{name}' is {status.State}");
+                notHealthy.Add(status.LastError is { } reason ? $"'{name}' is {status.State}: {reason}" : $"'{name}' is {status.State}");
                 overall = health < overall ? health : overall; // Unhealthy < Degraded < Healthy
             }
         }
@@ -62,7 +62,7 @@ internal sealed class PluginIpcHealthCheck : IHealthCheck
         string description = names.Length == 0
             ? "No plugins are registered or discovered."
             : notHealthy.Count == 0
-                ? $"{names.Length} of {names.Length} plugins are running or not started yet."
+                ? $"{names.Length} of {names.Length} plugins are healthy (running, not started yet, or stopped on purpose)."
                 : $"{names.Length - notHealthy.Count} of {names.Length} plugins are healthy; {string.Join("; ", notHealthy)}.";
         return Task.FromResult(new HealthCheckResult(overall, description, exception: null, data));
     }

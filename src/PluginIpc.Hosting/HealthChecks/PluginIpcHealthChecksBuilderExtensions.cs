@@ -8,9 +8,10 @@ public static class PluginIpcHealthChecksBuilderExtensions
 {
     /// <summary>
     /// Adds a health check that reports each plugin of the <see cref="IPluginManager"/> (register it with <c>AddPluginIpc</c>):
-    /// <see cref="PluginState.Running"/> is healthy (so is <see cref="PluginState.Created"/>, a plugin not started yet);
-    /// <see cref="PluginState.Starting"/>, <see cref="PluginState.Restarting"/>, <see cref="PluginState.Disconnected"/>,
-    /// <see cref="PluginState.Stopping"/> and <see cref="PluginState.Stopped"/> are degraded; <see cref="PluginState.Failed"/> is
+    /// <see cref="PluginState.Running"/> is healthy, and so are <see cref="PluginState.Created"/> (not started yet),
+    /// <see cref="PluginState.Stopping"/> and <see cref="PluginState.Stopped"/> (stopped on purpose: the next <c>GetAsync</c>
+    /// starts it again); <see cref="PluginState.Starting"/>, <see cref="PluginState.Restarting"/> and
+    /// <see cref="PluginState.Disconnected"/> are degraded; <see cref="PluginState.Failed"/> is
     /// <paramref name="failureStatus"/>. The result is the worst of them; its data holds each plugin's state, restart count,
     /// process id, last exit and last error under keys <c>{plugin}.state</c>, <c>{plugin}.restartCount</c>,
     /// <c>{plugin}.processId</c>, <c>{plugin}.lastExit</c> and <c>{plugin}.lastError</c>. The check never starts a plugin.

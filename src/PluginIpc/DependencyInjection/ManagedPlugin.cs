@@ -17,47 +17,35 @@ internal sealed class ManagedPlugin
     public PluginDefinition Definition { get; }
 
     /// <summary>Gets the plugin's state, as <see cref="IPluginManager.GetState"/> documents it; never starts it.</summary>
-    public PluginState State
-    {
-        get
-        {
-            Task<Plugin>? current;
-            lock (_lock)
-            {
-                current = _current;
-            }
-
-            return current switch
-            {
-                null => PluginState.Created,
-                { IsCompletedSuccessfully: true } => current.Result.State,
-                { IsCompleted: false } => PluginState.Starting,
-                { Exception.InnerException: ObjectDisposedException } => PluginState.Stopped, // the manager stopped during the start
-                _ => PluginState.Failed,
-            };
-        }
-    }
+    public PluginState State => StateOf(Current);
 
     /// <summary>Gets the plugin's status, as <see cref="IPluginManager.GetStatus"/> documents it; never starts it.</summary>
     public PluginStatus Status
     {
         get
         {
-            Task<Plugin>? current;
-            lock (_lock)
-            {
-                current = _current;
-            }
-
-            PluginState state = State;
+            // One snapshot of the current start: state, process and history all come from the same start.
+            Task<Plugin>? current = Current;
+            PluginState state = StateOf(current);
             if (current is { IsCompletedSuccessfully: true })
             {
                 Plugin plugin = current.Result;
                 return new PluginStatus(Definition.Name, state, plugin.ProcessId, plugin.RestartCount, plugin.LastExit, plugin.LastError?.Message);
             }
 
-            string? error = current is { IsFaulted: true } && state == PluginState.Failed ? current.Exception.InnerException?.Message : null;
+            string? error = state == PluginState.Failed ? current?.Exception?.InnerException?.Message : null;
             return new PluginStatus(Definition.Name, state, null, 0, null, error);
+        }
+    }
+
+    private Task<Plugin>? Current
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _current;
+            }
         }
     }
 
@@ -106,4 +94,13 @@ internal sealed class ManagedPlugin
             await _manager.StopPluginAsync(current.Result, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    private static PluginState StateOf(Task<Plugin>? start) => start switch
+    {
+        null => PluginState.Created,
+        { IsCompletedSuccessfully: true } => start.Result.State,
+        { IsCompleted: false } => PluginState.Starting,
+        { Exception.InnerException: ObjectDisposedException } => PluginState.Stopped, // the manager stopped during the start
+        _ => PluginState.Failed,
+    };
 }

@@ -63,7 +63,7 @@ public sealed partial class Plugin
 
     private void RaiseExited(int processId, int exitCode, bool expected, Exception? reason = null)
     {
-        Volatile.Write(ref _lastExit, new PluginExit(DateTimeOffset.UtcNow, processId, exitCode, expected, reason?.Message));
+        Volatile.Write(ref _lastExit, new PluginExit(_options.TimeProvider.GetUtcNow(), processId, exitCode, expected, reason?.Message));
         try
         {
             Exited?.Invoke(this, new PluginExitedEventArgs(processId, exitCode, expected));

@@ -42,8 +42,18 @@ public sealed partial class Plugin
 
             while (TryReserveRestart(out TimeSpan delay))
             {
-                // The backoff starts before the state says Restarting: a test that sees the state can advance a fake clock past it.
-                Task backoff = Task.Delay(delay, _options.TimeProvider, lifetime);
+                Task backoff;
+                try
+                {
+                    // Armed before the state says Restarting, so whoever sees that state finds the backoff's timer already waiting.
+                    backoff = Task.Delay(delay, _options.TimeProvider, lifetime);
+                }
+                catch (Exception ex) when (ex is ArgumentOutOfRangeException)
+                {
+                    reason = ex; // a delay too long for a timer: the plugin fails for good rather than hang in Disconnected
+                    break;
+                }
+
                 SetState(PluginState.Restarting, reason);
                 try
                 {

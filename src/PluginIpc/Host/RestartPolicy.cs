@@ -5,11 +5,11 @@ namespace PluginIpc;
 public sealed class RestartPolicy
 {
     /// <summary>Gets a new policy that never restarts (<see cref="MaxRestarts"/> is 0).</summary>
-    /// <value>A new instance on each access, so that changing one (a configuration binder sets init-only properties) changes no other.</value>
+    /// <value>A new instance on each access, so that changing one (reflection can set init-only properties) changes no other.</value>
     public static RestartPolicy Never => new() { MaxRestarts = 0 };
 
     /// <summary>Gets a new policy that restarts on every unrequested exit, with the default backoff and cap.</summary>
-    /// <value>A new instance on each access, so that changing one (a configuration binder sets init-only properties) changes no other.</value>
+    /// <value>A new instance on each access, so that changing one (reflection can set init-only properties) changes no other.</value>
     public static RestartPolicy OnFailure => new();
 
     /// <summary>Gets how many restarts are allowed within <see cref="Window"/>; 0 never restarts.</summary>
@@ -37,12 +37,16 @@ public sealed class RestartPolicy
         MaxDelay = MaxDelay,
     };
 
+    // Timers take at most uint.MaxValue - 1 milliseconds (about 49.7 days).
+    private static readonly TimeSpan s_maxTimerDelay = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
     /// <summary>Returns what is wrong with this policy, naming the property, or <see langword="null"/> when it is valid.</summary>
     internal string? GetProblem() =>
         MaxRestarts < 0 ? $"MaxRestarts must be 0 or more, not {MaxRestarts}." :
         Window <= TimeSpan.Zero ? $"Window must be positive, not {Window}." :
         InitialDelay < TimeSpan.Zero ? $"InitialDelay must be 0 or more, not {InitialDelay}." :
         MaxDelay < InitialDelay ? $"MaxDelay must be at least InitialDelay ({InitialDelay}), not {MaxDelay}." :
+        MaxDelay > s_maxTimerDelay ? $"MaxDelay must be at most {s_maxTimerDelay} (the longest a timer waits), not {MaxDelay}." :
         null;
 
     /// <summary>Gets the delay before restart number <paramref name="attempt"/> (1-based) within the window.</summary>

@@ -96,6 +96,7 @@ public sealed class ConfigurationBindingTests
     [TestCase("\"RestartPolicy\": { \"MaxRetries\": 3 },", "Plugin 'trace'", "'PluginIpc:Plugins:trace:RestartPolicy:MaxRetries' is not a RestartPolicy setting")]
     [TestCase("\"RestartPolicy\": { \"MaxRestarts\": -1 },", "Plugin 'trace'", "PluginOptions.RestartPolicy.MaxRestarts must be 0 or more, not -1")]
     [TestCase("\"RestartPolicy\": { \"Window\": \"soon\" },", "Plugin 'trace'", "'PluginIpc:Plugins:trace:RestartPolicy:Window'")]
+    [TestCase("\"Transport\": \"1\",", "Plugin 'trace'", "'PluginIpc:Plugins:trace:Transport' must be one of InheritedPipes, Stdio, not '1'")]
     [TestCase("\"MaxQueuedMessages\": 0,", "Plugin 'trace'", "PluginOptions.MaxQueuedMessages must be positive, not 0")]
     [TestCase("\"FramerOptions\": { \"MaxChunkBytes\": 0 },", "Plugin 'trace'", "PluginOptions.FramerOptions.MaxChunkBytes must be positive")]
     public void StartAsync_InvalidPluginSetting_FailsTheApplicationsStartNamingThePluginAndTheField(string extra, string plugin, string problem)
@@ -128,6 +129,29 @@ public sealed class ConfigurationBindingTests
 
         Assert.That(Messages(failure), Has.Some.Contains("Plugin 'trace': PluginOptions.ExecutablePath 'plugins/missing/Missing' names no file")
             .And.Contains(Path.Combine(AppContext.BaseDirectory, "plugins", "missing", "Missing")));
+    }
+
+    [Test]
+    public void StartAsync_PluginsGivenAsAnArray_FailsSayingTheyAreKeyedByName()
+    {
+        using IHost host = ConfigurationHost.Create("""{ "PluginIpc": { "Plugins": [ { "ExecutablePath": "dotnet" } ] } }""").Build();
+
+        Exception? failure = Assert.CatchAsync(() => host.StartAsync(CancellationToken.None));
+
+        Assert.That(Messages(failure), Has.Some.Contains("'PluginIpc:Plugins:0': Plugins must be an object whose keys are plugin names, not an array."));
+    }
+
+    [Test]
+    public async Task AddPluginIpc_PluginFoldersAsOneString_IsOneFolder_AndABlankEntryFailsTheStart()
+    {
+        await using (ServiceProvider provider = ConfigurationHost.Create("""{ "PluginIpc": { "PluginFolders": "extensions" } }""").Services.BuildServiceProvider())
+        {
+            Assert.That(provider.GetRequiredService<IOptions<PluginIpcOptions>>().Value.PluginFolders, Is.EqualTo(new[] { "extensions" }));
+        }
+
+        using IHost host = ConfigurationHost.Create("""{ "PluginIpc": { "PluginFolders": [ "plugins", " " ] } }""").Build();
+        Exception? failure = Assert.CatchAsync(() => host.StartAsync(CancellationToken.None));
+        Assert.That(Messages(failure), Has.Some.Contains("'PluginIpc:PluginFolders:1' is blank"));
     }
 
     [Test]

@@ -8,6 +8,8 @@ namespace PluginIpc.Hosting.Tests;
 [Category("Process")]
 public sealed class HealthCheckTests
 {
+    private const int KilledBySigkill = 128 + 9; // the exit code Unix gives a process killed by SIGKILL
+
     [Test, CancelAfter(60_000)]
     public async Task CheckHealth_RunningAndNotYetStarted_AreHealthyWithStateAndRestartsInTheData(CancellationToken cancellationToken)
     {
@@ -91,8 +93,22 @@ public sealed class HealthCheckTests
 
         Assert.That(entry.Status, Is.EqualTo(HealthStatus.Degraded));
         Assert.That(entry.Data["crashy.state"], Is.EqualTo("Restarting"));
-        Assert.That((string)entry.Data["crashy.lastExit"], Does.StartWith("exited unexpectedly with code 137").And.Contain($"(process {processId})"));
+        Assert.That((string)entry.Data["crashy.lastExit"], Does.StartWith($"exited unexpectedly with code {KilledBySigkill}").And.Contain($"(process {processId})"));
         Assert.That(entry.Data.ContainsKey("crashy.lastError"), Is.True);
+    }
+
+    [Test, CancelAfter(60_000)]
+    public async Task CheckHealth_PluginStoppedOnPurpose_IsHealthyWithItsExpectedExit(CancellationToken cancellationToken)
+    {
+        await using ServiceProvider provider = NewServices(services => services.AddPlugin("stopped", o => TracePlugin.Configure(o)));
+        Plugin plugin = await provider.GetRequiredService<IPluginManager>().GetAsync("stopped", cancellationToken);
+        await plugin.StopAsync(cancellationToken);
+
+        HealthReportEntry entry = await CheckAsync(provider, cancellationToken);
+
+        Assert.That(entry.Status, Is.EqualTo(HealthStatus.Healthy), entry.Description);
+        Assert.That(entry.Data["stopped.state"], Is.EqualTo("Stopped"));
+        Assert.That((string)entry.Data["stopped.lastExit"], Does.StartWith("stopped with code 0"));
     }
 
     [Test]

@@ -39,6 +39,15 @@ public sealed class PluginOptionsTests
     }
 
     [Test]
+    public void Snapshot_RestartDelayLongerThanATimerWaits_IsRefusedNamingIt()
+    {
+        TimeSpan sixtyDays = TimeSpan.FromDays(60);
+        var options = new PluginOptions { ExecutablePath = "plugin", RestartPolicy = new RestartPolicy { InitialDelay = sixtyDays, MaxDelay = sixtyDays } };
+
+        Assert.That(options.Snapshot, Throws.ArgumentException.With.Message.Contains("PluginOptions.RestartPolicy.MaxDelay must be at most"));
+    }
+
+    [Test]
     public void Snapshot_RelativePaths_ResolveAgainstTheBaseDirectoryAndTheWorkingDirectory()
     {
         PluginOptions defaults = new PluginOptions { ExecutablePath = "plugins/echo/Echo" }.Snapshot();
