@@ -10,9 +10,11 @@ namespace PluginIpc;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Options are validated when the plugin starts; call <c>ValidateOnStart()</c> to validate them when a generic host starts
+/// Options are validated when the plugin starts; call <see cref="ValidateOnStart"/> to validate them when a generic host starts
 /// instead, so that a misconfigured plugin fails the application's start with a message naming the plugin and the setting.
-/// The options methods return an <see cref="OptionsBuilder{TOptions}"/>: call <see cref="WithStartMode"/> and <see cref="Setup"/> first.
+/// <see cref="Configure"/>, <see cref="PostConfigure"/>, <see cref="Validate(Func{PluginOptions, bool}, string)"/> and
+/// <see cref="ValidateOnStart"/> return this builder, so <see cref="Setup"/> can follow them; the other options methods
+/// (<c>Bind</c>, <c>Configure&lt;TDep&gt;</c>, ...) return an <see cref="OptionsBuilder{TOptions}"/>, so chain them last.
 /// </para>
 /// <para>Use it while the service collection is built; not thread safe.</para>
 /// </remarks>
@@ -43,6 +45,42 @@ public sealed class PluginBuilder : OptionsBuilder<PluginOptions>
     {
         ArgumentNullException.ThrowIfNull(setup);
         _registration.Setups.Add(setup);
+        return this;
+    }
+
+    /// <summary>Adds code that sets the plugin's options; it runs each time the options are created, after the earlier ones.</summary>
+    /// <param name="configureOptions">Sets the options.</param>
+    /// <returns>This builder.</returns>
+    public new PluginBuilder Configure(Action<PluginOptions> configureOptions)
+    {
+        base.Configure(configureOptions);
+        return this;
+    }
+
+    /// <summary>Adds code that sets the plugin's options after every <see cref="Configure"/>.</summary>
+    /// <param name="configureOptions">Sets the options.</param>
+    /// <returns>This builder.</returns>
+    public new PluginBuilder PostConfigure(Action<PluginOptions> configureOptions)
+    {
+        base.PostConfigure(configureOptions);
+        return this;
+    }
+
+    /// <summary>Adds a check of the plugin's options; when it returns <see langword="false"/>, the plugin does not start and <paramref name="failureMessage"/> says why.</summary>
+    /// <param name="validation">Returns whether the options are valid.</param>
+    /// <param name="failureMessage">The failure's message; name the plugin and the setting.</param>
+    /// <returns>This builder.</returns>
+    public new PluginBuilder Validate(Func<PluginOptions, bool> validation, string failureMessage)
+    {
+        base.Validate(validation, failureMessage);
+        return this;
+    }
+
+    /// <summary>Checks the plugin's options when a generic host starts, so that invalid ones fail the application's start rather than the plugin's.</summary>
+    /// <returns>This builder.</returns>
+    public PluginBuilder ValidateOnStart()
+    {
+        OptionsBuilderExtensions.ValidateOnStart(this);
         return this;
     }
 }

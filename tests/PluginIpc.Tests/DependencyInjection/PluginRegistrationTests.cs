@@ -33,6 +33,25 @@ public sealed class PluginRegistrationTests
     }
 
     [Test]
+    public void AddPlugin_OptionsMethodsThenSetup_ChainOnThePluginBuilder()
+    {
+        var services = new ServiceCollection();
+        int setups = 0;
+        services.AddPlugin("chained")
+            .Configure(o => o.ExecutablePath = "/bin/true")
+            .PostConfigure(o => o.CallTimeout = TimeSpan.FromSeconds(7))
+            .Validate(o => o.CallTimeout < TimeSpan.FromSeconds(5), "Plugin 'chained': CallTimeout must be under 5 s here.")
+            .ValidateOnStart()
+            .Setup((_, _) => setups++)
+            .WithStartMode(StartMode.AtStartup);
+        using ServiceProvider provider = services.BuildServiceProvider();
+
+        var failure = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+
+        Assert.That(failure!.Message, Does.Contain("Plugin 'chained': CallTimeout must be under 5 s here."));
+    }
+
+    [Test]
     public void AddPlugin_EmptyName_Throws()
     {
         var services = new ServiceCollection();
