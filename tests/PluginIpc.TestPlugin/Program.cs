@@ -12,9 +12,11 @@ using PluginIpc;
 //   tree     starts a grandchild in mode hang, writes "grandchild <pid>" to stderr, then hangs.
 //   host     starts itself in mode hang through the inherited pipes connector, writes "child <pid>" to stderr and returns without stopping it.
 //   env X..  writes "X=<value>" (or "X unset") to stderr for each named variable; exit 0.
-//   trace [listen]  a Main-based plugin (name TracePlugin) that handles: whoami, answering "<Activity.Current?.ParentId>|<traceparent
-//            header>|<process id>" (empty parts when missing); cwd, answering its working directory; crash, exiting with code 3.
+//   trace [listen] [json]  a Main-based plugin (name TracePlugin) that handles: whoami, answering "<Activity.Current?.ParentId>|<traceparent
+//            header>|<process id>" (empty parts when missing); cwd, answering its working directory; crash, exiting with code 3;
+//            typed.move, a typed call taking and answering a point {X, Y}, moved by (1, 1).
 //            With "listen" it listens to the PluginIpc ActivitySource, so its handlers run under recorded Server activities.
+//            With "json" its typed calls use the json serializer (the default is msgpack).
 //   main-ignore-stop
 //            a Main plugin (name "IgnoreStop", command echo) whose stop hook writes "stop hook entered" to stderr and then
 //            never returns, with no grace period limit: the host must kill it.
@@ -44,7 +46,7 @@ switch (mode)
     case "host":
         return await HostAsync();
     case "trace":
-        return await TraceAsync(args.Skip(1).Contains("listen"));
+        return await TraceAsync(args.Skip(1).Contains("listen"), args.Skip(1).Contains("json"));
     case "main-ignore-stop":
         return await IgnoreStopAsync();
     case "hostile" when args.Length > 1:
@@ -119,7 +121,7 @@ static async Task<int> LongLineAsync(bool toStdout, int mebibytes, bool hang)
     return 0;
 }
 
-static async Task<int> TraceAsync(bool listen)
+static async Task<int> TraceAsync(bool listen, bool json)
 {
     using var listener = new ActivityListener
     {
@@ -127,7 +129,8 @@ static async Task<int> TraceAsync(bool listen)
         Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
     };
     ActivitySource.AddActivityListener(listener);
-    var options = new MainOptions { Name = "TracePlugin" };
+    var options = new MainOptions { Name = "TracePlugin", Serializer = json ? new JsonPluginSerializer() : null };
+    options.Handle<TypedPoint, TypedPoint>("typed.move", static (point, _) => ValueTask.FromResult(new TypedPoint(point.X + 1, point.Y + 1)));
     options.Handle("whoami", static (chunk, _, _) =>
     {
         string parent = Activity.Current?.ParentId ?? string.Empty;

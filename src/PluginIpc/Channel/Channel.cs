@@ -185,6 +185,9 @@ public sealed partial class Channel : IChunkPeer, IChunkCallShortcuts, IAsyncDis
     /// <value>From <see cref="ChannelOptions.DefaultCallTimeout"/>.</value>
     public TimeSpan DefaultCallTimeout => _options.DefaultCallTimeout;
 
+    /// <inheritdoc/>
+    public IPluginSerializer? Serializer => _options.Serializer;
+
     /// <summary>Gets the framer that reads and writes the wire bytes.</summary>
     public IChunkFramer Framer => _framer;
 

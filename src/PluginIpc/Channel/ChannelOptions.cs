@@ -57,6 +57,10 @@ public sealed class ChannelOptions
     /// </remarks>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+    /// <summary>Gets or sets the format of typed calls (<c>CallAsync&lt;TRequest, TResponse&gt;</c> and <c>Handle&lt;TRequest, TResponse&gt;</c>); the other side must use the same.</summary>
+    /// <value>Defaults to <see langword="null"/>: a <see cref="MessagePackPluginSerializer"/>. NativeAOT applications set a <see cref="JsonPluginSerializer"/> made with their <c>JsonSerializerContext</c>.</value>
+    public IPluginSerializer? Serializer { get; set; }
+
     /// <summary>Gets or sets the logger factory; the channel logs under the category <c>PluginIpc.Channel</c>.</summary>
     /// <value>Defaults to <see cref="NullLoggerFactory.Instance"/>.</value>
     public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;

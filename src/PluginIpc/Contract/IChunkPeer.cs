@@ -16,6 +16,10 @@ public interface IChunkPeer
     /// <summary>Gets how long a call waits for its answer when the caller does not say.</summary>
     TimeSpan DefaultCallTimeout { get; }
 
+    /// <summary>Gets the format of this peer's typed calls, or <see langword="null"/> for the default, <see cref="MessagePackPluginSerializer"/>.</summary>
+    /// <remarks>Implemented by default (returning <see langword="null"/>), so that peers written before typed calls keep compiling.</remarks>
+    IPluginSerializer? Serializer => null;
+
     /// <summary>Sends <paramref name="request"/>'s command, buffer and headers as a request and awaits the whole answer within <paramref name="timeout"/>.</summary>
     /// <param name="request">The request; its thread id and direction are ignored and chosen by the peer.</param>
     /// <param name="timeout">How long to wait for the answer; <see cref="Timeout.InfiniteTimeSpan"/> to wait while the connection lasts.</param>

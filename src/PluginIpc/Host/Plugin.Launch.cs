@@ -20,6 +20,7 @@ public sealed partial class Plugin
             MaxQueuedBytes = _options.MaxQueuedBytes,
             ShutdownGracePeriod = _options.StopTimeout,
             LoggerFactory = _options.LoggerFactory,
+            Serializer = _options.Serializer,
             MeterFactory = _options.MeterFactory,
             TimeProvider = _options.TimeProvider,
         });

@@ -60,6 +60,9 @@ public sealed partial class Plugin : IChunkPeer, IChunkCallShortcuts, IAsyncDisp
     /// <value>From <see cref="PluginOptions.CallTimeout"/>.</value>
     public TimeSpan DefaultCallTimeout => _options.CallTimeout;
 
+    /// <inheritdoc/>
+    public IPluginSerializer? Serializer => _options.Serializer;
+
     /// <summary>Gets where the plugin is in its life.</summary>
     public PluginState State
     {

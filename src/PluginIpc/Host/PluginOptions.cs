@@ -107,6 +107,10 @@ public sealed class PluginOptions
     /// <remarks>Shared, not copied, by the plugin, and passed on to the channel of each plugin process.</remarks>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+    /// <summary>Gets or sets the format of typed calls (<c>CallAsync&lt;TRequest, TResponse&gt;</c> and <c>Handle&lt;TRequest, TResponse&gt;</c>); the other side must use the same.</summary>
+    /// <value>Defaults to <see langword="null"/>: a <see cref="MessagePackPluginSerializer"/>. NativeAOT applications set a <see cref="JsonPluginSerializer"/> made with their <c>JsonSerializerContext</c>.</value>
+    public IPluginSerializer? Serializer { get; set; }
+
     /// <summary>Gets or sets the logger factory for the library's own logs and the plugin's output and log entries.</summary>
     /// <value>Defaults to <see cref="NullLoggerFactory.Instance"/>.</value>
     public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
@@ -149,6 +153,7 @@ public sealed class PluginOptions
             RecentLogCapacity = RecentLogCapacity,
             MaxOutputLineLength = MaxOutputLineLength,
             LoggerFactory = LoggerFactory,
+            Serializer = Serializer,
             MeterFactory = MeterFactory,
             TimeProvider = TimeProvider,
         };

@@ -35,6 +35,7 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts
         {
             ["protocol"] = LaunchVariables.ProtocolVersion,
             ["name"] = options.Name,
+            ["serializer"] = options.Serializer?.Name ?? MessagePackPluginSerializer.FormatName,
         };
         Metadata = metadata;
         byte[] metadataJson = JsonSerializer.SerializeToUtf8Bytes(metadata, PluginIpcJsonContext.Default.DictionaryStringString);
@@ -59,6 +60,9 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts
     /// <inheritdoc/>
     /// <value>From <see cref="MainOptions.CallTimeout"/>.</value>
     public TimeSpan DefaultCallTimeout => _options.CallTimeout;
+
+    /// <inheritdoc/>
+    public IPluginSerializer? Serializer => _options.Serializer;
 
     /// <summary>Gets the metadata announced to the host, including <c>protocol</c> and <c>name</c>.</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
@@ -162,6 +166,7 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts
             MaxQueuedBytes = options.MaxQueuedBytes,
             ShutdownGracePeriod = options.StopGracePeriod,
             MeterFactory = options.MeterFactory,
+            Serializer = options.Serializer,
             TimeProvider = options.TimeProvider,
         };
         Channel channel = ReferenceEquals(input, output)

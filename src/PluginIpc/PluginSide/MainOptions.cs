@@ -72,6 +72,10 @@ public sealed class MainOptions
     /// <value>Defaults to <see cref="TimeProvider.System"/>. Tests can pass a <c>FakeTimeProvider</c> and advance time by hand.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+    /// <summary>Gets or sets the format of typed calls (<c>CallAsync&lt;TRequest, TResponse&gt;</c> and <c>Handle&lt;TRequest, TResponse&gt;</c>); the other side must use the same.</summary>
+    /// <value>Defaults to <see langword="null"/>: a <see cref="MessagePackPluginSerializer"/>. NativeAOT applications set a <see cref="JsonPluginSerializer"/> made with their <c>JsonSerializerContext</c>.</value>
+    public IPluginSerializer? Serializer { get; set; }
+
     /// <summary>Gets or sets the lowest level of the entries that <see cref="Main.LoggerFactory"/> sends to the host.</summary>
     /// <value>Defaults to <see cref="LogLevel.Information"/>.</value>
     public LogLevel MinimumLogLevel { get; set; } = LogLevel.Information;
@@ -96,6 +100,31 @@ public sealed class MainOptions
         ArgumentNullException.ThrowIfNull(handler);
         _handlers.Handle(cmd, handler);
         return this;
+    }
+
+    /// <summary>Registers a typed handler of the host's requests with command <paramref name="cmd"/> (see <see cref="TypedChunkPeerExtensions.Handle{TRequest, TResponse}"/>).</summary>
+    /// <typeparam name="TRequest">The request's type.</typeparam>
+    /// <typeparam name="TResponse">The answer's type.</typeparam>
+    /// <param name="cmd">The command, matched exactly (ordinal).</param>
+    /// <param name="handler">The handler; throw <see cref="RemoteException"/> to answer with an error code.</param>
+    /// <returns>These options.</returns>
+    public MainOptions Handle<TRequest, TResponse>(string cmd, Func<TRequest, CancellationToken, ValueTask<TResponse>> handler)
+    {
+        ArgumentNullException.ThrowIfNull(cmd);
+        ArgumentNullException.ThrowIfNull(handler);
+        return Handle(cmd, TypedPayload.Handler(cmd, handler));
+    }
+
+    /// <summary>Registers a typed handler of the host's one-way messages with command <paramref name="cmd"/> (see <see cref="TypedChunkPeerExtensions.Handle{TMessage}"/>).</summary>
+    /// <typeparam name="TMessage">The message's type.</typeparam>
+    /// <param name="cmd">The command, matched exactly (ordinal).</param>
+    /// <param name="handler">The handler.</param>
+    /// <returns>These options.</returns>
+    public MainOptions Handle<TMessage>(string cmd, Func<TMessage, CancellationToken, ValueTask> handler)
+    {
+        ArgumentNullException.ThrowIfNull(cmd);
+        ArgumentNullException.ThrowIfNull(handler);
+        return Handle(cmd, TypedPayload.Handler(cmd, handler));
     }
 
     /// <summary>A registry in which the commands that <see cref="Main"/> answers itself are taken, so that registering one fails at once.</summary>
@@ -138,6 +167,7 @@ public sealed class MainOptions
             MaxQueuedBytes = MaxQueuedBytes,
             MinimumLogLevel = MinimumLogLevel,
             MeterFactory = MeterFactory,
+            Serializer = Serializer,
             TimeProvider = TimeProvider,
         };
         foreach (KeyValuePair<string, string> entry in Metadata)

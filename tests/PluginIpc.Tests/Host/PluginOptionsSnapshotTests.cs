@@ -61,6 +61,7 @@ public sealed class PluginOptionsSnapshotTests
             LoggerFactory = loggerFactory,
             MeterFactory = services.GetRequiredService<IMeterFactory>(),
             TimeProvider = clock,
+            Serializer = new JsonPluginSerializer(Serialization.TypedTestJsonContext.Default),
         };
         options.Arguments.Add("argument");
         options.Environment["NAME"] = "value";
@@ -73,7 +74,7 @@ public sealed class PluginOptionsSnapshotTests
             object? value = property.GetValue(options);
             object? copied = property.GetValue(snapshot);
             Assert.That(value, Is.Not.EqualTo(property.GetValue(defaults)), $"this test sets {property.Name}: a new setting must be added here and to Snapshot");
-            if (property.Name is nameof(PluginOptions.LoggerFactory) or nameof(PluginOptions.MeterFactory) or nameof(PluginOptions.TimeProvider))
+            if (property.Name is nameof(PluginOptions.LoggerFactory) or nameof(PluginOptions.MeterFactory) or nameof(PluginOptions.TimeProvider) or nameof(PluginOptions.Serializer))
             {
                 Assert.That(copied, Is.SameAs(value), $"{property.Name} is a service: shared on purpose");
             }

@@ -1,0 +1,53 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+
+namespace PluginIpc;
+
+/// <summary>
+/// The <c>json</c> format of typed calls, by System.Text.Json: UTF-8 JSON, for plugins in languages that prefer it. With a
+/// <see cref="JsonSerializerContext"/> it needs no reflection, which makes it the format of NativeAOT and trimmed applications.
+/// </summary>
+public sealed class JsonPluginSerializer : IPluginSerializer
+{
+    private readonly JsonSerializerOptions _options;
+
+    /// <summary>Initializes the serializer with the types of <paramref name="context"/>: no reflection, NativeAOT ready.</summary>
+    /// <param name="context">A source-generated context that lists every type the typed calls carry.</param>
+    public JsonPluginSerializer(JsonSerializerContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        _options = context.Options;
+    }
+
+    /// <summary>Initializes the serializer with <paramref name="options"/>, or the web defaults (camelCase names), reading types by reflection.</summary>
+    /// <param name="options">The options; <see langword="null"/> for <see cref="JsonSerializerDefaults.Web"/>.</param>
+    [RequiresDynamicCode("System.Text.Json reads user types by reflection without a JsonSerializerContext.")]
+    [RequiresUnreferencedCode("System.Text.Json reads user types by reflection without a JsonSerializerContext.")]
+    public JsonPluginSerializer(JsonSerializerOptions? options = null)
+    {
+        _options = options ?? new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        _options.TypeInfoResolver ??= new DefaultJsonTypeInfoResolver();
+        _options.MakeReadOnly();
+    }
+
+    /// <summary>The format's name: <c>json</c>.</summary>
+    public const string FormatName = "json";
+
+    /// <inheritdoc/>
+    public string Name => FormatName;
+
+    /// <inheritdoc/>
+    public void Serialize<T>(IBufferWriter<byte> writer, T value)
+    {
+        using var json = new Utf8JsonWriter(writer);
+        JsonSerializer.Serialize(json, value, TypeInfo<T>());
+    }
+
+    /// <inheritdoc/>
+    public T Deserialize<T>(ReadOnlyMemory<byte> buffer) => JsonSerializer.Deserialize(buffer.Span, TypeInfo<T>())!;
+
+    private JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)_options.GetTypeInfo(typeof(T));
+}

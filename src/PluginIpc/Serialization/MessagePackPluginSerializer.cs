@@ -1,0 +1,48 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using MessagePack;
+using MessagePack.Resolvers;
+
+namespace PluginIpc;
+
+/// <summary>
+/// The <c>msgpack</c> format of typed calls, by MessagePack-CSharp: plain classes and records need no attributes
+/// (contractless, internal types too: objects are maps keyed by property name), <c>[MessagePackObject]</c> types use their own keys, and what
+/// comes in is read with <see cref="MessagePackSecurity.UntrustedData"/> limits.
+/// </summary>
+/// <remarks>
+/// MessagePack-CSharp builds the formatters of user types with dynamic code at run time, so this serializer is not for
+/// NativeAOT or trimmed applications: those use <see cref="JsonPluginSerializer"/> with a <c>JsonSerializerContext</c>.
+/// </remarks>
+public sealed class MessagePackPluginSerializer : IPluginSerializer
+{
+    private readonly MessagePackSerializerOptions _options;
+
+    /// <summary>Initializes the serializer with the contractless resolver and untrusted-data security.</summary>
+    [RequiresDynamicCode("MessagePack-CSharp builds formatters for user types at run time.")]
+    [RequiresUnreferencedCode("MessagePack-CSharp reads the members of user types by reflection.")]
+    public MessagePackPluginSerializer()
+        : this(MessagePackSerializerOptions.Standard.WithResolver(ContractlessStandardResolverAllowPrivate.Instance).WithSecurity(MessagePackSecurity.UntrustedData))
+    {
+    }
+
+    /// <summary>Initializes the serializer with <paramref name="options"/>, for example with a resolver of source-generated formatters.</summary>
+    /// <param name="options">The MessagePack-CSharp options; keep <see cref="MessagePackSecurity.UntrustedData"/> for data from plugins.</param>
+    public MessagePackPluginSerializer(MessagePackSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+    }
+
+    /// <summary>The format's name: <c>msgpack</c>.</summary>
+    public const string FormatName = "msgpack";
+
+    /// <inheritdoc/>
+    public string Name => FormatName;
+
+    /// <inheritdoc/>
+    public void Serialize<T>(IBufferWriter<byte> writer, T value) => MessagePackSerializer.Serialize(writer, value, _options);
+
+    /// <inheritdoc/>
+    public T Deserialize<T>(ReadOnlyMemory<byte> buffer) => MessagePackSerializer.Deserialize<T>(buffer, _options);
+}

@@ -1,0 +1,108 @@
+using System.Text;
+using MessagePack;
+using PluginIpc.Tests.Channel;
+
+namespace PluginIpc.Tests.Serialization;
+
+/// <summary>Typed calls without an interface: objects in and out over a channel pair, each framer with each serializer.</summary>
+[TestFixture("text", "msgpack")]
+[TestFixture("msgpack", "msgpack")]
+[TestFixture("text", "json")]
+[TestFixture("msgpack", "json")]
+[TestFixture("msgpack", "json-context")]
+public sealed class TypedCallTests(string framer, string serializer)
+{
+    [Test, CancelAfter(10_000)]
+    public async Task CallAsync_PlainRecord_GoesBothWaysAsAnObject(CancellationToken cancellationToken)
+    {
+        await using ChannelPair pair = CreatePair();
+        pair.Plugin.Handle<Point, Point>("move", (point, _) => ValueTask.FromResult(point with { X = point.X + 1, Y = point.Y - 1 }));
+        pair.Host.Handle<Route, int>("count", (route, _) => ValueTask.FromResult(route.Stops.Count));
+        pair.Start();
+
+        Point moved = await pair.Host.CallAsync<Point, Point>("move", new Point(1, 2), cancellationToken);
+        int stops = await pair.Plugin.CallAsync<Route, int>("count", new Route { Name = "r", Stops = [new(0, 0), new(1, 1), new(2, 2)] }, cancellationToken);
+
+        Assert.That(moved, Is.EqualTo(new Point(2, 1)));
+        Assert.That(stops, Is.EqualTo(3));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task CallAsync_TypeWithItsOwnKeys_KeepsThem(CancellationToken cancellationToken)
+    {
+        await using ChannelPair pair = CreatePair();
+        pair.Plugin.Handle<Keyed, Keyed>("relabel", (keyed, _) => ValueTask.FromResult(new Keyed { Id = keyed.Id, Label = keyed.Label + "!" }));
+        pair.Start();
+
+        Keyed answer = await pair.Host.CallAsync<Keyed, Keyed>("relabel", new Keyed { Id = 7, Label = "seven" }, cancellationToken);
+
+        Assert.That((answer.Id, answer.Label), Is.EqualTo((7, "seven!")));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task NotifyAsync_TypedMessage_ReachesItsTypedHandler(CancellationToken cancellationToken)
+    {
+        await using ChannelPair pair = CreatePair();
+        var received = new TaskCompletionSource<Point>(TaskCreationOptions.RunContinuationsAsynchronously);
+        pair.Plugin.Handle<Point>("moved", (point, _) =>
+        {
+            received.TrySetResult(point);
+            return ValueTask.CompletedTask;
+        });
+        pair.Start();
+
+        await pair.Host.NotifyAsync("moved", new Point(5, 6), cancellationToken);
+
+        Assert.That(await received.Task.WaitAsync(cancellationToken), Is.EqualTo(new Point(5, 6)));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task Handle_RequestThatIsNotItsType_IsAnsweredInvalidRequestNamingCommandAndType(CancellationToken cancellationToken)
+    {
+        await using ChannelPair pair = CreatePair();
+        pair.Plugin.Handle<Point, Point>("move", (point, _) => ValueTask.FromResult(point));
+        pair.Start();
+
+        var error = await Failure.ThrowsAsync<RemoteException>(() => pair.Host.CallAsync("move", Encoding.UTF8.GetBytes("\u00ff not a point"), cancellationToken));
+
+        Assert.That(error!.Code, Is.EqualTo(ErrorCodes.InvalidRequest));
+        Assert.That(error.Message, Does.Contain("'move' expects a Point in the " + SerializerName));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task CallAsync_AnswerThatIsNotTheExpectedType_ThrowsProtocolExceptionNamingPeerAndCommand(CancellationToken cancellationToken)
+    {
+        await using ChannelPair pair = CreatePair();
+        pair.Plugin.Handle("bytes", (_, _, _) => ValueTask.FromResult<ReadOnlyMemory<byte>>(Encoding.UTF8.GetBytes("\u00ff garbage")));
+        pair.Start();
+
+        var error = await Failure.ThrowsAsync<ProtocolException>(() => pair.Host.CallAsync<Point, Point>("bytes", new Point(0, 0), cancellationToken));
+
+        Assert.That(error!.Message, Does.Contain("The answer to 'bytes' on host").And.Contain("is not a Point in the " + SerializerName));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task Handle_HandlerThrowsRemoteException_CallerGetsItsCode(CancellationToken cancellationToken)
+    {
+        await using ChannelPair pair = CreatePair();
+        pair.Plugin.Handle<Point, Point>("refuse", (_, _) => throw new RemoteException("OUT_OF_BOUNDS", "no"));
+        pair.Start();
+
+        var error = await Failure.ThrowsAsync<RemoteException>(() => pair.Host.CallAsync<Point, Point>("refuse", new Point(0, 0), cancellationToken));
+
+        Assert.That(error!.Code, Is.EqualTo("OUT_OF_BOUNDS"));
+    }
+
+    private string SerializerName => serializer.StartsWith("json", StringComparison.Ordinal) ? "json" : "msgpack";
+
+    private ChannelPair CreatePair()
+    {
+        IPluginSerializer? chosen = serializer switch
+        {
+            "msgpack" => null, // the default
+            "json" => new JsonPluginSerializer(),
+            _ => new JsonPluginSerializer(TypedTestJsonContext.Default),
+        };
+        return ChannelPair.Create(framer, Transports.Memory, o => o.Serializer = chosen, o => o.Serializer = chosen);
+    }
+}
