@@ -49,21 +49,6 @@ public static class TypedChunkPeerExtensions
         return TypedPayload.ReadAnswer<TResponse>(serializer, answer, peer, cmd);
     }
 
-    /// <summary>Sends <paramref name="message"/> as a one-way message with command <paramref name="cmd"/>.</summary>
-    /// <typeparam name="TMessage">The message's type.</typeparam>
-    /// <param name="peer">The peer.</param>
-    /// <param name="cmd">The command.</param>
-    /// <param name="message">The message.</param>
-    /// <param name="cancellationToken">Cancels the send if it has not started.</param>
-    /// <returns>A task that completes when the message is handed to the transport.</returns>
-    /// <exception cref="ChannelClosedException">The connection is closed.</exception>
-    public static ValueTask NotifyAsync<TMessage>(this IChunkPeer peer, string cmd, TMessage message, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(peer);
-        ArgumentNullException.ThrowIfNull(cmd);
-        return peer.NotifyAsync(cmd, TypedPayload.Serialize(PluginSerializers.Resolve(peer.Serializer), message), cancellationToken);
-    }
-
     /// <summary>
     /// Handles the other side's requests with command <paramref name="cmd"/>: each request's buffer is read as a
     /// <typeparamref name="TRequest"/> and the handler's result is the answer. A buffer that is not one is answered

@@ -40,20 +40,38 @@ public sealed class TypedCallTests(string framer, string serializer)
     }
 
     [Test, CancelAfter(10_000)]
-    public async Task NotifyAsync_TypedMessage_ReachesItsTypedHandler(CancellationToken cancellationToken)
+    public async Task HandleWithoutResult_TypedRequest_IsAnsweredEmpty(CancellationToken cancellationToken)
     {
         await using ChannelPair pair = CreatePair();
         var received = new TaskCompletionSource<Point>(TaskCreationOptions.RunContinuationsAsynchronously);
-        pair.Plugin.Handle<Point>("moved", (point, _) =>
+        pair.Plugin.Handle<Point>("reset", (point, _) =>
         {
             received.TrySetResult(point);
             return ValueTask.CompletedTask;
         });
         pair.Start();
 
-        await pair.Host.NotifyAsync("moved", new Point(5, 6), cancellationToken);
+        ReadOnlyMemory<byte> answer = await pair.Host.CallAsync("reset", Serialize(new Point(5, 6)), cancellationToken);
 
+        Assert.That(answer.Length, Is.Zero);
         Assert.That(await received.Task.WaitAsync(cancellationToken), Is.EqualTo(new Point(5, 6)));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task NotifyAsync_ByteArray_StaysBytes_NotATypedValue(CancellationToken cancellationToken)
+    {
+        await using ChannelPair pair = CreatePair();
+        var received = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        pair.Plugin.Handle("raw", (chunk, _, _) =>
+        {
+            received.TrySetResult(chunk.Buffer.ToArray());
+            return ValueTask.FromResult(ReadOnlyMemory<byte>.Empty);
+        });
+        pair.Start();
+
+        await pair.Host.NotifyAsync("raw", new byte[] { 1, 2, 3 }, cancellationToken);
+
+        Assert.That(await received.Task.WaitAsync(cancellationToken), Is.EqualTo(new byte[] { 1, 2, 3 }), "typed calls must never capture a byte[] argument");
     }
 
     [Test, CancelAfter(10_000)]
@@ -93,16 +111,25 @@ public sealed class TypedCallTests(string framer, string serializer)
         Assert.That(error!.Code, Is.EqualTo("OUT_OF_BOUNDS"));
     }
 
+    private ReadOnlyMemory<byte> Serialize<T>(T value)
+    {
+        var writer = new System.Buffers.ArrayBufferWriter<byte>();
+        (Serializer ?? new MessagePackPluginSerializer()).Serialize(writer, value);
+        return writer.WrittenMemory;
+    }
+
+    private IPluginSerializer? Serializer => serializer switch
+    {
+        "msgpack" => null, // the default
+        "json" => new JsonPluginSerializer(),
+        _ => new JsonPluginSerializer(TypedTestJsonContext.Default),
+    };
+
     private string SerializerName => serializer.StartsWith("json", StringComparison.Ordinal) ? "json" : "msgpack";
 
     private ChannelPair CreatePair()
     {
-        IPluginSerializer? chosen = serializer switch
-        {
-            "msgpack" => null, // the default
-            "json" => new JsonPluginSerializer(),
-            _ => new JsonPluginSerializer(TypedTestJsonContext.Default),
-        };
+        IPluginSerializer? chosen = Serializer;
         return ChannelPair.Create(framer, Transports.Memory, o => o.Serializer = chosen, o => o.Serializer = chosen);
     }
 }
