@@ -62,7 +62,7 @@ internal sealed class PluginIpcHealthCheck : IHealthCheck
         string description = names.Length == 0
             ? "No plugins are registered or discovered."
             : notHealthy.Count == 0
-                ? $"{names.Length} of {names.Length} plugins are healthy (running, not started yet, or stopped on purpose)."
+                ? $"{names.Length} of {names.Length} plugins are healthy."
                 : $"{names.Length - notHealthy.Count} of {names.Length} plugins are healthy; {string.Join("; ", notHealthy)}.";
         return Task.FromResult(new HealthCheckResult(overall, description, exception: null, data));
     }
