@@ -59,10 +59,14 @@ public sealed class HostilePluginTests : PluginTestBase
         options.PingInterval = TimeSpan.FromMilliseconds(200);
         options.PingTimeout = TimeSpan.FromMilliseconds(500);
         options.TimeProvider = clock;
+        using var logs = new CapturingLoggerFactory();
+        options.LoggerFactory = logs;
         await using Plugin plugin = CreatePlugin(options);
         Task<Exception?> failedReason = WhenFailedAsync(plugin, cancellationToken);
         await plugin.StartAsync(cancellationToken);
 
+        // Fake time would otherwise kill the plugin before its stderr line reached the host: wait for the line first.
+        await logs.WaitForAsync(e => e.Message.Contains("stopped reading", StringComparison.Ordinal), cancellationToken).WaitAsync(s_timeout, cancellationToken);
         Task<ChannelClosedException> failing = Failure.CatchAsync<ChannelClosedException>(
             () => plugin.CallAsync("anything", new byte[requestBytes], cancellationToken));
         await clock.AdvanceWhenArmedAsync(options.PingInterval, s_timeout, cancellationToken);
