@@ -42,9 +42,22 @@ public sealed class JsonPluginSerializer : IPluginSerializer
     /// <inheritdoc/>
     public void Serialize<T>(IBufferWriter<byte> writer, T value)
     {
-        using var json = new Utf8JsonWriter(writer);
-        JsonSerializer.Serialize(json, value, TypeInfo<T>());
+        // One writer per thread, pointed at each call's buffer: a Utf8JsonWriter per value would be most of a small call's garbage.
+        Utf8JsonWriter json = t_writer ??= new Utf8JsonWriter(Stream.Null);
+        json.Reset(writer);
+        try
+        {
+            JsonSerializer.Serialize(json, value, TypeInfo<T>());
+            json.Flush();
+        }
+        finally
+        {
+            json.Reset(Stream.Null); // let go of the caller's buffer
+        }
     }
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
 
     /// <inheritdoc/>
     public T Deserialize<T>(ReadOnlyMemory<byte> buffer) => JsonSerializer.Deserialize(buffer.Span, TypeInfo<T>())!;

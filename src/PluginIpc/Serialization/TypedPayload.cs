@@ -5,13 +5,30 @@ namespace PluginIpc;
 /// <summary>The buffers of typed calls: a value serialized with the peer's serializer, and the chunk handlers that read them.</summary>
 internal static class TypedPayload
 {
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_scratch;
+
     /// <summary>Serializes <paramref name="value"/> into a buffer of its own, which the call may hold until it is written.</summary>
+    /// <remarks>Writes into a per-thread scratch buffer, then copies out exactly the bytes written: one small array per value.</remarks>
     public static ReadOnlyMemory<byte> Serialize<T>(IPluginSerializer serializer, T value)
     {
-        var writer = new ArrayBufferWriter<byte>();
-        serializer.Serialize(writer, value);
-        return writer.WrittenMemory;
+        ArrayBufferWriter<byte> scratch = t_scratch ??= new ArrayBufferWriter<byte>(256);
+        scratch.ResetWrittenCount();
+        try
+        {
+            serializer.Serialize(scratch, value);
+            return scratch.WrittenSpan.ToArray();
+        }
+        finally
+        {
+            if (scratch.Capacity > MaxKeptScratch)
+            {
+                t_scratch = null; // a large value's buffer is not kept for the thread's lifetime
+            }
+        }
     }
+
+    private const int MaxKeptScratch = 64 * 1024;
 
     /// <summary>Reads an answer; one that is not a <typeparamref name="T"/> is a broken contract between the two sides.</summary>
     /// <exception cref="ProtocolException">The answer is not a <typeparamref name="T"/> in the serializer's format.</exception>

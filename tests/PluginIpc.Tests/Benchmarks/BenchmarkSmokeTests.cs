@@ -8,7 +8,7 @@ namespace PluginIpc.Tests.Benchmarks;
 public sealed class BenchmarkSmokeTests
 {
     private static IEnumerable<TestCaseData> InMemoryCases() =>
-        from type in new[] { typeof(DispatchBenchmarks), typeof(InMemoryFloorBenchmarks), typeof(FramingBenchmarks) }
+        from type in new[] { typeof(DispatchBenchmarks), typeof(InMemoryFloorBenchmarks), typeof(FramingBenchmarks), typeof(TypedCallBenchmarks) }
         from parameters in ParameterCombinations(type)
         from method in BenchmarkMethods(type)
         select new TestCaseData(type, method.Name, parameters)
