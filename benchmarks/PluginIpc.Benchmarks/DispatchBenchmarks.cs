@@ -25,10 +25,9 @@ public class DispatchBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var toPlugin = new Pipe();
-        var toHost = new Pipe();
-        _host = new Channel(new DuplexPipe(toHost.Reader, toPlugin.Writer), CreateFramer());
-        _plugin = new Channel(new DuplexPipe(toPlugin.Reader, toHost.Writer), CreateFramer());
+        (IDuplexPipe hostEnd, IDuplexPipe pluginEnd) = InMemoryDuplexPipe.CreatePair();
+        _host = new Channel(hostEnd, CreateFramer());
+        _plugin = new Channel(pluginEnd, CreateFramer());
         _plugin.Handle("echo", static (chunk, _, _) => ValueTask.FromResult(chunk.Buffer));
         _plugin.Handle("sink", (_, _, _) =>
         {
@@ -98,11 +97,4 @@ public class DispatchBenchmarks
     }
 
     private IChunkFramer CreateFramer() => Framer == "text" ? new NullTerminatedFramer() : new MessagePackFramer();
-
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
-    }
 }

@@ -24,11 +24,10 @@ public class TypedCallBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var toPlugin = new Pipe();
-        var toHost = new Pipe();
+        (IDuplexPipe hostEnd, IDuplexPipe pluginEnd) = InMemoryDuplexPipe.CreatePair();
         IPluginSerializer? serializer = Serializer == "json" ? new JsonPluginSerializer(BenchmarkJsonContext.Default) : null;
-        _host = new Channel(new DuplexPipe(toHost.Reader, toPlugin.Writer), new MessagePackFramer(), new ChannelOptions { Serializer = serializer });
-        _plugin = new Channel(new DuplexPipe(toPlugin.Reader, toHost.Writer), new MessagePackFramer(), new ChannelOptions { Serializer = serializer });
+        _host = new Channel(hostEnd, new MessagePackFramer(), new ChannelOptions { Serializer = serializer });
+        _plugin = new Channel(pluginEnd, new MessagePackFramer(), new ChannelOptions { Serializer = serializer });
         _plugin.Handle("echo", static (chunk, _, _) => ValueTask.FromResult(chunk.Buffer));
         _plugin.Handle<MovePoint, MovePoint>("move", static (point, _) => ValueTask.FromResult(new MovePoint(point.X + 1, point.Y + 1)));
         _host.Start();
@@ -66,12 +65,5 @@ public class TypedCallBenchmarks
         }
 
         return total;
-    }
-
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
     }
 }

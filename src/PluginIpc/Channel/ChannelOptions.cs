@@ -85,6 +85,25 @@ public sealed class ChannelOptions
         return (ChannelOptions)MemberwiseClone();
     }
 
+    /// <summary>Returns the options of the channel that a plugin or a plugin side runs on.</summary>
+    /// <param name="settings">The plugin's or plugin side's options.</param>
+    /// <param name="name">The channel's name: the plugin's.</param>
+    /// <param name="shutdownGracePeriod">How long requests in flight may take when the channel closes gracefully.</param>
+    /// <param name="loggerFactory">Where the channel logs.</param>
+    internal static ChannelOptions From(IChannelSettings settings, string name, TimeSpan shutdownGracePeriod, ILoggerFactory loggerFactory) => new()
+    {
+        Name = name,
+        DefaultCallTimeout = settings.CallTimeout,
+        MaxConcurrentHandlers = settings.MaxConcurrentHandlers,
+        MaxQueuedMessages = settings.MaxQueuedMessages,
+        MaxQueuedBytes = settings.MaxQueuedBytes,
+        ShutdownGracePeriod = shutdownGracePeriod,
+        LoggerFactory = loggerFactory,
+        MeterFactory = settings.MeterFactory,
+        Serializer = settings.Serializer,
+        TimeProvider = settings.TimeProvider,
+    };
+
     internal static void ValidateTimeout(TimeSpan value, string name)
     {
         if (value != Timeout.InfiniteTimeSpan && (value < TimeSpan.Zero || value.Ticks > int.MaxValue * TimeSpan.TicksPerMillisecond))

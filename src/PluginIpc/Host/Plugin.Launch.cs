@@ -11,19 +11,7 @@ public sealed partial class Plugin
     {
         IConnectedPlugin connected = await PluginConnectors.For(_options.Transport)
             .ConnectAsync(_options.ToStartInfo(OnOutputLine), _processLogger, cancellationToken).ConfigureAwait(false);
-        var channel = new Channel(connected.Input, connected.Output, CreateFramer(), new ChannelOptions
-        {
-            Name = Name,
-            DefaultCallTimeout = _options.CallTimeout,
-            MaxConcurrentHandlers = _options.MaxConcurrentHandlers,
-            MaxQueuedMessages = _options.MaxQueuedMessages,
-            MaxQueuedBytes = _options.MaxQueuedBytes,
-            ShutdownGracePeriod = _options.StopTimeout,
-            LoggerFactory = _options.LoggerFactory,
-            Serializer = _options.Serializer,
-            MeterFactory = _options.MeterFactory,
-            TimeProvider = _options.TimeProvider,
-        });
+        var channel = new Channel(connected.Input, connected.Output, CreateFramer(), ChannelOptions.From(_options, Name, _options.StopTimeout, _options.LoggerFactory));
         var instance = new PluginInstance(connected, channel);
         channel.CloseReasonResolver = reason => ResolveExitAsync(instance, reason);
         channel.Handlers = _handlers;

@@ -6,7 +6,7 @@ namespace PluginIpc;
 
 /// <summary>What plugin executable a <see cref="Plugin"/> starts and how it talks to and looks after it.</summary>
 /// <remarks>A plugin copies and validates these settings when it is created; later changes do not affect it.</remarks>
-public sealed class PluginOptions
+public sealed class PluginOptions : IChannelSettings
 {
     /// <summary>Gets or sets the plugin executable: a path, relative to <see cref="WorkingDirectory"/>, or a program on PATH such as <c>dotnet</c>.</summary>
     /// <remarks>A value with a directory part (<c>plugins/echo/Echo</c>, <c>./Echo</c>) is a path; a bare name (<c>dotnet</c>) is looked up on PATH.</remarks>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace PluginIpc;
 
@@ -157,18 +158,8 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts
     /// <summary>Runs the plugin over the given streams until it is stopped or loses its host. Used by <see cref="RegisterAsync(MainOptions, CancellationToken)"/> and by tests.</summary>
     internal static async Task<int> RunAsync(MainOptions options, Stream input, Stream output, IChunkFramer framer, CancellationToken cancellationToken)
     {
-        var channelOptions = new ChannelOptions
-        {
-            Name = options.Name,
-            DefaultCallTimeout = options.CallTimeout,
-            MaxConcurrentHandlers = options.MaxConcurrentHandlers,
-            MaxQueuedMessages = options.MaxQueuedMessages,
-            MaxQueuedBytes = options.MaxQueuedBytes,
-            ShutdownGracePeriod = options.StopGracePeriod,
-            MeterFactory = options.MeterFactory,
-            Serializer = options.Serializer,
-            TimeProvider = options.TimeProvider,
-        };
+        // The plugin side's own logs travel to the host over this channel, so the channel itself does not log.
+        ChannelOptions channelOptions = ChannelOptions.From(options, options.Name, options.StopGracePeriod, NullLoggerFactory.Instance);
         Channel channel = ReferenceEquals(input, output)
             ? new Channel(input, framer, channelOptions)
             : new Channel(input, output, framer, channelOptions);

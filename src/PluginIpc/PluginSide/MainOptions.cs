@@ -6,7 +6,7 @@ namespace PluginIpc;
 
 /// <summary>What a plugin executable announces, handles and does at start and stop; given to <see cref="Main.Register(MainOptions)"/>.</summary>
 /// <remarks>Copied when <see cref="Main.RegisterAsync(MainOptions, CancellationToken)"/> starts; later changes do not affect the running plugin.</remarks>
-public sealed class MainOptions
+public sealed class MainOptions : IChannelSettings
 {
     private readonly HandlerRegistry _handlers = CreateRegistry();
 
