@@ -17,4 +17,13 @@ public static class Commands
 
     /// <summary>A one-way log entry from plugin to host.</summary>
     public const string Log = "cmd.log";
+
+    /// <summary>A one-way progress report of a contract call, from callee to caller: <c>[token, value]</c>.</summary>
+    public const string Progress = "cmd.progress";
+
+    /// <summary>A request for the next items of a contract stream, from consumer to producer: <c>[streamId, window]</c>.</summary>
+    public const string StreamNext = "cmd.stream.next";
+
+    /// <summary>A one-way message from consumer to producer that ends a contract stream early: <c>[streamId]</c>.</summary>
+    public const string StreamEnd = "cmd.stream.end";
 }

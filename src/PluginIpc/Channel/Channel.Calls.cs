@@ -158,10 +158,14 @@ public sealed partial class Channel
     }
 
     /// <summary>Says why a call failed: a closed output is explained by why the channel closed, once that is known.</summary>
-    internal Exception ExplainFailure(Exception failure) =>
-        failure is ChannelClosedException { InnerException: null } closed && CloseReason is { } reason
-            ? new ChannelClosedException(closed.Message, reason)
-            : failure;
+    internal Exception ExplainFailure(Exception failure) => failure switch
+    {
+        ChannelClosedException { InnerException: null } closed when CloseReason is { } reason => new ChannelClosedException(closed.Message, reason),
+
+        // The other side's handler gave up with OperationCanceledException: cancellation flows back as cancellation.
+        RemoteException { Code: ErrorCodes.Cancelled } cancelled => new OperationCanceledException(cancelled.Message, cancelled),
+        _ => failure,
+    };
 
     private async ValueTask SendAsync(OutgoingChunk chunk, CancellationToken cancellationToken)
     {

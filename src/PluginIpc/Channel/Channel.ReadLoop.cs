@@ -209,6 +209,11 @@ public sealed partial class Channel
                 return DispatchRequest(chunk);
 
             case Direction.OneWay:
+                if (_handlers.HasInlineHandlers && _handlers.FindInline(chunk.Cmd) is { } inline)
+                {
+                    return RunOneWayInline(chunk, inline);
+                }
+
                 Interlocked.Increment(ref _activeHandlers);
                 _backlog.Add(chunk);
                 var message = new IncomingRequest(this, chunk, _lifetime.Token);
@@ -239,6 +244,27 @@ public sealed partial class Channel
     }
 
     /// <summary>Moves work that keeps holding the read loop off it: a handler to the thread pool, or every caller's continuation.</summary>
+    /// <summary>Runs an inline one-way handler (see <see cref="HandlerRegistry.HandleInline"/>) on the loop, under its guard.</summary>
+    /// <returns><see langword="false"/> when the handler held the loop so long that the guard took reading from it.</returns>
+    private bool RunOneWayInline(Chunk chunk, HandlerRegistration registration)
+    {
+        long section = _guard.Enter(registration);
+        try
+        {
+            ValueTask<ReadOnlyMemory<byte>> handled = registration.Handler(chunk, _owner, _lifetime.Token);
+            if (!handled.IsCompletedSuccessfully)
+            {
+                handled.AsTask().Forget();
+            }
+        }
+        catch (Exception ex)
+        {
+            ChannelLog.HandlerFailed(_logger, Name, chunk.Cmd, ex);
+        }
+
+        return _guard.TryExit(section);
+    }
+
     private void OnSlowInlineRun(SlowRunCounter work)
     {
         if (!work.RecordSlowRun())

@@ -170,7 +170,8 @@ public sealed partial class Channel
     private ValueTask ReportHandlerFailureAsync(IncomingRequest request, Exception failure, CancellationToken cancellationToken)
     {
         Chunk chunk = request.Chunk;
-        bool cancelled = failure is OperationCanceledException && cancellationToken.IsCancellationRequested;
+        // A handler that gives up with OperationCanceledException, asked to or not, cancels the call: the caller gets one too.
+        bool cancelled = failure is OperationCanceledException;
         if (failure is not RemoteException && !cancelled)
         {
             ChannelLog.HandlerFailed(_logger, Name, chunk.Cmd, failure);
@@ -182,7 +183,7 @@ public sealed partial class Channel
         }
 
         byte[] error = cancelled
-            ? ErrorPayload.Encode(ErrorCodes.Cancelled, $"The request '{chunk.Cmd}' was cancelled.", null)
+            ? ErrorPayload.Encode(ErrorCodes.Cancelled, cancellationToken.IsCancellationRequested ? $"The request '{chunk.Cmd}' was cancelled." : $"The handler of '{chunk.Cmd}' cancelled it: {failure.Message}", null)
             : ErrorPayload.Encode(failure, _options.IncludeExceptionDetails);
         return AnswerRequestAsync(request, Commands.Error, error);
     }

@@ -19,7 +19,7 @@ namespace PluginIpc;
 /// the channel) so that no early message finds them missing. The channel owns the streams or pipe it is given and
 /// closes them when it closes.
 /// </remarks>
-public sealed partial class Channel : IChunkPeer, IChunkCallShortcuts, IAsyncDisposable
+public sealed partial class Channel : IChunkPeer, IChunkCallShortcuts, Contracts.IContractPeer, IAsyncDisposable
 {
     private const int Created = 0;
     private const int Running = 1;
@@ -231,6 +231,18 @@ public sealed partial class Channel : IChunkPeer, IChunkCallShortcuts, IAsyncDis
 
     /// <inheritdoc/>
     public void HandleFallback(ChunkHandler? handler) => _handlers.HandleFallback(handler);
+
+    /// <inheritdoc/>
+    TimeProvider Contracts.IContractPeer.TimeProvider => _options.TimeProvider;
+
+    /// <inheritdoc/>
+    IReadOnlyDictionary<string, string>? Contracts.IContractPeer.RemoteMetadata => null;
+
+    /// <inheritdoc/>
+    Channel? Contracts.IContractPeer.Connection => this;
+
+    /// <inheritdoc/>
+    void Contracts.IContractPeer.HandleInline(string cmd, ChunkHandler handler) => _handlers.HandleInline(cmd, handler);
 
     /// <summary>Starts reading and dispatching what the other side sends. Calls start the channel too. Does nothing if it already started.</summary>
     /// <exception cref="ObjectDisposedException">The channel is closed.</exception>

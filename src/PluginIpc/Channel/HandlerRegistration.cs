@@ -14,6 +14,9 @@ internal sealed class HandlerRegistration : SlowRunCounter
 
     public ChunkHandler Handler { get; }
 
+    /// <summary>Gets a value indicating whether it handles one-way messages on the read loop (see <see cref="HandlerRegistry.HandleInline"/>).</summary>
+    public bool RunsInline { get; init; }
+
     /// <summary>Gets a value indicating whether it is the fallback, which handles any command a peer sends.</summary>
     public bool IsFallback { get; init; }
 

@@ -13,6 +13,7 @@ internal sealed class HandlerRegistry : IRecognizedMethods
     private readonly ConcurrentDictionary<string, HandlerRegistration> _handlers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, HandlerRegistration> _reserved = new(StringComparer.Ordinal);
     private HandlerRegistration? _fallback;
+    private bool _hasInline;
 
     /// <summary>Registers a user's handler of <paramref name="cmd"/>, replacing any earlier one.</summary>
     /// <exception cref="ArgumentException">The peer handles <paramref name="cmd"/> itself.</exception>
@@ -27,6 +28,25 @@ internal sealed class HandlerRegistry : IRecognizedMethods
 
         _handlers[cmd] = new HandlerRegistration(cmd, handler);
     }
+
+    /// <summary>
+    /// Registers a user-level handler of one-way messages with <paramref name="cmd"/> that runs on the read loop itself, in
+    /// the order chunks arrive, before anything read after it (a progress report before the answer of its call). It must be
+    /// quick and must not block: the loop's guard takes reading from code that holds it.
+    /// </summary>
+    public void HandleInline(string cmd, ChunkHandler handler)
+    {
+        Handle(cmd, handler);
+        _handlers[cmd] = new HandlerRegistration(cmd, handler) { RunsInline = true };
+        Volatile.Write(ref _hasInline, true);
+    }
+
+    /// <summary>Gets a value indicating whether any handler runs inline, so that the read loop looks for one only then.</summary>
+    public bool HasInlineHandlers => Volatile.Read(ref _hasInline);
+
+    /// <summary>Returns the inline handler of <paramref name="cmd"/>, or <see langword="null"/>.</summary>
+    public HandlerRegistration? FindInline(string cmd) =>
+        _handlers.TryGetValue(cmd, out HandlerRegistration? registration) && registration.RunsInline ? registration : null;
 
     /// <summary>Registers the handler of a command the peer handles itself: it comes before users' handlers, who cannot replace it.</summary>
     public void HandleReserved(string cmd, ChunkHandler handler)
@@ -61,7 +81,14 @@ internal sealed class HandlerRegistry : IRecognizedMethods
     {
         foreach (KeyValuePair<string, HandlerRegistration> entry in _handlers)
         {
-            target.Handle(entry.Key, wrap is null ? entry.Value.Handler : wrap(entry.Value.Handler));
+            if (entry.Value.RunsInline)
+            {
+                target.HandleInline(entry.Key, entry.Value.Handler); // quick by contract: nothing to wait for
+            }
+            else
+            {
+                target.Handle(entry.Key, wrap is null ? entry.Value.Handler : wrap(entry.Value.Handler));
+            }
         }
 
         if (Volatile.Read(ref _fallback) is { } fallback)

@@ -10,7 +10,7 @@ namespace PluginIpc;
 /// All members are thread safe. Register handlers before <see cref="StartAsync"/>; they carry over to restarted processes.
 /// Calls made while the plugin is starting or restarting wait until it is ready, within the call's timeout.
 /// </remarks>
-public sealed partial class Plugin : IChunkPeer, IChunkCallShortcuts, IAsyncDisposable
+public sealed partial class Plugin : IChunkPeer, IChunkCallShortcuts, Contracts.IContractPeer, IAsyncDisposable
 {
     private static readonly IReadOnlyDictionary<string, string> s_noMetadata = new Dictionary<string, string>();
 
@@ -105,6 +105,18 @@ public sealed partial class Plugin : IChunkPeer, IChunkCallShortcuts, IAsyncDisp
 
     /// <inheritdoc/>
     public void HandleFallback(ChunkHandler? handler) => _handlers.HandleFallback(handler);
+
+    /// <inheritdoc/>
+    TimeProvider Contracts.IContractPeer.TimeProvider => _options.TimeProvider;
+
+    /// <inheritdoc/>
+    IReadOnlyDictionary<string, string>? Contracts.IContractPeer.RemoteMetadata => Metadata;
+
+    /// <inheritdoc/>
+    Channel? Contracts.IContractPeer.Connection => Volatile.Read(ref _current)?.Channel;
+
+    /// <inheritdoc/>
+    void Contracts.IContractPeer.HandleInline(string cmd, ChunkHandler handler) => _handlers.HandleInline(cmd, handler);
 
     /// <summary>Starts the plugin process and performs the handshake.</summary>
     /// <param name="cancellationToken">Cancels the start; a process already launched is killed.</param>

@@ -16,7 +16,7 @@ namespace PluginIpc;
 /// returns when the host stops the plugin or goes away (end of input, a failed write, or unanswered pings). Thread safe.
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The sources hold no timer or wait handle; the run's end completes them.")]
-public sealed class Main : IChunkPeer, IChunkCallShortcuts
+public sealed class Main : IChunkPeer, IChunkCallShortcuts, Contracts.IContractPeer
 {
     private readonly MainOptions _options;
     private readonly Channel _channel;
@@ -132,6 +132,18 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts
 
     /// <inheritdoc/>
     public void HandleFallback(ChunkHandler? handler) => _channel.HandleFallback(handler is null ? null : Gate(handler));
+
+    /// <inheritdoc/>
+    TimeProvider Contracts.IContractPeer.TimeProvider => _options.TimeProvider;
+
+    /// <inheritdoc/>
+    IReadOnlyDictionary<string, string>? Contracts.IContractPeer.RemoteMetadata => null;
+
+    /// <inheritdoc/>
+    Channel? Contracts.IContractPeer.Connection => _channel;
+
+    /// <inheritdoc/>
+    void Contracts.IContractPeer.HandleInline(string cmd, ChunkHandler handler) => _channel.Handlers.HandleInline(cmd, handler);
 
     /// <inheritdoc/>
     Task<TAnswer> IChunkCallShortcuts.CallAsync<TAnswer>(string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, Func<Chunk, TAnswer> answer, CancellationToken cancellationToken) =>

@@ -127,6 +127,25 @@ public sealed class MainOptions : IChannelSettings
         return Handle(cmd, TypedPayload.Handler(cmd, handler));
     }
 
+    /// <summary>
+    /// Handles the host's calls of <typeparamref name="T"/>'s methods by running them on <paramref name="target"/>, and announces
+    /// the contract's shape in the handshake metadata (<c>contract.{name}</c>), so that a host built against another version
+    /// of it gets an error naming the method that differs.
+    /// </summary>
+    /// <typeparam name="T">A <see cref="PluginContractAttribute"/> interface.</typeparam>
+    /// <param name="target">The implementation.</param>
+    /// <returns>These options.</returns>
+    /// <exception cref="InvalidOperationException"><typeparamref name="T"/> has no generated contract code.</exception>
+    public MainOptions AddTarget<T>(T target)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        Contracts.ContractDescriptor<T> descriptor = Contracts.ContractRegistry.Get<T>();
+        descriptor.AddTarget(new Contracts.ContractServer(descriptor, (cmd, handler) => Handle(cmd, handler)), target);
+        Metadata[descriptor.MetadataKey] = descriptor.Shape;
+        return this;
+    }
+
     /// <summary>A registry in which the commands that <see cref="Main"/> answers itself are taken, so that registering one fails at once.</summary>
     private static HandlerRegistry CreateRegistry()
     {

@@ -62,5 +62,57 @@ public sealed class JsonPluginSerializer : IPluginSerializer
     /// <inheritdoc/>
     public T Deserialize<T>(ReadOnlyMemory<byte> buffer) => JsonSerializer.Deserialize(buffer.Span, TypeInfo<T>())!;
 
+    /// <inheritdoc/>
+    public void WriteArrayStart(IBufferWriter<byte> writer, int length) => WriteByte(writer, (byte)'[');
+
+    /// <inheritdoc/>
+    public void WriteArraySeparator(IBufferWriter<byte> writer) => WriteByte(writer, (byte)',');
+
+    /// <inheritdoc/>
+    public void WriteArrayEnd(IBufferWriter<byte> writer) => WriteByte(writer, (byte)']');
+
+    /// <inheritdoc/>
+    public int ReadArray(ReadOnlyMemory<byte> buffer, Span<Range> items)
+    {
+        var reader = new Utf8JsonReader(buffer.Span); // at most 64 levels deep, as every System.Text.Json read here
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+            {
+                throw new FormatException("The JSON is not an array.");
+            }
+
+            int count = 0;
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                if (count == items.Length)
+                {
+                    throw new FormatException($"The JSON array has more than {items.Length} values.");
+                }
+
+                int start = (int)reader.TokenStartIndex;
+                reader.Skip();
+                items[count++] = start..(int)reader.BytesConsumed;
+            }
+
+            if (reader.TokenType != JsonTokenType.EndArray || reader.Read())
+            {
+                throw new FormatException("The JSON array does not end where the buffer ends.");
+            }
+
+            return count;
+        }
+        catch (JsonException ex)
+        {
+            throw new FormatException($"The JSON is not an array: {ex.Message}", ex);
+        }
+    }
+
+    private static void WriteByte(IBufferWriter<byte> writer, byte value)
+    {
+        writer.GetSpan(1)[0] = value;
+        writer.Advance(1);
+    }
+
     private JsonTypeInfo<T> TypeInfo<T>() => (JsonTypeInfo<T>)_options.GetTypeInfo(typeof(T));
 }

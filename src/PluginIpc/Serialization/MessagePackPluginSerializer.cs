@@ -45,4 +45,27 @@ public sealed class MessagePackPluginSerializer : IPluginSerializer
 
     /// <inheritdoc/>
     public T Deserialize<T>(ReadOnlyMemory<byte> buffer) => MessagePackSerializer.Deserialize<T>(buffer, _options);
+
+    /// <inheritdoc/>
+    public void WriteArrayStart(IBufferWriter<byte> writer, int length)
+    {
+        var output = new MessagePackWriter(writer);
+        output.WriteArrayHeader(length);
+        output.Flush();
+    }
+
+    /// <inheritdoc/>
+    public void WriteArraySeparator(IBufferWriter<byte> writer)
+    {
+        // MessagePack arrays have their length up front and nothing between values.
+    }
+
+    /// <inheritdoc/>
+    public void WriteArrayEnd(IBufferWriter<byte> writer)
+    {
+        // Nothing closes a MessagePack array.
+    }
+
+    /// <inheritdoc/>
+    public int ReadArray(ReadOnlyMemory<byte> buffer, Span<Range> items) => MessagePackArrays.Read(buffer, items);
 }

@@ -140,7 +140,7 @@ public static class ChunkPeerExtensions
         return peer.DefaultCallTimeout;
     }
 
-    private static Task<TAnswer> Call<TAnswer>(IChunkPeer peer, string cmd, ReadOnlyMemory<byte> buffer, TimeSpan timeout, Func<Chunk, TAnswer> answer, CancellationToken cancellationToken)
+    internal static Task<TAnswer> Call<TAnswer>(IChunkPeer peer, string cmd, ReadOnlyMemory<byte> buffer, TimeSpan timeout, Func<Chunk, TAnswer> answer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(peer);
         return peer is IChunkCallShortcuts shortcuts
