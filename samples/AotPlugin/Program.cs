@@ -1,7 +1,9 @@
-// AotPlugin: a plugin executable published with NativeAOT. Its typed calls use JSON with a source-generated context, the
-// serializer that needs no reflection; the handlers are in AotPluginHandlers. See README.md for publishing and running it.
+// AotPlugin: a plugin executable published with NativeAOT. It serves the IGreeter contract (samples/GreeterContracts) through
+// the dispatcher PluginIpc's generator wrote, with JSON made by a source-generated context: nothing is read by reflection.
+// See README.md for publishing and running it.
 using AotPlugin;
 using PluginIpc;
+using Samples;
 
 var options = new MainOptions
 {
@@ -9,8 +11,7 @@ var options = new MainOptions
     Serializer = new JsonPluginSerializer(AotPluginJsonContext.Default),
 };
 options.Metadata["version"] = "1.0";
-options.Metadata["description"] = "A NativeAOT plugin with typed calls: move and hello.";
-
-AotPluginHandlers.Register(options);
+options.Metadata["description"] = "A NativeAOT plugin that serves the IGreeter contract.";
+options.AddTarget<IGreeter>(new Greeter("AotPlugin"));
 
 return await Main.RegisterAsync(options);

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using PluginIpc;
+using Samples;
 
 var options = new MainOptions { Name = "EchoPlugin" };
 options.Metadata["version"] = "1.0";
@@ -14,6 +15,9 @@ options.OnStart = (main, cancellationToken) =>
     main.CreateLogger("EchoPlugin").LogInformation("EchoPlugin started (process {ProcessId}).", Environment.ProcessId);
     return Task.CompletedTask;
 };
+
+// IGreeter (samples/GreeterContracts): a typed contract; PluginIpc's generator wrote its dispatcher. Hosts call it through plugin.GetProxy<IGreeter>().
+options.AddTarget<IGreeter>(new Greeter("EchoPlugin"));
 
 // echo: the answer is the request's buffer.
 options.Handle("echo", static (chunk, _, _) => ValueTask.FromResult(chunk.Buffer));

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using PluginIpc;
+using Samples;
 
 namespace HostApp;
 
@@ -10,6 +11,10 @@ internal sealed partial class Demo
 
     private async Task RunEchoPluginStepsAsync(Plugin plugin)
     {
+        await _steps.RunAsync(
+            "A typed contract: IGreeter through plugin.GetProxy<IGreeter>()",
+            "objects in and out, a stream of 5 numbers in order, 3 progress reports before the sum",
+            () => TypedContractAsync(plugin));
         await _steps.RunAsync(
             "Calls both ways: callback (the plugin calls the host's Repeat while it handles the request)",
             "callback(\"round trip\") answers \"Response: round trip\"",
@@ -24,6 +29,37 @@ internal sealed partial class Demo
             "Console output: stdout",
             "the plugin's Console.Out line reaches the host's logs and leaves the channel intact",
             () => ConsoleOutputAsync(plugin));
+    }
+
+    private static async Task TypedContractAsync(Plugin plugin)
+    {
+        // The interface is in samples/GreeterContracts, which host and plugin both reference; the proxy is generated code.
+        IGreeter greeter = plugin.GetProxy<IGreeter>();
+
+        string hello = await greeter.HelloAsync("HostApp");
+        StepRunner.Say($"HelloAsync(\"HostApp\") -> \"{hello}\"");
+        Expect.True(hello.StartsWith("Hello, HostApp!", StringComparison.Ordinal), "a greeting", $"\"{hello}\"");
+
+        Point moved = await greeter.MoveAsync(new Point(1, 2), 10, 20);
+        StepRunner.Say($"MoveAsync((1, 2), 10, 20) -> {moved}");
+        Expect.True(moved == new Point(11, 22), "(11, 22)", moved.ToString());
+
+        var counted = new List<int>();
+        await foreach (int number in greeter.CountAsync(1, 5))
+        {
+            counted.Add(number);
+        }
+
+        StepRunner.Say($"CountAsync(1, 5) streamed {string.Join(", ", counted)}");
+        Expect.True(counted.SequenceEqual([1, 2, 3, 4, 5]), "1, 2, 3, 4, 5", string.Join(", ", counted));
+
+        var reports = new List<int>();
+        int sum = await greeter.SumWithProgressAsync([1, 2, 3], new ListProgress(reports));
+        StepRunner.Say($"SumWithProgressAsync([1, 2, 3]) -> {sum}, reports {string.Join(", ", reports)}");
+        Expect.True(sum == 6 && reports.SequenceEqual([1, 3, 6]), "6 with reports 1, 3, 6", $"{sum} with reports {string.Join(", ", reports)}");
+
+        await greeter.ResetAsync();
+        StepRunner.Say("ResetAsync() done");
     }
 
     private static bool HasExpectedEchoPluginLogs(IReadOnlyList<PluginLogEntry> logs) =>

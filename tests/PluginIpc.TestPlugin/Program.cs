@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using PluginIpc;
+using PluginIpc.TestContracts;
 
 // The executable that the process tests start. Modes (argv[0]):
 //   raw      reads the launch contract, opens the connection, says "started" on stderr and "console says hi" on Console.Out,
@@ -17,6 +18,9 @@ using PluginIpc;
 //            typed.move, a typed call taking and answering a point {X, Y}, moved by (1, 1).
 //            With "listen" it listens to the PluginIpc ActivitySource, so its handlers run under recorded Server activities.
 //            With "json" its typed calls use the json serializer (the default is msgpack).
+//   greeter [json] [v2]
+//            a Main-based plugin (name GreeterPlugin) with contract targets: IGreeter (Greeter, or IGreeterV2 with "v2": another
+//            version of the contract under the same name) and IProbe. With "json" its contracts use the json serializer.
 //   main-ignore-stop
 //            a Main plugin (name "IgnoreStop", command echo) whose stop hook writes "stop hook entered" to stderr and then
 //            never returns, with no grace period limit: the host must kill it.
@@ -47,6 +51,8 @@ switch (mode)
         return await HostAsync();
     case "trace":
         return await TraceAsync(args.Skip(1).Contains("listen"), args.Skip(1).Contains("json"));
+    case "greeter":
+        return await GreeterAsync(args.Skip(1).Contains("json"), args.Skip(1).Contains("v2"));
     case "main-ignore-stop":
         return await IgnoreStopAsync();
     case "hostile" when args.Length > 1:
@@ -143,6 +149,32 @@ static async Task<int> TraceAsync(bool listen, bool json)
         Environment.Exit(3);
         return ValueTask.FromResult(ReadOnlyMemory<byte>.Empty);
     });
+    return await Main.RegisterAsync(options);
+}
+
+static async Task<int> GreeterAsync(bool json, bool v2)
+{
+    Main? main = null;
+    var options = new MainOptions
+    {
+        Name = "GreeterPlugin",
+        Serializer = json ? new JsonPluginSerializer() : null,
+        OnStart = (started, _) =>
+        {
+            main = started;
+            return Task.CompletedTask;
+        },
+    };
+    if (v2)
+    {
+        options.AddTarget<IGreeterV2>(new GreeterV2());
+    }
+    else
+    {
+        options.AddTarget<IGreeter>(new Greeter("plugin"));
+    }
+
+    options.AddTarget<IProbe>(new Probe(() => main!));
     return await Main.RegisterAsync(options);
 }
 

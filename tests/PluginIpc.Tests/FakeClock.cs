@@ -10,7 +10,7 @@ internal sealed class FakeClock : FakeTimeProvider
 {
     private readonly Lock _gate = new();
     private readonly List<WatchedTimer> _armed = [];
-    private readonly List<(TimeSpan DueTime, TaskCompletionSource Armed)> _waiters = [];
+    private readonly List<(TimeSpan DueTime, int Count, TaskCompletionSource Armed)> _waiters = [];
 
     /// <summary>Gets the number of timers armed (created or changed with a finite due time) and not yet fired or disposed.</summary>
     public int ArmedCount
@@ -43,17 +43,20 @@ internal sealed class FakeClock : FakeTimeProvider
     }
 
     /// <summary>Completes when a timer is armed to fire <paramref name="dueTime"/> after it was armed (at once if one already is).</summary>
-    public Task WhenArmedAsync(TimeSpan dueTime, CancellationToken cancellationToken)
+    public Task WhenArmedAsync(TimeSpan dueTime, CancellationToken cancellationToken) => WhenArmedAsync(dueTime, 1, cancellationToken);
+
+    /// <summary>Completes when <paramref name="count"/> timers at once are armed to fire <paramref name="dueTime"/> after they were armed.</summary>
+    public Task WhenArmedAsync(TimeSpan dueTime, int count, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
-            if (_armed.Exists(t => t.DueTime == dueTime))
+            if (_armed.Count(t => t.DueTime == dueTime) >= count)
             {
                 return Task.CompletedTask;
             }
 
             var armed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _waiters.Add((dueTime, armed));
+            _waiters.Add((dueTime, count, armed));
             return armed.Task.WaitAsync(cancellationToken);
         }
     }
@@ -88,7 +91,7 @@ internal sealed class FakeClock : FakeTimeProvider
             _armed.Add(timer);
             for (int i = _waiters.Count - 1; i >= 0; i--)
             {
-                if (_waiters[i].DueTime == dueTime)
+                if (_waiters[i].DueTime == dueTime && _armed.Count(t => t.DueTime == dueTime) >= _waiters[i].Count)
                 {
                     woken.Add(_waiters[i].Armed);
                     _waiters.RemoveAt(i);

@@ -19,7 +19,13 @@ public sealed class JsonPluginSerializer : IPluginSerializer
     public JsonPluginSerializer(JsonSerializerContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        _options = context.Options;
+
+        // The context's own types first; then what contracts write themselves (stream ids, progress tokens), which it need not list.
+        _options = new JsonSerializerOptions(context.Options)
+        {
+            TypeInfoResolver = JsonTypeInfoResolver.Combine(context, ContractJsonContext.Default),
+        };
+        _options.MakeReadOnly();
     }
 
     /// <summary>Initializes the serializer with <paramref name="options"/>, or the web defaults (camelCase names), reading types by reflection.</summary>

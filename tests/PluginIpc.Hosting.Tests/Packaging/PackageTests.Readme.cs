@@ -19,13 +19,18 @@ public sealed partial class PackageTests
         WriteNuGetConfig(folder);
         using var timeout = new CancellationTokenSource(4 * BuildTimeout);
 
-        // 1. Two projects.
+        // 1. Three projects: the contract both sides reference, the plugin, the host.
+        await RunAsync(folder, timeout.Token, "new", "classlib", "-o", "MyContracts");
         await RunAsync(folder, timeout.Token, "new", "console", "-o", "MyPlugin");
         await RunAsync(folder, timeout.Token, "new", "console", "-o", "MyHost");
+        await AddPackageAsync(folder, "MyContracts", "PluginIpc", _core.Version, timeout.Token);
         await AddPackageAsync(folder, "MyPlugin", "PluginIpc", _core.Version, timeout.Token);
         await AddPackageAsync(folder, "MyHost", "PluginIpc", _core.Version, timeout.Token);
+        await RunAsync(folder, timeout.Token, "add", "MyPlugin", "reference", "MyContracts");
+        await RunAsync(folder, timeout.Token, "add", "MyHost", "reference", "MyContracts");
 
-        // 2-4. The plugin, the MSBuild lines that put it next to the host, the host.
+        // 2-5. The contract, the plugin, the MSBuild lines that put it next to the host, the host.
+        File.WriteAllText(Path.Combine(folder, "MyContracts", "IGreeter.cs"), blocks["quickstart: MyContracts/IGreeter.cs"]);
         File.WriteAllText(Path.Combine(folder, "MyPlugin", "Program.cs"), blocks["quickstart: MyPlugin/Program.cs"]);
         string hostProject = Path.Combine(folder, "MyHost", "MyHost.csproj");
         File.WriteAllText(hostProject, File.ReadAllText(hostProject).Replace("</Project>", blocks["quickstart: MyHost/MyHost.csproj"] + "</Project>", StringComparison.Ordinal));
@@ -34,7 +39,7 @@ public sealed partial class PackageTests
         string output = await BuildAndRunHostAsync(folder, packages, timeout.Token);
 
         Assert.That(output, Does.Match(@"MyPlugin 1\.0 runs as process \d+\n"));
-        Assert.That(output, Does.Contain("\nhello\nRepeated: hi\nRefreshed: now\nRound trip: "));
+        Assert.That(output, Does.Contain("\nHello, host!\nPoint { X = 11, Y = 22 }\ncounted 1\ncounted 2\ncounted 3\nhello\nRepeated: hi\nRefreshed: now\nRound trip: "), "the generated proxy and dispatcher work from the package");
 
         // The dependency injection version: two more packages, appsettings.json copied to the output, a new Program.cs.
         await AddPackageAsync(folder, "MyHost", "PluginIpc.Hosting", _hosting.Version, timeout.Token);
@@ -59,7 +64,7 @@ public sealed partial class PackageTests
             File.ReadAllText(ReadmePath()).ReplaceLineEndings("\n"),
             @"<!-- (quickstart(?:-di)?: [^ ]+) -->\n```[a-z]*\n(.*?)```",
             RegexOptions.Singleline);
-        Assert.That(matches, Has.Count.EqualTo(5), "the README marks five quick start blocks");
+        Assert.That(matches, Has.Count.EqualTo(6), "the README marks six quick start blocks");
         return matches.ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
     }
 
