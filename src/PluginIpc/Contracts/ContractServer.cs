@@ -73,6 +73,10 @@ public sealed class ContractServer
     {
         ArgumentNullException.ThrowIfNull(invoke);
         ContractMethod described = Descriptor.Methods[method];
+
+        // The stream messages find the peer's streams through the peer they come from: registered with the first stream method.
+        _register(Commands.StreamNext, static (chunk, peer, token) => ContractSession.For(peer).Producers.HandleNextAsync(chunk, peer, token));
+        _register(Commands.StreamEnd, static (chunk, peer, token) => ContractSession.For(peer).Producers.HandleEnd(chunk, peer, token));
         _register(described.Cmd, (chunk, peer, requestToken) =>
         {
             IPluginSerializer serializer = PluginSerializers.Resolve(peer.Serializer);

@@ -4,8 +4,8 @@ using System.Runtime.CompilerServices;
 namespace PluginIpc.Contracts;
 
 /// <summary>
-/// The contract state of one peer: the progress objects of its calls in flight (as caller) and the streams it produces
-/// (as callee), with the handlers of <c>cmd.progress</c>, <c>cmd.stream.next</c> and <c>cmd.stream.end</c>, registered on first use.
+/// The contract state of one peer: the progress objects of its calls in flight (as caller), with the handler of
+/// <c>cmd.progress</c>, registered on first use, and the streams it produces (as callee).
 /// </summary>
 internal sealed class ContractSession
 {
@@ -40,10 +40,7 @@ internal sealed class ContractSession
             {
                 if (_producers is null)
                 {
-                    var created = new StreamProducers(_peer);
-                    _peer.Handle(Commands.StreamNext, created.HandleNextAsync);
-                    _peer.Handle(Commands.StreamEnd, created.HandleEnd);
-                    Volatile.Write(ref _producers, created);
+                    Volatile.Write(ref _producers, new StreamProducers(_peer));
                 }
 
                 return _producers;

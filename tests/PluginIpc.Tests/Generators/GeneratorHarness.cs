@@ -28,8 +28,9 @@ internal static class GeneratorHarness
         // The test host's own assemblies: the platform, and PluginIpc itself.
         var paths = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator).ToList();
         paths.Add(typeof(ContractDescriptor).Assembly.Location);
+        string[] ownProjects = ["GreeterContracts", "EchoPlugin", "PluginIpc.TestPlugin", "PluginIpc.Benchmarks", "PluginIpc.Tests"];
         return paths
-            .Where(path => path.Length > 0)
+            .Where(path => path.Length > 0 && !ownProjects.Contains(Path.GetFileNameWithoutExtension(path), StringComparer.OrdinalIgnoreCase)) // they declare contracts of their own
             .DistinctBy(Path.GetFileName, StringComparer.OrdinalIgnoreCase)
             .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
             .ToArray();
