@@ -1,3 +1,4 @@
+using PluginIpc.Tests.TypedContracts;
 using PluginIpc.Tests.Channel;
 
 namespace PluginIpc.Tests.Generators;
