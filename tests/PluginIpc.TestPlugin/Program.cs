@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using PluginIpc;
 using PluginIpc.TestContracts;
+using Samples;
 
 // The executable that the process tests start. Modes (argv[0]):
 //   raw      reads the launch contract, opens the connection, says "started" on stderr and "console says hi" on Console.Out,

@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace PluginIpc.Contracts;
 
 /// <summary>An <see cref="IProgress{T}"/> whose reports go to the caller as <c>cmd.progress</c> one-way messages, <c>[token, value]</c>.</summary>
@@ -14,15 +12,8 @@ internal sealed class RemoteProgress<T>(IChunkPeer peer, IPluginSerializer seria
             return;
         }
 
-        var buffer = new ArrayBufferWriter<byte>(64);
-        serializer.WriteArrayStart(buffer, 2);
-        serializer.Serialize(buffer, id);
-        serializer.WriteArraySeparator(buffer);
-        serializer.Serialize(buffer, value);
-        serializer.WriteArrayEnd(buffer);
-
         // Framed now, before the call's answer: the caller sees every report made before the call ended.
-        ValueTask sent = peer.NotifyAsync(Commands.Progress, buffer.WrittenMemory);
+        ValueTask sent = peer.NotifyAsync(Commands.Progress, SerializerArrays.Of(serializer, id, value));
         if (!sent.IsCompletedSuccessfully)
         {
             ObserveAsync(sent).Forget();

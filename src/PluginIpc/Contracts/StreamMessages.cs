@@ -1,29 +1,11 @@
-using System.Buffers;
-
 namespace PluginIpc.Contracts;
 
 /// <summary>The consumer's messages about a contract stream: <c>cmd.stream.next</c> <c>[streamId, window]</c> and <c>cmd.stream.end</c> <c>[streamId]</c>.</summary>
 internal static class StreamMessages
 {
-    public static ReadOnlyMemory<byte> Next(IPluginSerializer serializer, long id, int window)
-    {
-        var buffer = new ArrayBufferWriter<byte>(24);
-        serializer.WriteArrayStart(buffer, 2);
-        serializer.Serialize(buffer, id);
-        serializer.WriteArraySeparator(buffer);
-        serializer.Serialize(buffer, window);
-        serializer.WriteArrayEnd(buffer);
-        return buffer.WrittenMemory;
-    }
+    public static ReadOnlyMemory<byte> Next(IPluginSerializer serializer, long id, int window) => SerializerArrays.Of(serializer, id, window);
 
-    public static ReadOnlyMemory<byte> End(IPluginSerializer serializer, long id)
-    {
-        var buffer = new ArrayBufferWriter<byte>(16);
-        serializer.WriteArrayStart(buffer, 1);
-        serializer.Serialize(buffer, id);
-        serializer.WriteArrayEnd(buffer);
-        return buffer.WrittenMemory;
-    }
+    public static ReadOnlyMemory<byte> End(IPluginSerializer serializer, long id) => SerializerArrays.Of(serializer, id);
 
     /// <summary>Reads the values of a stream message, which must be <paramref name="values"/>.Length long, or answers <see cref="ErrorCodes.InvalidRequest"/>.</summary>
     public static void Read(IPluginSerializer serializer, Chunk chunk, Span<long> values)

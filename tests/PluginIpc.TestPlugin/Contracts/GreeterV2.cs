@@ -1,3 +1,5 @@
+using Samples;
+
 namespace PluginIpc.TestContracts;
 
 /// <summary>The plugin side of a version skew: <see cref="IGreeterV2"/> on top of <see cref="Greeter"/>.</summary>

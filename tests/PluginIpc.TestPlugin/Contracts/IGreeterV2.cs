@@ -1,3 +1,5 @@
+using Samples;
+
 namespace PluginIpc.TestContracts;
 
 /// <summary>Another version of <see cref="IGreeter"/>, under the same contract name: Move lost an argument and Reset is gone.</summary>

@@ -1,3 +1,5 @@
+using Samples;
+
 namespace PluginIpc.TestContracts;
 
 /// <summary>A contract whose members misbehave on purpose, or report on the contract machinery, for the tests.</summary>

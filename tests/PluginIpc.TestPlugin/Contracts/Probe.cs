@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using PluginIpc.Contracts;
+using Samples;
 
 namespace PluginIpc.TestContracts;
 

@@ -2,7 +2,8 @@ using System.Text;
 using PluginIpc.Contracts;
 using PluginIpc.TestContracts;
 using PluginIpc.Tests.Channel;
-using TestPoint = PluginIpc.TestContracts.Point;
+using Samples;
+using TestPoint = Samples.Point;
 
 namespace PluginIpc.Tests.TypedContracts;
 
@@ -37,21 +38,23 @@ public sealed class ContractCallTests(string framer, string serializer)
 
         var reports = new RecordingProgress<int>();
         int sum = await proxy.SumWithProgressAsync([1, 2, 3, 4], reports, cancellationToken);
+        string second = await proxy.HelloAsync("host", cancellationToken);
         await proxy.ResetAsync(cancellationToken);
+        string afterReset = await proxy.HelloAsync("host", cancellationToken);
 
-        Assert.That(hello, Is.EqualTo("Hello, host, from plugin"));
+        Assert.That(hello, Is.EqualTo("Hello, host! (plugin, greeting #1)"));
+        Assert.That((second, afterReset), Is.EqualTo(("Hello, host! (plugin, greeting #2)", "Hello, host! (plugin, greeting #1)")), "ResetAsync ran");
         Assert.That(moved, Is.EqualTo(new TestPoint(11, 22)));
         Assert.That(counted, Is.EqualTo(Enumerable.Range(1, 1000)), "every item, in order");
         Assert.That(sum, Is.EqualTo(10));
         Assert.That(reports.Values, Is.EqualTo(new[] { 1, 3, 6, 10 }), "every report, in order, before the result");
-        Assert.That(greeter.Resets, Is.EqualTo(1));
     }
 
     [Test, CancelAfter(20_000)]
     public async Task Progress_ManyReports_AllArriveBeforeTheResult_AndTheCallerForgetsTheProgressObject(CancellationToken cancellationToken)
     {
         await using ChannelPair pair = CreatePair();
-        pair.Plugin.AddTarget<IGreeter>(new Greeter());
+        pair.Plugin.AddTarget<IGreeter>(new Greeter("plugin"));
         pair.Start();
         IGreeter proxy = pair.Host.GetProxy<IGreeter>();
         int[] values = Enumerable.Range(1, 2000).ToArray();
@@ -312,14 +315,14 @@ public sealed class ContractCallTests(string framer, string serializer)
 
         string answer = await pair.Host.GetProxy<IProbe>().AskBackAsync("plugin", cancellationToken);
 
-        Assert.That(answer, Is.EqualTo("Hello, plugin, from host"));
+        Assert.That(answer, Is.EqualTo("Hello, plugin! (host, greeting #1)"));
     }
 
     [Test, CancelAfter(20_000)]
     public async Task HostileRequests_AreAnsweredInvalidRequest_NamingWhatIsWrong(CancellationToken cancellationToken)
     {
         await using ChannelPair pair = CreatePair();
-        pair.Plugin.AddTarget<IGreeter>(new Greeter());
+        pair.Plugin.AddTarget<IGreeter>(new Greeter("plugin"));
         pair.Start();
 
         var wrongArity = await Failure.ThrowsAsync<RemoteException>(() => pair.Host.CallAsync("IGreeter.Move", Array(Wire, 1, 2), cancellationToken));

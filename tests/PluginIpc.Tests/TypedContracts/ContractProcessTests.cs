@@ -1,7 +1,8 @@
 using PluginIpc.TestContracts;
 using PluginIpc.Tests.Host;
 using PluginIpc.Tests.Processes;
-using TestPoint = PluginIpc.TestContracts.Point;
+using Samples;
+using TestPoint = Samples.Point;
 
 namespace PluginIpc.Tests.TypedContracts;
 
@@ -31,7 +32,7 @@ public sealed class ContractProcessTests(string framer, bool json) : PluginTestB
         int sum = await greeter.SumWithProgressAsync([5, 6, 7], reports, cancellationToken);
         await greeter.ResetAsync(cancellationToken);
 
-        Assert.That(hello, Is.EqualTo("Hello, host, from plugin"));
+        Assert.That(hello, Is.EqualTo("Hello, host! (plugin, greeting #1)"));
         Assert.That(moved, Is.EqualTo(new TestPoint(4, 6)));
         Assert.That(counted, Is.EqualTo(Enumerable.Range(1, 5000)));
         Assert.That((sum, reports.Values), Is.EqualTo((18, (IReadOnlyList<int>)[5, 11, 18])));
@@ -48,7 +49,7 @@ public sealed class ContractProcessTests(string framer, bool json) : PluginTestB
         var moved = await Failure.ThrowsAsync<ProtocolException>(() => greeter.MoveAsync(new TestPoint(1, 2), 3, 4, cancellationToken));
         var reset = await Failure.ThrowsAsync<ProtocolException>(async () => await greeter.ResetAsync(cancellationToken));
 
-        Assert.That(hello, Is.EqualTo("Hello, host, from v2"), "methods of the same shape still work");
+        Assert.That(hello, Is.EqualTo("Hello, host! (v2, greeting #1)"), "methods of the same shape still work");
         Assert.That(moved!.Message, Does.Contain("Plugin 'greeter' implements another version of contract 'IGreeter'").And.Contain("method 'IGreeter.Move' differs"));
         Assert.That(reset!.Message, Does.Contain("it has no method 'IGreeter.Reset'"));
     }
@@ -60,7 +61,7 @@ public sealed class ContractProcessTests(string framer, bool json) : PluginTestB
 
         string answer = await plugin.GetProxy<IProbe>().AskBackAsync("plugin", cancellationToken);
 
-        Assert.That(answer, Is.EqualTo("Hello, plugin, from host"));
+        Assert.That(answer, Is.EqualTo("Hello, plugin! (host, greeting #1)"));
     }
 
     [Test, CancelAfter(60_000)]
