@@ -59,7 +59,7 @@ internal sealed class ProducerStream<T> : ProducerStream
 
             var items = new ArrayBufferWriter<byte>(256);
             int count = 0;
-            using (requestToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), _cancellation))
+            using (requestToken.UnsafeRegister(static state => ((ProducerStream<T>)state!).CancelQuietly(), this))
             {
                 while (count < window && items.WrittenCount < StreamProducers.MaxBatchBytes && Volatile.Read(ref _endRequested) == 0)
                 {
@@ -122,12 +122,30 @@ internal sealed class ProducerStream<T> : ProducerStream
     /// <inheritdoc/>
     public override void RequestEnd()
     {
-        Volatile.Write(ref _endRequested, 1);
+        // Called from timers and the connection's end: it must never throw there.
+        if (Interlocked.Exchange(ref _endRequested, 1) == 1 || Volatile.Read(ref _ended) == 1)
+        {
+            return;
+        }
+
         _owner.Remove(this);
-        _cancellation.Cancel();
+        CancelQuietly();
         if (Volatile.Read(ref _busy) == 0)
         {
             EndAsync().Forget(); // when a request is in progress, it ends the stream as it finishes
+        }
+    }
+
+    /// <summary>Cancels the enumeration's token; what its callbacks throw, or a token already disposed, is no concern of the stream's end.</summary>
+    private void CancelQuietly()
+    {
+        try
+        {
+            _cancellation.Cancel();
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or AggregateException)
+        {
+            // The enumeration is being left either way.
         }
     }
 
@@ -140,7 +158,7 @@ internal sealed class ProducerStream<T> : ProducerStream
 
         _owner.Remove(this);
         _idle.Dispose();
-        _cancellation.Cancel();
+        CancelQuietly();
         try
         {
             if (_parked is { } parked)
