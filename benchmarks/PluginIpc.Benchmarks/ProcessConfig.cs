@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Reports;
 
 namespace PluginIpc.Benchmarks;
 
@@ -11,5 +12,8 @@ public sealed class ProcessConfig : ManualConfig
     {
         AddColumn(StatisticColumn.OperationsPerSecond);
         AddColumn(new ThroughputColumn());
+
+        // Parameter values in full (PeerBenchmarks' are up to 33 characters; the default cuts them at 20).
+        SummaryStyle = SummaryStyle.Default.WithMaxParameterColumnWidth(40);
     }
 }

@@ -2,6 +2,7 @@
 // Start it through a host (for example samples/HostApp); started by hand it says so on stderr and exits with code 1.
 using System.Globalization;
 using System.Text;
+using EchoPlugin;
 using Microsoft.Extensions.Logging;
 using PluginIpc;
 using Samples;
@@ -21,6 +22,10 @@ options.AddTarget<IGreeter>(new Greeter("EchoPlugin"));
 
 // echo: the answer is the request's buffer.
 options.Handle("echo", static (chunk, _, _) => ValueTask.FromResult(chunk.Buffer));
+
+// bench.move: a typed call (the default msgpack serializer), for the benchmarks: answers the point moved by the offsets.
+options.Handle<MoveRequest, MovePoint>("bench.move", static (request, _) =>
+    ValueTask.FromResult(new MovePoint(request.Point.X + request.Dx, request.Point.Y + request.Dy)));
 
 // fail: answers the error code TEST_FAILURE with a message that contains the buffer's text.
 options.Handle("fail", static (chunk, _, _) =>

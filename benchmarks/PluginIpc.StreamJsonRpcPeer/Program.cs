@@ -1,0 +1,29 @@
+// StreamJsonRpcPeer: the StreamJsonRpc side of PeerBenchmarks. It serves IBenchService with StreamJsonRpc's JsonRpc over two
+// anonymous pipes it inherits from the benchmark process, as PluginIpc's InheritedPipes transport gives a plugin two; their
+// handles come on the command line: <formatter> <input handle> <output handle>. It exits when its input ends.
+using System.IO.Pipes;
+using PluginIpc.Benchmarks;
+using PluginIpc.StreamJsonRpcPeer;
+using StreamJsonRpc;
+
+if (args.Length != 3)
+{
+    Console.Error.WriteLine("usage: PluginIpc.StreamJsonRpcPeer <MessagePack|NerdbankMessagePack|SystemTextJson> <input pipe handle> <output pipe handle>");
+    return 1;
+}
+
+using var input = new AnonymousPipeClientStream(PipeDirection.In, args[1]);
+using var output = new AnonymousPipeClientStream(PipeDirection.Out, args[2]);
+using var rpc = new JsonRpc(PeerMessageHandlers.Create(args[0], output, input));
+rpc.AddLocalRpcTarget<IBenchService>(new BenchService(), options: null);
+rpc.StartListening();
+try
+{
+    await rpc.Completion;
+}
+catch (Exception exception) when (exception is IOException or ObjectDisposedException or OperationCanceledException)
+{
+    // The benchmark process closed the pipes or exited.
+}
+
+return 0;
