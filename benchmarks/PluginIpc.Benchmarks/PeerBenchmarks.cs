@@ -20,6 +20,9 @@ public class PeerBenchmarks
     /// <summary>PluginIpc, msgpack framing, byte calls and its typed call (default msgpack serializer).</summary>
     public const string PluginIpcMsgpack = "PluginIpc-msgpack-framer";
 
+    /// <summary>PluginIpc, msgpack framing, its generated <see cref="IBenchService"/> proxy against the peer's generated dispatcher (default msgpack serializer).</summary>
+    public const string PluginIpcContract = "PluginIpc-contract";
+
     /// <summary>StreamJsonRpc with its MessagePackFormatter (MessagePack-CSharp) and LengthHeaderMessageHandler.</summary>
     public const string StreamJsonRpcMessagePack = "StreamJsonRpc-MessagePack";
 
@@ -39,12 +42,13 @@ public class PeerBenchmarks
     private readonly MovePoint _point = new(1, 2);
     private readonly Task[] _calls = new Task[InFlight];
     private Plugin? _plugin;
+    private Plugin? _contractPlugin;
     private Process? _pluginProcess;
     private StreamJsonRpcPeerProcess? _peer;
     private IBenchService? _proxy;
 
     /// <summary>Gets or sets the library (and StreamJsonRpc's formatter) under test.</summary>
-    [Params(PluginIpcMsgpack, StreamJsonRpcMessagePack, StreamJsonRpcNerdbankMessagePack, StreamJsonRpcSystemTextJson)]
+    [Params(PluginIpcMsgpack, PluginIpcContract, StreamJsonRpcMessagePack, StreamJsonRpcNerdbankMessagePack, StreamJsonRpcSystemTextJson)]
     public string Peer { get; set; } = PluginIpcMsgpack;
 
     [GlobalSetup]
@@ -54,7 +58,14 @@ public class PeerBenchmarks
         {
             if (Peer == PluginIpcMsgpack)
             {
-                await StartPluginAsync();
+                await StartPluginAsync("exec", ChildProcesses.Locate("EchoPlugin"));
+            }
+            else if (Peer == PluginIpcContract)
+            {
+                await StartPluginAsync("exec", ChildProcesses.Locate("PluginIpc.StreamJsonRpcPeer"), "pluginipc");
+                _contractPlugin = _plugin;
+                _plugin = null; // the byte and typed call sites below are EchoPlugin's: this peer is called through its proxy
+                _proxy = _contractPlugin!.GetProxy<IBenchService>();
             }
             else
             {
@@ -80,6 +91,13 @@ public class PeerBenchmarks
         {
             await _plugin.DisposeAsync();
             _plugin = null;
+        }
+
+        if (_contractPlugin is not null)
+        {
+            await _contractPlugin.DisposeAsync();
+            _contractPlugin = null;
+            _proxy = null;
         }
 
         if (_pluginProcess is not null)
@@ -129,7 +147,7 @@ public class PeerBenchmarks
         return Task.WhenAll(_calls);
     }
 
-    // PluginIpc's call sites, one per scenario, to be replaced by a generated IBenchService proxy's methods.
+    // PluginIpc's byte and typed call sites (EchoPlugin), beside its generated IBenchService proxy (Peer = PluginIpc-contract).
 
     /// <summary>PluginIpc's echo: the byte call.</summary>
     private Task<ReadOnlyMemory<byte>> PluginIpcEchoAsync(byte[] payload) => _plugin!.CallAsync("echo", payload);
@@ -138,7 +156,7 @@ public class PeerBenchmarks
     private Task<MovePoint> PluginIpcMoveAsync(MovePoint point, int dx, int dy) =>
         _plugin!.CallAsync<MoveRequest, MovePoint>("bench.move", new MoveRequest(point, dx, dy));
 
-    private async Task StartPluginAsync()
+    private async Task StartPluginAsync(params string[] arguments)
     {
         var options = new PluginOptions
         {
@@ -148,8 +166,11 @@ public class PeerBenchmarks
             PingInterval = Timeout.InfiniteTimeSpan,
             StartTimeout = TimeSpan.FromSeconds(30),
         };
-        options.Arguments.Add("exec");
-        options.Arguments.Add(ChildProcesses.Locate("EchoPlugin"));
+        foreach (string argument in arguments)
+        {
+            options.Arguments.Add(argument);
+        }
+
         foreach ((string name, string value) in s_childEnvironment)
         {
             options.Environment[name] = value;

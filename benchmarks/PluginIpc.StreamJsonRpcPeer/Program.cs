@@ -1,10 +1,16 @@
-// StreamJsonRpcPeer: the StreamJsonRpc side of PeerBenchmarks. It serves IBenchService with StreamJsonRpc's JsonRpc over two
+// StreamJsonRpcPeer: the other end of PeerBenchmarks. It serves IBenchService with StreamJsonRpc's JsonRpc over two
 // anonymous pipes it inherits from the benchmark process, as PluginIpc's InheritedPipes transport gives a plugin two; their
 // handles come on the command line: <formatter> <input handle> <output handle>. It exits when its input ends.
+// Given "pluginipc", it is a PluginIpc plugin instead, serving the same interface through PluginIpc's generated dispatcher.
 using System.IO.Pipes;
+using PluginIpc;
 using PluginIpc.Benchmarks;
-using PluginIpc.StreamJsonRpcPeer;
 using StreamJsonRpc;
+
+if (args is ["pluginipc"])
+{
+    return await Main.RegisterAsync(new MainOptions { Name = "BenchPeer" }.AddTarget<IBenchService>(new BenchService()));
+}
 
 if (args.Length != 3)
 {

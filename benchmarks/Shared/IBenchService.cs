@@ -1,13 +1,18 @@
 using PolyType;
 using StreamJsonRpc;
+using PluginContractAttribute = PluginIpc.PluginContractAttribute;
 
 namespace PluginIpc.Benchmarks;
 
 /// <summary>
-/// The service of <c>PeerBenchmarks</c>: the StreamJsonRpc peer serves it, the benchmarks call it through StreamJsonRpc's
-/// source-generated proxy. Compiled into both (benchmarks/Shared).
+/// The service of <c>PeerBenchmarks</c>: the peer serves it with StreamJsonRpc or with PluginIpc, and the benchmarks call it
+/// through each library's source-generated proxy. Compiled into both (benchmarks/Shared).
 /// </summary>
-/// <remarks>The attributes are the ones StreamJsonRpc documents for RPC interfaces: a generated proxy, and type shapes for its NerdbankMessagePackFormatter.</remarks>
+/// <remarks>
+/// The attributes are StreamJsonRpc's for RPC interfaces (a generated proxy, and type shapes for its NerdbankMessagePackFormatter)
+/// and PluginIpc's for contracts: one interface, the same calls, for both libraries.
+/// </remarks>
+[PluginContract("bench")]
 [JsonRpcContract]
 [GenerateShape(IncludeMethods = MethodShapeFlags.PublicInstance)]
 internal partial interface IBenchService

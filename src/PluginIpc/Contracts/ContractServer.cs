@@ -6,6 +6,11 @@ namespace PluginIpc.Contracts;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class ContractServer
 {
+    private const int MaxSharedArguments = 16;
+
+    [ThreadStatic]
+    private static Range[]? t_values;
+
     private readonly Action<string, ChunkHandler> _register;
 
     internal ContractServer(ContractDescriptor descriptor, Action<string, ChunkHandler> register)
@@ -23,11 +28,7 @@ public sealed class ContractServer
     public void Handle(int method, Func<ContractArguments, CancellationToken, Task> invoke)
     {
         ArgumentNullException.ThrowIfNull(invoke);
-        Register(method, async (arguments, serializer, cancellationToken) =>
-        {
-            await invoke(arguments, cancellationToken).ConfigureAwait(false);
-            return ReadOnlyMemory<byte>.Empty;
-        });
+        Register(method, (arguments, serializer, cancellationToken) => Answer(invoke(arguments, cancellationToken)));
     }
 
     /// <summary>Handles method <paramref name="method"/>, which returns a <see cref="Task{TResult}"/>.</summary>
@@ -37,8 +38,7 @@ public sealed class ContractServer
     public void Handle<TResult>(int method, Func<ContractArguments, CancellationToken, Task<TResult>> invoke)
     {
         ArgumentNullException.ThrowIfNull(invoke);
-        Register(method, async (arguments, serializer, cancellationToken) =>
-            TypedPayload.Serialize(serializer, await invoke(arguments, cancellationToken).ConfigureAwait(false)));
+        Register(method, (arguments, serializer, cancellationToken) => Answer(invoke(arguments, cancellationToken), serializer));
     }
 
     /// <summary>Handles method <paramref name="method"/>, which returns a <see cref="ValueTask"/>.</summary>
@@ -47,11 +47,7 @@ public sealed class ContractServer
     public void HandleValue(int method, Func<ContractArguments, CancellationToken, ValueTask> invoke)
     {
         ArgumentNullException.ThrowIfNull(invoke);
-        Register(method, async (arguments, serializer, cancellationToken) =>
-        {
-            await invoke(arguments, cancellationToken).ConfigureAwait(false);
-            return ReadOnlyMemory<byte>.Empty;
-        });
+        Register(method, (arguments, serializer, cancellationToken) => Answer(invoke(arguments, cancellationToken)));
     }
 
     /// <summary>Handles method <paramref name="method"/>, which returns a <see cref="ValueTask{TResult}"/>.</summary>
@@ -61,8 +57,7 @@ public sealed class ContractServer
     public void HandleValue<TResult>(int method, Func<ContractArguments, CancellationToken, ValueTask<TResult>> invoke)
     {
         ArgumentNullException.ThrowIfNull(invoke);
-        Register(method, async (arguments, serializer, cancellationToken) =>
-            TypedPayload.Serialize(serializer, await invoke(arguments, cancellationToken).ConfigureAwait(false)));
+        Register(method, (arguments, serializer, cancellationToken) => Answer(invoke(arguments, cancellationToken), serializer));
     }
 
     /// <summary>Handles method <paramref name="method"/>, which returns an <see cref="IAsyncEnumerable{T}"/>: a stream of items.</summary>
@@ -85,6 +80,28 @@ public sealed class ContractServer
             return ContractSession.For(peer).Producers.OpenAsync(serializer, described.Cmd, window, token => invoke(arguments, token), requestToken);
         });
     }
+
+    // Most implementations answer at once: those are answered with no state machine.
+    private static ValueTask<ReadOnlyMemory<byte>> Answer(Task done) =>
+        done.IsCompletedSuccessfully ? default : AnswerAsync(done);
+
+    private static ValueTask<ReadOnlyMemory<byte>> Answer<TResult>(Task<TResult> result, IPluginSerializer serializer) =>
+        result.IsCompletedSuccessfully ? new(TypedPayload.Serialize(serializer, result.Result)) : AnswerAsync(result, serializer);
+
+    private static ValueTask<ReadOnlyMemory<byte>> Answer(ValueTask done) =>
+        done.IsCompletedSuccessfully ? default : AnswerAsync(done.AsTask());
+
+    private static ValueTask<ReadOnlyMemory<byte>> Answer<TResult>(ValueTask<TResult> result, IPluginSerializer serializer) =>
+        result.IsCompletedSuccessfully ? new(TypedPayload.Serialize(serializer, result.Result)) : AnswerAsync(result.AsTask(), serializer);
+
+    private static async ValueTask<ReadOnlyMemory<byte>> AnswerAsync(Task done)
+    {
+        await done.ConfigureAwait(false);
+        return ReadOnlyMemory<byte>.Empty;
+    }
+
+    private static async ValueTask<ReadOnlyMemory<byte>> AnswerAsync<TResult>(Task<TResult> result, IPluginSerializer serializer) =>
+        TypedPayload.Serialize(serializer, await result.ConfigureAwait(false));
 
     private void Register(int method, Func<ContractArguments, IPluginSerializer, CancellationToken, ValueTask<ReadOnlyMemory<byte>>> run)
     {
@@ -120,11 +137,12 @@ public sealed class ContractServer
     private static ContractArguments ReadArguments(ContractMethod method, Chunk chunk, IChunkPeer peer, IPluginSerializer serializer, List<RemoteProgress>? progress)
     {
         int expected = method.WireArgumentCount;
-        Range[] values = expected == 0 ? [] : new Range[expected]; // a longer array fails ReadArray: it has no room
+        // The handler reads every argument before it calls the implementation, on this thread: one array per thread serves all calls.
+        Range[] values = expected <= MaxSharedArguments ? t_values ??= new Range[MaxSharedArguments] : new Range[expected];
         int count;
         try
         {
-            count = serializer.ReadArray(chunk.Buffer, values);
+            count = serializer.ReadArray(chunk.Buffer, values.AsSpan(0, expected)); // a longer array fails: it has no room
         }
         catch (FormatException ex)
         {

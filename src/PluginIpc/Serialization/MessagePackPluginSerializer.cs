@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using MessagePack;
 using MessagePack.Resolvers;
 
@@ -17,6 +18,7 @@ namespace PluginIpc;
 public sealed class MessagePackPluginSerializer : IPluginSerializer
 {
     private readonly MessagePackSerializerOptions _options;
+    private readonly bool _compressed;
 
     /// <summary>Initializes the serializer with the contractless resolver and untrusted-data security.</summary>
     [RequiresDynamicCode("MessagePack-CSharp builds formatters for user types at run time.")]
@@ -32,6 +34,7 @@ public sealed class MessagePackPluginSerializer : IPluginSerializer
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
+        _compressed = options.Compression != MessagePackCompression.None;
     }
 
     /// <summary>The format's name: <c>msgpack</c>.</summary>
@@ -41,18 +44,41 @@ public sealed class MessagePackPluginSerializer : IPluginSerializer
     public string Name => FormatName;
 
     /// <inheritdoc/>
-    public void Serialize<T>(IBufferWriter<byte> writer, T value) => MessagePackSerializer.Serialize(writer, value, _options);
-
-    /// <inheritdoc/>
-    public T Deserialize<T>(ReadOnlyMemory<byte> buffer) => MessagePackSerializer.Deserialize<T>(buffer, _options);
-
-    /// <inheritdoc/>
-    public void WriteArrayStart(IBufferWriter<byte> writer, int length)
+    public void Serialize<T>(IBufferWriter<byte> writer, T value)
     {
-        var output = new MessagePackWriter(writer);
-        output.WriteArrayHeader(length);
+        if (_compressed)
+        {
+            MessagePackSerializer.Serialize(writer, value, _options);
+            return;
+        }
+
+        if (typeof(T) == typeof(int))
+        {
+            MessagePackInts.Write(writer, Unsafe.As<T, int>(ref value)); // arguments, windows: a writer costs more than the int
+            return;
+        }
+
+        // The formatter straight from the resolver (a cached static lookup): a typed call's values are small, and the
+        // serializer's general entry point costs more than writing them.
+        var output = new MessagePackWriter(writer) { OldSpec = _options.OldSpec ?? false };
+        _options.Resolver.GetFormatterWithVerify<T>().Serialize(ref output, value, _options);
         output.Flush();
     }
+
+    /// <inheritdoc/>
+    public T Deserialize<T>(ReadOnlyMemory<byte> buffer)
+    {
+        if (_compressed)
+        {
+            return MessagePackSerializer.Deserialize<T>(buffer, _options);
+        }
+
+        var reader = new MessagePackReader(buffer);
+        return _options.Resolver.GetFormatterWithVerify<T>().Deserialize(ref reader, _options);
+    }
+
+    /// <inheritdoc/>
+    public void WriteArrayStart(IBufferWriter<byte> writer, int length) => MessagePackInts.WriteArrayHeader(writer, length);
 
     /// <inheritdoc/>
     public void WriteArraySeparator(IBufferWriter<byte> writer)

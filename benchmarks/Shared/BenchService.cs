@@ -1,8 +1,6 @@
-using PluginIpc.Benchmarks;
+namespace PluginIpc.Benchmarks;
 
-namespace PluginIpc.StreamJsonRpcPeer;
-
-/// <summary>What the peer serves: the same answers as EchoPlugin's <c>echo</c> and <c>bench.move</c>.</summary>
+/// <summary>What the peer serves, and the in-memory contract benchmark: the same answers as EchoPlugin's <c>echo</c> and <c>bench.move</c>.</summary>
 internal sealed class BenchService : IBenchService
 {
     /// <inheritdoc/>
