@@ -25,6 +25,6 @@ public static class ErrorCodes
     /// <summary>The peer answered with an error whose body is not the JSON the protocol defines.</summary>
     public const string RemoteError = "REMOTE_ERROR";
 
-    /// <summary>A contract stream could not open: the producer already has as many open streams on this connection as it allows (1,024).</summary>
+    /// <summary>A contract stream could not open: the producer already has as many open streams on this connection as it allows (64).</summary>
     public const string TooManyStreams = "TOO_MANY_STREAMS";
 }

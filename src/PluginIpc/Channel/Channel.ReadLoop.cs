@@ -243,7 +243,6 @@ public sealed partial class Channel
         return true;
     }
 
-    /// <summary>Moves work that keeps holding the read loop off it: a handler to the thread pool, or every caller's continuation.</summary>
     /// <summary>Runs an inline one-way handler (see <see cref="HandlerRegistry.HandleInline"/>) on the loop, under its guard.</summary>
     /// <returns><see langword="false"/> when the handler held the loop so long that the guard took reading from it.</returns>
     private bool RunOneWayInline(Chunk chunk, HandlerRegistration registration)
@@ -265,6 +264,8 @@ public sealed partial class Channel
         return _guard.TryExit(section);
     }
 
+    /// <summary>Moves work that keeps holding the read loop off it: a handler to the thread pool, or every caller's continuation.</summary>
+    /// <remarks>An inline one-way handler (progress reports) stays on the loop whatever it costs: its order relative to the answers it precedes is its point.</remarks>
     private void OnSlowInlineRun(SlowRunCounter work)
     {
         if (!work.RecordSlowRun())

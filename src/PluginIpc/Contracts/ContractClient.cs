@@ -85,13 +85,20 @@ public sealed class ContractClient
 
     private async Task<TResult> CallWithProgressAsync<TResult>(string cmd, ReadOnlyMemory<byte> payload, Func<Chunk, TResult> answer, long token, CancellationToken cancellationToken)
     {
+        // Forgotten as the answer is read, on the read loop: a report that comes after the answer never reaches the caller.
+        ContractSession session = Session;
+        Func<Chunk, TResult> answerThenForget = response =>
+        {
+            session.RemoveProgress(token);
+            return answer(response);
+        };
         try
         {
-            return await ChunkPeerExtensions.Call(Peer, cmd, payload, Peer.DefaultCallTimeout, answer, cancellationToken).ConfigureAwait(false);
+            return await ChunkPeerExtensions.Call(Peer, cmd, payload, Peer.DefaultCallTimeout, answerThenForget, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            Session.RemoveProgress(token); // reports that come after the answer are dropped
+            Session.RemoveProgress(token); // an error answer, a timeout or a cancel: nothing reads the answer
         }
     }
 

@@ -32,7 +32,7 @@ public sealed class ContractMethod
     /// <summary>Gets the method's command on the wire.</summary>
     public string Cmd { get; }
 
-    /// <summary>Gets the method's shape, such as <c>IGreeter.Move(Point,int,int):Point</c>.</summary>
+    /// <summary>Gets the method's shape, such as <c>IGreeter.Move(Samples.Point,int,int):Samples.Point</c>.</summary>
     public string Signature { get; }
 
     /// <summary>Gets how many arguments go on the wire.</summary>

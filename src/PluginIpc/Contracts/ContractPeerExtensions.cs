@@ -31,7 +31,11 @@ public static class ContractPeerExtensions
     /// <typeparam name="T">A <see cref="PluginContractAttribute"/> interface.</typeparam>
     /// <param name="peer">The peer whose calls to handle.</param>
     /// <param name="target">The implementation.</param>
-    /// <remarks>Registers one handler per method under its command, replacing any earlier one.</remarks>
+    /// <remarks>
+    /// Registers one handler per method under its command, replacing any earlier one. Only a plugin's
+    /// <see cref="MainOptions.AddTarget{T}"/> announces the contract's shape in the handshake (the only metadata there is), so
+    /// only calls to a plugin's targets are checked against another version of the contract.
+    /// </remarks>
     /// <exception cref="InvalidOperationException"><typeparamref name="T"/> has no generated contract code.</exception>
     public static void AddTarget<T>(this IChunkPeer peer, T target)
         where T : class

@@ -14,6 +14,13 @@ public static class ContractRegistry
         where T : class
     {
         ArgumentNullException.ThrowIfNull(descriptor);
+
+        // The generator writes a contract's descriptor into the assembly that declares the contract: no other code may replace it.
+        if (descriptor.GetType().Assembly != typeof(T).Assembly)
+        {
+            throw new ArgumentException($"The descriptor of {typeof(T).FullName} must come from the assembly that declares it (the generated code), not {descriptor.GetType().Assembly.GetName().Name}.", nameof(descriptor));
+        }
+
         Slot<T>.Descriptor = descriptor;
     }
 

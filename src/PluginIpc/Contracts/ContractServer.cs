@@ -127,7 +127,7 @@ public sealed class ContractServer
             {
                 foreach (RemoteProgress reporter in progress)
                 {
-                    reporter.End(); // reports made after the call ended are dropped
+                    await reporter.EndAsync().ConfigureAwait(false); // later reports are dropped; earlier ones go out before the answer
                 }
             }
         }

@@ -59,7 +59,7 @@ internal sealed class ProducerStream<T> : ProducerStream
 
             var items = new ArrayBufferWriter<byte>(256);
             int count = 0;
-            using (requestToken.UnsafeRegister(static state => ((ProducerStream<T>)state!).CancelQuietly(), this))
+            using (requestToken.UnsafeRegister(static state => ((ProducerStream<T>)state!).RequestEnd(), this))
             {
                 while (count < window && items.WrittenCount < StreamProducers.MaxBatchBytes && Volatile.Read(ref _endRequested) == 0)
                 {
@@ -107,14 +107,14 @@ internal sealed class ProducerStream<T> : ProducerStream
         }
         finally
         {
-            Volatile.Write(ref _busy, 0);
+            Interlocked.Exchange(ref _busy, 0); // a full fence: RequestEnd, which reads it after setting _endRequested, cannot miss it
             if (done || Volatile.Read(ref _endRequested) == 1)
             {
                 EndAsync().Forget();
             }
             else
             {
-                _idle.Change(StreamProducers.IdleTimeout, Timeout.InfiniteTimeSpan);
+                RearmIdleTimer();
             }
         }
     }
@@ -133,6 +133,18 @@ internal sealed class ProducerStream<T> : ProducerStream
         if (Volatile.Read(ref _busy) == 0)
         {
             EndAsync().Forget(); // when a request is in progress, it ends the stream as it finishes
+        }
+    }
+
+    private void RearmIdleTimer()
+    {
+        try
+        {
+            _idle.Change(StreamProducers.IdleTimeout, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The stream ended meanwhile.
         }
     }
 
@@ -156,6 +168,7 @@ internal sealed class ProducerStream<T> : ProducerStream
             return;
         }
 
+        Volatile.Write(ref _endRequested, 1); // a request already past the table's lookup must not move the enumerator now
         _owner.Remove(this);
         _idle.Dispose();
         CancelQuietly();

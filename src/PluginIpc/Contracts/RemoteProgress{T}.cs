@@ -12,11 +12,11 @@ internal sealed class RemoteProgress<T>(IChunkPeer peer, IPluginSerializer seria
             return;
         }
 
-        // Framed now, before the call's answer: the caller sees every report made before the call ended.
+        // Framed now, before the call's answer, unless the writer is full: then the answer waits for it (see EndAsync).
         ValueTask sent = peer.NotifyAsync(Commands.Progress, SerializerArrays.Of(serializer, id, value));
         if (!sent.IsCompletedSuccessfully)
         {
-            ObserveAsync(sent).Forget();
+            Track(ObserveAsync(sent).AsTask());
         }
     }
 

@@ -42,6 +42,9 @@ internal sealed class RemoteStream<T> : IAsyncEnumerable<T>
         private int _next;
         private long _id;
         private bool _opened;
+
+        /// <summary>The connection the stream was opened on: its ids mean nothing on another (a restarted plugin's).</summary>
+        private IChunkPeer? _connection;
         private bool _ended;
         private Task<(long Id, T[] Items, bool Done)>? _requested;
 
@@ -88,7 +91,13 @@ internal sealed class RemoteStream<T> : IAsyncEnumerable<T>
                 }
 
                 _id = batch.Id;
-                _opened = true;
+                if (!_opened)
+                {
+                    ContractClient client = _stream._client;
+                    _connection = (client.Peer as IContractPeer)?.Connection ?? client.Peer;
+                    _opened = true;
+                }
+
                 _items = batch.Items;
                 _next = 0;
                 _ended = batch.Done;
@@ -117,7 +126,7 @@ internal sealed class RemoteStream<T> : IAsyncEnumerable<T>
             }
 
             // Items come when the producer has them: no timeout but the connection's life and the caller's token.
-            return ChunkPeerExtensions.Call(client.Peer, Commands.StreamNext, StreamMessages.Next(client.Serializer, _id, Window), Timeout.InfiniteTimeSpan, _readBatch, _cancellation.Token);
+            return ChunkPeerExtensions.Call(_connection!, Commands.StreamNext, StreamMessages.Next(client.Serializer, _id, Window), Timeout.InfiniteTimeSpan, _readBatch, _cancellation.Token);
         }
 
         /// <summary>Stops asking for items; tells the producer when the stream is open there and it may not know.</summary>
@@ -142,7 +151,7 @@ internal sealed class RemoteStream<T> : IAsyncEnumerable<T>
                 try
                 {
                     ContractClient client = _stream._client;
-                    await client.Peer.NotifyAsync(Commands.StreamEnd, StreamMessages.End(client.Serializer, _id)).ConfigureAwait(false);
+                    await _connection!.NotifyAsync(Commands.StreamEnd, StreamMessages.End(client.Serializer, _id)).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is ChannelClosedException or OperationCanceledException or ProtocolException)
                 {

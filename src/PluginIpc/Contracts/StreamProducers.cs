@@ -10,13 +10,17 @@ namespace PluginIpc.Contracts;
 internal sealed class StreamProducers
 {
     /// <summary>How many streams may be open at once.</summary>
-    public const int MaxOpenStreams = 1024;
+    /// <remarks>
+    /// Well below the channel's 256 handler slots: a stream whose consumer waits for items holds one slot with its
+    /// <c>cmd.stream.next</c> while the producer has none, so open streams can never take every slot from other calls.
+    /// </remarks>
+    public const int MaxOpenStreams = 64;
 
     /// <summary>The most items a consumer may ask for at once.</summary>
     public const int MaxWindow = 1024;
 
-    /// <summary>A batch takes no more items once its items' bytes reach this.</summary>
-    public const int MaxBatchBytes = 1024 * 1024;
+    /// <summary>A batch takes no more items once its items' bytes reach this, so that open streams hold at most about 16 MiB of batches.</summary>
+    public const int MaxBatchBytes = 256 * 1024;
 
     /// <summary>How long a stream stays open without a request from its consumer, who may have forgotten it.</summary>
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromMinutes(2);

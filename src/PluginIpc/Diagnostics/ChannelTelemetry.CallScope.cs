@@ -42,7 +42,7 @@ internal sealed partial class ChannelTelemetry
             if (_failure is null)
             {
                 _failure = exception;
-                _cancelled = exception is OperationCanceledException && requestToken.IsCancellationRequested;
+                _cancelled = exception is OperationCanceledException; // answered CANCELLED, asked for or not (see Channel.ReportHandlerFailureAsync)
             }
         }
 

@@ -18,6 +18,11 @@ internal static class MessagePackArrays
             }
 
             int count = reader.ReadArrayHeader();
+            if (count < 0)
+            {
+                throw new FormatException("The MessagePack array's length does not fit in an int.");
+            }
+
             if (count > items.Length)
             {
                 throw new FormatException($"The MessagePack array has {count} values, more than {items.Length}.");
@@ -57,10 +62,10 @@ internal static class MessagePackArrays
             switch (reader.NextMessagePackType)
             {
                 case MessagePackType.Array:
-                    left += reader.ReadArrayHeader();
+                    left += NonNegative(reader.ReadArrayHeader());
                     break;
                 case MessagePackType.Map:
-                    left += 2L * reader.ReadMapHeader();
+                    left += 2L * NonNegative(reader.ReadMapHeader());
                     break;
                 default:
                     reader.Skip();
@@ -68,4 +73,7 @@ internal static class MessagePackArrays
             }
         }
     }
+
+    private static int NonNegative(int count) =>
+        count >= 0 ? count : throw new FormatException("A MessagePack length does not fit in an int.");
 }

@@ -46,36 +46,17 @@ public sealed class MessagePackPluginSerializer : IPluginSerializer
     /// <inheritdoc/>
     public void Serialize<T>(IBufferWriter<byte> writer, T value)
     {
-        if (_compressed)
+        if (typeof(T) == typeof(int) && !_compressed)
         {
-            MessagePackSerializer.Serialize(writer, value, _options);
+            MessagePackInts.Write(writer, Unsafe.As<T, int>(ref value)); // arguments, windows: a MessagePackWriter costs more than the int
             return;
         }
 
-        if (typeof(T) == typeof(int))
-        {
-            MessagePackInts.Write(writer, Unsafe.As<T, int>(ref value)); // arguments, windows: a writer costs more than the int
-            return;
-        }
-
-        // The formatter straight from the resolver (a cached static lookup): a typed call's values are small, and the
-        // serializer's general entry point costs more than writing them.
-        var output = new MessagePackWriter(writer) { OldSpec = _options.OldSpec ?? false };
-        _options.Resolver.GetFormatterWithVerify<T>().Serialize(ref output, value, _options);
-        output.Flush();
+        MessagePackSerializer.Serialize(writer, value, _options);
     }
 
     /// <inheritdoc/>
-    public T Deserialize<T>(ReadOnlyMemory<byte> buffer)
-    {
-        if (_compressed)
-        {
-            return MessagePackSerializer.Deserialize<T>(buffer, _options);
-        }
-
-        var reader = new MessagePackReader(buffer);
-        return _options.Resolver.GetFormatterWithVerify<T>().Deserialize(ref reader, _options);
-    }
+    public T Deserialize<T>(ReadOnlyMemory<byte> buffer) => MessagePackSerializer.Deserialize<T>(buffer, _options);
 
     /// <inheritdoc/>
     public void WriteArrayStart(IBufferWriter<byte> writer, int length) => MessagePackInts.WriteArrayHeader(writer, length);

@@ -24,11 +24,17 @@ public interface IProbe
     /// <summary>Yields 0, 1, 2... until cancelled, counting what it produced and whether it was disposed.</summary>
     IAsyncEnumerable<int> ForeverAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>Yields nothing: waits until cancelled, counted in <see cref="CountersAsync"/> like <see cref="ForeverAsync"/>.</summary>
+    IAsyncEnumerable<int> NeverAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Gets how many items <see cref="ForeverAsync"/> produced, and how many of its enumerations ended.</summary>
     Task<ProbeCounters> CountersAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Reports 1, returns 1, then reports 2 after the answer went out (a report the caller must drop).</summary>
     Task<int> ReportAfterEndAsync(IProgress<int> progress, CancellationToken cancellationToken = default);
+
+    /// <summary>Completes when the late report of <see cref="ReportAfterEndAsync"/> has been made.</summary>
+    Task LateReportAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Calls the other side's <see cref="IGreeter.HelloAsync"/> through a proxy, and answers what it said.</summary>
     Task<string> AskBackAsync(string name, CancellationToken cancellationToken = default);

@@ -11,6 +11,7 @@ public sealed class Probe(Func<IChunkPeer> peer) : IProbe
     private long _produced;
     private int _started;
     private int _ended;
+    private Task _lateReport = Task.CompletedTask;
 
     public Task<int> FailAsync(string code, CancellationToken cancellationToken = default) =>
         throw new RemoteException(code, $"failed with {code} on purpose", JsonDocument.Parse("{\"answer\":42}").RootElement);
@@ -60,6 +61,20 @@ public sealed class Probe(Func<IChunkPeer> peer) : IProbe
         }
     }
 
+    public async IAsyncEnumerable<int> NeverAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _started);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            yield break;
+        }
+        finally
+        {
+            Interlocked.Increment(ref _ended);
+        }
+    }
+
     public Task<ProbeCounters> CountersAsync(CancellationToken cancellationToken = default) =>
         Task.FromResult(new ProbeCounters(
             Interlocked.Read(ref _produced),
@@ -70,13 +85,15 @@ public sealed class Probe(Func<IChunkPeer> peer) : IProbe
     public Task<int> ReportAfterEndAsync(IProgress<int> progress, CancellationToken cancellationToken = default)
     {
         progress.Report(1);
-        _ = Task.Run(async () =>
+        _lateReport = Task.Run(async () =>
         {
-            await Task.Delay(50, CancellationToken.None);
-            progress.Report(2);
+            await Task.Yield();
+            progress.Report(2); // after the answer went out, most of the time; LateReportAsync says when it was made
         }, CancellationToken.None);
         return Task.FromResult(1);
     }
+
+    public Task LateReportAsync(CancellationToken cancellationToken = default) => _lateReport;
 
     public Task<string> AskBackAsync(string name, CancellationToken cancellationToken = default) =>
         peer().GetProxy<IGreeter>().HelloAsync(name, cancellationToken);

@@ -79,6 +79,7 @@ public sealed class ContractCallTests(string framer, string serializer)
         var reports = new RecordingProgress<int>();
 
         int answer = await proxy.ReportAfterEndAsync(reports, cancellationToken);
+        await proxy.LateReportAsync(cancellationToken);
 
         // A late report the callee's side lets through anyway (tokens 1 to 3 cover this session's calls) must be dropped here too.
         IPluginSerializer wire = Wire;
@@ -243,6 +244,8 @@ public sealed class ContractCallTests(string framer, string serializer)
             Assert.That(await forgotten.MoveNextAsync(), Is.True); // then dropped: never disposed
         }
 
+        // Each stream has sent its two windows (the opening batch and the prefetched one), so nothing will re-arm its timer.
+        await WaitForAsync(proxy, c => c.Produced == Abandoned * 2L * 64, cancellationToken);
         await _clock.WhenArmedAsync(StreamProducers.IdleTimeout, Abandoned, cancellationToken).WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
         Assert.That((await proxy.CountersAsync(cancellationToken)).OpenStreams, Is.EqualTo(Abandoned));
         _clock.Advance(StreamProducers.IdleTimeout);
@@ -278,6 +281,37 @@ public sealed class ContractCallTests(string framer, string serializer)
         Assert.That(error!.Code, Is.EqualTo(ErrorCodes.TooManyStreams));
         ProbeCounters counters = await WaitForAsync(proxy, c => c.OpenStreams == 0, cancellationToken);
         Assert.That(counters.Ended, Is.EqualTo(StreamProducers.MaxOpenStreams), "disposed streams end on the producer");
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task Stream_AsManyIdleStreamsAsAllowed_LeaveOtherCallsTheirHandlers_AndCancellingEndsThem(CancellationToken cancellationToken)
+    {
+        await using ChannelPair pair = CreatePair();
+        pair.Plugin.AddTarget<IProbe>(new Probe(() => pair.Plugin));
+        pair.Start();
+        IProbe proxy = pair.Host.GetProxy<IProbe>();
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var waiting = new List<Task<bool>>();
+
+        // Each stream's consumer waits for an item with a cmd.stream.next that the producer holds: a request being handled.
+        for (int i = 0; i < StreamProducers.MaxOpenStreams; i++)
+        {
+            waiting.Add(proxy.NeverAsync(cancellation.Token).GetAsyncEnumerator(cancellation.Token).MoveNextAsync().AsTask());
+        }
+
+        ProbeCounters counters = await WaitForAsync(proxy, c => c.Started == StreamProducers.MaxOpenStreams && c.OpenStreams == StreamProducers.MaxOpenStreams, cancellationToken);
+        var tooMany = await Failure.ThrowsAsync<RemoteException>(async () => await proxy.NeverAsync(cancellationToken).GetAsyncEnumerator(cancellationToken).MoveNextAsync());
+        await cancellation.CancelAsync();
+
+        Assert.That(tooMany!.Code, Is.EqualTo(ErrorCodes.TooManyStreams));
+        Assert.That(counters.OpenStreams, Is.EqualTo(StreamProducers.MaxOpenStreams), "other calls went through while every stream waited");
+        foreach (Task<bool> moved in waiting)
+        {
+            Assert.That(async () => await moved, Throws.InstanceOf<OperationCanceledException>());
+        }
+
+        counters = await WaitForAsync(proxy, c => c.Ended == StreamProducers.MaxOpenStreams, cancellationToken);
+        Assert.That(counters.OpenStreams, Is.Zero, "a cancelled cmd.stream.next ends its stream");
     }
 
     [Test, CancelAfter(20_000)]
@@ -449,11 +483,15 @@ public sealed class ContractCallTests(string framer, string serializer)
 
         public IAsyncEnumerable<int> ForeverAsync(CancellationToken cancellationToken = default) => _probe.ForeverAsync(cancellationToken);
 
+        public IAsyncEnumerable<int> NeverAsync(CancellationToken cancellationToken = default) => _probe.NeverAsync(cancellationToken);
+
         public Task<ProbeCounters> CountersAsync(CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public Task<int> ReportAfterEndAsync(IProgress<int> progress, CancellationToken cancellationToken = default) => _probe.ReportAfterEndAsync(progress, cancellationToken);
 
         public Task<string> AskBackAsync(string name, CancellationToken cancellationToken = default) => _probe.AskBackAsync(name, cancellationToken);
+
+        public Task LateReportAsync(CancellationToken cancellationToken = default) => _probe.LateReportAsync(cancellationToken);
 
         public Task<int> ProcessIdAsync(CancellationToken cancellationToken = default) => _probe.ProcessIdAsync(cancellationToken);
     }
