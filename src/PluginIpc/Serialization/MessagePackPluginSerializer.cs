@@ -52,11 +52,44 @@ public sealed class MessagePackPluginSerializer : IPluginSerializer
             return;
         }
 
-        MessagePackSerializer.Serialize(writer, value, _options);
+        if (_compressed)
+        {
+            MessagePackSerializer.Serialize(writer, value, _options);
+            return;
+        }
+
+        // The formatter straight from the resolver (a cached static lookup): a call's values are small, and the serializer's
+        // general entry point costs a good part of writing them. Failures are wrapped as MessagePackSerializer wraps them.
+        try
+        {
+            var output = new MessagePackWriter(writer) { OldSpec = _options.OldSpec ?? false };
+            _options.Resolver.GetFormatterWithVerify<T>().Serialize(ref output, value, _options);
+            output.Flush();
+        }
+        catch (Exception ex) when (ex is not MessagePackSerializationException and not OutOfMemoryException)
+        {
+            throw new MessagePackSerializationException($"Failed to serialize {typeof(T).FullName} value.", ex);
+        }
     }
 
     /// <inheritdoc/>
-    public T Deserialize<T>(ReadOnlyMemory<byte> buffer) => MessagePackSerializer.Deserialize<T>(buffer, _options);
+    public T Deserialize<T>(ReadOnlyMemory<byte> buffer)
+    {
+        if (_compressed)
+        {
+            return MessagePackSerializer.Deserialize<T>(buffer, _options);
+        }
+
+        try
+        {
+            var reader = new MessagePackReader(buffer);
+            return _options.Resolver.GetFormatterWithVerify<T>().Deserialize(ref reader, _options);
+        }
+        catch (Exception ex) when (ex is not MessagePackSerializationException and not OutOfMemoryException)
+        {
+            throw new MessagePackSerializationException($"Failed to deserialize {typeof(T).FullName} value.", ex);
+        }
+    }
 
     /// <inheritdoc/>
     public void WriteArrayStart(IBufferWriter<byte> writer, int length) => MessagePackInts.WriteArrayHeader(writer, length);
