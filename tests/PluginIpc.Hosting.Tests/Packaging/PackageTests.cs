@@ -112,6 +112,7 @@ public sealed partial class PackageTests
         Assert.That(run.Output, Does.Contain("plugin name: PackConsumer"), run.ToString());
         Assert.That(run.Output, Does.Contain("echo: hello through the packages"), run.ToString());
         Assert.That(run.Output, Does.Contain("callback: host saw abc"), run.ToString());
+        Assert.That(run.Output, Does.Contain("contract: GENERATED!"), "the generator reaches an app that references PluginIpc.Hosting only: " + run);
         Assert.That(run.Output, Does.Contain("state after stop: Stopped"), run.ToString());
     }
 
@@ -194,6 +195,7 @@ public sealed partial class PackageTests
                 var options = new MainOptions { Name = "PackConsumer" };
                 options.Handle("echo", static (chunk, _, _) => ValueTask.FromResult(chunk.Buffer));
                 options.Handle("callback", static async (chunk, peer, cancellationToken) => await peer.CallAsync("Repeat", chunk.Buffer, cancellationToken));
+                options.AddTarget<IShout>(new Shout());
                 return await Main.RegisterAsync(options);
             }
 
@@ -220,9 +222,22 @@ public sealed partial class PackageTests
             Console.WriteLine($"plugin name: {self.Metadata["name"]}");
             Console.WriteLine($"echo: {await self.CallAsync("echo", "hello through the packages")}");
             Console.WriteLine($"callback: {await self.CallAsync("callback", "abc")}");
+            Console.WriteLine($"contract: {await self.GetProxy<IShout>().ShoutAsync("generated")}");
             await host.StopAsync();
             Console.WriteLine($"state after stop: {self.State}");
             return 0;
+
+            // Only PluginIpc.Hosting is referenced: PluginIpc's contract generator must come with it.
+            [PluginContract]
+            public interface IShout
+            {
+                Task<string> ShoutAsync(string text, CancellationToken cancellationToken = default);
+            }
+
+            public sealed class Shout : IShout
+            {
+                public Task<string> ShoutAsync(string text, CancellationToken cancellationToken = default) => Task.FromResult(text.ToUpperInvariant() + "!");
+            }
             """);
     }
 }
