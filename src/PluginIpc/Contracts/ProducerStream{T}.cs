@@ -47,10 +47,10 @@ internal sealed class ProducerStream<T> : ProducerStream
             throw new RemoteException(ErrorCodes.InvalidRequest, $"Stream {Id} of '{_cmd}' has ended.");
         }
 
-        _idle.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         bool done = false;
         try
         {
+            _idle.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan); // throws if the stream ended meanwhile: answered as a failure
             if (_fault is { } fault)
             {
                 done = true;
@@ -97,7 +97,7 @@ internal sealed class ProducerStream<T> : ProducerStream
                 }
             }
 
-            done |= Volatile.Read(ref _endRequested) == 1 && count == 0;
+            done |= Volatile.Read(ref _endRequested) == 1; // ended meanwhile (the consumer left, or the connection): this is the last batch
             return StreamBatch.Write(_serializer, Id, items.WrittenSpan, count, done);
         }
         catch
