@@ -7,13 +7,10 @@ namespace PluginIpc.Contracts;
 /// Writes a contract call's arguments, in order, as one array in the peer's serializer format. For generated code: get one
 /// from <see cref="ContractClient.BeginCall"/>, write every argument, and pass it by reference to the client's call.
 /// </summary>
-/// <remarks>It writes into a scratch buffer of the calling thread, which the call copies out before it returns.</remarks>
+/// <remarks>It writes into the calling thread's typed-call scratch buffer (<see cref="TypedPayload.RentScratch"/>), which the call copies out before it returns.</remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public struct ContractArgumentWriter
 {
-    [ThreadStatic]
-    private static ArrayBufferWriter<byte>? t_scratch;
-
     private readonly IPluginSerializer _serializer;
     private readonly ArrayBufferWriter<byte> _buffer;
     private int _written;
@@ -22,8 +19,7 @@ public struct ContractArgumentWriter
     {
         _serializer = serializer;
         Method = method;
-        _buffer = t_scratch ??= new ArrayBufferWriter<byte>(256);
-        _buffer.ResetWrittenCount();
+        _buffer = TypedPayload.RentScratch();
         serializer.WriteArrayStart(_buffer, count);
     }
 
@@ -68,13 +64,7 @@ public struct ContractArgumentWriter
     internal ReadOnlyMemory<byte> Complete()
     {
         _serializer.WriteArrayEnd(_buffer);
-        byte[] payload = _buffer.WrittenSpan.ToArray();
-        if (_buffer.Capacity > 64 * 1024)
-        {
-            t_scratch = null; // a large call's buffer is not kept for the thread's lifetime
-        }
-
-        return payload;
+        return TypedPayload.CopyOut(_buffer);
     }
 
     private void Separate()

@@ -28,7 +28,7 @@ public sealed class ContractServer
     public void Handle(int method, Func<ContractArguments, CancellationToken, Task> invoke)
     {
         ArgumentNullException.ThrowIfNull(invoke);
-        Register(method, (arguments, serializer, cancellationToken) => Answer(invoke(arguments, cancellationToken)));
+        Register(method, (arguments, serializer, cancellationToken) => TypedPayload.Answer(invoke(arguments, cancellationToken)));
     }
 
     /// <summary>Handles method <paramref name="method"/>, which returns a <see cref="Task{TResult}"/>.</summary>
@@ -38,7 +38,7 @@ public sealed class ContractServer
     public void Handle<TResult>(int method, Func<ContractArguments, CancellationToken, Task<TResult>> invoke)
     {
         ArgumentNullException.ThrowIfNull(invoke);
-        Register(method, (arguments, serializer, cancellationToken) => Answer(invoke(arguments, cancellationToken), serializer));
+        Register(method, (arguments, serializer, cancellationToken) => TypedPayload.Answer(invoke(arguments, cancellationToken), serializer));
     }
 
     /// <summary>Handles method <paramref name="method"/>, which returns a <see cref="ValueTask"/>.</summary>
@@ -47,7 +47,7 @@ public sealed class ContractServer
     public void HandleValue(int method, Func<ContractArguments, CancellationToken, ValueTask> invoke)
     {
         ArgumentNullException.ThrowIfNull(invoke);
-        Register(method, (arguments, serializer, cancellationToken) => Answer(invoke(arguments, cancellationToken)));
+        Register(method, (arguments, serializer, cancellationToken) => TypedPayload.Answer(invoke(arguments, cancellationToken)));
     }
 
     /// <summary>Handles method <paramref name="method"/>, which returns a <see cref="ValueTask{TResult}"/>.</summary>
@@ -57,7 +57,7 @@ public sealed class ContractServer
     public void HandleValue<TResult>(int method, Func<ContractArguments, CancellationToken, ValueTask<TResult>> invoke)
     {
         ArgumentNullException.ThrowIfNull(invoke);
-        Register(method, (arguments, serializer, cancellationToken) => Answer(invoke(arguments, cancellationToken), serializer));
+        Register(method, (arguments, serializer, cancellationToken) => TypedPayload.Answer(invoke(arguments, cancellationToken), serializer));
     }
 
     /// <summary>Handles method <paramref name="method"/>, which returns an <see cref="IAsyncEnumerable{T}"/>: a stream of items.</summary>
@@ -80,28 +80,6 @@ public sealed class ContractServer
             return ContractSession.For(peer).Producers.OpenAsync(serializer, described.Cmd, window, token => invoke(arguments, token), requestToken);
         });
     }
-
-    // Most implementations answer at once: those are answered with no state machine.
-    private static ValueTask<ReadOnlyMemory<byte>> Answer(Task done) =>
-        done.IsCompletedSuccessfully ? default : AnswerAsync(done);
-
-    private static ValueTask<ReadOnlyMemory<byte>> Answer<TResult>(Task<TResult> result, IPluginSerializer serializer) =>
-        result.IsCompletedSuccessfully ? new(TypedPayload.Serialize(serializer, result.Result)) : AnswerAsync(result, serializer);
-
-    private static ValueTask<ReadOnlyMemory<byte>> Answer(ValueTask done) =>
-        done.IsCompletedSuccessfully ? default : AnswerAsync(done.AsTask());
-
-    private static ValueTask<ReadOnlyMemory<byte>> Answer<TResult>(ValueTask<TResult> result, IPluginSerializer serializer) =>
-        result.IsCompletedSuccessfully ? new(TypedPayload.Serialize(serializer, result.Result)) : AnswerAsync(result.AsTask(), serializer);
-
-    private static async ValueTask<ReadOnlyMemory<byte>> AnswerAsync(Task done)
-    {
-        await done.ConfigureAwait(false);
-        return ReadOnlyMemory<byte>.Empty;
-    }
-
-    private static async ValueTask<ReadOnlyMemory<byte>> AnswerAsync<TResult>(Task<TResult> result, IPluginSerializer serializer) =>
-        TypedPayload.Serialize(serializer, await result.ConfigureAwait(false));
 
     private void Register(int method, Func<ContractArguments, IPluginSerializer, CancellationToken, ValueTask<ReadOnlyMemory<byte>>> run)
     {

@@ -12,23 +12,68 @@ internal static class TypedPayload
     /// <remarks>Writes into a per-thread scratch buffer, then copies out exactly the bytes written: one small array per value.</remarks>
     public static ReadOnlyMemory<byte> Serialize<T>(IPluginSerializer serializer, T value)
     {
-        ArrayBufferWriter<byte> scratch = t_scratch ??= new ArrayBufferWriter<byte>(256);
-        scratch.ResetWrittenCount();
+        ArrayBufferWriter<byte> scratch = RentScratch();
         try
         {
             serializer.Serialize(scratch, value);
-            return scratch.WrittenSpan.ToArray();
         }
-        finally
+        catch
         {
-            if (scratch.Capacity > MaxKeptScratch)
-            {
-                t_scratch = null; // a large value's buffer is not kept for the thread's lifetime
-            }
+            CopyOut(scratch);
+            throw;
         }
+
+        return CopyOut(scratch);
+    }
+
+    /// <summary>Returns this thread's scratch buffer, empty. Nothing else on the thread may use it until <see cref="CopyOut"/>.</summary>
+    public static ArrayBufferWriter<byte> RentScratch()
+    {
+        ArrayBufferWriter<byte> scratch = t_scratch ??= new ArrayBufferWriter<byte>(256);
+        scratch.ResetWrittenCount();
+        return scratch;
+    }
+
+    /// <summary>Copies out what <paramref name="scratch"/> holds, and lets a large scratch buffer go rather than keep it for the thread's lifetime.</summary>
+    public static byte[] CopyOut(ArrayBufferWriter<byte> scratch)
+    {
+        byte[] copy = scratch.WrittenSpan.ToArray();
+        if (scratch.Capacity > MaxKeptScratch)
+        {
+            t_scratch = null;
+        }
+
+        return copy;
     }
 
     private const int MaxKeptScratch = 64 * 1024;
+
+    // Most handlers answer at once: those are answered with no state machine.
+
+    /// <summary>Answers empty once <paramref name="done"/> has completed.</summary>
+    public static ValueTask<ReadOnlyMemory<byte>> Answer(Task done) =>
+        done.IsCompletedSuccessfully ? default : AnswerAsync(done);
+
+    /// <summary>Answers empty once <paramref name="done"/> has completed.</summary>
+    public static ValueTask<ReadOnlyMemory<byte>> Answer(ValueTask done) =>
+        done.IsCompletedSuccessfully ? default : AnswerAsync(done.AsTask());
+
+    /// <summary>Answers <paramref name="result"/>'s value, serialized, once it has completed.</summary>
+    public static ValueTask<ReadOnlyMemory<byte>> Answer<TResult>(Task<TResult> result, IPluginSerializer serializer) =>
+        result.IsCompletedSuccessfully ? new(Serialize(serializer, result.Result)) : AnswerAsync(result, serializer);
+
+    /// <summary>Answers <paramref name="result"/>'s value, serialized, once it has completed.</summary>
+    public static ValueTask<ReadOnlyMemory<byte>> Answer<TResult>(ValueTask<TResult> result, IPluginSerializer serializer) =>
+        result.IsCompletedSuccessfully ? new(Serialize(serializer, result.Result)) : AnswerAsync(result.AsTask(), serializer);
+
+    private static async ValueTask<ReadOnlyMemory<byte>> AnswerAsync(Task done)
+    {
+        await done.ConfigureAwait(false);
+        return ReadOnlyMemory<byte>.Empty;
+    }
+
+    private static async ValueTask<ReadOnlyMemory<byte>> AnswerAsync<TResult>(Task<TResult> result, IPluginSerializer serializer) =>
+        Serialize(serializer, await result.ConfigureAwait(false));
 
     /// <summary>Reads an answer; one that is not a <typeparamref name="T"/> is a broken contract between the two sides.</summary>
     /// <exception cref="ProtocolException">The answer is not a <typeparamref name="T"/> in the serializer's format.</exception>
@@ -48,22 +93,15 @@ internal static class TypedPayload
 
     /// <summary>Returns a chunk handler that reads a <typeparamref name="TRequest"/>, runs <paramref name="handler"/> and answers its result.</summary>
     public static ChunkHandler Handler<TRequest, TResponse>(string cmd, Func<TRequest, CancellationToken, ValueTask<TResponse>> handler) =>
-        async (chunk, peer, cancellationToken) =>
+        (chunk, peer, cancellationToken) =>
         {
             IPluginSerializer serializer = PluginSerializers.Resolve(peer.Serializer);
-            TRequest request = ReadRequest<TRequest>(serializer, chunk, cmd);
-            TResponse response = await handler(request, cancellationToken).ConfigureAwait(false);
-            return Serialize(serializer, response);
+            return Answer(handler(ReadRequest<TRequest>(serializer, chunk, cmd), cancellationToken), serializer);
         };
 
     /// <summary>Returns a chunk handler that reads a <typeparamref name="TMessage"/> and runs <paramref name="handler"/>; a request is answered empty.</summary>
     public static ChunkHandler Handler<TMessage>(string cmd, Func<TMessage, CancellationToken, ValueTask> handler) =>
-        async (chunk, peer, cancellationToken) =>
-        {
-            TMessage message = ReadRequest<TMessage>(PluginSerializers.Resolve(peer.Serializer), chunk, cmd);
-            await handler(message, cancellationToken).ConfigureAwait(false);
-            return ReadOnlyMemory<byte>.Empty;
-        };
+        (chunk, peer, cancellationToken) => Answer(handler(ReadRequest<TMessage>(PluginSerializers.Resolve(peer.Serializer), chunk, cmd), cancellationToken));
 
     /// <exception cref="RemoteException">The buffer is not a <typeparamref name="T"/>: answered <see cref="ErrorCodes.InvalidRequest"/>.</exception>
     private static T ReadRequest<T>(IPluginSerializer serializer, Chunk chunk, string cmd)

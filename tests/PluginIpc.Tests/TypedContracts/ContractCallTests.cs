@@ -73,9 +73,7 @@ public sealed class ContractCallTests(string framer, string serializer)
     public async Task Progress_ReportsAfterTheCallEnded_AreDropped(CancellationToken cancellationToken)
     {
         await using ChannelPair pair = CreatePair();
-        pair.Plugin.AddTarget<IProbe>(new Probe(() => pair.Plugin));
-        pair.Start();
-        IProbe proxy = pair.Host.GetProxy<IProbe>();
+        IProbe proxy = StartProbe(pair);
         var reports = new RecordingProgress<int>();
 
         int answer = await proxy.ReportAfterEndAsync(reports, cancellationToken);
@@ -103,9 +101,7 @@ public sealed class ContractCallTests(string framer, string serializer)
     public async Task Failures_ComeBackWithTheirCode_AndCancellationAsCancellation(CancellationToken cancellationToken)
     {
         await using ChannelPair pair = CreatePair();
-        pair.Plugin.AddTarget<IProbe>(new Probe(() => pair.Plugin));
-        pair.Start();
-        IProbe proxy = pair.Host.GetProxy<IProbe>();
+        IProbe proxy = StartProbe(pair);
 
         var failed = await Failure.ThrowsAsync<RemoteException>(() => proxy.FailAsync("OUT_OF_STOCK", cancellationToken));
         var crashed = await Failure.ThrowsAsync<RemoteException>(() => proxy.CrashAsync(cancellationToken));
@@ -140,9 +136,7 @@ public sealed class ContractCallTests(string framer, string serializer)
     public async Task Stream_FailureMidStream_ReachesTheConsumerAfterTheItemsBeforeIt(CancellationToken cancellationToken)
     {
         await using ChannelPair pair = CreatePair();
-        pair.Plugin.AddTarget<IProbe>(new Probe(() => pair.Plugin));
-        pair.Start();
-        IProbe proxy = pair.Host.GetProxy<IProbe>();
+        IProbe proxy = StartProbe(pair);
         var items = new List<int>();
 
         var error = await Failure.ThrowsAsync<RemoteException>(async () =>
@@ -162,9 +156,7 @@ public sealed class ContractCallTests(string framer, string serializer)
     public async Task Stream_ConsumerStopsEarly_EndsTheProducerPromptly(CancellationToken cancellationToken)
     {
         await using ChannelPair pair = CreatePair();
-        pair.Plugin.AddTarget<IProbe>(new Probe(() => pair.Plugin));
-        pair.Start();
-        IProbe proxy = pair.Host.GetProxy<IProbe>();
+        IProbe proxy = StartProbe(pair);
 
         int seen = 0;
         await foreach (int item in proxy.ForeverAsync(cancellationToken))
@@ -183,9 +175,7 @@ public sealed class ContractCallTests(string framer, string serializer)
     public async Task Stream_ConsumerCancels_ThrowsOperationCanceled_AndEndsTheProducer(CancellationToken cancellationToken)
     {
         await using ChannelPair pair = CreatePair();
-        pair.Plugin.AddTarget<IProbe>(new Probe(() => pair.Plugin));
-        pair.Start();
-        IProbe proxy = pair.Host.GetProxy<IProbe>();
+        IProbe proxy = StartProbe(pair);
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
         int seen = 0;
@@ -210,9 +200,7 @@ public sealed class ContractCallTests(string framer, string serializer)
     public async Task Stream_SlowConsumer_HoldsTheProducerToTheGrantedWindows(CancellationToken cancellationToken)
     {
         await using ChannelPair pair = CreatePair();
-        pair.Plugin.AddTarget<IProbe>(new Probe(() => pair.Plugin));
-        pair.Start();
-        IProbe proxy = pair.Host.GetProxy<IProbe>();
+        IProbe proxy = StartProbe(pair);
 
         await using IAsyncEnumerator<int> stream = proxy.ForeverAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
         Assert.That(await stream.MoveNextAsync(), Is.True);
@@ -233,9 +221,7 @@ public sealed class ContractCallTests(string framer, string serializer)
     {
         _clock = new FakeClock();
         await using ChannelPair pair = CreatePair();
-        pair.Plugin.AddTarget<IProbe>(new Probe(() => pair.Plugin));
-        pair.Start();
-        IProbe proxy = pair.Host.GetProxy<IProbe>();
+        IProbe proxy = StartProbe(pair);
         const int Abandoned = 50;
 
         for (int i = 0; i < Abandoned; i++)
@@ -259,9 +245,7 @@ public sealed class ContractCallTests(string framer, string serializer)
     public async Task Stream_MoreThanTheProducerAllowsOpen_FailsWithTooManyStreams(CancellationToken cancellationToken)
     {
         await using ChannelPair pair = CreatePair();
-        pair.Plugin.AddTarget<IProbe>(new Probe(() => pair.Plugin));
-        pair.Start();
-        IProbe proxy = pair.Host.GetProxy<IProbe>();
+        IProbe proxy = StartProbe(pair);
         var open = new List<IAsyncEnumerator<int>>();
 
         for (int i = 0; i < StreamProducers.MaxOpenStreams; i++)
@@ -287,9 +271,7 @@ public sealed class ContractCallTests(string framer, string serializer)
     public async Task Stream_AsManyIdleStreamsAsAllowed_LeaveOtherCallsTheirHandlers_AndCancellingEndsThem(CancellationToken cancellationToken)
     {
         await using ChannelPair pair = CreatePair();
-        pair.Plugin.AddTarget<IProbe>(new Probe(() => pair.Plugin));
-        pair.Start();
-        IProbe proxy = pair.Host.GetProxy<IProbe>();
+        IProbe proxy = StartProbe(pair);
         using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var waiting = new List<Task<bool>>();
 
@@ -320,9 +302,7 @@ public sealed class ContractCallTests(string framer, string serializer)
         ChannelPair pair = CreatePair();
         await using (pair)
         {
-            pair.Plugin.AddTarget<IProbe>(new Probe(() => pair.Plugin));
-            pair.Start();
-            IProbe proxy = pair.Host.GetProxy<IProbe>();
+            IProbe proxy = StartProbe(pair);
             await using IAsyncEnumerator<int> stream = proxy.ForeverAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
             Assert.That(await stream.MoveNextAsync(), Is.True);
 
@@ -427,6 +407,14 @@ public sealed class ContractCallTests(string framer, string serializer)
 
             await Task.Yield();
         }
+    }
+
+    /// <summary>Serves a <see cref="Probe"/> on the pair's plugin side, starts the pair, and returns the host's proxy to it.</summary>
+    private static IProbe StartProbe(ChannelPair pair)
+    {
+        pair.Plugin.AddTarget<IProbe>(new Probe(() => pair.Plugin));
+        pair.Start();
+        return pair.Host.GetProxy<IProbe>();
     }
 
     private IPluginSerializer Wire => Serializer ?? new MessagePackPluginSerializer();
