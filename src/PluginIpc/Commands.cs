@@ -26,4 +26,22 @@ public static class Commands
 
     /// <summary>A one-way message from consumer to producer that ends a contract stream early: <c>[streamId]</c>.</summary>
     public const string StreamEnd = "cmd.stream.end";
+
+    /// <summary>A plugin's first bus request: the host answers its application id, its own id and the plugin's allow-lists (docs/PROTOCOL.md, section 9).</summary>
+    public const string BusHello = "bus.hello";
+
+    /// <summary>A plugin subscribes to a topic or pattern (section 9).</summary>
+    public const string BusSubscribe = "bus.subscribe";
+
+    /// <summary>A plugin ends a subscription (section 9).</summary>
+    public const string BusUnsubscribe = "bus.unsubscribe";
+
+    /// <summary>A plugin publishes a message, one way (section 9).</summary>
+    public const string BusPublish = "bus.publish";
+
+    /// <summary>The host delivers a message to a plugin, one way (section 9).</summary>
+    public const string BusMessage = "bus.message";
+
+    /// <summary>A request over the bus: from a plugin to its host, or from the host to a subscribed plugin (section 9).</summary>
+    public const string BusRequest = "bus.request";
 }

@@ -27,4 +27,13 @@ public static class ErrorCodes
 
     /// <summary>A contract stream could not open: the producer already has as many open streams on this connection as it allows (64).</summary>
     public const string TooManyStreams = "TOO_MANY_STREAMS";
+
+    /// <summary>A bus request found no subscriber of its topic, or none that took it (<see cref="IPluginBus.RequestAsync"/>).</summary>
+    public const string NoSubscribers = "NO_SUBSCRIBERS";
+
+    /// <summary>A plugin asked for a bus topic its host does not allow it (publish or subscribe).</summary>
+    public const string Forbidden = "FORBIDDEN";
+
+    /// <summary>The host gave up waiting for a reply to a plugin's bus request; the plugin's caller gets a <see cref="TimeoutException"/>.</summary>
+    public const string Timeout = "TIMEOUT";
 }

@@ -29,4 +29,7 @@ public sealed class PluginIpcOptions
     /// <see cref="PluginStartException"/> that names each such plugin and its cause, once all of them have started or failed.
     /// </value>
     public bool ThrowOnStartupFailure { get; set; }
+
+    /// <summary>Gets the settings of the host's <see cref="IPluginBus"/>: the application id of <c>:topics</c>, subscribers' queues, and the format of typed payloads.</summary>
+    public PluginBusOptions Bus { get; } = new();
 }

@@ -29,6 +29,8 @@ public static class PluginIpcServiceCollectionExtensions
         services.AddOptions<PluginOptions>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PluginOptions>, PluginOptionsValidator>());
         services.TryAddSingleton<IPluginManager, PluginManager>(); // TryAdd: calling AddPluginIpc twice is harmless
+        services.TryAddSingleton<HostBus>();
+        services.TryAddSingleton<IPluginBus>(provider => provider.GetRequiredService<HostBus>());
         return services;
     }
 

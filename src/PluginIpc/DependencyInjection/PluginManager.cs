@@ -28,6 +28,7 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
     private readonly IMeterFactory? _meterFactory;
     private readonly TimeProvider? _timeProvider;
     private readonly ILogger _logger;
+    private readonly HostBus _bus;
     private readonly Lazy<Dictionary<string, ManagedPlugin>> _plugins;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly bool _throwOnStartupFailure;
@@ -37,8 +38,9 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
     private Task? _stopping;
     private volatile bool _isStopping;
 
-    public PluginManager(IOptions<PluginIpcOptions> options, IOptionsFactory<PluginOptions> pluginOptions, IEnumerable<PluginRegistration> registrations, IServiceProvider services)
+    public PluginManager(IOptions<PluginIpcOptions> options, IOptionsFactory<PluginOptions> pluginOptions, IEnumerable<PluginRegistration> registrations, HostBus bus, IServiceProvider services)
     {
+        ArgumentNullException.ThrowIfNull(bus);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(pluginOptions);
         ArgumentNullException.ThrowIfNull(registrations);
@@ -53,6 +55,8 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
         _timeProvider = services.GetService<TimeProvider>();
         _logger = _loggerFactory.CreateLogger("PluginIpc.PluginManager");
         _lifetimeToken = _lifetime.Token;
+        _bus = bus;
+        bus.RestartPlugin = name => RestartAsync(name, _lifetimeToken);
         _plugins = new Lazy<Dictionary<string, ManagedPlugin>>(BuildCatalog, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -188,6 +192,19 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
         }
     }
 
+    /// <summary>Stops the plugin named <paramref name="name"/> if it was started, and starts it anew (for <c>sys.restart</c>).</summary>
+    internal async Task RestartAsync(string name, CancellationToken cancellationToken)
+    {
+        ManagedPlugin entry = Find(name);
+        if (entry.State is PluginState.Created)
+        {
+            return; // never started: nothing to restart
+        }
+
+        await entry.StopAsync(cancellationToken).ConfigureAwait(false);
+        await GetAsync(name, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Stops <paramref name="plugin"/>; failures are logged.</summary>
     internal async Task StopPluginAsync(Plugin plugin, CancellationToken cancellationToken)
     {
@@ -245,7 +262,9 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
 
         try
         {
-            return new Plugin(options);
+            var plugin = new Plugin(options);
+            _bus.Attach(plugin, options.BusPublishTopics, options.BusSubscribeTopics);
+            return plugin;
         }
         catch (ArgumentException ex)
         {

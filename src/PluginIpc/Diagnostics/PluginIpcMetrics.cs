@@ -50,6 +50,9 @@ internal sealed class PluginIpcMetrics
             advice: s_durationAdvice);
         ChannelIo = meter.CreateCounter<long>(TelemetryNames.ChannelIo, "By", "Wire bytes written to and read from channels.");
         PluginRestarts = meter.CreateCounter<long>(TelemetryNames.PluginRestarts, "{restart}", "Plugin processes restarted after a failure.");
+        BusPublished = meter.CreateCounter<long>(TelemetryNames.BusPublished, "{message}", "Messages published on this side's bus.");
+        BusDelivered = meter.CreateCounter<long>(TelemetryNames.BusDelivered, "{message}", "Bus messages handed to a subscriber's handler, or sent to a subscribed plugin.");
+        BusDropped = meter.CreateCounter<long>(TelemetryNames.BusDropped, "{message}", "Bus messages a subscriber lost: its queue was full, or its plugin could not take them.");
     }
 
     /// <summary>Gets the instruments of the library's static meter, for channels and plugins given no <see cref="IMeterFactory"/>.</summary>
@@ -65,6 +68,12 @@ internal sealed class PluginIpcMetrics
     public Counter<long> ChannelIo { get; }
 
     public Counter<long> PluginRestarts { get; }
+
+    public Counter<long> BusPublished { get; }
+
+    public Counter<long> BusDelivered { get; }
+
+    public Counter<long> BusDropped { get; }
 
     /// <summary>Returns the instruments of the meter <paramref name="factory"/> creates, the same for every call with that factory; <see cref="Default"/> for none.</summary>
     public static PluginIpcMetrics For(IMeterFactory? factory) => factory is null ? Default : s_byFactory.GetValue(factory, s_create);
@@ -99,6 +108,15 @@ internal sealed class PluginIpcMetrics
         if (PluginRestarts.Enabled)
         {
             PluginRestarts.Add(1, new KeyValuePair<string, object?>(TelemetryNames.ServiceAttribute, plugin));
+        }
+    }
+
+    /// <summary>Records a bus message lost by <paramref name="subscriber"/> (a plugin's name, or <c>host</c> for the host's own handlers).</summary>
+    public void RecordBusDropped(string subscriber)
+    {
+        if (BusDropped.Enabled)
+        {
+            BusDropped.Add(1, new KeyValuePair<string, object?>(TelemetryNames.BusSubscriberAttribute, subscriber));
         }
     }
 

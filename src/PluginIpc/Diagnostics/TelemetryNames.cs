@@ -13,6 +13,10 @@ internal static class TelemetryNames
     public const string ServerCallDuration = "rpc.server.call.duration";
     public const string ChannelIo = "pluginipc.channel.io";
     public const string PluginRestarts = "pluginipc.plugin.restarts";
+    public const string BusPublished = "pluginipc.bus.published";
+    public const string BusDelivered = "pluginipc.bus.delivered";
+    public const string BusDropped = "pluginipc.bus.dropped";
+    public const string BusSubscriberAttribute = "pluginipc.bus.subscriber";
 
     public const string SystemAttribute = "rpc.system";
     public const string MethodAttribute = "rpc.method";

@@ -111,6 +111,20 @@ public sealed class PluginOptions : IChannelSettings
     /// <value>Defaults to <see langword="null"/>: a <see cref="MessagePackPluginSerializer"/>. NativeAOT applications set a <see cref="JsonPluginSerializer"/> made with their <c>JsonSerializerContext</c>.</value>
     public IPluginSerializer? Serializer { get; set; }
 
+    /// <summary>
+    /// Gets or sets the topics (or patterns, with <c>*</c>) the plugin may publish and send requests to on the host's bus. A system
+    /// topic (<c>sys.</c>) needs an entry that starts with <c>sys.</c> itself. Used when the plugin manager starts the plugin.
+    /// </summary>
+    /// <value>Defaults to <see langword="null"/>: every topic but the system ones.</value>
+    public IList<string>? BusPublishTopics { get; set; }
+
+    /// <summary>
+    /// Gets or sets the topics (or patterns) the plugin may subscribe to on the host's bus; it never receives other topics, and
+    /// receives the system ones (<c>sys.</c>) regardless. Used when the plugin manager starts the plugin.
+    /// </summary>
+    /// <value>Defaults to <see langword="null"/>: every topic.</value>
+    public IList<string>? BusSubscribeTopics { get; set; }
+
     /// <summary>Gets or sets the logger factory for the library's own logs and the plugin's output and log entries.</summary>
     /// <value>Defaults to <see cref="NullLoggerFactory.Instance"/>.</value>
     public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
@@ -156,6 +170,8 @@ public sealed class PluginOptions : IChannelSettings
             Serializer = Serializer,
             MeterFactory = MeterFactory,
             TimeProvider = TimeProvider,
+            BusPublishTopics = BusPublishTopics is null ? null : [.. BusPublishTopics],
+            BusSubscribeTopics = BusSubscribeTopics is null ? null : [.. BusSubscribeTopics],
         };
         foreach (string argument in Arguments)
         {

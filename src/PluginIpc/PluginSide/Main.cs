@@ -25,6 +25,7 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts, Contracts.IContractP
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _stopRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly MainBus _bus;
 
     internal Main(MainOptions options, Channel channel)
     {
@@ -49,6 +50,7 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts, Contracts.IContractP
             return ValueTask.FromResult(ReadOnlyMemory<byte>.Empty);
         });
         options.Handlers.CopyTo(channel.Handlers, Gate);
+        _bus = new MainBus(this, options, channel);
         if (options.Fallback is { } fallback)
         {
             channel.HandleFallback(Gate(fallback));
@@ -70,6 +72,13 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts, Contracts.IContractP
 
     /// <summary>Gets the channel to the host, for what the shortcuts here do not cover.</summary>
     public Channel Channel => _channel;
+
+    /// <summary>
+    /// Gets the bus: publish, subscribe and request by topic, with the host's own components, the host's other plugins and (with
+    /// a relay) other hosts. The host brokers and checks the plugin's allow-lists; system topics (<c>sys.</c>) reach the plugin
+    /// without a subscription.
+    /// </summary>
+    public IPluginBus Bus => _bus;
 
     /// <summary>Gets a token that fires when the plugin starts to stop: the host asked, went away, or <see cref="RequestStop"/> was called.</summary>
     public CancellationToken Stopping => _stopping.Token;
@@ -231,6 +240,7 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts, Contracts.IContractP
         }
 
         await _channel.CloseAsync().ConfigureAwait(false);
+        await _bus.DisposeAsync().ConfigureAwait(false);
         if (_options.OnStop is { } onStop)
         {
             using var grace = new CancellationTokenSource(_options.StopGracePeriod, _options.TimeProvider);

@@ -87,6 +87,17 @@ public sealed class MainOptions : IChannelSettings
     /// <value>Defaults to <see langword="null"/>: the library's static meter named <see cref="PluginIpcDiagnostics.MeterName"/>.</value>
     public IMeterFactory? MeterFactory { get; set; }
 
+    /// <summary>Gets or sets the settings of <see cref="Main.Bus"/>: its subscribers' queues and the format of its typed payloads.</summary>
+    /// <value>Defaults to a queue of 1024 messages per subscriber that drops the oldest, and the <see cref="Serializer"/> for typed payloads.</value>
+    public PluginBusOptions Bus { get; set; } = new();
+
+    /// <summary>
+    /// Gets or sets the hook that runs when the host (or anyone allowed) publishes <c>sys.config.changed</c>, which reaches every
+    /// plugin without a subscription. The message's payload is what the publisher sent.
+    /// </summary>
+    /// <value>Defaults to <see langword="null"/>: no hook. It runs for one message at a time, off the channel's read loop.</value>
+    public Func<Main, BusMessage, CancellationToken, Task>? OnConfigChanged { get; set; }
+
     /// <summary>Gets the handlers registered with <see cref="Handle"/>.</summary>
     internal HandlerRegistry Handlers => _handlers;
 
@@ -162,6 +173,7 @@ public sealed class MainOptions : IChannelSettings
         ArgumentException.ThrowIfNullOrEmpty(Cookie);
         ArgumentNullException.ThrowIfNull(FramerOptions);
         ArgumentNullException.ThrowIfNull(TimeProvider);
+        ArgumentNullException.ThrowIfNull(Bus);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConcurrentHandlers);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxQueuedMessages);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxQueuedBytes);
@@ -188,6 +200,8 @@ public sealed class MainOptions : IChannelSettings
             MeterFactory = MeterFactory,
             Serializer = Serializer,
             TimeProvider = TimeProvider,
+            Bus = Bus.Snapshot(),
+            OnConfigChanged = OnConfigChanged,
         };
         foreach (KeyValuePair<string, string> entry in Metadata)
         {

@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Logging;
+
+namespace PluginIpc;
+
+/// <summary>Source-generated log messages of the bus (event ids 6xx).</summary>
+internal static partial class BusLog
+{
+    [LoggerMessage(600, LogLevel.Warning, "A bus handler of topic {Topic} failed; the subscription goes on.", EventName = "HandlerFailed")]
+    public static partial void HandlerFailed(ILogger logger, string topic, Exception exception);
+
+    [LoggerMessage(601, LogLevel.Warning, "Plugin {PluginName} was refused: {Reason}", EventName = "PluginRefused")]
+    public static partial void PluginRefused(ILogger logger, string pluginName, string reason);
+
+    [LoggerMessage(602, LogLevel.Debug, "Bus messages for plugin {PluginName} could not be sent; dropped.", EventName = "PluginDeliveryFailed")]
+    public static partial void PluginDeliveryFailed(ILogger logger, string pluginName, Exception exception);
+
+    [LoggerMessage(603, LogLevel.Warning, "A subscriber of {Topic} failed a bus request (left out of the replies).", EventName = "RequestFailed")]
+    public static partial void RequestFailed(ILogger logger, string topic, Exception exception);
+
+    [LoggerMessage(604, LogLevel.Information, "sys.restart: restarting plugin {PluginName}.", EventName = "Restarting")]
+    public static partial void Restarting(ILogger logger, string pluginName);
+
+    [LoggerMessage(605, LogLevel.Warning, "sys.restart could not restart plugin {PluginName}.", EventName = "RestartFailed")]
+    public static partial void RestartFailed(ILogger logger, string pluginName, Exception exception);
+
+    [LoggerMessage(606, LogLevel.Warning, "A message relayed from another host was not valid and was dropped: {Reason}", EventName = "RelayMessageInvalid")]
+    public static partial void RelayMessageInvalid(ILogger logger, string reason);
+
+    [LoggerMessage(607, LogLevel.Warning, "A message of topic {Topic} could not be relayed to other hosts.", EventName = "RelayFailed")]
+    public static partial void RelayFailed(ILogger logger, string topic, Exception exception);
+}

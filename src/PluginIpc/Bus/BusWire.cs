@@ -1,0 +1,275 @@
+using System.Buffers;
+
+namespace PluginIpc;
+
+/// <summary>
+/// The buffers of the bus commands (docs/PROTOCOL.md, section 9), each an array in the connection's serializer format.
+/// Readers answer <see cref="ErrorCodes.InvalidRequest"/> for a buffer that is not what the command takes.
+/// </summary>
+internal static class BusWire
+{
+    /// <summary>The most replies one <c>bus.request</c> answer may carry.</summary>
+    public const int MaxReplies = 1024;
+
+    /// <summary><c>bus.message</c> (and host-to-plugin <c>bus.request</c>): <c>[topic, origin, sequence, publisher, payload]</c>.</summary>
+    public static byte[] Message(IPluginSerializer serializer, BusEnvelope envelope)
+    {
+        var writer = new ArrayBufferWriter<byte>(64 + envelope.Topic.Length + envelope.Payload.Length + (envelope.Payload.Length / 3));
+        serializer.WriteArrayStart(writer, 5);
+        serializer.Serialize(writer, envelope.Topic);
+        serializer.WriteArraySeparator(writer);
+        serializer.Serialize(writer, envelope.Origin);
+        serializer.WriteArraySeparator(writer);
+        serializer.Serialize(writer, envelope.Sequence);
+        serializer.WriteArraySeparator(writer);
+        serializer.Serialize(writer, envelope.Publisher);
+        serializer.WriteArraySeparator(writer);
+        serializer.Serialize(writer, envelope.Payload);
+        serializer.WriteArrayEnd(writer);
+        return writer.WrittenSpan.ToArray();
+    }
+
+    public static BusEnvelope ReadMessage(IPluginSerializer serializer, Chunk chunk)
+    {
+        Span<Range> parts = stackalloc Range[5];
+        ReadOnlyMemory<byte> buffer = chunk.Buffer;
+        try
+        {
+            Parts(serializer, buffer, parts);
+            return new BusEnvelope(
+                Topic(serializer.Deserialize<string>(buffer[parts[0]])),
+                serializer.Deserialize<string>(buffer[parts[1]]) ?? "",
+                serializer.Deserialize<long>(buffer[parts[2]]),
+                serializer.Deserialize<string?>(buffer[parts[3]]),
+                serializer.Deserialize<ReadOnlyMemory<byte>>(buffer[parts[4]]));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw Invalid(serializer, chunk, "[topic, origin, sequence, publisher, payload]", ex);
+        }
+    }
+
+    /// <summary><c>bus.subscribe</c> and <c>bus.unsubscribe</c>: <c>[topic, isPattern]</c>.</summary>
+    public static byte[] Subscription(IPluginSerializer serializer, string topic, bool pattern) => Array(serializer, topic, pattern);
+
+    public static (string Topic, bool Pattern) ReadSubscription(IPluginSerializer serializer, Chunk chunk)
+    {
+        Span<Range> parts = stackalloc Range[2];
+        ReadOnlyMemory<byte> buffer = chunk.Buffer;
+        try
+        {
+            Parts(serializer, buffer, parts);
+            return (Topic(serializer.Deserialize<string>(buffer[parts[0]])), serializer.Deserialize<bool>(buffer[parts[1]]));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw Invalid(serializer, chunk, "[topic, isPattern]", ex);
+        }
+    }
+
+    /// <summary><c>bus.publish</c>: <c>[topic, payload]</c>.</summary>
+    public static byte[] Publish(IPluginSerializer serializer, string topic, ReadOnlyMemory<byte> payload) => Array(serializer, topic, payload);
+
+    public static (string Topic, ReadOnlyMemory<byte> Payload) ReadPublish(IPluginSerializer serializer, Chunk chunk)
+    {
+        Span<Range> parts = stackalloc Range[2];
+        ReadOnlyMemory<byte> buffer = chunk.Buffer;
+        try
+        {
+            Parts(serializer, buffer, parts);
+            return (Topic(serializer.Deserialize<string>(buffer[parts[0]])), serializer.Deserialize<ReadOnlyMemory<byte>>(buffer[parts[1]]));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw Invalid(serializer, chunk, "[topic, payload]", ex);
+        }
+    }
+
+    /// <summary>Plugin-to-host <c>bus.request</c>: <c>[topic, payload, all, timeoutMs]</c>.</summary>
+    public static byte[] Request(IPluginSerializer serializer, string topic, ReadOnlyMemory<byte> payload, bool all, long timeoutMs)
+    {
+        var writer = new ArrayBufferWriter<byte>(64 + topic.Length + payload.Length + (payload.Length / 3));
+        serializer.WriteArrayStart(writer, 4);
+        serializer.Serialize(writer, topic);
+        serializer.WriteArraySeparator(writer);
+        serializer.Serialize(writer, payload);
+        serializer.WriteArraySeparator(writer);
+        serializer.Serialize(writer, all);
+        serializer.WriteArraySeparator(writer);
+        serializer.Serialize(writer, timeoutMs);
+        serializer.WriteArrayEnd(writer);
+        return writer.WrittenSpan.ToArray();
+    }
+
+    public static (string Topic, ReadOnlyMemory<byte> Payload, bool All, long TimeoutMs) ReadRequest(IPluginSerializer serializer, Chunk chunk)
+    {
+        Span<Range> parts = stackalloc Range[4];
+        ReadOnlyMemory<byte> buffer = chunk.Buffer;
+        try
+        {
+            Parts(serializer, buffer, parts);
+            return (
+                Topic(serializer.Deserialize<string>(buffer[parts[0]])),
+                serializer.Deserialize<ReadOnlyMemory<byte>>(buffer[parts[1]]),
+                serializer.Deserialize<bool>(buffer[parts[2]]),
+                serializer.Deserialize<long>(buffer[parts[3]]));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw Invalid(serializer, chunk, "[topic, payload, all, timeoutMs]", ex);
+        }
+    }
+
+    /// <summary>The answer of a plugin's <c>bus.request</c>: one reply <c>[publisher, payload]</c>, or for "all" an array of them.</summary>
+    public static byte[] Replies(IPluginSerializer serializer, IReadOnlyList<BusMessage> replies, bool all)
+    {
+        var writer = new ArrayBufferWriter<byte>(64);
+        if (all)
+        {
+            serializer.WriteArrayStart(writer, replies.Count);
+        }
+
+        for (int i = 0; i < replies.Count; i++)
+        {
+            if (i > 0)
+            {
+                serializer.WriteArraySeparator(writer);
+            }
+
+            serializer.WriteArrayStart(writer, 2);
+            serializer.Serialize(writer, replies[i].Publisher);
+            serializer.WriteArraySeparator(writer);
+            serializer.Serialize(writer, replies[i].Payload);
+            serializer.WriteArrayEnd(writer);
+        }
+
+        if (all)
+        {
+            serializer.WriteArrayEnd(writer);
+        }
+
+        return writer.WrittenSpan.ToArray();
+    }
+
+    public static BusMessage ReadReply(IPluginSerializer serializer, ReadOnlyMemory<byte> buffer, string topic, IPluginSerializer payloads)
+    {
+        Span<Range> parts = stackalloc Range[2];
+        if (serializer.ReadArray(buffer, parts) != 2)
+        {
+            throw new ProtocolException($"The host's answer to a bus request of topic '{topic}' is not [publisher, payload] in the {serializer.Name} format.");
+        }
+
+        return new BusMessage(new BusEnvelope(topic, "", 0, serializer.Deserialize<string?>(buffer[parts[0]]), serializer.Deserialize<ReadOnlyMemory<byte>>(buffer[parts[1]])), 0, payloads);
+    }
+
+    public static List<BusMessage> ReadReplies(IPluginSerializer serializer, ReadOnlyMemory<byte> buffer, string topic, IPluginSerializer payloads)
+    {
+        Range[] items = ArrayPool<Range>.Shared.Rent(MaxReplies);
+        try
+        {
+            int count = serializer.ReadArray(buffer, items.AsSpan(0, MaxReplies));
+            var replies = new List<BusMessage>(count);
+            for (int i = 0; i < count; i++)
+            {
+                replies.Add(ReadReply(serializer, buffer[items[i]], topic, payloads));
+            }
+
+            return replies;
+        }
+        finally
+        {
+            ArrayPool<Range>.Shared.Return(items);
+        }
+    }
+
+    /// <summary>The answer of <c>bus.hello</c>: <c>[applicationId, hostId, publishAllowList, subscribeAllowList]</c>, each list <c>nil</c> for "any non-system topic".</summary>
+    public static byte[] Hello(IPluginSerializer serializer, string? applicationId, string hostId, IReadOnlyList<string>? publish, IReadOnlyList<string>? subscribe)
+    {
+        var writer = new ArrayBufferWriter<byte>(128);
+        serializer.WriteArrayStart(writer, 4);
+        serializer.Serialize(writer, applicationId);
+        serializer.WriteArraySeparator(writer);
+        serializer.Serialize(writer, hostId);
+        serializer.WriteArraySeparator(writer);
+        serializer.Serialize(writer, publish?.ToArray());
+        serializer.WriteArraySeparator(writer);
+        serializer.Serialize(writer, subscribe?.ToArray());
+        serializer.WriteArrayEnd(writer);
+        return writer.WrittenSpan.ToArray();
+    }
+
+    public static (string? ApplicationId, string HostId, string[]? Publish, string[]? Subscribe) ReadHello(IPluginSerializer serializer, ReadOnlyMemory<byte> buffer)
+    {
+        Span<Range> parts = stackalloc Range[4];
+        if (serializer.ReadArray(buffer, parts) != 4)
+        {
+            throw new ProtocolException($"The host's answer to bus.hello is not [applicationId, hostId, publish, subscribe] in the {serializer.Name} format.");
+        }
+
+        return (serializer.Deserialize<string?>(buffer[parts[0]]), serializer.Deserialize<string>(buffer[parts[1]]) ?? "",
+            serializer.Deserialize<string[]?>(buffer[parts[2]]), serializer.Deserialize<string[]?>(buffer[parts[3]]));
+    }
+
+    /// <summary>A frame between hosts (through a <see cref="PluginBusRelay"/>), always MessagePack: <c>[1, origin, topic, sequence, publisher, payload]</c>.</summary>
+    public static byte[] Relay(string origin, BusEnvelope envelope)
+    {
+        IPluginSerializer serializer = PluginSerializers.Resolve(null);
+        var writer = new ArrayBufferWriter<byte>(96 + envelope.Topic.Length + envelope.Payload.Length);
+        serializer.WriteArrayStart(writer, 6);
+        serializer.Serialize(writer, RelayVersion);
+        serializer.Serialize(writer, origin);
+        serializer.Serialize(writer, envelope.Topic);
+        serializer.Serialize(writer, envelope.Sequence);
+        serializer.Serialize(writer, envelope.Publisher);
+        serializer.Serialize(writer, envelope.Payload);
+        return writer.WrittenSpan.ToArray();
+    }
+
+    /// <exception cref="FormatException">The frame is not a relay frame of version 1, or its topic is not valid.</exception>
+    public static BusEnvelope ReadRelay(ReadOnlyMemory<byte> frame)
+    {
+        IPluginSerializer serializer = PluginSerializers.Resolve(null);
+        Span<Range> parts = stackalloc Range[6];
+        if (serializer.ReadArray(frame, parts) != 6 || serializer.Deserialize<int>(frame[parts[0]]) != RelayVersion)
+        {
+            throw new FormatException($"the {frame.Length} bytes are not [1, origin, topic, sequence, publisher, payload] in MessagePack");
+        }
+
+        string topic = Topic(serializer.Deserialize<string>(frame[parts[2]]));
+        if (BusTopics.Problem(topic, pattern: false) is { } problem)
+        {
+            throw new FormatException(problem);
+        }
+
+        string origin = serializer.Deserialize<string>(frame[parts[1]]) ?? "";
+        return new BusEnvelope(topic, origin.Length > 0 ? origin : "?", serializer.Deserialize<long>(frame[parts[3]]), serializer.Deserialize<string?>(frame[parts[4]]), serializer.Deserialize<ReadOnlyMemory<byte>>(frame[parts[5]]));
+    }
+
+    private const int RelayVersion = 1;
+
+    private static byte[] Array<TFirst, TSecond>(IPluginSerializer serializer, TFirst first, TSecond second)
+    {
+        var writer = new ArrayBufferWriter<byte>(32);
+        serializer.WriteArrayStart(writer, 2);
+        serializer.Serialize(writer, first);
+        serializer.WriteArraySeparator(writer);
+        serializer.Serialize(writer, second);
+        serializer.WriteArrayEnd(writer);
+        return writer.WrittenSpan.ToArray();
+    }
+
+    private static string Topic(string? topic) => topic ?? throw new FormatException("the topic is nil");
+
+    /// <summary>Splits <paramref name="buffer"/> into exactly <paramref name="parts"/>.Length values.</summary>
+    private static void Parts(IPluginSerializer serializer, ReadOnlyMemory<byte> buffer, Span<Range> parts)
+    {
+        int count = serializer.ReadArray(buffer, parts);
+        if (count != parts.Length)
+        {
+            throw new FormatException($"it has {count} values");
+        }
+    }
+
+    private static RemoteException Invalid(IPluginSerializer serializer, Chunk chunk, string shape, Exception failure) =>
+        new(ErrorCodes.InvalidRequest, $"'{chunk.Cmd}' takes {shape} in the {serializer.Name} format; the {chunk.Buffer.Length} bytes sent are not that: {failure.Message}") { Cmd = chunk.Cmd };
+}

@@ -1,0 +1,215 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace PluginIpc;
+
+/// <summary>
+/// The host's <see cref="IPluginBus"/>: the broker between the host's own subscribers, its plugins (attached by the plugin
+/// manager) and, through a <see cref="PluginBusRelay"/>, other hosts. Publishing never waits for a subscriber.
+/// </summary>
+internal sealed partial class HostBus : IPluginBus, IAsyncDisposable
+{
+    /// <summary>The most topics whose sequence numbers are kept; past it they start over (subscribers see no false gap).</summary>
+    public const int MaxSequencedTopics = 65536;
+
+    private readonly PluginBusOptions _options;
+    private readonly IPluginSerializer _serializer;
+    private readonly LocalSubscriptionTable _locals = new();
+    private readonly Dictionary<string, long> _sequences = new(StringComparer.Ordinal);
+    private readonly Lock _publishLock = new();
+    private readonly PluginIpcMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly PluginBusRelay? _relay;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _relayRun;
+
+    public HostBus(IOptions<PluginIpcOptions> options, IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value.Bus.Snapshot();
+        _serializer = PluginSerializers.Resolve(_options.Serializer);
+        _metrics = PluginIpcMetrics.For(services.GetService<System.Diagnostics.Metrics.IMeterFactory>());
+        _logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("PluginIpc.Bus");
+        _relay = services.GetService<PluginBusRelay>();
+        if (_relay is null)
+        {
+            _relayRun = Task.CompletedTask;
+        }
+        else
+        {
+            _relay.Attach(DeliverRelayed);
+            _relayRun = Task.Run(() => _relay.RunAsync(_stopping.Token));
+        }
+    }
+
+    /// <summary>Gets this host's id: the origin of what it publishes to other hosts.</summary>
+    public string HostId { get; } = Guid.NewGuid().ToString("N");
+
+    /// <inheritdoc/>
+    public IPluginSerializer Serializer => _serializer;
+
+    /// <summary>Gets or sets what restarts a plugin of this host by name, for <c>sys.restart</c>; set by the plugin manager.</summary>
+    public Func<string, Task>? RestartPlugin { get; set; }
+
+    /// <inheritdoc/>
+    public ValueTask PublishAsync(string topic, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    {
+        BusTopics.Validate(topic, nameof(topic));
+        cancellationToken.ThrowIfCancellationRequested();
+        Publish(BusTopics.Expand(topic, _options.ApplicationId), payload.ToArray(), publisher: null, throwOnRelayFailure: true);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public ValueTask<IAsyncDisposable> SubscribeAsync(string topic, BusHandler handler, CancellationToken cancellationToken = default) =>
+        SubscribeLocal(topic, pattern: false, handler, cancellationToken);
+
+    /// <inheritdoc/>
+    public ValueTask<IAsyncDisposable> SubscribePatternAsync(string pattern, BusHandler handler, CancellationToken cancellationToken = default) =>
+        SubscribeLocal(pattern, pattern: true, handler, cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _relayRun.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        foreach (LocalSubscription subscription in _locals.All)
+        {
+            await subscription.DisposeAsync().ConfigureAwait(false);
+        }
+
+        foreach (PluginBusLink link in Links)
+        {
+            await link.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Numbers a message of this host, relays it to other hosts, and queues it for every subscriber here; never waits.</summary>
+    /// <exception cref="PluginIpcException">The relay refused it (only when <paramref name="throwOnRelayFailure"/>; otherwise logged).</exception>
+    internal void Publish(string topic, ReadOnlyMemory<byte> payload, string? publisher, bool throwOnRelayFailure)
+    {
+        BusEnvelope envelope;
+        lock (_publishLock)
+        {
+            // Numbering and queueing under one lock: every subscriber sees a topic's messages in the order of their numbers.
+            if (!_sequences.TryGetValue(topic, out long sequence) && _sequences.Count >= MaxSequencedTopics)
+            {
+                _sequences.Clear();
+            }
+
+            _sequences[topic] = ++sequence;
+            envelope = new BusEnvelope(topic, "", sequence, publisher, payload);
+            if (_relay is not null)
+            {
+                try
+                {
+                    _relay.Send(BusWire.Relay(HostId, envelope));
+                }
+                catch (PluginIpcException ex) when (!throwOnRelayFailure)
+                {
+                    BusLog.RelayFailed(_logger, topic, ex);
+                }
+            }
+
+            Deliver(envelope);
+        }
+
+        _metrics.BusPublished.Add(1);
+    }
+
+    /// <summary>Queues a message for this host's subscribers and plugins, and acts on the system topics the host handles.</summary>
+    private void Deliver(BusEnvelope envelope)
+    {
+        _locals.Offer(envelope);
+        foreach (PluginBusLink link in Links)
+        {
+            if (link.Wants(envelope.Topic))
+            {
+                link.Offer(envelope);
+            }
+        }
+
+        if (envelope.Topic == BusTopics.Restart)
+        {
+            RestartNamed(envelope.Payload);
+        }
+    }
+
+    /// <summary>Delivers a frame another host published, unless it is this host's own.</summary>
+    private void DeliverRelayed(ReadOnlyMemory<byte> frame)
+    {
+        BusEnvelope envelope;
+        try
+        {
+            envelope = BusWire.ReadRelay(frame);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            BusLog.RelayMessageInvalid(_logger, ex.Message);
+            return;
+        }
+
+        if (envelope.Origin == HostId)
+        {
+            return; // our own, delivered here when it was published
+        }
+
+        lock (_publishLock)
+        {
+            Deliver(envelope);
+        }
+    }
+
+    private async ValueTask<IAsyncDisposable> SubscribeLocal(string topic, bool pattern, BusHandler handler, CancellationToken cancellationToken)
+    {
+        BusTopics.Validate(topic, pattern ? "pattern" : nameof(topic), pattern);
+        ArgumentNullException.ThrowIfNull(handler);
+        cancellationToken.ThrowIfCancellationRequested();
+        var subscription = new LocalSubscription(BusTopics.Expand(topic, _options.ApplicationId), pattern, handler, _options, _serializer, Unsubscribe, _metrics, _logger);
+        _locals.Add(subscription);
+        await Task.CompletedTask.ConfigureAwait(false);
+        return subscription;
+    }
+
+    private ValueTask Unsubscribe(LocalSubscription subscription)
+    {
+        _locals.Remove(subscription);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Restarts the plugins of this host named in a <c>sys.restart</c> payload (a JSON array of names), in the background.</summary>
+    private void RestartNamed(ReadOnlyMemory<byte> payload)
+    {
+        string[]? names;
+        try
+        {
+            names = JsonSerializer.Deserialize(payload.Span, PluginIpcJsonContext.Default.StringArray);
+        }
+        catch (JsonException ex)
+        {
+            BusLog.RelayMessageInvalid(_logger, $"sys.restart takes a JSON array of plugin names: {ex.Message}");
+            return;
+        }
+
+        if (names is null || RestartPlugin is not { } restart)
+        {
+            return;
+        }
+
+        foreach (string name in names.Distinct(StringComparer.Ordinal))
+        {
+            if (name is not null && Links.Any(link => link.Name == name))
+            {
+                BusLog.Restarting(_logger, name);
+                _ = Task.Run(() => restart(name)).ContinueWith(
+                    (task, state) => BusLog.RestartFailed(_logger, (string)state!, task.Exception!.InnerException!),
+                    name,
+                    CancellationToken.None,
+                    TaskContinuationOptions.OnlyOnFaulted,
+                    TaskScheduler.Default);
+            }
+        }
+    }
+}

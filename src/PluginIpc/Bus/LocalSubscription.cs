@@ -1,0 +1,124 @@
+using System.Threading.Channels;
+using BusQueue = System.Threading.Channels.Channel<PluginIpc.BusEnvelope>;
+using Microsoft.Extensions.Logging;
+
+namespace PluginIpc;
+
+/// <summary>
+/// One handler subscribed in this process: a bounded queue that publishers add to without waiting, and a pump that runs the
+/// handler for one message at a time, in order.
+/// </summary>
+internal sealed class LocalSubscription : IAsyncDisposable
+{
+    private readonly BusQueue _queue;
+    private readonly BusHandler _handler;
+    private readonly IPluginSerializer _serializer;
+    private readonly Func<LocalSubscription, ValueTask> _unsubscribe;
+    private readonly PluginIpcMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly GapTracker _gaps = new();
+    private readonly Task _pump;
+    private int _disposed;
+
+    public LocalSubscription(string topic, bool isPattern, BusHandler handler, PluginBusOptions options, IPluginSerializer serializer, Func<LocalSubscription, ValueTask> unsubscribe, PluginIpcMetrics metrics, ILogger logger)
+    {
+        Topic = topic;
+        Pattern = isPattern ? new TopicPattern(topic) : null;
+        _handler = handler;
+        _serializer = serializer;
+        _unsubscribe = unsubscribe;
+        _metrics = metrics;
+        _logger = logger;
+        var queueOptions = new BoundedChannelOptions(options.QueueCapacity)
+        {
+            FullMode = options.DropPolicy == BusDropPolicy.DropOldest ? BoundedChannelFullMode.DropOldest : BoundedChannelFullMode.DropWrite,
+            SingleReader = true,
+        };
+        _queue = System.Threading.Channels.Channel.CreateBounded<BusEnvelope>(queueOptions, OnDropped);
+        _pump = Task.Run(PumpAsync);
+    }
+
+    /// <summary>Gets the topic, or the pattern's text.</summary>
+    public string Topic { get; }
+
+    /// <summary>Gets the pattern, or <see langword="null"/> for an exact topic.</summary>
+    public TopicPattern? Pattern { get; }
+
+    public bool Matches(string topic) => Pattern?.IsMatch(topic) ?? string.Equals(Topic, topic, StringComparison.Ordinal);
+
+    /// <summary>Queues a message or request without waiting; a full queue loses one message, per the drop policy.</summary>
+    /// <returns><see langword="false"/> when the subscription has ended.</returns>
+    public bool Offer(BusEnvelope envelope) => _queue.Writer.TryWrite(envelope);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _unsubscribe(this).ConfigureAwait(false);
+        _queue.Writer.TryComplete();
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _pump.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        while (_queue.Reader.TryRead(out BusEnvelope? left))
+        {
+            left.Reply?.Complete(); // a request still queued is passed on
+        }
+
+        _stop.Dispose();
+    }
+
+    private void OnDropped(BusEnvelope envelope)
+    {
+        if (envelope.Reply is { } reply)
+        {
+            reply.Complete(); // no room: the request goes to the next subscriber
+            return;
+        }
+
+        _metrics.RecordBusDropped("host");
+    }
+
+    private async Task PumpAsync()
+    {
+        CancellationToken stop = _stop.Token;
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(stop).ConfigureAwait(false))
+            {
+                while (_queue.Reader.TryRead(out BusEnvelope? envelope))
+                {
+                    await DeliverAsync(envelope, stop).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // unsubscribed
+        }
+    }
+
+    private async ValueTask DeliverAsync(BusEnvelope envelope, CancellationToken stop)
+    {
+        var message = new BusMessage(envelope, _gaps.Missed(envelope), _serializer);
+        try
+        {
+            await _handler(message, stop).ConfigureAwait(false);
+            envelope.Reply?.Complete();
+            _metrics.BusDelivered.Add(1);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            if (envelope.Reply is { } reply)
+            {
+                reply.Fail(ex);
+            }
+            else if (!stop.IsCancellationRequested)
+            {
+                BusLog.HandlerFailed(_logger, envelope.Topic, ex);
+            }
+        }
+    }
+}

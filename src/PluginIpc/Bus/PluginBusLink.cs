@@ -1,0 +1,173 @@
+using System.Threading.Channels;
+using BusQueue = System.Threading.Channels.Channel<PluginIpc.BusEnvelope>;
+using Microsoft.Extensions.Logging;
+
+namespace PluginIpc;
+
+/// <summary>
+/// The host bus's side of one plugin (by name, so it outlives restarts): what the plugin subscribed to and may use, and a
+/// bounded queue with a pump that sends it its messages as <c>bus.message</c>.
+/// </summary>
+internal sealed class PluginBusLink : IAsyncDisposable
+{
+    /// <summary>The most topics and patterns one plugin may subscribe to.</summary>
+    public const int MaxSubscriptions = 1024;
+
+    private readonly BusQueue _queue;
+    private readonly PluginIpcMetrics _metrics;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Lock _lock = new();
+    private readonly Task _pump;
+    private IChunkPeer _peer;
+    private Subscriptions _subscriptions = new([], []);
+
+    public PluginBusLink(IChunkPeer peer, TopicAllowList publish, TopicAllowList subscribe, PluginBusOptions options, PluginIpcMetrics metrics, ILogger logger)
+    {
+        _peer = peer;
+        Name = peer.Name;
+        Publish = publish;
+        Subscribe = subscribe;
+        _metrics = metrics;
+        _logger = logger;
+        var queueOptions = new BoundedChannelOptions(options.QueueCapacity)
+        {
+            FullMode = options.DropPolicy == BusDropPolicy.DropOldest ? BoundedChannelFullMode.DropOldest : BoundedChannelFullMode.DropWrite,
+            SingleReader = true,
+        };
+        _queue = System.Threading.Channels.Channel.CreateBounded<BusEnvelope>(queueOptions, _ => _metrics.RecordBusDropped(Name));
+        _pump = Task.Run(PumpAsync);
+    }
+
+    public string Name { get; }
+
+    public IChunkPeer Peer => Volatile.Read(ref _peer);
+
+    public TopicAllowList Publish { get; private set; }
+
+    public TopicAllowList Subscribe { get; private set; }
+
+    /// <summary>Points the link at a new <see cref="Plugin"/> of the same name (started anew by the manager), keeping its subscriptions.</summary>
+    public void Reattach(IChunkPeer peer, TopicAllowList publish, TopicAllowList subscribe)
+    {
+        Volatile.Write(ref _peer, peer);
+        Publish = publish;
+        Subscribe = subscribe;
+    }
+
+    /// <summary>Returns whether the plugin should get a message of <paramref name="topic"/>: every system topic, and the others it subscribed to and may read.</summary>
+    public bool Wants(string topic)
+    {
+        if (BusTopics.IsSystem(topic))
+        {
+            return true;
+        }
+
+        Subscriptions subscriptions = Volatile.Read(ref _subscriptions);
+        if (!subscriptions.Exact.Contains(topic) && !subscriptions.Patterns.Any(pattern => pattern.IsMatch(topic)))
+        {
+            return false;
+        }
+
+        return Subscribe.Allows(topic); // again at delivery: a pattern may reach wider than the list
+    }
+
+    /// <summary>Gets whether the plugin subscribed to <paramref name="topic"/> (not counting system topics), for requests.</summary>
+    public bool Subscribed(string topic) => !BusTopics.IsSystem(topic) && Wants(topic);
+
+    public bool Offer(BusEnvelope envelope) => _queue.Writer.TryWrite(envelope);
+
+    /// <summary>Adds a subscription; returns why it is refused, or <see langword="null"/>.</summary>
+    public string? Add(string topic, bool pattern)
+    {
+        lock (_lock)
+        {
+            Subscriptions old = _subscriptions;
+            if (old.Exact.Count + old.Patterns.Length >= MaxSubscriptions)
+            {
+                return $"plugin '{Name}' has {MaxSubscriptions} subscriptions, the most it may have";
+            }
+
+            Volatile.Write(ref _subscriptions, pattern
+                ? old with { Patterns = [.. old.Patterns.Where(p => p.Text != topic), new TopicPattern(topic)] }
+                : old with { Exact = new HashSet<string>(old.Exact, StringComparer.Ordinal) { topic } });
+            return null;
+        }
+    }
+
+    public void Remove(string topic, bool pattern)
+    {
+        lock (_lock)
+        {
+            Subscriptions old = _subscriptions;
+            var exact = new HashSet<string>(old.Exact, StringComparer.Ordinal);
+            if (!pattern)
+            {
+                exact.Remove(topic);
+            }
+
+            Volatile.Write(ref _subscriptions, pattern ? old with { Patterns = [.. old.Patterns.Where(p => p.Text != topic)] } : old with { Exact = exact });
+        }
+    }
+
+    /// <summary>Asks the plugin; returns its reply, or <see langword="null"/> when none of its subscribers took the request.</summary>
+    public async Task<byte[]?> RequestAsync(BusEnvelope envelope, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        IChunkPeer peer = Peer;
+        IPluginSerializer serializer = PluginSerializers.Resolve(peer.Serializer);
+        try
+        {
+            ReadOnlyMemory<byte> reply = await peer.CallAsync(Commands.BusRequest, BusWire.Message(serializer, envelope), timeout, cancellationToken).ConfigureAwait(false);
+            return reply.ToArray();
+        }
+        catch (RemoteException ex) when (ex.Code == ErrorCodes.NoSubscribers)
+        {
+            return null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _pump.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        _stop.Dispose();
+    }
+
+    private async Task PumpAsync()
+    {
+        CancellationToken stop = _stop.Token;
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(stop).ConfigureAwait(false))
+            {
+                while (_queue.Reader.TryRead(out BusEnvelope? envelope))
+                {
+                    await SendAsync(envelope, stop).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // the bus stopped
+        }
+    }
+
+    private async ValueTask SendAsync(BusEnvelope envelope, CancellationToken stop)
+    {
+        IChunkPeer peer = Peer;
+        try
+        {
+            await peer.NotifyAsync(Commands.BusMessage, envelope.Encoded(PluginSerializers.Resolve(peer.Serializer)), stop).ConfigureAwait(false);
+            _metrics.BusDelivered.Add(1);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException && !stop.IsCancellationRequested)
+        {
+            // Not running (restarting, stopped, failed): the message is lost, and counted.
+            _metrics.RecordBusDropped(Name);
+            BusLog.PluginDeliveryFailed(_logger, Name, ex);
+        }
+    }
+
+    private sealed record Subscriptions(HashSet<string> Exact, TopicPattern[] Patterns);
+}

@@ -1,0 +1,37 @@
+namespace PluginIpc;
+
+/// <summary>Settings of an <see cref="IPluginBus"/>: the host's (<see cref="PluginIpcOptions.Bus"/>) or a plugin's (<see cref="MainOptions.Bus"/>).</summary>
+public sealed class PluginBusOptions
+{
+    /// <summary>Gets or sets the prefix of topics that start with <c>:</c> (<c>:orders</c> is <c>{ApplicationId}:orders</c>), so applications can share a bus.</summary>
+    /// <value>Defaults to <see langword="null"/>: <c>:orders</c> stays <c>:orders</c>. Used by the host only; plugins get their host's.</value>
+    public string? ApplicationId { get; set; }
+
+    /// <summary>Gets or sets how many messages each subscriber (each handler, and each plugin on the host) may have waiting.</summary>
+    /// <value>Defaults to 1024; at least 1.</value>
+    public int QueueCapacity { get; set; } = 1024;
+
+    /// <summary>Gets or sets which message a full queue loses; losses are counted (<c>pluginipc.bus.dropped</c>) and show as <see cref="BusMessage.Missed"/>.</summary>
+    /// <value>Defaults to <see cref="BusDropPolicy.DropOldest"/>.</value>
+    public BusDropPolicy DropPolicy { get; set; } = BusDropPolicy.DropOldest;
+
+    /// <summary>Gets or sets the format of typed payloads (<see cref="PluginBusExtensions"/>); publishers and subscribers must agree.</summary>
+    /// <value>Defaults to <see langword="null"/>: MessagePack on a host, the plugin's <see cref="MainOptions.Serializer"/> in a plugin.</value>
+    public IPluginSerializer? Serializer { get; set; }
+
+    internal PluginBusOptions Snapshot()
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(QueueCapacity, 1, nameof(QueueCapacity));
+        if (!Enum.IsDefined(DropPolicy))
+        {
+            throw new ArgumentOutOfRangeException(nameof(DropPolicy), DropPolicy, "Not a BusDropPolicy.");
+        }
+
+        if (ApplicationId is not null)
+        {
+            BusTopics.Validate(ApplicationId + ":x", nameof(ApplicationId));
+        }
+
+        return (PluginBusOptions)MemberwiseClone();
+    }
+}
