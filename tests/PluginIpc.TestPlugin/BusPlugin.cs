@@ -10,7 +10,8 @@ using PluginIpc;
 /// message's handler first waits that long (a slow subscriber). <c>sys.config.changed</c> runs its hook, which reports
 /// <c>config.changed</c> with the message's text. The host drives it with requests (text in, text out):
 /// publish "topic|text"; subscribe "topic"; psubscribe "pattern"; unsubscribe "topic"; request and requestAll
-/// "topic|text|timeoutMs" (requestAll answers the replies sorted, one per line); crash (exit 3).
+/// "topic|text|timeoutMs" (requestAll answers the replies sorted, one per line); rawpublish "topic|text" and rawsubscribe "topic"
+/// (the wire commands sent directly, past the SDK's allow-list checks); crash (exit 3).
 /// Failures are answered as errors whose message starts with the exception's type name.
 /// </summary>
 internal static class BusPlugin
@@ -94,6 +95,18 @@ internal static class BusPlugin
             string[] parts = text.Split('|', 3);
             IReadOnlyList<string> replies = await main!.Bus.RequestAllAsync(parts[0], parts[1], TimeSpan.FromMilliseconds(int.Parse(parts[2], CultureInfo.InvariantCulture)));
             return string.Join('\n', replies.Order(StringComparer.Ordinal));
+        });
+        Handle(options, "rawpublish", async text =>
+        {
+            // Past the SDK's own checks, as a plugin in another language could: only the host's checks stand.
+            string[] parts = text.Split('|', 2);
+            await main!.NotifyAsync(Commands.BusPublish, BusWire.Publish(PluginSerializers.Resolve(main!.Serializer), parts[0], Encoding.UTF8.GetBytes(parts[1])));
+            return "ok";
+        });
+        Handle(options, "rawsubscribe", async topic =>
+        {
+            await main!.CallAsync(Commands.BusSubscribe, BusWire.Subscription(PluginSerializers.Resolve(main!.Serializer), topic, false));
+            return "ok";
         });
         options.Handle("crash", static (_, _, _) =>
         {

@@ -85,15 +85,11 @@ public sealed class BusMessage
     public bool Reply(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return Reply(Encoding.UTF8.GetBytes(text));
+        return Reply(new ReadOnlyMemory<byte>(Encoding.UTF8.GetBytes(text)));
     }
 
-    /// <summary>Replies to this request with <paramref name="value"/> in the bus's <see cref="IPluginBus.Serializer"/> format.</summary>
-    /// <typeparam name="T">The reply's type.</typeparam>
-    /// <param name="value">The reply.</param>
-    /// <returns>See <see cref="Reply(ReadOnlyMemory{byte})"/>.</returns>
-    /// <exception cref="InvalidOperationException">The message is not a request, or was replied to already.</exception>
-    public bool Reply<T>(T value) => Reply(TypedPayload.Serialize(_serializer, value));
+    /// <summary>Gets the format of typed payloads of the bus that delivered it.</summary>
+    internal IPluginSerializer Serializer => _serializer;
 
     /// <inheritdoc/>
     public override string ToString() => $"'{Topic}' #{Sequence} ({Payload.Length} bytes{(Publisher is null ? "" : $" from {Publisher}")})";

@@ -22,5 +22,9 @@ internal sealed class BusReplySlot
     /// <summary>The handler returned: without a reply, that is a decline.</summary>
     public void Complete() => _outcome.TrySetResult(null);
 
-    public void Fail(Exception failure) => _outcome.TrySetException(failure);
+    public void Fail(Exception failure)
+    {
+        _outcome.TrySetException(failure);
+        _ = _outcome.Task.Exception; // observed: a requester that gave up must not leave it to the finalizer
+    }
 }

@@ -18,7 +18,6 @@ internal sealed class LocalSubscription : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly GapTracker _gaps = new();
-    private readonly Task _pump;
     private int _disposed;
 
     public LocalSubscription(string topic, bool isPattern, BusHandler handler, PluginBusOptions options, IPluginSerializer serializer, Func<LocalSubscription, ValueTask> unsubscribe, PluginIpcMetrics metrics, ILogger logger)
@@ -36,7 +35,7 @@ internal sealed class LocalSubscription : IAsyncDisposable
             SingleReader = true,
         };
         _queue = System.Threading.Channels.Channel.CreateBounded<BusEnvelope>(queueOptions, OnDropped);
-        _pump = Task.Run(PumpAsync);
+        _ = Task.Run(PumpAsync); // never faults
     }
 
     /// <summary>Gets the topic, or the pattern's text.</summary>
@@ -60,14 +59,13 @@ internal sealed class LocalSubscription : IAsyncDisposable
 
         await _unsubscribe(this).ConfigureAwait(false);
         _queue.Writer.TryComplete();
+
+        // The handler's token fires, but the pump is not awaited: a handler that ignores its token must not hold the unsubscribe.
         await _stop.CancelAsync().ConfigureAwait(false);
-        await _pump.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         while (_queue.Reader.TryRead(out BusEnvelope? left))
         {
             left.Reply?.Complete(); // a request still queued is passed on
         }
-
-        _stop.Dispose();
     }
 
     private void OnDropped(BusEnvelope envelope)
@@ -108,6 +106,10 @@ internal sealed class LocalSubscription : IAsyncDisposable
             await _handler(message, stop).ConfigureAwait(false);
             envelope.Reply?.Complete();
             _metrics.BusDelivered.Add(1);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            envelope.Reply?.Complete(); // unsubscribed while handling: the request is passed on
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

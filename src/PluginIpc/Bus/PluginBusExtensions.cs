@@ -87,6 +87,22 @@ public static class PluginBusExtensions
             cancellationToken);
     }
 
+    /// <summary>
+    /// Replies to a request with <paramref name="value"/> in the bus's <see cref="IPluginBus.Serializer"/> format. An extension, not a
+    /// member, so that a <c>byte[]</c> or a <c>string</c> always goes to <see cref="BusMessage.Reply(ReadOnlyMemory{byte})"/> or
+    /// <see cref="BusMessage.Reply(string)"/> as it is, never serialized.
+    /// </summary>
+    /// <typeparam name="T">The reply's type.</typeparam>
+    /// <param name="message">The request.</param>
+    /// <param name="value">The reply.</param>
+    /// <returns>See <see cref="BusMessage.Reply(ReadOnlyMemory{byte})"/>.</returns>
+    /// <exception cref="InvalidOperationException">The message is not a request, or was replied to already.</exception>
+    public static bool Reply<T>(this BusMessage message, T value)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return message.Reply(TypedPayload.Serialize(message.Serializer, value));
+    }
+
     /// <summary>Asks with UTF-8 text and returns the reply as text; see <see cref="IPluginBus.RequestAsync"/>.</summary>
     /// <param name="bus">The bus.</param>
     /// <param name="topic">The topic.</param>
