@@ -17,6 +17,7 @@ internal sealed class PluginBusLink : IAsyncDisposable
     private readonly PluginIpcMetrics _metrics;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
+    private int _disposed;
     private readonly Lock _lock = new();
     private readonly Task _pump;
     private IChunkPeer _peer;
@@ -128,6 +129,12 @@ internal sealed class PluginBusLink : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Disposed by its plugin's end and again by the bus's own disposal (the manager and the bus stop in either order).
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _queue.Writer.TryComplete();
         await _stop.CancelAsync().ConfigureAwait(false);
         await _pump.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
