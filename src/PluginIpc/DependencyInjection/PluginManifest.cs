@@ -21,4 +21,7 @@ internal sealed class PluginManifest
     public JsonElement? RestartPolicy { get; set; }
 
     public string? StartMode { get; set; }
+
+    /// <summary>Gets or sets the plugin's bus allow-lists: <c>{"publish": [...], "subscribe": [...]}</c>.</summary>
+    public PluginManifestBus? Bus { get; set; }
 }

@@ -10,6 +10,7 @@ namespace PluginIpc;
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(PluginManifest))]
 [JsonSerializable(typeof(PluginManifestRestartPolicy))]
+[JsonSerializable(typeof(PluginManifestBus))]
 internal sealed partial class PluginManifestJsonContext : JsonSerializerContext
 {
 }

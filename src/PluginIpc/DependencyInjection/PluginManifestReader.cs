@@ -15,7 +15,8 @@ namespace PluginIpc;
 ///   "transport": "pipes",                  // pipes (default) or stdio
 ///   "environment": { "LEVEL": "debug" },   // null removes a variable
 ///   "restartPolicy": { "maxRestarts": 3, "windowSeconds": 60, "initialDelayMs": 200, "maxDelayMs": 10000 }, // or "never" (default) or "onFailure"
-///   "startMode": "onFirstUse"              // or atStartup; defaults to PluginIpcOptions.DefaultStartMode
+///   "startMode": "onFirstUse",             // or atStartup; defaults to PluginIpcOptions.DefaultStartMode
+///   "bus": { "publish": ["orders.*"], "subscribe": ["inventory.*", ":prices"] } // allow-lists; missing: any non-sys. topic
 /// }
 /// </code>
 /// <para>The plugin runs with its folder as working directory, so relative arguments are relative to the folder too.</para>
@@ -113,6 +114,20 @@ internal static class PluginManifestReader
             return null;
         }
 
+        foreach ((string field, List<string>? topics) in new[] { ("bus.publish", manifest.Bus?.Publish), ("bus.subscribe", manifest.Bus?.Subscribe) })
+        {
+            for (int i = 0; topics is not null && i < topics.Count; i++)
+            {
+                if (topics[i] is not { } topic || BusTopics.Problem(topic, pattern: true) is not null)
+                {
+                    return Fail(path, $"{field}[{i}]", topics[i] is null ? "must be a string, not null." : BusTopics.Problem(topics[i], pattern: true)!, out error);
+                }
+            }
+        }
+
+        string[]? busPublish = manifest.Bus?.Publish?.ToArray();
+        string[]? busSubscribe = manifest.Bus?.Subscribe?.ToArray();
+
         string[] arguments = [.. manifest.Arguments ?? []];
         Dictionary<string, string?> environment = manifest.Environment ?? [];
         error = null;
@@ -128,6 +143,8 @@ internal static class PluginManifestReader
                 Framer = framer,
                 Transport = transport,
                 RestartPolicy = restartPolicy!.Clone(), // each start gets its own
+                BusPublishTopics = busPublish is null ? null : [.. busPublish],
+                BusSubscribeTopics = busSubscribe is null ? null : [.. busSubscribe],
             };
             foreach (string argument in arguments)
             {

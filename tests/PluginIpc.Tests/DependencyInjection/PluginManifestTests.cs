@@ -89,6 +89,24 @@ public sealed class PluginManifestTests
         Assert.That(options.Framer, Is.EqualTo("text"));
         Assert.That(options.Transport, Is.EqualTo(PluginTransport.InheritedPipes));
         Assert.That(options.RestartPolicy.MaxRestarts, Is.Zero);
+        Assert.That(options.BusPublishTopics, Is.Null, "no bus field: any non-system topic");
+        Assert.That(options.BusSubscribeTopics, Is.Null);
+    }
+
+    [Test]
+    public void Reader_BusAllowLists_MapToTheOptions_AndABadTopicNamesItsField()
+    {
+        string path = Write("bus", """{ "command": "run", "bus": { "publish": ["orders.*", "sys.restart"], "subscribe": [":prices"] } }""");
+        string bad = Write("bad-bus", """{ "command": "run", "bus": { "publish": ["ok", ""] } }""");
+
+        PluginOptions options = PluginManifestReader.TryRead(path, StartMode.OnFirstUse, out _)!.CreateOptions();
+        PluginDefinition? refused = PluginManifestReader.TryRead(bad, StartMode.OnFirstUse, out PluginDiscoveryError? error);
+
+        Assert.That(options.BusPublishTopics, Is.EqualTo(new[] { "orders.*", "sys.restart" }));
+        Assert.That(options.BusSubscribeTopics, Is.EqualTo(new[] { ":prices" }));
+        Assert.That(refused, Is.Null);
+        Assert.That(error!.Field, Is.EqualTo("bus.publish[1]"));
+        Assert.That(error.Message, Does.Contain("may not be empty"));
     }
 
     [Test]

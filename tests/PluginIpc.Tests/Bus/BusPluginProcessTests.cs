@@ -1,0 +1,167 @@
+using System.Text;
+
+namespace PluginIpc.Tests.Bus;
+
+/// <summary>The host brokers the bus between its own code and its plugin processes: publish, subscribe, requests, allow-lists, system topics, restarts.</summary>
+[Category("Process")]
+public sealed class BusPluginProcessTests
+{
+    private static readonly TimeSpan s_long = TimeSpan.FromSeconds(30);
+
+    [Test, CancelAfter(90_000)]
+    public async Task PluginPublishes_HostSubscribersAndSubscribedPluginsReceive_OthersDoNot()
+    {
+        await using var host = new BusPlugins(
+            null,
+            new BusPluginSpec("a", "sub=news"),
+            new BusPluginSpec("b", "sub=news"),
+            new BusPluginSpec("j", ["sub=news", "json"], o => o.Serializer = new JsonPluginSerializer(), "text"),
+            new BusPluginSpec("c", "sub=barrier"));
+        var atHost = new Received<string>();
+        await host.Bus.SubscribeAsync("news", atHost.Handler(m => $"{m.Text}|{m.Publisher}|{m.Sequence}"));
+        await host.StartAsync("a", "b", "j", "c");
+
+        Assert.That(await host.AskAsync("a", "publish", "news|hello"), Is.EqualTo("ok"));
+        Assert.That(await host.AskAsync("j", "publish", "news|from json"), Is.EqualTo("ok"));
+
+        Assert.That(await atHost.NextAsync(2), Is.EqualTo(new[] { "hello|a|1", "from json|j|2" }));
+        Assert.That(await host.Seen("b").NextAsync(2), Is.EqualTo(new[] { "news|1|0|a|hello", "news|2|0|j|from json" }));
+        Assert.That(await host.Seen("j").NextAsync(2), Is.EqualTo(new[] { "news|1|0|a|hello", "news|2|0|j|from json" }), "over the json serializer and the text framing too");
+        Assert.That(await host.Seen("a").NextAsync(2), Is.EqualTo(new[] { "news|1|0|a|hello", "news|2|0|j|from json" }), "a subscribed publisher gets its own messages");
+        await host.Bus.PublishAsync("barrier", "x");
+        Assert.That(await host.Seen("c").NextAsync(), Is.EqualTo("barrier|1|0||x"), "c never got news: it would have come before");
+    }
+
+    [Test, CancelAfter(90_000)]
+    public async Task HostPublishes_APluginReceivesEveryMessageInOrder()
+    {
+        await using var host = new BusPlugins(null, new BusPluginSpec("b", "sub=seq", "psub=pat.*"));
+        await host.StartAsync("b");
+
+        for (int i = 1; i <= 300; i++)
+        {
+            await host.Bus.PublishAsync("seq", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        await host.Bus.PublishAsync("pat.x.y", "p");
+        List<string> seen = await host.Seen("b").NextAsync(301);
+
+        // In order per topic; the two subscriptions run side by side, so their messages may interleave.
+        Assert.That(seen.Where(m => m.StartsWith("seq|", StringComparison.Ordinal)), Is.EqualTo(Enumerable.Range(1, 300).Select(i => $"seq|{i}|0||{i}")));
+        Assert.That(seen.Where(m => m.StartsWith("pat.", StringComparison.Ordinal)), Is.EqualTo(new[] { "pat.x.y|1|0||p" }));
+    }
+
+    [Test, CancelAfter(90_000)]
+    public async Task Requests_BetweenHostAndPlugins_BothWays()
+    {
+        await using var host = new BusPlugins(null, new BusPluginSpec("a", "sub=ask"), new BusPluginSpec("b"), new BusPluginSpec("c", "sub=ask"));
+        await host.Bus.SubscribeAsync("hostq", (message, _) =>
+        {
+            message.Reply("host:" + message.Text + ":" + message.Publisher);
+            return default;
+        });
+        await host.StartAsync("a", "b", "c");
+
+        BusMessage reply = await host.Bus.RequestAsync("ask", Encoding.UTF8.GetBytes("x"), s_long);
+        Assert.That((reply.Text, reply.Publisher), Is.EqualTo(("a:x", "a")), "the first plugin that subscribed takes it");
+        Assert.That(await host.AskAsync("b", "request", "hostq|hi|10000"), Is.EqualTo("host:hi:b"));
+        Assert.That(await host.AskAsync("b", "requestAll", "ask|y|5000"), Is.EqualTo("a:y\nc:y"));
+        Assert.That(await host.Bus.RequestAllAsync("ask", "z", s_long), Is.EquivalentTo(new[] { "a:z", "c:z" }));
+
+        RemoteException? nobody = Assert.ThrowsAsync<RemoteException>(() => host.AskAsync("b", "request", "nobody|x|10000"));
+        Assert.That(nobody!.Code, Is.EqualTo(ErrorCodes.NoSubscribers), nobody.Message);
+        Assert.That(nobody.Message, Does.Contain("'nobody'"));
+    }
+
+    [Test, CancelAfter(90_000)]
+    public async Task AllowLists_APluginCannotPublishOrReadTopicsItWasNotGiven_EvenPastTheSdk()
+    {
+        await using var host = new BusPlugins(
+            null,
+            new BusPluginSpec("p", [], o =>
+            {
+                o.BusPublishTopics = ["allowed.*"];
+                o.BusSubscribeTopics = ["allowed.*"];
+            }));
+        var secret = new Received<string>();
+        var allowed = new Received<string>();
+        await host.Bus.SubscribeAsync("secret", secret.Handler(m => m.Text));
+        await host.Bus.SubscribeAsync("allowed.x", allowed.Handler(m => m.Text));
+        await host.StartAsync("p");
+
+        RemoteException? publish = Assert.ThrowsAsync<RemoteException>(() => host.AskAsync("p", "publish", "secret|x"));
+        Assert.That(publish!.Message, Does.StartWith("UnauthorizedAccessException: Plugin 'p' may not publish to topic 'secret'"));
+        RemoteException? subscribe = Assert.ThrowsAsync<RemoteException>(() => host.AskAsync("p", "subscribe", "secret"));
+        Assert.That(subscribe!.Message, Does.StartWith("UnauthorizedAccessException: Plugin 'p' may not subscribe to topic 'secret'"));
+        RemoteException? system = Assert.ThrowsAsync<RemoteException>(() => host.AskAsync("p", "publish", "sys.restart|[\"p\"]"));
+        Assert.That(system!.Message, Does.Contain("system topics need an entry of their own"));
+
+        // Past the SDK, as a plugin in another language could: the host refuses on its own.
+        RemoteException? forcedSubscribe = Assert.ThrowsAsync<RemoteException>(() => host.AskAsync("p", "rawsubscribe", "secret"));
+        Assert.That(forcedSubscribe!.Code, Is.EqualTo(ErrorCodes.Forbidden), forcedSubscribe.Message);
+        Assert.That(await host.AskAsync("p", "rawpublish", "secret|forged"), Is.EqualTo("ok"));
+        Assert.That(await host.AskAsync("p", "publish", "allowed.x|after"), Is.EqualTo("ok"));
+        Assert.That(await allowed.NextAsync(), Is.EqualTo("after"));
+        Assert.That(secret.TryTake(out _), Is.False, "the forged message was sent before 'after' and would have been queued first");
+
+        await host.Bus.PublishAsync("secret", "not for p");
+        await host.Bus.PublishAsync("allowed.y", "for p? it did not subscribe");
+        Assert.That(await host.AskAsync("p", "psubscribe", "allowed.*"), Is.EqualTo("ok"));
+        await host.Bus.PublishAsync("allowed.z", "for p");
+        Assert.That(await host.Seen("p").NextAsync(), Is.EqualTo("allowed.z|1|0||for p"));
+    }
+
+    [Test, CancelAfter(90_000)]
+    public async Task SystemTopics_ReachEveryPluginWithoutSubscribing_ConfigChangedRunsTheHook()
+    {
+        await using var host = new BusPlugins(null, new BusPluginSpec("a"), new BusPluginSpec("b", "sub=other"));
+        await host.StartAsync("a", "b");
+
+        await host.Bus.PublishAsync(BusTopics.ConfigChanged, "version 2");
+
+        Assert.That(await host.ConfigChanged("a").NextAsync(), Is.EqualTo("version 2"));
+        Assert.That(await host.ConfigChanged("b").NextAsync(), Is.EqualTo("version 2"));
+        RemoteException? forged = Assert.ThrowsAsync<RemoteException>(() => host.AskAsync("a", "publish", "sys.config.changed|forged"));
+        Assert.That(forged!.Message, Does.StartWith("UnauthorizedAccessException"));
+    }
+
+    [Test, CancelAfter(120_000)]
+    public async Task SysRestart_RestartsTheNamedPluginsOnly()
+    {
+        await using var host = new BusPlugins(null, new BusPluginSpec("a"), new BusPluginSpec("b"));
+        await host.StartAsync("a", "b");
+        List<string> first = await host.Ready.NextAsync(2);
+        string firstB = first.Single(entry => entry.StartsWith("b ", StringComparison.Ordinal));
+
+        await host.Bus.PublishAsync(BusTopics.Restart, "[\"b\", \"not-here\"]");
+
+        string restarted = await host.Ready.NextAsync();
+        Assert.That(restarted, Does.StartWith("b "));
+        Assert.That(restarted, Is.Not.EqualTo(firstB), "a new process");
+        Assert.That(host.Manager.GetStatus("a").ProcessId, Is.EqualTo(int.Parse(first.Single(e => e.StartsWith("a ", StringComparison.Ordinal))[2..], System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.That(host.Ready.TryTake(out _), Is.False);
+    }
+
+    [Test, CancelAfter(120_000)]
+    public async Task APluginRestartsAfterACrash_ItsSubscriptionsHold_AndAMessagePublishedMeanwhileArrives()
+    {
+        var restarting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var host = new BusPlugins(null, new BusPluginSpec("r", ["sub=news"], o => o.RestartPolicy = RestartPolicy.OnFailure));
+        await host.StartAsync("r");
+        Plugin plugin = await host.Manager.GetAsync("r");
+        plugin.StateChanged += (_, change) =>
+        {
+            if (change.State == PluginState.Restarting)
+            {
+                restarting.TrySetResult();
+            }
+        };
+
+        _ = plugin.CallAsync("crash", "").ContinueWith(static t => t.Exception, TaskScheduler.Default);
+        await restarting.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await host.Bus.PublishAsync("news", "while restarting");
+
+        Assert.That(await host.Seen("r").NextAsync(), Is.EqualTo("news|1|0||while restarting"));
+        Assert.That(plugin.RestartCount, Is.EqualTo(1));
+    }
+}
