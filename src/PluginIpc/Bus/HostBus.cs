@@ -10,7 +10,7 @@ namespace PluginIpc;
 /// The host's <see cref="IPluginBus"/>: the broker between the host's own subscribers, its plugins (attached by the plugin
 /// manager) and, through a <see cref="PluginBusRelay"/>, other hosts. Publishing never waits for a subscriber.
 /// </summary>
-internal sealed partial class HostBus : IPluginBus, IAsyncDisposable
+internal sealed partial class HostBus : IPluginBus, IAsyncDisposable, IDisposable
 {
     /// <summary>The most topics whose sequence numbers are kept; past it they start over (subscribers see no false gap).</summary>
     public const int MaxSequencedTopics = 65536;
@@ -25,6 +25,7 @@ internal sealed partial class HostBus : IPluginBus, IAsyncDisposable
     private readonly PluginBusRelay? _relay;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _relayRun;
+    private int _disposed;
 
     public HostBus(IOptions<PluginIpcOptions> options, IServiceProvider services)
     {
@@ -73,6 +74,11 @@ internal sealed partial class HostBus : IPluginBus, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return; // registered as itself and as IPluginBus: the container disposes it twice
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _relayRun.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         foreach (LocalSubscription subscription in _locals.All)
@@ -85,6 +91,9 @@ internal sealed partial class HostBus : IPluginBus, IAsyncDisposable
             await link.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    /// <summary>Stops like <see cref="DisposeAsync"/>, for a service provider disposed with <c>Dispose()</c>: on the thread pool, where no synchronization context can deadlock it.</summary>
+    public void Dispose() => Task.Run(async () => await DisposeAsync().ConfigureAwait(false)).GetAwaiter().GetResult();
 
     /// <summary>Numbers a message of this host, relays it to other hosts, and queues it for every subscriber here; never waits.</summary>
     /// <exception cref="PluginIpcException">The relay refused it (only when <paramref name="throwOnRelayFailure"/>; otherwise logged).</exception>

@@ -62,6 +62,8 @@ public sealed class PluginOptionsSnapshotTests
             MeterFactory = services.GetRequiredService<IMeterFactory>(),
             TimeProvider = clock,
             Serializer = new JsonPluginSerializer(Serialization.TypedTestJsonContext.Default),
+            BusPublishTopics = ["orders.*"],
+            BusSubscribeTopics = ["prices"],
         };
         options.Arguments.Add("argument");
         options.Environment["NAME"] = "value";
