@@ -5,7 +5,7 @@ using PluginIpc.Tests.Processes;
 namespace PluginIpc.Hosting.Tests.Packaging;
 
 /// <summary>
-/// Packs PluginIpc and PluginIpc.Hosting as a release would, checks what the packages declare, and builds and runs a fresh
+/// Packs PluginIpc, PluginIpc.Hosting and PluginIpc.Redis as a release would, checks what the packages declare, and builds and runs a fresh
 /// console app outside the repository that gets them by PackageReference alone.
 /// </summary>
 [Category("Packaging")]
@@ -25,6 +25,7 @@ public sealed partial class PackageTests
     private string _feed = string.Empty;
     private PackedPackage _core = null!;
     private PackedPackage _hosting = null!;
+    private PackedPackage _redis = null!;
 
     [OneTimeSetUp]
     public async Task PackAsync()
@@ -32,15 +33,16 @@ public sealed partial class PackageTests
         _root = Directory.CreateTempSubdirectory("pluginipc-pack-").FullName;
         _feed = Directory.CreateDirectory(Path.Combine(_root, "feed")).FullName;
         using var timeout = new CancellationTokenSource(2 * PackTimeout);
-        foreach (string project in (string[])[BuildSetting("PluginIpcProject"), BuildSetting("HostingProject")])
+        foreach (string project in (string[])[BuildSetting("PluginIpcProject"), BuildSetting("HostingProject"), BuildSetting("RedisProject")])
         {
             await PackAsync(project, timeout.Token);
         }
 
         Dictionary<string, PackedPackage> packages = Directory.GetFiles(_feed, "*.nupkg").Select(PackedPackage.Read).ToDictionary(p => p.Id);
-        Assert.That(packages.Keys, Is.EquivalentTo((string[])["PluginIpc", "PluginIpc.Hosting"]), "the packages written");
+        Assert.That(packages.Keys, Is.EquivalentTo((string[])["PluginIpc", "PluginIpc.Hosting", "PluginIpc.Redis"]), "the packages written");
         _core = packages["PluginIpc"];
         _hosting = packages["PluginIpc.Hosting"];
+        _redis = packages["PluginIpc.Redis"];
     }
 
     [OneTimeTearDown]
@@ -55,7 +57,7 @@ public sealed partial class PackageTests
     [Test]
     public void Nuspecs_DeclareEachDependencyOnceAtItsMinimumWithReadmeLicenseAndSymbols()
     {
-        foreach (PackedPackage package in (PackedPackage[])[_core, _hosting])
+        foreach (PackedPackage package in (PackedPackage[])[_core, _hosting, _redis])
         {
             Assert.That(package.Dependencies.Select(d => d.Id), Is.Unique, $"{package.Id} lists a dependency twice");
             Assert.That(
@@ -70,11 +72,16 @@ public sealed partial class PackageTests
             Assert.That(PackedPackage.EntryNames(package.Path), Has.None.EndsWith(".pdb"), "symbols go to the .snupkg only");
         }
 
-        Assert.That(_hosting.Dependencies, Does.Contain(("PluginIpc", _core.Version)));
-        Assert.That(
-            _hosting.Dependencies.Select(d => d.Id).Intersect(_core.Dependencies.Select(d => d.Id)).Except(RedeclaredOnPurpose),
-            Is.Empty,
-            "PluginIpc.Hosting re-declares dependencies it gets through PluginIpc");
+        foreach (PackedPackage companion in (PackedPackage[])[_hosting, _redis])
+        {
+            Assert.That(companion.Dependencies, Does.Contain(("PluginIpc", _core.Version)));
+            Assert.That(
+                companion.Dependencies.Select(d => d.Id).Intersect(_core.Dependencies.Select(d => d.Id)).Except(RedeclaredOnPurpose),
+                Is.Empty,
+                $"{companion.Id} re-declares dependencies it gets through PluginIpc");
+        }
+
+        Assert.That(_redis.Dependencies.Select(d => d.Id), Is.EquivalentTo((string[])["PluginIpc", "StackExchange.Redis"]));
     }
 
     [Test]
