@@ -176,7 +176,7 @@ internal sealed partial class HostBus : IPluginBus, IAsyncDisposable, IDisposabl
         BusTopics.Validate(topic, pattern ? "pattern" : nameof(topic), pattern);
         ArgumentNullException.ThrowIfNull(handler);
         cancellationToken.ThrowIfCancellationRequested();
-        var subscription = new LocalSubscription(BusTopics.Expand(topic, _options.ApplicationId), pattern, handler, _options, _serializer, Unsubscribe, _metrics, _logger);
+        var subscription = new LocalSubscription(BusTopics.Expand(topic, _options.ApplicationId), pattern, handler, _options, _serializer, Unsubscribe, _metrics, _logger, "host");
         _locals.Add(subscription);
         await Task.CompletedTask.ConfigureAwait(false);
         return subscription;

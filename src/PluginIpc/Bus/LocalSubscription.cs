@@ -18,10 +18,13 @@ internal sealed class LocalSubscription : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private readonly GapTracker _gaps = new();
+    private readonly string _owner;
     private int _disposed;
 
-    public LocalSubscription(string topic, bool isPattern, BusHandler handler, PluginBusOptions options, IPluginSerializer serializer, Func<LocalSubscription, ValueTask> unsubscribe, PluginIpcMetrics metrics, ILogger logger)
+    // owner: who its drops are counted for (pluginipc.bus.subscriber): "host", or the plugin's name in a plugin.
+    public LocalSubscription(string topic, bool isPattern, BusHandler handler, PluginBusOptions options, IPluginSerializer serializer, Func<LocalSubscription, ValueTask> unsubscribe, PluginIpcMetrics metrics, ILogger logger, string owner)
     {
+        _owner = owner;
         Topic = topic;
         Pattern = isPattern ? new TopicPattern(topic) : null;
         _handler = handler;
@@ -76,7 +79,7 @@ internal sealed class LocalSubscription : IAsyncDisposable
             return;
         }
 
-        _metrics.RecordBusDropped("host");
+        _metrics.RecordBusDropped(_owner);
     }
 
     private async Task PumpAsync()

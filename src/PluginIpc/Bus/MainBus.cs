@@ -33,14 +33,19 @@ internal sealed class MainBus : IPluginBus, IAsyncDisposable
         _logger = main.CreateLogger("PluginIpc.Bus");
         channel.Handlers.HandleInline(Commands.BusMessage, (chunk, _, _) =>
         {
-            _locals.Offer(BusWire.ReadMessage(_wire, chunk));
+            BusEnvelope envelope = BusWire.ReadMessage(_wire, chunk);
+            if (_locals.Offer(envelope) == 0 && !BusTopics.IsSystem(envelope.Topic))
+            {
+                _metrics.RecordBusDropped(main.Name); // no handler here any more (unsubscribed, or not subscribed again after a restart)
+            }
+
             return default;
         });
         channel.Handlers.HandleReserved(Commands.BusRequest, AnswerAsync);
         if (options.OnConfigChanged is { } onConfigChanged)
         {
             // Not announced to the host: system topics reach every plugin anyway.
-            _locals.Add(new LocalSubscription(BusTopics.ConfigChanged, false, (message, token) => new ValueTask(onConfigChanged(main, message, token)), _options, _serializer, _ => default, _metrics, _logger));
+            _locals.Add(new LocalSubscription(BusTopics.ConfigChanged, false, (message, token) => new ValueTask(onConfigChanged(main, message, token)), _options, _serializer, _ => default, _metrics, _logger, main.Name));
         }
     }
 
@@ -132,7 +137,7 @@ internal sealed class MainBus : IPluginBus, IAsyncDisposable
             throw new UnauthorizedAccessException($"Plugin '{_main.Name}' may not subscribe to {(pattern ? "pattern" : "topic")} '{topic}' (its host's allow-list).");
         }
 
-        var subscription = new LocalSubscription(topic, pattern, handler, _options, _serializer, UnsubscribeAsync, _metrics, _logger);
+        var subscription = new LocalSubscription(topic, pattern, handler, _options, _serializer, UnsubscribeAsync, _metrics, _logger, _main.Name);
         await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
