@@ -4,10 +4,10 @@ using System.Text;
 using PluginIpc;
 
 /// <summary>
-/// Mode <c>bus [name=N] [sub=TOPIC]... [psub=PATTERN]... [delay=MS] [json]</c>: a Main plugin that uses <see cref="Main.Bus"/>.
+/// Mode <c>bus [name=N] [sub=TOPIC]... [psub=PATTERN]... [delay=MS] [queue=N] [json]</c>: a Main plugin that uses <see cref="Main.Bus"/>.
 /// It subscribes at start to each sub/psub; every message it receives is reported to the host as a one-way <c>bus.seen</c>,
 /// text <c>"{topic}|{sequence}|{missed}|{publisher}|{text}"</c>, and a request is replied <c>"{name}:{text}"</c>. With delay, each
-/// message's handler first waits that long (a slow subscriber). <c>sys.config.changed</c> runs its hook, which reports
+/// message's handler first waits that long (a slow subscriber); queue sets its subscribers' queue capacity. <c>sys.config.changed</c> runs its hook, which reports
 /// <c>config.changed</c> with the message's text. The host drives it with requests (text in, text out):
 /// publish "topic|text"; subscribe "topic"; psubscribe "pattern"; unsubscribe "topic"; request and requestAll
 /// "topic|text|timeoutMs" (requestAll answers the replies sorted, one per line); rawpublish "topic|text" and rawsubscribe "topic"
@@ -47,6 +47,7 @@ internal static class BusPlugin
         {
             Name = name,
             Serializer = args.Contains("json") ? new JsonPluginSerializer() : null,
+            Bus = new PluginBusOptions { QueueCapacity = int.Parse(Value(args, "queue") ?? "1024", CultureInfo.InvariantCulture) },
             OnStart = async (started, _) =>
             {
                 main = started;

@@ -41,7 +41,8 @@ public sealed class BusMessage
 
     /// <summary>
     /// Gets how many messages of this topic from the same origin this subscriber did not receive since the previous one it did
-    /// (its queue was full, or a relay lost them); 0 when none were lost.
+    /// (its queue was full, its plugin's queue at the host was, or a relay lost them); 0 when none were lost. For the first
+    /// message of a topic it receives, it counts those its own queue dropped before it.
     /// </summary>
     public long Missed { get; }
 

@@ -1,12 +1,16 @@
 namespace PluginIpc;
 
 /// <summary>The last sequence number one subscriber saw per topic and origin, to tell it how many messages it missed.</summary>
-/// <remarks>Used by one pump at a time. Bounded: past <see cref="MaxTracked"/> topics it starts over, and the next message of each counts no gap.</remarks>
+/// <remarks>
+/// Thread safe: its pump reads messages while its queue drops others. Bounded: past <see cref="MaxTracked"/> topics it starts
+/// over, and the next message of each counts no gap.
+/// </remarks>
 internal sealed class GapTracker
 {
     public const int MaxTracked = 4096;
 
     private readonly Dictionary<(string Topic, string Origin), long> _last = [];
+    private readonly Lock _lock = new();
 
     /// <summary>Returns how many messages came between the previous one of the envelope's topic and origin and this one.</summary>
     public long Missed(BusEnvelope envelope)
@@ -16,15 +20,43 @@ internal sealed class GapTracker
             return 0; // requests carry no sequence
         }
 
-        (string, string) key = (envelope.Topic, envelope.Origin);
-        if (!_last.TryGetValue(key, out long last) && _last.Count >= MaxTracked)
+        long last;
+        bool known;
+        lock (_lock)
         {
-            _last.Clear();
+            (string, string) key = (envelope.Topic, envelope.Origin);
+            known = _last.TryGetValue(key, out last);
+            if (!known && _last.Count >= MaxTracked)
+            {
+                _last.Clear();
+            }
+
+            _last[key] = envelope.Sequence;
         }
 
-        _last[key] = envelope.Sequence;
+        // The first message of a topic counts no gap (unless its queue dropped earlier ones); a number that does not grow
+        // means its origin started over (a restarted host): no gap either.
+        return known && envelope.Sequence > last + 1 ? envelope.Sequence - last - 1 : 0;
+    }
 
-        // A number that does not grow means its origin started over (a restarted host): no gap.
-        return last > 0 && envelope.Sequence > last + 1 ? envelope.Sequence - last - 1 : 0;
+    /// <summary>
+    /// Notes a message the subscriber's own queue dropped: when it is the first of its topic and origin that the subscriber
+    /// would have seen, the gap before the next one it receives starts there.
+    /// </summary>
+    public void Dropped(BusEnvelope envelope)
+    {
+        if (envelope.Sequence <= 0)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            (string, string) key = (envelope.Topic, envelope.Origin);
+            if (_last.Count < MaxTracked)
+            {
+                _last.TryAdd(key, envelope.Sequence - 1);
+            }
+        }
     }
 }

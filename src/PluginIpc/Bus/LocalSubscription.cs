@@ -79,6 +79,8 @@ internal sealed class LocalSubscription : IAsyncDisposable
             return;
         }
 
+        _gaps.Dropped(envelope);
+
         _metrics.RecordBusDropped(_owner);
     }
 

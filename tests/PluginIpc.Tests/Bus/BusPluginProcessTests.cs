@@ -52,6 +52,32 @@ public sealed class BusPluginProcessTests
     }
 
     [Test, CancelAfter(90_000)]
+    public async Task ASlowSubscriberInAPlugin_LosesMessagesAsGaps_AndItsChannelKeepsAnswering()
+    {
+        await using var host = new BusPlugins(null, new BusPluginSpec("s", "sub=t", "delay=200", "queue=4"));
+        await host.StartAsync("s");
+
+        for (int i = 1; i <= 200; i++)
+        {
+            await host.Bus.PublishAsync("t", "m");
+        }
+
+        var answered = System.Diagnostics.Stopwatch.StartNew();
+        Assert.That(await host.AskAsync("s", "publish", "other|x"), Is.EqualTo("ok"));
+        Assert.That(answered.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)), "the plugin's read loop never waits for its slow handler");
+        var seen = new List<(long Sequence, long Missed)>();
+        while (seen.Count == 0 || seen[^1].Sequence < 200)
+        {
+            string[] parts = (await host.Seen("s").NextAsync()).Split('|');
+            seen.Add((long.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture), long.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        Assert.That(seen.Count, Is.LessThan(200), "its queue of 4 dropped some: " + string.Join(", ", seen));
+        Assert.That(seen.Sum(m => m.Missed + 1), Is.EqualTo(200), "every dropped message shows as a gap: " + string.Join(", ", seen));
+        Assert.That(seen.Select(m => m.Sequence), Is.Ordered.Ascending);
+    }
+
+    [Test, CancelAfter(90_000)]
     public async Task Requests_BetweenHostAndPlugins_BothWays()
     {
         await using var host = new BusPlugins(null, new BusPluginSpec("a", "sub=ask"), new BusPluginSpec("b"), new BusPluginSpec("c", "sub=ask"));
