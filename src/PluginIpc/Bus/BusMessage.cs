@@ -49,7 +49,7 @@ public sealed class BusMessage
     /// <summary>Gets a value indicating whether it is a request (<see cref="IPluginBus.RequestAsync"/>) that waits for a <see cref="Reply(ReadOnlyMemory{byte})"/>.</summary>
     public bool IsRequest => _reply is not null;
 
-    /// <summary>Reads the payload as a <typeparamref name="T"/> in the bus's <see cref="IPluginBus.Serializer"/> format.</summary>
+    /// <summary>Reads the payload as a <typeparamref name="T"/> in the bus's <see cref="IPluginBus.Serializer"/> format; a <see cref="string"/> as UTF-8 text, a <c>byte[]</c> as the bytes.</summary>
     /// <typeparam name="T">The type the publisher wrote.</typeparam>
     /// <returns>The value.</returns>
     /// <exception cref="ProtocolException">The payload is not a <typeparamref name="T"/> in that format.</exception>
@@ -57,7 +57,7 @@ public sealed class BusMessage
     {
         try
         {
-            return _serializer.Deserialize<T>(Payload);
+            return BusPayload.Decode<T>(_serializer, Payload);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

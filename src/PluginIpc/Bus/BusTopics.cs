@@ -17,6 +17,9 @@ internal static class BusTopics
     /// <summary>The longest topic or pattern, in UTF-8 bytes.</summary>
     public const int MaxLength = 256;
 
+    /// <summary>The most <c>*</c> in one pattern: matching costs a scan per star.</summary>
+    public const int MaxStars = 8;
+
     public static bool IsSystem(string topic) => topic.StartsWith(SystemPrefix, StringComparison.Ordinal);
 
     /// <summary>Checks a topic (no <c>*</c>) or, with <paramref name="pattern"/>, a pattern.</summary>
@@ -54,6 +57,11 @@ internal static class BusTopics
         if (!pattern && topic.Contains('*', StringComparison.Ordinal))
         {
             return $"The topic '{topic}' contains '*': a topic is never a pattern; subscribe to patterns with SubscribePatternAsync.";
+        }
+
+        if (pattern && topic.Count(c => c == '*') > MaxStars)
+        {
+            return $"The pattern '{topic}' has more than {MaxStars} '*'.";
         }
 
         return null;

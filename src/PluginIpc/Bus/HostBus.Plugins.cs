@@ -84,12 +84,14 @@ internal sealed partial class HostBus
         catch (RemoteException ex)
         {
             BusLog.PluginRefused(_logger, link.Name, ex.Message);
+            _metrics.RecordBusDropped(link.Name);
             return; // one way: nobody to answer; the plugin's SDK checks before it sends
         }
 
         if (BusTopics.Problem(topic, pattern: false) is { } problem)
         {
             BusLog.PluginRefused(_logger, link.Name, problem);
+            _metrics.RecordBusDropped(link.Name);
             return;
         }
 

@@ -84,7 +84,10 @@ internal sealed partial class HostBus
                 {
                     lock (replies)
                     {
-                        replies.Add(new BusMessage(new BusEnvelope(request.Topic, "", 0, responder.Name, reply), 0, _serializer));
+                        if (replies.Count < BusWire.MaxReplies)
+                        {
+                            replies.Add(new BusMessage(new BusEnvelope(request.Topic, "", 0, responder.Name, reply), 0, _serializer));
+                        }
                     }
                 }
 
@@ -110,14 +113,12 @@ internal sealed partial class HostBus
             }
         }
 
-        if (firstFailure is not null)
+        if (Volatile.Read(ref pending) > 0)
         {
-            throw firstFailure;
+            throw TimedOut(request, timeout); // a failure counts only when every subscriber that took it failed
         }
 
-        throw Volatile.Read(ref pending) > 0
-            ? TimedOut(request, timeout)
-            : NoSubscribers($"None of the {responders.Count} subscribers of topic '{request.Topic}' took the request.");
+        throw firstFailure ?? NoSubscribers($"None of the {responders.Count} subscribers of topic '{request.Topic}' took the request.");
     }
 
     /// <summary>Answers a plugin's <c>bus.request</c>: <c>[publisher, payload]</c>, or for "all" an array of them.</summary>
@@ -162,7 +163,8 @@ internal sealed partial class HostBus
 
         foreach (PluginBusLink link in Links)
         {
-            if (link.Wants(topic))
+            // Only plugins that subscribed (system topics need no subscription) and run, or are starting again.
+            if ((link.Subscribed(topic) || (BusTopics.IsSystem(topic) && link.Wants(topic))) && link.MayAnswer)
             {
                 responders.Add(new Responder(link.Name, null, link));
             }

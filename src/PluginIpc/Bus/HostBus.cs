@@ -96,7 +96,7 @@ internal sealed partial class HostBus : IPluginBus, IAsyncDisposable, IDisposabl
     public void Dispose() => Task.Run(async () => await DisposeAsync().ConfigureAwait(false)).GetAwaiter().GetResult();
 
     /// <summary>Numbers a message of this host, relays it to other hosts, and queues it for every subscriber here; never waits.</summary>
-    /// <exception cref="PluginIpcException">The relay refused it (only when <paramref name="throwOnRelayFailure"/>; otherwise logged).</exception>
+    /// <exception cref="PluginIpcException">The relay refused it (only when <paramref name="throwOnRelayFailure"/>; otherwise logged): nothing was delivered.</exception>
     internal void Publish(string topic, ReadOnlyMemory<byte> payload, string? publisher, bool throwOnRelayFailure)
     {
         BusEnvelope envelope;
@@ -108,20 +108,21 @@ internal sealed partial class HostBus : IPluginBus, IAsyncDisposable, IDisposabl
                 _sequences.Clear();
             }
 
-            _sequences[topic] = ++sequence;
-            envelope = new BusEnvelope(topic, "", sequence, publisher, payload);
+            envelope = new BusEnvelope(topic, "", sequence + 1, publisher, payload);
             if (_relay is not null)
             {
                 try
                 {
                     _relay.Send(BusWire.Relay(HostId, envelope));
                 }
-                catch (PluginIpcException ex) when (!throwOnRelayFailure)
+                catch (Exception ex) when (!throwOnRelayFailure && ex is not OutOfMemoryException)
                 {
-                    BusLog.RelayFailed(_logger, topic, ex);
+                    BusLog.RelayFailed(_logger, topic, ex); // a plugin's publish: nobody to throw to; it still reaches this host
                 }
             }
 
+            // Numbered only once it is sure to be delivered: a publish the relay refused leaves no gap.
+            _sequences[topic] = sequence + 1;
             Deliver(envelope);
         }
 

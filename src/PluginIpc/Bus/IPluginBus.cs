@@ -22,7 +22,7 @@ public interface IPluginBus
     /// <param name="topic">The topic: not empty, no <c>*</c>, no control characters, at most 256 UTF-8 bytes.</param>
     /// <param name="payload">The message; subscribers receive a copy.</param>
     /// <param name="cancellationToken">Cancels the publish if it has not been handed over yet.</param>
-    /// <returns>A task that completes when the message is queued for its subscribers (a plugin's: when its host has it).</returns>
+    /// <returns>A task that completes when the message is queued for its subscribers (in a plugin: when it is written to its host).</returns>
     /// <exception cref="ArgumentException"><paramref name="topic"/> is not a valid topic.</exception>
     /// <exception cref="UnauthorizedAccessException">A plugin may not publish to <paramref name="topic"/> (its host's allow-list, or a <c>sys.</c> topic).</exception>
     /// <exception cref="PluginIpcException">The bus cannot take it (a relay that fails during an outage, a plugin whose host has no bus).</exception>
@@ -38,7 +38,7 @@ public interface IPluginBus
     ValueTask<IAsyncDisposable> SubscribeAsync(string topic, BusHandler handler, CancellationToken cancellationToken = default);
 
     /// <summary>Runs <paramref name="handler"/> for each message whose topic matches <paramref name="pattern"/>, until the returned handle is disposed.</summary>
-    /// <param name="pattern">A topic in which each <c>*</c> matches any run of characters, dots included (<c>orders.*</c>).</param>
+    /// <param name="pattern">A topic in which each <c>*</c> (at most 8) matches any run of characters, dots included (<c>orders.*</c>).</param>
     /// <param name="handler">Runs for one message at a time, in order, off the publisher's thread.</param>
     /// <param name="cancellationToken">Cancels the subscribing.</param>
     /// <returns>A handle whose disposal unsubscribes.</returns>

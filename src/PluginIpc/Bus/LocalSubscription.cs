@@ -60,14 +60,20 @@ internal sealed class LocalSubscription : IAsyncDisposable
             return;
         }
 
-        await _unsubscribe(this).ConfigureAwait(false);
-        _queue.Writer.TryComplete();
-
-        // The handler's token fires, but the pump is not awaited: a handler that ignores its token must not hold the unsubscribe.
-        await _stop.CancelAsync().ConfigureAwait(false);
-        while (_queue.Reader.TryRead(out BusEnvelope? left))
+        try
         {
-            left.Reply?.Complete(); // a request still queued is passed on
+            await _unsubscribe(this).ConfigureAwait(false);
+        }
+        finally
+        {
+            _queue.Writer.TryComplete();
+
+            // The handler's token fires, but the pump is not awaited: a handler that ignores its token must not hold the unsubscribe.
+            await _stop.CancelAsync().ConfigureAwait(false);
+            while (_queue.Reader.TryRead(out BusEnvelope? left))
+            {
+                left.Reply?.Complete(); // a request still queued is passed on
+            }
         }
     }
 

@@ -28,7 +28,7 @@ internal sealed class MainBus : IPluginBus, IAsyncDisposable
         _main = main;
         _options = options.Bus.Snapshot();
         _wire = PluginSerializers.Resolve(options.Serializer);
-        _serializer = _options.Serializer ?? _wire;
+        _serializer = PluginSerializers.Resolve(_options.Serializer); // MessagePack unless set, as on the host: typed payloads cross plugins of both formats
         _metrics = PluginIpcMetrics.For(options.MeterFactory);
         _logger = main.CreateLogger("PluginIpc.Bus");
         channel.Handlers.HandleInline(Commands.BusMessage, (chunk, _, _) =>
@@ -137,8 +137,8 @@ internal sealed class MainBus : IPluginBus, IAsyncDisposable
             throw new UnauthorizedAccessException($"Plugin '{_main.Name}' may not subscribe to {(pattern ? "pattern" : "topic")} '{topic}' (its host's allow-list).");
         }
 
-        var subscription = new LocalSubscription(topic, pattern, handler, _options, _serializer, UnsubscribeAsync, _metrics, _logger, _main.Name);
         await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var subscription = new LocalSubscription(topic, pattern, handler, _options, _serializer, UnsubscribeAsync, _metrics, _logger, _main.Name);
         try
         {
             // One subscription per topic at the host, however many handlers here; system topics need none.
@@ -169,9 +169,9 @@ internal sealed class MainBus : IPluginBus, IAsyncDisposable
                 await _main.CallAsync(Commands.BusUnsubscribe, BusWire.Subscription(_wire, subscription.Topic, subscription.Pattern is not null), CancellationToken.None).ConfigureAwait(false);
             }
         }
-        catch (Exception ex) when (ex is ChannelClosedException or TimeoutException)
+        catch (Exception ex) when (ex is ChannelClosedException or TimeoutException or OperationCanceledException or ObjectDisposedException)
         {
-            // the host is gone: nothing to unsubscribe from
+            // the host is gone, or the plugin is stopping: nothing to unsubscribe from
         }
         finally
         {

@@ -4,7 +4,9 @@ namespace PluginIpc;
 
 /// <summary>
 /// The text and typed forms of <see cref="IPluginBus"/>: text is UTF-8; typed values are written in the bus's
-/// <see cref="IPluginBus.Serializer"/> format (MessagePack by default), which publishers and subscribers must share.
+/// <see cref="IPluginBus.Serializer"/> format (MessagePack by default), which publishers and subscribers must share. In every
+/// typed form a <see cref="string"/> is UTF-8 text and a <c>byte[]</c> the bytes themselves, never serialized, so typed and
+/// text forms meet.
 /// </summary>
 public static class PluginBusExtensions
 {
@@ -31,7 +33,7 @@ public static class PluginBusExtensions
     public static ValueTask PublishAsync<T>(this IPluginBus bus, string topic, T message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(bus);
-        return bus.PublishAsync(topic, TypedPayload.Serialize(bus.Serializer, message), cancellationToken);
+        return bus.PublishAsync(topic, BusPayload.Encode(bus.Serializer, message), cancellationToken);
     }
 
     /// <summary>Runs <paramref name="handler"/> with each message of <paramref name="topic"/> read as a <typeparamref name="T"/>; see <see cref="IPluginBus.SubscribeAsync"/>.</summary>
@@ -100,7 +102,7 @@ public static class PluginBusExtensions
     public static bool Reply<T>(this BusMessage message, T value)
     {
         ArgumentNullException.ThrowIfNull(message);
-        return message.Reply(TypedPayload.Serialize(message.Serializer, value));
+        return message.Reply(BusPayload.Encode(message.Serializer, value));
     }
 
     /// <summary>Asks with UTF-8 text and returns the reply as text; see <see cref="IPluginBus.RequestAsync"/>.</summary>
@@ -131,7 +133,7 @@ public static class PluginBusExtensions
     public static async Task<TResponse> RequestAsync<TRequest, TResponse>(this IPluginBus bus, string topic, TRequest request, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(bus);
-        BusMessage reply = await bus.RequestAsync(topic, TypedPayload.Serialize(bus.Serializer, request), timeout, cancellationToken).ConfigureAwait(false);
+        BusMessage reply = await bus.RequestAsync(topic, BusPayload.Encode(bus.Serializer, request), timeout, cancellationToken).ConfigureAwait(false);
         return reply.Read<TResponse>();
     }
 
@@ -163,7 +165,7 @@ public static class PluginBusExtensions
     public static async Task<IReadOnlyList<TResponse>> RequestAllAsync<TRequest, TResponse>(this IPluginBus bus, string topic, TRequest request, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(bus);
-        IReadOnlyList<BusMessage> replies = await bus.RequestAllAsync(topic, TypedPayload.Serialize(bus.Serializer, request), timeout, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<BusMessage> replies = await bus.RequestAllAsync(topic, BusPayload.Encode(bus.Serializer, request), timeout, cancellationToken).ConfigureAwait(false);
         return [.. replies.Select(reply => reply.Read<TResponse>())];
     }
 }

@@ -13,6 +13,9 @@ internal sealed class PluginBusLink : IAsyncDisposable
     /// <summary>The most topics and patterns one plugin may subscribe to.</summary>
     public const int MaxSubscriptions = 1024;
 
+    /// <summary>The most patterns one plugin may subscribe to: each message's topic is matched against them all.</summary>
+    public const int MaxPatterns = 64;
+
     private readonly BusQueue _queue;
     private readonly PluginIpcMetrics _metrics;
     private readonly ILogger _logger;
@@ -22,6 +25,7 @@ internal sealed class PluginBusLink : IAsyncDisposable
     private readonly Task _pump;
     private IChunkPeer _peer;
     private Subscriptions _subscriptions = new([], []);
+    private TaskCompletionSource _peerChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public PluginBusLink(IChunkPeer peer, TopicAllowList publish, TopicAllowList subscribe, PluginBusOptions options, PluginIpcMetrics metrics, ILogger logger)
     {
@@ -51,9 +55,10 @@ internal sealed class PluginBusLink : IAsyncDisposable
     /// <summary>Points the link at a new <see cref="Plugin"/> of the same name (started anew by the manager), keeping its subscriptions.</summary>
     public void Reattach(IChunkPeer peer, TopicAllowList publish, TopicAllowList subscribe)
     {
-        Volatile.Write(ref _peer, peer);
         Publish = publish;
         Subscribe = subscribe;
+        Volatile.Write(ref _peer, peer);
+        Interlocked.Exchange(ref _peerChanged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
     /// <summary>Returns whether the plugin should get a message of <paramref name="topic"/>: every system topic, and the others it subscribed to and may read.</summary>
@@ -84,9 +89,16 @@ internal sealed class PluginBusLink : IAsyncDisposable
         lock (_lock)
         {
             Subscriptions old = _subscriptions;
-            if (old.Exact.Count + old.Patterns.Length >= MaxSubscriptions)
+            if (pattern ? old.Patterns.Any(p => p.Text == topic) : old.Exact.Contains(topic))
             {
-                return $"plugin '{Name}' has {MaxSubscriptions} subscriptions, the most it may have";
+                return null; // once, however many times it is sent
+            }
+
+            if (old.Exact.Count + old.Patterns.Length >= MaxSubscriptions || (pattern && old.Patterns.Length >= MaxPatterns))
+            {
+                return pattern && old.Patterns.Length >= MaxPatterns
+                    ? $"plugin '{Name}' has {MaxPatterns} pattern subscriptions, the most it may have"
+                    : $"plugin '{Name}' has {MaxSubscriptions} subscriptions, the most it may have";
             }
 
             Volatile.Write(ref _subscriptions, pattern
@@ -111,7 +123,13 @@ internal sealed class PluginBusLink : IAsyncDisposable
         }
     }
 
-    /// <summary>Asks the plugin; returns its reply, or <see langword="null"/> when none of its subscribers took the request.</summary>
+    /// <summary>Gets whether the plugin runs, or is on its way to run again: one that stopped or failed for good is not asked.</summary>
+    public bool MayAnswer => Peer is not Plugin plugin || plugin.State is PluginState.Running or PluginState.Restarting or PluginState.Starting;
+
+    /// <summary>
+    /// Asks the plugin; returns its reply, or <see langword="null"/> when it did not take the request: none of its subscribers
+    /// took it, it does not know the command, or it is gone (the next subscriber is asked).
+    /// </summary>
     public async Task<byte[]?> RequestAsync(BusEnvelope envelope, TimeSpan timeout, CancellationToken cancellationToken)
     {
         IChunkPeer peer = Peer;
@@ -121,15 +139,20 @@ internal sealed class PluginBusLink : IAsyncDisposable
             ReadOnlyMemory<byte> reply = await peer.CallAsync(Commands.BusRequest, BusWire.Message(serializer, envelope), timeout, cancellationToken).ConfigureAwait(false);
             return reply.ToArray();
         }
-        catch (RemoteException ex) when (ex.Code == ErrorCodes.NoSubscribers)
+        catch (RemoteException ex) when (ex.Code is ErrorCodes.NoSubscribers or ErrorCodes.UnknownCommand)
         {
+            return null;
+        }
+        catch (Exception ex) when (ex is ChannelClosedException or PluginStartException or InvalidOperationException)
+        {
+            BusLog.PluginDeliveryFailed(_logger, Name, ex);
             return null;
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        // Disposed by its plugin's end and again by the bus's own disposal (the manager and the bus stop in either order).
+        // Safe twice: the bus is disposed as itself and as IPluginBus.
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
@@ -162,9 +185,9 @@ internal sealed class PluginBusLink : IAsyncDisposable
 
     private async ValueTask SendAsync(BusEnvelope envelope, CancellationToken stop)
     {
-        IChunkPeer peer = Peer;
         try
         {
+            IChunkPeer peer = await RunningPeerAsync(stop).ConfigureAwait(false);
             await peer.NotifyAsync(Commands.BusMessage, envelope.Encoded(PluginSerializers.Resolve(peer.Serializer)), stop).ConfigureAwait(false);
             _metrics.BusDelivered.Add(1);
         }
@@ -173,6 +196,41 @@ internal sealed class PluginBusLink : IAsyncDisposable
             // Not running (restarting, stopped, failed): the message is lost, and counted.
             _metrics.RecordBusDropped(Name);
             BusLog.PluginDeliveryFailed(_logger, Name, ex);
+        }
+    }
+
+    /// <summary>
+    /// Returns the plugin to send to, waiting (within its call timeout) while the manager replaces it (<c>sys.restart</c>, a stop
+    /// and a new start), so that the queue keeps what is published meanwhile. A restart within the plugin's own policy needs no
+    /// wait here: its calls wait for the new process themselves.
+    /// </summary>
+    /// <exception cref="ChannelClosedException">It stays stopped or failed.</exception>
+    private async Task<IChunkPeer> RunningPeerAsync(CancellationToken stop)
+    {
+        long deadline = Environment.TickCount64 + (long)Peer.DefaultCallTimeout.TotalMilliseconds;
+        while (true)
+        {
+            Task changed = Volatile.Read(ref _peerChanged).Task;
+            IChunkPeer peer = Peer;
+            if (peer is not Plugin plugin || plugin.State is PluginState.Running or PluginState.Restarting or PluginState.Starting)
+            {
+                return peer;
+            }
+
+            long left = deadline - Environment.TickCount64;
+            if (left <= 0)
+            {
+                throw new ChannelClosedException($"Plugin '{Name}' is not running ({plugin.State}).");
+            }
+
+            if (plugin.State is PluginState.Created)
+            {
+                await plugin.WhenReadyAsync(stop).WaitAsync(TimeSpan.FromMilliseconds(left), stop).ConfigureAwait(false); // the manager is starting it
+                return peer;
+            }
+
+            await Task.WhenAny(changed, Task.Delay(TimeSpan.FromMilliseconds(left), stop)).ConfigureAwait(false); // stopping, stopped or failed: a new one may come
+            stop.ThrowIfCancellationRequested();
         }
     }
 

@@ -16,7 +16,10 @@ public sealed class PluginBusOptions
     public BusDropPolicy DropPolicy { get; set; } = BusDropPolicy.DropOldest;
 
     /// <summary>Gets or sets the format of typed payloads (<see cref="PluginBusExtensions"/>); publishers and subscribers must agree.</summary>
-    /// <value>Defaults to <see langword="null"/>: MessagePack on a host, the plugin's <see cref="MainOptions.Serializer"/> in a plugin.</value>
+    /// <value>
+    /// Defaults to <see langword="null"/>: MessagePack, on hosts and in plugins alike, whatever format the plugin's calls use, so
+    /// that typed messages cross every plugin. Set the same serializer on every host and plugin to use another.
+    /// </value>
     public IPluginSerializer? Serializer { get; set; }
 
     internal PluginBusOptions Snapshot()
@@ -30,6 +33,10 @@ public sealed class PluginBusOptions
         if (ApplicationId is not null)
         {
             BusTopics.Validate(ApplicationId + ":x", nameof(ApplicationId));
+            if (ApplicationId.Length == 0 || BusTopics.IsSystem(ApplicationId))
+            {
+                throw new ArgumentException($"The application id '{ApplicationId}' may not be empty or start with '{BusTopics.SystemPrefix}'.", nameof(ApplicationId));
+            }
         }
 
         return (PluginBusOptions)MemberwiseClone();

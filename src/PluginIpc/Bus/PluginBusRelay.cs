@@ -9,7 +9,10 @@ public abstract class PluginBusRelay
 {
     private Action<ReadOnlyMemory<byte>>? _receive;
 
-    /// <summary>Sends a frame to every other host. Called in publish order, under the bus's publish lock: it must not block.</summary>
+    /// <summary>
+    /// Sends a frame to every other host. Called in publish order, under the bus's publish lock: it must not block, and must not
+    /// call <see cref="Receive"/> (of any relay) on this thread, since that takes a bus's lock too.
+    /// </summary>
     /// <param name="frame">The message; the relay may keep it.</param>
     /// <exception cref="PluginIpcException">The relay cannot take the frame (its policy during an outage is to fail); the publish fails with it.</exception>
     protected internal abstract void Send(ReadOnlyMemory<byte> frame);

@@ -196,9 +196,9 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
     internal async Task RestartAsync(string name, CancellationToken cancellationToken)
     {
         ManagedPlugin entry = Find(name);
-        if (entry.State is PluginState.Created)
+        if (entry.State is not (PluginState.Running or PluginState.Restarting))
         {
-            return; // never started: nothing to restart
+            return; // only a plugin that runs is restarted; one never started, stopped or failed stays as it is
         }
 
         await entry.StopAsync(cancellationToken).ConfigureAwait(false);

@@ -100,6 +100,27 @@ public sealed class BusPluginProcessTests
     }
 
     [Test, CancelAfter(90_000)]
+    public async Task Request_ASubscribedPluginFailedForGood_TheNextSubscriberIsAsked()
+    {
+        await using var host = new BusPlugins(null, new BusPluginSpec("a", "sub=ask"), new BusPluginSpec("c", "sub=ask"));
+        await host.StartAsync("a", "c");
+        Plugin a = await host.Manager.GetAsync("a");
+        var failed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        a.StateChanged += (_, change) =>
+        {
+            if (change.State == PluginState.Failed)
+            {
+                failed.TrySetResult();
+            }
+        };
+
+        _ = a.CallAsync("crash", "").ContinueWith(static t => t.Exception, TaskScheduler.Default);
+        await failed.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.That(await host.Bus.RequestAsync("ask", "x", s_long), Is.EqualTo("c:x"));
+    }
+
+    [Test, CancelAfter(90_000)]
     public async Task AllowLists_APluginCannotPublishOrReadTopicsItWasNotGiven_EvenPastTheSdk()
     {
         await using var host = new BusPlugins(
@@ -125,12 +146,19 @@ public sealed class BusPluginProcessTests
         // Past the SDK, as a plugin in another language could: the host refuses on its own.
         RemoteException? forcedSubscribe = Assert.ThrowsAsync<RemoteException>(() => host.AskAsync("p", "rawsubscribe", "secret"));
         Assert.That(forcedSubscribe!.Code, Is.EqualTo(ErrorCodes.Forbidden), forcedSubscribe.Message);
+        var systemAtHost = new Received<string>();
+        await host.Bus.SubscribeAsync(BusTopics.ConfigChanged, systemAtHost.Handler(m => m.Text));
         Assert.That(await host.AskAsync("p", "rawpublish", "secret|forged"), Is.EqualTo("ok"));
+        Assert.That(await host.AskAsync("p", "rawpublish", "sys.config.changed|forged"), Is.EqualTo("ok"));
         Assert.That(await host.AskAsync("p", "publish", "allowed.x|after"), Is.EqualTo("ok"));
         Assert.That(await allowed.NextAsync(), Is.EqualTo("after"));
-        Assert.That(secret.TryTake(out _), Is.False, "the forged message was sent before 'after' and would have been queued first");
+        await host.Bus.PublishAsync("secret", "sentinel");
+        await host.Bus.PublishAsync(BusTopics.ConfigChanged, "sentinel");
+        Assert.That(await secret.NextAsync(), Is.EqualTo("sentinel"), "the forged message came before the sentinel and would have been queued first");
+        Assert.That(await systemAtHost.NextAsync(), Is.EqualTo("sentinel"), "a forged system message neither");
 
         await host.Bus.PublishAsync("secret", "not for p");
+        Assert.That(await host.ConfigChanged("p").NextAsync(), Is.EqualTo("sentinel"), "only the host's system message ran p's hook");
         await host.Bus.PublishAsync("allowed.y", "for p? it did not subscribe");
         Assert.That(await host.AskAsync("p", "psubscribe", "allowed.*"), Is.EqualTo("ok"));
         await host.Bus.PublishAsync("allowed.z", "for p");
@@ -152,15 +180,27 @@ public sealed class BusPluginProcessTests
     }
 
     [Test, CancelAfter(120_000)]
-    public async Task SysRestart_RestartsTheNamedPluginsOnly()
+    public async Task SysRestart_RestartsTheNamedPluginsOnly_AndWhatIsPublishedMeanwhileArrives()
     {
-        await using var host = new BusPlugins(null, new BusPluginSpec("a"), new BusPluginSpec("b"));
+        await using var host = new BusPlugins(null, new BusPluginSpec("a"), new BusPluginSpec("b", "sub=news"));
         await host.StartAsync("a", "b");
         List<string> first = await host.Ready.NextAsync(2);
         string firstB = first.Single(entry => entry.StartsWith("b ", StringComparison.Ordinal));
+        Plugin oldB = await host.Manager.GetAsync("b");
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously); // stopping: published before the new process exists
+        oldB.StateChanged += (_, change) =>
+        {
+            if (change.State == PluginState.Stopping)
+            {
+                stopped.TrySetResult();
+            }
+        };
 
         await host.Bus.PublishAsync(BusTopics.Restart, "[\"b\", \"not-here\"]");
+        await stopped.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await host.Bus.PublishAsync("news", "during the restart");
 
+        Assert.That(await host.Seen("b").NextAsync(), Is.EqualTo("news|1|0||during the restart"), "queued for b until its new process ran");
         string restarted = await host.Ready.NextAsync();
         Assert.That(restarted, Does.StartWith("b "));
         Assert.That(restarted, Is.Not.EqualTo(firstB), "a new process");

@@ -1,6 +1,9 @@
 namespace PluginIpc.Tests.Bus;
 
-/// <summary>Relays that hand every frame to every member, the sender included, as one Redis channel does.</summary>
+/// <summary>
+/// Relays that hand every frame to every member, the sender included, in order, as one Redis channel does; each member
+/// receives on its own task, never on the sender's thread (which holds its bus's lock).
+/// </summary>
 internal sealed class LoopbackRelayNetwork
 {
     private readonly List<Member> _members = [];
@@ -26,16 +29,29 @@ internal sealed class LoopbackRelayNetwork
 
         foreach (Member member in members)
         {
-            member.Deliver(frame);
+            member.Inbox.Writer.TryWrite(frame.ToArray());
         }
     }
 
     private sealed class Member(LoopbackRelayNetwork network) : PluginBusRelay
     {
-        public void Deliver(ReadOnlyMemory<byte> frame) => Receive(frame);
+        public System.Threading.Channels.Channel<byte[]> Inbox { get; } = System.Threading.Channels.Channel.CreateUnbounded<byte[]>();
 
         protected internal override void Send(ReadOnlyMemory<byte> frame) => network.Broadcast(frame);
 
-        protected internal override Task RunAsync(CancellationToken stopping) => Task.CompletedTask;
+        protected internal override async Task RunAsync(CancellationToken stopping)
+        {
+            try
+            {
+                await foreach (byte[] frame in Inbox.Reader.ReadAllAsync(stopping))
+                {
+                    Receive(frame);
+                }
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                // the bus stopped
+            }
+        }
     }
 }
