@@ -166,6 +166,24 @@ public sealed class BusPluginProcessTests
     }
 
     [Test, CancelAfter(90_000)]
+    public async Task ColonTopics_FromAPlugin_GetTheHostsApplicationId_AndSoDoItsAllowLists()
+    {
+        await using var host = new BusPlugins(
+            o => o.Bus.ApplicationId = "shop",
+            new BusPluginSpec("p", ["sub=:prices"], o => o.BusPublishTopics = [":orders.*"]));
+        var orders = new Received<string>();
+        await host.Bus.SubscribeAsync("shop:orders.new", orders.Handler(m => m.Topic + "|" + m.Text));
+        await host.StartAsync("p");
+
+        Assert.That(await host.AskAsync("p", "publish", ":orders.new|1"), Is.EqualTo("ok"));
+        Assert.That(await orders.NextAsync(), Is.EqualTo("shop:orders.new|1"));
+        RemoteException? unprefixed = Assert.ThrowsAsync<RemoteException>(() => host.AskAsync("p", "publish", "orders.new|2"));
+        Assert.That(unprefixed!.Message, Does.Contain("'orders.new'"));
+        await host.Bus.PublishAsync(":prices", "9.99");
+        Assert.That(await host.Seen("p").NextAsync(), Is.EqualTo("shop:prices|1|0||9.99"));
+    }
+
+    [Test, CancelAfter(90_000)]
     public async Task SystemTopics_ReachEveryPluginWithoutSubscribing_ConfigChangedRunsTheHook()
     {
         await using var host = new BusPlugins(null, new BusPluginSpec("a"), new BusPluginSpec("b", "sub=other"));
