@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using PluginIpc.Tests.Processes;
 using PluginIpc.Tests.SampleApps;
 
 namespace PluginIpc.Redis.Tests;
@@ -19,7 +20,7 @@ public sealed partial class BusAppRedisSampleTests
     {
         RequireRedisServer();
 
-        SampleResult run = await SampleRun.RunAsync(SampleRun.Project("BusApp"), ["--redis"], RunTimeout);
+        CommandResult run = await SampleRun.RunAsync(SampleRun.Project("BusApp"), ["--redis"], RunTimeout);
 
         Assert.That(run.ExitCode, Is.Zero, run.ToString());
         AssertTwoHostsWorked(run);
@@ -33,14 +34,14 @@ public sealed partial class BusAppRedisSampleTests
     {
         await using RedisServer redis = await RedisServer.StartAsync();
 
-        SampleResult run = await SampleRun.RunAsync(SampleRun.Project("BusApp"), ["--redis", redis.Configuration], RunTimeout);
+        CommandResult run = await SampleRun.RunAsync(SampleRun.Project("BusApp"), ["--redis", redis.Configuration], RunTimeout);
 
         Assert.That(run.ExitCode, Is.Zero, run.ToString());
         AssertTwoHostsWorked(run);
         Assert.That(run.Output, Does.Not.Contain("Started redis-server"), run.ToString());
     }
 
-    private static void AssertTwoHostsWorked(SampleResult run)
+    private static void AssertTwoHostsWorked(CommandResult run)
     {
         Assert.That(run.Output, Does.Contain("[peer host] peer ready"), "the second host process ran: " + run);
         Assert.That(run.Output, Does.Contain("linked through Redis"), run.ToString());

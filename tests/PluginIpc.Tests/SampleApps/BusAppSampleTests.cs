@@ -1,3 +1,5 @@
+using PluginIpc.Tests.Processes;
+
 namespace PluginIpc.Tests.SampleApps;
 
 /// <summary>Runs samples/BusApp as its README says (one host, both plugins) and checks that it ends with its success line.</summary>
@@ -9,7 +11,7 @@ public sealed class BusAppSampleTests
     [Test]
     public async Task BusApp_OneHost_PluginsExchangeMessages_AllWorked()
     {
-        SampleResult run = await SampleRun.RunAsync(SampleRun.Project("BusApp"), [], RunTimeout);
+        CommandResult run = await SampleRun.RunAsync(SampleRun.Project("BusApp"), [], RunTimeout);
 
         Assert.That(run.ExitCode, Is.Zero, run.ToString());
         Assert.That(run.Output, Does.Contain("publishing :orders.created was refused"), "the inventory plugin's publish allow-list: " + run);
@@ -24,7 +26,7 @@ public sealed class BusAppSampleTests
     public async Task BusApp_Redis_WithoutRedisServer_SaysHowToInstallIt_ExitsNonZero()
     {
         // A PATH with no redis-server on it (dotnet is found by its full path, and the app is not built again).
-        SampleResult run = await SampleRun.RunAsync(
+        CommandResult run = await SampleRun.RunAsync(
             SampleRun.Project("BusApp"),
             ["--redis"],
             RunTimeout,

@@ -1,17 +1,20 @@
 using System.Diagnostics;
 
-namespace PluginIpc.Hosting.Tests.Packaging;
+namespace PluginIpc.Tests.Processes;
 
-/// <summary>Runs a command to its end, within a time limit, and kills its whole process tree when the limit passes.</summary>
+/// <summary>
+/// Runs a command to its end, within a time limit, and kills its whole process tree when the limit passes. PluginIpc.Hosting.Tests
+/// and PluginIpc.Redis.Tests link this file.
+/// </summary>
 internal static class Command
 {
     // After the command exits, how long its output may take to end: a process it left behind could hold the pipes open.
     private static readonly TimeSpan OutputGrace = TimeSpan.FromSeconds(5);
 
-    /// <summary>Runs <paramref name="fileName"/> with <paramref name="arguments"/> in <paramref name="workingDirectory"/>.</summary>
+    /// <summary>Runs <paramref name="fileName"/> with <paramref name="arguments"/> in <paramref name="workingDirectory"/>, with <paramref name="environment"/> added to its variables.</summary>
     /// <exception cref="TimeoutException">It ran longer than <paramref name="timeout"/> (it was killed) or the test was cancelled.</exception>
     public static async Task<CommandResult> RunAsync(
-        string fileName, IEnumerable<string> arguments, string workingDirectory, TimeSpan timeout, CancellationToken cancellationToken)
+        string fileName, IEnumerable<string> arguments, string workingDirectory, TimeSpan timeout, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
     {
         var startInfo = new ProcessStartInfo(fileName)
         {
@@ -38,6 +41,10 @@ internal static class Command
         startInfo.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         startInfo.Environment["DOTNET_NOLOGO"] = "1";
         startInfo.Environment["DOTNET_SKIP_FIRST_TIME_EXPERIENCE"] = "1";
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            startInfo.Environment[name] = value;
+        }
 
         string commandLine = string.Join(' ', [fileName, .. startInfo.ArgumentList]);
         using var process = Process.Start(startInfo) ?? throw new InvalidOperationException($"'{commandLine}' did not start.");

@@ -1,4 +1,4 @@
-namespace PluginIpc.Hosting.Tests.Packaging;
+namespace PluginIpc.Tests.Processes;
 
 /// <summary>How a command ended: its exit code and what it wrote to stdout and stderr.</summary>
 /// <param name="Command">The command line, for messages.</param>
