@@ -29,8 +29,14 @@ internal static class BusWire
         return writer.WrittenSpan.ToArray();
     }
 
-    public static BusEnvelope ReadMessage(IPluginSerializer serializer, Chunk chunk)
+    /// <summary>Reads a <c>bus.message</c> (or host-to-plugin <c>bus.request</c>); with <paramref name="strings"/>, MessagePack is read without copying the payload or decoding a topic seen lately.</summary>
+    public static BusEnvelope ReadMessage(IPluginSerializer serializer, Chunk chunk, Utf8StringCache? strings = null)
     {
+        if (strings is not null && serializer is MessagePackPluginSerializer && TryReadMessagePack(chunk.Buffer, strings) is { } envelope)
+        {
+            return envelope;
+        }
+
         Span<Range> parts = stackalloc Range[5];
         ReadOnlyMemory<byte> buffer = chunk.Buffer;
         try
@@ -46,6 +52,64 @@ internal static class BusWire
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             throw Invalid(serializer, chunk, "[topic, origin, sequence, publisher, payload]", ex);
+        }
+    }
+
+    /// <summary>
+    /// The hot path of <see cref="ReadMessage"/>: plain MessagePack (str, str or nil, int, str or nil, bin) read in place, the payload
+    /// a slice of the chunk's own buffer (a chunk owns it and never changes it). Anything else (compressed, ext types) returns
+    /// <see langword="null"/>, and the general reader reads it or says what is wrong.
+    /// </summary>
+    private static BusEnvelope? TryReadMessagePack(ReadOnlyMemory<byte> buffer, Utf8StringCache strings)
+    {
+        try
+        {
+            var reader = new MessagePack.MessagePackReader(buffer);
+            if (reader.NextMessagePackType != MessagePack.MessagePackType.Array || reader.ReadArrayHeader() != 5
+                || reader.NextMessagePackType != MessagePack.MessagePackType.String || !reader.TryReadStringSpan(out ReadOnlySpan<byte> topic))
+            {
+                return null;
+            }
+
+            string topicText = strings.Get(topic);
+            string origin = "";
+            if (!reader.TryReadNil())
+            {
+                if (reader.NextMessagePackType != MessagePack.MessagePackType.String || !reader.TryReadStringSpan(out ReadOnlySpan<byte> originBytes))
+                {
+                    return null;
+                }
+
+                origin = strings.Get(originBytes);
+            }
+
+            if (reader.NextMessagePackType != MessagePack.MessagePackType.Integer)
+            {
+                return null;
+            }
+
+            long sequence = reader.ReadInt64();
+            string? publisher = null;
+            if (!reader.TryReadNil())
+            {
+                if (reader.NextMessagePackType != MessagePack.MessagePackType.String || !reader.TryReadStringSpan(out ReadOnlySpan<byte> publisherBytes))
+                {
+                    return null;
+                }
+
+                publisher = strings.Get(publisherBytes);
+            }
+
+            if (reader.NextMessagePackType != MessagePack.MessagePackType.Binary || reader.ReadBytes() is not { IsSingleSegment: true } payload || !reader.End)
+            {
+                return null;
+            }
+
+            return new BusEnvelope(topicText, origin, sequence, publisher, payload.First);
+        }
+        catch (MessagePack.MessagePackSerializationException)
+        {
+            return null; // truncated or malformed: the general reader says so
         }
     }
 
