@@ -15,6 +15,9 @@ internal sealed partial class HostBus : IPluginBus, IAsyncDisposable
     /// <summary>The most topics whose sequence numbers are kept; past it they start over (subscribers see no false gap).</summary>
     public const int MaxSequencedTopics = 65536;
 
+    /// <summary>How long a subscription waits for the relay to receive its topic from other hosts before it counts as made anyway.</summary>
+    private static readonly TimeSpan s_relaySubscribeTimeout = TimeSpan.FromSeconds(10);
+
     private readonly PluginBusOptions _options;
     private readonly IPluginSerializer _serializer;
     private readonly LocalSubscriptionTable _locals = new();
@@ -25,6 +28,9 @@ internal sealed partial class HostBus : IPluginBus, IAsyncDisposable
     private readonly PluginBusRelay? _relay;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _relayRun;
+    private readonly byte[] _relayPrefix;
+    private readonly Utf8StringCache _relayStrings = new();
+    private readonly Lock _topicsLock = new();
 
     public HostBus(IOptions<PluginIpcOptions> options, IServiceProvider services)
     {
@@ -34,6 +40,7 @@ internal sealed partial class HostBus : IPluginBus, IAsyncDisposable
         _metrics = PluginIpcMetrics.For(services.GetService<System.Diagnostics.Metrics.IMeterFactory>());
         _logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("PluginIpc.Bus");
         _relay = services.GetService<PluginBusRelay>();
+        _relayPrefix = BusWire.RelayPrefix(HostId);
         if (_relay is null)
         {
             _relayRun = Task.CompletedTask;
@@ -105,7 +112,7 @@ internal sealed partial class HostBus : IPluginBus, IAsyncDisposable
             {
                 try
                 {
-                    _relay.Send(BusWire.Relay(HostId, envelope));
+                    _relay.Send(topic, BusWire.Relay(_relayPrefix, envelope));
                 }
                 catch (PluginIpcException ex) when (!throwOnRelayFailure)
                 {
@@ -140,10 +147,15 @@ internal sealed partial class HostBus : IPluginBus, IAsyncDisposable
     /// <summary>Delivers a frame another host published, unless it is this host's own.</summary>
     private void DeliverRelayed(ReadOnlyMemory<byte> frame)
     {
+        if (frame.Span.StartsWith(_relayPrefix))
+        {
+            return; // our own (a relay may hand a publisher its own frames), delivered here when it was published: not decoded
+        }
+
         BusEnvelope envelope;
         try
         {
-            envelope = BusWire.ReadRelay(frame);
+            envelope = BusWire.ReadRelay(frame, _relayStrings);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -168,15 +180,67 @@ internal sealed partial class HostBus : IPluginBus, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(handler);
         cancellationToken.ThrowIfCancellationRequested();
         var subscription = new LocalSubscription(BusTopics.Expand(topic, _options.ApplicationId), pattern, handler, _options, _serializer, Unsubscribe, _metrics, _logger);
-        _locals.Add(subscription);
-        await Task.CompletedTask.ConfigureAwait(false);
+        if (_locals.Add(subscription) == 1)
+        {
+            await TellRelayAsync(wait: true).ConfigureAwait(false);
+        }
+
         return subscription;
     }
 
     private ValueTask Unsubscribe(LocalSubscription subscription)
     {
-        _locals.Remove(subscription);
+        if (_locals.Remove(subscription) == 0)
+        {
+            _ = TellRelayAsync(wait: false);
+        }
+
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Tells the relay the topics and patterns this host's subscribers and plugins need from other hosts (system topics aside).
+    /// With <paramref name="wait"/>, waits until the relay receives them (bounded); a relay failure is logged, never thrown.
+    /// </summary>
+    internal async Task TellRelayAsync(bool wait)
+    {
+        if (_relay is null)
+        {
+            return;
+        }
+
+        var topics = new HashSet<string>(StringComparer.Ordinal);
+        var patterns = new HashSet<string>(StringComparer.Ordinal);
+        Task told;
+        lock (_topicsLock)
+        {
+            // Gathered and handed over under one lock: the relay is told the sets in the order they were, the newest last.
+            _locals.CollectTopics(topics, patterns);
+            foreach (PluginBusLink link in Links)
+            {
+                link.CollectTopics(topics, patterns);
+            }
+
+            topics.RemoveWhere(BusTopics.IsSystem);
+            patterns.RemoveWhere(BusTopics.IsSystem); // what such a pattern matches is a system topic: always received
+            try
+            {
+                told = _relay.OnSubscriptionsChangedAsync(topics, patterns);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                told = Task.FromException(ex);
+            }
+        }
+
+        try
+        {
+            await (wait ? told.WaitAsync(s_relaySubscribeTimeout) : told).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            BusLog.RelaySubscribeFailed(_logger, topics.Count, patterns.Count, ex);
+        }
     }
 
     /// <summary>Restarts the plugins of this host named in a <c>sys.restart</c> payload (a JSON array of names), in the background.</summary>

@@ -68,6 +68,17 @@ internal sealed class LocalSubscriptionTable
         return offered;
     }
 
+    /// <summary>Adds the subscribed topics and patterns to the sets.</summary>
+    public void CollectTopics(HashSet<string> topics, HashSet<string> patterns)
+    {
+        Snapshot snapshot = Volatile.Read(ref _snapshot);
+        topics.UnionWith(snapshot.Exact.Keys);
+        foreach (LocalSubscription subscription in snapshot.Patterns)
+        {
+            patterns.Add(subscription.Topic);
+        }
+    }
+
     /// <summary>Returns the subscriptions that match <paramref name="topic"/>: exact ones first, in the order they subscribed.</summary>
     public List<LocalSubscription> Matching(string topic)
     {

@@ -96,18 +96,27 @@ internal sealed class PluginBusLink : IAsyncDisposable
         }
     }
 
-    public void Remove(string topic, bool pattern)
+    /// <summary>Removes a subscription; returns whether there was one.</summary>
+    public bool Remove(string topic, bool pattern)
     {
         lock (_lock)
         {
             Subscriptions old = _subscriptions;
             var exact = new HashSet<string>(old.Exact, StringComparer.Ordinal);
-            if (!pattern)
-            {
-                exact.Remove(topic);
-            }
-
+            bool removed = pattern ? old.Patterns.Any(p => p.Text == topic) : exact.Remove(topic);
             Volatile.Write(ref _subscriptions, pattern ? old with { Patterns = [.. old.Patterns.Where(p => p.Text != topic)] } : old with { Exact = exact });
+            return removed;
+        }
+    }
+
+    /// <summary>Adds the plugin's subscribed topics and patterns to the sets (what the host needs from other hosts).</summary>
+    public void CollectTopics(HashSet<string> topics, HashSet<string> patterns)
+    {
+        Subscriptions subscriptions = Volatile.Read(ref _subscriptions);
+        topics.UnionWith(subscriptions.Exact);
+        foreach (TopicPattern pattern in subscriptions.Patterns)
+        {
+            patterns.Add(pattern.Text);
         }
     }
 
