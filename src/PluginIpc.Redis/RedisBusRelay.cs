@@ -20,8 +20,11 @@ namespace PluginIpc;
 /// </remarks>
 internal sealed class RedisBusRelay : PluginBusRelay
 {
-    /// <summary>How many publishes may await Redis's answer at once; past it the writer waits for the oldest (pipelining, bounded).</summary>
+    /// <summary>How many frames may await Redis's confirmation at once; past it the writer waits for the oldest (pipelining, bounded).</summary>
     private const int MaxInFlight = 1024;
+
+    /// <summary>How many frames one confirmation (a PING after them on the same connection) covers at most.</summary>
+    private const int FramesPerConfirmation = 128;
 
     /// <summary>How long a stopping relay still tries to send what is queued.</summary>
     private static readonly TimeSpan s_flushOnStop = TimeSpan.FromSeconds(2);
@@ -41,7 +44,9 @@ internal sealed class RedisBusRelay : PluginBusRelay
     private readonly Action<ChannelMessage> _onFrame;
     private Wanted _wanted = new([], []);
     private Task _matching = Task.CompletedTask;
-    private readonly Queue<Task<long>> _inFlight = new();
+    private readonly Queue<(Task Confirmation, int Frames)> _inFlight = new();
+    private int _inFlightFrames;
+    private int _unconfirmed;
     private readonly RedisBusMetrics _metrics;
     private readonly ILogger _logger;
     private ConnectionMultiplexer? _connection;
@@ -354,26 +359,40 @@ internal sealed class RedisBusRelay : PluginBusRelay
             while (hasCarried || reader.TryRead(out carried))
             {
                 hasCarried = false;
-                if (!TryPublish(subscriber, carried))
+                if (!TryPublish(connection, subscriber, carried))
                 {
                     hasCarried = true; // Redis went away before it took the frame: it goes first once Redis is back
                     break;
                 }
 
-                if (_inFlight.Count >= MaxInFlight)
+                if (_unconfirmed >= FramesPerConfirmation)
+                {
+                    Confirm(connection);
+                }
+
+                if (_inFlightFrames >= MaxInFlight)
                 {
                     await CompleteInFlightAsync(MaxInFlight / 2).ConfigureAwait(false);
                 }
             }
 
+            Confirm(connection);
             await CompleteInFlightAsync(0).ConfigureAwait(false);
             ReportLost(force: false);
         }
     }
 
-    /// <summary>Hands a frame to StackExchange.Redis; false when it refused it at once for want of a connection.</summary>
-    private bool TryPublish(ISubscriber subscriber, (string Topic, ReadOnlyMemory<byte> Frame) frame)
+    /// <summary>
+    /// Hands a frame to StackExchange.Redis without a task of its own (fire and forget: no allocation or completion per frame;
+    /// the next <see cref="Confirm"/> covers it); false when there is no connection to take it.
+    /// </summary>
+    private bool TryPublish(ConnectionMultiplexer connection, ISubscriber subscriber, (string Topic, ReadOnlyMemory<byte> Frame) frame)
     {
+        if (!connection.IsConnected)
+        {
+            return false;
+        }
+
         if (!_channels.TryGetValue(frame.Topic, out RedisChannel channel))
         {
             if (_channels.Count >= MaxCachedChannels)
@@ -388,7 +407,7 @@ internal sealed class RedisBusRelay : PluginBusRelay
         Task<long> publishing;
         try
         {
-            publishing = subscriber.PublishAsync(channel, frame.Frame);
+            publishing = subscriber.PublishAsync(channel, frame.Frame, CommandFlags.FireAndForget);
         }
         catch (RedisConnectionException)
         {
@@ -400,26 +419,53 @@ internal sealed class RedisBusRelay : PluginBusRelay
             return false;
         }
 
-        _inFlight.Enqueue(publishing);
+        _unconfirmed++;
         return true;
     }
 
-    /// <summary>Waits for the oldest publishes until at most <paramref name="keep"/> are in flight; counts them sent or lost.</summary>
+    /// <summary>
+    /// Sends a PING after the frames published since the last one, on the connection that carries them: Redis answers in order,
+    /// so its answer confirms them all, and its failure (the connection broke) counts them lost.
+    /// </summary>
+    private void Confirm(ConnectionMultiplexer connection)
+    {
+        if (_unconfirmed == 0)
+        {
+            return;
+        }
+
+        Task confirmation;
+        try
+        {
+            confirmation = connection.GetDatabase().PingAsync();
+        }
+        catch (RedisException ex)
+        {
+            confirmation = Task.FromException(ex);
+        }
+
+        _inFlight.Enqueue((confirmation, _unconfirmed));
+        _inFlightFrames += _unconfirmed;
+        _unconfirmed = 0;
+    }
+
+    /// <summary>Waits for the oldest confirmations until at most <paramref name="keep"/> frames are in flight; counts them sent or lost.</summary>
     private async Task CompleteInFlightAsync(int keep)
     {
         long sent = 0;
-        while (_inFlight.Count > keep)
+        while (_inFlightFrames > keep && _inFlight.Count > 0)
         {
-            Task<long> publishing = _inFlight.Dequeue();
+            (Task confirmation, int frames) = _inFlight.Dequeue();
+            _inFlightFrames -= frames;
             try
             {
-                await publishing.ConfigureAwait(false);
-                sent++;
+                await confirmation.ConfigureAwait(false);
+                sent += frames;
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
-                // Redis may or may not have delivered it; at most once means it is not sent again.
-                CountLost(1);
+                // Redis may or may not have delivered them; at most once means they are not sent again.
+                CountLost(frames);
             }
         }
 
@@ -439,10 +485,12 @@ internal sealed class RedisBusRelay : PluginBusRelay
 
         try
         {
-            while (_outbound.Reader.TryRead(out (string Topic, ReadOnlyMemory<byte> Frame) frame) && TryPublish(subscriber, frame))
+            ConnectionMultiplexer connection = _connection;
+            while (_outbound.Reader.TryRead(out (string Topic, ReadOnlyMemory<byte> Frame) frame) && TryPublish(connection, subscriber, frame))
             {
             }
 
+            Confirm(connection);
             await CompleteInFlightAsync(0).WaitAsync(s_flushOnStop).ConfigureAwait(false);
         }
         catch (TimeoutException)
