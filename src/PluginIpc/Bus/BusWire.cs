@@ -289,26 +289,26 @@ internal static class BusWire
 
     /// <summary>
     /// A frame between hosts (through a <see cref="PluginBusRelay"/>), always MessagePack: <c>[1, origin, topic, sequence, publisher, payload]</c>,
-    /// from the origin's <see cref="RelayPrefix"/>. One array of the exact size is allocated; the writer is the thread's own.
+    /// from the origin's <see cref="RelayPrefix"/>, the payload last. One array of the exact size is allocated; the writer is the thread's own.
     /// </summary>
-    public static byte[] Relay(ReadOnlySpan<byte> prefix, BusEnvelope envelope)
+    public static byte[] Relay(ReadOnlySpan<byte> prefix, string topic, long sequence, string? publisher, ReadOnlySpan<byte> payload)
     {
         ArrayBufferWriter<byte> buffer = t_relayBuffer ??= new ArrayBufferWriter<byte>(256);
         buffer.ResetWrittenCount();
         buffer.Write(prefix);
         var writer = new MessagePackWriter(buffer);
-        writer.Write(envelope.Topic);
-        writer.Write(envelope.Sequence);
-        if (envelope.Publisher is null)
+        writer.Write(topic);
+        writer.Write(sequence);
+        if (publisher is null)
         {
             writer.WriteNil();
         }
         else
         {
-            writer.Write(envelope.Publisher);
+            writer.Write(publisher);
         }
 
-        writer.Write(envelope.Payload.Span);
+        writer.Write(payload);
         writer.Flush();
         byte[] frame = buffer.WrittenSpan.ToArray();
         if (buffer.Capacity > MaxKeptRelayBuffer)

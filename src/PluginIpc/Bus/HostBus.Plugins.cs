@@ -111,7 +111,7 @@ internal sealed partial class HostBus
             return;
         }
 
-        Publish(topic, payload, link.Name, throwOnRelayFailure: false);
+        Publish(topic, payload, link.Name, throwOnRelayFailure: false, owned: true); // read from the plugin's chunk, which owns its buffer
     }
 
     private RemoteException Refuse(PluginBusLink link, string reason, string cmd)

@@ -66,7 +66,7 @@ internal sealed partial class HostBus : IPluginBus, IAsyncDisposable
     {
         BusTopics.Validate(topic, nameof(topic));
         cancellationToken.ThrowIfCancellationRequested();
-        Publish(BusTopics.Expand(topic, _options.ApplicationId), payload.ToArray(), publisher: null, throwOnRelayFailure: true);
+        Publish(BusTopics.Expand(topic, _options.ApplicationId), payload, publisher: null, throwOnRelayFailure: true, owned: false);
         return ValueTask.CompletedTask;
     }
 
@@ -94,10 +94,14 @@ internal sealed partial class HostBus : IPluginBus, IAsyncDisposable
     }
 
     /// <summary>Numbers a message of this host, relays it to other hosts, and queues it for every subscriber here; never waits.</summary>
+    /// <param name="topic">The full topic.</param>
+    /// <param name="payload">The payload; copied unless <paramref name="owned"/> (then the bus keeps it as it is).</param>
+    /// <param name="publisher">The publishing plugin, or <see langword="null"/> for host code.</param>
+    /// <param name="throwOnRelayFailure">Whether a relay's refusal fails the publish (host code) or is logged (a plugin's publish).</param>
+    /// <param name="owned">Whether <paramref name="payload"/> is the bus's own to keep.</param>
     /// <exception cref="PluginIpcException">The relay refused it (only when <paramref name="throwOnRelayFailure"/>; otherwise logged).</exception>
-    internal void Publish(string topic, ReadOnlyMemory<byte> payload, string? publisher, bool throwOnRelayFailure)
+    internal void Publish(string topic, ReadOnlyMemory<byte> payload, string? publisher, bool throwOnRelayFailure, bool owned)
     {
-        BusEnvelope envelope;
         lock (_publishLock)
         {
             // Numbering and queueing under one lock: every subscriber sees a topic's messages in the order of their numbers.
@@ -107,12 +111,15 @@ internal sealed partial class HostBus : IPluginBus, IAsyncDisposable
             }
 
             _sequences[topic] = ++sequence;
-            envelope = new BusEnvelope(topic, "", sequence, publisher, payload);
             if (_relay is not null)
             {
+                // The frame is never changed once made: the payload's copy in it serves the subscribers here too.
+                byte[] frame = BusWire.Relay(_relayPrefix, topic, sequence, publisher, payload.Span);
+                payload = frame.AsMemory(frame.Length - payload.Length);
+                owned = true;
                 try
                 {
-                    _relay.Send(topic, BusWire.Relay(_relayPrefix, envelope));
+                    _relay.Send(topic, frame);
                 }
                 catch (PluginIpcException ex) when (!throwOnRelayFailure)
                 {
@@ -120,7 +127,7 @@ internal sealed partial class HostBus : IPluginBus, IAsyncDisposable
                 }
             }
 
-            Deliver(envelope);
+            Deliver(new BusEnvelope(topic, "", sequence, publisher, owned ? payload : payload.ToArray()));
         }
 
         _metrics.BusPublished.Add(1);
