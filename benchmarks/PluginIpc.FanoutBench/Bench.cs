@@ -85,6 +85,29 @@ internal static class Bench
         }
 
         messages = full;
+        // CPU time of the host and of the plugins (together) per delivery: steadier than rates on a shared machine.
+        Process[] processes = [Process.GetCurrentProcess(), .. plugins.Select(plugin => Process.GetProcessById(plugin.ProcessId!.Value))];
+        double plainHostCpu = 0, plainPluginCpu = 0, busHostCpu = 0, busPluginCpu = 0;
+        async Task<(double Rate, long Counted)> Timed(bool useBus)
+        {
+            TimeSpan[] before = [.. processes.Select(CpuTime)];
+            (double Rate, long Counted) result = await Round(useBus);
+            double host = (CpuTime(processes[0]) - before[0]).TotalMicroseconds;
+            double plugins = processes.Skip(1).Select((process, i) => (CpuTime(process) - before[i + 1]).TotalMicroseconds).Sum();
+            if (useBus)
+            {
+                busHostCpu += host;
+                busPluginCpu += plugins;
+            }
+            else
+            {
+                plainHostCpu += host;
+                plainPluginCpu += plugins;
+            }
+
+            return result;
+        }
+
         var plainRates = new List<double>();
         var busRates = new List<double>();
         Console.WriteLine($"cpus={Environment.ProcessorCount} plugins={pluginCount} messages={messages} payload={PayloadSize}B deliveries/round={(long)messages * pluginCount}");
@@ -92,8 +115,8 @@ internal static class Bench
         for (int round = 1; round <= rounds; round++)
         {
             // only=bus or only=plain runs one kind (for a profiler); the other column is then 0.
-            (double plainRate, long plainCounted) = only == "bus" ? (0, 0) : await Round(useBus: false);
-            (double busRate, long busCounted) = only == "plain" ? (0, 0) : await Round(useBus: true);
+            (double plainRate, long plainCounted) = only == "bus" ? (0, 0) : await Timed(useBus: false);
+            (double busRate, long busCounted) = only == "plain" ? (0, 0) : await Timed(useBus: true);
             plainRates.Add(plainRate);
             busRates.Add(busRate);
             Console.WriteLine($"{round} | {plainRate:F0} | {busRate:F0} | {busRate / plainRate:P0} | {plainCounted} | {busCounted}");
@@ -101,9 +124,17 @@ internal static class Bench
 
         double ratio = Median(busRates) / Median(plainRates);
         Console.WriteLine($"median | {Median(plainRates):F0} | {Median(busRates):F0} | {ratio:P0}");
+        double deliveries = (double)rounds * messages * pluginCount;
+        Console.WriteLine($"cpu µs/delivery (host / plugins): plain {plainHostCpu / deliveries:F2} / {plainPluginCpu / deliveries:F2}, bus {busHostCpu / deliveries:F2} / {busPluginCpu / deliveries:F2}; total plain {(plainHostCpu + plainPluginCpu) / deliveries:F2}, bus {(busHostCpu + busPluginCpu) / deliveries:F2}");
         Console.WriteLine($"fan-out bus/plain = {ratio:P0} (goal >= 70%) {(ratio >= 0.7 ? "MET" : "MISSED")}");
         await manager.StopAsync();
         return 0;
+    }
+
+    private static TimeSpan CpuTime(Process process)
+    {
+        process.Refresh();
+        return process.TotalProcessorTime;
     }
 
     private static double Median(List<double> values)
