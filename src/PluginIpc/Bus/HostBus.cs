@@ -127,10 +127,27 @@ internal sealed partial class HostBus : IPluginBus, IAsyncDisposable
                 }
             }
 
-            Deliver(new BusEnvelope(topic, "", sequence, publisher, owned ? payload : payload.ToArray()));
+            // Made only for a subscriber here: a host that publishes what only other hosts want allocates no envelope.
+            if (topic == BusTopics.Restart || _locals.HasSubscribers(topic) || AnyLinkWants(topic))
+            {
+                Deliver(new BusEnvelope(topic, "", sequence, publisher, owned ? payload : payload.ToArray()));
+            }
         }
 
         _metrics.BusPublished.Add(1);
+    }
+
+    private bool AnyLinkWants(string topic)
+    {
+        foreach (PluginBusLink link in Links)
+        {
+            if (link.Wants(topic))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Queues a message for this host's subscribers and plugins, and acts on the system topics the host handles.</summary>

@@ -65,12 +65,26 @@ internal sealed class PluginBusLink : IAsyncDisposable
         }
 
         Subscriptions subscriptions = Volatile.Read(ref _subscriptions);
-        if (!subscriptions.Exact.Contains(topic) && !subscriptions.Patterns.Any(pattern => pattern.IsMatch(topic)))
+        if (!subscriptions.Exact.Contains(topic) && !AnyMatches(subscriptions.Patterns, topic))
         {
             return false;
         }
 
         return Subscribe.Allows(topic); // again at delivery: a pattern may reach wider than the list
+    }
+
+    // A loop, not Any with a lambda: a lambda capturing the topic would allocate on every call, matched or not.
+    private static bool AnyMatches(TopicPattern[] patterns, string topic)
+    {
+        foreach (TopicPattern pattern in patterns)
+        {
+            if (pattern.IsMatch(topic))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Gets whether the plugin subscribed to <paramref name="topic"/> (not counting system topics), for requests.</summary>
