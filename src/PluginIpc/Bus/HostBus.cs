@@ -105,12 +105,12 @@ internal sealed partial class HostBus : IPluginBus, IAsyncDisposable
         lock (_publishLock)
         {
             // Numbering and queueing under one lock: every subscriber sees a topic's messages in the order of their numbers.
-            if (!_sequences.TryGetValue(topic, out long sequence) && _sequences.Count >= MaxSequencedTopics)
+            if (_sequences.Count >= MaxSequencedTopics && !_sequences.ContainsKey(topic))
             {
                 _sequences.Clear();
             }
 
-            _sequences[topic] = ++sequence;
+            long sequence = ++System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_sequences, topic, out _); // one lookup
             if (_relay is not null)
             {
                 // The frame is never changed once made: the payload's copy in it serves the subscribers here too.
