@@ -39,7 +39,7 @@ public abstract class PluginBusRelay
     protected internal abstract Task RunAsync(CancellationToken stopping);
 
     /// <summary>Hands a frame from another host to this host's bus, which delivers it (or drops it: its own, or not valid).</summary>
-    /// <param name="frame">The frame as <see cref="Send(ReadOnlyMemory{byte})"/> was given it on the other host.</param>
+    /// <param name="frame">The frame as <see cref="Send(ReadOnlyMemory{byte})"/> was given it on the other host. The bus keeps it (payloads are read in place): the relay must not change or reuse its memory afterwards.</param>
     protected void Receive(ReadOnlyMemory<byte> frame) => Volatile.Read(ref _receive)?.Invoke(frame);
 
     internal void Attach(Action<ReadOnlyMemory<byte>> receive) => Volatile.Write(ref _receive, receive);
