@@ -3,7 +3,7 @@ namespace PluginIpc;
 /// <summary>Settings of the system bus across hosts through Redis (<c>AddPluginIpcRedisBus</c>).</summary>
 public sealed class RedisBusOptions
 {
-    /// <summary>Gets or sets the Redis pub/sub channel that carries every message between hosts; the hosts of one bus must agree.</summary>
+    /// <summary>Gets or sets the prefix of the Redis pub/sub channels, one per topic (<c>{Channel}:{topic}</c>), that carry messages between hosts; the hosts of one bus must agree.</summary>
     /// <value>Defaults to <c>pluginipc.bus</c>.</value>
     public string Channel { get; set; } = "pluginipc.bus";
 

@@ -7,19 +7,24 @@ using StackExchange.Redis;
 namespace PluginIpc;
 
 /// <summary>
-/// Carries bus frames between hosts over one Redis pub/sub channel: a bounded outbound queue that a writer loop publishes in
-/// order (pipelined), and a subscription whose frames go to this host's bus in the order Redis delivers them.
+/// Carries bus frames between hosts over Redis pub/sub, one channel per topic (<c>{Channel}:{topic}</c>): a bounded outbound
+/// queue that a writer loop publishes in order (pipelined), and subscriptions to the channels of the topics and patterns this
+/// host's subscribers need (and <c>sys.*</c> always), whose frames go to this host's bus in the order Redis delivers them per
+/// channel. A host thus receives no frame nobody here wants, its own included (unless it subscribed to what it publishes).
 /// </summary>
 /// <remarks>
 /// While Redis is unreachable the queue keeps the newest <see cref="RedisBusOptions.OutageBufferSize"/> frames and sends them on
-/// reconnect (<see cref="RedisOutagePolicy.Buffer"/>), or <see cref="Send"/> refuses frames (<see cref="RedisOutagePolicy.Fail"/>).
+/// reconnect (<see cref="RedisOutagePolicy.Buffer"/>), or <see cref="Send(string, ReadOnlyMemory{byte})"/> refuses frames (<see cref="RedisOutagePolicy.Fail"/>).
 /// Frames dropped from the full queue, and frames Redis did not confirm before a connection failed, are counted as lost.
 /// StackExchange.Redis reconnects and resubscribes by itself; its backlog is off (fail fast), so an outage is seen at once.
 /// </remarks>
 internal sealed class RedisBusRelay : PluginBusRelay
 {
-    /// <summary>How many publishes may await Redis's answer at once; past it the writer waits for the oldest (pipelining, bounded).</summary>
+    /// <summary>How many frames may await Redis's confirmation at once; past it the writer waits for the oldest (pipelining, bounded).</summary>
     private const int MaxInFlight = 1024;
+
+    /// <summary>How many frames one confirmation (a PING after them on the same connection) covers at most.</summary>
+    private const int FramesPerConfirmation = 128;
 
     /// <summary>How long a stopping relay still tries to send what is queued.</summary>
     private static readonly TimeSpan s_flushOnStop = TimeSpan.FromSeconds(2);
@@ -28,9 +33,20 @@ internal sealed class RedisBusRelay : PluginBusRelay
 
     private readonly ConfigurationOptions _configuration;
     private readonly RedisBusOptions _options;
-    private readonly RedisChannel _channel;
-    private readonly System.Threading.Channels.Channel<ReadOnlyMemory<byte>> _outbound;
-    private readonly Queue<Task<long>> _inFlight = new();
+    /// <summary>The most Redis channels the writer keeps made (one per topic); past it it starts over.</summary>
+    private const int MaxCachedChannels = 4096;
+
+    private readonly string _prefix;
+    private readonly System.Threading.Channels.Channel<(string Topic, ReadOnlyMemory<byte> Frame)> _outbound;
+    private readonly Dictionary<string, RedisChannel> _channels = new(StringComparer.Ordinal);
+    private readonly Lock _matchingLock = new();
+    private readonly Dictionary<RedisChannel, ChannelMessageQueue> _subscribed = [];
+    private readonly Action<ChannelMessage> _onFrame;
+    private Wanted _wanted = new([], []);
+    private Task _matching = Task.CompletedTask;
+    private readonly Queue<(Task Confirmation, int Frames)> _inFlight = new();
+    private int _inFlightFrames;
+    private int _unconfirmed;
     private readonly RedisBusMetrics _metrics;
     private readonly ILogger _logger;
     private ConnectionMultiplexer? _connection;
@@ -44,8 +60,9 @@ internal sealed class RedisBusRelay : PluginBusRelay
     {
         _configuration = configuration;
         _options = options;
-        _channel = RedisChannel.Literal(options.Channel);
-        _outbound = System.Threading.Channels.Channel.CreateBounded<ReadOnlyMemory<byte>>(
+        _prefix = options.Channel + ":";
+        _onFrame = OnFrame;
+        _outbound = System.Threading.Channels.Channel.CreateBounded<(string Topic, ReadOnlyMemory<byte> Frame)>(
             new BoundedChannelOptions(options.OutageBufferSize)
             {
                 FullMode = BoundedChannelFullMode.DropOldest,
@@ -61,8 +78,13 @@ internal sealed class RedisBusRelay : PluginBusRelay
     /// <summary>Gets how many frames were lost since the relay started (dropped from the full queue, or not confirmed by Redis).</summary>
     internal long Lost => Interlocked.Read(ref _lost);
 
+    /// <summary>Not used: the bus sends with the topic, which names the Redis channel.</summary>
+    /// <exception cref="NotSupportedException">Always.</exception>
+    protected override void Send(ReadOnlyMemory<byte> frame) =>
+        throw new NotSupportedException("The Redis relay publishes each frame on its topic's channel: the bus calls Send(topic, frame).");
+
     /// <exception cref="PluginIpcException">The policy is <see cref="RedisOutagePolicy.Fail"/> and Redis is unreachable.</exception>
-    protected override void Send(ReadOnlyMemory<byte> frame)
+    protected override void Send(string topic, ReadOnlyMemory<byte> frame)
     {
         // Until the first connection attempt ends the relay does not know yet: it queues, whatever the policy.
         if (_options.OutagePolicy == RedisOutagePolicy.Fail && Volatile.Read(ref _connection) is { IsConnected: false } connection)
@@ -71,7 +93,7 @@ internal sealed class RedisBusRelay : PluginBusRelay
                 $"Redis is unreachable ({connection.Configuration}): the message was not sent to other hosts (RedisBusOptions.OutagePolicy is Fail).");
         }
 
-        _outbound.Writer.TryWrite(frame); // never refused: a full queue drops its oldest frame (OnDropped counts it)
+        _outbound.Writer.TryWrite((topic, frame)); // never refused: a full queue drops its oldest frame (OnDropped counts it)
     }
 
     protected override async Task RunAsync(CancellationToken stopping)
@@ -120,16 +142,8 @@ internal sealed class RedisBusRelay : PluginBusRelay
                 RedisBusLog.Disconnected(_logger, _configuration.ToString(includePassword: false), nameof(ConnectionFailureType.UnableToConnect), Describe(_options.OutagePolicy), exception: null);
             }
 
-            ChannelMessageQueue queue = await SubscribeAsync(connection, stopping).ConfigureAwait(false);
-            Task receiving = ReceiveAsync(queue, stopping);
-            try
-            {
-                await WriteAsync(connection.GetSubscriber(), stopping).ConfigureAwait(false);
-            }
-            finally
-            {
-                await receiving.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
+            await SubscribeAsync(connection, stopping).ConfigureAwait(false);
+            await WriteAsync(connection.GetSubscriber(), stopping).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -156,48 +170,173 @@ internal sealed class RedisBusRelay : PluginBusRelay
 
     private static string Describe(RedisOutagePolicy policy) => policy == RedisOutagePolicy.Buffer ? "buffered" : "refused";
 
-    /// <summary>Subscribes once Redis answers; StackExchange.Redis restores the subscription after each reconnect by itself.</summary>
-    private async Task<ChannelMessageQueue> SubscribeAsync(ConnectionMultiplexer connection, CancellationToken stopping)
+    /// <inheritdoc/>
+    protected override Task OnSubscriptionsChangedAsync(IReadOnlyCollection<string> topics, IReadOnlyCollection<string> patterns)
     {
-        ISubscriber subscriber = connection.GetSubscriber();
+        Interlocked.Exchange(ref _wanted, new Wanted(topics, patterns)); // a full fence: the connection is read after it
+        return Volatile.Read(ref _connection) is { IsConnected: true } ? MatchSubscriptionsAsync() : Task.CompletedTask; // else at (re)connect
+    }
+
+    /// <summary>The Redis glob of a topic pattern: its <c>*</c> as is, the glob's other special characters escaped.</summary>
+    internal static string Glob(string text)
+    {
+        var glob = new System.Text.StringBuilder(text.Length + 8);
+        foreach (char c in text)
+        {
+            if (c is '\\' or '?' or '[' or ']')
+            {
+                glob.Append('\\');
+            }
+
+            glob.Append(c);
+        }
+
+        return glob.ToString();
+    }
+
+    /// <summary>
+    /// The channels that carry what <paramref name="topics"/> and <paramref name="patterns"/> (and the system topics) need, such
+    /// that no frame comes through two of them: a pattern or topic inside another pattern is left out, and patterns that may
+    /// overlap otherwise give way to one channel pattern for every topic (the bus then drops what nobody here wants).
+    /// </summary>
+    internal static List<(string Name, bool IsPattern)> Channels(string prefix, IEnumerable<string> topics, IEnumerable<string> patterns)
+    {
+        var kept = new List<string>();
+        foreach (string pattern in patterns.Append("sys.*").Distinct(StringComparer.Ordinal).OrderBy(p => p.Length))
+        {
+            if (!kept.Any(wider => Covers(wider, pattern)))
+            {
+                kept.RemoveAll(narrower => Covers(pattern, narrower));
+                kept.Add(pattern);
+            }
+        }
+
+        // Two patterns are disjoint when neither literal start (before its first '*') starts the other.
+        static string Start(string pattern) => pattern.IndexOf('*', StringComparison.Ordinal) is var star and >= 0 ? pattern[..star] : pattern;
+        bool overlap = false;
+        for (int i = 0; i < kept.Count && !overlap; i++)
+        {
+            for (int j = i + 1; j < kept.Count && !overlap; j++)
+            {
+                string a = Start(kept[i]), b = Start(kept[j]);
+                overlap = a.StartsWith(b, StringComparison.Ordinal) || b.StartsWith(a, StringComparison.Ordinal);
+            }
+        }
+
+        if (overlap)
+        {
+            kept = ["*"];
+        }
+
+        var channels = kept.Select(pattern => (Glob(prefix) + Glob(pattern), true)).ToList();
+        channels.AddRange(topics.Where(topic => !kept.Any(pattern => Covers(pattern, topic))).Distinct(StringComparer.Ordinal).Select(topic => (prefix + topic, false)));
+        return channels;
+    }
+
+    /// <summary>Whether every topic <paramref name="narrower"/> (a topic or pattern) matches, <paramref name="pattern"/> matches too.</summary>
+    private static bool Covers(string pattern, string narrower)
+    {
+        string[] parts = pattern.Split('*');
+        if (parts.Length == 1)
+        {
+            return pattern == narrower;
+        }
+
+        // Each '*' of the narrower one, taken as a character, falls inside one of the pattern's.
+        ReadOnlySpan<char> rest = narrower;
+        if (!rest.StartsWith(parts[0], StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        rest = rest[parts[0].Length..];
+        for (int i = 1; i < parts.Length - 1; i++)
+        {
+            int at = rest.IndexOf(parts[i], StringComparison.Ordinal);
+            if (at < 0)
+            {
+                return false;
+            }
+
+            rest = rest[(at + parts[i].Length)..];
+        }
+
+        return rest.EndsWith(parts[^1], StringComparison.Ordinal);
+    }
+
+    /// <summary>Subscribes once Redis answers, and again until it succeeds; StackExchange.Redis restores subscriptions after each reconnect by itself.</summary>
+    private async Task SubscribeAsync(ConnectionMultiplexer connection, CancellationToken stopping)
+    {
         while (true)
         {
             await WaitForConnectionAsync(connection, stopping).ConfigureAwait(false);
             try
             {
-                return await subscriber.SubscribeAsync(_channel).ConfigureAwait(false);
+                await MatchSubscriptionsAsync().ConfigureAwait(false);
+                return;
             }
             catch (RedisException ex)
             {
-                // The subscription is registered only when the command succeeded, so trying again subscribes once.
+                // A subscription is registered only when its command succeeded, so trying again subscribes once.
                 RedisBusLog.SubscribeFailed(_logger, _options.Channel, ex);
                 await Task.Delay(TimeSpan.FromMilliseconds(250), stopping).ConfigureAwait(false);
             }
         }
     }
 
-    private async Task ReceiveAsync(ChannelMessageQueue queue, CancellationToken stopping)
+    /// <summary>Subscribes to the channels wanted now and unsubscribes from the others, after the previous such change.</summary>
+    private Task MatchSubscriptionsAsync()
     {
-        try
+        lock (_matchingLock)
         {
-            while (true)
-            {
-                ChannelMessage message = await queue.ReadAsync(stopping).ConfigureAwait(false);
-                _metrics.Received.Add(1);
-                Receive((ReadOnlyMemory<byte>)message.Message);
-            }
+            return _matching = MatchAfterAsync(_matching);
         }
-        catch (ChannelClosedException)
+    }
+
+    private async Task MatchAfterAsync(Task previous)
+    {
+        await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await MatchNowAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Unsubscribes first from what is no longer wanted (a gap rather than a frame twice), then subscribes to what is.</summary>
+    private async Task MatchNowAsync()
+    {
+        if (Volatile.Read(ref _connection) is not { IsConnected: true } connection)
         {
-            // unsubscribed: the connection is being disposed
+            return; // done when the connection is back
         }
+
+        ISubscriber subscriber = connection.GetSubscriber();
+        (IReadOnlyCollection<string> topics, IReadOnlyCollection<string> patterns) = Volatile.Read(ref _wanted);
+        var wanted = Channels(_prefix, topics, patterns)
+            .Select(channel => channel.IsPattern ? RedisChannel.Pattern(channel.Name) : RedisChannel.Literal(channel.Name))
+            .ToHashSet();
+        foreach (RedisChannel channel in _subscribed.Keys.Where(channel => !wanted.Contains(channel)).ToArray())
+        {
+            await _subscribed[channel].UnsubscribeAsync().ConfigureAwait(false);
+            _subscribed.Remove(channel);
+        }
+
+        foreach (RedisChannel channel in wanted.Where(channel => !_subscribed.ContainsKey(channel)))
+        {
+            ChannelMessageQueue queue = await subscriber.SubscribeAsync(channel).ConfigureAwait(false);
+            queue.OnMessage(_onFrame); // in order, per channel
+            _subscribed.Add(channel, queue);
+        }
+    }
+
+    private void OnFrame(ChannelMessage message)
+    {
+        _metrics.Received.Add(1);
+        Receive((ReadOnlyMemory<byte>)message.Message);
     }
 
     /// <summary>Publishes queued frames in order, many at once, and waits whenever Redis is unreachable.</summary>
     private async Task WriteAsync(ISubscriber subscriber, CancellationToken stopping)
     {
-        ChannelReader<ReadOnlyMemory<byte>> reader = _outbound.Reader;
-        ReadOnlyMemory<byte> carried = default;
+        ChannelReader<(string Topic, ReadOnlyMemory<byte> Frame)> reader = _outbound.Reader;
+        (string Topic, ReadOnlyMemory<byte> Frame) carried = default;
         bool hasCarried = false;
         while (true)
         {
@@ -220,30 +359,55 @@ internal sealed class RedisBusRelay : PluginBusRelay
             while (hasCarried || reader.TryRead(out carried))
             {
                 hasCarried = false;
-                if (!TryPublish(subscriber, carried))
+                if (!TryPublish(connection, subscriber, carried))
                 {
                     hasCarried = true; // Redis went away before it took the frame: it goes first once Redis is back
                     break;
                 }
 
-                if (_inFlight.Count >= MaxInFlight)
+                if (_unconfirmed >= FramesPerConfirmation)
+                {
+                    Confirm(connection);
+                }
+
+                if (_inFlightFrames >= MaxInFlight)
                 {
                     await CompleteInFlightAsync(MaxInFlight / 2).ConfigureAwait(false);
                 }
             }
 
+            Confirm(connection);
             await CompleteInFlightAsync(0).ConfigureAwait(false);
             ReportLost(force: false);
         }
     }
 
-    /// <summary>Hands a frame to StackExchange.Redis; false when it refused it at once for want of a connection.</summary>
-    private bool TryPublish(ISubscriber subscriber, ReadOnlyMemory<byte> frame)
+    /// <summary>
+    /// Hands a frame to StackExchange.Redis without a task of its own (fire and forget: no allocation or completion per frame;
+    /// the next <see cref="Confirm"/> covers it); false when there is no connection to take it.
+    /// </summary>
+    private bool TryPublish(ConnectionMultiplexer connection, ISubscriber subscriber, (string Topic, ReadOnlyMemory<byte> Frame) frame)
     {
+        if (!connection.IsConnected)
+        {
+            return false;
+        }
+
+        if (!_channels.TryGetValue(frame.Topic, out RedisChannel channel))
+        {
+            if (_channels.Count >= MaxCachedChannels)
+            {
+                _channels.Clear();
+            }
+
+            channel = RedisChannel.Literal(_prefix + frame.Topic);
+            _channels.Add(frame.Topic, channel);
+        }
+
         Task<long> publishing;
         try
         {
-            publishing = subscriber.PublishAsync(_channel, frame);
+            publishing = subscriber.PublishAsync(channel, frame.Frame, CommandFlags.FireAndForget);
         }
         catch (RedisConnectionException)
         {
@@ -255,26 +419,53 @@ internal sealed class RedisBusRelay : PluginBusRelay
             return false;
         }
 
-        _inFlight.Enqueue(publishing);
+        _unconfirmed++;
         return true;
     }
 
-    /// <summary>Waits for the oldest publishes until at most <paramref name="keep"/> are in flight; counts them sent or lost.</summary>
+    /// <summary>
+    /// Sends a PING after the frames published since the last one, on the connection that carries them: Redis answers in order,
+    /// so its answer confirms them all, and its failure (the connection broke) counts them lost.
+    /// </summary>
+    private void Confirm(ConnectionMultiplexer connection)
+    {
+        if (_unconfirmed == 0)
+        {
+            return;
+        }
+
+        Task confirmation;
+        try
+        {
+            confirmation = connection.GetDatabase().PingAsync();
+        }
+        catch (RedisException ex)
+        {
+            confirmation = Task.FromException(ex);
+        }
+
+        _inFlight.Enqueue((confirmation, _unconfirmed));
+        _inFlightFrames += _unconfirmed;
+        _unconfirmed = 0;
+    }
+
+    /// <summary>Waits for the oldest confirmations until at most <paramref name="keep"/> frames are in flight; counts them sent or lost.</summary>
     private async Task CompleteInFlightAsync(int keep)
     {
         long sent = 0;
-        while (_inFlight.Count > keep)
+        while (_inFlightFrames > keep && _inFlight.Count > 0)
         {
-            Task<long> publishing = _inFlight.Dequeue();
+            (Task confirmation, int frames) = _inFlight.Dequeue();
+            _inFlightFrames -= frames;
             try
             {
-                await publishing.ConfigureAwait(false);
-                sent++;
+                await confirmation.ConfigureAwait(false);
+                sent += frames;
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
-                // Redis may or may not have delivered it; at most once means it is not sent again.
-                CountLost(1);
+                // Redis may or may not have delivered them; at most once means they are not sent again.
+                CountLost(frames);
             }
         }
 
@@ -294,10 +485,12 @@ internal sealed class RedisBusRelay : PluginBusRelay
 
         try
         {
-            while (_outbound.Reader.TryRead(out ReadOnlyMemory<byte> frame) && TryPublish(subscriber, frame))
+            ConnectionMultiplexer connection = _connection;
+            while (_outbound.Reader.TryRead(out (string Topic, ReadOnlyMemory<byte> Frame) frame) && TryPublish(connection, subscriber, frame))
             {
             }
 
+            Confirm(connection);
             await CompleteInFlightAsync(0).WaitAsync(s_flushOnStop).ConfigureAwait(false);
         }
         catch (TimeoutException)
@@ -322,7 +515,7 @@ internal sealed class RedisBusRelay : PluginBusRelay
         }
     }
 
-    private void OnDropped(ReadOnlyMemory<byte> frame) => CountLost(1);
+    private void OnDropped((string Topic, ReadOnlyMemory<byte> Frame) frame) => CountLost(1);
 
     private void CountLost(long count)
     {
@@ -359,5 +552,15 @@ internal sealed class RedisBusRelay : PluginBusRelay
         }
 
         Interlocked.Exchange(ref _restored, NewSignal()).TrySetResult();
+
+        // StackExchange.Redis restores what was subscribed; what failed to subscribe meanwhile is subscribed now.
+        _ = MatchSubscriptionsAsync().ContinueWith(
+            static (task, state) => RedisBusLog.SubscribeFailed((ILogger)state!, "?", task.Exception!.InnerException!),
+            _logger,
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted,
+            TaskScheduler.Default);
     }
+
+    private sealed record Wanted(IReadOnlyCollection<string> Topics, IReadOnlyCollection<string> Patterns);
 }

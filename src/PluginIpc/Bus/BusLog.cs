@@ -28,4 +28,7 @@ internal static partial class BusLog
 
     [LoggerMessage(607, LogLevel.Warning, "A message of topic {Topic} could not be relayed to other hosts.", EventName = "RelayFailed")]
     public static partial void RelayFailed(ILogger logger, string topic, Exception exception);
+
+    [LoggerMessage(608, LogLevel.Warning, "The relay did not take this host's subscriptions (now {Topics} topics and {Patterns} patterns) in time; messages of other hosts may miss them until it does.", EventName = "RelaySubscribeFailed")]
+    public static partial void RelaySubscribeFailed(ILogger logger, int topics, int patterns, Exception exception);
 }

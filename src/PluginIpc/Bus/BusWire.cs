@@ -1,4 +1,5 @@
 using System.Buffers;
+using MessagePack;
 
 namespace PluginIpc;
 
@@ -29,8 +30,14 @@ internal static class BusWire
         return writer.WrittenSpan.ToArray();
     }
 
-    public static BusEnvelope ReadMessage(IPluginSerializer serializer, Chunk chunk)
+    /// <summary>Reads a <c>bus.message</c> (or host-to-plugin <c>bus.request</c>); with <paramref name="strings"/>, MessagePack is read without copying the payload or decoding a topic seen lately.</summary>
+    public static BusEnvelope ReadMessage(IPluginSerializer serializer, Chunk chunk, Utf8StringCache? strings = null)
     {
+        if (strings is not null && serializer is MessagePackPluginSerializer && TryReadMessagePack(chunk.Buffer, strings) is { } envelope)
+        {
+            return envelope;
+        }
+
         Span<Range> parts = stackalloc Range[5];
         ReadOnlyMemory<byte> buffer = chunk.Buffer;
         try
@@ -46,6 +53,64 @@ internal static class BusWire
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             throw Invalid(serializer, chunk, "[topic, origin, sequence, publisher, payload]", ex);
+        }
+    }
+
+    /// <summary>
+    /// The hot path of <see cref="ReadMessage"/>: plain MessagePack (str, str or nil, int, str or nil, bin) read in place, the payload
+    /// a slice of the chunk's own buffer (a chunk owns it and never changes it). Anything else (compressed, ext types) returns
+    /// <see langword="null"/>, and the general reader reads it or says what is wrong.
+    /// </summary>
+    private static BusEnvelope? TryReadMessagePack(ReadOnlyMemory<byte> buffer, Utf8StringCache strings)
+    {
+        try
+        {
+            var reader = new MessagePackReader(buffer);
+            if (reader.NextMessagePackType != MessagePackType.Array || reader.ReadArrayHeader() != 5
+                || reader.NextMessagePackType != MessagePackType.String || !reader.TryReadStringSpan(out ReadOnlySpan<byte> topic))
+            {
+                return null;
+            }
+
+            string topicText = strings.Get(topic);
+            string origin = "";
+            if (!reader.TryReadNil())
+            {
+                if (reader.NextMessagePackType != MessagePackType.String || !reader.TryReadStringSpan(out ReadOnlySpan<byte> originBytes))
+                {
+                    return null;
+                }
+
+                origin = strings.Get(originBytes);
+            }
+
+            if (reader.NextMessagePackType != MessagePackType.Integer)
+            {
+                return null;
+            }
+
+            long sequence = reader.ReadInt64();
+            string? publisher = null;
+            if (!reader.TryReadNil())
+            {
+                if (reader.NextMessagePackType != MessagePackType.String || !reader.TryReadStringSpan(out ReadOnlySpan<byte> publisherBytes))
+                {
+                    return null;
+                }
+
+                publisher = strings.Get(publisherBytes);
+            }
+
+            if (reader.NextMessagePackType != MessagePackType.Binary || reader.ReadBytes() is not { IsSingleSegment: true } payload || !reader.End)
+            {
+                return null;
+            }
+
+            return new BusEnvelope(topicText, origin, sequence, publisher, payload.First);
+        }
+        catch (MessagePackSerializationException)
+        {
+            return null; // truncated or malformed: the general reader says so
         }
     }
 
@@ -210,40 +275,104 @@ internal static class BusWire
             serializer.Deserialize<string[]?>(buffer[parts[2]]), serializer.Deserialize<string[]?>(buffer[parts[3]]));
     }
 
-    /// <summary>A frame between hosts (through a <see cref="PluginBusRelay"/>), always MessagePack: <c>[1, origin, topic, sequence, publisher, payload]</c>.</summary>
-    public static byte[] Relay(string origin, BusEnvelope envelope)
+    /// <summary>The bytes every relay frame of host <paramref name="origin"/> starts with: the array header, the version and the origin.</summary>
+    public static byte[] RelayPrefix(string origin)
     {
-        IPluginSerializer serializer = PluginSerializers.Resolve(null);
-        var writer = new ArrayBufferWriter<byte>(96 + envelope.Topic.Length + envelope.Payload.Length);
-        serializer.WriteArrayStart(writer, 6);
-        serializer.Serialize(writer, RelayVersion);
-        serializer.Serialize(writer, origin);
-        serializer.Serialize(writer, envelope.Topic);
-        serializer.Serialize(writer, envelope.Sequence);
-        serializer.Serialize(writer, envelope.Publisher);
-        serializer.Serialize(writer, envelope.Payload);
-        return writer.WrittenSpan.ToArray();
+        var buffer = new ArrayBufferWriter<byte>(48);
+        var writer = new MessagePackWriter(buffer);
+        writer.WriteArrayHeader(6);
+        writer.Write(RelayVersion);
+        writer.Write(origin);
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>
+    /// A frame between hosts (through a <see cref="PluginBusRelay"/>), always MessagePack: <c>[1, origin, topic, sequence, publisher, payload]</c>,
+    /// from the origin's <see cref="RelayPrefix"/>, the payload last. One array of the exact size is allocated; the writer is the thread's own.
+    /// </summary>
+    public static byte[] Relay(ReadOnlySpan<byte> prefix, string topic, long sequence, string? publisher, ReadOnlySpan<byte> payload)
+    {
+        ArrayBufferWriter<byte> buffer = t_relayBuffer ??= new ArrayBufferWriter<byte>(256);
+        buffer.ResetWrittenCount();
+        buffer.Write(prefix);
+        var writer = new MessagePackWriter(buffer);
+        writer.Write(topic);
+        writer.Write(sequence);
+        if (publisher is null)
+        {
+            writer.WriteNil();
+        }
+        else
+        {
+            writer.Write(publisher);
+        }
+
+        writer.Write(payload);
+        writer.Flush();
+        byte[] frame = buffer.WrittenSpan.ToArray();
+        if (buffer.Capacity > MaxKeptRelayBuffer)
+        {
+            t_relayBuffer = null; // a large message's buffer is not kept for the thread's life
+        }
+
+        return frame;
+    }
+
+    /// <summary>Reads a relay frame; the payload is a slice of <paramref name="frame"/> (the bus owns frames it receives), and recent strings come from <paramref name="strings"/>.</summary>
     /// <exception cref="FormatException">The frame is not a relay frame of version 1, or its topic is not valid.</exception>
-    public static BusEnvelope ReadRelay(ReadOnlyMemory<byte> frame)
+    public static BusEnvelope ReadRelay(ReadOnlyMemory<byte> frame, Utf8StringCache strings)
     {
-        IPluginSerializer serializer = PluginSerializers.Resolve(null);
-        Span<Range> parts = stackalloc Range[6];
-        if (serializer.ReadArray(frame, parts) != 6 || serializer.Deserialize<int>(frame[parts[0]]) != RelayVersion)
+        const string Shape = "[1, origin, topic, sequence, publisher, payload] in MessagePack";
+        try
         {
-            throw new FormatException($"the {frame.Length} bytes are not [1, origin, topic, sequence, publisher, payload] in MessagePack");
-        }
+            var reader = new MessagePackReader(frame);
+            if (reader.ReadArrayHeader() != 6 || reader.ReadInt32() != RelayVersion)
+            {
+                throw new FormatException($"the {frame.Length} bytes are not {Shape}");
+            }
 
-        string topic = Topic(serializer.Deserialize<string>(frame[parts[2]]));
-        if (BusTopics.Problem(topic, pattern: false) is { } problem)
+            string origin = ReadString(ref reader, strings) ?? "";
+            string topic = Topic(ReadString(ref reader, strings));
+            if (BusTopics.Problem(topic, pattern: false) is { } problem)
+            {
+                throw new FormatException(problem);
+            }
+
+            long sequence = reader.ReadInt64();
+            string? publisher = ReadString(ref reader, strings);
+            ReadOnlyMemory<byte> payload = reader.TryReadNil() ? ReadOnlyMemory<byte>.Empty : Slice(frame, reader.ReadBytes());
+            return new BusEnvelope(topic, origin.Length > 0 ? origin : "?", sequence, publisher, payload);
+        }
+        catch (MessagePackSerializationException ex)
         {
-            throw new FormatException(problem);
+            throw new FormatException($"the {frame.Length} bytes are not {Shape}: {ex.Message}", ex);
         }
-
-        string origin = serializer.Deserialize<string>(frame[parts[1]]) ?? "";
-        return new BusEnvelope(topic, origin.Length > 0 ? origin : "?", serializer.Deserialize<long>(frame[parts[3]]), serializer.Deserialize<string?>(frame[parts[4]]), serializer.Deserialize<ReadOnlyMemory<byte>>(frame[parts[5]]));
     }
+
+    /// <summary>The largest writer buffer a thread keeps for relay frames.</summary>
+    private const int MaxKeptRelayBuffer = 64 * 1024;
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_relayBuffer;
+
+    private static string? ReadString(ref MessagePackReader reader, Utf8StringCache strings)
+    {
+        if (reader.TryReadNil())
+        {
+            return null;
+        }
+
+        return reader.TryReadStringSpan(out ReadOnlySpan<byte> utf8) ? strings.Get(utf8) : reader.ReadString();
+    }
+
+    /// <summary>The bytes <see cref="MessagePackReader.ReadBytes"/> read, as memory of the frame itself (copied only if split, which a frame never is).</summary>
+    private static ReadOnlyMemory<byte> Slice(ReadOnlyMemory<byte> frame, ReadOnlySequence<byte>? bytes) => bytes switch
+    {
+        null => ReadOnlyMemory<byte>.Empty,
+        { IsSingleSegment: true } single => single.First,
+        { } split => split.ToArray(),
+    };
 
     private const int RelayVersion = 1;
 

@@ -2,8 +2,8 @@ namespace PluginIpc;
 
 /// <summary>The last sequence number one subscriber saw per topic and origin, to tell it how many messages it missed.</summary>
 /// <remarks>
-/// Thread safe: its pump reads messages while its queue drops others. Bounded: past <see cref="MaxTracked"/> topics it starts
-/// over, and the next message of each counts no gap.
+/// Thread safe: its pump reads messages while its queue drops others (an uncontended lock per message). Bounded: past
+/// <see cref="MaxTracked"/> topics it starts over, and the next message of each counts no gap.
 /// </remarks>
 internal sealed class GapTracker
 {
@@ -11,6 +11,11 @@ internal sealed class GapTracker
 
     private readonly Dictionary<(string Topic, string Origin), long> _last = [];
     private readonly Lock _lock = new();
+
+    // The key of the previous message and its number, kept out of the dictionary: a run of one topic costs no lookups.
+    private string? _currentTopic;
+    private string _currentOrigin = "";
+    private long _current;
 
     /// <summary>Returns how many messages came between the previous one of the envelope's topic and origin and this one.</summary>
     public long Missed(BusEnvelope envelope)
@@ -24,14 +29,24 @@ internal sealed class GapTracker
         bool known;
         lock (_lock)
         {
-            (string, string) key = (envelope.Topic, envelope.Origin);
-            known = _last.TryGetValue(key, out last);
-            if (!known && _last.Count >= MaxTracked)
+            if (IsCurrent(envelope))
             {
-                _last.Clear();
+                last = _current;
+                known = true;
+            }
+            else
+            {
+                if (_currentTopic is not null)
+                {
+                    Remember(_currentTopic, _currentOrigin, _current);
+                }
+
+                known = _last.TryGetValue((envelope.Topic, envelope.Origin), out last);
+                _currentTopic = envelope.Topic;
+                _currentOrigin = envelope.Origin;
             }
 
-            _last[key] = envelope.Sequence;
+            _current = envelope.Sequence;
         }
 
         // The first message of a topic counts no gap (unless its queue dropped earlier ones); a number that does not grow
@@ -52,11 +67,25 @@ internal sealed class GapTracker
 
         lock (_lock)
         {
-            (string, string) key = (envelope.Topic, envelope.Origin);
-            if (_last.Count < MaxTracked)
+            if (!IsCurrent(envelope) && _last.Count < MaxTracked)
             {
-                _last.TryAdd(key, envelope.Sequence - 1);
+                _last.TryAdd((envelope.Topic, envelope.Origin), envelope.Sequence - 1);
             }
         }
+    }
+
+    private static bool Same(string a, string b) => ReferenceEquals(a, b) || string.Equals(a, b, StringComparison.Ordinal);
+
+    private bool IsCurrent(BusEnvelope envelope) =>
+        _currentTopic is not null && Same(envelope.Topic, _currentTopic) && Same(envelope.Origin, _currentOrigin);
+
+    private void Remember(string topic, string origin, long sequence)
+    {
+        if (!_last.ContainsKey((topic, origin)) && _last.Count >= MaxTracked)
+        {
+            _last.Clear();
+        }
+
+        _last[(topic, origin)] = sequence;
     }
 }

@@ -45,7 +45,7 @@ internal sealed partial class HostBus
         });
     }
 
-    private ValueTask<ReadOnlyMemory<byte>> ChangeSubscription(PluginBusLink link, Chunk chunk, IChunkPeer peer, bool subscribe)
+    private async ValueTask<ReadOnlyMemory<byte>> ChangeSubscription(PluginBusLink link, Chunk chunk, IChunkPeer peer, bool subscribe)
     {
         (string topic, bool pattern) = BusWire.ReadSubscription(PluginSerializers.Resolve(peer.Serializer), chunk);
         if (BusTopics.Problem(topic, pattern) is { } problem)
@@ -56,7 +56,11 @@ internal sealed partial class HostBus
         topic = BusTopics.Expand(topic, _options.ApplicationId);
         if (!subscribe)
         {
-            link.Remove(topic, pattern);
+            if (link.Remove(topic, pattern))
+            {
+                _ = TellRelayAsync(wait: false);
+            }
+
             return default;
         }
 
@@ -65,9 +69,15 @@ internal sealed partial class HostBus
             throw Refuse(link, $"plugin '{link.Name}' may not subscribe to {(pattern ? "pattern" : "topic")} '{topic}'.", chunk.Cmd);
         }
 
-        if (!BusTopics.IsSystem(topic) && link.Add(topic, pattern) is { } full)
+        if (!BusTopics.IsSystem(topic))
         {
-            throw new RemoteException(ErrorCodes.InvalidRequest, $"Subscribing to '{topic}' was refused: {full}.") { Cmd = chunk.Cmd };
+            if (link.Add(topic, pattern) is { } full)
+            {
+                throw new RemoteException(ErrorCodes.InvalidRequest, $"Subscribing to '{topic}' was refused: {full}.") { Cmd = chunk.Cmd };
+            }
+
+            // Answered once other hosts' messages of the topic come here too, as for a subscriber in the host.
+            await TellRelayAsync(wait: true).ConfigureAwait(false);
         }
 
         return default;
@@ -103,7 +113,7 @@ internal sealed partial class HostBus
             return;
         }
 
-        Publish(topic, payload, link.Name, throwOnRelayFailure: false);
+        Publish(topic, payload, link.Name, throwOnRelayFailure: false, owned: true); // read from the plugin's chunk, which owns its buffer
     }
 
     private RemoteException Refuse(PluginBusLink link, string reason, string cmd)

@@ -15,6 +15,9 @@ internal sealed partial class HostBus : IPluginBus, IAsyncDisposable, IDisposabl
     /// <summary>The most topics whose sequence numbers are kept; past it they start over (subscribers see no false gap).</summary>
     public const int MaxSequencedTopics = 65536;
 
+    /// <summary>How long a subscription waits for the relay to receive its topic from other hosts before it counts as made anyway.</summary>
+    private static readonly TimeSpan s_relaySubscribeTimeout = TimeSpan.FromSeconds(10);
+
     private readonly PluginBusOptions _options;
     private readonly IPluginSerializer _serializer;
     private readonly LocalSubscriptionTable _locals = new();
@@ -26,6 +29,9 @@ internal sealed partial class HostBus : IPluginBus, IAsyncDisposable, IDisposabl
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _relayRun;
     private int _disposed;
+    private readonly byte[] _relayPrefix;
+    private readonly Utf8StringCache _relayStrings = new();
+    private readonly Lock _topicsLock = new();
 
     public HostBus(IOptions<PluginIpcOptions> options, IServiceProvider services)
     {
@@ -35,6 +41,7 @@ internal sealed partial class HostBus : IPluginBus, IAsyncDisposable, IDisposabl
         _metrics = PluginIpcMetrics.For(services.GetService<System.Diagnostics.Metrics.IMeterFactory>());
         _logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("PluginIpc.Bus");
         _relay = services.GetService<PluginBusRelay>();
+        _relayPrefix = BusWire.RelayPrefix(HostId);
         if (_relay is null)
         {
             _relayRun = Task.CompletedTask;
@@ -60,7 +67,7 @@ internal sealed partial class HostBus : IPluginBus, IAsyncDisposable, IDisposabl
     {
         BusTopics.Validate(topic, nameof(topic));
         cancellationToken.ThrowIfCancellationRequested();
-        Publish(BusTopics.Expand(topic, _options.ApplicationId), payload.ToArray(), publisher: null, throwOnRelayFailure: true);
+        Publish(BusTopics.Expand(topic, _options.ApplicationId), payload, publisher: null, throwOnRelayFailure: true, owned: false);
         return ValueTask.CompletedTask;
     }
 
@@ -96,24 +103,33 @@ internal sealed partial class HostBus : IPluginBus, IAsyncDisposable, IDisposabl
     public void Dispose() => Task.Run(async () => await DisposeAsync().ConfigureAwait(false)).GetAwaiter().GetResult();
 
     /// <summary>Numbers a message of this host, relays it to other hosts, and queues it for every subscriber here; never waits.</summary>
+    /// <param name="topic">The full topic.</param>
+    /// <param name="payload">The payload; copied unless <paramref name="owned"/> (then the bus keeps it as it is).</param>
+    /// <param name="publisher">The publishing plugin, or <see langword="null"/> for host code.</param>
+    /// <param name="throwOnRelayFailure">Whether a relay's refusal fails the publish (host code) or is logged (a plugin's publish).</param>
+    /// <param name="owned">Whether <paramref name="payload"/> is the bus's own to keep.</param>
     /// <exception cref="PluginIpcException">The relay refused it (only when <paramref name="throwOnRelayFailure"/>; otherwise logged): nothing was delivered.</exception>
-    internal void Publish(string topic, ReadOnlyMemory<byte> payload, string? publisher, bool throwOnRelayFailure)
+    internal void Publish(string topic, ReadOnlyMemory<byte> payload, string? publisher, bool throwOnRelayFailure, bool owned)
     {
-        BusEnvelope envelope;
         lock (_publishLock)
         {
             // Numbering and queueing under one lock: every subscriber sees a topic's messages in the order of their numbers.
-            if (!_sequences.TryGetValue(topic, out long sequence) && _sequences.Count >= MaxSequencedTopics)
+            if (_sequences.Count >= MaxSequencedTopics && !_sequences.ContainsKey(topic))
             {
                 _sequences.Clear();
             }
 
-            envelope = new BusEnvelope(topic, "", sequence + 1, publisher, payload);
+            ref long number = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_sequences, topic, out _); // one lookup
+            long sequence = number + 1;
             if (_relay is not null)
             {
+                // The frame is never changed once made: the payload's copy in it serves the subscribers here too.
+                byte[] frame = BusWire.Relay(_relayPrefix, topic, sequence, publisher, payload.Span);
+                payload = frame.AsMemory(frame.Length - payload.Length);
+                owned = true;
                 try
                 {
-                    _relay.Send(BusWire.Relay(HostId, envelope));
+                    _relay.Send(topic, frame);
                 }
                 catch (Exception ex) when (!throwOnRelayFailure && ex is not OutOfMemoryException)
                 {
@@ -121,12 +137,30 @@ internal sealed partial class HostBus : IPluginBus, IAsyncDisposable, IDisposabl
                 }
             }
 
-            // Numbered only once it is sure to be delivered: a publish the relay refused leaves no gap.
-            _sequences[topic] = sequence + 1;
-            Deliver(envelope);
+            // Numbered only once it is sure to be delivered: a publish the relay refused leaves no gap (nothing is delivered).
+            number = sequence;
+
+            // Made only for a subscriber here: a host that publishes what only other hosts want allocates no envelope.
+            if (topic == BusTopics.Restart || _locals.HasSubscribers(topic) || AnyLinkWants(topic))
+            {
+                Deliver(new BusEnvelope(topic, "", sequence, publisher, owned ? payload : payload.ToArray()));
+            }
         }
 
         _metrics.BusPublished.Add(1);
+    }
+
+    private bool AnyLinkWants(string topic)
+    {
+        foreach (PluginBusLink link in Links)
+        {
+            if (link.Wants(topic))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Queues a message for this host's subscribers and plugins, and acts on the system topics the host handles.</summary>
@@ -150,10 +184,15 @@ internal sealed partial class HostBus : IPluginBus, IAsyncDisposable, IDisposabl
     /// <summary>Delivers a frame another host published, unless it is this host's own.</summary>
     private void DeliverRelayed(ReadOnlyMemory<byte> frame)
     {
+        if (frame.Span.StartsWith(_relayPrefix))
+        {
+            return; // our own (a relay may hand a publisher its own frames), delivered here when it was published: not decoded
+        }
+
         BusEnvelope envelope;
         try
         {
-            envelope = BusWire.ReadRelay(frame);
+            envelope = BusWire.ReadRelay(frame, _relayStrings);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -178,15 +217,67 @@ internal sealed partial class HostBus : IPluginBus, IAsyncDisposable, IDisposabl
         ArgumentNullException.ThrowIfNull(handler);
         cancellationToken.ThrowIfCancellationRequested();
         var subscription = new LocalSubscription(BusTopics.Expand(topic, _options.ApplicationId), pattern, handler, _options, _serializer, Unsubscribe, _metrics, _logger, "host");
-        _locals.Add(subscription);
-        await Task.CompletedTask.ConfigureAwait(false);
+        if (_locals.Add(subscription) == 1)
+        {
+            await TellRelayAsync(wait: true).ConfigureAwait(false);
+        }
+
         return subscription;
     }
 
     private ValueTask Unsubscribe(LocalSubscription subscription)
     {
-        _locals.Remove(subscription);
+        if (_locals.Remove(subscription) == 0)
+        {
+            _ = TellRelayAsync(wait: false);
+        }
+
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// Tells the relay the topics and patterns this host's subscribers and plugins need from other hosts (system topics aside).
+    /// With <paramref name="wait"/>, waits until the relay receives them (bounded); a relay failure is logged, never thrown.
+    /// </summary>
+    internal async Task TellRelayAsync(bool wait)
+    {
+        if (_relay is null)
+        {
+            return;
+        }
+
+        var topics = new HashSet<string>(StringComparer.Ordinal);
+        var patterns = new HashSet<string>(StringComparer.Ordinal);
+        Task told;
+        lock (_topicsLock)
+        {
+            // Gathered and handed over under one lock: the relay is told the sets in the order they were, the newest last.
+            _locals.CollectTopics(topics, patterns);
+            foreach (PluginBusLink link in Links)
+            {
+                link.CollectTopics(topics, patterns);
+            }
+
+            topics.RemoveWhere(BusTopics.IsSystem);
+            patterns.RemoveWhere(BusTopics.IsSystem); // what such a pattern matches is a system topic: always received
+            try
+            {
+                told = _relay.OnSubscriptionsChangedAsync(topics, patterns);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                told = Task.FromException(ex);
+            }
+        }
+
+        try
+        {
+            await (wait ? told.WaitAsync(s_relaySubscribeTimeout) : told).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            BusLog.RelaySubscribeFailed(_logger, topics.Count, patterns.Count, ex);
+        }
     }
 
     /// <summary>Restarts the plugins of this host named in a <c>sys.restart</c> payload (a JSON array of names), in the background.</summary>

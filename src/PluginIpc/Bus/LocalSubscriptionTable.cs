@@ -44,6 +44,26 @@ internal sealed class LocalSubscriptionTable
         }
     }
 
+    /// <summary>Returns whether any subscription matches <paramref name="topic"/>.</summary>
+    public bool HasSubscribers(string topic)
+    {
+        Snapshot snapshot = Volatile.Read(ref _snapshot);
+        if (snapshot.Exact.ContainsKey(topic))
+        {
+            return true;
+        }
+
+        foreach (LocalSubscription subscription in snapshot.Patterns)
+        {
+            if (subscription.Pattern!.IsMatch(topic))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Offers <paramref name="envelope"/> to every subscription that matches its topic; returns how many took it.</summary>
     public int Offer(BusEnvelope envelope)
     {
@@ -66,6 +86,17 @@ internal sealed class LocalSubscriptionTable
         }
 
         return offered;
+    }
+
+    /// <summary>Adds the subscribed topics and patterns to the sets.</summary>
+    public void CollectTopics(HashSet<string> topics, HashSet<string> patterns)
+    {
+        Snapshot snapshot = Volatile.Read(ref _snapshot);
+        topics.UnionWith(snapshot.Exact.Keys);
+        foreach (LocalSubscription subscription in snapshot.Patterns)
+        {
+            patterns.Add(subscription.Topic);
+        }
     }
 
     /// <summary>Returns the subscriptions that match <paramref name="topic"/>: exact ones first, in the order they subscribed.</summary>

@@ -70,12 +70,26 @@ internal sealed class PluginBusLink : IAsyncDisposable
         }
 
         Subscriptions subscriptions = Volatile.Read(ref _subscriptions);
-        if (!subscriptions.Exact.Contains(topic) && !subscriptions.Patterns.Any(pattern => pattern.IsMatch(topic)))
+        if (!subscriptions.Exact.Contains(topic) && !AnyMatches(subscriptions.Patterns, topic))
         {
             return false;
         }
 
         return Subscribe.Allows(topic); // again at delivery: a pattern may reach wider than the list
+    }
+
+    // A loop, not Any with a lambda: a lambda capturing the topic would allocate on every call, matched or not.
+    private static bool AnyMatches(TopicPattern[] patterns, string topic)
+    {
+        foreach (TopicPattern pattern in patterns)
+        {
+            if (pattern.IsMatch(topic))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Gets whether the plugin subscribed to <paramref name="topic"/> (not counting system topics), for requests.</summary>
@@ -108,18 +122,27 @@ internal sealed class PluginBusLink : IAsyncDisposable
         }
     }
 
-    public void Remove(string topic, bool pattern)
+    /// <summary>Removes a subscription; returns whether there was one.</summary>
+    public bool Remove(string topic, bool pattern)
     {
         lock (_lock)
         {
             Subscriptions old = _subscriptions;
             var exact = new HashSet<string>(old.Exact, StringComparer.Ordinal);
-            if (!pattern)
-            {
-                exact.Remove(topic);
-            }
-
+            bool removed = pattern ? old.Patterns.Any(p => p.Text == topic) : exact.Remove(topic);
             Volatile.Write(ref _subscriptions, pattern ? old with { Patterns = [.. old.Patterns.Where(p => p.Text != topic)] } : old with { Exact = exact });
+            return removed;
+        }
+    }
+
+    /// <summary>Adds the plugin's subscribed topics and patterns to the sets (what the host needs from other hosts).</summary>
+    public void CollectTopics(HashSet<string> topics, HashSet<string> patterns)
+    {
+        Subscriptions subscriptions = Volatile.Read(ref _subscriptions);
+        topics.UnionWith(subscriptions.Exact);
+        foreach (TopicPattern pattern in subscriptions.Patterns)
+        {
+            patterns.Add(pattern.Text);
         }
     }
 
@@ -171,9 +194,24 @@ internal sealed class PluginBusLink : IAsyncDisposable
         {
             while (await _queue.Reader.WaitToReadAsync(stop).ConfigureAwait(false))
             {
+                long delivered = 0;
                 while (_queue.Reader.TryRead(out BusEnvelope? envelope))
                 {
-                    await SendAsync(envelope, stop).ConfigureAwait(false);
+                    // No state machine per message: a send that completes at once (the usual case) is not awaited.
+                    ValueTask sending = Send(envelope, stop);
+                    if (sending.IsCompletedSuccessfully)
+                    {
+                        delivered++;
+                    }
+                    else if (await CompleteAsync(sending, stop).ConfigureAwait(false))
+                    {
+                        delivered++;
+                    }
+                }
+
+                if (delivered > 0)
+                {
+                    _metrics.BusDelivered.Add(delivered);
                 }
             }
         }
@@ -183,19 +221,44 @@ internal sealed class PluginBusLink : IAsyncDisposable
         }
     }
 
-    private async ValueTask SendAsync(BusEnvelope envelope, CancellationToken stop)
+    private ValueTask Send(BusEnvelope envelope, CancellationToken stop)
     {
         try
         {
-            IChunkPeer peer = await RunningPeerAsync(stop).ConfigureAwait(false);
-            await peer.NotifyAsync(Commands.BusMessage, envelope.Encoded(PluginSerializers.Resolve(peer.Serializer)), stop).ConfigureAwait(false);
-            _metrics.BusDelivered.Add(1);
+            IChunkPeer peer = Peer;
+            if (peer is Plugin { State: not (PluginState.Running or PluginState.Restarting or PluginState.Starting) })
+            {
+                return SendWhenRunningAsync(envelope, stop); // the manager is replacing it
+            }
+
+            return peer.NotifyAsync(Commands.BusMessage, envelope.Encoded(PluginSerializers.Resolve(peer.Serializer)), stop);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return ValueTask.FromException(ex);
+        }
+    }
+
+    private async ValueTask SendWhenRunningAsync(BusEnvelope envelope, CancellationToken stop)
+    {
+        IChunkPeer peer = await RunningPeerAsync(stop).ConfigureAwait(false);
+        await peer.NotifyAsync(Commands.BusMessage, envelope.Encoded(PluginSerializers.Resolve(peer.Serializer)), stop).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits for a send; returns whether it went out. A failure loses the message, counted (the plugin is not running).</summary>
+    private async ValueTask<bool> CompleteAsync(ValueTask sending, CancellationToken stop)
+    {
+        try
+        {
+            await sending.ConfigureAwait(false);
+            return true;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException && !stop.IsCancellationRequested)
         {
             // Not running (restarting, stopped, failed): the message is lost, and counted.
             _metrics.RecordBusDropped(Name);
             BusLog.PluginDeliveryFailed(_logger, Name, ex);
+            return false;
         }
     }
 

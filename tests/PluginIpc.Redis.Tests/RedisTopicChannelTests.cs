@@ -1,0 +1,102 @@
+namespace PluginIpc.Redis.Tests;
+
+/// <summary>
+/// One Redis channel per topic: two hosts in this process (each its own bus and relay) on a real redis-server. A host receives
+/// from Redis only what its subscribers need, each frame once however its topics and patterns overlap.
+/// </summary>
+[TestFixture]
+[CancelAfter(120_000)]
+public sealed class RedisTopicChannelTests
+{
+    private RedisServer _redis = null!;
+
+    [SetUp]
+    public async Task StartRedis() => _redis = await RedisServer.StartAsync();
+
+    [TearDown]
+    public async Task StopRedis()
+    {
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
+    }
+
+    [Test]
+    public async Task AHostReceivesOnlyWhatItSubscribed_ATopicInsideAPatternOnce_AndNothingMoreOnceUnsubscribed()
+    {
+        await using LocalHost receiver = await LocalHost.StartAsync(_redis.Configuration, configure: null, pluginName: null);
+        await using LocalHost sender = await LocalHost.StartAsync(_redis.Configuration, configure: null, pluginName: null);
+        await receiver.WaitForRelayLogAsync("Connected");
+        await sender.WaitForRelayLogAsync("Connected");
+        var exact = new LineLog("The subscriber of a.b.c");
+        var wide = new LineLog("The subscriber of pattern a.*");
+        var narrow = new LineLog("The subscriber of pattern a.b.*");
+
+        // Made while the relay is connected: each returns once Redis sends the topic to this host.
+        await using IAsyncDisposable exactSubscription = await receiver.Bus.SubscribeAsync("a.b.c", Record(exact));
+        IAsyncDisposable wideSubscription = await receiver.Bus.SubscribePatternAsync("a.*", Record(wide));
+        await using IAsyncDisposable narrowSubscription = await receiver.Bus.SubscribePatternAsync("a.b.*", Record(narrow));
+
+        await sender.Bus.PublishAsync("other", "nobody wants it");
+        await sender.Bus.PublishAsync("a.b.c", "m1");
+        await sender.Bus.PublishAsync("a.x", "m2");
+        await sender.Bus.PublishAsync("a.b.c", "END");
+        await exact.WaitForAsync(line => line == "a.b.c|END");
+        await wide.WaitForAsync(line => line == "a.b.c|END");
+        await narrow.WaitForAsync(line => line == "a.b.c|END");
+        Assert.Multiple(() =>
+        {
+            Assert.That(exact.Lines, Is.EqualTo(new[] { "a.b.c|m1", "a.b.c|END" }));
+            Assert.That(wide.Lines, Is.EqualTo(new[] { "a.b.c|m1", "a.x|m2", "a.b.c|END" }));
+            Assert.That(narrow.Lines, Is.EqualTo(new[] { "a.b.c|m1", "a.b.c|END" }));
+            Assert.That(receiver.Received, Is.EqualTo(3), "each wanted frame comes from Redis once; 'other' not at all");
+            Assert.That(sender.Received, Is.Zero, "a host that subscribed to nothing gets nothing back, its own frames included");
+        });
+
+        // Relay changes are made in order: once a later subscription is made, the unsubscribe before it is done too.
+        await wideSubscription.DisposeAsync();
+        await using IAsyncDisposable fence = await receiver.Bus.SubscribeAsync("fence", (_, _) => ValueTask.CompletedTask);
+        await sender.Bus.PublishAsync("a.x", "m3");
+        await sender.Bus.PublishAsync("a.b.c", "END2");
+        await exact.WaitForAsync(line => line == "a.b.c|END2");
+        await narrow.WaitForAsync(line => line == "a.b.c|END2");
+        Assert.Multiple(() =>
+        {
+            Assert.That(wide.Lines, Has.None.Contains("m3"));
+            Assert.That(receiver.Received, Is.EqualTo(4), "a.x is no longer sent to this host");
+        });
+    }
+
+    [Test]
+    public async Task PatternsThatMayOverlap_EachMessageStillArrivesOncePerSubscriber()
+    {
+        await using LocalHost receiver = await LocalHost.StartAsync(_redis.Configuration, configure: null, pluginName: null);
+        await using LocalHost sender = await LocalHost.StartAsync(_redis.Configuration, configure: null, pluginName: null);
+        await receiver.WaitForRelayLogAsync("Connected");
+        await sender.WaitForRelayLogAsync("Connected");
+        var starts = new LineLog("The subscriber of pattern p.*");
+        var ends = new LineLog("The subscriber of pattern *.q");
+        await using IAsyncDisposable startsSubscription = await receiver.Bus.SubscribePatternAsync("p.*", Record(starts));
+        await using IAsyncDisposable endsSubscription = await receiver.Bus.SubscribePatternAsync("*.q", Record(ends));
+
+        await sender.Bus.PublishAsync("p.q", "both");
+        await sender.Bus.PublishAsync("p.x", "starts");
+        await sender.Bus.PublishAsync("x.q", "ends");
+        await sender.Bus.PublishAsync("p.q", "END");
+        await starts.WaitForAsync(line => line == "p.q|END");
+        await ends.WaitForAsync(line => line == "p.q|END");
+        Assert.Multiple(() =>
+        {
+            Assert.That(starts.Lines, Is.EqualTo(new[] { "p.q|both", "p.x|starts", "p.q|END" }));
+            Assert.That(ends.Lines, Is.EqualTo(new[] { "p.q|both", "x.q|ends", "p.q|END" }));
+            Assert.That(receiver.Received, Is.EqualTo(4), "a frame that both patterns match comes from Redis once");
+        });
+    }
+
+    private static BusHandler Record(LineLog log) => (message, _) =>
+    {
+        log.Add($"{message.Topic}|{message.Text}");
+        return ValueTask.CompletedTask;
+    };
+}
