@@ -113,6 +113,16 @@ internal sealed class LocalHost : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until Redis has confirmed at least <paramref name="frames"/> of the frames the relay sent.</summary>
+    public async Task WaitForSentAsync(long frames)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (_sent.GetMeasurementSnapshot() is var measurements && measurements.Sum(measurement => measurement.Value) < frames)
+        {
+            await _sent.WaitForMeasurementsAsync(measurements.Count + 1, timeout.Token);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _provider.DisposeAsync();

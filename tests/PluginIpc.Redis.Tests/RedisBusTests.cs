@@ -163,7 +163,8 @@ public sealed class RedisBusTests
         await local.WaitForRelayLogAsync("Connected");
         await using IAsyncDisposable own = await local.Bus.SubscribeAsync("t", (_, _) => ValueTask.CompletedTask); // Redis hands a host only topics it subscribed to
         await local.Bus.PublishAsync("t", "before");
-        await local.WaitForReceivedAsync(1); // it went round through Redis: nothing is in flight when Redis dies
+        await local.WaitForReceivedAsync(1);
+        await local.WaitForSentAsync(1); // and Redis confirmed it: nothing is in flight when Redis dies
 
         await _redis.KillAsync();
         await local.WaitForRelayLogAsync("Disconnected");
