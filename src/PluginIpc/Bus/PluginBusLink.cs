@@ -1,5 +1,3 @@
-using System.Threading.Channels;
-using BusQueue = System.Threading.Channels.Channel<PluginIpc.BusEnvelope>;
 using Microsoft.Extensions.Logging;
 
 namespace PluginIpc;
@@ -8,7 +6,7 @@ namespace PluginIpc;
 /// The host bus's side of one plugin (by name, so it outlives restarts): what the plugin subscribed to and may use, and a
 /// bounded queue with a pump that sends it its messages as <c>bus.message</c>.
 /// </summary>
-internal sealed class PluginBusLink : IAsyncDisposable
+internal sealed class PluginBusLink : EnvelopePump, IAsyncDisposable
 {
     /// <summary>The most topics and patterns one plugin may subscribe to.</summary>
     public const int MaxSubscriptions = 1024;
@@ -16,18 +14,16 @@ internal sealed class PluginBusLink : IAsyncDisposable
     /// <summary>The most patterns one plugin may subscribe to: each message's topic is matched against them all.</summary>
     public const int MaxPatterns = 64;
 
-    private readonly BusQueue _queue;
     private readonly PluginIpcMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly CancellationTokenSource _stop = new();
-    private int _disposed;
     private readonly Lock _lock = new();
-    private readonly Task _pump;
+    private int _disposed;
     private IChunkPeer _peer;
     private Subscriptions _subscriptions = new([], []);
     private TaskCompletionSource _peerChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public PluginBusLink(IChunkPeer peer, TopicAllowList publish, TopicAllowList subscribe, PluginBusOptions options, PluginIpcMetrics metrics, ILogger logger)
+        : base(options, metrics)
     {
         _peer = peer;
         Name = peer.Name;
@@ -35,13 +31,7 @@ internal sealed class PluginBusLink : IAsyncDisposable
         Subscribe = subscribe;
         _metrics = metrics;
         _logger = logger;
-        var queueOptions = new BoundedChannelOptions(options.QueueCapacity)
-        {
-            FullMode = options.DropPolicy == BusDropPolicy.DropOldest ? BoundedChannelFullMode.DropOldest : BoundedChannelFullMode.DropWrite,
-            SingleReader = true,
-        };
-        _queue = System.Threading.Channels.Channel.CreateBounded<BusEnvelope>(queueOptions, _ => _metrics.RecordBusDropped(Name));
-        _pump = Task.Run(PumpAsync);
+        Start();
     }
 
     public string Name { get; }
@@ -94,8 +84,6 @@ internal sealed class PluginBusLink : IAsyncDisposable
 
     /// <summary>Gets whether the plugin subscribed to <paramref name="topic"/> (not counting system topics), for requests.</summary>
     public bool Subscribed(string topic) => !BusTopics.IsSystem(topic) && Wants(topic);
-
-    public bool Offer(BusEnvelope envelope) => _queue.Writer.TryWrite(envelope);
 
     /// <summary>Adds a subscription; returns why it is refused, or <see langword="null"/>.</summary>
     public string? Add(string topic, bool pattern)
@@ -181,85 +169,37 @@ internal sealed class PluginBusLink : IAsyncDisposable
             return;
         }
 
-        _queue.Writer.TryComplete();
-        await _stop.CancelAsync().ConfigureAwait(false);
-        await _pump.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        _stop.Dispose();
+        await StopAsync(waitForPump: true).ConfigureAwait(false);
     }
 
-    private async Task PumpAsync()
+    /// <summary>Sends one message to the plugin as <c>bus.message</c>.</summary>
+    protected override ValueTask Process(BusEnvelope envelope, CancellationToken stop)
     {
-        CancellationToken stop = _stop.Token;
-        try
+        IChunkPeer peer = Peer;
+        if (peer is Plugin { State: not (PluginState.Running or PluginState.Restarting or PluginState.Starting) })
         {
-            while (await _queue.Reader.WaitToReadAsync(stop).ConfigureAwait(false))
-            {
-                long delivered = 0;
-                while (_queue.Reader.TryRead(out BusEnvelope? envelope))
-                {
-                    // No state machine per message: a send that completes at once (the usual case) is not awaited.
-                    ValueTask sending = Send(envelope, stop);
-                    if (sending.IsCompletedSuccessfully)
-                    {
-                        delivered++;
-                    }
-                    else if (await CompleteAsync(sending, stop).ConfigureAwait(false))
-                    {
-                        delivered++;
-                    }
-                }
+            return SendWhenRunningAsync(envelope, stop); // the manager is replacing it
+        }
 
-                if (delivered > 0)
-                {
-                    _metrics.BusDelivered.Add(delivered);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-            // the bus stopped
-        }
+        return peer.NotifyAsync(Commands.BusMessage, envelope.Encoded(PluginSerializers.Resolve(peer.Serializer)), stop);
     }
 
-    private ValueTask Send(BusEnvelope envelope, CancellationToken stop)
+    /// <summary>The plugin is not running: the message is lost, and counted.</summary>
+    protected override void OnFailed(BusEnvelope envelope, Exception failure, CancellationToken stop)
     {
-        try
+        if (!stop.IsCancellationRequested)
         {
-            IChunkPeer peer = Peer;
-            if (peer is Plugin { State: not (PluginState.Running or PluginState.Restarting or PluginState.Starting) })
-            {
-                return SendWhenRunningAsync(envelope, stop); // the manager is replacing it
-            }
-
-            return peer.NotifyAsync(Commands.BusMessage, envelope.Encoded(PluginSerializers.Resolve(peer.Serializer)), stop);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            return ValueTask.FromException(ex);
+            _metrics.RecordBusDropped(Name);
+            BusLog.PluginDeliveryFailed(_logger, Name, failure);
         }
     }
+
+    protected override void OnDropped(BusEnvelope envelope) => _metrics.RecordBusDropped(Name);
 
     private async ValueTask SendWhenRunningAsync(BusEnvelope envelope, CancellationToken stop)
     {
         IChunkPeer peer = await RunningPeerAsync(stop).ConfigureAwait(false);
         await peer.NotifyAsync(Commands.BusMessage, envelope.Encoded(PluginSerializers.Resolve(peer.Serializer)), stop).ConfigureAwait(false);
-    }
-
-    /// <summary>Waits for a send; returns whether it went out. A failure loses the message, counted (the plugin is not running).</summary>
-    private async ValueTask<bool> CompleteAsync(ValueTask sending, CancellationToken stop)
-    {
-        try
-        {
-            await sending.ConfigureAwait(false);
-            return true;
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException && !stop.IsCancellationRequested)
-        {
-            // Not running (restarting, stopped, failed): the message is lost, and counted.
-            _metrics.RecordBusDropped(Name);
-            BusLog.PluginDeliveryFailed(_logger, Name, ex);
-            return false;
-        }
     }
 
     /// <summary>
