@@ -30,10 +30,13 @@ internal static class BusWire
         return writer.WrittenSpan.ToArray();
     }
 
-    /// <summary>Reads a <c>bus.message</c> (or host-to-plugin <c>bus.request</c>); with <paramref name="strings"/>, MessagePack is read without copying the payload or decoding a topic seen lately.</summary>
-    public static BusEnvelope ReadMessage(IPluginSerializer serializer, Chunk chunk, Utf8StringCache? strings = null)
+    /// <summary>
+    /// Reads a <c>bus.message</c> (or host-to-plugin <c>bus.request</c>); <paramref name="inPlace"/>, MessagePack is read without
+    /// copying the payload (a slice of the chunk's buffer) and with the topics and names of <see cref="Utf8StringCache"/>.
+    /// </summary>
+    public static BusEnvelope ReadMessage(IPluginSerializer serializer, Chunk chunk, bool inPlace = false)
     {
-        if (strings is not null && serializer is MessagePackPluginSerializer && TryReadMessagePack(chunk.Buffer, strings) is { } envelope)
+        if (inPlace && serializer is MessagePackPluginSerializer && TryReadMessagePack(chunk.Buffer) is { } envelope)
         {
             return envelope;
         }
@@ -61,7 +64,7 @@ internal static class BusWire
     /// a slice of the chunk's own buffer (a chunk owns it and never changes it). Anything else (compressed, ext types) returns
     /// <see langword="null"/>, and the general reader reads it or says what is wrong.
     /// </summary>
-    private static BusEnvelope? TryReadMessagePack(ReadOnlyMemory<byte> buffer, Utf8StringCache strings)
+    private static BusEnvelope? TryReadMessagePack(ReadOnlyMemory<byte> buffer)
     {
         try
         {
@@ -72,7 +75,7 @@ internal static class BusWire
                 return null;
             }
 
-            string topicText = strings.Get(topic);
+            string topicText = Text(topic);
             string origin = "";
             if (!reader.TryReadNil())
             {
@@ -81,7 +84,7 @@ internal static class BusWire
                     return null;
                 }
 
-                origin = strings.Get(originBytes);
+                origin = Text(originBytes);
             }
 
             if (reader.NextMessagePackType != MessagePackType.Integer)
@@ -98,7 +101,7 @@ internal static class BusWire
                     return null;
                 }
 
-                publisher = strings.Get(publisherBytes);
+                publisher = Text(publisherBytes);
             }
 
             if (reader.NextMessagePackType != MessagePackType.Binary || reader.ReadBytes() is not { IsSingleSegment: true } payload || !reader.End)
@@ -108,9 +111,9 @@ internal static class BusWire
 
             return new BusEnvelope(topicText, origin, sequence, publisher, payload.First);
         }
-        catch (MessagePackSerializationException)
+        catch (Exception ex) when (ex is MessagePackSerializationException or ProtocolException)
         {
-            return null; // truncated or malformed: the general reader says so
+            return null; // truncated, malformed or not UTF-8: the general reader says so, or decodes it
         }
     }
 
@@ -319,9 +322,10 @@ internal static class BusWire
         return frame;
     }
 
-    /// <summary>Reads a relay frame; the payload is a slice of <paramref name="frame"/> (the bus owns frames it receives), and recent strings come from <paramref name="strings"/>.</summary>
+    /// <summary>Reads a relay frame; the payload is a slice of <paramref name="frame"/> (the bus owns frames it receives), and recent strings come from <see cref="Utf8StringCache"/>.</summary>
     /// <exception cref="FormatException">The frame is not a relay frame of version 1, or its topic is not valid.</exception>
-    public static BusEnvelope ReadRelay(ReadOnlyMemory<byte> frame, Utf8StringCache strings)
+    /// <exception cref="ProtocolException">A string in it is not valid UTF-8.</exception>
+    public static BusEnvelope ReadRelay(ReadOnlyMemory<byte> frame)
     {
         const string Shape = "[1, origin, topic, sequence, publisher, payload] in MessagePack";
         try
@@ -332,15 +336,15 @@ internal static class BusWire
                 throw new FormatException($"the {frame.Length} bytes are not {Shape}");
             }
 
-            string origin = ReadString(ref reader, strings) ?? "";
-            string topic = Topic(ReadString(ref reader, strings));
+            string origin = ReadString(ref reader) ?? "";
+            string topic = Topic(ReadString(ref reader));
             if (BusTopics.Problem(topic, pattern: false) is { } problem)
             {
                 throw new FormatException(problem);
             }
 
             long sequence = reader.ReadInt64();
-            string? publisher = ReadString(ref reader, strings);
+            string? publisher = ReadString(ref reader);
             ReadOnlyMemory<byte> payload = reader.TryReadNil() ? ReadOnlyMemory<byte>.Empty : Slice(frame, reader.ReadBytes());
             return new BusEnvelope(topic, origin.Length > 0 ? origin : "?", sequence, publisher, payload);
         }
@@ -356,15 +360,18 @@ internal static class BusWire
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_relayBuffer;
 
-    private static string? ReadString(ref MessagePackReader reader, Utf8StringCache strings)
+    private static string? ReadString(ref MessagePackReader reader)
     {
         if (reader.TryReadNil())
         {
             return null;
         }
 
-        return reader.TryReadStringSpan(out ReadOnlySpan<byte> utf8) ? strings.Get(utf8) : reader.ReadString();
+        return reader.TryReadStringSpan(out ReadOnlySpan<byte> utf8) ? Text(utf8) : reader.ReadString();
     }
+
+    /// <summary>Decodes a topic, origin or publisher, strictly, reusing the string of one seen lately.</summary>
+    private static string Text(ReadOnlySpan<byte> utf8) => Utf8StringCache.GetString(utf8, 0, "a bus topic or name");
 
     /// <summary>The bytes <see cref="MessagePackReader.ReadBytes"/> read, as memory of the frame itself (copied only if split, which a frame never is).</summary>
     private static ReadOnlyMemory<byte> Slice(ReadOnlyMemory<byte> frame, ReadOnlySequence<byte>? bytes) => bytes switch

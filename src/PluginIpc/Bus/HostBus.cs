@@ -30,7 +30,6 @@ internal sealed partial class HostBus : IPluginBus, IAsyncDisposable, IDisposabl
     private readonly Task _relayRun;
     private int _disposed;
     private readonly byte[] _relayPrefix;
-    private readonly Utf8StringCache _relayStrings = new();
     private readonly Lock _topicsLock = new();
 
     public HostBus(IOptions<PluginIpcOptions> options, IServiceProvider services)
@@ -192,7 +191,7 @@ internal sealed partial class HostBus : IPluginBus, IAsyncDisposable, IDisposabl
         BusEnvelope envelope;
         try
         {
-            envelope = BusWire.ReadRelay(frame, _relayStrings);
+            envelope = BusWire.ReadRelay(frame);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

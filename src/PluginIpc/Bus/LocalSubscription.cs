@@ -38,8 +38,6 @@ internal sealed class LocalSubscription : EnvelopePump, IAsyncDisposable
     /// <summary>Gets the pattern, or <see langword="null"/> for an exact topic.</summary>
     public TopicPattern? Pattern { get; }
 
-    public bool Matches(string topic) => Pattern?.IsMatch(topic) ?? string.Equals(Topic, topic, StringComparison.Ordinal);
-
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)

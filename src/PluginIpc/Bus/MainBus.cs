@@ -17,7 +17,6 @@ internal sealed class MainBus : IPluginBus, IAsyncDisposable
     private readonly IPluginSerializer _wire;
     private readonly IPluginSerializer _serializer;
     private readonly LocalSubscriptionTable _locals = new();
-    private readonly Utf8StringCache _strings = new();
     private readonly SemaphoreSlim _changes = new(1, 1);
     private readonly PluginIpcMetrics _metrics;
     private readonly ILogger _logger;
@@ -34,7 +33,7 @@ internal sealed class MainBus : IPluginBus, IAsyncDisposable
         _logger = main.CreateLogger("PluginIpc.Bus");
         channel.Handlers.HandleInline(Commands.BusMessage, (chunk, _, _) =>
         {
-            BusEnvelope envelope = BusWire.ReadMessage(_wire, chunk, _strings);
+            BusEnvelope envelope = BusWire.ReadMessage(_wire, chunk, inPlace: true);
             if (_locals.Offer(envelope) == 0 && !BusTopics.IsSystem(envelope.Topic))
             {
                 _metrics.RecordBusDropped(main.Name); // no handler here any more (unsubscribed, or not subscribed again after a restart)
@@ -183,7 +182,7 @@ internal sealed class MainBus : IPluginBus, IAsyncDisposable
     /// <summary>Answers the host's <c>bus.request</c>: this plugin's subscribers of the topic in turn, until one replies.</summary>
     private async ValueTask<ReadOnlyMemory<byte>> AnswerAsync(Chunk chunk, IChunkPeer peer, CancellationToken cancellationToken)
     {
-        BusEnvelope request = BusWire.ReadMessage(_wire, chunk, _strings);
+        BusEnvelope request = BusWire.ReadMessage(_wire, chunk, inPlace: true);
         foreach (LocalSubscription subscription in _locals.Matching(request.Topic))
         {
             var slot = new BusReplySlot();

@@ -217,7 +217,7 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
         {
             ThreadId = threadId,
             Direction = (Direction)direction,
-            Cmd = cmd ?? CmdStringCache.GetString(cmdBytes, cmdDataOffset),
+            Cmd = cmd ?? Utf8StringCache.GetString(cmdBytes, cmdDataOffset),
             Buffer = bufferBytes.IsEmpty ? ReadOnlyMemory<byte>.Empty : PayloadArray.CopyOf(bufferBytes),
             Headers = headers,
         };
@@ -250,7 +250,7 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
 
         int cmdOffset = position;
         ReadOnlySpan<byte> cmd = span.Slice(position, cmdLength);
-        if (!CmdStringCache.TryGetCached(cmd, out string? cmdText) && Utf8Text.FindInvalid(cmd) >= 0)
+        if (!Utf8StringCache.TryGetCached(cmd, out string? cmdText) && Utf8Text.FindInvalid(cmd) >= 0)
         {
             return false;
         }
@@ -287,7 +287,7 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
         {
             ThreadId = threadId,
             Direction = (Direction)direction,
-            Cmd = cmdText ?? CmdStringCache.GetString(cmd, cmdOffset),
+            Cmd = cmdText ?? Utf8StringCache.GetString(cmd, cmdOffset),
             Buffer = bufferLength == 0 ? ReadOnlyMemory<byte>.Empty : PayloadArray.CopyOf(span.Slice(bufferOffset, bufferLength)),
         };
         consumed = position;
@@ -400,7 +400,7 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
                 return false;
             }
 
-            header = new ChunkHeader(threadId, (Direction)direction, cmd ?? CmdStringCache.GetString(cmdBytes, cmdDataOffset), bufferLength);
+            header = new ChunkHeader(threadId, (Direction)direction, cmd ?? Utf8StringCache.GetString(cmdBytes, cmdDataOffset), bufferLength);
         }
         catch (Exception ex) when (ex is MessagePackSerializationException or OverflowException)
         {
@@ -471,7 +471,7 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
         cmdDataOffset = reader.Consumed - cmdBytes.Length;
 
         // Only checked bytes are cached, so a hit needs no UTF-8 check.
-        if (!cmdBytes.IsSingleSegment || !CmdStringCache.TryGetCached(cmdBytes.FirstSpan, out cmd))
+        if (!cmdBytes.IsSingleSegment || !Utf8StringCache.TryGetCached(cmdBytes.FirstSpan, out cmd))
         {
             Utf8Sequence.Validate(cmdBytes, "cmd", reader.FieldOffset, cmdDataOffset);
         }
@@ -514,7 +514,7 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
             Debug.Assert(complete, "Pass 1 has read these bytes already.");
 
             // Keys repeat from chunk to chunk (traceparent), so they share the command cache; values rarely do.
-            headers[CmdStringCache.GetString(key, 0)] = Utf8Sequence.Decode(value);
+            headers[Utf8StringCache.GetString(key, 0)] = Utf8Sequence.Decode(value);
         }
 
         return headers.Count > 0 ? headers : null;

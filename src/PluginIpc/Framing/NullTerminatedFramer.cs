@@ -149,7 +149,7 @@ public sealed class NullTerminatedFramer : IChunkFramer, IChunkHeaderReader, IOu
         {
             ThreadId = threadId,
             Direction = (Direction)direction,
-            Cmd = CmdStringCache.GetString(cmdBytes, cmdOffset),
+            Cmd = Utf8StringCache.GetString(cmdBytes, cmdOffset),
             Buffer = buffer,
         };
         input = input.Slice(reader.Position);
@@ -166,7 +166,7 @@ public sealed class NullTerminatedFramer : IChunkFramer, IChunkHeaderReader, IOu
             return false;
         }
 
-        header = new ChunkHeader(threadId, (Direction)direction, CmdStringCache.GetString(cmdBytes, cmdOffset), bufferLength);
+        header = new ChunkHeader(threadId, (Direction)direction, Utf8StringCache.GetString(cmdBytes, cmdOffset), bufferLength);
         input = input.Slice(reader.Position);
         return true;
     }
@@ -239,7 +239,7 @@ public sealed class NullTerminatedFramer : IChunkFramer, IChunkHeaderReader, IOu
         }
 
         ReadOnlySpan<byte> cmdBytes = span.Slice(position, cmdLength);
-        if (!CmdStringCache.TryGetCached(cmdBytes, out string? cmd))
+        if (!Utf8StringCache.TryGetCached(cmdBytes, out string? cmd))
         {
             ValidateCmd(cmdBytes, cmdOffset, complete: true);
         }
@@ -266,7 +266,7 @@ public sealed class NullTerminatedFramer : IChunkFramer, IChunkHeaderReader, IOu
         {
             ThreadId = threadId,
             Direction = (Direction)direction,
-            Cmd = cmd ?? CmdStringCache.GetString(cmdBytes, cmdOffset),
+            Cmd = cmd ?? Utf8StringCache.GetString(cmdBytes, cmdOffset),
             Buffer = buffer,
         };
         input = input.Slice(position);

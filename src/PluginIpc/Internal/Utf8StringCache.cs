@@ -4,12 +4,15 @@ using System.Text;
 
 namespace PluginIpc;
 
-/// <summary>Turns a command's UTF-8 bytes into a string, reusing the strings of recently seen short commands.</summary>
+/// <summary>
+/// Turns short UTF-8 values that come over and over (commands, header keys, bus topics and publishers) into strings, reusing
+/// the strings of recently seen ones.
+/// </summary>
 /// <remarks>
-/// A channel sees the same few commands over and over; the cache makes decoding them allocation-free.
+/// A channel sees the same few commands, a bus the same few topics; the cache makes decoding them allocation-free.
 /// Thread safe: entries are immutable and replaced with a single reference write.
 /// </remarks>
-internal static class CmdStringCache
+internal static class Utf8StringCache
 {
     private const int MaxCachedBytes = 64;
     private const int SlotCount = 256; // a power of two
@@ -24,14 +27,21 @@ internal static class CmdStringCache
         SequenceScratch.Apply(utf8, offset, static (bytes, offset) => GetString(bytes, offset));
 
     /// <inheritdoc cref="GetString(in ReadOnlySequence{byte}, long)"/>
-    public static string GetString(ReadOnlySpan<byte> utf8, long offset)
+    public static string GetString(ReadOnlySpan<byte> utf8, long offset) => GetString(utf8, offset, "cmd");
+
+    /// <summary>Decodes <paramref name="utf8"/> as strict UTF-8.</summary>
+    /// <param name="utf8">The value's bytes.</param>
+    /// <param name="offset">The byte offset of the value, for the error message.</param>
+    /// <param name="what">What the value is, for the error message.</param>
+    /// <exception cref="ProtocolException">The bytes are not valid UTF-8.</exception>
+    public static string GetString(ReadOnlySpan<byte> utf8, long offset, string what)
     {
         if (TryGetCached(utf8, out string? cached))
         {
             return cached;
         }
 
-        string value = Decode(utf8, offset);
+        string value = Decode(utf8, offset, what);
         if (utf8.Length <= MaxCachedBytes)
         {
             Volatile.Write(ref s_slots[Hash(utf8) & (SlotCount - 1)], new Entry(utf8.ToArray(), value));
@@ -66,12 +76,12 @@ internal static class CmdStringCache
         return false;
     }
 
-    private static string Decode(ReadOnlySpan<byte> utf8, long offset)
+    private static string Decode(ReadOnlySpan<byte> utf8, long offset, string what)
     {
         int bad = Utf8Text.FindInvalid(utf8);
         if (bad >= 0)
         {
-            throw new ProtocolException($"cmd is not valid UTF-8: invalid byte 0x{utf8[bad]:x2} at offset {offset + bad}.");
+            throw new ProtocolException($"{what} is not valid UTF-8: invalid byte 0x{utf8[bad]:x2} at offset {offset + bad}.");
         }
 
         return Encoding.UTF8.GetString(utf8);
