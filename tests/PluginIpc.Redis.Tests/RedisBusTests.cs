@@ -8,31 +8,16 @@ namespace PluginIpc.Redis.Tests;
 /// other, each with a TestPlugin "bus" plugin.
 /// </summary>
 [TestFixture]
-[CancelAfter(120_000)]
-public sealed class RedisBusTests
+public sealed class RedisBusTests : RedisServerTests
 {
-    private RedisServer _redis = null!;
-
-    [SetUp]
-    public async Task StartRedis() => _redis = await RedisServer.StartAsync();
-
-    [TearDown]
-    public async Task StopRedis()
-    {
-        if (_redis is not null)
-        {
-            await _redis.DisposeAsync();
-        }
-    }
-
     [Test]
     public async Task TwoHosts_ExchangeMessagesBothWays_AndAHostNeverGetsItsOwnMessageTwice()
     {
-        await using LocalHost local = await LocalHost.StartAsync(_redis.Configuration, configure: null, "a", "from.a", "from.b");
+        await using LocalHost local = await LocalHost.StartAsync(Redis.Configuration, configure: null, "a", "from.a", "from.b");
         var localSeen = new LineLog("The local host's code");
         await using IAsyncDisposable fromA = await local.Bus.SubscribeAsync("from.a", Record(localSeen));
         await using IAsyncDisposable fromB = await local.Bus.SubscribeAsync("from.b", Record(localSeen));
-        await using HostProcess remote = await HostProcess.StartAsync(_redis.Configuration, "b", "sub=from.a", "sub=from.b", "hostsub=from.a", "hostsub=from.b");
+        await using HostProcess remote = await HostProcess.StartAsync(Redis.Configuration, "b", "sub=from.a", "sub=from.b", "hostsub=from.a", "hostsub=from.b");
         await LinkAsync(local, remote);
 
         for (int i = 1; i <= 10; i++)
@@ -101,8 +86,8 @@ public sealed class RedisBusTests
     public async Task RedisKilledAndRestartedMidStream_SubscriptionsComeBack_AndLostMessagesAreCounted()
     {
         const int Buffer = 100;
-        await using LocalHost local = await LocalHost.StartAsync(_redis.Configuration, options => options.OutageBufferSize = Buffer, pluginName: null);
-        await using HostProcess remote = await HostProcess.StartAsync(_redis.Configuration, "b", "sub=stream");
+        await using LocalHost local = await LocalHost.StartAsync(Redis.Configuration, options => options.OutageBufferSize = Buffer, pluginName: null);
+        await using HostProcess remote = await HostProcess.StartAsync(Redis.Configuration, "b", "sub=stream");
         await LinkAsync(local, remote);
 
         int published = 0;
@@ -117,7 +102,7 @@ public sealed class RedisBusTests
         await PublishUpTo(50);
         await remote.Output.WaitForAsync(line => line.StartsWith("seen stream|50|", StringComparison.Ordinal));
 
-        await _redis.KillAsync();
+        await Redis.KillAsync();
         await local.WaitForRelayLogAsync("Disconnected");
         await remote.Output.WaitForAsync(line => line.StartsWith("log Disconnected ", StringComparison.Ordinal));
 
@@ -125,7 +110,7 @@ public sealed class RedisBusTests
         await PublishUpTo(350);
         Assert.That(local.Lost, Is.EqualTo(300 - Buffer), "lost while Redis was down");
 
-        await _redis.StartAgainAsync();
+        await Redis.StartAgainAsync();
         await local.WaitForRelayLogAsync("Reconnected");
         await remote.Output.WaitForAsync(line => line.StartsWith("log Reconnected ", StringComparison.Ordinal));
         await LinkAsync(local, remote); // both subscriptions are back: probes cross both ways
@@ -159,19 +144,19 @@ public sealed class RedisBusTests
     [Test]
     public async Task FailPolicy_PublishThrowsWhileRedisIsDown_AndWorksAgainAfterTheRestart()
     {
-        await using LocalHost local = await LocalHost.StartAsync(_redis.Configuration, options => options.OutagePolicy = RedisOutagePolicy.Fail, pluginName: null);
+        await using LocalHost local = await LocalHost.StartAsync(Redis.Configuration, options => options.OutagePolicy = RedisOutagePolicy.Fail, pluginName: null);
         await local.WaitForRelayLogAsync("Connected");
         await using IAsyncDisposable own = await local.Bus.SubscribeAsync("t", (_, _) => ValueTask.CompletedTask); // Redis hands a host only topics it subscribed to
         await local.Bus.PublishAsync("t", "before");
         await local.WaitForReceivedAsync(1);
         await local.WaitForSentAsync(1); // and Redis confirmed it: nothing is in flight when Redis dies
 
-        await _redis.KillAsync();
+        await Redis.KillAsync();
         await local.WaitForRelayLogAsync("Disconnected");
         PluginIpcException? refused = Assert.ThrowsAsync<PluginIpcException>(async () => await local.Bus.PublishAsync("t", "during"));
         Assert.That(refused!.Message, Does.Contain("Redis is unreachable"));
 
-        await _redis.StartAgainAsync();
+        await Redis.StartAgainAsync();
         await local.WaitForRelayLogAsync("Reconnected");
         await local.Bus.PublishAsync("t", "after");
         Assert.That(local.Lost, Is.Zero, "a refused message is the publisher's failure, not a loss");

@@ -5,28 +5,13 @@ namespace PluginIpc.Redis.Tests;
 /// from Redis only what its subscribers need, each frame once however its topics and patterns overlap.
 /// </summary>
 [TestFixture]
-[CancelAfter(120_000)]
-public sealed class RedisTopicChannelTests
+public sealed class RedisTopicChannelTests : RedisServerTests
 {
-    private RedisServer _redis = null!;
-
-    [SetUp]
-    public async Task StartRedis() => _redis = await RedisServer.StartAsync();
-
-    [TearDown]
-    public async Task StopRedis()
-    {
-        if (_redis is not null)
-        {
-            await _redis.DisposeAsync();
-        }
-    }
-
     [Test]
     public async Task AHostReceivesOnlyWhatItSubscribed_ATopicInsideAPatternOnce_AndNothingMoreOnceUnsubscribed()
     {
-        await using LocalHost receiver = await LocalHost.StartAsync(_redis.Configuration, configure: null, pluginName: null);
-        await using LocalHost sender = await LocalHost.StartAsync(_redis.Configuration, configure: null, pluginName: null);
+        await using LocalHost receiver = await LocalHost.StartAsync(Redis.Configuration, configure: null, pluginName: null);
+        await using LocalHost sender = await LocalHost.StartAsync(Redis.Configuration, configure: null, pluginName: null);
         await receiver.WaitForRelayLogAsync("Connected");
         await sender.WaitForRelayLogAsync("Connected");
         var exact = new LineLog("The subscriber of a.b.c");
@@ -71,8 +56,8 @@ public sealed class RedisTopicChannelTests
     [Test]
     public async Task PatternsThatMayOverlap_EachMessageStillArrivesOncePerSubscriber()
     {
-        await using LocalHost receiver = await LocalHost.StartAsync(_redis.Configuration, configure: null, pluginName: null);
-        await using LocalHost sender = await LocalHost.StartAsync(_redis.Configuration, configure: null, pluginName: null);
+        await using LocalHost receiver = await LocalHost.StartAsync(Redis.Configuration, configure: null, pluginName: null);
+        await using LocalHost sender = await LocalHost.StartAsync(Redis.Configuration, configure: null, pluginName: null);
         await receiver.WaitForRelayLogAsync("Connected");
         await sender.WaitForRelayLogAsync("Connected");
         var starts = new LineLog("The subscriber of pattern p.*");
