@@ -29,7 +29,7 @@ internal abstract class EnvelopePump
 
     /// <summary>Queues a message or request without waiting; a full queue loses one message, per the drop policy.</summary>
     /// <returns><see langword="false"/> when the pump has stopped.</returns>
-    public bool Offer(BusEnvelope envelope) => _queue.Writer.TryWrite(envelope);
+    public virtual bool Offer(BusEnvelope envelope) => _queue.Writer.TryWrite(envelope);
 
     /// <summary>Starts the pump; the last step of a derived constructor.</summary>
     protected void Start() => _pump = Task.Run(PumpAsync);

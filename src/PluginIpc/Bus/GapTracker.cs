@@ -17,6 +17,10 @@ internal sealed class GapTracker
     private string _currentOrigin = "";
     private long _current;
 
+    // The key of the previous message offered: a run of one topic costs no lookups on the way in either.
+    private string? _offeredTopic;
+    private string _offeredOrigin = "";
+
     /// <summary>Returns how many messages came between the previous one of the envelope's topic and origin and this one.</summary>
     public long Missed(BusEnvelope envelope)
     {
@@ -49,16 +53,17 @@ internal sealed class GapTracker
             _current = envelope.Sequence;
         }
 
-        // The first message of a topic counts no gap (unless its queue dropped earlier ones); a number that does not grow
+        // The first message offered of a topic counts no gap; a number that does not grow
         // means its origin started over (a restarted host): no gap either.
         return known && envelope.Sequence > last + 1 ? envelope.Sequence - last - 1 : 0;
     }
 
     /// <summary>
-    /// Notes a message the subscriber's own queue dropped: when it is the first of its topic and origin that the subscriber
-    /// would have seen, the gap before the next one it receives starts there.
+    /// Notes a message about to enter the subscriber's queue, before its pump can see it: the first of its topic and origin
+    /// marks where counting starts, so a queue that drops it, or those after it, still shows the gap before the next one read.
     /// </summary>
-    public void Dropped(BusEnvelope envelope)
+    /// <remarks>Recorded on the way in because a full queue reports what it dropped only after its lock is released, when the pump may already have read the next message.</remarks>
+    public void Offered(BusEnvelope envelope)
     {
         if (envelope.Sequence <= 0)
         {
@@ -67,14 +72,20 @@ internal sealed class GapTracker
 
         lock (_lock)
         {
-            if (!IsCurrent(envelope) && _last.Count < MaxTracked)
+            if (!IsOffered(envelope) && !IsCurrent(envelope) && _last.Count < MaxTracked)
             {
                 _last.TryAdd((envelope.Topic, envelope.Origin), envelope.Sequence - 1);
             }
+
+            _offeredTopic = envelope.Topic;
+            _offeredOrigin = envelope.Origin;
         }
     }
 
     private static bool Same(string a, string b) => ReferenceEquals(a, b) || string.Equals(a, b, StringComparison.Ordinal);
+
+    private bool IsOffered(BusEnvelope envelope) =>
+        _offeredTopic is not null && Same(envelope.Topic, _offeredTopic) && Same(envelope.Origin, _offeredOrigin);
 
     private bool IsCurrent(BusEnvelope envelope) =>
         _currentTopic is not null && Same(envelope.Topic, _currentTopic) && Same(envelope.Origin, _currentOrigin);

@@ -56,6 +56,12 @@ internal sealed class LocalSubscription : EnvelopePump, IAsyncDisposable
         }
     }
 
+    public override bool Offer(BusEnvelope envelope)
+    {
+        _gaps.Offered(envelope);
+        return base.Offer(envelope);
+    }
+
     protected override ValueTask Process(BusEnvelope envelope, CancellationToken stop) =>
         _handler(new BusMessage(envelope, _gaps.Missed(envelope), _serializer), stop);
 
@@ -85,7 +91,6 @@ internal sealed class LocalSubscription : EnvelopePump, IAsyncDisposable
             return;
         }
 
-        _gaps.Dropped(envelope);
         _metrics.RecordBusDropped(_owner);
     }
 
