@@ -1,0 +1,166 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using PluginIpc.AspNetCore.Diagnostics;
+using PluginIpc.AspNetCore.Security;
+
+namespace PluginIpc.AspNetCore.Calls;
+
+/// <summary>
+/// Calls command <c>cmd</c> of plugin <c>P</c> for a gateway client: checks the allow-list, maps the JSON params to the
+/// request buffer, and the answer (or failure) back to a JSON value (or a <see cref="GatewayError"/>). Dialect independent.
+/// </summary>
+internal sealed class GatewayCaller
+{
+    private readonly IPluginManager _manager;
+    private readonly ExposureList _exposure;
+    private readonly TimeSpan? _callTimeout;
+    private readonly int _maxResultBytes;
+    private readonly ILogger _logger;
+    private readonly GatewayMetrics _metrics;
+
+    public GatewayCaller(IPluginManager manager, IOptions<PluginGatewayOptions> options, ILoggerFactory loggerFactory, GatewayMetrics metrics)
+    {
+        ArgumentNullException.ThrowIfNull(manager);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        _manager = manager;
+        _exposure = new ExposureList(options.Value);
+        _callTimeout = options.Value.CallTimeout;
+        _maxResultBytes = options.Value.MaxMessageBytes;
+        _logger = loggerFactory.CreateLogger(GatewayLog.Category);
+        _metrics = metrics;
+    }
+
+    /// <summary>Calls <paramref name="cmd"/> of <paramref name="pluginName"/> with <paramref name="parameters"/> (Undefined when absent).</summary>
+    /// <returns>The result or the failure; never throws for what the client or the plugin did.</returns>
+    public async Task<GatewayCallResult> CallAsync(string pluginName, string cmd, JsonElement parameters, CancellationToken cancellationToken)
+    {
+        GatewayCallResult result = await CallCoreAsync(pluginName, cmd, parameters, cancellationToken).ConfigureAwait(false);
+        _metrics.Calls.Add(1);
+        if (result.Error is { } error)
+        {
+            _metrics.Errors.Add(1, new KeyValuePair<string, object?>("code", error.Code));
+        }
+
+        return result;
+    }
+
+    private async Task<GatewayCallResult> CallCoreAsync(string pluginName, string cmd, JsonElement parameters, CancellationToken cancellationToken)
+    {
+        string method = pluginName + "/" + cmd;
+        if (!_exposure.Allows(pluginName, cmd))
+        {
+            // The same answer whether the plugin exists or not: clients learn nothing about what is not exposed.
+            return GatewayCallResult.Failure(GatewayErrorKind.MethodNotFound, GatewayErrorCodes.NotExposed, $"Method '{method}' not found.");
+        }
+
+        Plugin plugin;
+        try
+        {
+            plugin = await _manager.GetAsync(pluginName, cancellationToken).ConfigureAwait(false);
+        }
+        catch (KeyNotFoundException)
+        {
+            return GatewayCallResult.Failure(GatewayErrorKind.MethodNotFound, GatewayErrorCodes.UnknownPlugin, $"Method '{method}' not found: no plugin '{pluginName}' is registered.");
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return Cancelled(method);
+        }
+        catch (Exception ex) when (ex is PluginStartException or ObjectDisposedException or ChannelClosedException or TimeoutException)
+        {
+            GatewayLog.PluginUnavailable(_logger, pluginName, cmd, ex);
+            return Unavailable(pluginName);
+        }
+
+        PluginFormat format = PayloadMapper.FormatOf(plugin);
+        ReadOnlyMemory<byte> request;
+        ResultKind kind;
+        try
+        {
+            if (ContractShapes.IsContractMethod(plugin, cmd))
+            {
+                request = PayloadMapper.ContractArguments(parameters, format, method);
+                kind = ResultKind.Value;
+            }
+            else
+            {
+                request = PayloadMapper.CommandArguments(parameters, format, method, out kind);
+            }
+        }
+        catch (GatewayMappingException ex)
+        {
+            return GatewayCallResult.Failure(ex.Error);
+        }
+        catch (Exception ex) when (ex is MessagePack.MessagePackSerializationException or FormatException or OverflowException)
+        {
+            return GatewayCallResult.Failure(GatewayErrorKind.InvalidParams, ErrorCodes.InvalidRequest, $"The params of '{method}' cannot be converted to the plugin's format.");
+        }
+
+        Chunk answer;
+        try
+        {
+            answer = await plugin.CallAsync(new Chunk { Direction = Direction.Request, Cmd = cmd, Buffer = request }, _callTimeout ?? plugin.DefaultCallTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RemoteException ex)
+        {
+            return GatewayCallResult.Failure(FromRemote(ex, method));
+        }
+        catch (OperationCanceledException)
+        {
+            // Asked by the client (its token), or the plugin's handler gave up on its own (answered CANCELLED).
+            return Cancelled(method);
+        }
+        catch (TimeoutException)
+        {
+            return GatewayCallResult.Failure(GatewayErrorKind.Timeout, ErrorCodes.Timeout, $"'{method}' did not answer within {_callTimeout ?? plugin.DefaultCallTimeout}.");
+        }
+        catch (Exception ex) when (ex is ChannelClosedException or PluginExitedException or ObjectDisposedException)
+        {
+            GatewayLog.PluginUnavailable(_logger, pluginName, cmd, ex);
+            return Unavailable(pluginName);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            GatewayLog.CallFailed(_logger, pluginName, cmd, ex);
+            return GatewayCallResult.Failure(GatewayErrorKind.Internal, GatewayErrorCodes.Internal, "Internal error.");
+        }
+
+        if (answer.Buffer.Length > _maxResultBytes)
+        {
+            return GatewayCallResult.Failure(GatewayErrorKind.ResponseTooLarge, ErrorCodes.PayloadTooLarge, $"The answer of '{method}' ({answer.Buffer.Length} bytes) is larger than the gateway sends ({_maxResultBytes}).");
+        }
+
+        try
+        {
+            byte[] json = PayloadMapper.Result(answer.Buffer, kind, format, method);
+            return json.Length > _maxResultBytes
+                ? GatewayCallResult.Failure(GatewayErrorKind.ResponseTooLarge, ErrorCodes.PayloadTooLarge, $"The answer of '{method}' as JSON ({json.Length} bytes) is larger than the gateway sends ({_maxResultBytes}).")
+                : GatewayCallResult.Success(json);
+        }
+        catch (GatewayMappingException ex)
+        {
+            GatewayLog.AnswerNotMapped(_logger, pluginName, cmd, ex.Message);
+            return GatewayCallResult.Failure(ex.Error);
+        }
+    }
+
+    private static GatewayError FromRemote(RemoteException exception, string method) => exception.Code switch
+    {
+        ErrorCodes.UnknownCommand => new GatewayError(GatewayErrorKind.MethodNotFound, ErrorCodes.UnknownCommand, $"Method '{method}' not found: the plugin has no such command."),
+        ErrorCodes.InvalidRequest => new GatewayError(GatewayErrorKind.InvalidParams, ErrorCodes.InvalidRequest, exception.Message, exception.Details),
+        ErrorCodes.Cancelled => new GatewayError(GatewayErrorKind.Cancelled, ErrorCodes.Cancelled, "Request cancelled."),
+
+        // HANDLER_ERROR's details may hold a stack trace (IncludeExceptionDetails): never sent to outside clients.
+        ErrorCodes.HandlerError => new GatewayError(GatewayErrorKind.PluginError, ErrorCodes.HandlerError, exception.Message),
+        ErrorCodes.ShuttingDown => new GatewayError(GatewayErrorKind.PluginUnavailable, ErrorCodes.ShuttingDown, exception.Message),
+        _ => new GatewayError(GatewayErrorKind.PluginError, exception.Code, exception.Message, exception.Details),
+    };
+
+    private static GatewayCallResult Cancelled(string method) =>
+        GatewayCallResult.Failure(GatewayErrorKind.Cancelled, ErrorCodes.Cancelled, $"Request cancelled ('{method}').");
+
+    private static GatewayCallResult Unavailable(string pluginName) =>
+        GatewayCallResult.Failure(GatewayErrorKind.PluginUnavailable, GatewayErrorCodes.PluginUnavailable, $"Plugin '{pluginName}' is unavailable (it could not start, or it stopped).");
+}

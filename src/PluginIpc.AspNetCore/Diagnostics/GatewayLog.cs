@@ -1,0 +1,42 @@
+using Microsoft.Extensions.Logging;
+
+namespace PluginIpc.AspNetCore.Diagnostics;
+
+/// <summary>Source-generated log messages of the gateway (event ids 800-849), under the category <c>PluginIpc.AspNetCore.Gateway</c>.</summary>
+internal static partial class GatewayLog
+{
+    public const string Category = "PluginIpc.AspNetCore.Gateway";
+
+    [LoggerMessage(800, LogLevel.Error, "{Problem}", EventName = "NoAuthentication")]
+    public static partial void NoAuthentication(ILogger logger, string problem);
+
+    [LoggerMessage(801, LogLevel.Warning, "Plugin '{Plugin}' could not be reached for a gateway call to {Cmd}.", EventName = "PluginUnavailable")]
+    public static partial void PluginUnavailable(ILogger logger, string plugin, string cmd, Exception exception);
+
+    [LoggerMessage(802, LogLevel.Error, "A gateway call to {Plugin}/{Cmd} failed inside the gateway.", EventName = "CallFailed")]
+    public static partial void CallFailed(ILogger logger, string plugin, string cmd, Exception exception);
+
+    [LoggerMessage(803, LogLevel.Warning, "A gateway call's answer could not be mapped to JSON ({Plugin}/{Cmd}): {Message}", EventName = "AnswerNotMapped")]
+    public static partial void AnswerNotMapped(ILogger logger, string plugin, string cmd, string message);
+
+    [LoggerMessage(810, LogLevel.Warning, "A gateway client ({Remote}) did not read its messages: {Queued} were waiting; it is disconnected with close code {CloseCode}.", EventName = "SlowClient")]
+    public static partial void SlowClient(ILogger logger, string remote, int queued, int closeCode);
+
+    [LoggerMessage(811, LogLevel.Information, "A gateway client ({Remote}) sent a message over {Limit} bytes; it is disconnected with close code 1009.", EventName = "MessageTooBig")]
+    public static partial void MessageTooBig(ILogger logger, string remote, int limit);
+
+    [LoggerMessage(812, LogLevel.Information, "The gateway refused a WebSocket connection from {Remote}: {Limit} are open.", EventName = "TooManyConnections")]
+    public static partial void TooManyConnections(ILogger logger, string remote, int limit);
+
+    [LoggerMessage(813, LogLevel.Debug, "A gateway WebSocket connection ({Remote}) was idle for {IdleTimeout}; it is closed.", EventName = "Idle")]
+    public static partial void Idle(ILogger logger, string remote, TimeSpan idleTimeout);
+
+    [LoggerMessage(814, LogLevel.Debug, "A gateway WebSocket connection ({Remote}) ended: {Reason}", EventName = "ConnectionEnded")]
+    public static partial void ConnectionEnded(ILogger logger, string remote, string reason);
+
+    [LoggerMessage(815, LogLevel.Information, "The gateway refused a request from {Remote}: {Reason}.", EventName = "Refused")]
+    public static partial void Refused(ILogger logger, string remote, string reason);
+
+    [LoggerMessage(816, LogLevel.Warning, "A gateway client's subscription to {Topic} failed.", EventName = "SubscribeFailed")]
+    public static partial void SubscribeFailed(ILogger logger, string topic, Exception exception);
+}

@@ -1,0 +1,375 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using PluginIpc.AspNetCore.Calls;
+using PluginIpc.AspNetCore.Diagnostics;
+using PluginIpc.AspNetCore.Security;
+using PluginIpc.AspNetCore.Transport;
+
+namespace PluginIpc.AspNetCore.JsonRpc;
+
+/// <summary>
+/// The JSON-RPC 2.0 dialect for one WebSocket connection or one HTTP request: requests, notifications, batches,
+/// <c>$/cancelRequest</c> and (WebSocket only) <c>$/subscribe</c> push.
+/// </summary>
+internal sealed class JsonRpcSession : IWebSocketSession
+{
+    /// <summary>How many topics one connection may subscribe to.</summary>
+    public const int MaxSubscriptions = 32;
+
+    private static readonly JsonDocumentOptions s_parse = new() { MaxDepth = 64 };
+
+    private readonly GatewayCaller _caller;
+    private readonly int _maxInFlight;
+    private readonly TopicAllowList _topics;
+    private readonly IPluginBus? _bus;
+    private readonly GatewayWebSocketConnection? _connection;
+    private readonly CancellationToken _closed;
+    private readonly ILogger _logger;
+    private readonly Dictionary<string, CancellationTokenSource> _calls = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IAsyncDisposable> _subscriptions = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _subscribing = new(1, 1);
+    private int _inFlight;
+    private bool _disposed;
+
+    /// <summary>Creates the session of one WebSocket connection (<paramref name="connection"/>) or, without one, of one HTTP request.</summary>
+    public JsonRpcSession(GatewayCaller caller, PluginGatewayOptions options, TopicAllowList topics, IPluginBus? bus, GatewayWebSocketConnection? connection, ILogger logger, CancellationToken closed)
+    {
+        _caller = caller;
+        _maxInFlight = options.MaxCallsInFlightPerConnection;
+        _topics = topics;
+        _bus = bus;
+        _connection = connection;
+        _closed = closed;
+        _logger = logger;
+    }
+
+    public bool IsBusy
+    {
+        get
+        {
+            lock (_subscriptions)
+            {
+                return Volatile.Read(ref _inFlight) > 0 || _subscriptions.Count > 0;
+            }
+        }
+    }
+
+    public ValueTask OnMessageAsync(ReadOnlyMemory<byte> message)
+    {
+        // The receive buffer is reused: the document needs its own copy. The work runs on; responses go out as they complete.
+        _ = RespondAsync(message.ToArray());
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Handles one message: returns the response (an object or a batch array), or <see langword="null"/> when there is none.</summary>
+    public async Task<byte[]?> HandleAsync(ReadOnlyMemory<byte> message)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(message, s_parse);
+        }
+        catch (JsonException)
+        {
+            return JsonRpcWriter.Error(default, JsonRpcErrorCodes.ParseError, "Parse error: the message is not valid JSON.", GatewayErrorCodes.ParseError);
+        }
+
+        using (document)
+        {
+            JsonElement root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Array)
+            {
+                return await HandleOneAsync(root).ConfigureAwait(false);
+            }
+
+            int count = root.GetArrayLength();
+            if (count == 0)
+            {
+                return JsonRpcWriter.Error(default, JsonRpcErrorCodes.InvalidRequest, "Invalid Request: an empty batch.", ErrorCodes.InvalidRequest);
+            }
+
+            if (count > _maxInFlight)
+            {
+                return JsonRpcWriter.Error(default, JsonRpcErrorCodes.TooMany, $"A batch may hold at most {_maxInFlight} requests; this one holds {count}.", GatewayErrorCodes.TooManyCalls);
+            }
+
+            var items = new Task<byte[]?>[count];
+            int i = 0;
+            foreach (JsonElement item in root.EnumerateArray())
+            {
+                items[i++] = HandleOneAsync(item);
+            }
+
+            byte[]?[] responses = await Task.WhenAll(items).ConfigureAwait(false);
+            List<byte[]> answered = [.. responses.OfType<byte[]>()];
+            return answered.Count == 0 ? null : JsonRpcWriter.Batch(answered);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        List<IAsyncDisposable> subscriptions;
+        lock (_subscriptions)
+        {
+            _disposed = true;
+            subscriptions = [.. _subscriptions.Values];
+            _subscriptions.Clear();
+        }
+
+        foreach (IAsyncDisposable subscription in subscriptions)
+        {
+            await subscription.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task RespondAsync(byte[] message)
+    {
+        byte[]? response = await HandleAsync(message).ConfigureAwait(false);
+        if (response is not null)
+        {
+            _connection!.TrySend(response);
+        }
+    }
+
+    private async Task<byte[]?> HandleOneAsync(JsonElement request)
+    {
+        if (request.ValueKind != JsonValueKind.Object)
+        {
+            return InvalidRequest(default, "a request must be an object.");
+        }
+
+        bool hasId = request.TryGetProperty("id"u8, out JsonElement id);
+        if (hasId && id.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.Null))
+        {
+            return InvalidRequest(default, "id must be a string, a number or null.");
+        }
+
+        if (!request.TryGetProperty("jsonrpc"u8, out JsonElement version) || version.ValueKind != JsonValueKind.String || !version.ValueEquals("2.0"u8))
+        {
+            return InvalidRequest(id, "jsonrpc must be \"2.0\".");
+        }
+
+        if (!request.TryGetProperty("method"u8, out JsonElement methodElement) || methodElement.ValueKind != JsonValueKind.String)
+        {
+            return InvalidRequest(id, "method must be a string.");
+        }
+
+        request.TryGetProperty("params"u8, out JsonElement parameters);
+        if (parameters.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Array or JsonValueKind.Object))
+        {
+            return InvalidRequest(id, "params must be an array or an object.");
+        }
+
+        string method = methodElement.GetString()!;
+        if (method.StartsWith("$/", StringComparison.Ordinal))
+        {
+            return await HandleSystemAsync(method, hasId, id, parameters).ConfigureAwait(false);
+        }
+
+        int slash = method.IndexOf('/', StringComparison.Ordinal);
+        if (method.StartsWith("rpc.", StringComparison.Ordinal) || slash <= 0 || slash == method.Length - 1)
+        {
+            return hasId ? JsonRpcWriter.Error(id, JsonRpcErrorCodes.MethodNotFound, $"Method '{method}' not found: methods are '<plugin>/<cmd>'.", GatewayErrorCodes.NotExposed) : null;
+        }
+
+        if (Interlocked.Increment(ref _inFlight) > _maxInFlight)
+        {
+            Interlocked.Decrement(ref _inFlight);
+            return hasId ? JsonRpcWriter.Error(id, JsonRpcErrorCodes.TooMany, $"Too many calls in flight on this connection (at most {_maxInFlight}).", GatewayErrorCodes.TooManyCalls) : null;
+        }
+
+        string? key = null;
+        CancellationTokenSource? cancellation = null;
+        try
+        {
+            if (hasId && _connection is not null)
+            {
+                key = id.GetRawText();
+                cancellation = CancellationTokenSource.CreateLinkedTokenSource(_closed);
+                lock (_calls)
+                {
+                    if (!_calls.TryAdd(key, cancellation))
+                    {
+                        cancellation.Dispose();
+                        (key, cancellation) = (null, null);
+                        return InvalidRequest(id, "a request with this id is already in flight on this connection.");
+                    }
+                }
+            }
+
+            GatewayCallResult result = await _caller.CallAsync(method[..slash], method[(slash + 1)..], parameters, cancellation?.Token ?? _closed).ConfigureAwait(false);
+            if (!hasId)
+            {
+                return null;
+            }
+
+            if (result.Error is { } error)
+            {
+                return JsonRpcWriter.Error(id, error);
+            }
+
+            try
+            {
+                return JsonRpcWriter.Result(id, result.Json!);
+            }
+            catch (Exception ex) when (ex is ArgumentException or JsonException or InvalidOperationException)
+            {
+                GatewayLog.AnswerNotMapped(_logger, method[..slash], method[(slash + 1)..], ex.Message);
+                return JsonRpcWriter.Error(id, JsonRpcErrorCodes.InternalError, "Internal error: the answer is not valid JSON.", GatewayErrorCodes.Internal);
+            }
+        }
+        finally
+        {
+            if (key is not null)
+            {
+                lock (_calls)
+                {
+                    _calls.Remove(key);
+                }
+
+                cancellation!.Dispose();
+            }
+
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+
+    private async Task<byte[]?> HandleSystemAsync(string method, bool hasId, JsonElement id, JsonElement parameters)
+    {
+        if (_connection is null || _bus is null)
+        {
+            return hasId ? JsonRpcWriter.Error(id, JsonRpcErrorCodes.MethodNotFound, $"Method '{method}' is available over the WebSocket only.", GatewayErrorCodes.NotExposed) : null;
+        }
+
+        switch (method)
+        {
+            case "$/cancelRequest":
+                if (parameters.ValueKind != JsonValueKind.Object || !parameters.TryGetProperty("id"u8, out JsonElement target))
+                {
+                    return hasId ? JsonRpcWriter.Error(id, JsonRpcErrorCodes.InvalidParams, "$/cancelRequest takes {\"id\": <the request's id>}.", ErrorCodes.InvalidRequest) : null;
+                }
+
+                CancellationTokenSource? call;
+                lock (_calls)
+                {
+                    _calls.TryGetValue(target.GetRawText(), out call);
+                }
+
+                // A request already answered (or never seen) is ignored, as LSP does.
+                try
+                {
+                    call?.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                }
+
+                return hasId ? JsonRpcWriter.Result(id, "null"u8.ToArray()) : null;
+            case "$/subscribe":
+            case "$/unsubscribe":
+                byte[]? answer = await SubscriptionAsync(method == "$/subscribe", id, parameters).ConfigureAwait(false);
+                return hasId ? answer : null;
+            default:
+                return hasId ? JsonRpcWriter.Error(id, JsonRpcErrorCodes.MethodNotFound, $"Method '{method}' not found.", GatewayErrorCodes.NotExposed) : null;
+        }
+    }
+
+    private async Task<byte[]> SubscriptionAsync(bool subscribe, JsonElement id, JsonElement parameters)
+    {
+        if (parameters.ValueKind != JsonValueKind.Object || !parameters.TryGetProperty("topic"u8, out JsonElement topicElement) || topicElement.ValueKind != JsonValueKind.String)
+        {
+            return JsonRpcWriter.Error(id, JsonRpcErrorCodes.InvalidParams, "$/subscribe and $/unsubscribe take {\"topic\": \"...\"}.", ErrorCodes.InvalidRequest);
+        }
+
+        string topic = topicElement.GetString()!;
+        try
+        {
+            await _subscribing.WaitAsync(_closed).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return JsonRpcWriter.Error(id, JsonRpcErrorCodes.RequestCancelled, "Request cancelled: the connection is closing.", ErrorCodes.Cancelled);
+        }
+
+        try
+        {
+            IAsyncDisposable? existing;
+            lock (_subscriptions)
+            {
+                _subscriptions.TryGetValue(topic, out existing);
+            }
+
+            if (!subscribe)
+            {
+                if (existing is not null)
+                {
+                    lock (_subscriptions)
+                    {
+                        _subscriptions.Remove(topic);
+                    }
+
+                    await existing.DisposeAsync().ConfigureAwait(false);
+                }
+
+                return JsonRpcWriter.Result(id, existing is null ? "false"u8.ToArray() : "true"u8.ToArray());
+            }
+
+            if (!_topics.Allows(topic))
+            {
+                return JsonRpcWriter.Error(id, JsonRpcErrorCodes.Forbidden, $"Topic '{topic}' is not allowed.", ErrorCodes.Forbidden);
+            }
+
+            if (existing is not null)
+            {
+                return JsonRpcWriter.Result(id, "true"u8.ToArray());
+            }
+
+            lock (_subscriptions)
+            {
+                if (_subscriptions.Count >= MaxSubscriptions)
+                {
+                    return JsonRpcWriter.Error(id, JsonRpcErrorCodes.TooMany, $"A connection may subscribe to at most {MaxSubscriptions} topics.", GatewayErrorCodes.TooManySubscriptions);
+                }
+            }
+
+            IAsyncDisposable subscription;
+            try
+            {
+                GatewayWebSocketConnection connection = _connection!;
+                subscription = await _bus!.SubscribeAsync(topic, (message, _) =>
+                {
+                    connection.TrySend(JsonRpcWriter.Message(message));
+                    return ValueTask.CompletedTask;
+                }, _closed).ConfigureAwait(false);
+            }
+            catch (ArgumentException ex)
+            {
+                return JsonRpcWriter.Error(id, JsonRpcErrorCodes.InvalidParams, $"'{topic}' is not a topic: {ex.Message}", ErrorCodes.InvalidRequest);
+            }
+
+            bool keep;
+            lock (_subscriptions)
+            {
+                keep = !_disposed && _subscriptions.TryAdd(topic, subscription);
+            }
+
+            if (!keep)
+            {
+                await subscription.DisposeAsync().ConfigureAwait(false);
+            }
+
+            return JsonRpcWriter.Result(id, "true"u8.ToArray());
+        }
+        catch (OperationCanceledException)
+        {
+            return JsonRpcWriter.Error(id, JsonRpcErrorCodes.RequestCancelled, "Request cancelled: the connection is closing.", ErrorCodes.Cancelled);
+        }
+        finally
+        {
+            _subscribing.Release();
+        }
+    }
+
+    private static byte[] InvalidRequest(JsonElement id, string reason) =>
+        JsonRpcWriter.Error(id, JsonRpcErrorCodes.InvalidRequest, "Invalid Request: " + reason, ErrorCodes.InvalidRequest);
+}

@@ -1,0 +1,124 @@
+using System.Buffers;
+using System.Text.Json;
+using PluginIpc.AspNetCore.Calls;
+
+namespace PluginIpc.AspNetCore.JsonRpc;
+
+/// <summary>Writes JSON-RPC 2.0 responses and notifications as UTF-8 messages.</summary>
+internal static class JsonRpcWriter
+{
+    private static readonly JsonWriterOptions s_options = new() { SkipValidation = false };
+
+    /// <summary>Returns a success response; <paramref name="id"/> Undefined is written <c>null</c>.</summary>
+    public static byte[] Result(JsonElement id, byte[] result)
+    {
+        var buffer = new ArrayBufferWriter<byte>(result.Length + 48);
+        using (var writer = new Utf8JsonWriter(buffer, s_options))
+        {
+            Start(writer, id);
+            writer.WritePropertyName("result"u8);
+            writer.WriteRawValue(result, skipInputValidation: false);
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Returns an error response with <c>data = {"code", "details"?}</c>.</summary>
+    public static byte[] Error(JsonElement id, int code, string message, string dataCode, JsonElement? details = null)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, s_options))
+        {
+            Start(writer, id);
+            writer.WriteStartObject("error"u8);
+            writer.WriteNumber("code"u8, code);
+            writer.WriteString("message"u8, message);
+            writer.WriteStartObject("data"u8);
+            writer.WriteString("code"u8, dataCode);
+            if (details is { ValueKind: not JsonValueKind.Undefined } value)
+            {
+                writer.WritePropertyName("details"u8);
+                value.WriteTo(writer);
+            }
+
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Returns the error response of <paramref name="error"/>.</summary>
+    public static byte[] Error(JsonElement id, GatewayError error) =>
+        Error(id, JsonRpcErrorCodes.From(error.Kind), error.Message, error.Code, error.Details);
+
+    /// <summary>Returns the <c>$/message</c> notification of a bus message.</summary>
+    public static byte[] Message(BusMessage message)
+    {
+        var buffer = new ArrayBufferWriter<byte>(message.Payload.Length + 128);
+        using (var writer = new Utf8JsonWriter(buffer, s_options))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("jsonrpc"u8, "2.0"u8);
+            writer.WriteString("method"u8, "$/message"u8);
+            writer.WriteStartObject("params"u8);
+            writer.WriteString("topic"u8, message.Topic);
+            writer.WritePropertyName("payload"u8);
+            PayloadMapper.WriteTextOrBase64(writer, message.Payload.Span);
+            if (message.Publisher is { } publisher)
+            {
+                writer.WriteString("publisher"u8, publisher);
+            }
+            else
+            {
+                writer.WriteNull("publisher"u8);
+            }
+
+            writer.WriteNumber("sequence"u8, message.Sequence);
+            writer.WriteNumber("missed"u8, message.Missed);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Returns the responses of a batch as one array.</summary>
+    public static byte[] Batch(IReadOnlyList<byte[]> responses)
+    {
+        int length = 2 + responses.Sum(r => r.Length + 1);
+        byte[] batch = new byte[length - 1];
+        int position = 0;
+        batch[position++] = (byte)'[';
+        for (int i = 0; i < responses.Count; i++)
+        {
+            if (i > 0)
+            {
+                batch[position++] = (byte)',';
+            }
+
+            responses[i].CopyTo(batch, position);
+            position += responses[i].Length;
+        }
+
+        batch[position] = (byte)']';
+        return batch;
+    }
+
+    private static void Start(Utf8JsonWriter writer, JsonElement id)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("jsonrpc"u8, "2.0"u8);
+        writer.WritePropertyName("id"u8);
+        if (id.ValueKind == JsonValueKind.Undefined)
+        {
+            writer.WriteNullValue();
+        }
+        else
+        {
+            id.WriteTo(writer);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using PluginIpc;
+using PluginIpc.AspNetCore;
+using PluginIpc.AspNetCore.Calls;
+using PluginIpc.AspNetCore.Diagnostics;
+using PluginIpc.AspNetCore.JsonRpc;
+using PluginIpc.AspNetCore.Security;
+using PluginIpc.AspNetCore.Transport;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the plugin gateway that <c>MapPluginGateway</c> maps.</summary>
+public static class PluginGatewayServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers the plugin gateway (and PluginIpc's plugin manager, if not yet registered), with options <paramref name="configure"/> sets.
+    /// The application fails to start if a mapped gateway has no authentication: see <see cref="PluginGatewayOptions"/>.
+    /// </summary>
+    /// <param name="services">The services.</param>
+    /// <param name="configure">Exposes plugins and sets the gateway's options.</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    public static IServiceCollection AddPluginGateway(this IServiceCollection services, Action<PluginGatewayOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        services.AddPluginIpc();
+        services.AddOptions<PluginGatewayOptions>().Configure(configure).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PluginGatewayOptions>, PluginGatewayOptionsValidator>());
+        services.TryAddSingleton(provider => new GatewayMetrics(provider.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        services.TryAddSingleton(provider => new GatewayAccess(provider.GetRequiredService<IOptions<PluginGatewayOptions>>().Value));
+        services.TryAddSingleton(provider => new ConnectionLimiter(provider.GetRequiredService<IOptions<PluginGatewayOptions>>().Value.MaxConnections));
+        services.TryAddSingleton<GatewayCaller>();
+        services.TryAddSingleton<JsonRpcEndpoints>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, GatewayStartupCheck>());
+        return services;
+    }
+}

@@ -1,0 +1,21 @@
+namespace PluginIpc.AspNetCore.Security;
+
+/// <summary>The per-plugin and per-command allow-list of <see cref="PluginGatewayOptions.Expose(string)"/>.</summary>
+internal sealed class ExposureList(PluginGatewayOptions options)
+{
+    private readonly Dictionary<string, HashSet<string>?> _exposed = options.Exposed.ToDictionary(
+        p => p.Key, p => p.Value is null ? null : new HashSet<string>(p.Value, StringComparer.Ordinal), StringComparer.Ordinal);
+
+    /// <summary>Returns whether clients may call <paramref name="cmd"/> of <paramref name="plugin"/>.</summary>
+    /// <remarks>PluginIpc's own commands (stop, ping, the handshake, the bus, streams) are never callable from outside.</remarks>
+    public bool Allows(string plugin, string cmd) =>
+        _exposed.TryGetValue(plugin, out HashSet<string>? commands)
+        && !IsReserved(cmd)
+        && (commands is null || commands.Contains(cmd));
+
+    private static bool IsReserved(string cmd) =>
+        cmd.Length == 0
+        || cmd.StartsWith("cmd.", StringComparison.Ordinal)
+        || cmd.StartsWith("bus.", StringComparison.Ordinal)
+        || cmd == Commands.GetMetadata;
+}

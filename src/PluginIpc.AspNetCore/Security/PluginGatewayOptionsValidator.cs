@@ -1,0 +1,65 @@
+using Microsoft.Extensions.Options;
+
+namespace PluginIpc.AspNetCore.Security;
+
+/// <summary>Checks <see cref="PluginGatewayOptions"/> when they are first used (and at start), naming the option that is wrong.</summary>
+internal sealed class PluginGatewayOptionsValidator : IValidateOptions<PluginGatewayOptions>
+{
+    public ValidateOptionsResult Validate(string? name, PluginGatewayOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (options.MaxMessageBytes < 64)
+        {
+            failures.Add($"PluginGatewayOptions.MaxMessageBytes must be at least 64 (is {options.MaxMessageBytes}).");
+        }
+
+        if (options.MaxCallsInFlightPerConnection < 1)
+        {
+            failures.Add($"PluginGatewayOptions.MaxCallsInFlightPerConnection must be at least 1 (is {options.MaxCallsInFlightPerConnection}).");
+        }
+
+        if (options.MaxConnections < 1)
+        {
+            failures.Add($"PluginGatewayOptions.MaxConnections must be at least 1 (is {options.MaxConnections}).");
+        }
+
+        if (options.MaxSendQueueMessages < 1)
+        {
+            failures.Add($"PluginGatewayOptions.MaxSendQueueMessages must be at least 1 (is {options.MaxSendQueueMessages}).");
+        }
+
+        if (options.IdleTimeout <= TimeSpan.Zero && options.IdleTimeout != Timeout.InfiniteTimeSpan)
+        {
+            failures.Add($"PluginGatewayOptions.IdleTimeout must be positive or Timeout.InfiniteTimeSpan (is {options.IdleTimeout}).");
+        }
+
+        if (options.CallTimeout is { } callTimeout && callTimeout <= TimeSpan.Zero && callTimeout != Timeout.InfiniteTimeSpan)
+        {
+            failures.Add($"PluginGatewayOptions.CallTimeout must be positive, Timeout.InfiniteTimeSpan or null (is {callTimeout}).");
+        }
+
+        if (options.BearerToken is { } token && (token.Length < 16 || token.Any(char.IsWhiteSpace)))
+        {
+            failures.Add("PluginGatewayOptions.BearerToken must be at least 16 characters with no white space.");
+        }
+
+        foreach (string origin in options.AllowedOrigins)
+        {
+            if (!Uri.TryCreate(origin, UriKind.Absolute, out Uri? uri) || uri.AbsolutePath != "/" || origin.EndsWith('/'))
+            {
+                failures.Add($"PluginGatewayOptions.AllowedOrigins: '{origin}' is not an origin (scheme://host[:port], no path).");
+            }
+        }
+
+        foreach (string topic in options.AllowedTopics)
+        {
+            if (string.IsNullOrEmpty(topic) || topic.Any(char.IsControl))
+            {
+                failures.Add($"PluginGatewayOptions.AllowedTopics: '{topic}' is not a topic or pattern.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,22 @@
+using System.Net.WebSockets;
+
+namespace PluginIpc.AspNetCore.Transport;
+
+/// <summary>The close codes the gateway ends WebSocket connections with (RFC 6455 section 7.4.1).</summary>
+internal static class GatewayCloseCodes
+{
+    /// <summary>1000: the client closed, or the connection was idle for <see cref="PluginGatewayOptions.IdleTimeout"/>.</summary>
+    public const WebSocketCloseStatus Normal = WebSocketCloseStatus.NormalClosure;
+
+    /// <summary>1001: the application is stopping.</summary>
+    public const WebSocketCloseStatus GoingAway = WebSocketCloseStatus.EndpointUnavailable;
+
+    /// <summary>1003: a binary message; the gateway takes text only.</summary>
+    public const WebSocketCloseStatus BinaryMessage = WebSocketCloseStatus.InvalidMessageType;
+
+    /// <summary>1008: the client did not read: its send queue overflowed.</summary>
+    public const WebSocketCloseStatus SendQueueFull = WebSocketCloseStatus.PolicyViolation;
+
+    /// <summary>1009: a message over <see cref="PluginGatewayOptions.MaxMessageBytes"/>.</summary>
+    public const WebSocketCloseStatus MessageTooBig = WebSocketCloseStatus.MessageTooBig;
+}
