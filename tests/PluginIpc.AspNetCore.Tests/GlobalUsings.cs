@@ -1,0 +1,3 @@
+global using NUnit.Framework;
+global using PluginIpc;
+global using PluginIpc.AspNetCore;
