@@ -24,6 +24,7 @@ public static class PluginGatewayEndpointRouteBuilderExtensions
         JsonRpcEndpoints jsonRpc = endpoints.ServiceProvider.GetService<JsonRpcEndpoints>()
             ?? throw new InvalidOperationException("MapPluginGateway needs the gateway's services: call builder.Services.AddPluginGateway(...) first.");
 
+        endpoints.ServiceProvider.GetRequiredService<GatewayEndpointRegistry>().Add(endpoints);
         RouteGroupBuilder group = endpoints.MapGroup(prefix);
         group.WithMetadata(GatewayEndpointMetadata.Instance);
         group.MapPost("/rpc", jsonRpc.HandleHttpAsync).WithDisplayName("Plugin gateway: JSON-RPC over HTTP");
