@@ -32,6 +32,9 @@ public sealed class PluginGatewayOptions
     /// <summary>Gets or sets how many messages may wait to be sent to one WebSocket client; a client that lets more pile up is closed with code 1008. Default 256.</summary>
     public int MaxSendQueueMessages { get; set; } = 256;
 
+    /// <summary>Gets or sets how many bytes may wait to be sent to one WebSocket client; a client that lets more pile up is closed with code 1008. At least <see cref="MaxMessageBytes"/>. Default 8 MiB.</summary>
+    public int MaxSendQueueBytes { get; set; } = 8 * 1024 * 1024;
+
     /// <summary>Gets or sets how long a WebSocket connection with no message received, no call running and no subscription stays open. Default 2 minutes.</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
 

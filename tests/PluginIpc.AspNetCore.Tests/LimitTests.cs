@@ -104,6 +104,38 @@ public sealed class LimitTests
     }
 
     [Test]
+    public async Task A_client_that_does_not_read_is_closed_with_1008_when_its_queue_holds_too_many_bytes()
+    {
+        await using GatewayApp app = await GatewayApp.StartAsync(o =>
+        {
+            o.Expose("echo").AllowUnauthenticatedLoopback = true;
+            o.AllowedTopics.Add("flood");
+            o.MaxSendQueueMessages = 100_000;
+            o.MaxMessageBytes = 256 * 1024;
+            o.MaxSendQueueBytes = 256 * 1024;
+        });
+        using ClientWebSocket socket = await app.ConnectAsync();
+        await socket.SendAsync("""{"jsonrpc":"2.0","id":1,"method":"$/subscribe","params":{"topic":"flood"}}""");
+        Assert.That((await socket.ReceiveJsonAsync())!.Value.GetProperty("result").GetBoolean(), Is.True);
+
+        // 1,000 messages of 64 KiB (64 MiB): the count limit never trips, the bytes do.
+        IPluginBus bus = app.Services.GetRequiredService<IPluginBus>();
+        byte[] payload = Encoding.ASCII.GetBytes(new string('x', 64 * 1024));
+        long before = GC.GetTotalMemory(forceFullCollection: true);
+        for (int i = 0; i < 1000; i++)
+        {
+            await bus.PublishAsync("flood", payload);
+        }
+
+        int received = await socket.ReceiveUntilCloseAsync();
+        await ConnectionsClosedAsync(app);
+        long after = GC.GetTotalMemory(forceFullCollection: true);
+        TestContext.Out.WriteLine($"received {received} of 1000 before the close; managed memory {before / 1024} KiB -> {after / 1024} KiB");
+        Assert.That(socket.CloseStatus, Is.EqualTo(WebSocketCloseStatus.PolicyViolation));
+        Assert.That(after - before, Is.LessThan(16L * 1024 * 1024), "the server did not keep what the client did not read");
+    }
+
+    [Test]
     public async Task An_idle_connection_is_closed_with_1000()
     {
         await using GatewayApp app = await GatewayApp.StartAsync(o =>

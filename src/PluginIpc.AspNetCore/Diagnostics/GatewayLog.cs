@@ -19,8 +19,8 @@ internal static partial class GatewayLog
     [LoggerMessage(803, LogLevel.Warning, "A gateway call's answer could not be mapped to JSON ({Plugin}/{Cmd}): {Message}", EventName = "AnswerNotMapped")]
     public static partial void AnswerNotMapped(ILogger logger, string plugin, string cmd, string message);
 
-    [LoggerMessage(810, LogLevel.Warning, "A gateway client ({Remote}) did not read its messages: {Queued} were waiting; it is disconnected with close code {CloseCode}.", EventName = "SlowClient")]
-    public static partial void SlowClient(ILogger logger, string remote, int queued, int closeCode);
+    [LoggerMessage(810, LogLevel.Warning, "A gateway client ({Remote}) did not read its messages: its send queue (at most {MaxMessages} messages, {MaxBytes} bytes) was full; it is disconnected with close code {CloseCode}.", EventName = "SlowClient")]
+    public static partial void SlowClient(ILogger logger, string remote, int maxMessages, int maxBytes, int closeCode);
 
     [LoggerMessage(811, LogLevel.Information, "A gateway client ({Remote}) sent a message over {Limit} bytes; it is disconnected with close code 1009.", EventName = "MessageTooBig")]
     public static partial void MessageTooBig(ILogger logger, string remote, int limit);

@@ -29,6 +29,11 @@ internal sealed class PluginGatewayOptionsValidator : IValidateOptions<PluginGat
             failures.Add($"PluginGatewayOptions.MaxSendQueueMessages must be at least 1 (is {options.MaxSendQueueMessages}).");
         }
 
+        if (options.MaxSendQueueBytes < options.MaxMessageBytes)
+        {
+            failures.Add($"PluginGatewayOptions.MaxSendQueueBytes must be at least MaxMessageBytes ({options.MaxMessageBytes}; is {options.MaxSendQueueBytes}).");
+        }
+
         if (options.IdleTimeout <= TimeSpan.Zero && options.IdleTimeout != Timeout.InfiniteTimeSpan)
         {
             failures.Add($"PluginGatewayOptions.IdleTimeout must be positive or Timeout.InfiniteTimeSpan (is {options.IdleTimeout}).");

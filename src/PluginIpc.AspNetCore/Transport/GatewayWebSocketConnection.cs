@@ -24,6 +24,7 @@ internal sealed class GatewayWebSocketConnection : IDisposable
     private readonly CancellationTokenSource _aborted = new();
     private readonly CancellationTokenSource _closing = new();
     private long _lastReceived;
+    private long _queuedBytes;
     private int _closeStarted;
     private WebSocketCloseStatus _closeStatus = GatewayCloseCodes.Normal;
     private string _closeReason = string.Empty;
@@ -52,19 +53,24 @@ internal sealed class GatewayWebSocketConnection : IDisposable
     /// <summary>Gets the close code the gateway chose, once it began to close.</summary>
     public WebSocketCloseStatus CloseStatus => _closeStatus;
 
-    /// <summary>Queues <paramref name="message"/> (one UTF-8 text message); a full queue closes the connection with 1008.</summary>
+    /// <summary>Queues <paramref name="message"/> (one UTF-8 text message); a full queue (by count or bytes) closes the connection with 1008.</summary>
     /// <returns><see langword="false"/> if the message will not be sent (the connection is closing, or it just overflowed).</returns>
     public bool TrySend(byte[] message)
     {
-        if (_queue.Writer.TryWrite(message))
+        // Bytes as well as messages: a count alone lets a slow client hold MaxSendQueueMessages answers of MaxMessageBytes each.
+        if (Interlocked.Add(ref _queuedBytes, message.Length) <= _options.MaxSendQueueBytes)
         {
-            return true;
+            if (_queue.Writer.TryWrite(message))
+            {
+                return true;
+            }
         }
 
-        if (BeginClose(GatewayCloseCodes.SendQueueFull, "send queue full: the client does not read", dropQueued: true))
+        Interlocked.Add(ref _queuedBytes, -message.Length);
+        if (Volatile.Read(ref _closeStarted) == 0 && BeginClose(GatewayCloseCodes.SendQueueFull, "send queue full: the client does not read", dropQueued: true))
         {
             _metrics.SlowClientDisconnects.Add(1);
-            GatewayLog.SlowClient(_logger, _remote, _options.MaxSendQueueMessages, (int)GatewayCloseCodes.SendQueueFull);
+            GatewayLog.SlowClient(_logger, _remote, _options.MaxSendQueueMessages, _options.MaxSendQueueBytes, (int)GatewayCloseCodes.SendQueueFull);
         }
 
         return false;
@@ -197,6 +203,8 @@ internal sealed class GatewayWebSocketConnection : IDisposable
                 {
                     await _socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, _aborted.Token).ConfigureAwait(false);
                 }
+
+                Interlocked.Add(ref _queuedBytes, -message.Length);
             }
 
             if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
