@@ -270,7 +270,7 @@ internal sealed class PluginConfigStore : IPluginConfigStore
     private InvalidDataException Invalid(string path, string reason)
     {
         ConfigLog.FileInvalid(_logger, path, reason);
-        return new InvalidDataException($"The configuration file '{path}' is not a JSON object of at most {_options.MaxFileBytes} bytes: {reason}. It was left as it is; fix or remove it.");
+        return new InvalidDataException($"The configuration file '{path}' is not a JSON object of at most {_options.MaxFileBytes} bytes: {reason.TrimEnd('.')}. It was left as it is; fix or remove it.");
     }
 
     private static JsonElement Parse(ReadOnlyMemory<byte> bytes)
