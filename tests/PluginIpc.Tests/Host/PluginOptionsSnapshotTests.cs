@@ -64,6 +64,7 @@ public sealed class PluginOptionsSnapshotTests
             Serializer = new JsonPluginSerializer(Serialization.TypedTestJsonContext.Default),
             BusPublishTopics = ["orders.*"],
             BusSubscribeTopics = ["prices"],
+            AllowSystemConfigWrites = true,
         };
         options.Arguments.Add("argument");
         options.Environment["NAME"] = "value";
