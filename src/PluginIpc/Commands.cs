@@ -44,4 +44,13 @@ public static class Commands
 
     /// <summary>A request over the bus: from a plugin to its host, or from the host to a subscribed plugin (section 9).</summary>
     public const string BusRequest = "bus.request";
+
+    /// <summary>A plugin reads its configuration, a whole scope or one key (docs/PROTOCOL.md, section 11).</summary>
+    public const string ConfigGet = "config.get";
+
+    /// <summary>A plugin sets one key of its configuration (section 11).</summary>
+    public const string ConfigSet = "config.set";
+
+    /// <summary>A plugin removes one key of its configuration (section 11).</summary>
+    public const string ConfigRemove = "config.remove";
 }

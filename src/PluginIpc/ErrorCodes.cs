@@ -36,4 +36,10 @@ public static class ErrorCodes
 
     /// <summary>The host gave up waiting for a reply to a plugin's bus request; the plugin's caller gets a <see cref="TimeoutException"/>.</summary>
     public const string Timeout = "TIMEOUT";
+
+    /// <summary>A configuration change would make its file larger than the host allows (<see cref="PluginConfigOptions.MaxFileBytes"/>); nothing was changed.</summary>
+    public const string ConfigTooLarge = "CONFIG_TOO_LARGE";
+
+    /// <summary>A configuration file is not a JSON object (or is larger than the host reads); the message names the file, which is left as it is.</summary>
+    public const string ConfigFileInvalid = "CONFIG_FILE_INVALID";
 }

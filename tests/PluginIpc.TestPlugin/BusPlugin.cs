@@ -11,7 +11,7 @@ using PluginIpc;
 /// <c>config.changed</c> with the message's text. The host drives it with requests (text in, text out):
 /// publish "topic|text"; subscribe "topic"; psubscribe "pattern"; unsubscribe "topic"; request and requestAll
 /// "topic|text|timeoutMs" (requestAll answers the replies sorted, one per line); rawpublish "topic|text" and rawsubscribe "topic"
-/// (the wire commands sent directly, past the SDK's allow-list checks); crash (exit 3).
+/// (the wire commands sent directly, past the SDK's allow-list checks); the configuration commands of <see cref="ConfigCommands"/>; crash (exit 3).
 /// Failures are answered as errors whose message starts with the exception's type name.
 /// </summary>
 internal static class BusPlugin
@@ -109,6 +109,7 @@ internal static class BusPlugin
             await main!.CallAsync(Commands.BusSubscribe, BusWire.Subscription(PluginSerializers.Resolve(main!.Serializer), topic, false));
             return "ok";
         });
+        ConfigCommands.Add(options, () => main!);
         options.Handle("crash", static (_, _, _) =>
         {
             Environment.Exit(3);
@@ -120,7 +121,7 @@ internal static class BusPlugin
     private static string? Value(string[] args, string key) =>
         args.FirstOrDefault(arg => arg.StartsWith(key + "=", StringComparison.Ordinal))?[(key.Length + 1)..];
 
-    private static void Handle(MainOptions options, string cmd, Func<string, Task<string>> handler) =>
+    internal static void Handle(MainOptions options, string cmd, Func<string, Task<string>> handler) =>
         options.Handle(cmd, async (chunk, _, _) =>
         {
             try

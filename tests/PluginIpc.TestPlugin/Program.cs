@@ -22,7 +22,7 @@ using Samples;
 //   greeter [json] [v2]
 //            a Main-based plugin (name GreeterPlugin) with contract targets: IGreeter (Greeter, or IGreeterV2 with "v2": another
 //            version of the contract under the same name) and IProbe. With "json" its contracts use the json serializer.
-//   bus ...  a Main plugin that uses its bus (see BusPlugin.cs).
+//   bus ...  a Main plugin that uses its bus (see BusPlugin.cs) and its configuration (ConfigCommands.cs).
 //   main-ignore-stop
 //            a Main plugin (name "IgnoreStop", command echo) whose stop hook writes "stop hook entered" to stderr and then
 //            never returns, with no grace period limit: the host must kill it.

@@ -149,6 +149,33 @@ internal sealed partial class HostBus : IPluginBus, IAsyncDisposable, IDisposabl
         _metrics.BusPublished.Add(1);
     }
 
+    /// <summary>
+    /// Queues a message for one plugin of this host (by name) and for this host's subscribers of the topic, such as the
+    /// <c>sys.config.changed</c> of that plugin's configuration: not numbered (sequence 0, so nobody counts a gap), not relayed to other hosts.
+    /// </summary>
+    /// <param name="plugin">The plugin's name; a plugin the manager never started gets nothing.</param>
+    /// <param name="topic">The full topic.</param>
+    /// <param name="payload">The payload, the bus's own to keep.</param>
+    /// <param name="publisher">The plugin that caused it, or <see langword="null"/> for host code.</param>
+    internal void DeliverTo(string plugin, string topic, ReadOnlyMemory<byte> payload, string? publisher)
+    {
+        var envelope = new BusEnvelope(topic, "", 0, publisher, payload);
+        lock (_publishLock)
+        {
+            // Under the publish lock, as every delivery: each subscriber sees them in the order they were made.
+            _locals.Offer(envelope);
+            foreach (PluginBusLink link in Links)
+            {
+                if (link.Name == plugin)
+                {
+                    link.Offer(envelope);
+                }
+            }
+        }
+
+        _metrics.BusPublished.Add(1);
+    }
+
     private bool AnyLinkWants(string topic)
     {
         foreach (PluginBusLink link in Links)

@@ -32,4 +32,7 @@ public sealed class PluginIpcOptions
 
     /// <summary>Gets the settings of the host's <see cref="IPluginBus"/>: the application id of <c>:topics</c>, subscribers' queues, and the format of typed payloads.</summary>
     public PluginBusOptions Bus { get; } = new();
+
+    /// <summary>Gets the settings of the host's configuration store (<see cref="IPluginConfigStore"/>): its folder and the largest file.</summary>
+    public PluginConfigOptions Config { get; } = new();
 }

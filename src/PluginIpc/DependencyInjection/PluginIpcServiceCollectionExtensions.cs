@@ -8,7 +8,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class PluginIpcServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the <see cref="IPluginManager"/> singleton, which starts plugins registered with
+    /// Registers the <see cref="IPluginManager"/> singleton (with the host's <see cref="IPluginBus"/> and <see cref="IPluginConfigStore"/>), which starts plugins registered with
     /// <see cref="AddPlugin(IServiceCollection, string, Action{PluginOptions})"/> or discovered in
     /// <see cref="PluginIpcOptions.PluginFolders"/>, and stops them when the service provider is disposed.
     /// Calling it more than once is harmless; each <paramref name="configure"/> is applied.
@@ -31,6 +31,8 @@ public static class PluginIpcServiceCollectionExtensions
         services.TryAddSingleton<IPluginManager, PluginManager>(); // TryAdd: calling AddPluginIpc twice is harmless
         services.TryAddSingleton<HostBus>();
         services.TryAddSingleton<IPluginBus>(provider => provider.GetRequiredService<HostBus>());
+        services.TryAddSingleton<PluginConfigStore>();
+        services.TryAddSingleton<IPluginConfigStore>(provider => provider.GetRequiredService<PluginConfigStore>());
         return services;
     }
 

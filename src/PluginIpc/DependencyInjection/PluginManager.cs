@@ -29,6 +29,7 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
     private readonly TimeProvider? _timeProvider;
     private readonly ILogger _logger;
     private readonly HostBus _bus;
+    private readonly PluginConfigStore _config;
     private readonly Lazy<Dictionary<string, ManagedPlugin>> _plugins;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly bool _throwOnStartupFailure;
@@ -38,9 +39,10 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
     private Task? _stopping;
     private volatile bool _isStopping;
 
-    public PluginManager(IOptions<PluginIpcOptions> options, IOptionsFactory<PluginOptions> pluginOptions, IEnumerable<PluginRegistration> registrations, HostBus bus, IServiceProvider services)
+    public PluginManager(IOptions<PluginIpcOptions> options, IOptionsFactory<PluginOptions> pluginOptions, IEnumerable<PluginRegistration> registrations, HostBus bus, PluginConfigStore config, IServiceProvider services)
     {
         ArgumentNullException.ThrowIfNull(bus);
+        ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(pluginOptions);
         ArgumentNullException.ThrowIfNull(registrations);
@@ -56,6 +58,7 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
         _logger = _loggerFactory.CreateLogger("PluginIpc.PluginManager");
         _lifetimeToken = _lifetime.Token;
         _bus = bus;
+        _config = config;
         bus.RestartPlugin = name => RestartAsync(name, _lifetimeToken);
         _plugins = new Lazy<Dictionary<string, ManagedPlugin>>(BuildCatalog, LazyThreadSafetyMode.ExecutionAndPublication);
     }
@@ -264,6 +267,7 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
         {
             var plugin = new Plugin(options);
             _bus.Attach(plugin, options.BusPublishTopics, options.BusSubscribeTopics);
+            HostConfigCommands.Attach(plugin, _config, options.AllowSystemConfigWrites, _logger);
             return plugin;
         }
         catch (ArgumentException ex)

@@ -125,6 +125,14 @@ public sealed class PluginOptions : IChannelSettings
     /// <value>Defaults to <see langword="null"/>: every topic.</value>
     public IList<string>? BusSubscribeTopics { get; set; }
 
+    /// <summary>
+    /// Gets or sets a value indicating whether the plugin may change its <see cref="PluginConfigScope.System"/> configuration
+    /// through <see cref="Main.Config"/>; it reads every scope, and writes <see cref="PluginConfigScope.Plugin"/> and
+    /// <see cref="PluginConfigScope.User"/>, regardless. Used when the plugin manager starts the plugin.
+    /// </summary>
+    /// <value>Defaults to <see langword="false"/>: a system write is answered <see cref="ErrorCodes.Forbidden"/>.</value>
+    public bool AllowSystemConfigWrites { get; set; }
+
     /// <summary>Gets or sets the logger factory for the library's own logs and the plugin's output and log entries.</summary>
     /// <value>Defaults to <see cref="NullLoggerFactory.Instance"/>.</value>
     public ILoggerFactory LoggerFactory { get; set; } = NullLoggerFactory.Instance;
@@ -172,6 +180,7 @@ public sealed class PluginOptions : IChannelSettings
             TimeProvider = TimeProvider,
             BusPublishTopics = BusPublishTopics is null ? null : [.. BusPublishTopics],
             BusSubscribeTopics = BusSubscribeTopics is null ? null : [.. BusSubscribeTopics],
+            AllowSystemConfigWrites = AllowSystemConfigWrites,
         };
         foreach (string argument in Arguments)
         {

@@ -26,6 +26,7 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts, Contracts.IContractP
     private readonly TaskCompletionSource _stopRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly MainBus _bus;
+    private readonly MainConfig _config;
 
     internal Main(MainOptions options, Channel channel)
     {
@@ -51,6 +52,7 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts, Contracts.IContractP
         });
         options.Handlers.CopyTo(channel.Handlers, Gate);
         _bus = new MainBus(this, options, channel);
+        _config = new MainConfig(this, PluginSerializers.Resolve(options.Serializer));
         if (options.Fallback is { } fallback)
         {
             channel.HandleFallback(Gate(fallback));
@@ -79,6 +81,12 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts, Contracts.IContractP
     /// without a subscription.
     /// </summary>
     public IPluginBus Bus => _bus;
+
+    /// <summary>
+    /// Gets the plugin's configuration: its part of the host's store, read and written through the host (which binds the plugin's
+    /// name). A change, by the plugin or anyone else, runs <see cref="MainOptions.OnConfigChanged"/>.
+    /// </summary>
+    public IPluginConfig Config => _config;
 
     /// <summary>Gets a token that fires when the plugin starts to stop: the host asked, went away, or <see cref="RequestStop"/> was called.</summary>
     public CancellationToken Stopping => _stopping.Token;

@@ -92,9 +92,16 @@ public sealed class MainOptions : IChannelSettings
     public PluginBusOptions Bus { get; set; } = new();
 
     /// <summary>
-    /// Gets or sets the hook that runs when the host (or anyone allowed) publishes <c>sys.config.changed</c>, which reaches every
-    /// plugin without a subscription. The message's payload is what the publisher sent.
+    /// Gets or sets the hook that runs on <c>sys.config.changed</c>: when this plugin's configuration in the host's store changes
+    /// (<see cref="Main.Config"/>, by the plugin itself, host code or anyone the host lets change it; only this plugin is told),
+    /// and when the host (or anyone allowed) publishes that topic, which reaches every plugin without a subscription.
     /// </summary>
+    /// <remarks>
+    /// A store change's payload is UTF-8 JSON <c>{"plugin":"echo","scope":"user","key":"theme"}</c> (scope <c>plugin</c>,
+    /// <c>user</c> or <c>system</c>; read the value with <see cref="Main.Config"/>), its <see cref="BusMessage.Publisher"/> the
+    /// plugin that made the change or <see langword="null"/> for host code, its <see cref="BusMessage.Sequence"/> 0. A published
+    /// message's payload is what its publisher sent.
+    /// </remarks>
     /// <value>Defaults to <see langword="null"/>: no hook. It runs for one message at a time, off the channel's read loop.</value>
     public Func<Main, BusMessage, CancellationToken, Task>? OnConfigChanged { get; set; }
 

@@ -67,9 +67,12 @@ internal sealed class BusPlugins : IAsyncDisposable
         _services = services.BuildServiceProvider();
         Bus = _services.GetRequiredService<IPluginBus>();
         Manager = _services.GetRequiredService<IPluginManager>();
+        Config = _services.GetRequiredService<IPluginConfigStore>();
     }
 
     public IPluginBus Bus { get; }
+
+    public IPluginConfigStore Config { get; }
 
     public IPluginManager Manager { get; }
 

@@ -1,0 +1,284 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Win32.SafeHandles;
+
+namespace PluginIpc;
+
+/// <summary>
+/// The host's <see cref="IPluginConfigStore"/>: files written atomically (temporary file, flush to disk, rename), changes to one
+/// file made one at a time, parsed files cached while their size and time stay the same, and a <c>sys.config.changed</c> for
+/// the plugin changed (through <see cref="HostBus.DeliverTo"/>).
+/// </summary>
+internal sealed class PluginConfigStore : IPluginConfigStore
+{
+    /// <summary>The most parsed files kept; past it the cache starts over.</summary>
+    private const int MaxCached = 256;
+
+    private static readonly JsonElement s_empty = Parse("{}"u8.ToArray());
+
+    private readonly PluginConfigOptions _options;
+    private readonly HostBus _bus;
+    private readonly ILogger _logger;
+    private readonly FileLocks _locks = new();
+    private readonly Lock _cacheLock = new();
+    private readonly Dictionary<string, CachedFile> _cache = new(StringComparer.Ordinal);
+
+    public PluginConfigStore(IOptions<PluginIpcOptions> options, HostBus bus, IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(bus);
+        _options = options.Value.Config.Snapshot();
+        _bus = bus;
+        _logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("PluginIpc.Config");
+    }
+
+    /// <summary>Gets the store's folder, full path.</summary>
+    public string Directory => _options.Directory;
+
+    /// <summary>Returns the file of a plugin's scope: <c>{Directory}/{scope}/{plugin}.json</c>.</summary>
+    public string PathOf(string plugin, PluginConfigScope scope) => Path.Combine(_options.Directory, ConfigNames.Of(scope), plugin + ".json");
+
+    /// <inheritdoc/>
+    public async Task<JsonElement> GetAsync(string plugin, PluginConfigScope scope, CancellationToken cancellationToken = default)
+    {
+        ConfigNames.ValidatePlugin(plugin, nameof(plugin));
+        return (await ReadAsync(PathOf(plugin, scope), cancellationToken).ConfigureAwait(false)).Root;
+    }
+
+    /// <inheritdoc/>
+    public async Task<JsonElement?> GetAsync(string plugin, PluginConfigScope scope, string key, CancellationToken cancellationToken = default)
+    {
+        ConfigNames.ValidatePlugin(plugin, nameof(plugin));
+        ConfigNames.ValidateKey(key, nameof(key));
+        JsonElement root = (await ReadAsync(PathOf(plugin, scope), cancellationToken).ConfigureAwait(false)).Root;
+        return root.TryGetProperty(key, out JsonElement value) ? value : null;
+    }
+
+    /// <inheritdoc/>
+    public Task SetAsync(string plugin, PluginConfigScope scope, string key, JsonElement value, CancellationToken cancellationToken = default)
+    {
+        if (value.ValueKind == JsonValueKind.Undefined)
+        {
+            throw new ArgumentException("The value is undefined (default(JsonElement)); JSON null is a value.", nameof(value));
+        }
+
+        return ChangeAsync(plugin, scope, key, value, changedBy: null, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task<bool> RemoveAsync(string plugin, PluginConfigScope scope, string key, CancellationToken cancellationToken = default) =>
+        ChangeAsync(plugin, scope, key, value: null, changedBy: null, cancellationToken);
+
+    /// <summary>Sets (<paramref name="value"/>) or removes (<see langword="null"/>) a key, one change per file at a time, and tells the plugin.</summary>
+    /// <param name="plugin">The plugin's name.</param>
+    /// <param name="scope">The scope.</param>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The new value, or <see langword="null"/> to remove the key.</param>
+    /// <param name="changedBy">The plugin that asked, or <see langword="null"/> for host code: the publisher of <c>sys.config.changed</c>.</param>
+    /// <param name="cancellationToken">Cancels the change until its writing begins.</param>
+    /// <returns>Whether the file changed.</returns>
+    internal async Task<bool> ChangeAsync(string plugin, PluginConfigScope scope, string key, JsonElement? value, string? changedBy, CancellationToken cancellationToken)
+    {
+        ConfigNames.ValidatePlugin(plugin, nameof(plugin));
+        ConfigNames.ValidateKey(key, nameof(key));
+        string path = PathOf(plugin, scope);
+        using (await _locks.AcquireAsync(path, cancellationToken).ConfigureAwait(false))
+        {
+            // Read, change and write under the file's lock: a concurrent change waits for this one and starts from its result.
+            JsonElement root = (await ReadAsync(path, cancellationToken).ConfigureAwait(false)).Root;
+            bool present = root.TryGetProperty(key, out JsonElement old);
+            if (value is { } set ? present && JsonElement.DeepEquals(old, set) : !present)
+            {
+                return false; // nothing to write, nothing to tell
+            }
+
+            byte[] bytes = Compose(root, key, value);
+            if (bytes.Length > _options.MaxFileBytes)
+            {
+                throw new ConfigFileTooLargeException(
+                    $"Setting '{key}' would make the configuration file '{path}' {bytes.Length} bytes, more than PluginConfigOptions.MaxFileBytes ({_options.MaxFileBytes}); nothing was changed.");
+            }
+
+            DateTime written = await WriteAtomicallyAsync(path, bytes).ConfigureAwait(false);
+            Remember(path, new CachedFile(bytes.Length, written, Parse(bytes)));
+            string scopeName = ConfigNames.Of(scope);
+            ConfigLog.Changed(_logger, plugin, scopeName, key, changedBy ?? "host");
+            _bus.DeliverTo(plugin, BusTopics.ConfigChanged, ConfigWire.Changed(plugin, scope, key), changedBy);
+            return true;
+        }
+    }
+
+    /// <summary>The file's object with <paramref name="key"/> set to <paramref name="value"/> (in its place, or last) or removed, indented.</summary>
+    private static byte[] Compose(JsonElement root, string key, JsonElement? value)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        bool written = false;
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            writer.WriteStartObject();
+            foreach (JsonProperty property in root.EnumerateObject())
+            {
+                if (!property.NameEquals(key))
+                {
+                    property.WriteTo(writer);
+                }
+                else if (value is { } replacement && !written)
+                {
+                    writer.WritePropertyName(key);
+                    replacement.WriteTo(writer);
+                    written = true;
+                }
+            }
+
+            if (value is { } added && !written)
+            {
+                writer.WritePropertyName(key);
+                added.WriteTo(writer);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// Writes <paramref name="bytes"/> to a new temporary file beside <paramref name="path"/>, flushes it to disk, and renames it
+    /// over <paramref name="path"/>: a reader or a crash sees the old file or the new one, never a part. Returns the file's write time.
+    /// </summary>
+    private async Task<DateTime> WriteAtomicallyAsync(string path, byte[] bytes)
+    {
+        string folder = Path.GetDirectoryName(path)!;
+        System.IO.Directory.CreateDirectory(folder);
+        string temporary = Path.Combine(folder, $"{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            DateTime written;
+            var stream = new FileStream(temporary, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, PreallocationSize = bytes.Length });
+            await using (stream.ConfigureAwait(false))
+            {
+                // Not cancellable once begun: the change either happens whole or not at all.
+                await stream.WriteAsync(bytes, CancellationToken.None).ConfigureAwait(false);
+                stream.Flush(flushToDisk: true);
+                written = File.GetLastWriteTimeUtc(stream.SafeFileHandle); // the rename keeps it: the cache's stamp of the new file
+            }
+
+            File.Move(temporary, path, overwrite: true);
+            return written;
+        }
+        catch
+        {
+            TryDelete(temporary);
+            throw;
+        }
+    }
+
+    private void TryDelete(string temporary)
+    {
+        try
+        {
+            File.Delete(temporary);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            ConfigLog.TempNotDeleted(_logger, temporary, ex); // left beside the file, which it never affects
+        }
+    }
+
+    /// <summary>Reads and parses a file (an empty object when there is none), or returns it from the cache while its size and time are the same.</summary>
+    /// <exception cref="InvalidDataException">The file is not a JSON object, or is larger than the limit.</exception>
+    private async Task<CachedFile> ReadAsync(string path, CancellationToken cancellationToken)
+    {
+        SafeFileHandle handle;
+        try
+        {
+            // Delete sharing: a writer may rename over the file while it is read (the reader keeps the old one).
+            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return new CachedFile(0, default, s_empty);
+        }
+
+        using (handle)
+        {
+            long length = RandomAccess.GetLength(handle);
+            DateTime time = File.GetLastWriteTimeUtc(handle);
+            lock (_cacheLock)
+            {
+                if (_cache.TryGetValue(path, out CachedFile? cached) && cached.Length == length && cached.Time == time)
+                {
+                    return cached;
+                }
+            }
+
+            if (length > _options.MaxFileBytes)
+            {
+                throw Invalid(path, $"it is {length} bytes, more than PluginConfigOptions.MaxFileBytes ({_options.MaxFileBytes})");
+            }
+
+            byte[] bytes = new byte[length];
+            int read = 0;
+            while (read < bytes.Length)
+            {
+                int count = await RandomAccess.ReadAsync(handle, bytes.AsMemory(read), read, cancellationToken).ConfigureAwait(false);
+                if (count == 0)
+                {
+                    break; // shortened while read (not by this store, which never writes in place): what was there
+                }
+
+                read += count;
+            }
+
+            JsonElement root;
+            try
+            {
+                root = Parse(bytes.AsMemory(0, read));
+            }
+            catch (JsonException ex)
+            {
+                throw Invalid(path, ex.Message);
+            }
+
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw Invalid(path, $"it holds a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an object");
+            }
+
+            var file = new CachedFile(length, time, root);
+            Remember(path, file);
+            return file;
+        }
+    }
+
+    private void Remember(string path, CachedFile file)
+    {
+        lock (_cacheLock)
+        {
+            if (_cache.Count >= MaxCached && !_cache.ContainsKey(path))
+            {
+                _cache.Clear();
+            }
+
+            _cache[path] = file;
+        }
+    }
+
+    private InvalidDataException Invalid(string path, string reason)
+    {
+        ConfigLog.FileInvalid(_logger, path, reason);
+        return new InvalidDataException($"The configuration file '{path}' is not a JSON object of at most {_options.MaxFileBytes} bytes: {reason.TrimEnd('.')}. It was left as it is; fix or remove it.");
+    }
+
+    private static JsonElement Parse(ReadOnlyMemory<byte> bytes)
+    {
+        using JsonDocument document = JsonDocument.Parse(bytes, ConfigWire.DocumentOptions);
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>A parsed file and the size and write time it had.</summary>
+    private sealed record CachedFile(long Length, DateTime Time, JsonElement Root);
+}
