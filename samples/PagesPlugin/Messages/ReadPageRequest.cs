@@ -1,0 +1,4 @@
+namespace PagesPlugin;
+
+/// <summary>The data of <c>read</c>.</summary>
+internal sealed record ReadPageRequest(string? Id);
