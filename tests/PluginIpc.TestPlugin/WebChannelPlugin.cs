@@ -10,7 +10,7 @@ using PluginIpc;
 /// Commands (JSON in, JSON out): <c>echo</c> answers its value; <c>seen</c> {count} waits until that many records exist and
 /// answers them; <c>raise</c> {code, message, details?} fails with that RemoteException; <c>throw</c> fails with an exception;
 /// <c>count</c> answers how many times it ran; <c>gate.wait</c> waits until <c>gate.open</c> and answers how many times it ran;
-/// <c>slow</c> {ms} waits that long; <c>headers</c> answers the request's headers; the events with a pluginId are calls too.
+/// <c>slow</c> {ms} waits that long; <c>headers</c> answers the request's headers; <c>crash</c> exits with code 3; the events with a pluginId are calls too.
 /// </summary>
 internal static class WebChannelPlugin
 {
@@ -107,6 +107,11 @@ internal static class WebChannelPlugin
         {
             await Task.Delay(JsonDocument.Parse(chunk.Buffer).RootElement.GetProperty("ms").GetInt32(), cancellationToken);
             return Json("true");
+        });
+        options.Handle("crash", (_, _, _) =>
+        {
+            Environment.Exit(3);
+            return ValueTask.FromResult(Json("false"));
         });
         options.Handle("headers", (chunk, _, _) => ValueTask.FromResult(Json(JsonSerializer.Serialize(chunk.Headers ?? new Dictionary<string, string>()))));
         return await Main.RegisterAsync(options);

@@ -52,9 +52,9 @@ internal sealed class RequestIdCache
         lock (_entries)
         {
             long now = _time.GetTimestamp();
-            while (_byAge.First is { } oldest && (_time.GetElapsedTime(oldest.Value.Created, now) >= _window || _entries.Count >= _capacity))
+            while (_byAge.First is { } expired && _time.GetElapsedTime(expired.Value.Created, now) >= _window)
             {
-                Forget(oldest);
+                Forget(expired);
             }
 
             if (_entries.TryGetValue(key, out LinkedListNode<Entry>? existing))
@@ -63,6 +63,11 @@ internal sealed class RequestIdCache
             }
             else
             {
+                while (_entries.Count >= _capacity)
+                {
+                    Forget(_byAge.First!);
+                }
+
                 node = _byAge.AddLast(new Entry(key, now));
                 _entries.Add(key, node);
             }
