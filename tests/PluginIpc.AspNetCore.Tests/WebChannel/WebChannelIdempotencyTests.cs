@@ -50,7 +50,7 @@ public sealed class WebChannelIdempotencyTests
     }
 
     [Test]
-    public async Task A_busy_answer_is_not_kept_a_retry_runs()
+    public async Task Busy_and_cancelled_answers_are_not_kept_a_retry_runs()
     {
         await using WebChannelApp app = await WebChannelApp.StartAsync(o => o.MaxCallsInFlightPerConnection = 1);
         using ClientWebSocket socket = await app.ConnectAsync();
@@ -62,6 +62,13 @@ public sealed class WebChannelIdempotencyTests
         JsonElement retry = await RequestAsync(socket, Envelope(id, "count", "wc"));
         AssertSuccess(retry);
         Assert.That(retry.GetProperty("data").GetInt32(), Is.EqualTo(1));
+
+        // Nor a cancelled one (E3003): the retry runs.
+        string cancelled = NewId();
+        AssertError(await app.PostAsync(Envelope(cancelled, "raise", "wc", data: """{"code":"CANCELLED","message":"gave up"}""")), "E3003");
+        JsonElement rerun = await app.PostAsync(Envelope(cancelled, "count", "wc"));
+        AssertSuccess(rerun);
+        Assert.That(rerun.GetProperty("data").GetInt32(), Is.EqualTo(2));
     }
 
     [Test]
