@@ -27,6 +27,7 @@ public static class PluginGatewayEndpointRouteBuilderExtensions
             ?? throw new InvalidOperationException("MapPluginGateway needs the gateway's services: call builder.Services.AddPluginGateway(...) first.");
 
         WebChannelEndpoints webChannel = endpoints.ServiceProvider.GetRequiredService<WebChannelEndpoints>();
+        endpoints.ServiceProvider.GetRequiredService<GatewayEndpointRegistry>().Add(endpoints);
         RouteGroupBuilder group = endpoints.MapGroup(prefix);
         group.WithMetadata(GatewayEndpointMetadata.Instance);
         group.MapPost("/rpc", jsonRpc.HandleHttpAsync).WithDisplayName("Plugin gateway: JSON-RPC over HTTP");

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,12 +11,12 @@ namespace PluginIpc.AspNetCore.Security;
 /// Fails the application's start when a gateway endpoint has no authentication (see <see cref="GatewayAccess.ConfigurationProblem"/>)
 /// or the options are invalid. The same rule refuses each request, should the endpoint run without this check.
 /// </summary>
-internal sealed class GatewayStartupCheck(IServiceProvider services, GatewayAccess access, IOptions<PluginGatewayOptions> options, ILoggerFactory loggerFactory) : IHostedService
+internal sealed class GatewayStartupCheck(GatewayEndpointRegistry registry, GatewayAccess access, IOptions<PluginGatewayOptions> options, ILoggerFactory loggerFactory) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _ = options.Value; // throws OptionsValidationException naming the wrong option
-        IEnumerable<EndpointDataSource> sources = services.GetServices<EndpointDataSource>();
+        IReadOnlyList<EndpointDataSource> sources = registry.DataSources();
         foreach (Endpoint endpoint in sources.SelectMany(source => source.Endpoints).Where(e => e.Metadata.GetMetadata<GatewayEndpointMetadata>() is not null))
         {
             if (access.ConfigurationProblem(endpoint) is { } problem)

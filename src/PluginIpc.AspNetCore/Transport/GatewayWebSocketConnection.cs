@@ -89,6 +89,7 @@ internal sealed class GatewayWebSocketConnection : IDisposable
             BeginClose(GatewayCloseCodes.Normal, string.Empty, dropQueued: false);
             await sending.ConfigureAwait(false);
             await session.DisposeAsync().ConfigureAwait(false);
+            await DrainUntilCloseAsync().ConfigureAwait(false);
             if (_socket.State != WebSocketState.Closed)
             {
                 _socket.Abort();
@@ -159,6 +160,30 @@ internal sealed class GatewayWebSocketConnection : IDisposable
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
             return "the connection was lost or aborted: " + ex.Message;
+        }
+    }
+
+    /// <summary>
+    /// After the gateway's close frame, reads and drops what the client still sends until its close frame (or the grace period):
+    /// a socket closed with unread input is reset, and the client would lose the close frame and its code.
+    /// </summary>
+    private async Task DrainUntilCloseAsync()
+    {
+        if (_socket.State != WebSocketState.CloseSent)
+        {
+            return;
+        }
+
+        byte[] scratch = new byte[1024];
+        try
+        {
+            while ((await _socket.ReceiveAsync(scratch.AsMemory(), _aborted.Token).ConfigureAwait(false)).MessageType != WebSocketMessageType.Close)
+            {
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            // Lost, or the grace period is over: the socket is aborted below.
         }
     }
 

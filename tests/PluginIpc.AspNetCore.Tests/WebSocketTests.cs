@@ -1,0 +1,103 @@
+using System.Net.WebSockets;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace PluginIpc.AspNetCore.Tests;
+
+/// <summary>JSON-RPC 2.0 over the WebSocket: concurrency, cancellation, push.</summary>
+[TestFixture]
+[Parallelizable(ParallelScope.None)]
+public sealed class WebSocketTests
+{
+    private GatewayApp _app = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync() => _app = await GatewayApp.StartAsync(o =>
+    {
+        o.AllowUnauthenticatedLoopback = true;
+        o.Expose("echo");
+        o.AllowedTopics.Add("news.*");
+        o.MaxCallsInFlightPerConnection = 2;
+    });
+
+    [OneTimeTearDown]
+    public async Task StopAsync() => await _app.DisposeAsync();
+
+    [Test]
+    public async Task Responses_come_in_completion_order()
+    {
+        using ClientWebSocket socket = await _app.ConnectAsync();
+        await socket.SendAsync("""{"jsonrpc":"2.0","id":"slow","method":"echo/sleep","params":["1500"]}""");
+        await socket.SendAsync("""{"jsonrpc":"2.0","id":"fast","method":"echo/echo","params":["x"]}""");
+        JsonElement first = (await socket.ReceiveJsonAsync())!.Value;
+        JsonElement second = (await socket.ReceiveJsonAsync())!.Value;
+        Assert.That(first.GetProperty("id").GetString(), Is.EqualTo("fast"));
+        Assert.That(second.GetProperty("result").GetString(), Is.EqualTo("slept"));
+    }
+
+    [Test]
+    public async Task A_call_beyond_the_in_flight_limit_is_refused_at_once()
+    {
+        using ClientWebSocket socket = await _app.ConnectAsync();
+        await socket.SendAsync("""{"jsonrpc":"2.0","id":1,"method":"echo/sleep","params":["1500"]}""");
+        await socket.SendAsync("""{"jsonrpc":"2.0","id":2,"method":"echo/sleep","params":["1500"]}""");
+        await socket.SendAsync("""{"jsonrpc":"2.0","id":3,"method":"echo/echo","params":["x"]}""");
+        JsonElement refused = (await socket.ReceiveJsonAsync())!.Value;
+        Assert.That(refused.GetProperty("id").GetInt32(), Is.EqualTo(3));
+        JsonRpcCallTests.AssertError(refused, -32004, "TOO_MANY_CALLS");
+    }
+
+    [Test]
+    public async Task CancelRequest_cancels_the_call_which_answers_request_cancelled()
+    {
+        using ClientWebSocket socket = await _app.ConnectAsync();
+        await socket.SendAsync("""{"jsonrpc":"2.0","id":"s","method":"echo/sleep","params":["15000"]}""");
+        await socket.SendAsync("""{"jsonrpc":"2.0","id":"e","method":"echo/echo","params":["started"]}""");
+        Assert.That((await socket.ReceiveJsonAsync())!.Value.GetProperty("id").GetString(), Is.EqualTo("e"));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await socket.SendAsync("""{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":"s"}}""");
+        JsonElement cancelled = (await socket.ReceiveJsonAsync())!.Value;
+        Assert.That(cancelled.GetProperty("id").GetString(), Is.EqualTo("s"));
+        JsonRpcCallTests.AssertError(cancelled, -32800, "CANCELLED");
+        Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)));
+
+        // The slot is free again: two more calls fit the limit of 2.
+        await socket.SendAsync("""[{"jsonrpc":"2.0","id":1,"method":"echo/echo","params":["a"]},{"jsonrpc":"2.0","id":2,"method":"echo/echo","params":["b"]}]""");
+        JsonElement batch = (await socket.ReceiveJsonAsync())!.Value;
+        Assert.That(batch.EnumerateArray().All(r => r.TryGetProperty("result", out _)), Is.True, batch.GetRawText());
+    }
+
+    [Test]
+    public async Task Subscribe_pushes_bus_messages_of_allowed_topics_and_refuses_others()
+    {
+        using ClientWebSocket socket = await _app.ConnectAsync();
+        await socket.SendAsync("""{"jsonrpc":"2.0","id":1,"method":"$/subscribe","params":{"topic":"secret.plans"}}""");
+        JsonRpcCallTests.AssertError((await socket.ReceiveJsonAsync())!.Value, -32003, "FORBIDDEN");
+
+        await socket.SendAsync("""{"jsonrpc":"2.0","id":2,"method":"$/subscribe","params":{"topic":"news.today"}}""");
+        Assert.That((await socket.ReceiveJsonAsync())!.Value.GetProperty("result").GetBoolean(), Is.True);
+
+        IPluginBus bus = _app.Services.GetRequiredService<IPluginBus>();
+        await bus.PublishAsync("news.today", "hello"u8.ToArray());
+        await bus.PublishAsync("news.today", new byte[] { 0xFF, 0x00 });
+        JsonElement text = (await socket.ReceiveJsonAsync())!.Value;
+        Assert.That(text.GetProperty("method").GetString(), Is.EqualTo("$/message"));
+        Assert.That(text.TryGetProperty("id", out _), Is.False);
+        JsonElement message = text.GetProperty("params");
+        Assert.That(message.GetProperty("topic").GetString(), Is.EqualTo("news.today"));
+        Assert.That(message.GetProperty("payload").GetString(), Is.EqualTo("hello"));
+        Assert.That(message.GetProperty("missed").GetInt64(), Is.Zero);
+        JsonElement binary = (await socket.ReceiveJsonAsync())!.Value.GetProperty("params");
+        Assert.That(binary.GetProperty("payload").GetProperty("$base64").GetString(), Is.EqualTo("/wA="));
+
+        await socket.SendAsync("""{"jsonrpc":"2.0","id":3,"method":"$/unsubscribe","params":{"topic":"news.today"}}""");
+        Assert.That((await socket.ReceiveJsonAsync())!.Value.GetProperty("result").GetBoolean(), Is.True);
+    }
+
+    [Test]
+    public async Task Push_methods_are_websocket_only()
+    {
+        JsonElement response = await _app.RpcAsync("""{"jsonrpc":"2.0","id":1,"method":"$/subscribe","params":{"topic":"news.x"}}""");
+        JsonRpcCallTests.AssertError(response, -32601, "NOT_EXPOSED");
+    }
+}
