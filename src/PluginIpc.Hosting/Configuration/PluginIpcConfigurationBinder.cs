@@ -17,7 +17,9 @@ internal static class PluginIpcConfigurationBinder
     public const string StartModeKey = "StartMode";
 
     private static readonly string[] s_managerKeys =
-        [nameof(PluginIpcOptions.PluginFolders), PluginsKey, nameof(PluginIpcOptions.DefaultStartMode), nameof(PluginIpcOptions.ThrowOnStartupFailure)];
+        [nameof(PluginIpcOptions.PluginFolders), PluginsKey, nameof(PluginIpcOptions.DefaultStartMode), nameof(PluginIpcOptions.ThrowOnStartupFailure), nameof(PluginIpcOptions.Config)];
+
+    private static readonly string[] s_configKeys = [nameof(PluginConfigOptions.Directory), nameof(PluginConfigOptions.MaxFileBytes)];
 
     private static readonly string[] s_pluginKeys = [.. BindableProperties(typeof(PluginOptions)), StartModeKey];
     private static readonly string[] s_restartPolicyKeys = [.. BindableProperties(typeof(RestartPolicy))];
@@ -52,6 +54,19 @@ internal static class PluginIpcConfigurationBinder
                 ? value
                 : throw Invalid<PluginIpcOptions>(Options.DefaultName, $"PluginIpc configuration: '{KeyOf(section, nameof(PluginIpcOptions.ThrowOnStartupFailure))}' must be true or false, not '{throwOnFailure}'.");
         }
+
+        IConfigurationSection config = section.GetSection(nameof(PluginIpcOptions.Config));
+        if (config[nameof(PluginConfigOptions.Directory)] is { } directory)
+        {
+            options.Config.Directory = directory; // checked when the store is made
+        }
+
+        if (config[nameof(PluginConfigOptions.MaxFileBytes)] is { } maxFileBytes)
+        {
+            options.Config.MaxFileBytes = long.TryParse(maxFileBytes, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out long bytes) && bytes >= 2
+                ? bytes
+                : throw Invalid<PluginIpcOptions>(Options.DefaultName, $"PluginIpc configuration: '{config.Path}:{nameof(PluginConfigOptions.MaxFileBytes)}' must be a whole number of bytes, at least 2, not '{maxFileBytes}'.");
+        }
     }
 
     /// <summary>Returns what is wrong at the top of the section (unknown keys, blank plugin folders), each as a failure message naming the key.</summary>
@@ -60,7 +75,9 @@ internal static class PluginIpcConfigurationBinder
         IEnumerable<string> blankFolders = section.GetSection(nameof(PluginIpcOptions.PluginFolders)).GetChildren()
             .Where(folder => string.IsNullOrWhiteSpace(folder.Value) && !folder.GetChildren().Any())
             .Select(folder => $"PluginIpc configuration: '{folder.Path}' is blank; a plugin folder is a path.");
-        return Unknown(section, s_managerKeys, "a setting of PluginIpc", "PluginIpc configuration").Concat(blankFolders);
+        return Unknown(section, s_managerKeys, "a setting of PluginIpc", "PluginIpc configuration")
+            .Concat(Unknown(section.GetSection(nameof(PluginIpcOptions.Config)), s_configKeys, "a Config setting", "PluginIpc configuration"))
+            .Concat(blankFolders);
     }
 
     /// <summary>Sets a plugin's options from its section (all keys but <c>StartMode</c>).</summary>

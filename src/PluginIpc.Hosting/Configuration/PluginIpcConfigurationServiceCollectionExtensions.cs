@@ -21,6 +21,7 @@ public static class PluginIpcConfigurationServiceCollectionExtensions
     ///   "PluginFolders": [ "plugins" ],          // replaces the default folder; relative to the application's base directory
     ///   "DefaultStartMode": "OnFirstUse",
     ///   "ThrowOnStartupFailure": false,
+    ///   "Config": { "Directory": "config", "MaxFileBytes": 1048576 },   // the configuration store (PluginConfigOptions)
     ///   "Plugins": {
     ///     "echo": { "ExecutablePath": "dotnet", "Arguments": [ "plugins/EchoPlugin.dll" ], "Framer": "msgpack",
     ///               "StartMode": "AtStartup", "RestartPolicy": { "MaxRestarts": 3 }, "CallTimeout": "00:00:10" }

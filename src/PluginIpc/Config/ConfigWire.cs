@@ -27,7 +27,7 @@ internal static class ConfigWire
     /// <summary><c>config.set</c>: <c>[scope, key, value]</c>, the value as JSON text.</summary>
     public static byte[] Set(IPluginSerializer serializer, PluginConfigScope scope, string key, JsonElement value)
     {
-        string json = value.GetRawText();
+        string json = Compact(value);
         var writer = new ArrayBufferWriter<byte>(32 + key.Length + json.Length + (json.Length / 4));
         serializer.WriteArrayStart(writer, 3);
         serializer.Serialize(writer, ConfigNames.Of(scope));
@@ -110,7 +110,7 @@ internal static class ConfigWire
     public static byte[] Value(IPluginSerializer serializer, JsonElement? value)
     {
         var writer = new ArrayBufferWriter<byte>(64);
-        serializer.Serialize(writer, value?.GetRawText());
+        serializer.Serialize(writer, value is { } json ? Compact(json) : null);
         return writer.WrittenSpan.ToArray();
     }
 
@@ -169,6 +169,18 @@ internal static class ConfigWire
         }
 
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The value as JSON text without whitespace or comments (a file's value keeps its layout otherwise).</summary>
+    public static string Compact(JsonElement value)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            value.WriteTo(writer);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     private static PluginConfigScope Scope(Chunk chunk, string? name) =>

@@ -165,6 +165,43 @@ public sealed class ConfigurationBindingTests
     }
 
     [Test]
+    public async Task AddPluginIpc_ConfigSection_BindsTheConfigurationStore_AndAPluginsSystemWriteFlag()
+    {
+        string folder = Path.Combine(Path.GetTempPath(), "pluginipc-config-" + Guid.NewGuid().ToString("N"));
+        string json = $$"""
+            { "PluginIpc": { "Config": { "Directory": {{ConfigurationHost.Quote(folder)}}, "MaxFileBytes": 4096 },
+                             "Plugins": { "echo": { "ExecutablePath": "dotnet", "AllowSystemConfigWrites": true } } } }
+            """;
+        await using ServiceProvider provider = ConfigurationHost.Create(json).Services.BuildServiceProvider();
+
+        PluginConfigOptions config = provider.GetRequiredService<IOptions<PluginIpcOptions>>().Value.Config;
+        Assert.That((config.Directory, config.MaxFileBytes), Is.EqualTo((folder, 4096L)));
+        Assert.That(provider.GetRequiredService<IOptionsMonitor<PluginOptions>>().Get("echo").AllowSystemConfigWrites, Is.True);
+        try
+        {
+            IPluginConfigStore store = provider.GetRequiredService<IPluginConfigStore>();
+            using System.Text.Json.JsonDocument value = System.Text.Json.JsonDocument.Parse("1");
+            await store.SetAsync("echo", PluginConfigScope.User, "k", value.RootElement);
+            Assert.That(File.Exists(Path.Combine(folder, "user", "echo.json")), "the store writes where the section says");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [TestCase("""{ "PluginIpc": { "Config": { "Folder": "x" } } }""", "'PluginIpc:Config:Folder' is not a Config setting")]
+    [TestCase("""{ "PluginIpc": { "Config": { "MaxFileBytes": "big" } } }""", "'PluginIpc:Config:MaxFileBytes' must be a whole number of bytes, at least 2, not 'big'")]
+    public void StartAsync_InvalidConfigSetting_FailsNamingIt(string json, string problem)
+    {
+        using IHost host = ConfigurationHost.Create(json).Build();
+
+        Exception? failure = Assert.CatchAsync(() => host.StartAsync(CancellationToken.None));
+
+        Assert.That(Messages(failure), Has.Some.Contains(problem));
+    }
+
+    [Test]
     public void AddPlugin_ComposesWithOptionsBuilderConventions_BindValidateAndValidateOnStart()
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
