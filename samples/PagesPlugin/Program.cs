@@ -1,7 +1,8 @@
 // PagesPlugin: a plugin that keeps pages in SQLite and answers the data actions of the WebChannel protocol (read, create,
 // update, delete, batch, search, export, history) in JSON, with that protocol's data errors E1001-E1003. What it acknowledged
 // survives a crash: each write commits (WAL, synchronous=FULL) before its answer. See README.md.
-// Started by hand it says so on stderr and exits with code 1.
+// It opens its database before the handshake, so that a host learns at start why it cannot (PluginStartException with the
+// reason); started by hand it opens it too, then says it needs a host on stderr and exits with code 1.
 using Microsoft.Data.Sqlite;
 using PagesPlugin;
 using PluginIpc;

@@ -16,7 +16,7 @@ public sealed class PagesPluginTests
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(20);
 
-    private string _folder = null!;
+    private string? _folder;
     private Plugin _plugin = null!;
 
     [OneTimeSetUp]
@@ -25,13 +25,21 @@ public sealed class PagesPluginTests
         _folder = NewFolder();
         _plugin = new Plugin(Options(Path.Combine(_folder, "pages.db")));
         await _plugin.StartAsync().WaitAsync(s_timeout);
+        Assert.That(_plugin.Metadata["name"], Is.EqualTo("pages"), "the name a host's configuration gives it, as the envelope's pluginId");
     }
 
     [OneTimeTearDown]
     public async Task StopPluginAsync()
     {
-        await _plugin.DisposeAsync();
-        Directory.Delete(_folder, recursive: true);
+        if (_plugin is not null)
+        {
+            await _plugin.DisposeAsync();
+        }
+
+        if (_folder is not null)
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
     }
 
     [Test, CancelAfter(30_000)]
@@ -356,6 +364,25 @@ public sealed class PagesPluginTests
                 JsonNode all = await CallAsync(again, "export", "{}", cancellationToken);
                 Assert.That(all["pages"]!.AsArray().Select(p => (string)p!["id"]!).Where(id => id.StartsWith("crash-", StringComparison.Ordinal)), Is.EquivalentTo(expected.Keys));
             }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Test, CancelAfter(30_000)]
+    public async Task Start_DatabaseCannotBeOpened_FailsSayingWhy(CancellationToken cancellationToken)
+    {
+        string folder = NewFolder();
+        try
+        {
+            // A folder where the database file should be: SQLite cannot open it.
+            await using var plugin = new Plugin(Options(folder));
+            PluginStartException failure = await Failure.ThrowsAsync<PluginStartException>(() => plugin.StartAsync(cancellationToken));
+
+            Assert.That(failure.Message, Does.Contain($"PagesPlugin cannot open its database '{folder}'"));
+            Assert.That(plugin.State, Is.EqualTo(PluginState.Failed));
         }
         finally
         {
