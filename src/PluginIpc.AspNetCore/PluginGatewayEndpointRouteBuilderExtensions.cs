@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using PluginIpc.AspNetCore.JsonRpc;
 using PluginIpc.AspNetCore.Security;
+using PluginIpc.AspNetCore.WebChannel;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -11,7 +12,8 @@ public static class PluginGatewayEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps the plugin gateway under <paramref name="prefix"/>: JSON-RPC 2.0 over HTTP (<c>POST {prefix}/rpc</c>) and over
-    /// WebSocket (<c>{prefix}/ws</c>). Conventions on the result (such as <c>RequireAuthorization()</c>) apply to every endpoint.
+    /// WebSocket (<c>{prefix}/ws</c>), and the WebChannel envelope over HTTP (<c>POST {prefix}/webchannel</c>) and over WebSocket
+    /// (<c>{prefix}/webchannel/ws</c>). Conventions on the result (such as <c>RequireAuthorization()</c>) apply to every endpoint.
     /// </summary>
     /// <param name="endpoints">The route builder (the application).</param>
     /// <param name="prefix">The path prefix, for example <c>/plugins</c>.</param>
@@ -24,16 +26,22 @@ public static class PluginGatewayEndpointRouteBuilderExtensions
         JsonRpcEndpoints jsonRpc = endpoints.ServiceProvider.GetService<JsonRpcEndpoints>()
             ?? throw new InvalidOperationException("MapPluginGateway needs the gateway's services: call builder.Services.AddPluginGateway(...) first.");
 
+        WebChannelEndpoints webChannel = endpoints.ServiceProvider.GetRequiredService<WebChannelEndpoints>();
         endpoints.ServiceProvider.GetRequiredService<GatewayEndpointRegistry>().Add(endpoints);
         RouteGroupBuilder group = endpoints.MapGroup(prefix);
         group.WithMetadata(GatewayEndpointMetadata.Instance);
         group.MapPost("/rpc", jsonRpc.HandleHttpAsync).WithDisplayName("Plugin gateway: JSON-RPC over HTTP");
-
-        // The WebSocket handshake middleware runs for this endpoint only: the application need not call UseWebSockets.
-        IApplicationBuilder pipeline = endpoints.CreateApplicationBuilder().UseWebSockets();
-        pipeline.Run(jsonRpc.HandleWebSocketAsync);
-        RequestDelegate webSocket = pipeline.Build();
-        group.Map("/ws", webSocket).WithDisplayName("Plugin gateway: JSON-RPC over WebSocket");
+        group.Map("/ws", WithWebSockets(endpoints, jsonRpc.HandleWebSocketAsync)).WithDisplayName("Plugin gateway: JSON-RPC over WebSocket");
+        group.MapPost("/webchannel", webChannel.HandleHttpAsync).WithDisplayName("Plugin gateway: WebChannel envelope over HTTP");
+        group.Map("/webchannel/ws", WithWebSockets(endpoints, webChannel.HandleWebSocketAsync)).WithDisplayName("Plugin gateway: WebChannel envelope over WebSocket");
         return group;
+    }
+
+    // The WebSocket handshake middleware runs for these endpoints only: the application need not call UseWebSockets.
+    private static RequestDelegate WithWebSockets(IEndpointRouteBuilder endpoints, RequestDelegate handler)
+    {
+        IApplicationBuilder pipeline = endpoints.CreateApplicationBuilder().UseWebSockets();
+        pipeline.Run(handler);
+        return pipeline.Build();
     }
 }

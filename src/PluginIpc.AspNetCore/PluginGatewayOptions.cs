@@ -41,6 +41,16 @@ public sealed class PluginGatewayOptions
     /// <summary>Gets or sets the timeout of each plugin call; <see langword="null"/> (the default) for the plugin's own <see cref="Plugin.DefaultCallTimeout"/>.</summary>
     public TimeSpan? CallTimeout { get; set; }
 
+    /// <summary>
+    /// Gets or sets how long the WebChannel envelope remembers a <c>requestId</c> (per authenticated user): a request repeated within
+    /// it gets the first answer instead of running again (at most 10,000 ids are kept; the oldest are forgotten first).
+    /// <see cref="TimeSpan.Zero"/> turns this off. Default 5 minutes.
+    /// </summary>
+    public TimeSpan RequestIdWindow { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Gets or sets whether WebChannel clients may <c>set_config</c> in the <c>system</c> scope; they read it regardless. Default <see langword="false"/>.</summary>
+    public bool AllowSystemConfigWrites { get; set; }
+
     /// <summary>Exposes every command of <paramref name="plugin"/> (except PluginIpc's own <c>cmd.*</c>, <c>bus.*</c> and <c>GetMetadata</c>).</summary>
     /// <param name="plugin">The plugin's name, as registered with PluginIpc.</param>
     /// <returns>These options, for chaining.</returns>

@@ -7,6 +7,7 @@ using PluginIpc.AspNetCore.Diagnostics;
 using PluginIpc.AspNetCore.JsonRpc;
 using PluginIpc.AspNetCore.Security;
 using PluginIpc.AspNetCore.Transport;
+using PluginIpc.AspNetCore.WebChannel;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -32,7 +33,17 @@ public static class PluginGatewayServiceCollectionExtensions
         services.TryAddSingleton(provider => new ConnectionLimiter(provider.GetRequiredService<IOptions<PluginGatewayOptions>>().Value.MaxConnections));
         services.TryAddSingleton<GatewayEndpointRegistry>();
         services.TryAddSingleton<GatewayCaller>();
+        services.TryAddSingleton<GatewayHttpTransport>();
         services.TryAddSingleton<JsonRpcEndpoints>();
+        if (!services.Any(descriptor => descriptor.ServiceType == typeof(WebChannelLifecycle)))
+        {
+            // One instance, both the lifecycle the envelope uses and the hosted service that says onDestroy at stop.
+            services.AddSingleton<WebChannelLifecycle>();
+            services.AddSingleton<Microsoft.Extensions.Hosting.IHostedService>(provider => provider.GetRequiredService<WebChannelLifecycle>());
+        }
+
+        services.TryAddSingleton<WebChannelDispatcher>();
+        services.TryAddSingleton<WebChannelEndpoints>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, GatewayStartupCheck>());
         return services;
     }

@@ -133,10 +133,10 @@ internal sealed class GatewayApp : IAsyncDisposable
         : Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath!
         : "dotnet";
 
-    private static string PluginPath(string name) =>
+    internal static string PluginPath(string name) =>
         typeof(GatewayApp).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "PluginIpc.Gateway." + name).Value!;
 
-    private static void Dotnet(PluginOptions options, string dll, params string[] arguments)
+    internal static void Dotnet(PluginOptions options, string dll, params string[] arguments)
     {
         options.ExecutablePath = DotnetPath;
         options.StartTimeout = Wait;

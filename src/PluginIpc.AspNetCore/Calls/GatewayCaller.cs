@@ -34,9 +34,15 @@ internal sealed class GatewayCaller
 
     /// <summary>Calls <paramref name="cmd"/> of <paramref name="pluginName"/> with <paramref name="parameters"/> (Undefined when absent).</summary>
     /// <returns>The result or the failure; never throws for what the client or the plugin did.</returns>
-    public async Task<GatewayCallResult> CallAsync(string pluginName, string cmd, JsonElement parameters, CancellationToken cancellationToken)
+    public Task<GatewayCallResult> CallAsync(string pluginName, string cmd, JsonElement parameters, CancellationToken cancellationToken) =>
+        CallAsync(pluginName, cmd, parameters, GatewayCallOptions.JsonRpc, cancellationToken);
+
+    /// <summary>Calls <paramref name="cmd"/> of <paramref name="pluginName"/> with <paramref name="parameters"/> shaped as <paramref name="options"/> say.</summary>
+    /// <returns>The result or the failure; never throws for what the client or the plugin did.</returns>
+    public async Task<GatewayCallResult> CallAsync(string pluginName, string cmd, JsonElement parameters, GatewayCallOptions options, CancellationToken cancellationToken)
     {
-        GatewayCallResult result = await CallCoreAsync(pluginName, cmd, parameters, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(options);
+        GatewayCallResult result = await CallCoreAsync(pluginName, cmd, parameters, options, cancellationToken).ConfigureAwait(false);
         _metrics.Calls.Add(1);
         if (result.Error is { } error)
         {
@@ -46,32 +52,51 @@ internal sealed class GatewayCaller
         return result;
     }
 
-    private async Task<GatewayCallResult> CallCoreAsync(string pluginName, string cmd, JsonElement parameters, CancellationToken cancellationToken)
+    /// <summary>
+    /// Returns the running plugin <paramref name="pluginName"/> (started if need be) for a call of <paramref name="cmd"/> (for
+    /// <see langword="null"/>, for the gateway's own messages: the plugin need only be exposed), or the failure: not exposed,
+    /// not registered, cancelled, or unavailable.
+    /// </summary>
+    public async Task<(Plugin? Plugin, GatewayError? Error)> ResolveAsync(string pluginName, string? cmd, CancellationToken cancellationToken)
     {
-        string method = pluginName + "/" + cmd;
-        if (!_exposure.Allows(pluginName, cmd))
+        string method = cmd is null ? pluginName : pluginName + "/" + cmd;
+        if (cmd is null ? !_exposure.Exposes(pluginName) : !_exposure.Allows(pluginName, cmd))
         {
             // The same answer whether the plugin exists or not: clients learn nothing about what is not exposed.
-            return GatewayCallResult.Failure(GatewayErrorKind.MethodNotFound, GatewayErrorCodes.NotExposed, $"Method '{method}' not found.");
+            return (null, new GatewayError(GatewayErrorKind.MethodNotFound, GatewayErrorCodes.NotExposed, $"Method '{method}' not found."));
         }
 
-        Plugin plugin;
         try
         {
-            plugin = await _manager.GetAsync(pluginName, cancellationToken).ConfigureAwait(false);
+            return (await _manager.GetAsync(pluginName, cancellationToken).ConfigureAwait(false), null);
         }
         catch (KeyNotFoundException)
         {
-            return GatewayCallResult.Failure(GatewayErrorKind.MethodNotFound, GatewayErrorCodes.UnknownPlugin, $"Method '{method}' not found: no plugin '{pluginName}' is registered.");
+            return (null, new GatewayError(GatewayErrorKind.MethodNotFound, GatewayErrorCodes.UnknownPlugin, $"Method '{method}' not found: no plugin '{pluginName}' is registered."));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return Cancelled(method);
+            return (null, Cancelled(method).Error);
         }
         catch (Exception ex) when (ex is PluginStartException or ObjectDisposedException or ChannelClosedException or TimeoutException)
         {
-            GatewayLog.PluginUnavailable(_logger, pluginName, cmd, ex);
-            return Unavailable(pluginName);
+            GatewayLog.PluginUnavailable(_logger, pluginName, cmd ?? string.Empty, ex);
+            return (null, Unavailable(pluginName).Error);
+        }
+    }
+
+    private async Task<GatewayCallResult> CallCoreAsync(string pluginName, string cmd, JsonElement parameters, GatewayCallOptions options, CancellationToken cancellationToken)
+    {
+        string method = pluginName + "/" + cmd;
+        (Plugin? resolved, GatewayError? refused) = await ResolveAsync(pluginName, cmd, cancellationToken).ConfigureAwait(false);
+        if (resolved is not { } plugin)
+        {
+            return GatewayCallResult.Failure(refused!);
+        }
+
+        if (options.Reached is { } reached && await reached(plugin, cancellationToken).ConfigureAwait(false) is { } failed)
+        {
+            return GatewayCallResult.Failure(failed);
         }
 
         PluginFormat format = PayloadMapper.FormatOf(plugin);
@@ -82,6 +107,11 @@ internal sealed class GatewayCaller
             if (ContractShapes.IsContractMethod(plugin, cmd))
             {
                 request = PayloadMapper.ContractArguments(parameters, format, method);
+                kind = ResultKind.Value;
+            }
+            else if (options.OneValue)
+            {
+                request = PayloadMapper.OneValue(parameters, format);
                 kind = ResultKind.Value;
             }
             else
@@ -101,7 +131,7 @@ internal sealed class GatewayCaller
         Chunk answer;
         try
         {
-            answer = await plugin.CallAsync(new Chunk { Direction = Direction.Request, Cmd = cmd, Buffer = request }, _callTimeout ?? plugin.DefaultCallTimeout, cancellationToken).ConfigureAwait(false);
+            answer = await plugin.CallAsync(new Chunk { Direction = Direction.Request, Cmd = cmd, Buffer = request, Headers = options.Headers }, _callTimeout ?? plugin.DefaultCallTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (RemoteException ex)
         {

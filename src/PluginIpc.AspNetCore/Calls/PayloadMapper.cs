@@ -35,6 +35,11 @@ internal static class PayloadMapper
             : throw new GatewayMappingException($"'{method}' is a contract method: its params must be an array of its arguments by position.");
     }
 
+    /// <summary>Returns <paramref name="value"/> as one value in the plugin's format; Undefined (absent) is an empty buffer.</summary>
+    /// <exception cref="GatewayMappingException">The format is unknown.</exception>
+    public static ReadOnlyMemory<byte> OneValue(JsonElement value, PluginFormat format) =>
+        value.ValueKind == JsonValueKind.Undefined ? ReadOnlyMemory<byte>.Empty : Encode(value, format);
+
     /// <summary>Returns the request buffer of a byte, text or typed command, and how its answer is to be read.</summary>
     /// <exception cref="GatewayMappingException">params has another shape, or is not valid base64.</exception>
     public static ReadOnlyMemory<byte> CommandArguments(JsonElement parameters, PluginFormat format, string method, out ResultKind kind)

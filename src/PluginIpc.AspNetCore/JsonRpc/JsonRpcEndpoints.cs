@@ -1,6 +1,4 @@
-using System.Net.WebSockets;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PluginIpc.AspNetCore.Calls;
@@ -14,54 +12,30 @@ namespace PluginIpc.AspNetCore.JsonRpc;
 internal sealed class JsonRpcEndpoints
 {
     private readonly GatewayCaller _caller;
-    private readonly GatewayAccess _access;
-    private readonly ConnectionLimiter _limiter;
+    private readonly GatewayHttpTransport _transport;
     private readonly PluginGatewayOptions _options;
     private readonly TopicAllowList _topics;
     private readonly IPluginBus _bus;
     private readonly ILogger _logger;
-    private readonly GatewayMetrics _metrics;
-    private readonly IHostApplicationLifetime? _lifetime;
-    private readonly TimeProvider _time;
 
-    public JsonRpcEndpoints(GatewayCaller caller, GatewayAccess access, ConnectionLimiter limiter, IOptions<PluginGatewayOptions> options, IPluginBus bus, ILoggerFactory loggerFactory, GatewayMetrics metrics, IHostApplicationLifetime? lifetime = null, TimeProvider? time = null)
+    public JsonRpcEndpoints(GatewayCaller caller, GatewayHttpTransport transport, IOptions<PluginGatewayOptions> options, IPluginBus bus, ILoggerFactory loggerFactory)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _caller = caller;
-        _access = access;
-        _limiter = limiter;
+        _transport = transport;
         _options = options.Value;
         _topics = new TopicAllowList(_options.AllowedTopics);
         _bus = bus;
         _logger = loggerFactory.CreateLogger(GatewayLog.Category);
-        _metrics = metrics;
-        _lifetime = lifetime;
-        _time = time ?? TimeProvider.System;
     }
 
     /// <summary>Handles <c>POST {prefix}/rpc</c>: one request or batch in the body, the response in the answer (204 when there is none).</summary>
     public async Task HandleHttpAsync(HttpContext context)
     {
-        GatewayAccessResult access = _access.Check(context, webSocket: false);
-        if (access != GatewayAccessResult.Allowed)
+        using BoundedMessageBuffer? body = await _transport.TryReadHttpAsync(context).ConfigureAwait(false);
+        if (body is null)
         {
-            await GatewayRefusal.WriteAsync(context, access, _access, _logger, _metrics).ConfigureAwait(false);
-            return;
-        }
-
-        if (!IsJson(context.Request.ContentType))
-        {
-            context.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
-            return;
-        }
-
-        using var body = new BoundedMessageBuffer(_options.MaxMessageBytes);
-        if (!await HttpBodyReader.TryReadAsync(context.Request, body, _options.MaxMessageBytes, context.RequestAborted).ConfigureAwait(false))
-        {
-            _metrics.Refused.Add(1);
-            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-            context.Response.Headers.Connection = "close"; // the rest of the body is not read
             return;
         }
 
@@ -80,48 +54,6 @@ internal sealed class JsonRpcEndpoints
     }
 
     /// <summary>Handles <c>{prefix}/ws</c>: accepts the WebSocket and runs the JSON-RPC session until it ends.</summary>
-    public async Task HandleWebSocketAsync(HttpContext context)
-    {
-        if (!context.WebSockets.IsWebSocketRequest)
-        {
-            context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            return;
-        }
-
-        GatewayAccessResult access = _access.Check(context, webSocket: true);
-        if (access != GatewayAccessResult.Allowed)
-        {
-            await GatewayRefusal.WriteAsync(context, access, _access, _logger, _metrics).ConfigureAwait(false);
-            return;
-        }
-
-        string remote = $"{context.Connection.RemoteIpAddress}:{context.Connection.RemotePort}";
-        if (!_limiter.TryAcquire())
-        {
-            _metrics.Refused.Add(1);
-            GatewayLog.TooManyConnections(_logger, remote, _limiter.Limit);
-            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            return;
-        }
-
-        _metrics.Connections.Add(1);
-        try
-        {
-            using WebSocket socket = await context.WebSockets.AcceptWebSocketAsync().ConfigureAwait(false);
-            using var connection = new GatewayWebSocketConnection(socket, _options, remote, _logger, _metrics, _time);
-            var session = new JsonRpcSession(_caller, _options, _topics, _bus, connection, _logger, connection.Closing);
-            using var stopping = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _lifetime?.ApplicationStopping ?? CancellationToken.None);
-            await connection.RunAsync(session, stopping.Token).ConfigureAwait(false);
-        }
-        finally
-        {
-            _metrics.Connections.Add(-1);
-            _limiter.Release();
-        }
-    }
-
-    private static bool IsJson(string? contentType) =>
-        contentType is not null
-        && (contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase)
-            || contentType.StartsWith("application/json-rpc", StringComparison.OrdinalIgnoreCase));
+    public Task HandleWebSocketAsync(HttpContext context) =>
+        _transport.RunWebSocketAsync(context, connection => new JsonRpcSession(_caller, _options, _topics, _bus, connection, _logger, connection.Closing));
 }

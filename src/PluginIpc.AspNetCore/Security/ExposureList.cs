@@ -13,6 +13,12 @@ internal sealed class ExposureList(PluginGatewayOptions options)
         && !IsReserved(cmd)
         && (commands is null || commands.Contains(cmd));
 
+    /// <summary>Gets the exposed plugins' names.</summary>
+    public IEnumerable<string> Plugins => _exposed.Keys;
+
+    /// <summary>Returns whether <paramref name="plugin"/> is exposed at all (some or all of its commands).</summary>
+    public bool Exposes(string plugin) => _exposed.ContainsKey(plugin);
+
     private static bool IsReserved(string cmd) =>
         cmd.Length == 0
         || cmd.StartsWith("cmd.", StringComparison.Ordinal)

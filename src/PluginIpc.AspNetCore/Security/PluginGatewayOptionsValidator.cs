@@ -44,6 +44,11 @@ internal sealed class PluginGatewayOptionsValidator : IValidateOptions<PluginGat
             failures.Add($"PluginGatewayOptions.CallTimeout must be positive, Timeout.InfiniteTimeSpan or null (is {callTimeout}).");
         }
 
+        if (options.RequestIdWindow < TimeSpan.Zero)
+        {
+            failures.Add($"PluginGatewayOptions.RequestIdWindow must be zero (off) or positive (is {options.RequestIdWindow}).");
+        }
+
         if (options.BearerToken is { } token && (token.Length < 16 || token.Any(char.IsWhiteSpace)))
         {
             failures.Add("PluginGatewayOptions.BearerToken must be at least 16 characters with no white space.");

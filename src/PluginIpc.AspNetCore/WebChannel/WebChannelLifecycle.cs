@@ -1,0 +1,161 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PluginIpc.AspNetCore.Calls;
+using PluginIpc.AspNetCore.Diagnostics;
+
+namespace PluginIpc.AspNetCore.WebChannel;
+
+/// <summary>
+/// Tells plugins about the envelope's pages with one-way messages (<see cref="WebChannelLifecycleCommands"/>), each buffer one
+/// value <c>{pageId, changeType, data}</c> in the plugin's format: onInit once per plugin process the gateway reaches, before
+/// anything else it sends it; onDestroy to each of those still running when the application stops.
+/// </summary>
+internal sealed class WebChannelLifecycle : IHostedService
+{
+    // How long the gateway waits to tell a plugin a page closed, or that the application stops.
+    private static readonly TimeSpan s_notifyTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly ILogger _logger;
+
+    // Metadata is one dictionary per start of a plugin process: keyed on it, a restarted (or replaced) plugin is told onInit again.
+    private readonly ConditionalWeakTable<IReadOnlyDictionary<string, string>, Lazy<Task>> _initialized = [];
+    private readonly ConcurrentDictionary<string, Plugin> _reached = new(StringComparer.Ordinal);
+
+    public WebChannelLifecycle(ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        _logger = loggerFactory.CreateLogger(GatewayLog.Category);
+    }
+
+    /// <summary>Sends onInit to <paramref name="plugin"/> if this process of it was not told yet (once, however many ask at once), and waits until it is sent.</summary>
+    /// <returns>The failure, or <see langword="null"/> once onInit is on its way.</returns>
+    public async ValueTask<GatewayError?> EnsureInitAsync(string name, Plugin plugin, CancellationToken cancellationToken)
+    {
+        _reached[name] = plugin;
+        Lazy<Task> init = _initialized.GetValue(plugin.Metadata, _ => new Lazy<Task>(() => SendAsync(plugin, WebChannelLifecycleCommands.OnInit, null, null, default, CancellationToken.None)));
+        try
+        {
+            await init.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return Failed(name, WebChannelLifecycleCommands.OnInit, ex, cancellationToken);
+        }
+    }
+
+    /// <summary>Makes sure <paramref name="plugin"/> was told onInit, then sends it <paramref name="cmd"/>.</summary>
+    /// <returns>The failure, or <see langword="null"/> once the message is sent.</returns>
+    public async ValueTask<GatewayError?> NotifyAsync(string name, Plugin plugin, string cmd, string? pageId, string? changeType, JsonElement data, CancellationToken cancellationToken)
+    {
+        if (await EnsureInitAsync(name, plugin, cancellationToken).ConfigureAwait(false) is { } failed)
+        {
+            return failed;
+        }
+
+        try
+        {
+            await SendAsync(plugin, cmd, pageId, changeType, data, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return Failed(name, cmd, ex, cancellationToken);
+        }
+    }
+
+    /// <summary>Sends <paramref name="message"/> one-way to <paramref name="plugin"/> (after onInit).</summary>
+    /// <returns>The failure, or <see langword="null"/> once it is sent.</returns>
+    public async ValueTask<GatewayError?> NotifyRawAsync(string name, Plugin plugin, Chunk message, CancellationToken cancellationToken)
+    {
+        if (await EnsureInitAsync(name, plugin, cancellationToken).ConfigureAwait(false) is { } failed)
+        {
+            return failed;
+        }
+
+        try
+        {
+            await plugin.NotifyAsync(message, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return Failed(name, message.Cmd, ex, cancellationToken);
+        }
+    }
+
+    /// <summary>Tells each plugin of <paramref name="pages"/> that is still running onBeforeDestroy for the page (a WebSocket connection closed); never starts one.</summary>
+    public async Task PagesClosedAsync(IReadOnlyList<(string Plugin, string Page)> pages)
+    {
+        using var timeout = new CancellationTokenSource(s_notifyTimeout);
+        foreach ((string name, string page) in pages)
+        {
+            if (_reached.TryGetValue(name, out Plugin? plugin) && plugin.State == PluginState.Running)
+            {
+                await NotifyAsync(name, plugin, WebChannelLifecycleCommands.OnBeforeDestroy, page, null, default, timeout.Token).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Tells every plugin the gateway reached that is still running onDestroy: the application stops.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(s_notifyTimeout);
+        await Task.WhenAll(_reached.Select(async pair =>
+        {
+            if (pair.Value.State == PluginState.Running)
+            {
+                await NotifyAsync(pair.Key, pair.Value, WebChannelLifecycleCommands.OnDestroy, null, null, default, timeout.Token).ConfigureAwait(false);
+            }
+        })).ConfigureAwait(false);
+    }
+
+    private static async Task SendAsync(Plugin plugin, string cmd, string? pageId, string? changeType, JsonElement data, CancellationToken cancellationToken)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("pageId"u8, pageId);
+            writer.WriteString("changeType"u8, changeType);
+            writer.WritePropertyName("data"u8);
+            if (data.ValueKind == JsonValueKind.Undefined)
+            {
+                writer.WriteNullValue();
+            }
+            else
+            {
+                data.WriteTo(writer);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        using JsonDocument payload = JsonDocument.Parse(buffer.WrittenMemory);
+        ReadOnlyMemory<byte> message = PayloadMapper.OneValue(payload.RootElement, PayloadMapper.FormatOf(plugin));
+        await plugin.NotifyAsync(new Chunk { Direction = Direction.OneWay, Cmd = cmd, Buffer = message }, cancellationToken).ConfigureAwait(false);
+    }
+
+    private GatewayError Failed(string name, string cmd, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is OperationCanceledException && cancellationToken.IsCancellationRequested)
+        {
+            return new GatewayError(GatewayErrorKind.Cancelled, ErrorCodes.Cancelled, $"Request cancelled ('{name}/{cmd}').");
+        }
+
+        if (exception is GatewayMappingException mapping)
+        {
+            return mapping.Error;
+        }
+
+        GatewayLog.PluginUnavailable(_logger, name, cmd, exception);
+        return new GatewayError(GatewayErrorKind.PluginUnavailable, GatewayErrorCodes.PluginUnavailable, $"Plugin '{name}' is unavailable (it could not start, or it stopped).");
+    }
+}
