@@ -23,6 +23,7 @@ using Samples;
 //            a Main-based plugin (name GreeterPlugin) with contract targets: IGreeter (Greeter, or IGreeterV2 with "v2": another
 //            version of the contract under the same name) and IProbe. With "json" its contracts use the json serializer.
 //   bus ...  a Main plugin that uses its bus (see BusPlugin.cs).
+//   gateway  a Main plugin for the gateway's tests: blocks until cancelled and says so, big answers, errors with details (see GatewayProbe.cs).
 //   main-ignore-stop
 //            a Main plugin (name "IgnoreStop", command echo) whose stop hook writes "stop hook entered" to stderr and then
 //            never returns, with no grace period limit: the host must kill it.
@@ -59,6 +60,8 @@ switch (mode)
         return await IgnoreStopAsync();
     case "bus":
         return await BusPlugin.RunAsync(args);
+    case "gateway":
+        return await GatewayProbe.RunAsync();
     case "hostile" when args.Length > 1:
         return await Hostile.RunAsync(args[1]);
     case "plugin-host" when args.Length > 3:
