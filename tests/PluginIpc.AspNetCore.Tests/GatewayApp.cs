@@ -129,13 +129,17 @@ internal sealed class GatewayApp : IAsyncDisposable
         return socket;
     }
 
-    private static string DotnetPath { get; } =
+    /// <summary>Gets the dotnet host that runs the tests.</summary>
+    internal static string DotnetPath { get; } =
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } hostPath ? hostPath
         : Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath!
         : "dotnet";
 
-    private static string PluginPath(string name) =>
+    /// <summary>Gets what the build recorded in the test assembly's <c>PluginIpc.Gateway.{name}</c> metadata (a path, the configuration).</summary>
+    internal static string Setting(string name) =>
         typeof(GatewayApp).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "PluginIpc.Gateway." + name).Value!;
+
+    private static string PluginPath(string name) => Setting(name);
 
     private static void Dotnet(PluginOptions options, string dll, params string[] arguments)
     {

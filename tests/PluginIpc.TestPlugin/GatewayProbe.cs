@@ -10,7 +10,8 @@ using PluginIpc;
 /// <c>block TAG</c> marks TAG started, waits until the host cancels it, marks TAG cancelled and answers CANCELLED;
 /// <c>started TAG</c> and <c>cancelled TAG</c> wait (at most 10 s) for that mark and answer "started"/"cancelled", or "not started"/"not cancelled";
 /// <c>big N</c> answers N bytes of 'x', <c>big N binary</c> N bytes of 0xFF (not UTF-8);
-/// <c>fail TEXT</c> throws a RemoteException with code E1001 and details <c>{"id": TEXT, "field": "title"}</c>.
+/// <c>fail TEXT</c> throws a RemoteException with code E1001 and details <c>{"id": TEXT, "field": "title"}</c>;
+/// <c>publish TOPIC|TEXT</c> publishes TEXT on the bus and answers "published".
 /// </summary>
 internal static class GatewayProbe
 {
@@ -20,7 +21,16 @@ internal static class GatewayProbe
 
     public static async Task<int> RunAsync()
     {
-        var options = new MainOptions { Name = "GatewayProbe" };
+        Main? main = null;
+        var options = new MainOptions
+        {
+            Name = "GatewayProbe",
+            OnStart = (started, _) =>
+            {
+                main = started;
+                return Task.CompletedTask;
+            },
+        };
         options.Handle("block", static async (chunk, _, cancellationToken) =>
         {
             string tag = Text(chunk);
@@ -50,6 +60,12 @@ internal static class GatewayProbe
         {
             JsonElement details = JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["id"] = Text(chunk), ["field"] = "title" });
             throw new RemoteException("E1001", "not found on purpose", details);
+        });
+        options.Handle("publish", async (chunk, _, cancellationToken) =>
+        {
+            string[] parts = Text(chunk).Split('|', 2);
+            await main!.Bus.PublishAsync(parts[0], parts[1], cancellationToken);
+            return "published"u8.ToArray();
         });
         return await Main.RegisterAsync(options);
     }
