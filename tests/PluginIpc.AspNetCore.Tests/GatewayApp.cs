@@ -32,7 +32,7 @@ internal sealed class GatewayApp : IAsyncDisposable
 
     public IServiceProvider Services => App.Services;
 
-    /// <summary>Builds the app (plugins echo, greeter, greeter-json, broken) and starts it; throws what its start throws.</summary>
+    /// <summary>Builds the app (plugins echo, greeter, greeter-json, broken, probe) and starts it; throws what its start throws.</summary>
     public static async Task<GatewayApp> StartAsync(Action<PluginGatewayOptions> configure, Action<WebApplicationBuilder>? build = null, Action<IEndpointConventionBuilder>? map = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
@@ -45,6 +45,7 @@ internal sealed class GatewayApp : IAsyncDisposable
         builder.Services.AddPlugin("echo", o => Dotnet(o, PluginPath("EchoPlugin")));
         builder.Services.AddPlugin("greeter", o => Dotnet(o, PluginPath("TestPlugin"), "greeter"));
         builder.Services.AddPlugin("greeter-json", o => Dotnet(o, PluginPath("TestPlugin"), "greeter", "json"));
+        builder.Services.AddPlugin("probe", o => Dotnet(o, PluginPath("TestPlugin"), "gateway"));
         builder.Services.AddPlugin("broken", o =>
         {
             Dotnet(o, PluginPath("TestPlugin"), "exit", "5");
@@ -128,13 +129,17 @@ internal sealed class GatewayApp : IAsyncDisposable
         return socket;
     }
 
-    private static string DotnetPath { get; } =
+    /// <summary>Gets the dotnet host that runs the tests.</summary>
+    internal static string DotnetPath { get; } =
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } hostPath ? hostPath
         : Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath!
         : "dotnet";
 
-    internal static string PluginPath(string name) =>
+    /// <summary>Gets what the build recorded in the test assembly's <c>PluginIpc.Gateway.{name}</c> metadata (a path, the configuration).</summary>
+    internal static string Setting(string name) =>
         typeof(GatewayApp).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "PluginIpc.Gateway." + name).Value!;
+
+    internal static string PluginPath(string name) => Setting(name);
 
     internal static void Dotnet(PluginOptions options, string dll, params string[] arguments)
     {

@@ -24,6 +24,7 @@ using Samples;
 //            version of the contract under the same name) and IProbe. With "json" its contracts use the json serializer.
 //   bus ...  a Main plugin that uses its bus (see BusPlugin.cs) and its configuration (ConfigCommands.cs).
 //   webchannel ...  a Main plugin that records the gateway's WebChannel lifecycle messages and events (see WebChannelPlugin.cs).
+//   gateway  a Main plugin for the gateway's tests: blocks until cancelled and says so, big answers, errors with details (see GatewayProbe.cs).
 //   main-ignore-stop
 //            a Main plugin (name "IgnoreStop", command echo) whose stop hook writes "stop hook entered" to stderr and then
 //            never returns, with no grace period limit: the host must kill it.
@@ -62,6 +63,8 @@ switch (mode)
         return await BusPlugin.RunAsync(args);
     case "webchannel":
         return await WebChannelPlugin.RunAsync(args);
+    case "gateway":
+        return await GatewayProbe.RunAsync();
     case "hostile" when args.Length > 1:
         return await Hostile.RunAsync(args[1]);
     case "plugin-host" when args.Length > 3:

@@ -1,0 +1,33 @@
+using System.Reflection;
+
+namespace WebGateway;
+
+/// <summary>Finds the EchoPlugin sample (built by this project into its own folder) and the dotnet host that runs it.</summary>
+internal static class EchoPluginLocation
+{
+    /// <summary>Gets the path of EchoPlugin.dll, recorded at build time in this assembly's metadata.</summary>
+    public static string DllPath { get; } =
+        typeof(EchoPluginLocation).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "WebGateway.EchoPlugin").Value!;
+
+    /// <summary>Gets the dotnet host that runs this app, to run the plugin with <c>dotnet exec EchoPlugin.dll</c>.</summary>
+    public static string DotnetPath { get; } = FindDotnet();
+
+    private static string FindDotnet()
+    {
+        // Set by the SDK (dotnet run, dotnet test) to the dotnet that runs the command.
+        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } hostPath && File.Exists(hostPath))
+        {
+            return hostPath;
+        }
+
+        if (Environment.ProcessPath is { } processPath && Path.GetFileNameWithoutExtension(processPath).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+        {
+            return processPath;
+        }
+
+        // Started through the app's own launcher: the runtime lives in <dotnet root>/shared/Microsoft.NETCore.App/<version>/.
+        string runtimeDirectory = Path.GetDirectoryName(typeof(object).Assembly.Location) ?? string.Empty;
+        string candidate = Path.Combine(Path.GetFullPath(Path.Combine(runtimeDirectory, "..", "..", "..")), OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet");
+        return File.Exists(candidate) ? candidate : "dotnet";
+    }
+}
