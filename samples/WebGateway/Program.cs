@@ -1,5 +1,7 @@
-// WebGateway: EchoPlugin exposed to outside clients through the plugin gateway (JSON-RPC 2.0 over HTTP and WebSocket), on a
-// free loopback port with a bearer token generated at start. It prints the URL, the token and a curl line that calls it.
+// WebGateway: EchoPlugin and PagesPlugin exposed to outside clients through the plugin gateway, on a free loopback port with
+// a bearer token generated at start: JSON-RPC 2.0 and the WebChannel envelope, over HTTP and WebSocket. It prints the URLs,
+// the token and curl lines that call each dialect. PagesPlugin keeps its pages (SQLite) and the host its configuration store
+// under the local application data folder (PluginIpc/WebGateway); the self-test uses a temporary folder and removes it.
 //   dotnet run --project samples/WebGateway                   runs until Ctrl+C
 //   dotnet run --project samples/WebGateway -- --self-test    calls itself over HTTP and WebSocket, prints "All worked." and exits
 // Exit code: 0 if it ran (or the self-test passed), 1 if a self-test step failed, 2 for a bad command line.
@@ -12,6 +14,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using PluginIpc;
 using WebGateway;
 
 bool selfTest = args is ["--self-test"];
@@ -24,19 +27,34 @@ if (!selfTest && args.Length > 0)
 // 32 random bytes, base64url: what a client sends as "Authorization: Bearer <token>" (or ?access_token= on a WebSocket).
 string token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
 
+string data = selfTest
+    ? Directory.CreateTempSubdirectory("PluginIpc.WebGateway.").FullName
+    : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "PluginIpc", "WebGateway");
+
 WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
 builder.WebHost.UseUrls("http://127.0.0.1:0"); // a free loopback port
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.Services.AddPluginIpc(o => o.Config.Directory = Path.Combine(data, "config"));
 builder.Services.AddPlugin("echo", o =>
 {
-    o.ExecutablePath = EchoPluginLocation.DotnetPath;
+    o.ExecutablePath = SamplePlugins.DotnetPath;
     o.Arguments.Add("exec");
-    o.Arguments.Add(EchoPluginLocation.DllPath);
+    o.Arguments.Add(SamplePlugins.EchoDll);
+});
+builder.Services.AddPlugin("pages", o =>
+{
+    o.ExecutablePath = SamplePlugins.DotnetPath;
+    o.Arguments.Add("exec");
+    o.Arguments.Add(SamplePlugins.PagesDll);
+    o.Arguments.Add("--db");
+    o.Arguments.Add(Path.Combine(data, "pages.db"));
+    o.RestartPolicy = RestartPolicy.OnFailure; // a crash loses nothing it acknowledged: each write commits before its answer
 });
 builder.Services.AddPluginGateway(o =>
 {
     // Only these commands of EchoPlugin; its "crash" and "stdout" stay private.
     o.Expose("echo", "echo", "fail", "sleep", "bench.move", "IGreeter.Hello", "IGreeter.Move");
+    o.Expose("pages");
     o.BearerToken = token;
     o.AllowedTopics.Add("demo.*");
 });
@@ -48,17 +66,22 @@ await app.StartAsync();
 var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 Uri rpc = new(address, "/plugins/rpc");
 Uri ws = new UriBuilder(address) { Scheme = "ws", Path = "/plugins/ws" }.Uri;
-Console.WriteLine("WebGateway: EchoPlugin through the plugin gateway, JSON-RPC 2.0 (docs/GATEWAY.md).");
-Console.WriteLine($"  HTTP:      POST {rpc}");
-Console.WriteLine($"  WebSocket: {ws}  (header Authorization, or ?access_token=<token>)");
-Console.WriteLine($"  Token:     {token}");
-Console.WriteLine("Call it:");
+Uri envelope = new(address, "/plugins/webchannel");
+Uri envelopeWs = new UriBuilder(address) { Scheme = "ws", Path = "/plugins/webchannel/ws" }.Uri;
+Console.WriteLine("WebGateway: EchoPlugin and PagesPlugin through the plugin gateway (docs/GATEWAY.md).");
+Console.WriteLine($"  JSON-RPC 2.0:         POST {rpc}  or WebSocket {ws}");
+Console.WriteLine($"  WebChannel envelope:  POST {envelope}  or WebSocket {envelopeWs}");
+Console.WriteLine($"  Token:                {token}  (header Authorization: Bearer <token>, or ?access_token=<token> on a WebSocket)");
+Console.WriteLine($"  Data:                 {data}");
+Console.WriteLine("Call EchoPlugin (JSON-RPC):");
 Console.WriteLine($$"""  curl -s -H "Authorization: Bearer {{token}}" -H "Content-Type: application/json" -d '{"jsonrpc":"2.0","id":1,"method":"echo/echo","params":["hi"]}' {{rpc}}""");
+Console.WriteLine("Create a page in PagesPlugin (WebChannel envelope):");
+Console.WriteLine($$$"""  curl -s -H "Authorization: Bearer {{{token}}}" -H "Content-Type: application/json" -d '{"requestId":"r1","action":"create","pluginId":"pages","data":{"title":"Hello","content":"First page"}}' {{{envelope}}}""");
 
 int exitCode = 0;
 if (selfTest)
 {
-    exitCode = await new SelfTest(app.Services, rpc, ws, token).RunAsync();
+    exitCode = await new SelfTest(app.Services, rpc, ws, envelope, envelopeWs, token).RunAsync();
 }
 else
 {
@@ -68,4 +91,9 @@ else
 
 await app.StopAsync();
 await app.DisposeAsync();
+if (selfTest)
+{
+    Directory.Delete(data, recursive: true);
+}
+
 return exitCode;

@@ -9,7 +9,7 @@ using PluginIpc;
 namespace WebGateway;
 
 /// <summary>Calls the running gateway as an outside client would, over HTTP and WebSocket, and checks each answer.</summary>
-internal sealed class SelfTest(IServiceProvider services, Uri rpc, Uri ws, string token)
+internal sealed class SelfTest(IServiceProvider services, Uri rpc, Uri ws, Uri envelope, Uri envelopeWs, string token)
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
 
@@ -21,6 +21,8 @@ internal sealed class SelfTest(IServiceProvider services, Uri rpc, Uri ws, strin
             using var timeout = new CancellationTokenSource(Wait);
             await HttpAsync(timeout.Token);
             await WebSocketAsync(timeout.Token);
+            await EnvelopeHttpAsync(timeout.Token);
+            await EnvelopeWebSocketAsync(timeout.Token);
         }
         catch (Exception ex) when (ex is SelfTestFailedException or HttpRequestException or WebSocketException or OperationCanceledException or JsonException or KeyNotFoundException or InvalidOperationException)
         {
@@ -75,6 +77,61 @@ internal sealed class SelfTest(IServiceProvider services, Uri rpc, Uri ws, strin
         Expect(pushed.GetProperty("params").GetProperty("payload").GetString() == "hello from the host", pushed.GetRawText(), $"a bus message pushed -> {pushed.GetRawText()}");
 
         await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", cancellationToken);
+    }
+
+    private async Task EnvelopeHttpAsync(CancellationToken cancellationToken)
+    {
+        Console.WriteLine($"{Environment.NewLine}WebChannel envelope, HTTP POST {envelope}");
+        using var http = new HttpClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+
+        JsonElement created = await PostAsync(http, """{"requestId":"c1","action":"create","pluginId":"pages","pageId":"editor-1","data":{"id":"welcome","title":"Welcome","content":"First words"},"timestamp":0,"version":"1.0"}""", cancellationToken);
+        Expect(created.GetProperty("success").GetBoolean() && created.GetProperty("data").GetProperty("version").GetInt32() == 1, created.GetRawText(), "create welcome -> version 1");
+
+        JsonElement again = await PostAsync(http, """{"requestId":"c1","action":"create","pluginId":"pages","pageId":"editor-1","data":{"id":"welcome","title":"Welcome","content":"First words"},"timestamp":0,"version":"1.0"}""", cancellationToken);
+        Expect(again.GetProperty("success").GetBoolean(), again.GetRawText(), "the same requestId again -> the first answer, not a second create");
+
+        JsonElement updated = await PostAsync(http, """{"requestId":"u1","action":"update","pluginId":"pages","pageId":"editor-1","data":{"id":"welcome","content":"Second words","version":1}}""", cancellationToken);
+        Expect(updated.GetProperty("data").GetProperty("version").GetInt32() == 2, updated.GetRawText(), "update at version 1 -> version 2");
+
+        JsonElement stale = await PostAsync(http, """{"requestId":"u2","action":"update","pluginId":"pages","pageId":"editor-2","data":{"id":"welcome","content":"Stale","version":1}}""", cancellationToken);
+        Expect(!stale.GetProperty("success").GetBoolean() && stale.GetProperty("error").GetProperty("code").GetString() == "E1002", stale.GetRawText(), $"a stale version -> E1002 {stale.GetProperty("error").GetProperty("details").GetRawText()}");
+
+        JsonElement missing = await PostAsync(http, """{"requestId":"r1","action":"read","pluginId":"pages","data":{"id":"nowhere"}}""", cancellationToken);
+        Expect(missing.GetProperty("error").GetProperty("code").GetString() == "E1001", missing.GetRawText(), "read a page that is not there -> E1001");
+
+        JsonElement unknown = await PostAsync(http, """{"requestId":"x1","action":"read","pluginId":"nobody","data":{}}""", cancellationToken);
+        Expect(unknown.GetProperty("error").GetProperty("code").GetString() == "E2001", unknown.GetRawText(), "a plugin that is not there -> E2001");
+    }
+
+    private async Task EnvelopeWebSocketAsync(CancellationToken cancellationToken)
+    {
+        Console.WriteLine($"{Environment.NewLine}WebChannel envelope, WebSocket {envelopeWs}");
+        using var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", "Bearer " + token);
+        await socket.ConnectAsync(envelopeWs, cancellationToken);
+
+        JsonElement batch = await CallAsync(socket, """{"requestId":"b1","action":"batch","pluginId":"pages","pageId":"editor-1","data":{"operations":[{"action":"create","data":{"id":"notes","title":"Notes","content":"gateway notes"}},{"action":"read","data":{"id":"welcome"}},{"action":"read","data":{"id":"nowhere"}}]}}""", cancellationToken);
+        JsonElement[] results = [.. batch.GetProperty("data").EnumerateArray()];
+        Expect(results.Length == 3 && results[0].GetProperty("success").GetBoolean() && results[1].GetProperty("success").GetBoolean() && results[2].GetProperty("error").GetProperty("code").GetString() == "E1001", batch.GetRawText(), "a batch of create, read, read-missing -> ok, ok, E1001");
+
+        JsonElement found = await CallAsync(socket, """{"requestId":"s1","action":"search","pluginId":"pages","pageId":"editor-1","data":{"query":"gateway"}}""", cancellationToken);
+        Expect(found.GetProperty("data").GetArrayLength() == 1, found.GetRawText(), $"search \"gateway\" -> {found.GetProperty("data").GetRawText()}");
+
+        JsonElement history = await CallAsync(socket, """{"requestId":"h1","action":"history","pluginId":"pages","pageId":"editor-1","data":{"id":"welcome"}}""", cancellationToken);
+        Expect(history.GetProperty("data").GetArrayLength() == 1, history.GetRawText(), "history of welcome -> its version 1");
+
+        JsonElement set = await CallAsync(socket, """{"requestId":"cfg1","action":"set_config","pluginId":"pages","data":{"scope":"user","key":"theme","value":"dark"}}""", cancellationToken);
+        JsonElement get = await CallAsync(socket, """{"requestId":"cfg2","action":"get_config","pluginId":"pages","data":{"scope":"user","key":"theme"}}""", cancellationToken);
+        Expect(set.GetProperty("success").GetBoolean() && get.GetProperty("data").GetString() == "dark", get.GetRawText(), "set_config then get_config theme (user scope) -> dark");
+
+        await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", cancellationToken);
+    }
+
+    private async Task<JsonElement> PostAsync(HttpClient http, string body, CancellationToken cancellationToken)
+    {
+        using HttpResponseMessage response = await http.PostAsync(envelope, Json(body), cancellationToken);
+        return Parse(await response.Content.ReadAsStringAsync(cancellationToken));
     }
 
     private static async Task<JsonElement> CallAsync(ClientWebSocket socket, string request, CancellationToken cancellationToken)

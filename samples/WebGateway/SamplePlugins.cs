@@ -2,15 +2,20 @@ using System.Reflection;
 
 namespace WebGateway;
 
-/// <summary>Finds the EchoPlugin sample (built by this project into its own folder) and the dotnet host that runs it.</summary>
-internal static class EchoPluginLocation
+/// <summary>Finds the EchoPlugin and PagesPlugin samples (built by this project, each into its own folder) and the dotnet host that runs them.</summary>
+internal static class SamplePlugins
 {
     /// <summary>Gets the path of EchoPlugin.dll, recorded at build time in this assembly's metadata.</summary>
-    public static string DllPath { get; } =
-        typeof(EchoPluginLocation).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "WebGateway.EchoPlugin").Value!;
+    public static string EchoDll { get; } = Recorded("WebGateway.EchoPlugin");
 
-    /// <summary>Gets the dotnet host that runs this app, to run the plugin with <c>dotnet exec EchoPlugin.dll</c>.</summary>
+    /// <summary>Gets the path of PagesPlugin.dll, recorded at build time in this assembly's metadata.</summary>
+    public static string PagesDll { get; } = Recorded("WebGateway.PagesPlugin");
+
+    /// <summary>Gets the dotnet host that runs this app, to run each plugin with <c>dotnet exec Plugin.dll</c>.</summary>
     public static string DotnetPath { get; } = FindDotnet();
+
+    private static string Recorded(string key) =>
+        typeof(SamplePlugins).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == key).Value!;
 
     private static string FindDotnet()
     {
