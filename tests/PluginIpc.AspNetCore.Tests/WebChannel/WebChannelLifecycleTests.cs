@@ -135,4 +135,29 @@ public sealed class WebChannelLifecycleTests
         AssertSuccess(await app.PostAsync(Envelope(NewId(), "auto_save", data: """{"content":"x"}""")));
         Assert.That(await app.SeenAsync("wc", 2), Is.EqualTo(new[] { Message("onInit"), "auto_save {\"content\":\"x\"}" }));
     }
+
+    [Test]
+    public async Task An_onInit_that_fails_or_hangs_is_sent_again_by_the_next_call()
+    {
+        await using WebChannelApp app = await WebChannelApp.StartAsync();
+        Plugin plugin = await app.Gateway.Services.GetRequiredService<IPluginManager>().GetAsync("wc");
+        int sends = 0;
+        var lifecycle = new PluginIpc.AspNetCore.WebChannel.WebChannelLifecycle(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, TimeSpan.FromMilliseconds(300), async (_, cancellationToken) =>
+        {
+            switch (Interlocked.Increment(ref sends))
+            {
+                case 1:
+                    throw new IOException("the pipe broke");
+                case 2:
+                    await Task.Delay(Timeout.Infinite, cancellationToken); // a full pipe: never sent
+                    break;
+            }
+        });
+
+        Assert.That((await lifecycle.EnsureInitAsync("wc", plugin, CancellationToken.None))?.Code, Is.EqualTo("PLUGIN_UNAVAILABLE"), "failed");
+        Assert.That((await lifecycle.EnsureInitAsync("wc", plugin, CancellationToken.None).AsTask().WaitAsync(GatewayApp.Wait))?.Code, Is.EqualTo("PLUGIN_UNAVAILABLE"), "timed out");
+        Assert.That(await lifecycle.EnsureInitAsync("wc", plugin, CancellationToken.None), Is.Null, "sent at the third try");
+        Assert.That(await lifecycle.EnsureInitAsync("wc", plugin, CancellationToken.None), Is.Null);
+        Assert.That(sends, Is.EqualTo(3), "once sent, not again");
+    }
 }
