@@ -42,8 +42,9 @@ public sealed class PluginGatewayOptions
     public TimeSpan? CallTimeout { get; set; }
 
     /// <summary>
-    /// Gets or sets how long the WebChannel envelope remembers a <c>requestId</c> (per authenticated user): a request repeated within
-    /// it gets the first answer instead of running again (at most 10,000 ids are kept; the oldest are forgotten first).
+    /// Gets or sets how long the WebChannel envelope remembers a <c>requestId</c> (per authenticated user, bound to its request):
+    /// the same request repeated within it gets the first answer instead of running again; the id with another request is
+    /// refused. Only successes and plugin data errors (E1xxx) are kept; at most 10,000 ids and 32 MiB, answers of at most 256 KiB.
     /// <see cref="TimeSpan.Zero"/> turns this off. Default 5 minutes.
     /// </summary>
     public TimeSpan RequestIdWindow { get; set; } = TimeSpan.FromMinutes(5);
