@@ -26,6 +26,12 @@ public sealed class PluginGatewayOptions
     /// <summary>Gets or sets how many calls one WebSocket connection (or one HTTP batch) may have running; one more is answered at once with an error. Default 64.</summary>
     public int MaxCallsInFlightPerConnection { get; set; } = 64;
 
+    /// <summary>
+    /// Gets or sets how many plugin calls the whole gateway runs at once, over every connection, HTTP request and dialect; one more
+    /// is answered at once with an error (JSON-RPC -32004, WebChannel E3002, <c>TOO_MANY_CALLS</c>). Default 1024.
+    /// </summary>
+    public int MaxConcurrentCalls { get; set; } = 1024;
+
     /// <summary>Gets or sets how many WebSocket connections the gateway keeps open at once; one more is refused with 503. Default 1000.</summary>
     public int MaxConnections { get; set; } = 1000;
 
