@@ -9,8 +9,11 @@ internal static class PageLimits
     /// <summary>The longest title, in chars.</summary>
     public const int MaxTitleLength = 200;
 
-    /// <summary>The largest content, in UTF-8 bytes (1 MiB).</summary>
-    public const int MaxContentBytes = 1024 * 1024;
+    /// <summary>
+    /// The largest content, in UTF-8 bytes (256 KiB): a page must fit, with its envelope, in a gateway message (the gateway's
+    /// MaxMessageBytes, 1 MiB by default, bounds both the request that writes it and the answer that reads it).
+    /// </summary>
+    public const int MaxContentBytes = 256 * 1024;
 
     /// <summary>The most operations in one batch.</summary>
     public const int MaxBatchOperations = 100;
@@ -31,10 +34,11 @@ internal static class PageLimits
     public const int MaxExportPages = 500;
 
     /// <summary>
-    /// The most UTF-8 bytes of titles and contents in one export answer (8 MiB); past it the answer stops and names the next id.
-    /// JSON escapes at most 6 bytes per byte, so the answer stays under the framers' 64 MiB buffer limit.
+    /// The most bytes of pages, as JSON (escapes included), in one export answer (512 KiB); past it the answer stops and names
+    /// the next id (a first page larger than that is answered alone). Half the gateway's default MaxMessageBytes: an answer
+    /// always passes the gateway, and paging always moves on.
     /// </summary>
-    public const long MaxExportBytes = 8L * 1024 * 1024;
+    public const long MaxExportBytes = 512L * 1024;
 
     /// <summary>The previous versions kept per page; older ones are dropped.</summary>
     public const int MaxHistoryVersions = 100;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using System.Text.Json;
 using Microsoft.Data.Sqlite;
 
 namespace PagesPlugin;
@@ -125,7 +125,12 @@ internal sealed class PageTransaction
         while (reader.Read())
         {
             Page page = ReadPage(reader);
-            bytes += Encoding.UTF8.GetByteCount(page.Content) + Encoding.UTF8.GetByteCount(page.Title);
+            if (maxBytes != long.MaxValue)
+            {
+                // Counted as answered: JSON escapes may make a page's text up to 6 times longer.
+                bytes += JsonSerializer.SerializeToUtf8Bytes(page, PagesJsonContext.Default.Page).Length + 1;
+            }
+
             if (pages.Count == maxPages || (bytes > maxBytes && pages.Count > 0))
             {
                 return (pages, true);

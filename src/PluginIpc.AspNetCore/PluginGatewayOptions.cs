@@ -26,6 +26,12 @@ public sealed class PluginGatewayOptions
     /// <summary>Gets or sets how many calls one WebSocket connection (or one HTTP batch) may have running; one more is answered at once with an error. Default 64.</summary>
     public int MaxCallsInFlightPerConnection { get; set; } = 64;
 
+    /// <summary>
+    /// Gets or sets how many plugin calls the whole gateway runs at once, over every connection, HTTP request and dialect; one more
+    /// is answered at once with an error (JSON-RPC -32004, WebChannel E3002, <c>TOO_MANY_CALLS</c>). Default 1024.
+    /// </summary>
+    public int MaxConcurrentCalls { get; set; } = 1024;
+
     /// <summary>Gets or sets how many WebSocket connections the gateway keeps open at once; one more is refused with 503. Default 1000.</summary>
     public int MaxConnections { get; set; } = 1000;
 
@@ -42,8 +48,9 @@ public sealed class PluginGatewayOptions
     public TimeSpan? CallTimeout { get; set; }
 
     /// <summary>
-    /// Gets or sets how long the WebChannel envelope remembers a <c>requestId</c> (per authenticated user): a request repeated within
-    /// it gets the first answer instead of running again (at most 10,000 ids are kept; the oldest are forgotten first).
+    /// Gets or sets how long the WebChannel envelope remembers a <c>requestId</c> (per authenticated user, bound to its request):
+    /// the same request repeated within it gets the first answer instead of running again; the id with another request is
+    /// refused. Only successes and plugin data errors (E1xxx) are kept; at most 10,000 ids and 32 MiB, answers of at most 256 KiB.
     /// <see cref="TimeSpan.Zero"/> turns this off. Default 5 minutes.
     /// </summary>
     public TimeSpan RequestIdWindow { get; set; } = TimeSpan.FromMinutes(5);

@@ -31,6 +31,7 @@ public static class PluginGatewayServiceCollectionExtensions
         services.TryAddSingleton(provider => new GatewayMetrics(provider.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.TryAddSingleton(provider => new GatewayAccess(provider.GetRequiredService<IOptions<PluginGatewayOptions>>().Value));
         services.TryAddSingleton(provider => new ConnectionLimiter(provider.GetRequiredService<IOptions<PluginGatewayOptions>>().Value.MaxConnections));
+        services.TryAddSingleton(provider => new GatewayCallLimiter(provider.GetRequiredService<IOptions<PluginGatewayOptions>>().Value.MaxConcurrentCalls));
         services.TryAddSingleton<GatewayEndpointRegistry>();
         services.TryAddSingleton<GatewayCaller>();
         services.TryAddSingleton<GatewayHttpTransport>();

@@ -3,14 +3,15 @@ using System.Text.Json;
 using PluginIpc;
 
 /// <summary>
-/// Mode <c>webchannel [name=N] [events=a,b] [log=PATH]</c>: a Main plugin (json serializer) that the gateway's WebChannel
+/// Mode <c>webchannel [name=N] [events=a,b] [log=PATH] [serializer=NAME]</c>: a Main plugin (json serializer; with serializer=,
+/// the json serializer announced under another name, a format the gateway does not convert) that the gateway's WebChannel
 /// envelope reaches. It records, in order, each lifecycle message (onInit, onPageReady, onDataChanged, onBeforeDestroy,
 /// onDestroy), each event it declares (metadata <c>webchannel.events</c>, default <c>auto_save,page_switch,custom_event</c>) and
 /// each <c>sys.config.changed</c>, as <c>"{cmd} {payload JSON}"</c> (with log, also appended as a line to that file at once).
 /// Commands (JSON in, JSON out): <c>echo</c> answers its value; <c>seen</c> {count} waits until that many records exist and
 /// answers them; <c>raise</c> {code, message, details?} fails with that RemoteException; <c>throw</c> fails with an exception;
 /// <c>count</c> answers how many times it ran; <c>gate.wait</c> waits until <c>gate.open</c> and answers how many times it ran;
-/// <c>slow</c> {ms} waits that long; <c>headers</c> answers the request's headers; <c>crash</c> exits with code 3; the events with a pluginId are calls too.
+/// <c>slow</c> {ms} waits that long; <c>fill</c> {bytes} answers a string of that many x; <c>headers</c> answers the request's headers; <c>crash</c> exits with code 3; the events with a pluginId are calls too.
 /// </summary>
 internal static class WebChannelPlugin
 {
@@ -19,6 +20,7 @@ internal static class WebChannelPlugin
         string name = Value(args, "name") ?? "WebChannelPlugin";
         string events = Value(args, "events") ?? "auto_save,page_switch,custom_event";
         string? log = Value(args, "log");
+        string? serializer = Value(args, "serializer");
         var records = new List<string>();
         TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
         int counted = 0;
@@ -47,7 +49,7 @@ internal static class WebChannelPlugin
         var options = new MainOptions
         {
             Name = name,
-            Serializer = new JsonPluginSerializer(),
+            Serializer = serializer is null ? new JsonPluginSerializer() : new NamedJsonSerializer(serializer),
             OnConfigChanged = (_, message, _) =>
             {
                 Record("sys.config.changed", message.Payload.Span);
@@ -108,6 +110,11 @@ internal static class WebChannelPlugin
             await Task.Delay(JsonDocument.Parse(chunk.Buffer).RootElement.GetProperty("ms").GetInt32(), cancellationToken);
             return Json("true");
         });
+        options.Handle("fill", (chunk, _, _) =>
+        {
+            int bytes = JsonDocument.Parse(chunk.Buffer).RootElement.GetProperty("bytes").GetInt32();
+            return ValueTask.FromResult(Json("\"" + new string('x', bytes) + "\""));
+        });
         options.Handle("crash", (_, _, _) =>
         {
             Environment.Exit(3);
@@ -121,4 +128,24 @@ internal static class WebChannelPlugin
 
     private static string? Value(string[] args, string key) =>
         args.FirstOrDefault(a => a.StartsWith(key + "=", StringComparison.Ordinal)) is { } arg ? arg[(key.Length + 1)..] : null;
+
+    // The json serializer under another name: what a plugin with a format the gateway does not know announces.
+    private sealed class NamedJsonSerializer(string name) : IPluginSerializer
+    {
+        private readonly JsonPluginSerializer _json = new();
+
+        public string Name => name;
+
+        public void Serialize<T>(System.Buffers.IBufferWriter<byte> writer, T value) => _json.Serialize(writer, value);
+
+        public T Deserialize<T>(ReadOnlyMemory<byte> buffer) => _json.Deserialize<T>(buffer);
+
+        public void WriteArrayStart(System.Buffers.IBufferWriter<byte> writer, int length) => _json.WriteArrayStart(writer, length);
+
+        public void WriteArraySeparator(System.Buffers.IBufferWriter<byte> writer) => _json.WriteArraySeparator(writer);
+
+        public void WriteArrayEnd(System.Buffers.IBufferWriter<byte> writer) => _json.WriteArrayEnd(writer);
+
+        public int ReadArray(ReadOnlyMemory<byte> buffer, Span<Range> items) => _json.ReadArray(buffer, items);
+    }
 }

@@ -18,8 +18,9 @@ internal sealed class GatewayCaller
     private readonly int _maxResultBytes;
     private readonly ILogger _logger;
     private readonly GatewayMetrics _metrics;
+    private readonly GatewayCallLimiter _limiter;
 
-    public GatewayCaller(IPluginManager manager, IOptions<PluginGatewayOptions> options, ILoggerFactory loggerFactory, GatewayMetrics metrics)
+    public GatewayCaller(IPluginManager manager, IOptions<PluginGatewayOptions> options, ILoggerFactory loggerFactory, GatewayMetrics metrics, GatewayCallLimiter limiter)
     {
         ArgumentNullException.ThrowIfNull(manager);
         ArgumentNullException.ThrowIfNull(options);
@@ -30,6 +31,7 @@ internal sealed class GatewayCaller
         _maxResultBytes = options.Value.MaxMessageBytes;
         _logger = loggerFactory.CreateLogger(GatewayLog.Category);
         _metrics = metrics;
+        _limiter = limiter;
     }
 
     /// <summary>Calls <paramref name="cmd"/> of <paramref name="pluginName"/> with <paramref name="parameters"/> (Undefined when absent).</summary>
@@ -42,7 +44,24 @@ internal sealed class GatewayCaller
     public async Task<GatewayCallResult> CallAsync(string pluginName, string cmd, JsonElement parameters, GatewayCallOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        GatewayCallResult result = await CallCoreAsync(pluginName, cmd, parameters, options, cancellationToken).ConfigureAwait(false);
+        GatewayCallResult result;
+        if (!_limiter.TryAcquire())
+        {
+            // The per-connection limit does not bound HTTP (a session per request) nor many connections: this bounds them all.
+            result = GatewayCallResult.Failure(GatewayErrorKind.TooMany, GatewayErrorCodes.TooManyCalls, $"Too many calls running in the gateway (at most {_limiter.Limit}); try again later.");
+        }
+        else
+        {
+            try
+            {
+                result = await CallCoreAsync(pluginName, cmd, parameters, options, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _limiter.Release();
+            }
+        }
+
         _metrics.Calls.Add(1);
         if (result.Error is { } error)
         {

@@ -84,7 +84,7 @@ internal static class PayloadMapper
     }
 
     /// <summary>Returns <paramref name="answer"/> as one UTF-8 JSON value, read as <paramref name="kind"/> says.</summary>
-    /// <exception cref="GatewayMappingException">A value answer is not one value in the plugin's format.</exception>
+    /// <exception cref="GatewayMappingException">A value answer is not one value in the plugin's format, or not one JSON can carry.</exception>
     public static byte[] Result(ReadOnlyMemory<byte> answer, ResultKind kind, PluginFormat format, string method)
     {
         switch (kind)
@@ -165,7 +165,14 @@ internal static class PayloadMapper
                     var reader = new MessagePackReader(answer);
                     using var text = new StringWriter(System.Globalization.CultureInfo.InvariantCulture);
                     MessagePackSerializer.ConvertToJson(ref reader, text, s_messagePack);
-                    return reader.End ? Encoding.UTF8.GetBytes(text.ToString()) : throw NotOneValue(method, "msgpack");
+                    if (!reader.End)
+                    {
+                        throw NotOneValue(method, "msgpack");
+                    }
+
+                    // ConvertToJson writes a NaN or infinite double as a bare NaN/Infinity, which is not JSON: checked before it is sent.
+                    byte[] json = Encoding.UTF8.GetBytes(text.ToString());
+                    return IsOneJsonValue(json) ? json : throw NotJson(method);
                 }
                 catch (Exception ex) when (ex is MessagePackSerializationException or EndOfStreamException or InvalidOperationException)
                 {
@@ -216,6 +223,9 @@ internal static class PayloadMapper
 
     private static GatewayMappingException NotOneValue(string method, string format) =>
         new(new GatewayError(GatewayErrorKind.Internal, GatewayErrorCodes.Internal, $"The answer of '{method}' is not one value in the plugin's {format} format."));
+
+    private static GatewayMappingException NotJson(string method) =>
+        new(new GatewayError(GatewayErrorKind.PluginError, GatewayErrorCodes.Internal, $"The answer of '{method}' holds a value JSON cannot carry (a NaN or infinite number)."));
 
     private static GatewayMappingException UnknownFormat() =>
         new(new GatewayError(GatewayErrorKind.Internal, GatewayErrorCodes.Unsupported, "The plugin announces a serializer format the gateway does not convert (it converts json and msgpack)."));

@@ -20,6 +20,7 @@ internal sealed class JsonRpcSession : IWebSocketSession
 
     private readonly GatewayCaller _caller;
     private readonly int _maxInFlight;
+    private readonly int _maxMessageBytes;
     private readonly TopicAllowList _topics;
     private readonly IPluginBus? _bus;
     private readonly GatewayWebSocketConnection? _connection;
@@ -36,6 +37,7 @@ internal sealed class JsonRpcSession : IWebSocketSession
     {
         _caller = caller;
         _maxInFlight = options.MaxCallsInFlightPerConnection;
+        _maxMessageBytes = options.MaxMessageBytes;
         _topics = topics;
         _bus = bus;
         _connection = connection;
@@ -102,7 +104,7 @@ internal sealed class JsonRpcSession : IWebSocketSession
 
             byte[]?[] responses = await Task.WhenAll(items).ConfigureAwait(false);
             List<byte[]> answered = [.. responses.OfType<byte[]>()];
-            return answered.Count == 0 ? null : JsonRpcWriter.Batch(answered);
+            return answered.Count == 0 ? null : JsonRpcWriter.Batch(answered, _maxMessageBytes);
         }
     }
 

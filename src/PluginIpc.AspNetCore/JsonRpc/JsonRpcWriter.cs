@@ -85,8 +85,42 @@ internal static class JsonRpcWriter
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>Returns the responses of a batch as one array.</summary>
-    public static byte[] Batch(IReadOnlyList<byte[]> responses)
+    /// <summary>
+    /// Returns the responses of a batch as one array of at most <paramref name="maxBytes"/> (when its ids allow): while the
+    /// whole would be larger, responses are replaced, in order, by a <c>PAYLOAD_TOO_LARGE</c> error with the same id.
+    /// </summary>
+    public static byte[] Batch(IReadOnlyList<byte[]> responses, int maxBytes)
+    {
+        long total = 1 + responses.Sum(r => r.Length + 1L);
+        if (total <= maxBytes)
+        {
+            return Concatenate(responses);
+        }
+
+        // Each response's error is made first; room for the errors of those not yet placed is kept all along.
+        var errors = new byte[responses.Count][];
+        long rest = 1;
+        for (int i = 0; i < responses.Count; i++)
+        {
+            using JsonDocument response = JsonDocument.Parse(responses[i]);
+            JsonElement id = response.RootElement.TryGetProperty("id"u8, out JsonElement value) ? value : default;
+            errors[i] = Error(id, JsonRpcErrorCodes.ResponseTooLarge, $"The call ran, but its response does not fit in the batch's response (at most {maxBytes} bytes): call it alone.", ErrorCodes.PayloadTooLarge);
+            rest += errors[i].Length + 1L;
+        }
+
+        var placed = new byte[responses.Count][];
+        long used = 0;
+        for (int i = 0; i < responses.Count; i++)
+        {
+            rest -= errors[i].Length + 1L;
+            placed[i] = used + responses[i].Length + 1 + rest <= maxBytes ? responses[i] : errors[i];
+            used += placed[i].Length + 1L;
+        }
+
+        return Concatenate(placed);
+    }
+
+    private static byte[] Concatenate(IReadOnlyList<byte[]> responses)
     {
         int length = 2 + responses.Sum(r => r.Length + 1);
         byte[] batch = new byte[length - 1];

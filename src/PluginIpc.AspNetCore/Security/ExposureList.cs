@@ -7,7 +7,10 @@ internal sealed class ExposureList(PluginGatewayOptions options)
         p => p.Key, p => p.Value is null ? null : new HashSet<string>(p.Value, StringComparer.Ordinal), StringComparer.Ordinal);
 
     /// <summary>Returns whether clients may call <paramref name="cmd"/> of <paramref name="plugin"/>.</summary>
-    /// <remarks>PluginIpc's own commands (stop, ping, the handshake, the bus, streams) are never callable from outside.</remarks>
+    /// <remarks>
+    /// PluginIpc's own commands (stop, ping, the handshake, the bus, streams) and the WebChannel lifecycle messages the gateway
+    /// sends plugins (onInit, onPageReady, ...) are never callable from outside, over any dialect.
+    /// </remarks>
     public bool Allows(string plugin, string cmd) =>
         _exposed.TryGetValue(plugin, out HashSet<string>? commands)
         && !IsReserved(cmd)
@@ -23,5 +26,6 @@ internal sealed class ExposureList(PluginGatewayOptions options)
         cmd.Length == 0
         || cmd.StartsWith("cmd.", StringComparison.Ordinal)
         || cmd.StartsWith("bus.", StringComparison.Ordinal)
-        || cmd == Commands.GetMetadata;
+        || cmd == Commands.GetMetadata
+        || WebChannel.WebChannelLifecycleCommands.IsLifecycle(cmd);
 }

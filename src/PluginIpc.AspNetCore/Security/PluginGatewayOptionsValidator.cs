@@ -19,6 +19,11 @@ internal sealed class PluginGatewayOptionsValidator : IValidateOptions<PluginGat
             failures.Add($"PluginGatewayOptions.MaxCallsInFlightPerConnection must be at least 1 (is {options.MaxCallsInFlightPerConnection}).");
         }
 
+        if (options.MaxConcurrentCalls < 1)
+        {
+            failures.Add($"PluginGatewayOptions.MaxConcurrentCalls must be at least 1 (is {options.MaxConcurrentCalls}).");
+        }
+
         if (options.MaxConnections < 1)
         {
             failures.Add($"PluginGatewayOptions.MaxConnections must be at least 1 (is {options.MaxConnections}).");

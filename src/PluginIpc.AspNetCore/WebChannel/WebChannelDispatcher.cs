@@ -1,7 +1,9 @@
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PluginIpc.AspNetCore.Calls;
+using PluginIpc.AspNetCore.Diagnostics;
 using PluginIpc.AspNetCore.Security;
 
 namespace PluginIpc.AspNetCore.WebChannel;
@@ -21,6 +23,9 @@ internal sealed class WebChannelDispatcher
     /// <summary>The header of each plugin call that carries the envelope's <c>pageId</c>, when it has one.</summary>
     public const string PageIdHeader = "webchannel.pageId";
 
+    // What a response holds beside a batch's results: requestId (at most 128 characters, escaped), success, error, timestamp, version.
+    private const int EnvelopeBytes = 1024;
+
     private static readonly JsonDocumentOptions s_parse = new() { MaxDepth = 64 };
     private static readonly byte[] s_null = "null"u8.ToArray();
 
@@ -32,10 +37,18 @@ internal sealed class WebChannelDispatcher
     private readonly ExposureList _exposure;
     private readonly bool _allowSystemConfigWrites;
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly int _maxMessageBytes;
 
-    public WebChannelDispatcher(GatewayCaller caller, IPluginManager manager, IPluginConfigStore config, WebChannelLifecycle lifecycle, IOptions<PluginGatewayOptions> options, TimeProvider? time = null)
+    // The results of a batch's operations past its size limit: the one that passed it ran, the later ones did not.
+    private readonly byte[] _dropped;
+    private readonly byte[] _notRun;
+
+    public WebChannelDispatcher(GatewayCaller caller, IPluginManager manager, IPluginConfigStore config, WebChannelLifecycle lifecycle, IOptions<PluginGatewayOptions> options, ILoggerFactory loggerFactory, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        _logger = loggerFactory.CreateLogger(GatewayLog.Category);
         _caller = caller;
         _manager = manager;
         _config = config;
@@ -44,6 +57,9 @@ internal sealed class WebChannelDispatcher
         _allowSystemConfigWrites = options.Value.AllowSystemConfigWrites;
         _time = time ?? TimeProvider.System;
         _requestIds = new RequestIdCache(options.Value.RequestIdWindow, _time);
+        _maxMessageBytes = options.Value.MaxMessageBytes;
+        _dropped = BatchTooLarge(ran: true, _maxMessageBytes);
+        _notRun = BatchTooLarge(ran: false, _maxMessageBytes);
     }
 
     /// <summary>Returns the response to <paramref name="message"/>; with <paramref name="busy"/> a valid envelope is answered E3002 without running.</summary>
@@ -73,20 +89,49 @@ internal sealed class WebChannelDispatcher
 
             try
             {
-                return await _requestIds.RunAsync(client.User, request.RequestId, async () =>
+                byte[]? response = await _requestIds.RunAsync(client.User, request.RequestId, Fingerprint(request), async () =>
                 {
-                    WebChannelOutcome outcome = await DispatchAsync(request.Action, request.PluginId, request.PageId, request.Data, request.RequestId, client, nested: false).ConfigureAwait(false);
-
-                    // Busy and cancelled mean "did not run" (or the asker is gone): a retry must run again, not get them back.
-                    bool keep = outcome.Error?.Code is not (WebChannelErrorCodes.Busy or WebChannelErrorCodes.ShuttingDown);
-                    return (Response(request.RequestId, outcome), keep);
+                    WebChannelOutcome outcome;
+                    try
+                    {
+                        outcome = await DispatchAsync(request.Action, request.PluginId, request.PageId, request.Data, request.RequestId, client, nested: false).ConfigureAwait(false);
+                        return (Response(request.RequestId, outcome), outcome.Keep);
+                    }
+                    catch (Exception ex) when (ex is not (OperationCanceledException or OutOfMemoryException))
+                    {
+                        // Whatever failed inside the gateway, the client still gets an envelope for its requestId.
+                        GatewayLog.CallFailed(_logger, request.PluginId ?? string.Empty, request.Action, ex);
+                        return (Response(request.RequestId, WebChannelOutcome.Failure(WebChannelErrorCodes.Unknown, "Internal error.", WebChannelErrorMapper.OriginalCode(GatewayErrorCodes.Internal))), false);
+                    }
                 }, client.Closed).ConfigureAwait(false);
+
+                // The id is remembered for another request: answering that one's response would hand a client someone else's answer.
+                return response ?? Response(request.RequestId, WebChannelOutcome.Failure(WebChannelErrorMapper.InvalidField("requestId", "requestId reused with another request: this id was used within the window for another action, plugin, page or data.")));
             }
             catch (OperationCanceledException)
             {
                 return Response(request.RequestId, WebChannelOutcome.Failure(WebChannelErrorCodes.ShuttingDown, "Request cancelled: the connection is closing.", WebChannelErrorMapper.OriginalCode(ErrorCodes.Cancelled)));
             }
         }
+    }
+
+    // What makes a repeat the same request: its action, plugin, page and data (the bytes as sent), hashed.
+    private static string Fingerprint(WebChannelRequest request)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        Span<byte> separator = [0];
+        foreach (string? part in (ReadOnlySpan<string?>)[request.Action, request.PluginId, request.PageId])
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes(part ?? "\u0001null"));
+            hash.AppendData(separator);
+        }
+
+        if (request.Data.ValueKind != JsonValueKind.Undefined)
+        {
+            hash.AppendData(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(request.Data));
+        }
+
+        return Convert.ToHexString(hash.GetHashAndReset());
     }
 
     /// <summary>Returns the response to a request refused before its envelope was read (authentication, size, content type).</summary>
@@ -108,9 +153,9 @@ internal sealed class WebChannelDispatcher
             WebChannelActions.Batch when !nested => BatchAsync(pluginId, pageId, data, requestId, client),
             WebChannelActions.GetConfig => ConfigAsync(set: false, pluginId, data, client.Closed),
             WebChannelActions.SetConfig => ConfigAsync(set: true, pluginId, data, client.Closed),
-            WebChannelActions.PageReady => PageAsync(WebChannelLifecycleCommands.OnPageReady, pluginId, pageId, data, client),
-            WebChannelActions.DataChanged => PageAsync(WebChannelLifecycleCommands.OnDataChanged, pluginId, pageId, data, client),
-            WebChannelActions.PageDestroy => PageAsync(WebChannelLifecycleCommands.OnBeforeDestroy, pluginId, pageId, data, client),
+            WebChannelActions.PageReady => PageAsync(action, WebChannelLifecycleCommands.OnPageReady, pluginId, pageId, data, client),
+            WebChannelActions.DataChanged => PageAsync(action, WebChannelLifecycleCommands.OnDataChanged, pluginId, pageId, data, client),
+            WebChannelActions.PageDestroy => PageAsync(action, WebChannelLifecycleCommands.OnBeforeDestroy, pluginId, pageId, data, client),
             _ when pluginId is null => EventAsync(action, data, client),
             _ => CallAsync(action, pluginId, pageId, data, requestId, client),
         };
@@ -150,7 +195,7 @@ internal sealed class WebChannelDispatcher
         return await _lifecycle.EnsureInitAsync(pluginId, plugin, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<WebChannelOutcome> PageAsync(string cmd, string? pluginId, string? pageId, JsonElement data, WebChannelClient client)
+    private async Task<WebChannelOutcome> PageAsync(string action, string cmd, string? pluginId, string? pageId, JsonElement data, WebChannelClient client)
     {
         if (pluginId is null)
         {
@@ -180,6 +225,12 @@ internal sealed class WebChannelDispatcher
             return PluginNotFound(pluginId);
         }
 
+        if (!_exposure.Allows(pluginId, action))
+        {
+            // A plugin exposed for some commands only hears of pages if the page actions are among them.
+            return WebChannelOutcome.Failure(WebChannelErrorCodes.Unauthorized, $"'{action}' is not allowed for plugin '{pluginId}'.", WebChannelErrorMapper.OriginalCode(GatewayErrorCodes.NotExposed));
+        }
+
         (Plugin? plugin, GatewayError? refused) = await _caller.ResolveAsync(pluginId, null, client.Closed).ConfigureAwait(false);
         if (plugin is null)
         {
@@ -201,7 +252,9 @@ internal sealed class WebChannelDispatcher
 
     private async Task<WebChannelOutcome> EventAsync(string action, JsonElement data, WebChannelClient client)
     {
-        var delivered = new List<string>();
+        // Every target's message is made before any is sent: data one plugin's format cannot carry fails the event for all,
+        // never after it reached some (a retry would deliver it twice).
+        var targets = new List<(string Name, Plugin Plugin, Chunk Message)>();
         foreach (string name in _exposure.Plugins)
         {
             if (!_exposure.Allows(name, action) || !_manager.Names.Contains(name) || _manager.GetState(name) != PluginState.Running)
@@ -222,10 +275,15 @@ internal sealed class WebChannelDispatcher
             }
             catch (Exception ex) when (ex is GatewayMappingException or MessagePack.MessagePackSerializationException or FormatException or OverflowException)
             {
-                return Invalid("data", $"The data of event '{action}' cannot be converted to the format of plugin '{name}'.");
+                return Invalid("data", $"The data of event '{action}' cannot be converted to the format of plugin '{name}'; it was sent to no plugin.");
             }
 
-            var message = new Chunk { Direction = Direction.OneWay, Cmd = action, Buffer = buffer };
+            targets.Add((name, plugin, new Chunk { Direction = Direction.OneWay, Cmd = action, Buffer = buffer }));
+        }
+
+        var delivered = new List<string>(targets.Count);
+        foreach ((string name, Plugin plugin, Chunk message) in targets)
+        {
             if (await _lifecycle.NotifyRawAsync(name, plugin, message, client.Closed).ConfigureAwait(false) is null)
             {
                 delivered.Add(name);
@@ -271,14 +329,42 @@ internal sealed class WebChannelDispatcher
             return Invalid("data.operations", $"A batch holds 1 to {MaxBatchOperations} operations; this one holds {count}.");
         }
 
-        var outcomes = new List<WebChannelOutcome>(count);
+        // The whole response stays within MaxMessageBytes: once the results would pass it, the operation that does gets an
+        // error in place of its result and the rest do not run (room for their errors is kept all along).
+        long room = _maxMessageBytes - EnvelopeBytes - 2 - count;
+        var items = new List<byte[]>(count);
+        bool full = false;
         int index = 0;
         foreach (JsonElement operation in operations.EnumerateArray())
         {
-            outcomes.Add(await OperationAsync(operation, index++, pluginId, pageId, requestId, client).ConfigureAwait(false));
+            if (full)
+            {
+                items.Add(_notRun);
+                index++;
+                continue;
+            }
+
+            byte[] item = WebChannelWriter.Item(await OperationAsync(operation, index, pluginId, pageId, requestId, client).ConfigureAwait(false));
+            int after = count - ++index;
+            if (item.Length + ((long)after * Math.Max(_dropped.Length, _notRun.Length)) > room)
+            {
+                (item, full) = (_dropped, true);
+            }
+
+            room -= item.Length;
+            items.Add(item);
         }
 
-        return WebChannelOutcome.Success(WebChannelWriter.Results(outcomes));
+        return WebChannelOutcome.Success(WebChannelWriter.Results(items));
+    }
+
+    private static byte[] BatchTooLarge(bool ran, int limit)
+    {
+        string message = ran
+            ? $"This operation ran, but its result does not fit in the batch's response (at most {limit} bytes): run it alone."
+            : $"Not run: the batch's response reached its size limit ({limit} bytes) before this operation.";
+        using JsonDocument ranDetails = JsonDocument.Parse(ran ? "{\"ran\":true}" : "{\"ran\":false}");
+        return WebChannelWriter.Item(WebChannelOutcome.Failure(WebChannelErrorCodes.PluginExecutionError, message, WebChannelErrorMapper.OriginalCode(ErrorCodes.PayloadTooLarge, ranDetails.RootElement)));
     }
 
     // One operation of a batch: the envelope's pluginId and pageId unless it names its own; a failure is its result alone.
@@ -378,16 +464,28 @@ internal sealed class WebChannelDispatcher
         {
             return WebChannelOutcome.Failure(WebChannelErrorCodes.InvalidRequest, ex.Message, WebChannelErrorMapper.OriginalCode(ErrorCodes.InvalidRequest));
         }
-        catch (InvalidOperationException ex)
+        catch (InvalidOperationException ex) when (IsConfigTooLarge(ex))
         {
-            return WebChannelOutcome.Failure(WebChannelErrorCodes.InvalidRequest, ex.Message, WebChannelErrorMapper.OriginalCode(ErrorCodes.ConfigTooLarge));
+            // The store's message names the file's path on the host: clients get a fixed one.
+            return WebChannelOutcome.Failure(WebChannelErrorCodes.InvalidRequest, $"The change would make the {ConfigNames(scope)} configuration of plugin '{pluginId}' larger than the host allows; nothing was changed.", WebChannelErrorMapper.OriginalCode(ErrorCodes.ConfigTooLarge));
         }
-        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is InvalidOperationException or InvalidDataException or IOException or UnauthorizedAccessException)
         {
             // The message would name a path of the host: clients get the code only.
             return WebChannelOutcome.Failure(WebChannelErrorCodes.Unknown, $"The configuration of plugin '{pluginId}' cannot be read or written.", WebChannelErrorMapper.OriginalCode(ErrorCodes.ConfigFileInvalid));
         }
     }
+
+    // The store's too-large failure is internal to PluginIpc; told apart by its type, every other InvalidOperationException is E0001.
+    private static bool IsConfigTooLarge(InvalidOperationException exception) =>
+        exception.GetType().FullName == "PluginIpc.ConfigFileTooLargeException";
+
+    private static string ConfigNames(PluginConfigScope scope) => scope switch
+    {
+        PluginConfigScope.User => "user",
+        PluginConfigScope.System => "system",
+        _ => "plugin",
+    };
 
     private static bool TryScope(string name, out PluginConfigScope scope)
     {

@@ -20,23 +20,36 @@ internal sealed class WebChannelLifecycle : IHostedService
     private static readonly TimeSpan s_notifyTimeout = TimeSpan.FromSeconds(5);
 
     private readonly ILogger _logger;
+    private readonly TimeSpan _initTimeout;
+    private readonly Func<Plugin, CancellationToken, Task> _sendInit;
 
     // Metadata is one dictionary per start of a plugin process: keyed on it, a restarted (or replaced) plugin is told onInit again.
     private readonly ConditionalWeakTable<IReadOnlyDictionary<string, string>, Lazy<Task>> _initialized = [];
     private readonly ConcurrentDictionary<string, Plugin> _reached = new(StringComparer.Ordinal);
 
     public WebChannelLifecycle(ILoggerFactory loggerFactory)
+        : this(loggerFactory, s_notifyTimeout, sendInit: null)
+    {
+    }
+
+    /// <summary>Creates the lifecycle with an onInit timeout and, for tests, what sends onInit.</summary>
+    internal WebChannelLifecycle(ILoggerFactory loggerFactory, TimeSpan initTimeout, Func<Plugin, CancellationToken, Task>? sendInit)
     {
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _logger = loggerFactory.CreateLogger(GatewayLog.Category);
+        _initTimeout = initTimeout;
+        _sendInit = sendInit ?? ((plugin, cancellationToken) => SendAsync(plugin, WebChannelLifecycleCommands.OnInit, null, null, default, cancellationToken));
     }
 
-    /// <summary>Sends onInit to <paramref name="plugin"/> if this process of it was not told yet (once, however many ask at once), and waits until it is sent.</summary>
+    /// <summary>
+    /// Sends onInit to <paramref name="plugin"/> if this process of it was not told yet (once, however many ask at once), and waits
+    /// until it is sent. A send that fails or takes longer than the timeout is forgotten: the next caller sends onInit again.
+    /// </summary>
     /// <returns>The failure, or <see langword="null"/> once onInit is on its way.</returns>
     public async ValueTask<GatewayError?> EnsureInitAsync(string name, Plugin plugin, CancellationToken cancellationToken)
     {
         _reached[name] = plugin;
-        Lazy<Task> init = _initialized.GetValue(plugin.Metadata, _ => new Lazy<Task>(() => SendAsync(plugin, WebChannelLifecycleCommands.OnInit, null, null, default, CancellationToken.None)));
+        Lazy<Task> init = _initialized.GetValue(plugin.Metadata, _ => new Lazy<Task>(() => InitAsync(plugin)));
         try
         {
             await init.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -44,6 +57,11 @@ internal sealed class WebChannelLifecycle : IHostedService
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            if (init.Value.IsCompleted)
+            {
+                Forget(plugin.Metadata, init); // failed or timed out, not merely this caller's wait cancelled
+            }
+
             return Failed(name, WebChannelLifecycleCommands.OnInit, ex, cancellationToken);
         }
     }
@@ -115,6 +133,25 @@ internal sealed class WebChannelLifecycle : IHostedService
                 await NotifyAsync(pair.Key, pair.Value, WebChannelLifecycleCommands.OnDestroy, null, null, default, timeout.Token).ConfigureAwait(false);
             }
         })).ConfigureAwait(false);
+    }
+
+    // onInit is sent once for all who wait: bounded by its own timeout (a stuck pipe must not hold every later call).
+    private async Task InitAsync(Plugin plugin)
+    {
+        using var timeout = new CancellationTokenSource(_initTimeout);
+        await _sendInit(plugin, timeout.Token).ConfigureAwait(false);
+    }
+
+    // Removes a failed onInit, unless another caller already replaced it.
+    private void Forget(IReadOnlyDictionary<string, string> key, Lazy<Task> failed)
+    {
+        lock (_initialized)
+        {
+            if (_initialized.TryGetValue(key, out Lazy<Task>? current) && ReferenceEquals(current, failed))
+            {
+                _initialized.Remove(key);
+            }
+        }
     }
 
     private static async Task SendAsync(Plugin plugin, string cmd, string? pageId, string? changeType, JsonElement data, CancellationToken cancellationToken)

@@ -51,7 +51,8 @@ internal sealed class WebChannelSession : IWebSocketSession
             running = [.. _running];
         }
 
-        await Task.WhenAll(running).ConfigureAwait(false);
+        // A request that failed must not skip the pages' onBeforeDestroy (nor the rest of the connection's teardown).
+        await Task.WhenAll(running).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await _lifecycle.PagesClosedAsync(_client.Pages!.Close()).ConfigureAwait(false);
     }
 

@@ -34,24 +34,39 @@ internal static class WebChannelWriter
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>Returns the data of a batch: <c>[{success, data, error}, ...]</c> in order.</summary>
-    public static byte[] Results(IReadOnlyList<WebChannelOutcome> outcomes)
+    /// <summary>Returns one result of a batch: <c>{success, data, error}</c>.</summary>
+    public static byte[] Item(WebChannelOutcome outcome)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
+        var buffer = new ArrayBufferWriter<byte>((outcome.Data?.Length ?? 0) + 64);
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            writer.WriteStartArray();
-            foreach (WebChannelOutcome outcome in outcomes)
-            {
-                writer.WriteStartObject();
-                WriteOutcome(writer, outcome);
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
+            writer.WriteStartObject();
+            WriteOutcome(writer, outcome);
+            writer.WriteEndObject();
         }
 
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Returns the data of a batch: <c>[{success, data, error}, ...]</c>, its <see cref="Item"/>s in order.</summary>
+    public static byte[] Results(IReadOnlyList<byte[]> items)
+    {
+        var batch = new byte[items.Sum(item => item.Length + 1) + 1 + (items.Count == 0 ? 1 : 0)];
+        int position = 0;
+        batch[position++] = (byte)'[';
+        for (int i = 0; i < items.Count; i++)
+        {
+            if (i > 0)
+            {
+                batch[position++] = (byte)',';
+            }
+
+            items[i].CopyTo(batch, position);
+            position += items[i].Length;
+        }
+
+        batch[position] = (byte)']';
+        return batch;
     }
 
     private static void WriteOutcome(Utf8JsonWriter writer, WebChannelOutcome outcome)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using static PluginIpc.AspNetCore.Tests.WebChannel.WebChannelApp;
 
 namespace PluginIpc.AspNetCore.Tests.WebChannel;
@@ -101,5 +102,51 @@ public sealed class WebChannelBatchAndConfigTests
         AssertError(await _app.PostAsync(Envelope(NewId(), "get_config", "ghost", data: """{"scope":"user"}""")), "E2001");
         AssertError(await _app.PostAsync(Envelope(NewId(), "get_config", "limited", data: """{"scope":"user"}""")), "E0003");
         AssertSuccess(await _app.PostAsync(Envelope(NewId(), "get_config", "wc", data: """{"scope":"system"}""")));
+    }
+
+    [Test]
+    public async Task A_set_config_over_the_size_limit_answers_CONFIG_TOO_LARGE_without_the_host_path()
+    {
+        await using WebChannelApp app = await WebChannelApp.StartAsync(build: builder =>
+            builder.Services.AddPluginIpc(o => o.Config.MaxFileBytes = 64));
+        JsonElement response = await app.PostAsync(Envelope(NewId(), "set_config", "wc", data: $$"""{"scope":"user","key":"big","value":"{{new string('x', 200)}}"}"""));
+        JsonElement error = AssertError(response, "E0002");
+        Assert.That(error.GetProperty("details").GetProperty("code").GetString(), Is.EqualTo("CONFIG_TOO_LARGE"));
+        string message = error.GetProperty("message").GetString()!;
+        Assert.That(message, Does.Not.Contain(app.Folder).And.Not.Contain(Path.DirectorySeparatorChar.ToString()), message);
+    }
+
+    [Test]
+    public async Task A_batch_response_stays_within_MaxMessageBytes_the_operation_past_it_and_the_rest_fail_PAYLOAD_TOO_LARGE()
+    {
+        const int limit = 64 * 1024;
+        await using WebChannelApp app = await WebChannelApp.StartAsync(o => o.MaxMessageBytes = limit);
+        string fill = """{"action":"fill","data":{"bytes":20000}}""";
+        string body = Envelope(NewId(), "batch", "wc", data: $$"""{"operations":[{{fill}},{{fill}},{{fill}},{{fill}},{"action":"count"}]}""");
+        (System.Net.HttpStatusCode status, JsonElement response) = await app.PostRawAsync(body);
+        Assert.That(status, Is.EqualTo(System.Net.HttpStatusCode.OK));
+        AssertSuccess(response);
+        Assert.That(System.Text.Encoding.UTF8.GetByteCount(response.GetRawText()), Is.LessThanOrEqualTo(limit));
+        JsonElement[] results = [.. response.GetProperty("data").EnumerateArray()];
+        Assert.That(results.Take(3).Select(r => r.GetProperty("data").GetString()!.Length), Is.EqualTo(new[] { 20000, 20000, 20000 }));
+        foreach ((JsonElement result, bool ran) in new[] { (results[3], true), (results[4], false) })
+        {
+            JsonElement error = result.GetProperty("error");
+            Assert.That(error.GetProperty("code").GetString(), Is.EqualTo("E2003"), result.GetRawText());
+            Assert.That(error.GetProperty("details").GetProperty("code").GetString(), Is.EqualTo("PAYLOAD_TOO_LARGE"));
+            Assert.That(error.GetProperty("details").GetProperty("details").GetProperty("ran").GetBoolean(), Is.EqualTo(ran));
+        }
+
+        // count did not run: the next count is the first.
+        Assert.That((await app.PostAsync(Envelope(NewId(), "count", "wc"))).GetProperty("data").GetInt32(), Is.EqualTo(1));
+
+        // JSON-RPC's batches too: the calls ran (at once), the responses past the limit are errors with their ids.
+        string call = """{"jsonrpc":"2.0","id":ID,"method":"wc/fill","params":{"bytes":20000}}""";
+        JsonElement batch = await app.Gateway.RpcAsync("[" + string.Join(",", Enumerable.Range(1, 5).Select(i => call.Replace("ID", i.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal))) + "]");
+        Assert.That(System.Text.Encoding.UTF8.GetByteCount(batch.GetRawText()), Is.LessThanOrEqualTo(limit));
+        JsonElement[] answers = [.. batch.EnumerateArray()];
+        Assert.That(answers.Select(a => a.GetProperty("id").GetInt32()).Order(), Is.EqualTo(new[] { 1, 2, 3, 4, 5 }));
+        Assert.That(answers.Count(a => a.TryGetProperty("result", out _)), Is.EqualTo(3));
+        Assert.That(answers.Where(a => a.TryGetProperty("error", out _)).Select(a => (a.GetProperty("error").GetProperty("code").GetInt32(), a.GetProperty("error").GetProperty("data").GetProperty("code").GetString())), Is.All.EqualTo((-32005, "PAYLOAD_TOO_LARGE")));
     }
 }

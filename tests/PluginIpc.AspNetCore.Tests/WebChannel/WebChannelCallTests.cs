@@ -107,6 +107,53 @@ public sealed class WebChannelCallTests
         Assert.That(response.GetRawText(), Does.Not.Contain("PluginIpc.TestPlugin.dll"), "no paths leak");
     }
 
+    [Test]
+    public async Task An_answer_JSON_cannot_carry_is_answered_E2003_over_HTTP_and_WebSocket_and_the_connection_goes_on()
+    {
+        // echo speaks msgpack: 1e400 arrives as an infinite double and comes back as one, which JSON has no way to write.
+        JsonElement http = await _app.PostAsync(Envelope(NewId(), "echo", "echo", data: "1e400"));
+        Assert.That(AssertError(http, "E2003").GetProperty("details").GetProperty("code").GetString(), Is.EqualTo("INTERNAL"));
+
+        using ClientWebSocket socket = await _app.ConnectAsync();
+        string id = NewId();
+        using (var timeout = new CancellationTokenSource(GatewayApp.Wait))
+        {
+            JsonElement ws = await RequestAsync(socket, Envelope(id, "echo", "echo", data: "[1,1e400]")).WaitAsync(timeout.Token);
+            Assert.That(ws.GetProperty("requestId").GetString(), Is.EqualTo(id));
+            AssertError(ws, "E2003");
+        }
+
+        AssertSuccess(await RequestAsync(socket, Envelope(NewId(), "echo", "echo", data: "2.5")));
+
+        // JSON-RPC gets an error object too.
+        JsonElement rpc = await _app.Gateway.RpcAsync("""{"jsonrpc":"2.0","id":7,"method":"echo/echo","params":[1e400]}""");
+        Assert.That(rpc.GetProperty("id").GetInt32(), Is.EqualTo(7));
+        Assert.That(rpc.GetProperty("error").GetProperty("data").GetProperty("code").GetString(), Is.EqualTo("INTERNAL"), rpc.GetRawText());
+    }
+
+    [TestCase("page_ready", null, TestName = "E0003: page_ready to a plugin exposed for some commands only")]
+    [TestCase("data_changed", """{"changeType":"edit","data":{"x":1}}""", TestName = "E0003: data_changed to a plugin exposed for some commands only")]
+    [TestCase("page_destroy", null, TestName = "E0003: page_destroy to a plugin exposed for some commands only")]
+    public async Task Page_actions_need_the_action_in_the_plugins_allow_list(string action, string? data)
+    {
+        // limited is exposed for echo only: it hears nothing of pages (a wholesale-exposed plugin does, see the pages tests).
+        JsonElement response = await _app.PostAsync(Envelope(NewId(), action, "limited", "p1", data));
+        Assert.That(AssertError(response, "E0003").GetProperty("details").GetProperty("code").GetString(), Is.EqualTo("NOT_EXPOSED"));
+    }
+
+    [TestCase("onInit")]
+    [TestCase("onPageReady")]
+    [TestCase("onDataChanged")]
+    [TestCase("onBeforeDestroy")]
+    [TestCase("onDestroy")]
+    public async Task Lifecycle_commands_are_not_callable_over_JSON_RPC_even_when_the_plugin_is_exposed_wholesale(string cmd)
+    {
+        JsonElement response = await _app.Gateway.RpcAsync($$$"""{"jsonrpc":"2.0","id":1,"method":"wc/{{{cmd}}}","params":{"pageId":"p1"}}""");
+        Assert.That(response.TryGetProperty("result", out _), Is.False, response.GetRawText());
+        Assert.That(response.GetProperty("error").GetProperty("code").GetInt32(), Is.EqualTo(-32601), response.GetRawText());
+        Assert.That(response.GetProperty("error").GetProperty("data").GetProperty("code").GetString(), Is.EqualTo("NOT_EXPOSED"));
+    }
+
     [TestCase("E1001", "E1001", TestName = "E1001 raised by the plugin passes as is")]
     [TestCase("E1002", "E1002", TestName = "E1002 raised by the plugin passes as is")]
     [TestCase("E1003", "E1003", TestName = "E1003 raised by the plugin passes as is")]

@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using static PluginIpc.AspNetCore.Tests.WebChannel.WebChannelApp;
 
 namespace PluginIpc.AspNetCore.Tests.WebChannel;
@@ -21,10 +22,11 @@ public sealed class WebChannelIdempotencyTests
         JsonElement other = await app.PostAsync(Envelope(NewId(), "count", "wc"));
         Assert.That(other.GetProperty("data").GetInt32(), Is.EqualTo(first.GetProperty("data").GetInt32() + 1), "count ran once for the repeated id");
 
-        // A failure is an answer too: raised once, given back.
+        // A data error the plugin raises is an answer too: raised once, given back.
         string failing = NewId();
-        JsonElement error = await app.PostAsync(Envelope(failing, "raise", "wc", data: """{"code":"E1002","message":"stale"}"""));
-        Assert.That((await app.PostAsync(Envelope(failing, "count", "wc"))).GetRawText(), Is.EqualTo(error.GetRawText()));
+        string raise = Envelope(failing, "raise", "wc", data: """{"code":"E1002","message":"stale"}""");
+        JsonElement error = await app.PostAsync(raise);
+        Assert.That((await app.PostAsync(raise)).GetRawText(), Is.EqualTo(error.GetRawText()));
     }
 
     [Test]
@@ -94,17 +96,107 @@ public sealed class WebChannelIdempotencyTests
 
         foreach (string id in new[] { "a", "b", "c" })
         {
-            await cache.RunAsync("u", id, Run, CancellationToken.None);
+            await cache.RunAsync("u", id, "f", Run, CancellationToken.None);
         }
 
-        Assert.That((await cache.RunAsync("u", "a", Run, CancellationToken.None))[0], Is.EqualTo(1), "a is remembered");
-        Assert.That((await cache.RunAsync("other user", "a", Run, CancellationToken.None))[0], Is.EqualTo(4), "per user");
+        Assert.That((await cache.RunAsync("u", "a", "f", Run, CancellationToken.None))![0], Is.EqualTo(1), "a is remembered");
+        Assert.That((await cache.RunAsync("other user", "a", "f", Run, CancellationToken.None))![0], Is.EqualTo(4), "per user");
         Assert.That(cache.Count, Is.EqualTo(3));
-        Assert.That((await cache.RunAsync("u", "a", Run, CancellationToken.None))[0], Is.EqualTo(5), "a (the oldest) was forgotten for the new one");
+        Assert.That((await cache.RunAsync("u", "a", "f", Run, CancellationToken.None))![0], Is.EqualTo(5), "a (the oldest) was forgotten for the new one");
 
         time.Advance(TimeSpan.FromMinutes(5));
-        Assert.That((await cache.RunAsync("u", "a", Run, CancellationToken.None))[0], Is.EqualTo(6), "older than the window");
+        Assert.That((await cache.RunAsync("u", "a", "f", Run, CancellationToken.None))![0], Is.EqualTo(6), "older than the window");
         Assert.That(cache.Count, Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task The_same_requestId_with_another_request_is_refused_not_answered_with_the_first_answer()
+    {
+        // Two windows of one (anonymous) user that both number their requests from 1.
+        await using WebChannelApp app = await WebChannelApp.StartAsync();
+        string id = NewId();
+        JsonElement first = await app.PostAsync(Envelope(id, "echo", "wc", "window-1", """{"text":"mine"}"""));
+        AssertSuccess(first);
+
+        foreach (string other in new[]
+        {
+            Envelope(id, "echo", "wc", "window-1", """{"text":"yours"}"""),
+            Envelope(id, "echo", "wc", "window-2", """{"text":"mine"}"""),
+            Envelope(id, "count", "wc", "window-1", """{"text":"mine"}"""),
+            Envelope(id, "echo", "wc2", "window-1", """{"text":"mine"}"""),
+        })
+        {
+            JsonElement refused = await app.PostAsync(other);
+            JsonElement error = AssertError(refused, "E0002");
+            Assert.That(error.GetProperty("message").GetString(), Does.Contain("requestId reused with another request"));
+            Assert.That(error.GetProperty("details").GetProperty("field").GetString(), Is.EqualTo("requestId"));
+        }
+
+        Assert.That((await app.PostAsync(Envelope(id, "echo", "wc", "window-1", """{"text":"mine"}"""))).GetRawText(), Is.EqualTo(first.GetRawText()), "the same request still gets its answer");
+    }
+
+    [Test]
+    public async Task A_transient_failure_is_not_kept_a_retry_runs()
+    {
+        await using WebChannelApp app = await WebChannelApp.StartAsync(o => o.CallTimeout = TimeSpan.FromSeconds(1));
+
+        // gate.wait times out (E3001) while the gate is shut; once it is open the same request, retried, runs and succeeds.
+        string id = NewId();
+        AssertError(await app.PostAsync(Envelope(id, "gate.wait", "wc")), "E3001");
+        AssertSuccess(await app.PostAsync(Envelope(NewId(), "gate.open", "wc")));
+        JsonElement retry = await app.PostAsync(Envelope(id, "gate.wait", "wc"));
+        AssertSuccess(retry);
+        Assert.That(retry.GetProperty("data").GetInt32(), Is.EqualTo(2), "the retry ran gate.wait a second time");
+        Assert.That((await app.PostAsync(Envelope(id, "gate.wait", "wc"))).GetRawText(), Is.EqualTo(retry.GetRawText()), "the success is kept");
+    }
+
+    [Test]
+    public async Task A_waiter_whose_first_answer_is_not_kept_runs_the_request_itself()
+    {
+        var cache = new PluginIpc.AspNetCore.WebChannel.RequestIdCache(TimeSpan.FromMinutes(5), new ManualTime());
+        var release = new TaskCompletionSource();
+        int runs = 0;
+        Task<byte[]?> first = cache.RunAsync("u", "a", "f", async () =>
+        {
+            Interlocked.Increment(ref runs);
+            await release.Task;
+            return ("E3003"u8.ToArray(), false); // connection A closed: not kept
+        }, CancellationToken.None);
+        Task<byte[]?> second = cache.RunAsync("u", "a", "f", () =>
+        {
+            Interlocked.Increment(ref runs);
+            return Task.FromResult(("ok"u8.ToArray(), true));
+        }, CancellationToken.None);
+        Assert.That(second.IsCompleted, Is.False, "the repeat waits for the first");
+        release.SetResult();
+        Assert.That(System.Text.Encoding.UTF8.GetString((await first)!), Is.EqualTo("E3003"));
+        Assert.That(System.Text.Encoding.UTF8.GetString((await second.WaitAsync(GatewayApp.Wait))!), Is.EqualTo("ok"), "B ran it, not got A's failure");
+        Assert.That(runs, Is.EqualTo(2));
+        Assert.That(System.Text.Encoding.UTF8.GetString((await cache.RunAsync("u", "a", "f", () => Task.FromResult(("again"u8.ToArray(), true)), CancellationToken.None))!), Is.EqualTo("ok"), "B's success is kept");
+        Assert.That(await cache.RunAsync("u", "a", "other", () => Task.FromResult(("x"u8.ToArray(), true)), CancellationToken.None), Is.Null, "another request under the id");
+    }
+
+    [Test]
+    public async Task The_cache_is_bounded_in_bytes_and_does_not_keep_large_answers()
+    {
+        var cache = new PluginIpc.AspNetCore.WebChannel.RequestIdCache(TimeSpan.FromMinutes(5), new ManualTime(), capacity: 100, capacityBytes: 250, maxKeptAnswerBytes: 100);
+        int runs = 0;
+        Func<Task<(byte[], bool)>> Run(int size) => () => Task.FromResult((new byte[size], Interlocked.Increment(ref runs) > 0));
+
+        await cache.RunAsync("u", "large", "f", Run(101), CancellationToken.None);
+        await cache.RunAsync("u", "large", "f", Run(101), CancellationToken.None);
+        Assert.That(runs, Is.EqualTo(2), "an answer over the largest kept runs again");
+        Assert.That(cache.Count, Is.Zero);
+
+        foreach (string id in new[] { "a", "b", "c" })
+        {
+            await cache.RunAsync("u", id, "f", Run(100), CancellationToken.None);
+        }
+
+        Assert.That(cache.Bytes, Is.EqualTo(200), "a was forgotten for c: at most 250 bytes");
+        Assert.That(cache.Count, Is.EqualTo(2));
+        await cache.RunAsync("u", "a", "f", Run(1), CancellationToken.None);
+        Assert.That(runs, Is.EqualTo(6), "a runs again");
     }
 
     private sealed class ManualTime : TimeProvider

@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using static PluginIpc.AspNetCore.Tests.WebChannel.WebChannelApp;
 
 namespace PluginIpc.AspNetCore.Tests.WebChannel;
@@ -114,5 +115,49 @@ public sealed class WebChannelLifecycleTests
         string[] wc = await app.SeenAsync("wc", 4);
         Assert.That(wc, Is.EqualTo(new[] { "onInit", "custom_event {\"n\":1}", "auto_save {\"content\":\"draft\"}", "page_switch {\"from\":\"A\"}" }.Select(l => l == "onInit" ? Message("onInit") : l)));
         Assert.That(await app.SeenAsync("wc2", 2), Is.EqualTo(new[] { Message("onInit"), "custom_event {\"n\":1}" }));
+    }
+
+    [Test]
+    public async Task An_event_one_target_cannot_take_reaches_no_plugin()
+    {
+        // odd declares custom_event in a format the gateway does not convert; it comes after wc in the exposure list.
+        await using WebChannelApp app = await WebChannelApp.StartAsync(
+            o => o.Expose("odd"),
+            builder => builder.Services.AddPlugin("odd", o => GatewayApp.Dotnet(o, GatewayApp.PluginPath("TestPlugin"), "webchannel", "name=odd", "events=custom_event", "serializer=custom")));
+        AssertSuccess(await app.PostAsync(Envelope(NewId(), "echo", "wc", data: "0")));
+        await app.PostAsync(Envelope(NewId(), "echo", "odd")); // starts it (its onInit cannot be converted either: the call fails)
+        Assert.That(app.Gateway.Services.GetRequiredService<IPluginManager>().GetState("odd"), Is.EqualTo(PluginState.Running));
+
+        JsonElement failed = await app.PostAsync(Envelope(NewId(), "custom_event", data: """{"n":1}"""));
+        Assert.That(AssertError(failed, "E0002").GetProperty("details").GetProperty("field").GetString(), Is.EqualTo("data"));
+
+        // wc got nothing: the next event it takes is its next record after onInit.
+        AssertSuccess(await app.PostAsync(Envelope(NewId(), "auto_save", data: """{"content":"x"}""")));
+        Assert.That(await app.SeenAsync("wc", 2), Is.EqualTo(new[] { Message("onInit"), "auto_save {\"content\":\"x\"}" }));
+    }
+
+    [Test]
+    public async Task An_onInit_that_fails_or_hangs_is_sent_again_by_the_next_call()
+    {
+        await using WebChannelApp app = await WebChannelApp.StartAsync();
+        Plugin plugin = await app.Gateway.Services.GetRequiredService<IPluginManager>().GetAsync("wc");
+        int sends = 0;
+        var lifecycle = new PluginIpc.AspNetCore.WebChannel.WebChannelLifecycle(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, TimeSpan.FromMilliseconds(300), async (_, cancellationToken) =>
+        {
+            switch (Interlocked.Increment(ref sends))
+            {
+                case 1:
+                    throw new IOException("the pipe broke");
+                case 2:
+                    await Task.Delay(Timeout.Infinite, cancellationToken); // a full pipe: never sent
+                    break;
+            }
+        });
+
+        Assert.That((await lifecycle.EnsureInitAsync("wc", plugin, CancellationToken.None))?.Code, Is.EqualTo("PLUGIN_UNAVAILABLE"), "failed");
+        Assert.That((await lifecycle.EnsureInitAsync("wc", plugin, CancellationToken.None).AsTask().WaitAsync(GatewayApp.Wait))?.Code, Is.EqualTo("PLUGIN_UNAVAILABLE"), "timed out");
+        Assert.That(await lifecycle.EnsureInitAsync("wc", plugin, CancellationToken.None), Is.Null, "sent at the third try");
+        Assert.That(await lifecycle.EnsureInitAsync("wc", plugin, CancellationToken.None), Is.Null);
+        Assert.That(sends, Is.EqualTo(3), "once sent, not again");
     }
 }

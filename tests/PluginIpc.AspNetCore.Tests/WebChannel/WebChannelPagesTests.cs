@@ -114,4 +114,40 @@ public sealed class WebChannelPagesTests
 
         AssertError(await _app.PostAsync(Envelope(NewId(), "search", "pages", data: """{"query":""}""")), "E1003");
     }
+
+    [Test]
+    public async Task Largest_pages_pass_the_gateway_and_export_pages_through_them_within_MaxMessageBytes()
+    {
+        // Six pages of the largest content (256 KiB) fit the gateway's default 1 MiB both ways; their export comes in answers
+        // of at most 512 KiB of JSON each, so paging with after: next moves on until every page is out.
+        string content = new('x', 256 * 1024);
+        string prefix = "big-" + NewId()[..8] + "-";
+        string[] ids = [.. Enumerable.Range(0, 6).Select(i => prefix + i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
+        foreach (string id in ids)
+        {
+            AssertSuccess(await _app.PostAsync(Envelope(NewId(), "create", "pages", data: $$"""{"id":"{{id}}","title":"Big","content":"{{content}}"}""")));
+        }
+
+        JsonElement read = await _app.PostAsync(Envelope(NewId(), "read", "pages", data: $$"""{"id":"{{ids[0]}}"}"""));
+        AssertSuccess(read);
+        Assert.That(read.GetProperty("data").GetProperty("content").GetString(), Has.Length.EqualTo(content.Length));
+
+        var exported = new List<string>();
+        string idsJson = JsonSerializer.Serialize(ids);
+        string? after = null;
+        for (int answers = 0; answers < ids.Length; answers++)
+        {
+            string data = after is null ? $$"""{"ids":{{idsJson}}}""" : $$"""{"ids":{{idsJson}},"after":"{{after}}"}""";
+            JsonElement export = await _app.PostAsync(Envelope(NewId(), "export", "pages", data: data));
+            AssertSuccess(export);
+            exported.AddRange(export.GetProperty("data").GetProperty("pages").EnumerateArray().Select(p => p.GetProperty("id").GetString()!));
+            after = export.GetProperty("data").TryGetProperty("next", out JsonElement next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+            if (after is null)
+            {
+                break;
+            }
+        }
+
+        Assert.That(exported, Is.EqualTo(ids));
+    }
 }

@@ -128,7 +128,7 @@ public sealed class PagesPluginTests
     private static IEnumerable<TestCaseData> InvalidRequests()
     {
         string longTitle = new('t', 201);
-        string hugeContent = new('c', (1024 * 1024) + 1);
+        string hugeContent = new('c', (256 * 1024) + 1);
         string manyIds = string.Join(',', Enumerable.Range(0, 501).Select(i => $"\"p{i}\""));
         yield return new TestCaseData("read", "{}", "id").SetName("read without id");
         yield return new TestCaseData("read", "null", "id").SetName("read with null data");
@@ -136,7 +136,7 @@ public sealed class PagesPluginTests
         yield return new TestCaseData("create", """{"content":"x"}""", "title").SetName("create without title");
         yield return new TestCaseData("create", """{"title":"   "}""", "title").SetName("create with a blank title");
         yield return new TestCaseData("create", $$"""{"title":"{{longTitle}}"}""", "title").SetName("create with a title of 201 chars");
-        yield return new TestCaseData("create", $$"""{"title":"t","content":"{{hugeContent}}"}""", "content").SetName("create with a content over 1 MiB");
+        yield return new TestCaseData("create", $$"""{"title":"t","content":"{{hugeContent}}"}""", "content").SetName("create with a content over 256 KiB");
         yield return new TestCaseData("create", $$"""{"id":"{{new string('i', 129)}}","title":"t"}""", "id").SetName("create with an id of 129 chars");
         yield return new TestCaseData("update", """{"id":"x","title":"t"}""", "version").SetName("update without version");
         yield return new TestCaseData("update", """{"id":"x","title":"t","version":0}""", "version").SetName("update with version 0");
