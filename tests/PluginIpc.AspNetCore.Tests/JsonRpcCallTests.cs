@@ -163,6 +163,22 @@ public sealed class JsonRpcCallTests
         Assert.That(move.GetProperty("result").GetRawText(), Is.EqualTo("""{"X":4,"Y":6}"""));
     }
 
+    [Test]
+    public async Task Numbers_a_msgpack_plugin_cannot_read_are_refused_never_sent_as_nothing()
+    {
+        // Echo answers its buffer as it came: a value lost on the way would come back as null.
+        JsonElement small = await _app.RpcAsync("""{"jsonrpc":"2.0","id":1,"method":"echo/echo","params":[[-1, 18446744073709551615, 2.5, "s", true, null, {"a": 1}]]}""");
+        Assert.That(small.GetProperty("result").GetRawText(), Is.EqualTo("""[-1,18446744073709551615,2.5,"s",true,null,{"a":1}]"""));
+
+        JsonElement huge = await _app.RpcAsync("""{"jsonrpc":"2.0","id":2,"method":"echo/echo","params":[123456789012345678901234567890]}""");
+        AssertError(huge, -32602, ErrorCodes.InvalidRequest);
+        Assert.That(huge.GetProperty("error").GetProperty("message").GetString(), Does.Contain("64 bits"));
+
+        JsonElement infinite = await _app.RpcAsync("""{"jsonrpc":"2.0","id":3,"method":"echo/bench.move","params":{"Point":{"X":1e400,"Y":2},"Dx":3,"Dy":4}}""");
+        AssertError(infinite, -32602, ErrorCodes.InvalidRequest);
+        Assert.That(infinite.GetProperty("error").GetProperty("message").GetString(), Does.Contain("range of a double"));
+    }
+
     internal static void AssertError(JsonElement response, int code, string dataCode)
     {
         Assert.That(response.TryGetProperty("error", out JsonElement error), Is.True, response.GetRawText());

@@ -147,7 +147,7 @@ internal static class PayloadMapper
 
                 return buffer.WrittenSpan.ToArray();
             case PluginFormat.MessagePack:
-                return MessagePackSerializer.ConvertFromJson(value.GetRawText(), s_messagePack);
+                return JsonToMessagePack.Convert(value);
             default:
                 throw UnknownFormat();
         }
