@@ -464,7 +464,7 @@ internal sealed class WebChannelDispatcher
         {
             return WebChannelOutcome.Failure(WebChannelErrorCodes.InvalidRequest, ex.Message, WebChannelErrorMapper.OriginalCode(ErrorCodes.InvalidRequest));
         }
-        catch (InvalidOperationException ex) when (IsConfigTooLarge(ex))
+        catch (PluginConfigTooLargeException)
         {
             // The store's message names the file's path on the host: clients get a fixed one.
             return WebChannelOutcome.Failure(WebChannelErrorCodes.InvalidRequest, $"The change would make the {ConfigNames(scope)} configuration of plugin '{pluginId}' larger than the host allows; nothing was changed.", WebChannelErrorMapper.OriginalCode(ErrorCodes.ConfigTooLarge));
@@ -475,10 +475,6 @@ internal sealed class WebChannelDispatcher
             return WebChannelOutcome.Failure(WebChannelErrorCodes.Unknown, $"The configuration of plugin '{pluginId}' cannot be read or written.", WebChannelErrorMapper.OriginalCode(ErrorCodes.ConfigFileInvalid));
         }
     }
-
-    // The store's too-large failure is internal to PluginIpc; told apart by its type, every other InvalidOperationException is E0001.
-    private static bool IsConfigTooLarge(InvalidOperationException exception) =>
-        exception.GetType().FullName == "PluginIpc.ConfigFileTooLargeException";
 
     private static string ConfigNames(PluginConfigScope scope) => scope switch
     {

@@ -75,7 +75,7 @@ internal static class HostConfigCommands
     private static RemoteException? Translate(Exception failure, string cmd) => failure switch
     {
         ArgumentException => new RemoteException(ErrorCodes.InvalidRequest, failure.Message) { Cmd = cmd },
-        ConfigFileTooLargeException => new RemoteException(ErrorCodes.ConfigTooLarge, failure.Message) { Cmd = cmd },
+        PluginConfigTooLargeException => new RemoteException(ErrorCodes.ConfigTooLarge, failure.Message) { Cmd = cmd },
         InvalidDataException => new RemoteException(ErrorCodes.ConfigFileInvalid, failure.Message) { Cmd = cmd },
         _ => null,
     };

@@ -10,7 +10,7 @@ namespace PluginIpc;
 /// </summary>
 /// <remarks>
 /// Errors, as the host's store raises them: <see cref="ArgumentException"/> (an empty or too long key, an undefined value),
-/// <see cref="UnauthorizedAccessException"/> (a write the host refuses), <see cref="InvalidOperationException"/> (the file
+/// <see cref="UnauthorizedAccessException"/> (a write the host refuses), <see cref="PluginConfigTooLargeException"/> (the file
 /// would grow past its limit), <see cref="InvalidDataException"/> (the file is not a JSON object); a
 /// <see cref="PluginIpcException"/> when the host has no store. Each keeps the host's answer as its inner <see cref="RemoteException"/>.
 /// </remarks>

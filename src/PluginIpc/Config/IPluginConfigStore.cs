@@ -16,7 +16,7 @@ namespace PluginIpc;
 /// (the same value set again, a key removed that is absent) writes nothing and raises nothing.
 /// Errors: <see cref="ArgumentException"/> for a plugin name that is not a safe file name (empty, a path separator, <c>..</c>,
 /// a control character, longer than 128 characters), an empty key or one longer than <see cref="PluginConfigOptions.MaxKeyLength"/>,
-/// or an undefined value; <see cref="InvalidOperationException"/> when a change would make the file larger than
+/// or an undefined value; <see cref="PluginConfigTooLargeException"/> when a change would make the file larger than
 /// <see cref="PluginConfigOptions.MaxFileBytes"/>; <see cref="InvalidDataException"/>, naming the file, when the file is not a
 /// JSON object or is larger than that limit (it is left as it is).
 /// </remarks>

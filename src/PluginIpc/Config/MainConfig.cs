@@ -68,7 +68,7 @@ internal sealed class MainConfig : IPluginConfig
     {
         ErrorCodes.InvalidRequest => new ArgumentException(answer.Message, answer),
         ErrorCodes.Forbidden => new UnauthorizedAccessException(answer.Message, answer),
-        ErrorCodes.ConfigTooLarge => new InvalidOperationException(answer.Message, answer),
+        ErrorCodes.ConfigTooLarge => new PluginConfigTooLargeException(answer.Message, answer),
         ErrorCodes.ConfigFileInvalid => new InvalidDataException(answer.Message, answer),
         ErrorCodes.UnknownCommand => new PluginIpcException($"The host of plugin '{_main.Name}' has no configuration store: it answered '{cmd}' with {answer.Code}. Hosts get one from AddPluginIpc, for plugins the manager starts.", answer),
         _ => null,

@@ -98,7 +98,7 @@ internal sealed class PluginConfigStore : IPluginConfigStore
             byte[] bytes = Compose(root, key, value);
             if (bytes.Length > _options.MaxFileBytes)
             {
-                throw new ConfigFileTooLargeException(
+                throw new PluginConfigTooLargeException(
                     $"Setting '{key}' would make the configuration file '{path}' {bytes.Length} bytes, more than PluginConfigOptions.MaxFileBytes ({_options.MaxFileBytes}); nothing was changed.");
             }
 
