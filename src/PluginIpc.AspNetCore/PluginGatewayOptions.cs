@@ -17,7 +17,7 @@ public sealed class PluginGatewayOptions
     /// <summary>Gets the origins (<c>scheme://host[:port]</c>) whose browser pages may connect; a request with another <c>Origin</c> header is refused with 403, one without is allowed.</summary>
     public IList<string> AllowedOrigins { get; } = [];
 
-    /// <summary>Gets the bus topics, or patterns with <c>*</c>, a WebSocket client may subscribe to with <c>$/subscribe</c>; empty (the default) allows none.</summary>
+    /// <summary>Gets the bus topics, or patterns with <c>*</c>, a WebSocket client may subscribe to with <c>$/subscribe</c>; empty (the default) allows none. A system topic (<c>sys.</c>) must be listed exactly: no pattern matches it.</summary>
     public IList<string> AllowedTopics { get; } = [];
 
     /// <summary>Gets or sets the largest request (HTTP body or WebSocket message) in bytes, refused before it is read whole. Default 1 MiB.</summary>

@@ -8,7 +8,7 @@ using Microsoft.Win32.SafeHandles;
 namespace PluginIpc;
 
 /// <summary>
-/// The host's <see cref="IPluginConfigStore"/>: files written atomically (temporary file, flush to disk, rename), changes to one
+/// The host's <see cref="IPluginConfigStore"/>: files written atomically (temporary file, flush to disk, rename, flush the folder), changes to one
 /// file made one at a time, parsed files cached while their size and time stay the same, and a <c>sys.config.changed</c> for
 /// the plugin changed (through <see cref="HostBus.DeliverTo"/>).
 /// </summary>
@@ -42,6 +42,9 @@ internal sealed class PluginConfigStore : IPluginConfigStore
 
     /// <summary>Gets or sets what a read runs after it has parsed a file, before it caches it: a test's way to interleave a writer.</summary>
     internal Func<Task>? BeforeReadCached { get; set; }
+
+    /// <summary>Gets or sets what flushes a folder's entries after a rename in it (<see cref="DirectorySync.TryFlush"/>; a test may watch it).</summary>
+    internal Func<string, bool> FlushFolder { get; set; } = DirectorySync.TryFlush;
 
     /// <summary>Gets the store's folder, full path.</summary>
     public string Directory => _options.Directory;
@@ -175,6 +178,9 @@ internal sealed class PluginConfigStore : IPluginConfigStore
             }
 
             File.Move(temporary, path, overwrite: true);
+
+            // The rename is durable only once the folder is: else a power loss may bring back the old file (best effort).
+            FlushFolder(folder);
             return written;
         }
         catch

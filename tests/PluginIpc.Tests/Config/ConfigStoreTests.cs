@@ -253,6 +253,34 @@ public sealed class ConfigStoreTests
     }
 
     [Test]
+    public async Task AWrite_FlushesTheFolder_AfterTheRename()
+    {
+        var store = (PluginConfigStore)_store;
+        string path = _folder.File("user", "echo");
+        var flushed = new List<(string Folder, string Content)>();
+        store.FlushFolder = folder =>
+        {
+            flushed.Add((folder, File.ReadAllText(path)));
+            return DirectorySync.TryFlush(folder);
+        };
+
+        await store.SetAsync("echo", PluginConfigScope.User, "theme", Json("\"dark\""));
+
+        Assert.That(flushed, Has.Count.EqualTo(1));
+        Assert.That(flushed[0].Folder, Is.EqualTo(Path.GetDirectoryName(path)));
+        Assert.That(flushed[0].Content, Does.Contain("dark"), "after the rename: the folder holds the new file's name");
+    }
+
+    [Test]
+    public void DirectorySync_FlushesAFolderOnUnix_AndReportsWhatItCannot()
+    {
+        Directory.CreateDirectory(_folder.Path);
+        bool unix = OperatingSystem.IsLinux() || OperatingSystem.IsMacOS();
+        Assert.That(DirectorySync.TryFlush(_folder.Path), Is.EqualTo(unix));
+        Assert.That(DirectorySync.TryFlush(Path.Combine(_folder.Path, "absent")), Is.False);
+    }
+
+    [Test]
     public void Options_AreChecked_WhenTheStoreIsMade()
     {
         using ServiceProvider services = Services(_folder.Path, maxFileBytes: 1);
