@@ -8,16 +8,16 @@ public sealed class PluginGatewayOptions
 {
     private readonly Dictionary<string, HashSet<string>?> _exposed = new(StringComparer.Ordinal);
 
-    /// <summary>Gets or sets the token every request must carry as <c>Authorization: Bearer {token}</c> (or, on a WebSocket upgrade, <c>?access_token={token}</c>); <see langword="null"/> for none.</summary>
+    /// <summary>Gets or sets the token every request must carry as <c>Authorization: Bearer {token}</c> (or, on a WebSocket upgrade, <c>?access_token={token}</c>, which request logs record with the URL); <see langword="null"/> for none.</summary>
     public string? BearerToken { get; set; }
 
-    /// <summary>Gets or sets whether the gateway may run without authentication, in which case it serves loopback clients only (others get 403). Default <see langword="false"/>.</summary>
+    /// <summary>Gets or sets whether the gateway may run without authentication, in which case it serves loopback clients only (others get 403). Default <see langword="false"/>. Behind a reverse proxy on the same machine every client is loopback: do not use it there.</summary>
     public bool AllowUnauthenticatedLoopback { get; set; }
 
     /// <summary>Gets the origins (<c>scheme://host[:port]</c>) whose browser pages may connect; a request with another <c>Origin</c> header is refused with 403, one without is allowed.</summary>
     public IList<string> AllowedOrigins { get; } = [];
 
-    /// <summary>Gets the bus topics, or patterns with <c>*</c>, a WebSocket client may subscribe to with <c>$/subscribe</c>; empty (the default) allows none.</summary>
+    /// <summary>Gets the bus topics, or patterns with <c>*</c>, a WebSocket client may subscribe to with <c>$/subscribe</c>; empty (the default) allows none. A system topic (<c>sys.</c>) must be listed exactly: no pattern matches it.</summary>
     public IList<string> AllowedTopics { get; } = [];
 
     /// <summary>Gets or sets the largest request (HTTP body or WebSocket message) in bytes, refused before it is read whole. Default 1 MiB.</summary>

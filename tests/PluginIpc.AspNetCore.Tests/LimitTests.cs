@@ -88,19 +88,29 @@ public sealed class LimitTests
         // 2,000 messages of 16 KiB (32 MiB) that the client does not read: far more than the socket buffers hold.
         IPluginBus bus = app.Services.GetRequiredService<IPluginBus>();
         byte[] payload = Encoding.ASCII.GetBytes(new string('x', 16 * 1024));
+        using var peaks = new SendQueuePeaks(app);
         long before = GC.GetTotalMemory(forceFullCollection: true);
         for (int i = 0; i < 2000; i++)
         {
             await bus.PublishAsync("flood", payload);
         }
 
-        int received = await socket.ReceiveUntilCloseAsync();
+        // Read what comes: a queue without bound would deliver all 2000 and never close; the client then ends the connection itself.
+        int received = await socket.ReceiveUntilCloseAsync(atMost: 2000);
+        if (socket.State == WebSocketState.Open)
+        {
+            socket.Abort();
+        }
+
         await ConnectionsClosedAsync(app);
         long after = GC.GetTotalMemory(forceFullCollection: true);
-        TestContext.Out.WriteLine($"received {received} of 2000 before the close; managed memory {before / 1024} KiB -> {after / 1024} KiB");
+        TestContext.Out.WriteLine($"received {received} of 2000 before the close; send queue peak {peaks.Max / 1024} KiB; managed memory {before / 1024} KiB -> {after / 1024} KiB");
+
+        // While the client stalled, the queue held at most its 4 messages (each the payload plus the envelope).
+        Assert.That(peaks.Max, Is.InRange(16L * 1024, 4L * ((16 * 1024) + 256)), "the send queue stayed within MaxSendQueueMessages while the client did not read");
         Assert.That(socket.CloseStatus, Is.EqualTo(WebSocketCloseStatus.PolicyViolation));
         Assert.That(received, Is.LessThan(2000));
-        Assert.That(after - before, Is.LessThan(16L * 1024 * 1024), "the server did not keep what the client did not read");
+        Assert.That(after - before, Is.LessThan(16L * 1024 * 1024), "the server kept nothing of the connection after its close");
     }
 
     [Test]
@@ -121,18 +131,26 @@ public sealed class LimitTests
         // 1,000 messages of 64 KiB (64 MiB): the count limit never trips, the bytes do.
         IPluginBus bus = app.Services.GetRequiredService<IPluginBus>();
         byte[] payload = Encoding.ASCII.GetBytes(new string('x', 64 * 1024));
+        using var peaks = new SendQueuePeaks(app);
         long before = GC.GetTotalMemory(forceFullCollection: true);
         for (int i = 0; i < 1000; i++)
         {
             await bus.PublishAsync("flood", payload);
         }
 
-        int received = await socket.ReceiveUntilCloseAsync();
+        // Read what comes: a queue without bound would deliver all 1000 and never close; the client then ends the connection itself.
+        int received = await socket.ReceiveUntilCloseAsync(atMost: 1000);
+        if (socket.State == WebSocketState.Open)
+        {
+            socket.Abort();
+        }
+
         await ConnectionsClosedAsync(app);
         long after = GC.GetTotalMemory(forceFullCollection: true);
-        TestContext.Out.WriteLine($"received {received} of 1000 before the close; managed memory {before / 1024} KiB -> {after / 1024} KiB");
+        TestContext.Out.WriteLine($"received {received} of 1000 before the close; send queue peak {peaks.Max / 1024} KiB; managed memory {before / 1024} KiB -> {after / 1024} KiB");
+        Assert.That(peaks.Max, Is.InRange(64L * 1024, 256L * 1024), "the send queue stayed within MaxSendQueueBytes while the client did not read");
         Assert.That(socket.CloseStatus, Is.EqualTo(WebSocketCloseStatus.PolicyViolation));
-        Assert.That(after - before, Is.LessThan(16L * 1024 * 1024), "the server did not keep what the client did not read");
+        Assert.That(after - before, Is.LessThan(16L * 1024 * 1024), "the server kept nothing of the connection after its close");
     }
 
     [Test]

@@ -93,6 +93,28 @@ public sealed class SecurityTests
     }
 
     [Test]
+    public async Task System_topics_are_allowed_only_when_listed_exactly()
+    {
+        await using GatewayApp app = await GatewayApp.StartAsync(o =>
+        {
+            o.AllowUnauthenticatedLoopback = true;
+            o.Expose("echo");
+            o.AllowedTopics.Add("*");
+            o.AllowedTopics.Add("sys.*");
+            o.AllowedTopics.Add("sys.restart");
+        });
+        using ClientWebSocket socket = await app.ConnectAsync();
+
+        // sys.config.changed tells which plugin changed which key: "*" or "sys.*" never give it away.
+        await socket.SendAsync("""{"jsonrpc":"2.0","id":1,"method":"$/subscribe","params":{"topic":"sys.config.changed"}}""");
+        JsonRpcCallTests.AssertError((await socket.ReceiveJsonAsync())!.Value, -32003, "FORBIDDEN");
+        await socket.SendAsync("""{"jsonrpc":"2.0","id":2,"method":"$/subscribe","params":{"topic":"sys.restart"}}""");
+        Assert.That((await socket.ReceiveJsonAsync())!.Value.GetProperty("result").GetBoolean(), Is.True, "listed exactly");
+        await socket.SendAsync("""{"jsonrpc":"2.0","id":3,"method":"$/subscribe","params":{"topic":"news.today"}}""");
+        Assert.That((await socket.ReceiveJsonAsync())!.Value.GetProperty("result").GetBoolean(), Is.True, "other topics match patterns as before");
+    }
+
+    [Test]
     public async Task The_loopback_switch_refuses_remote_clients()
     {
         await using GatewayApp app = await GatewayApp.StartAsync(

@@ -35,8 +35,8 @@ internal static class WebSocketClient
         }
     }
 
-    /// <summary>Receives messages until the server's close frame; returns how many came before it.</summary>
-    public static async Task<int> ReceiveUntilCloseAsync(this ClientWebSocket socket)
+    /// <summary>Receives messages until the server's close frame (or <paramref name="atMost"/> messages); returns how many came before it.</summary>
+    public static async Task<int> ReceiveUntilCloseAsync(this ClientWebSocket socket, int atMost = int.MaxValue)
     {
         using var timeout = new CancellationTokenSource(GatewayApp.Wait);
         var buffer = new byte[64 * 1024];
@@ -49,9 +49,9 @@ internal static class WebSocketClient
                 return messages;
             }
 
-            if (result.EndOfMessage)
+            if (result.EndOfMessage && ++messages == atMost)
             {
-                messages++;
+                return messages;
             }
         }
     }

@@ -19,6 +19,9 @@ internal static partial class GatewayLog
     [LoggerMessage(803, LogLevel.Warning, "A gateway call's answer could not be mapped to JSON ({Plugin}/{Cmd}): {Message}", EventName = "AnswerNotMapped")]
     public static partial void AnswerNotMapped(ILogger logger, string plugin, string cmd, string message);
 
+    [LoggerMessage(830, LogLevel.Error, "A gateway JSON-RPC request failed inside the gateway; it is answered with an internal error.", EventName = "RequestFailed")]
+    public static partial void RequestFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(810, LogLevel.Warning, "A gateway client ({Remote}) did not read its messages: its send queue (at most {MaxMessages} messages, {MaxBytes} bytes) was full; it is disconnected with close code {CloseCode}.", EventName = "SlowClient")]
     public static partial void SlowClient(ILogger logger, string remote, int maxMessages, int maxBytes, int closeCode);
 

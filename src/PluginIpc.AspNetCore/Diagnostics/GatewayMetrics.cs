@@ -16,6 +16,7 @@ internal sealed class GatewayMetrics
         Calls = meter.CreateCounter<long>("pluginipc.gateway.calls", "{call}", "Plugin calls made for gateway clients.");
         Errors = meter.CreateCounter<long>("pluginipc.gateway.errors", "{error}", "Gateway calls that ended with an error, by code.");
         SlowClientDisconnects = meter.CreateCounter<long>("pluginipc.gateway.slow_client_disconnects", "{connection}", "WebSocket clients disconnected because they did not read what was sent to them.");
+        SendQueuePeakBytes = meter.CreateHistogram<long>("pluginipc.gateway.send_queue.peak_bytes", "By", "The most bytes a WebSocket connection's send queue held at once, recorded when the connection ends.");
         Refused = meter.CreateCounter<long>("pluginipc.gateway.refused", "{request}", "Requests and connections the gateway refused (authentication, origin, limits).");
     }
 
@@ -28,4 +29,6 @@ internal sealed class GatewayMetrics
     public Counter<long> SlowClientDisconnects { get; }
 
     public Counter<long> Refused { get; }
+
+    public Histogram<long> SendQueuePeakBytes { get; }
 }

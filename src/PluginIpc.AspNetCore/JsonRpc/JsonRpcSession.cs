@@ -29,6 +29,7 @@ internal sealed class JsonRpcSession : IWebSocketSession
     private readonly Dictionary<string, CancellationTokenSource> _calls = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IAsyncDisposable> _subscriptions = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _subscribing = new(1, 1);
+    private readonly List<Task> _running = [];
     private int _inFlight;
     private bool _disposed;
 
@@ -59,7 +60,16 @@ internal sealed class JsonRpcSession : IWebSocketSession
     public ValueTask OnMessageAsync(ReadOnlyMemory<byte> message)
     {
         // The receive buffer is reused: the document needs its own copy. The work runs on; responses go out as they complete.
-        _ = RespondAsync(message.ToArray());
+        Task running = RespondAsync(message.ToArray());
+        if (!running.IsCompleted)
+        {
+            lock (_running)
+            {
+                _running.RemoveAll(static task => task.IsCompleted);
+                _running.Add(running);
+            }
+        }
+
         return ValueTask.CompletedTask;
     }
 
@@ -110,6 +120,14 @@ internal sealed class JsonRpcSession : IWebSocketSession
 
     public async ValueTask DisposeAsync()
     {
+        // The messages still running end with the connection's token; they are awaited so none outlives the session.
+        Task[] running;
+        lock (_running)
+        {
+            running = [.. _running];
+        }
+
+        await Task.WhenAll(running).ConfigureAwait(false);
         List<IAsyncDisposable> subscriptions;
         lock (_subscriptions)
         {
@@ -126,14 +144,42 @@ internal sealed class JsonRpcSession : IWebSocketSession
 
     private async Task RespondAsync(byte[] message)
     {
-        byte[]? response = await HandleAsync(message).ConfigureAwait(false);
+        byte[]? response;
+        try
+        {
+            response = await HandleAsync(message).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Each request already answers its own failures (HandleOneAsync); this is the last guard: never an unobserved task.
+            GatewayLog.RequestFailed(_logger, ex);
+            response = JsonRpcWriter.Error(default, JsonRpcErrorCodes.InternalError, "Internal error: the gateway failed to handle the message.", GatewayErrorCodes.Internal);
+        }
+
         if (response is not null)
         {
             _connection!.TrySend(response);
         }
     }
 
+    /// <summary>Handles one request of a message; whatever fails inside, a request with an id gets an answer.</summary>
     private async Task<byte[]?> HandleOneAsync(JsonElement request)
+    {
+        try
+        {
+            return await HandleRequestAsync(request).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            GatewayLog.RequestFailed(_logger, ex);
+            return request.ValueKind == JsonValueKind.Object && request.TryGetProperty("id"u8, out JsonElement id)
+                && id.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.Null
+                ? JsonRpcWriter.Error(id, JsonRpcErrorCodes.InternalError, "Internal error: the gateway failed to handle the request.", GatewayErrorCodes.Internal)
+                : null;
+        }
+    }
+
+    private async Task<byte[]?> HandleRequestAsync(JsonElement request)
     {
         if (request.ValueKind != JsonValueKind.Object)
         {
@@ -174,10 +220,9 @@ internal sealed class JsonRpcSession : IWebSocketSession
             return hasId ? JsonRpcWriter.Error(id, JsonRpcErrorCodes.MethodNotFound, $"Method '{method}' not found: methods are '<plugin>/<cmd>'.", GatewayErrorCodes.NotExposed) : null;
         }
 
-        if (Interlocked.Increment(ref _inFlight) > _maxInFlight)
+        if (!TryEnter())
         {
-            Interlocked.Decrement(ref _inFlight);
-            return hasId ? JsonRpcWriter.Error(id, JsonRpcErrorCodes.TooMany, $"Too many calls in flight on this connection (at most {_maxInFlight}).", GatewayErrorCodes.TooManyCalls) : null;
+            return hasId ? TooManyInFlight(id) : null;
         }
 
         string? key = null;
@@ -269,8 +314,22 @@ internal sealed class JsonRpcSession : IWebSocketSession
                 return hasId ? JsonRpcWriter.Result(id, "null"u8.ToArray()) : null;
             case "$/subscribe":
             case "$/unsubscribe":
-                byte[]? answer = await SubscriptionAsync(method == "$/subscribe", id, parameters).ConfigureAwait(false);
-                return hasId ? answer : null;
+                // They wait (one at a time, and on the bus) holding their message: counted as calls, so waiting ones are bounded.
+                if (!TryEnter())
+                {
+                    return hasId ? TooManyInFlight(id) : null;
+                }
+
+                try
+                {
+                    byte[]? answer = await SubscriptionAsync(method == "$/subscribe", id, parameters).ConfigureAwait(false);
+                    return hasId ? answer : null;
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _inFlight);
+                }
+
             default:
                 return hasId ? JsonRpcWriter.Error(id, JsonRpcErrorCodes.MethodNotFound, $"Method '{method}' not found.", GatewayErrorCodes.NotExposed) : null;
         }
@@ -371,6 +430,20 @@ internal sealed class JsonRpcSession : IWebSocketSession
             _subscribing.Release();
         }
     }
+
+    private bool TryEnter()
+    {
+        if (Interlocked.Increment(ref _inFlight) <= _maxInFlight)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _inFlight);
+        return false;
+    }
+
+    private byte[] TooManyInFlight(JsonElement id) =>
+        JsonRpcWriter.Error(id, JsonRpcErrorCodes.TooMany, $"Too many calls in flight on this connection (at most {_maxInFlight}).", GatewayErrorCodes.TooManyCalls);
 
     private static byte[] InvalidRequest(JsonElement id, string reason) =>
         JsonRpcWriter.Error(id, JsonRpcErrorCodes.InvalidRequest, "Invalid Request: " + reason, ErrorCodes.InvalidRequest);

@@ -1,11 +1,21 @@
 namespace PluginIpc.AspNetCore.Security;
 
-/// <summary>The topics of <see cref="PluginGatewayOptions.AllowedTopics"/>: exact topics, or patterns whose <c>*</c> matches any run of characters.</summary>
+/// <summary>
+/// The topics of <see cref="PluginGatewayOptions.AllowedTopics"/>: exact topics, or patterns whose <c>*</c> matches any run of
+/// characters. A system topic (<c>sys.</c>) is allowed only when listed exactly: a pattern never reaches the host's own messages.
+/// </summary>
 internal sealed class TopicAllowList(IEnumerable<string> patterns)
 {
+    private const string SystemPrefix = "sys.";
+
     private readonly string[][] _patterns = [.. patterns.Select(p => p.Split('*'))];
 
-    public bool Allows(string topic) => _patterns.Any(parts => Matches(parts, topic));
+    public bool Allows(string topic)
+    {
+        // sys.config.changed names every plugin's changed keys, sys.restart the plugins restarted: never given away by "*".
+        bool system = topic.StartsWith(SystemPrefix, StringComparison.Ordinal);
+        return _patterns.Any(parts => (!system || parts.Length == 1) && Matches(parts, topic));
+    }
 
     private static bool Matches(string[] parts, string topic)
     {

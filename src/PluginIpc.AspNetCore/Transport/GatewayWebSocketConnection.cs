@@ -25,6 +25,7 @@ internal sealed class GatewayWebSocketConnection : IDisposable
     private readonly CancellationTokenSource _closing = new();
     private long _lastReceived;
     private long _queuedBytes;
+    private long _peakQueuedBytes;
     private int _closeStarted;
     private WebSocketCloseStatus _closeStatus = GatewayCloseCodes.Normal;
     private string _closeReason = string.Empty;
@@ -62,10 +63,12 @@ internal sealed class GatewayWebSocketConnection : IDisposable
     public bool TrySend(byte[] message)
     {
         // Bytes as well as messages: a count alone lets a slow client hold MaxSendQueueMessages answers of MaxMessageBytes each.
-        if (Interlocked.Add(ref _queuedBytes, message.Length) <= _options.MaxSendQueueBytes)
+        long queued = Interlocked.Add(ref _queuedBytes, message.Length);
+        if (queued <= _options.MaxSendQueueBytes)
         {
             if (_queue.Writer.TryWrite(message))
             {
+                RaisePeak(queued);
                 return true;
             }
         }
@@ -105,6 +108,7 @@ internal sealed class GatewayWebSocketConnection : IDisposable
                 _socket.Abort();
             }
 
+            _metrics.SendQueuePeakBytes.Record(Interlocked.Read(ref _peakQueuedBytes));
             GatewayLog.ConnectionEnded(_logger, _remote, reason);
         }
     }
@@ -247,6 +251,21 @@ internal sealed class GatewayWebSocketConnection : IDisposable
         }
 
         return true;
+    }
+
+    private void RaisePeak(long queued)
+    {
+        long peak = Interlocked.Read(ref _peakQueuedBytes);
+        while (queued > peak)
+        {
+            long seen = Interlocked.CompareExchange(ref _peakQueuedBytes, queued, peak);
+            if (seen == peak)
+            {
+                return;
+            }
+
+            peak = seen;
+        }
     }
 
     private void Abort()

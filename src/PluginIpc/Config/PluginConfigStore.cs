@@ -8,7 +8,7 @@ using Microsoft.Win32.SafeHandles;
 namespace PluginIpc;
 
 /// <summary>
-/// The host's <see cref="IPluginConfigStore"/>: files written atomically (temporary file, flush to disk, rename), changes to one
+/// The host's <see cref="IPluginConfigStore"/>: files written atomically (temporary file, flush to disk, rename, flush the folder), changes to one
 /// file made one at a time, parsed files cached while their size and time stay the same, and a <c>sys.config.changed</c> for
 /// the plugin changed (through <see cref="HostBus.DeliverTo"/>).
 /// </summary>
@@ -26,6 +26,11 @@ internal sealed class PluginConfigStore : IPluginConfigStore
     private readonly Lock _cacheLock = new();
     private readonly Dictionary<string, CachedFile> _cache = new(StringComparer.Ordinal);
 
+    // Counts the cache's stores and clears (under _cacheLock): a reader caches what it read only if no store of that path, and no
+    // clear, came after it began; else a reader of the old file could put it back over a writer's newer one (same size and time).
+    private long _generation;
+    private long _clearedAt;
+
     public PluginConfigStore(IOptions<PluginIpcOptions> options, HostBus bus, IServiceProvider services)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -34,6 +39,12 @@ internal sealed class PluginConfigStore : IPluginConfigStore
         _bus = bus;
         _logger = (services.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("PluginIpc.Config");
     }
+
+    /// <summary>Gets or sets what a read runs after it has parsed a file, before it caches it: a test's way to interleave a writer.</summary>
+    internal Func<Task>? BeforeReadCached { get; set; }
+
+    /// <summary>Gets or sets what flushes a folder's entries after a rename in it (<see cref="DirectorySync.TryFlush"/>; a test may watch it).</summary>
+    internal Func<string, bool> FlushFolder { get; set; } = DirectorySync.TryFlush;
 
     /// <summary>Gets the store's folder, full path.</summary>
     public string Directory => _options.Directory;
@@ -103,7 +114,7 @@ internal sealed class PluginConfigStore : IPluginConfigStore
             }
 
             DateTime written = await WriteAtomicallyAsync(path, bytes).ConfigureAwait(false);
-            Remember(path, new CachedFile(bytes.Length, written, Parse(bytes)));
+            Remember(path, new CachedFile(bytes.Length, written, Parse(bytes), 0), readFrom: null);
             string scopeName = ConfigNames.Of(scope);
             ConfigLog.Changed(_logger, plugin, scopeName, key, changedBy ?? "host");
             _bus.DeliverTo(plugin, BusTopics.ConfigChanged, ConfigWire.Changed(plugin, scope, key), changedBy);
@@ -167,6 +178,9 @@ internal sealed class PluginConfigStore : IPluginConfigStore
             }
 
             File.Move(temporary, path, overwrite: true);
+
+            // The rename is durable only once the folder is: else a power loss may bring back the old file (best effort).
+            FlushFolder(folder);
             return written;
         }
         catch
@@ -192,6 +206,12 @@ internal sealed class PluginConfigStore : IPluginConfigStore
     /// <exception cref="InvalidDataException">The file is not a JSON object, or is larger than the limit.</exception>
     private async Task<CachedFile> ReadAsync(string path, CancellationToken cancellationToken)
     {
+        long began;
+        lock (_cacheLock)
+        {
+            began = _generation; // before the file is opened: any write that may follow stores after this
+        }
+
         SafeFileHandle handle;
         try
         {
@@ -200,7 +220,7 @@ internal sealed class PluginConfigStore : IPluginConfigStore
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            return new CachedFile(0, default, s_empty);
+            return new CachedFile(0, default, s_empty, 0);
         }
 
         using (handle)
@@ -248,22 +268,34 @@ internal sealed class PluginConfigStore : IPluginConfigStore
                 throw Invalid(path, $"it holds a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an object");
             }
 
-            var file = new CachedFile(length, time, root);
-            Remember(path, file);
+            var file = new CachedFile(length, time, root, 0);
+            if (BeforeReadCached is { } hook)
+            {
+                await hook().ConfigureAwait(false);
+            }
+
+            Remember(path, file, readFrom: began);
             return file;
         }
     }
 
-    private void Remember(string path, CachedFile file)
+    /// <summary>Caches <paramref name="file"/>: always a writer's (<paramref name="readFrom"/> null, under the file's lock); a reader's only if nothing newer was stored since it began.</summary>
+    private void Remember(string path, CachedFile file, long? readFrom)
     {
         lock (_cacheLock)
         {
+            if (readFrom is { } began && (_clearedAt > began || (_cache.TryGetValue(path, out CachedFile? stored) && stored.Generation > began)))
+            {
+                return;
+            }
+
             if (_cache.Count >= MaxCached && !_cache.ContainsKey(path))
             {
                 _cache.Clear();
+                _clearedAt = ++_generation;
             }
 
-            _cache[path] = file;
+            _cache[path] = file with { Generation = ++_generation };
         }
     }
 
@@ -279,6 +311,6 @@ internal sealed class PluginConfigStore : IPluginConfigStore
         return document.RootElement.Clone();
     }
 
-    /// <summary>A parsed file and the size and write time it had.</summary>
-    private sealed record CachedFile(long Length, DateTime Time, JsonElement Root);
+    /// <summary>A parsed file, the size and write time it had, and when the cache stored it (<see cref="_generation"/>).</summary>
+    private sealed record CachedFile(long Length, DateTime Time, JsonElement Root, long Generation);
 }

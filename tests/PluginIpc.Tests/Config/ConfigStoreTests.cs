@@ -219,6 +219,68 @@ public sealed class ConfigStoreTests
     }
 
     [Test]
+    public async Task AReaderOfTheOldFile_DoesNotCacheItOverANewerWrite_WhenTimestampsAreCoarse()
+    {
+        var store = (PluginConfigStore)_store;
+        string path = _folder.File("user", "echo");
+        await store.SetAsync("echo", PluginConfigScope.User, "theme", Json("\"aaaa\""));
+
+        // A file system with coarse timestamps (FAT, some network shares): the old and the new file, of one size, look alike.
+        DateTime coarse = File.GetLastWriteTimeUtc(path).AddSeconds(-10);
+        File.SetLastWriteTimeUtc(path, coarse); // the reader below misses the cache and reads the old file
+        var paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var resume = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        store.BeforeReadCached = async () =>
+        {
+            store.BeforeReadCached = null;
+            paused.SetResult();
+            await resume.Task;
+        };
+        Task<JsonElement?> reader = store.GetAsync("echo", PluginConfigScope.User, "theme");
+        await paused.Task.WaitAsync(TimeSpan.FromSeconds(20));
+
+        // The old file read and not yet cached: a writer renames the new one over it and caches it; it gets the old one's time.
+        await store.SetAsync("echo", PluginConfigScope.User, "theme", Json("\"bbbb\""));
+        File.SetLastWriteTimeUtc(path, coarse);
+        resume.SetResult();
+        Assert.That((await reader)!.Value.GetString(), Is.EqualTo("aaaa"), "the reader read the file it opened");
+
+        // The next change starts from the file as it is, not from the reader's old copy.
+        await store.SetAsync("echo", PluginConfigScope.User, "size", Json("2"));
+        using JsonDocument onDisk = JsonDocument.Parse(await File.ReadAllBytesAsync(path));
+        Assert.That(onDisk.RootElement.GetProperty("theme").GetString(), Is.EqualTo("bbbb"), "the second write was not lost");
+        Assert.That(onDisk.RootElement.GetProperty("size").GetInt32(), Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task AWrite_FlushesTheFolder_AfterTheRename()
+    {
+        var store = (PluginConfigStore)_store;
+        string path = _folder.File("user", "echo");
+        var flushed = new List<(string Folder, string Content)>();
+        store.FlushFolder = folder =>
+        {
+            flushed.Add((folder, File.ReadAllText(path)));
+            return DirectorySync.TryFlush(folder);
+        };
+
+        await store.SetAsync("echo", PluginConfigScope.User, "theme", Json("\"dark\""));
+
+        Assert.That(flushed, Has.Count.EqualTo(1));
+        Assert.That(flushed[0].Folder, Is.EqualTo(Path.GetDirectoryName(path)));
+        Assert.That(flushed[0].Content, Does.Contain("dark"), "after the rename: the folder holds the new file's name");
+    }
+
+    [Test]
+    public void DirectorySync_FlushesAFolderOnUnix_AndReportsWhatItCannot()
+    {
+        Directory.CreateDirectory(_folder.Path);
+        bool unix = OperatingSystem.IsLinux() || OperatingSystem.IsMacOS();
+        Assert.That(DirectorySync.TryFlush(_folder.Path), Is.EqualTo(unix));
+        Assert.That(DirectorySync.TryFlush(Path.Combine(_folder.Path, "absent")), Is.False);
+    }
+
+    [Test]
     public void Options_AreChecked_WhenTheStoreIsMade()
     {
         using ServiceProvider services = Services(_folder.Path, maxFileBytes: 1);
