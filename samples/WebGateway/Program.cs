@@ -71,7 +71,8 @@ Uri envelopeWs = new UriBuilder(address) { Scheme = "ws", Path = "/plugins/webch
 Console.WriteLine("WebGateway: EchoPlugin and PagesPlugin through the plugin gateway (docs/GATEWAY.md).");
 Console.WriteLine($"  JSON-RPC 2.0:         POST {rpc}  or WebSocket {ws}");
 Console.WriteLine($"  WebChannel envelope:  POST {envelope}  or WebSocket {envelopeWs}");
-Console.WriteLine($"  Token:                {token}  (header Authorization: Bearer <token>, or ?access_token=<token> on a WebSocket)");
+Console.WriteLine($"  Token:                {token}");
+Console.WriteLine("                        (header Authorization: Bearer <token>, or ?access_token=<token> on a WebSocket)");
 Console.WriteLine($"  Data:                 {data}");
 Console.WriteLine("Call EchoPlugin (JSON-RPC):");
 Console.WriteLine($$"""  curl -s -H "Authorization: Bearer {{token}}" -H "Content-Type: application/json" -d '{"jsonrpc":"2.0","id":1,"method":"echo/echo","params":["hi"]}' {{rpc}}""");

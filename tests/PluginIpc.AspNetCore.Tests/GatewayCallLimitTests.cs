@@ -19,7 +19,7 @@ public sealed class GatewayCallLimitTests
         GatewayCallLimiter limiter = app.Gateway.Services.GetRequiredService<GatewayCallLimiter>();
         Assert.That(limiter.Limit, Is.EqualTo(1));
         AssertSuccess(await app.PostAsync(Envelope(NewId(), "echo", "wc", data: "1")));
-        Assert.That(limiter.Running, Is.Zero, "a call gives its place back");
+        Assert.That(limiter.InUse, Is.Zero, "a call gives its place back");
 
         // The only place is taken (as by a call that runs): every new call, over any transport, is refused at once.
         Assert.That(limiter.TryAcquire(), Is.True);

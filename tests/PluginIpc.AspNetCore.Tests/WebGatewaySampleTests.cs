@@ -25,6 +25,9 @@ public sealed class WebGatewaySampleTests
         Assert.That(run.Output, Does.Contain("ok: 401 without the token"), run.ToString());
         Assert.That(run.Output, Does.Contain("""ok: echo/echo "hi" -> {"jsonrpc":"2.0","id":1,"result":"hi"}"""), run.ToString());
         Assert.That(run.Output, Does.Contain("ok: a bus message pushed"), run.ToString());
+        Assert.That(run.Output, Does.Match(@"curl -s -H ""Authorization: Bearer [A-Za-z0-9_-]{43}"" -H ""Content-Type: application/json"" -d '\{""requestId"":""r1"",""action"":""create"",""pluginId"":""pages"",.*\}' http://127\.0\.0\.1:\d+/plugins/webchannel"), run.ToString());
+        Assert.That(run.Output, Does.Contain("ok: a stale version -> E1002"), run.ToString());
+        Assert.That(run.Output, Does.Contain("ok: set_config then get_config theme (user scope) -> dark"), run.ToString());
         Assert.That(run.Output.TrimEnd(), Does.EndWith("All worked."), run.ToString());
     }
 }

@@ -11,7 +11,8 @@ using PluginIpc;
 /// <c>started TAG</c> and <c>cancelled TAG</c> wait (at most 10 s) for that mark and answer "started"/"cancelled", or "not started"/"not cancelled";
 /// <c>big N</c> answers N bytes of 'x', <c>big N binary</c> N bytes of 0xFF (not UTF-8);
 /// <c>fail TEXT</c> throws a RemoteException with code E1001 and details <c>{"id": TEXT, "field": "title"}</c>;
-/// <c>publish TOPIC|TEXT</c> publishes TEXT on the bus and answers "published".
+/// <c>publish TOPIC|TEXT</c> publishes TEXT on the bus and answers "published";
+/// <c>nan</c> answers the msgpack value <c>[1, NaN]</c> (a double JSON cannot write), whatever it is sent.
 /// </summary>
 internal static class GatewayProbe
 {
@@ -49,6 +50,7 @@ internal static class GatewayProbe
         });
         options.Handle("started", static (chunk, _, cancellationToken) => WaitForAsync(s_started, Text(chunk), "started", cancellationToken));
         options.Handle("cancelled", static (chunk, _, cancellationToken) => WaitForAsync(s_cancelled, Text(chunk), "cancelled", cancellationToken));
+        options.Handle("nan", static (_, _, _) => ValueTask.FromResult<ReadOnlyMemory<byte>>(new byte[] { 0x92, 0x01, 0xCB, 0x7F, 0xF8, 0, 0, 0, 0, 0, 0 }));
         options.Handle("big", static (chunk, _, _) =>
         {
             string[] parts = Text(chunk).Split(' ');

@@ -94,7 +94,7 @@ internal static class JsonRpcWriter
         long total = 1 + responses.Sum(r => r.Length + 1L);
         if (total <= maxBytes)
         {
-            return Concatenate(responses);
+            return JsonArrays.Join(responses);
         }
 
         // Each response's error is made first; room for the errors of those not yet placed is kept all along.
@@ -117,28 +117,7 @@ internal static class JsonRpcWriter
             used += placed[i].Length + 1L;
         }
 
-        return Concatenate(placed);
-    }
-
-    private static byte[] Concatenate(IReadOnlyList<byte[]> responses)
-    {
-        int length = 2 + responses.Sum(r => r.Length + 1);
-        byte[] batch = new byte[length - 1];
-        int position = 0;
-        batch[position++] = (byte)'[';
-        for (int i = 0; i < responses.Count; i++)
-        {
-            if (i > 0)
-            {
-                batch[position++] = (byte)',';
-            }
-
-            responses[i].CopyTo(batch, position);
-            position += responses[i].Length;
-        }
-
-        batch[position] = (byte)']';
-        return batch;
+        return JsonArrays.Join(placed);
     }
 
     private static void Start(Utf8JsonWriter writer, JsonElement id)

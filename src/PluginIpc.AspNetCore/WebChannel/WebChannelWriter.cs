@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Text.Json;
 
+using PluginIpc.AspNetCore.Calls;
+
 namespace PluginIpc.AspNetCore.WebChannel;
 
 /// <summary>Writes WebChannel responses: <c>{requestId, success, data, error, timestamp, version}</c>.</summary>
@@ -49,25 +51,7 @@ internal static class WebChannelWriter
     }
 
     /// <summary>Returns the data of a batch: <c>[{success, data, error}, ...]</c>, its <see cref="Item"/>s in order.</summary>
-    public static byte[] Results(IReadOnlyList<byte[]> items)
-    {
-        var batch = new byte[items.Sum(item => item.Length + 1) + 1 + (items.Count == 0 ? 1 : 0)];
-        int position = 0;
-        batch[position++] = (byte)'[';
-        for (int i = 0; i < items.Count; i++)
-        {
-            if (i > 0)
-            {
-                batch[position++] = (byte)',';
-            }
-
-            items[i].CopyTo(batch, position);
-            position += items[i].Length;
-        }
-
-        batch[position] = (byte)']';
-        return batch;
-    }
+    public static byte[] Results(IReadOnlyList<byte[]> items) => JsonArrays.Join(items);
 
     private static void WriteOutcome(Utf8JsonWriter writer, WebChannelOutcome outcome)
     {

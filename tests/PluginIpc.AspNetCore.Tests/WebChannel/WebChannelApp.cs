@@ -38,6 +38,7 @@ internal sealed class WebChannelApp : IAsyncDisposable
                 o.AllowUnauthenticatedLoopback = true;
                 o.Expose("wc").Expose("wc2").Expose("pages").Expose("echo").Expose("broken").Expose("ghost");
                 o.Expose("limited", "echo");
+                o.Expose("probe", "nan");
                 configure?.Invoke(o);
             },
             builder =>

@@ -96,7 +96,7 @@ public sealed class ConfigPluginProcessTests
         await File.WriteAllTextAsync(_folder.File("plugin", "p"), "not json");
 
         RemoteException? tooLarge = Assert.ThrowsAsync<RemoteException>(() => host.AskAsync("p", "cfg.set", $"user|k|\"{new string('x', 100)}\""));
-        Assert.That(tooLarge!.Message, Does.StartWith("InvalidOperationException: Setting 'k' would make the configuration file").And.Contain("MaxFileBytes (64)"));
+        Assert.That(tooLarge!.Message, Does.StartWith("PluginConfigTooLargeException: Setting 'k' would make the configuration file").And.Contain("MaxFileBytes (64)"));
         RemoteException? corrupt = Assert.ThrowsAsync<RemoteException>(() => host.AskAsync("p", "cfg.get", "plugin|k"));
         Assert.That(corrupt!.Message, Does.StartWith("InvalidDataException: The configuration file '" + _folder.File("plugin", "p") + "'"));
         RemoteException? scope = Assert.ThrowsAsync<RemoteException>(() => host.AskAsync("p", "cfg.get", "9|k"));
