@@ -114,6 +114,34 @@ public sealed class LimitTests
     }
 
     [Test]
+    public async Task A_client_that_never_reads_again_is_cut_off_after_the_close_grace()
+    {
+        // The send that blocks on the full socket has no token of its own: the connection ends only if the end of the close
+        // grace period aborts the socket under it.
+        await using GatewayApp app = await GatewayApp.StartAsync(o =>
+        {
+            o.Expose("echo").AllowUnauthenticatedLoopback = true;
+            o.AllowedTopics.Add("flood");
+            o.MaxSendQueueMessages = 4;
+        });
+        using ClientWebSocket socket = await app.ConnectAsync();
+        await socket.SendAsync("""{"jsonrpc":"2.0","id":1,"method":"$/subscribe","params":{"topic":"flood"}}""");
+        Assert.That((await socket.ReceiveJsonAsync())!.Value.GetProperty("result").GetBoolean(), Is.True);
+
+        IPluginBus bus = app.Services.GetRequiredService<IPluginBus>();
+        byte[] payload = Encoding.ASCII.GetBytes(new string('x', 64 * 1024));
+        for (int i = 0; i < 500; i++)
+        {
+            await bus.PublishAsync("flood", payload);
+        }
+
+        // The client reads nothing more, ever: within the grace (5 s) and the wait, the server has let the connection go.
+        await ConnectionsClosedAsync(app);
+        Assert.That(app.Services.GetRequiredService<PluginIpc.AspNetCore.Transport.ConnectionLimiter>().InUse, Is.Zero);
+        socket.Abort();
+    }
+
+    [Test]
     public async Task A_client_that_does_not_read_is_closed_with_1008_when_its_queue_holds_too_many_bytes()
     {
         await using GatewayApp app = await GatewayApp.StartAsync(o =>

@@ -37,31 +37,135 @@ internal sealed class GatewayCaller
     /// <summary>Calls <paramref name="cmd"/> of <paramref name="pluginName"/> with <paramref name="parameters"/> (Undefined when absent).</summary>
     /// <returns>The result or the failure; never throws for what the client or the plugin did.</returns>
     public Task<GatewayCallResult> CallAsync(string pluginName, string cmd, JsonElement parameters, CancellationToken cancellationToken) =>
-        CallAsync(pluginName, cmd, parameters, GatewayCallOptions.JsonRpc, cancellationToken);
+        CallAsync(pluginName, cmd, null, parameters, GatewayCallOptions.JsonRpc, cancellationToken);
+
+    /// <summary>Calls <paramref name="cmd"/> of <paramref name="pluginName"/> (named <paramref name="method"/> in messages) with <paramref name="parameters"/> (Undefined when absent).</summary>
+    /// <returns>The result or the failure; never throws for what the client or the plugin did.</returns>
+    public Task<GatewayCallResult> CallAsync(string pluginName, string cmd, string method, JsonElement parameters, CancellationToken cancellationToken) =>
+        CallAsync(pluginName, cmd, method, parameters, GatewayCallOptions.JsonRpc, cancellationToken);
 
     /// <summary>Calls <paramref name="cmd"/> of <paramref name="pluginName"/> with <paramref name="parameters"/> shaped as <paramref name="options"/> say.</summary>
     /// <returns>The result or the failure; never throws for what the client or the plugin did.</returns>
-    public async Task<GatewayCallResult> CallAsync(string pluginName, string cmd, JsonElement parameters, GatewayCallOptions options, CancellationToken cancellationToken)
+    public Task<GatewayCallResult> CallAsync(string pluginName, string cmd, JsonElement parameters, GatewayCallOptions options, CancellationToken cancellationToken) =>
+        CallAsync(pluginName, cmd, null, parameters, options, cancellationToken);
+
+    /// <summary>
+    /// Returns the running plugin <paramref name="pluginName"/> (started if need be) for a call of <paramref name="cmd"/> (for
+    /// <see langword="null"/>, for the gateway's own messages: the plugin need only be exposed), or the failure: not exposed,
+    /// not registered, cancelled, or unavailable.
+    /// </summary>
+    public Task<(Plugin? Plugin, GatewayError? Error)> ResolveAsync(string pluginName, string? cmd, CancellationToken cancellationToken) =>
+        ResolveCoreAsync(pluginName, cmd, cancellationToken).AsTask();
+
+    // One async method per call (limiter, resolve, map, call, map back): each async layer that waits costs an allocation and a
+    // continuation; the method's name ("P/cmd") is made only once, unless the dialect already has it.
+    private async Task<GatewayCallResult> CallAsync(string pluginName, string cmd, string? method, JsonElement parameters, GatewayCallOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        GatewayCallResult result;
         if (!_limiter.TryAcquire())
         {
             // The per-connection limit does not bound HTTP (a session per request) nor many connections: this bounds them all.
-            result = GatewayCallResult.Failure(GatewayErrorKind.TooMany, GatewayErrorCodes.TooManyCalls, $"Too many calls running in the gateway (at most {_limiter.Limit}); try again later.");
-        }
-        else
-        {
-            try
-            {
-                result = await CallCoreAsync(pluginName, cmd, parameters, options, cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                _limiter.Release();
-            }
+            return Counted(GatewayCallResult.Failure(GatewayErrorKind.TooMany, GatewayErrorCodes.TooManyCalls, $"Too many calls running in the gateway (at most {_limiter.Limit}); try again later."));
         }
 
+        try
+        {
+            method ??= pluginName + "/" + cmd;
+            (Plugin? resolved, GatewayError? refused) = await ResolveCoreAsync(pluginName, cmd, cancellationToken).ConfigureAwait(false);
+            if (resolved is not { } plugin)
+            {
+                return Counted(GatewayCallResult.Failure(refused!));
+            }
+
+            if (options.Reached is { } reached && await reached(plugin, cancellationToken).ConfigureAwait(false) is { } failed)
+            {
+                return Counted(GatewayCallResult.Failure(failed));
+            }
+
+            PluginFormat format = PayloadMapper.FormatOf(plugin);
+            ReadOnlyMemory<byte> request;
+            ResultKind kind;
+            try
+            {
+                if (ContractShapes.IsContractMethod(plugin, cmd))
+                {
+                    request = PayloadMapper.ContractArguments(parameters, format, method);
+                    kind = ResultKind.Value;
+                }
+                else if (options.OneValue)
+                {
+                    request = PayloadMapper.OneValue(parameters, format);
+                    kind = ResultKind.Value;
+                }
+                else
+                {
+                    request = PayloadMapper.CommandArguments(parameters, format, method, out kind);
+                }
+            }
+            catch (GatewayMappingException ex)
+            {
+                return Counted(GatewayCallResult.Failure(ex.Error));
+            }
+            catch (Exception ex) when (ex is MessagePack.MessagePackSerializationException or FormatException or OverflowException)
+            {
+                return Counted(GatewayCallResult.Failure(GatewayErrorKind.InvalidParams, ErrorCodes.InvalidRequest, $"The params of '{method}' cannot be converted to the plugin's format."));
+            }
+
+            Chunk answer;
+            try
+            {
+                answer = await plugin.CallAsync(new Chunk { Direction = Direction.Request, Cmd = cmd, Buffer = request, Headers = options.Headers }, _callTimeout ?? plugin.DefaultCallTimeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RemoteException ex)
+            {
+                return Counted(GatewayCallResult.Failure(FromRemote(ex, method)));
+            }
+            catch (OperationCanceledException)
+            {
+                // Asked by the client (its token), or the plugin's handler gave up on its own (answered CANCELLED).
+                return Counted(Cancelled(method));
+            }
+            catch (TimeoutException)
+            {
+                return Counted(GatewayCallResult.Failure(GatewayErrorKind.Timeout, ErrorCodes.Timeout, $"'{method}' did not answer within {_callTimeout ?? plugin.DefaultCallTimeout}."));
+            }
+            catch (Exception ex) when (ex is ChannelClosedException or PluginExitedException or ObjectDisposedException)
+            {
+                GatewayLog.PluginUnavailable(_logger, pluginName, cmd, ex);
+                return Counted(Unavailable(pluginName));
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                GatewayLog.CallFailed(_logger, pluginName, cmd, ex);
+                return Counted(GatewayCallResult.Failure(GatewayErrorKind.Internal, GatewayErrorCodes.Internal, "Internal error."));
+            }
+
+            if (answer.Buffer.Length > _maxResultBytes)
+            {
+                return Counted(GatewayCallResult.Failure(GatewayErrorKind.ResponseTooLarge, ErrorCodes.PayloadTooLarge, $"The answer of '{method}' ({answer.Buffer.Length} bytes) is larger than the gateway sends ({_maxResultBytes})."));
+            }
+
+            try
+            {
+                byte[] json = PayloadMapper.Result(answer.Buffer, kind, format, method);
+                return Counted(json.Length > _maxResultBytes
+                    ? GatewayCallResult.Failure(GatewayErrorKind.ResponseTooLarge, ErrorCodes.PayloadTooLarge, $"The answer of '{method}' as JSON ({json.Length} bytes) is larger than the gateway sends ({_maxResultBytes}).")
+                    : GatewayCallResult.Success(json));
+            }
+            catch (GatewayMappingException ex)
+            {
+                GatewayLog.AnswerNotMapped(_logger, pluginName, cmd, ex.Message);
+                return Counted(GatewayCallResult.Failure(ex.Error));
+            }
+        }
+        finally
+        {
+            _limiter.Release();
+        }
+    }
+
+    private GatewayCallResult Counted(GatewayCallResult result)
+    {
         _metrics.Calls.Add(1);
         if (result.Error is { } error)
         {
@@ -71,18 +175,13 @@ internal sealed class GatewayCaller
         return result;
     }
 
-    /// <summary>
-    /// Returns the running plugin <paramref name="pluginName"/> (started if need be) for a call of <paramref name="cmd"/> (for
-    /// <see langword="null"/>, for the gateway's own messages: the plugin need only be exposed), or the failure: not exposed,
-    /// not registered, cancelled, or unavailable.
-    /// </summary>
-    public async Task<(Plugin? Plugin, GatewayError? Error)> ResolveAsync(string pluginName, string? cmd, CancellationToken cancellationToken)
+    // A ValueTask: for a running plugin it completes at once, without a Task.
+    private async ValueTask<(Plugin? Plugin, GatewayError? Error)> ResolveCoreAsync(string pluginName, string? cmd, CancellationToken cancellationToken)
     {
-        string method = cmd is null ? pluginName : pluginName + "/" + cmd;
         if (cmd is null ? !_exposure.Exposes(pluginName) : !_exposure.Allows(pluginName, cmd))
         {
             // The same answer whether the plugin exists or not: clients learn nothing about what is not exposed.
-            return (null, new GatewayError(GatewayErrorKind.MethodNotFound, GatewayErrorCodes.NotExposed, $"Method '{method}' not found."));
+            return (null, new GatewayError(GatewayErrorKind.MethodNotFound, GatewayErrorCodes.NotExposed, $"Method '{MethodName(pluginName, cmd)}' not found."));
         }
 
         try
@@ -91,11 +190,11 @@ internal sealed class GatewayCaller
         }
         catch (KeyNotFoundException)
         {
-            return (null, new GatewayError(GatewayErrorKind.MethodNotFound, GatewayErrorCodes.UnknownPlugin, $"Method '{method}' not found: no plugin '{pluginName}' is registered."));
+            return (null, new GatewayError(GatewayErrorKind.MethodNotFound, GatewayErrorCodes.UnknownPlugin, $"Method '{MethodName(pluginName, cmd)}' not found: no plugin '{pluginName}' is registered."));
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return (null, Cancelled(method).Error);
+            return (null, Cancelled(MethodName(pluginName, cmd)).Error);
         }
         catch (Exception ex) when (ex is PluginStartException or ObjectDisposedException or ChannelClosedException or TimeoutException)
         {
@@ -104,96 +203,7 @@ internal sealed class GatewayCaller
         }
     }
 
-    private async Task<GatewayCallResult> CallCoreAsync(string pluginName, string cmd, JsonElement parameters, GatewayCallOptions options, CancellationToken cancellationToken)
-    {
-        string method = pluginName + "/" + cmd;
-        (Plugin? resolved, GatewayError? refused) = await ResolveAsync(pluginName, cmd, cancellationToken).ConfigureAwait(false);
-        if (resolved is not { } plugin)
-        {
-            return GatewayCallResult.Failure(refused!);
-        }
-
-        if (options.Reached is { } reached && await reached(plugin, cancellationToken).ConfigureAwait(false) is { } failed)
-        {
-            return GatewayCallResult.Failure(failed);
-        }
-
-        PluginFormat format = PayloadMapper.FormatOf(plugin);
-        ReadOnlyMemory<byte> request;
-        ResultKind kind;
-        try
-        {
-            if (ContractShapes.IsContractMethod(plugin, cmd))
-            {
-                request = PayloadMapper.ContractArguments(parameters, format, method);
-                kind = ResultKind.Value;
-            }
-            else if (options.OneValue)
-            {
-                request = PayloadMapper.OneValue(parameters, format);
-                kind = ResultKind.Value;
-            }
-            else
-            {
-                request = PayloadMapper.CommandArguments(parameters, format, method, out kind);
-            }
-        }
-        catch (GatewayMappingException ex)
-        {
-            return GatewayCallResult.Failure(ex.Error);
-        }
-        catch (Exception ex) when (ex is MessagePack.MessagePackSerializationException or FormatException or OverflowException)
-        {
-            return GatewayCallResult.Failure(GatewayErrorKind.InvalidParams, ErrorCodes.InvalidRequest, $"The params of '{method}' cannot be converted to the plugin's format.");
-        }
-
-        Chunk answer;
-        try
-        {
-            answer = await plugin.CallAsync(new Chunk { Direction = Direction.Request, Cmd = cmd, Buffer = request, Headers = options.Headers }, _callTimeout ?? plugin.DefaultCallTimeout, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RemoteException ex)
-        {
-            return GatewayCallResult.Failure(FromRemote(ex, method));
-        }
-        catch (OperationCanceledException)
-        {
-            // Asked by the client (its token), or the plugin's handler gave up on its own (answered CANCELLED).
-            return Cancelled(method);
-        }
-        catch (TimeoutException)
-        {
-            return GatewayCallResult.Failure(GatewayErrorKind.Timeout, ErrorCodes.Timeout, $"'{method}' did not answer within {_callTimeout ?? plugin.DefaultCallTimeout}.");
-        }
-        catch (Exception ex) when (ex is ChannelClosedException or PluginExitedException or ObjectDisposedException)
-        {
-            GatewayLog.PluginUnavailable(_logger, pluginName, cmd, ex);
-            return Unavailable(pluginName);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            GatewayLog.CallFailed(_logger, pluginName, cmd, ex);
-            return GatewayCallResult.Failure(GatewayErrorKind.Internal, GatewayErrorCodes.Internal, "Internal error.");
-        }
-
-        if (answer.Buffer.Length > _maxResultBytes)
-        {
-            return GatewayCallResult.Failure(GatewayErrorKind.ResponseTooLarge, ErrorCodes.PayloadTooLarge, $"The answer of '{method}' ({answer.Buffer.Length} bytes) is larger than the gateway sends ({_maxResultBytes}).");
-        }
-
-        try
-        {
-            byte[] json = PayloadMapper.Result(answer.Buffer, kind, format, method);
-            return json.Length > _maxResultBytes
-                ? GatewayCallResult.Failure(GatewayErrorKind.ResponseTooLarge, ErrorCodes.PayloadTooLarge, $"The answer of '{method}' as JSON ({json.Length} bytes) is larger than the gateway sends ({_maxResultBytes}).")
-                : GatewayCallResult.Success(json);
-        }
-        catch (GatewayMappingException ex)
-        {
-            GatewayLog.AnswerNotMapped(_logger, pluginName, cmd, ex.Message);
-            return GatewayCallResult.Failure(ex.Error);
-        }
-    }
+    private static string MethodName(string pluginName, string? cmd) => cmd is null ? pluginName : pluginName + "/" + cmd;
 
     private static GatewayError FromRemote(RemoteException exception, string method) => exception.Code switch
     {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -63,7 +64,10 @@ internal static class PayloadMapper
         if (value.ValueKind == JsonValueKind.String)
         {
             kind = ResultKind.Text;
-            return Encoding.UTF8.GetBytes(value.GetString()!);
+
+            // Without escapes the (validated) UTF-8 between the quotes is the text: copied as it is, no string made on the way.
+            ReadOnlySpan<byte> raw = JsonMarshal.GetRawUtf8Value(value)[1..^1];
+            return raw.Contains((byte)'\\') ? Encoding.UTF8.GetBytes(value.GetString()!) : raw.ToArray();
         }
 
         if (TryGetBase64(value, out string? base64))
@@ -139,13 +143,16 @@ internal static class PayloadMapper
         switch (format)
         {
             case PluginFormat.Json:
-                var buffer = new ArrayBufferWriter<byte>();
-                using (var writer = new Utf8JsonWriter(buffer))
+                Utf8JsonWriter writer = ReusableJsonWriter.Rent(out ArrayBufferWriter<byte> buffer);
+                try
                 {
                     value.WriteTo(writer);
+                    return ReusableJsonWriter.ToArray(writer, buffer);
                 }
-
-                return buffer.WrittenSpan.ToArray();
+                finally
+                {
+                    ReusableJsonWriter.Return(writer, buffer);
+                }
             case PluginFormat.MessagePack:
                 return JsonToMessagePack.Convert(value);
             default:
@@ -199,26 +206,32 @@ internal static class PayloadMapper
 
     private static byte[] JsonString(ReadOnlySpan<byte> utf8)
     {
-        var buffer = new ArrayBufferWriter<byte>(utf8.Length + 2);
-        using (var writer = new Utf8JsonWriter(buffer))
+        Utf8JsonWriter writer = ReusableJsonWriter.Rent(out ArrayBufferWriter<byte> buffer);
+        try
         {
             writer.WriteStringValue(utf8);
+            return ReusableJsonWriter.ToArray(writer, buffer);
         }
-
-        return buffer.WrittenSpan.ToArray();
+        finally
+        {
+            ReusableJsonWriter.Return(writer, buffer);
+        }
     }
 
     private static byte[] Base64Object(ReadOnlySpan<byte> bytes)
     {
-        var buffer = new ArrayBufferWriter<byte>((bytes.Length * 4 / 3) + 16);
-        using (var writer = new Utf8JsonWriter(buffer))
+        Utf8JsonWriter writer = ReusableJsonWriter.Rent(out ArrayBufferWriter<byte> buffer);
+        try
         {
             writer.WriteStartObject();
             writer.WriteBase64String(Base64Property, bytes);
             writer.WriteEndObject();
+            return ReusableJsonWriter.ToArray(writer, buffer);
         }
-
-        return buffer.WrittenSpan.ToArray();
+        finally
+        {
+            ReusableJsonWriter.Return(writer, buffer);
+        }
     }
 
     private static GatewayMappingException NotOneValue(string method, string format) =>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using PluginIpc.AspNetCore.Calls;
@@ -27,6 +28,11 @@ internal sealed class JsonRpcSession : IWebSocketSession
     private readonly CancellationToken _closed;
     private readonly ILogger _logger;
     private readonly Dictionary<string, CancellationTokenSource> _calls = new(StringComparer.Ordinal);
+
+    // Sources of finished calls, reset, for the next ones (guarded by _calls): a call's source is not linked to _closed (the
+    // connection's close cancels the calls in _calls instead), so it costs no allocation and no registration per call.
+    private readonly Stack<CancellationTokenSource> _spareSources = new();
+    private readonly CancellationTokenRegistration _onClosed;
     private readonly Dictionary<string, IAsyncDisposable> _subscriptions = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _subscribing = new(1, 1);
     private readonly List<Task> _running = [];
@@ -44,6 +50,10 @@ internal sealed class JsonRpcSession : IWebSocketSession
         _connection = connection;
         _closed = closed;
         _logger = logger;
+        if (connection is not null)
+        {
+            _onClosed = closed.UnsafeRegister(static state => ((JsonRpcSession)state!).CancelCalls(), this);
+        }
     }
 
     public bool IsBusy
@@ -59,8 +69,11 @@ internal sealed class JsonRpcSession : IWebSocketSession
 
     public ValueTask OnMessageAsync(ReadOnlyMemory<byte> message)
     {
-        // The receive buffer is reused: the document needs its own copy. The work runs on; responses go out as they complete.
-        Task running = RespondAsync(message.ToArray());
+        // The receive buffer is reused: the document needs its own copy (pooled, given back once answered). The work runs on;
+        // responses go out as they complete.
+        byte[] copy = ArrayPool<byte>.Shared.Rent(message.Length);
+        message.CopyTo(copy);
+        Task running = RespondAsync(copy, message.Length);
         if (!running.IsCompleted)
         {
             lock (_running)
@@ -74,7 +87,7 @@ internal sealed class JsonRpcSession : IWebSocketSession
     }
 
     /// <summary>Handles one message: returns the response (an object or a batch array), or <see langword="null"/> when there is none.</summary>
-    public async Task<byte[]?> HandleAsync(ReadOnlyMemory<byte> message)
+    public Task<byte[]?> HandleAsync(ReadOnlyMemory<byte> message)
     {
         JsonDocument document;
         try
@@ -83,17 +96,51 @@ internal sealed class JsonRpcSession : IWebSocketSession
         }
         catch (JsonException)
         {
-            return JsonRpcWriter.Error(default, JsonRpcErrorCodes.ParseError, "Parse error: the message is not valid JSON.", GatewayErrorCodes.ParseError);
+            return Task.FromResult<byte[]?>(JsonRpcWriter.Error(default, JsonRpcErrorCodes.ParseError, "Parse error: the message is not valid JSON.", GatewayErrorCodes.ParseError));
         }
 
+        // A single request (the common case) disposes the document itself: no async layer of its own here.
+        return document.RootElement.ValueKind == JsonValueKind.Array ? HandleBatchAsync(document) : HandleOneAsync(document.RootElement, document);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // The messages still running end with the connection's token; they are awaited so none outlives the session.
+        Task[] running;
+        lock (_running)
+        {
+            running = [.. _running];
+        }
+
+        await Task.WhenAll(running).ConfigureAwait(false);
+        await _onClosed.DisposeAsync().ConfigureAwait(false);
+        lock (_calls)
+        {
+            while (_spareSources.TryPop(out CancellationTokenSource? spare))
+            {
+                spare.Dispose();
+            }
+        }
+
+        List<IAsyncDisposable> subscriptions;
+        lock (_subscriptions)
+        {
+            _disposed = true;
+            subscriptions = [.. _subscriptions.Values];
+            _subscriptions.Clear();
+        }
+
+        foreach (IAsyncDisposable subscription in subscriptions)
+        {
+            await subscription.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task<byte[]?> HandleBatchAsync(JsonDocument document)
+    {
         using (document)
         {
             JsonElement root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Array)
-            {
-                return await HandleOneAsync(root).ConfigureAwait(false);
-            }
-
             int count = root.GetArrayLength();
             if (count == 0)
             {
@@ -109,7 +156,7 @@ internal sealed class JsonRpcSession : IWebSocketSession
             int i = 0;
             foreach (JsonElement item in root.EnumerateArray())
             {
-                items[i++] = HandleOneAsync(item);
+                items[i++] = HandleOneAsync(item, null);
             }
 
             byte[]?[] responses = await Task.WhenAll(items).ConfigureAwait(false);
@@ -118,42 +165,23 @@ internal sealed class JsonRpcSession : IWebSocketSession
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        // The messages still running end with the connection's token; they are awaited so none outlives the session.
-        Task[] running;
-        lock (_running)
-        {
-            running = [.. _running];
-        }
-
-        await Task.WhenAll(running).ConfigureAwait(false);
-        List<IAsyncDisposable> subscriptions;
-        lock (_subscriptions)
-        {
-            _disposed = true;
-            subscriptions = [.. _subscriptions.Values];
-            _subscriptions.Clear();
-        }
-
-        foreach (IAsyncDisposable subscription in subscriptions)
-        {
-            await subscription.DisposeAsync().ConfigureAwait(false);
-        }
-    }
-
-    private async Task RespondAsync(byte[] message)
+    private async Task RespondAsync(byte[] message, int length)
     {
         byte[]? response;
         try
         {
-            response = await HandleAsync(message).ConfigureAwait(false);
+            response = await HandleAsync(message.AsMemory(0, length)).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
             // Each request already answers its own failures (HandleOneAsync); this is the last guard: never an unobserved task.
             GatewayLog.RequestFailed(_logger, ex);
             response = JsonRpcWriter.Error(default, JsonRpcErrorCodes.InternalError, "Internal error: the gateway failed to handle the message.", GatewayErrorCodes.Internal);
+        }
+        finally
+        {
+            // The document made of it was disposed when HandleAsync ended.
+            ArrayPool<byte>.Shared.Return(message);
         }
 
         if (response is not null)
@@ -163,11 +191,127 @@ internal sealed class JsonRpcSession : IWebSocketSession
     }
 
     /// <summary>Handles one request of a message; whatever fails inside, a request with an id gets an answer.</summary>
-    private async Task<byte[]?> HandleOneAsync(JsonElement request)
+    /// <param name="request">The request.</param>
+    /// <param name="owner">The document of a single request's message, disposed here once it is answered; null in a batch.</param>
+    /// <remarks>One async method, guard included: each async layer that waits costs an allocation and a continuation per call.</remarks>
+    private async Task<byte[]?> HandleOneAsync(JsonElement request, JsonDocument? owner)
     {
         try
         {
-            return await HandleRequestAsync(request).ConfigureAwait(false);
+            if (request.ValueKind != JsonValueKind.Object)
+            {
+                return InvalidRequest(default, "a request must be an object.");
+            }
+
+            bool hasId = request.TryGetProperty("id"u8, out JsonElement id);
+            if (hasId && id.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.Null))
+            {
+                return InvalidRequest(default, "id must be a string, a number or null.");
+            }
+
+            if (!request.TryGetProperty("jsonrpc"u8, out JsonElement version) || version.ValueKind != JsonValueKind.String || !version.ValueEquals("2.0"u8))
+            {
+                return InvalidRequest(id, "jsonrpc must be \"2.0\".");
+            }
+
+            if (!request.TryGetProperty("method"u8, out JsonElement methodElement) || methodElement.ValueKind != JsonValueKind.String)
+            {
+                return InvalidRequest(id, "method must be a string.");
+            }
+
+            request.TryGetProperty("params"u8, out JsonElement parameters);
+            if (parameters.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Array or JsonValueKind.Object))
+            {
+                return InvalidRequest(id, "params must be an array or an object.");
+            }
+
+            string method = methodElement.GetString()!;
+            if (method.StartsWith("$/", StringComparison.Ordinal))
+            {
+                return await HandleSystemAsync(method, hasId, id, parameters).ConfigureAwait(false);
+            }
+
+            int slash = method.IndexOf('/', StringComparison.Ordinal);
+            if (method.StartsWith("rpc.", StringComparison.Ordinal) || slash <= 0 || slash == method.Length - 1)
+            {
+                return hasId ? JsonRpcWriter.Error(id, JsonRpcErrorCodes.MethodNotFound, $"Method '{method}' not found: methods are '<plugin>/<cmd>'.", GatewayErrorCodes.NotExposed) : null;
+            }
+
+            if (!TryEnter())
+            {
+                return hasId ? TooManyInFlight(id) : null;
+            }
+
+            string? key = null;
+            CancellationTokenSource? cancellation = null;
+            try
+            {
+                if (hasId && _connection is not null)
+                {
+                    key = id.GetRawText();
+                    lock (_calls)
+                    {
+                        if (_calls.ContainsKey(key))
+                        {
+                            key = null;
+                            return InvalidRequest(id, "a request with this id is already in flight on this connection.");
+                        }
+
+                        cancellation = _spareSources.TryPop(out CancellationTokenSource? spare) ? spare : new CancellationTokenSource();
+                        _calls.Add(key, cancellation);
+                    }
+
+                    // Closed before it was listed: CancelCalls did not see it.
+                    if (_closed.IsCancellationRequested)
+                    {
+                        cancellation.Cancel();
+                    }
+                }
+
+                GatewayCallResult result = await _caller.CallAsync(method[..slash], method[(slash + 1)..], method, parameters, cancellation?.Token ?? _closed).ConfigureAwait(false);
+                if (!hasId)
+                {
+                    return null;
+                }
+
+                if (result.Error is { } error)
+                {
+                    return JsonRpcWriter.Error(id, error);
+                }
+
+                try
+                {
+                    return JsonRpcWriter.Result(id, result.Json!);
+                }
+                catch (Exception ex) when (ex is ArgumentException or JsonException or InvalidOperationException)
+                {
+                    GatewayLog.AnswerNotMapped(_logger, method[..slash], method[(slash + 1)..], ex.Message);
+                    return JsonRpcWriter.Error(id, JsonRpcErrorCodes.InternalError, "Internal error: the answer is not valid JSON.", GatewayErrorCodes.Internal);
+                }
+            }
+            finally
+            {
+                if (key is not null)
+                {
+                    bool spared;
+                    lock (_calls)
+                    {
+                        _calls.Remove(key);
+                        spared = _spareSources.Count < _maxInFlight && cancellation!.TryReset();
+                        if (spared)
+                        {
+                            _spareSources.Push(cancellation!);
+                        }
+                    }
+
+                    if (!spared)
+                    {
+                        cancellation!.Dispose();
+                    }
+                }
+
+                Interlocked.Decrement(ref _inFlight);
+            }
         }
         catch (Exception ex)
         {
@@ -177,107 +321,9 @@ internal sealed class JsonRpcSession : IWebSocketSession
                 ? JsonRpcWriter.Error(id, JsonRpcErrorCodes.InternalError, "Internal error: the gateway failed to handle the request.", GatewayErrorCodes.Internal)
                 : null;
         }
-    }
-
-    private async Task<byte[]?> HandleRequestAsync(JsonElement request)
-    {
-        if (request.ValueKind != JsonValueKind.Object)
-        {
-            return InvalidRequest(default, "a request must be an object.");
-        }
-
-        bool hasId = request.TryGetProperty("id"u8, out JsonElement id);
-        if (hasId && id.ValueKind is not (JsonValueKind.String or JsonValueKind.Number or JsonValueKind.Null))
-        {
-            return InvalidRequest(default, "id must be a string, a number or null.");
-        }
-
-        if (!request.TryGetProperty("jsonrpc"u8, out JsonElement version) || version.ValueKind != JsonValueKind.String || !version.ValueEquals("2.0"u8))
-        {
-            return InvalidRequest(id, "jsonrpc must be \"2.0\".");
-        }
-
-        if (!request.TryGetProperty("method"u8, out JsonElement methodElement) || methodElement.ValueKind != JsonValueKind.String)
-        {
-            return InvalidRequest(id, "method must be a string.");
-        }
-
-        request.TryGetProperty("params"u8, out JsonElement parameters);
-        if (parameters.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Array or JsonValueKind.Object))
-        {
-            return InvalidRequest(id, "params must be an array or an object.");
-        }
-
-        string method = methodElement.GetString()!;
-        if (method.StartsWith("$/", StringComparison.Ordinal))
-        {
-            return await HandleSystemAsync(method, hasId, id, parameters).ConfigureAwait(false);
-        }
-
-        int slash = method.IndexOf('/', StringComparison.Ordinal);
-        if (method.StartsWith("rpc.", StringComparison.Ordinal) || slash <= 0 || slash == method.Length - 1)
-        {
-            return hasId ? JsonRpcWriter.Error(id, JsonRpcErrorCodes.MethodNotFound, $"Method '{method}' not found: methods are '<plugin>/<cmd>'.", GatewayErrorCodes.NotExposed) : null;
-        }
-
-        if (!TryEnter())
-        {
-            return hasId ? TooManyInFlight(id) : null;
-        }
-
-        string? key = null;
-        CancellationTokenSource? cancellation = null;
-        try
-        {
-            if (hasId && _connection is not null)
-            {
-                key = id.GetRawText();
-                cancellation = CancellationTokenSource.CreateLinkedTokenSource(_closed);
-                lock (_calls)
-                {
-                    if (!_calls.TryAdd(key, cancellation))
-                    {
-                        cancellation.Dispose();
-                        (key, cancellation) = (null, null);
-                        return InvalidRequest(id, "a request with this id is already in flight on this connection.");
-                    }
-                }
-            }
-
-            GatewayCallResult result = await _caller.CallAsync(method[..slash], method[(slash + 1)..], parameters, cancellation?.Token ?? _closed).ConfigureAwait(false);
-            if (!hasId)
-            {
-                return null;
-            }
-
-            if (result.Error is { } error)
-            {
-                return JsonRpcWriter.Error(id, error);
-            }
-
-            try
-            {
-                return JsonRpcWriter.Result(id, result.Json!);
-            }
-            catch (Exception ex) when (ex is ArgumentException or JsonException or InvalidOperationException)
-            {
-                GatewayLog.AnswerNotMapped(_logger, method[..slash], method[(slash + 1)..], ex.Message);
-                return JsonRpcWriter.Error(id, JsonRpcErrorCodes.InternalError, "Internal error: the answer is not valid JSON.", GatewayErrorCodes.Internal);
-            }
-        }
         finally
         {
-            if (key is not null)
-            {
-                lock (_calls)
-                {
-                    _calls.Remove(key);
-                }
-
-                cancellation!.Dispose();
-            }
-
-            Interlocked.Decrement(ref _inFlight);
+            owner?.Dispose();
         }
     }
 
@@ -296,19 +342,14 @@ internal sealed class JsonRpcSession : IWebSocketSession
                     return hasId ? JsonRpcWriter.Error(id, JsonRpcErrorCodes.InvalidParams, "$/cancelRequest takes {\"id\": <the request's id>}.", ErrorCodes.InvalidRequest) : null;
                 }
 
-                CancellationTokenSource? call;
+                // A request already answered (or never seen) is ignored, as LSP does. Cancelled under the lock: a finished call's
+                // source goes back to the spares (under the lock), and must not be cancelled once another call holds it.
                 lock (_calls)
                 {
-                    _calls.TryGetValue(target.GetRawText(), out call);
-                }
-
-                // A request already answered (or never seen) is ignored, as LSP does.
-                try
-                {
-                    call?.Cancel();
-                }
-                catch (ObjectDisposedException)
-                {
+                    if (_calls.TryGetValue(target.GetRawText(), out CancellationTokenSource? call))
+                    {
+                        call.Cancel();
+                    }
                 }
 
                 return hasId ? JsonRpcWriter.Result(id, "null"u8.ToArray()) : null;
@@ -428,6 +469,18 @@ internal sealed class JsonRpcSession : IWebSocketSession
         finally
         {
             _subscribing.Release();
+        }
+    }
+
+    /// <summary>The connection is closing: every call in flight is cancelled (their sources are not linked to it).</summary>
+    private void CancelCalls()
+    {
+        lock (_calls)
+        {
+            foreach (CancellationTokenSource call in _calls.Values)
+            {
+                call.Cancel();
+            }
         }
     }
 

@@ -7,28 +7,29 @@ namespace PluginIpc.AspNetCore.JsonRpc;
 /// <summary>Writes JSON-RPC 2.0 responses and notifications as UTF-8 messages.</summary>
 internal static class JsonRpcWriter
 {
-    private static readonly JsonWriterOptions s_options = new() { SkipValidation = false };
-
     /// <summary>Returns a success response; <paramref name="id"/> Undefined is written <c>null</c>.</summary>
     public static byte[] Result(JsonElement id, byte[] result)
     {
-        var buffer = new ArrayBufferWriter<byte>(result.Length + 48);
-        using (var writer = new Utf8JsonWriter(buffer, s_options))
+        Utf8JsonWriter writer = ReusableJsonWriter.Rent(out ArrayBufferWriter<byte> buffer);
+        try
         {
             Start(writer, id);
             writer.WritePropertyName("result"u8);
             writer.WriteRawValue(result, skipInputValidation: false);
             writer.WriteEndObject();
+            return ReusableJsonWriter.ToArray(writer, buffer);
         }
-
-        return buffer.WrittenSpan.ToArray();
+        finally
+        {
+            ReusableJsonWriter.Return(writer, buffer);
+        }
     }
 
     /// <summary>Returns an error response with <c>data = {"code", "details"?}</c>.</summary>
     public static byte[] Error(JsonElement id, int code, string message, string dataCode, JsonElement? details = null)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer, s_options))
+        Utf8JsonWriter writer = ReusableJsonWriter.Rent(out ArrayBufferWriter<byte> buffer);
+        try
         {
             Start(writer, id);
             writer.WriteStartObject("error"u8);
@@ -45,9 +46,12 @@ internal static class JsonRpcWriter
             writer.WriteEndObject();
             writer.WriteEndObject();
             writer.WriteEndObject();
+            return ReusableJsonWriter.ToArray(writer, buffer);
         }
-
-        return buffer.WrittenSpan.ToArray();
+        finally
+        {
+            ReusableJsonWriter.Return(writer, buffer);
+        }
     }
 
     /// <summary>Returns the error response of <paramref name="error"/>.</summary>
@@ -58,7 +62,7 @@ internal static class JsonRpcWriter
     public static byte[] Message(BusMessage message)
     {
         var buffer = new ArrayBufferWriter<byte>(message.Payload.Length + 128);
-        using (var writer = new Utf8JsonWriter(buffer, s_options))
+        using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartObject();
             writer.WriteString("jsonrpc"u8, "2.0"u8);

@@ -87,6 +87,9 @@ internal sealed class GatewayWebSocketConnection : IDisposable
     public async Task RunAsync(IWebSocketSession session, CancellationToken stopping)
     {
         _session = session;
+        // Cancelling _aborted aborts the socket (as cancelling a pending receive would): the hot receive and send then pass no
+        // token, and ManagedWebSocket takes its paths without a cancellation registration (and, for a send, without a state machine).
+        using CancellationTokenRegistration abortSocket = _aborted.Token.UnsafeRegister(static state => ((WebSocket)state!).Abort(), _socket);
         Task sending = SendLoopAsync();
         using CancellationTokenRegistration onStopping = stopping.Register(static state => ((GatewayWebSocketConnection)state!).BeginClose(GatewayCloseCodes.GoingAway, "the server is stopping", dropQueued: false), this);
         using ITimer? idle = _options.IdleTimeout == Timeout.InfiniteTimeSpan
@@ -137,7 +140,7 @@ internal sealed class GatewayWebSocketConnection : IDisposable
         {
             while (true)
             {
-                ValueWebSocketReceiveResult received = await _socket.ReceiveAsync(buffer.GetFree(), _aborted.Token).ConfigureAwait(false);
+                ValueWebSocketReceiveResult received = await _socket.ReceiveAsync(buffer.GetFree(), CancellationToken.None).ConfigureAwait(false);
                 if (received.MessageType == WebSocketMessageType.Close)
                 {
                     return "the client closed";
@@ -209,7 +212,7 @@ internal sealed class GatewayWebSocketConnection : IDisposable
             {
                 if (!_dropQueued)
                 {
-                    await _socket.SendAsync(message, WebSocketMessageType.Text, endOfMessage: true, _aborted.Token).ConfigureAwait(false);
+                    await _socket.SendAsync(message.AsMemory(), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None).ConfigureAwait(false);
                 }
 
                 Interlocked.Add(ref _queuedBytes, -message.Length);
