@@ -75,42 +75,17 @@ public sealed class LimitTests
     [Test]
     public async Task A_client_that_does_not_read_is_closed_with_1008()
     {
-        await using GatewayApp app = await GatewayApp.StartAsync(o =>
-        {
-            o.Expose("echo").AllowUnauthenticatedLoopback = true;
-            o.AllowedTopics.Add("flood");
-            o.MaxSendQueueMessages = 4;
-        });
-        using ClientWebSocket socket = await app.ConnectAsync();
-        await socket.SendAsync("""{"jsonrpc":"2.0","id":1,"method":"$/subscribe","params":{"topic":"flood"}}""");
-        Assert.That((await socket.ReceiveJsonAsync())!.Value.GetProperty("result").GetBoolean(), Is.True);
+        await using GatewayApp app = await StartFloodAsync(o => o.MaxSendQueueMessages = 4);
+        using ClientWebSocket socket = await SubscribeToFloodAsync(app);
 
         // 2,000 messages of 16 KiB (32 MiB) that the client does not read: far more than the socket buffers hold.
-        IPluginBus bus = app.Services.GetRequiredService<IPluginBus>();
-        byte[] payload = Encoding.ASCII.GetBytes(new string('x', 16 * 1024));
-        using var peaks = new SendQueuePeaks(app);
-        long before = GC.GetTotalMemory(forceFullCollection: true);
-        for (int i = 0; i < 2000; i++)
-        {
-            await bus.PublishAsync("flood", payload);
-        }
-
-        // Read what comes: a queue without bound would deliver all 2000 and never close; the client then ends the connection itself.
-        int received = await socket.ReceiveUntilCloseAsync(atMost: 2000);
-        if (socket.State == WebSocketState.Open)
-        {
-            socket.Abort();
-        }
-
-        await ConnectionsClosedAsync(app);
-        long after = GC.GetTotalMemory(forceFullCollection: true);
-        TestContext.Out.WriteLine($"received {received} of 2000 before the close; send queue peak {peaks.Max / 1024} KiB; managed memory {before / 1024} KiB -> {after / 1024} KiB");
+        Flooded flooded = await FloodUnreadAsync(app, socket, 2000, 16 * 1024);
 
         // While the client stalled, the queue held at most its 4 messages and the one being sent (each the payload plus the envelope).
-        Assert.That(peaks.Max, Is.InRange(16L * 1024, 5L * ((16 * 1024) + 256)), "the send queue stayed within MaxSendQueueMessages while the client did not read");
+        Assert.That(flooded.PeakBytes, Is.InRange(16L * 1024, 5L * ((16 * 1024) + 256)), "the send queue stayed within MaxSendQueueMessages while the client did not read");
         Assert.That(socket.CloseStatus, Is.EqualTo(WebSocketCloseStatus.PolicyViolation));
-        Assert.That(received, Is.LessThan(2000));
-        Assert.That(after - before, Is.LessThan(16L * 1024 * 1024), "the server kept nothing of the connection after its close");
+        Assert.That(flooded.Received, Is.LessThan(2000));
+        Assert.That(flooded.MemoryAfter - flooded.MemoryBefore, Is.LessThan(16L * 1024 * 1024), "the server kept nothing of the connection after its close");
     }
 
     [Test]
@@ -118,22 +93,9 @@ public sealed class LimitTests
     {
         // The send that blocks on the full socket has no token of its own: the connection ends only if the end of the close
         // grace period aborts the socket under it.
-        await using GatewayApp app = await GatewayApp.StartAsync(o =>
-        {
-            o.Expose("echo").AllowUnauthenticatedLoopback = true;
-            o.AllowedTopics.Add("flood");
-            o.MaxSendQueueMessages = 4;
-        });
-        using ClientWebSocket socket = await app.ConnectAsync();
-        await socket.SendAsync("""{"jsonrpc":"2.0","id":1,"method":"$/subscribe","params":{"topic":"flood"}}""");
-        Assert.That((await socket.ReceiveJsonAsync())!.Value.GetProperty("result").GetBoolean(), Is.True);
-
-        IPluginBus bus = app.Services.GetRequiredService<IPluginBus>();
-        byte[] payload = Encoding.ASCII.GetBytes(new string('x', 64 * 1024));
-        for (int i = 0; i < 500; i++)
-        {
-            await bus.PublishAsync("flood", payload);
-        }
+        await using GatewayApp app = await StartFloodAsync(o => o.MaxSendQueueMessages = 4);
+        using ClientWebSocket socket = await SubscribeToFloodAsync(app);
+        await PublishFloodAsync(app, 500, 64 * 1024);
 
         // The client reads nothing more, ever: within the grace (5 s) and the wait, the server has let the connection go.
         await ConnectionsClosedAsync(app);
@@ -144,41 +106,20 @@ public sealed class LimitTests
     [Test]
     public async Task A_client_that_does_not_read_is_closed_with_1008_when_its_queue_holds_too_many_bytes()
     {
-        await using GatewayApp app = await GatewayApp.StartAsync(o =>
+        await using GatewayApp app = await StartFloodAsync(o =>
         {
-            o.Expose("echo").AllowUnauthenticatedLoopback = true;
-            o.AllowedTopics.Add("flood");
             o.MaxSendQueueMessages = 100_000;
             o.MaxMessageBytes = 256 * 1024;
             o.MaxSendQueueBytes = 256 * 1024;
         });
-        using ClientWebSocket socket = await app.ConnectAsync();
-        await socket.SendAsync("""{"jsonrpc":"2.0","id":1,"method":"$/subscribe","params":{"topic":"flood"}}""");
-        Assert.That((await socket.ReceiveJsonAsync())!.Value.GetProperty("result").GetBoolean(), Is.True);
+        using ClientWebSocket socket = await SubscribeToFloodAsync(app);
 
         // 1,000 messages of 64 KiB (64 MiB): the count limit never trips, the bytes do.
-        IPluginBus bus = app.Services.GetRequiredService<IPluginBus>();
-        byte[] payload = Encoding.ASCII.GetBytes(new string('x', 64 * 1024));
-        using var peaks = new SendQueuePeaks(app);
-        long before = GC.GetTotalMemory(forceFullCollection: true);
-        for (int i = 0; i < 1000; i++)
-        {
-            await bus.PublishAsync("flood", payload);
-        }
+        Flooded flooded = await FloodUnreadAsync(app, socket, 1000, 64 * 1024);
 
-        // Read what comes: a queue without bound would deliver all 1000 and never close; the client then ends the connection itself.
-        int received = await socket.ReceiveUntilCloseAsync(atMost: 1000);
-        if (socket.State == WebSocketState.Open)
-        {
-            socket.Abort();
-        }
-
-        await ConnectionsClosedAsync(app);
-        long after = GC.GetTotalMemory(forceFullCollection: true);
-        TestContext.Out.WriteLine($"received {received} of 1000 before the close; send queue peak {peaks.Max / 1024} KiB; managed memory {before / 1024} KiB -> {after / 1024} KiB");
-        Assert.That(peaks.Max, Is.InRange(64L * 1024, 256L * 1024), "the send queue stayed within MaxSendQueueBytes while the client did not read");
+        Assert.That(flooded.PeakBytes, Is.InRange(64L * 1024, 256L * 1024), "the send queue stayed within MaxSendQueueBytes while the client did not read");
         Assert.That(socket.CloseStatus, Is.EqualTo(WebSocketCloseStatus.PolicyViolation));
-        Assert.That(after - before, Is.LessThan(16L * 1024 * 1024), "the server kept nothing of the connection after its close");
+        Assert.That(flooded.MemoryAfter - flooded.MemoryBefore, Is.LessThan(16L * 1024 * 1024), "the server kept nothing of the connection after its close");
     }
 
     [Test]
@@ -240,4 +181,54 @@ public sealed class LimitTests
             await poll.WaitForNextTickAsync(timeout.Token);
         }
     }
+
+    /// <summary>Starts a gateway whose clients may subscribe to the topic <c>flood</c>, with the send-queue limits of <paramref name="limits"/>.</summary>
+    private static Task<GatewayApp> StartFloodAsync(Action<PluginGatewayOptions> limits) => GatewayApp.StartAsync(o =>
+    {
+        o.Expose("echo").AllowUnauthenticatedLoopback = true;
+        o.AllowedTopics.Add("flood");
+        limits(o);
+    });
+
+    private static async Task<ClientWebSocket> SubscribeToFloodAsync(GatewayApp app)
+    {
+        ClientWebSocket socket = await app.ConnectAsync();
+        await socket.SendAsync("""{"jsonrpc":"2.0","id":1,"method":"$/subscribe","params":{"topic":"flood"}}""");
+        Assert.That((await socket.ReceiveJsonAsync())!.Value.GetProperty("result").GetBoolean(), Is.True);
+        return socket;
+    }
+
+    private static async Task PublishFloodAsync(GatewayApp app, int count, int bytes)
+    {
+        IPluginBus bus = app.Services.GetRequiredService<IPluginBus>();
+        byte[] payload = Encoding.ASCII.GetBytes(new string('x', bytes));
+        for (int i = 0; i < count; i++)
+        {
+            await bus.PublishAsync("flood", payload);
+        }
+    }
+
+    /// <summary>
+    /// Publishes <paramref name="count"/> messages the client does not read, then reads what comes until the server closes:
+    /// a queue without bound would deliver all of them and never close, and the client then ends the connection itself.
+    /// </summary>
+    private static async Task<Flooded> FloodUnreadAsync(GatewayApp app, ClientWebSocket socket, int count, int bytes)
+    {
+        using var peaks = new SendQueuePeaks(app);
+        long before = GC.GetTotalMemory(forceFullCollection: true);
+        await PublishFloodAsync(app, count, bytes);
+        int received = await socket.ReceiveUntilCloseAsync(atMost: count);
+        if (socket.State == WebSocketState.Open)
+        {
+            socket.Abort();
+        }
+
+        await ConnectionsClosedAsync(app);
+        long after = GC.GetTotalMemory(forceFullCollection: true);
+        TestContext.Out.WriteLine($"received {received} of {count} before the close; send queue peak {peaks.Max / 1024} KiB; managed memory {before / 1024} KiB -> {after / 1024} KiB");
+        return new Flooded(received, peaks.Max, before, after);
+    }
+
+    /// <summary>What a client that did not read got, the most bytes its send queue held, and the server's memory before and after.</summary>
+    private readonly record struct Flooded(int Received, long PeakBytes, long MemoryBefore, long MemoryAfter);
 }
