@@ -1,5 +1,6 @@
 // WebGateway: EchoPlugin and PagesPlugin exposed to outside clients through the plugin gateway, on a free loopback port with
-// a bearer token generated at start: JSON-RPC 2.0 and the WebChannel envelope, over HTTP and WebSocket. It prints the URLs,
+// a bearer token generated at start: JSON-RPC 2.0 and the WebChannel envelope, over HTTP and WebSocket, and the dashboard
+// (a web page with the plugins' state, start/stop/restart and a log query). It prints the URLs,
 // the token and curl lines that call each dialect. PagesPlugin keeps its pages (SQLite) and the host its configuration store
 // under the local application data folder (PluginIpc/WebGateway); the self-test uses a temporary folder and removes it.
 //   dotnet run --project samples/WebGateway                   runs until Ctrl+C
@@ -61,6 +62,7 @@ builder.Services.AddPluginGateway(o =>
 
 WebApplication app = builder.Build();
 app.MapPluginGateway("/plugins");
+app.MapPluginDashboard("/plugins/dashboard"); // the same token protects it: a person signs in with it once
 await app.StartAsync();
 
 var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
@@ -68,9 +70,11 @@ Uri rpc = new(address, "/plugins/rpc");
 Uri ws = new UriBuilder(address) { Scheme = "ws", Path = "/plugins/ws" }.Uri;
 Uri envelope = new(address, "/plugins/webchannel");
 Uri envelopeWs = new UriBuilder(address) { Scheme = "ws", Path = "/plugins/webchannel/ws" }.Uri;
+Uri dashboard = new(address, "/plugins/dashboard/");
 Console.WriteLine("WebGateway: EchoPlugin and PagesPlugin through the plugin gateway (docs/GATEWAY.md).");
 Console.WriteLine($"  JSON-RPC 2.0:         POST {rpc}  or WebSocket {ws}");
 Console.WriteLine($"  WebChannel envelope:  POST {envelope}  or WebSocket {envelopeWs}");
+Console.WriteLine($"  Dashboard:            {dashboard}  (sign in with the token)");
 Console.WriteLine($"  Token:                {token}");
 Console.WriteLine("                        (header Authorization: Bearer <token>, or ?access_token=<token> on a WebSocket)");
 Console.WriteLine($"  Data:                 {data}");

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using PluginIpc.AspNetCore.JsonRpc;
 using PluginIpc.AspNetCore.Security;
+using PluginIpc.AspNetCore.Transport;
 using PluginIpc.AspNetCore.WebChannel;
 
 namespace Microsoft.AspNetCore.Builder;
@@ -31,17 +32,9 @@ public static class PluginGatewayEndpointRouteBuilderExtensions
         RouteGroupBuilder group = endpoints.MapGroup(prefix);
         group.WithMetadata(GatewayEndpointMetadata.Instance);
         group.MapPost("/rpc", jsonRpc.HandleHttpAsync).WithDisplayName("Plugin gateway: JSON-RPC over HTTP");
-        group.Map("/ws", WithWebSockets(endpoints, jsonRpc.HandleWebSocketAsync)).WithDisplayName("Plugin gateway: JSON-RPC over WebSocket");
+        group.Map("/ws", WebSocketPipeline.For(endpoints, jsonRpc.HandleWebSocketAsync)).WithDisplayName("Plugin gateway: JSON-RPC over WebSocket");
         group.MapPost("/webchannel", webChannel.HandleHttpAsync).WithDisplayName("Plugin gateway: WebChannel envelope over HTTP");
-        group.Map("/webchannel/ws", WithWebSockets(endpoints, webChannel.HandleWebSocketAsync)).WithDisplayName("Plugin gateway: WebChannel envelope over WebSocket");
+        group.Map("/webchannel/ws", WebSocketPipeline.For(endpoints, webChannel.HandleWebSocketAsync)).WithDisplayName("Plugin gateway: WebChannel envelope over WebSocket");
         return group;
-    }
-
-    // The WebSocket handshake middleware runs for these endpoints only: the application need not call UseWebSockets.
-    private static RequestDelegate WithWebSockets(IEndpointRouteBuilder endpoints, RequestDelegate handler)
-    {
-        IApplicationBuilder pipeline = endpoints.CreateApplicationBuilder().UseWebSockets();
-        pipeline.Run(handler);
-        return pipeline.Build();
     }
 }

@@ -58,6 +58,13 @@ public sealed class PluginGatewayOptions
     /// <summary>Gets or sets whether WebChannel clients may <c>set_config</c> in the <c>system</c> scope; they read it regardless. Default <see langword="false"/>.</summary>
     public bool AllowSystemConfigWrites { get; set; }
 
+    /// <summary>
+    /// Gets or sets whether JSON-RPC clients may query the exposed plugins' logs with <c>$/logs</c> (the query of
+    /// <see cref="IPluginManager.QueryLogs"/>, at most 1,000 entries). Logs may hold what clients should not see, so it is off
+    /// unless set. Default <see langword="false"/>.
+    /// </summary>
+    public bool ExposeLogs { get; set; }
+
     /// <summary>Exposes every command of <paramref name="plugin"/> (except PluginIpc's own <c>cmd.*</c>, <c>bus.*</c> and <c>GetMetadata</c>).</summary>
     /// <param name="plugin">The plugin's name, as registered with PluginIpc.</param>
     /// <returns>These options, for chaining.</returns>

@@ -5,6 +5,7 @@ using PluginIpc.AspNetCore;
 using PluginIpc.AspNetCore.Calls;
 using PluginIpc.AspNetCore.Diagnostics;
 using PluginIpc.AspNetCore.JsonRpc;
+using PluginIpc.AspNetCore.Dashboard;
 using PluginIpc.AspNetCore.Security;
 using PluginIpc.AspNetCore.Transport;
 using PluginIpc.AspNetCore.WebChannel;
@@ -45,6 +46,11 @@ public static class PluginGatewayServiceCollectionExtensions
 
         services.TryAddSingleton<WebChannelDispatcher>();
         services.TryAddSingleton<WebChannelEndpoints>();
+        services.TryAddSingleton<DashboardSessions>(provider => new DashboardSessions(provider.GetService<TimeProvider>() ?? TimeProvider.System));
+        services.TryAddSingleton<DashboardAccess>();
+        services.TryAddSingleton<DashboardFigures>(provider => new DashboardFigures(provider.GetRequiredService<IPluginManager>(), provider.GetService<TimeProvider>() ?? TimeProvider.System));
+        services.TryAddSingleton<DashboardState>(provider => new DashboardState(provider.GetRequiredService<IPluginManager>(), provider.GetRequiredService<DashboardFigures>(), provider.GetService<TimeProvider>() ?? TimeProvider.System));
+        services.TryAddSingleton<DashboardEndpoints>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, GatewayStartupCheck>());
         return services;
     }

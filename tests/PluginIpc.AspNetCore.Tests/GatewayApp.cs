@@ -17,14 +17,18 @@ internal sealed class GatewayApp : IAsyncDisposable
 {
     public static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
 
-    private GatewayApp(WebApplication app, Uri address)
+    private GatewayApp(WebApplication app, Uri address, PluginLogWaiter logs)
     {
+        Logs = logs;
         App = app;
         Address = address;
         Http = new HttpClient { BaseAddress = address, Timeout = Wait };
     }
 
     public WebApplication App { get; }
+
+    /// <summary>Gets what the plugins logged through the host, to await an entry.</summary>
+    public PluginLogWaiter Logs { get; }
 
     public Uri Address { get; }
 
@@ -33,11 +37,13 @@ internal sealed class GatewayApp : IAsyncDisposable
     public IServiceProvider Services => App.Services;
 
     /// <summary>Builds the app (plugins echo, greeter, greeter-json, broken, probe) and starts it; throws what its start throws.</summary>
-    public static async Task<GatewayApp> StartAsync(Action<PluginGatewayOptions> configure, Action<WebApplicationBuilder>? build = null, Action<IEndpointConventionBuilder>? map = null)
+    public static async Task<GatewayApp> StartAsync(Action<PluginGatewayOptions> configure, Action<WebApplicationBuilder>? build = null, Action<IEndpointConventionBuilder>? map = null, Action<WebApplication>? mapMore = null)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
+        var logs = new PluginLogWaiter();
+        builder.Logging.AddProvider(logs);
         if (Environment.GetEnvironmentVariable("GATEWAY_TEST_LOG") == "1")
         {
             builder.Logging.AddProvider(new ProgressLoggerProvider());
@@ -56,6 +62,7 @@ internal sealed class GatewayApp : IAsyncDisposable
         WebApplication app = builder.Build();
         IEndpointConventionBuilder gateway = app.MapPluginGateway("/plugins");
         map?.Invoke(gateway);
+        mapMore?.Invoke(app);
         try
         {
             await app.StartAsync().WaitAsync(Wait);
@@ -67,7 +74,7 @@ internal sealed class GatewayApp : IAsyncDisposable
         }
 
         string url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new GatewayApp(app, new Uri(url));
+        return new GatewayApp(app, new Uri(url), logs);
     }
 
     public async ValueTask DisposeAsync()

@@ -12,6 +12,7 @@ using PluginIpc;
 /// <c>big N</c> answers N bytes of 'x', <c>big N binary</c> N bytes of 0xFF (not UTF-8);
 /// <c>fail TEXT</c> throws a RemoteException with code E1001 and details <c>{"id": TEXT, "field": "title"}</c>;
 /// <c>publish TOPIC|TEXT</c> publishes TEXT on the bus and answers "published";
+/// <c>log LEVEL|TEXT</c> logs TEXT (as it is, HTML and all) at LEVEL (a <c>LogLevel</c> name) through the host's logger, answers "logged";
 /// <c>nan</c> answers the msgpack value <c>[1, NaN]</c> (a double JSON cannot write), whatever it is sent.
 /// </summary>
 internal static class GatewayProbe
@@ -68,6 +69,13 @@ internal static class GatewayProbe
             string[] parts = Text(chunk).Split('|', 2);
             await main!.Bus.PublishAsync(parts[0], parts[1], cancellationToken);
             return "published"u8.ToArray();
+        });
+        options.Handle("log", (chunk, _, _) =>
+        {
+            string[] parts = Text(chunk).Split('|', 2);
+            var level = Enum.Parse<Microsoft.Extensions.Logging.LogLevel>(parts[0]);
+            main!.CreateLogger("Probe").Log(level, new Microsoft.Extensions.Logging.EventId(1), parts[1], null, static (text, _) => text);
+            return ValueTask.FromResult<ReadOnlyMemory<byte>>("logged"u8.ToArray());
         });
         return await Main.RegisterAsync(options);
     }

@@ -175,6 +175,21 @@ internal sealed class GatewayCaller
         return result;
     }
 
+    /// <summary>Runs <paramref name="query"/> over the exposed plugins only; <see langword="null"/> when it names a plugin that is not exposed (or none).</summary>
+    public IReadOnlyList<PluginLogEntry>? QueryLogs(PluginLogQuery query)
+    {
+        if (query.Plugin is { } name)
+        {
+            return _exposure.Exposes(name) && _manager.Names.Contains(name) ? _manager.QueryLogs(query) : null;
+        }
+
+        return [.. _manager.Names
+            .Where(_exposure.Exposes)
+            .SelectMany(plugin => _manager.QueryLogs(query with { Plugin = plugin }))
+            .OrderByDescending(entry => entry.Timestamp)
+            .Take(query.MaxEntries)];
+    }
+
     // A ValueTask: for a running plugin it completes at once, without a Task.
     private async ValueTask<(Plugin? Plugin, GatewayError? Error)> ResolveCoreAsync(string pluginName, string? cmd, CancellationToken cancellationToken)
     {

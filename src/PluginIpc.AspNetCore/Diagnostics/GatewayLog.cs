@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace PluginIpc.AspNetCore.Diagnostics;
 
-/// <summary>Source-generated log messages of the gateway (event ids 800-849), under the category <c>PluginIpc.AspNetCore.Gateway</c>.</summary>
+/// <summary>Source-generated log messages of the gateway (event ids 800-859; 850-859 the dashboard), under the category <c>PluginIpc.AspNetCore.Gateway</c>.</summary>
 internal static partial class GatewayLog
 {
     public const string Category = "PluginIpc.AspNetCore.Gateway";
@@ -42,4 +42,13 @@ internal static partial class GatewayLog
 
     [LoggerMessage(816, LogLevel.Warning, "A gateway client's subscription to {Topic} failed.", EventName = "SubscribeFailed")]
     public static partial void SubscribeFailed(ILogger logger, string topic, Exception exception);
+
+    [LoggerMessage(850, LogLevel.Information, "Dashboard: {Action} of plugin {PluginName}, asked by {Remote}.", EventName = "DashboardAction")]
+    public static partial void DashboardAction(ILogger logger, string action, string pluginName, string remote);
+
+    [LoggerMessage(851, LogLevel.Warning, "Dashboard: {Action} of plugin {PluginName} failed: {Reason}", EventName = "DashboardActionFailed")]
+    public static partial void DashboardActionFailed(ILogger logger, string action, string pluginName, string reason);
+
+    [LoggerMessage(852, LogLevel.Information, "Dashboard: a session began for {Remote}.", EventName = "DashboardSignedIn")]
+    public static partial void DashboardSignedIn(ILogger logger, string remote);
 }

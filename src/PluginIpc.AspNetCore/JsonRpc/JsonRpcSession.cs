@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using PluginIpc.AspNetCore.Calls;
+using PluginIpc.AspNetCore.Dashboard;
 using PluginIpc.AspNetCore.Diagnostics;
 using PluginIpc.AspNetCore.Security;
 using PluginIpc.AspNetCore.Transport;
@@ -22,6 +23,7 @@ internal sealed class JsonRpcSession : IWebSocketSession
     private readonly GatewayCaller _caller;
     private readonly int _maxInFlight;
     private readonly int _maxMessageBytes;
+    private readonly bool _exposeLogs;
     private readonly TopicAllowList _topics;
     private readonly IPluginBus? _bus;
     private readonly GatewayWebSocketConnection? _connection;
@@ -45,6 +47,7 @@ internal sealed class JsonRpcSession : IWebSocketSession
         _caller = caller;
         _maxInFlight = options.MaxCallsInFlightPerConnection;
         _maxMessageBytes = options.MaxMessageBytes;
+        _exposeLogs = options.ExposeLogs;
         _topics = topics;
         _bus = bus;
         _connection = connection;
@@ -329,6 +332,11 @@ internal sealed class JsonRpcSession : IWebSocketSession
 
     private async Task<byte[]?> HandleSystemAsync(string method, bool hasId, JsonElement id, JsonElement parameters)
     {
+        if (method == "$/logs" && _exposeLogs)
+        {
+            return hasId ? QueryLogs(id, parameters) : null; // a notification asks nothing back: nothing to do
+        }
+
         if (_connection is null || _bus is null)
         {
             return hasId ? JsonRpcWriter.Error(id, JsonRpcErrorCodes.MethodNotFound, $"Method '{method}' is available over the WebSocket only.", GatewayErrorCodes.NotExposed) : null;
@@ -374,6 +382,24 @@ internal sealed class JsonRpcSession : IWebSocketSession
             default:
                 return hasId ? JsonRpcWriter.Error(id, JsonRpcErrorCodes.MethodNotFound, $"Method '{method}' not found.", GatewayErrorCodes.NotExposed) : null;
         }
+    }
+
+    /// <summary>Answers <c>$/logs</c>: the query <c>{plugin, level, contains, since, max}</c> over the exposed plugins, newest first.</summary>
+    private byte[] QueryLogs(JsonElement id, JsonElement parameters)
+    {
+        PluginLogQuery query;
+        try
+        {
+            query = LogQueryReader.Read(parameters);
+        }
+        catch (LogQueryException ex)
+        {
+            return JsonRpcWriter.Error(id, JsonRpcErrorCodes.InvalidParams, "$/logs: " + ex.Message, ErrorCodes.InvalidRequest);
+        }
+
+        return _caller.QueryLogs(query) is { } entries
+            ? JsonRpcWriter.Result(id, DashboardJson.Entries(entries))
+            : JsonRpcWriter.Error(id, JsonRpcErrorCodes.InvalidParams, $"$/logs: no plugin '{query.Plugin}' is exposed.", ErrorCodes.InvalidRequest);
     }
 
     private async Task<byte[]> SubscriptionAsync(bool subscribe, JsonElement id, JsonElement parameters)

@@ -23,6 +23,18 @@ internal sealed class GatewayAccess
         _origins = new HashSet<string>(options.AllowedOrigins.Select(o => o.TrimEnd('/')), StringComparer.OrdinalIgnoreCase);
     }
 
+    /// <summary>Gets a value indicating whether only loopback clients are served (<see cref="PluginGatewayOptions.AllowUnauthenticatedLoopback"/>).</summary>
+    public bool LoopbackOnly => _loopbackOnly;
+
+    /// <summary>Gets a value indicating whether requests must present <see cref="PluginGatewayOptions.BearerToken"/>.</summary>
+    public bool RequiresToken => _token is not null;
+
+    /// <summary>Returns whether <paramref name="origin"/> is in <see cref="PluginGatewayOptions.AllowedOrigins"/>.</summary>
+    public bool IsAllowedOrigin(string origin) => _origins.Contains(origin.TrimEnd('/'));
+
+    /// <summary>Returns whether the request comes from a loopback address.</summary>
+    public static bool IsLoopback(HttpContext context) => IsLoopback(context.Connection.RemoteIpAddress);
+
     /// <summary>Returns why <paramref name="endpoint"/> may not run as configured, or <see langword="null"/> when it may.</summary>
     /// <remarks>The rule: at least one of RequireAuthorization on the endpoint, a bearer token, or the loopback-only switch.</remarks>
     public string? ConfigurationProblem(Endpoint? endpoint) =>
@@ -45,12 +57,12 @@ internal sealed class GatewayAccess
         }
 
         // Browsers always send Origin on WebSocket upgrades and cross-site POSTs; other clients need not (and cannot be hijacked).
-        if (context.Request.Headers.Origin is { Count: > 0 } origin && !_origins.Contains(origin.ToString().TrimEnd('/')))
+        if (context.Request.Headers.Origin is { Count: > 0 } origin && !IsAllowedOrigin(origin.ToString()))
         {
             return GatewayAccessResult.Forbidden;
         }
 
-        return _token is null || TokenMatches(context, webSocket) ? GatewayAccessResult.Allowed : GatewayAccessResult.Unauthenticated;
+        return _token is null || PresentsToken(context, allowQuery: webSocket) ? GatewayAccessResult.Allowed : GatewayAccessResult.Unauthenticated;
     }
 
     private static bool HasAuthorization(Endpoint? endpoint) =>
@@ -60,8 +72,14 @@ internal sealed class GatewayAccess
 
     private static bool IsLoopback(IPAddress? address) => address is not null && IPAddress.IsLoopback(address);
 
-    private bool TokenMatches(HttpContext context, bool webSocket)
+    /// <summary>Returns whether the request presents the bearer token: in its Authorization header or, if <paramref name="allowQuery"/>, as <c>access_token</c> in its query.</summary>
+    public bool PresentsToken(HttpContext context, bool allowQuery)
     {
+        if (_token is null)
+        {
+            return false;
+        }
+
         const string Scheme = "Bearer ";
         string? presented = null;
         StringValues authorization = context.Request.Headers.Authorization;
@@ -69,7 +87,7 @@ internal sealed class GatewayAccess
         {
             presented = header[Scheme.Length..].Trim();
         }
-        else if (webSocket && context.Request.Query["access_token"] is { Count: 1 } query)
+        else if (allowQuery && context.Request.Query["access_token"] is { Count: 1 } query)
         {
             // Browsers cannot set headers on a WebSocket upgrade: the query string is their only way.
             presented = query[0];

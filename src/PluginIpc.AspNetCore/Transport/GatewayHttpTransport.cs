@@ -68,7 +68,10 @@ internal sealed class GatewayHttpTransport
     }
 
     /// <summary>Checks access, accepts the WebSocket within the connection limit and runs the session <paramref name="createSession"/> makes until it ends.</summary>
-    public async Task RunWebSocketAsync(HttpContext context, Func<GatewayWebSocketConnection, IWebSocketSession> createSession)
+    /// <param name="context">The upgrade request.</param>
+    /// <param name="createSession">Makes the dialect's session on the accepted connection.</param>
+    /// <param name="check">The access rules, when not the gateway's own (the dashboard's).</param>
+    public async Task RunWebSocketAsync(HttpContext context, Func<GatewayWebSocketConnection, IWebSocketSession> createSession, Func<HttpContext, GatewayAccessResult>? check = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(createSession);
@@ -78,7 +81,7 @@ internal sealed class GatewayHttpTransport
             return;
         }
 
-        GatewayAccessResult access = _access.Check(context, webSocket: true);
+        GatewayAccessResult access = check?.Invoke(context) ?? _access.Check(context, webSocket: true);
         if (access != GatewayAccessResult.Allowed)
         {
             await GatewayRefusal.WriteAsync(context, access, _access, _logger, _metrics).ConfigureAwait(false);

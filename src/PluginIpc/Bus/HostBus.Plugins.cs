@@ -45,6 +45,10 @@ internal sealed partial class HostBus
         });
     }
 
+    /// <summary>Returns the topics the plugin named <paramref name="plugin"/> published to and subscribes to; empty when it never used the bus.</summary>
+    public (string[] Published, string[] Subscriptions) TopicsOf(string plugin) =>
+        Links.FirstOrDefault(l => l.Name == plugin) is { } link ? link.Topics() : ([], []);
+
     private async ValueTask<ReadOnlyMemory<byte>> ChangeSubscription(PluginBusLink link, Chunk chunk, IChunkPeer peer, bool subscribe)
     {
         (string topic, bool pattern) = BusWire.ReadSubscription(PluginSerializers.Resolve(peer.Serializer), chunk);
@@ -113,6 +117,7 @@ internal sealed partial class HostBus
             return;
         }
 
+        link.NotePublished(topic);
         Publish(topic, payload, link.Name, throwOnRelayFailure: false, owned: true); // read from the plugin's chunk, which owns its buffer
     }
 

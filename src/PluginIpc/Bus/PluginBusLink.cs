@@ -14,9 +14,13 @@ internal sealed class PluginBusLink : EnvelopePump, IAsyncDisposable
     /// <summary>The most patterns one plugin may subscribe to: each message's topic is matched against them all.</summary>
     public const int MaxPatterns = 64;
 
+    /// <summary>How many distinct topics a plugin published are remembered for <see cref="PluginStatus.PublishedTopics"/>.</summary>
+    public const int MaxPublishedTopics = 100;
+
     private readonly PluginIpcMetrics _metrics;
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
+    private readonly BoundedNameSet _published = new(MaxPublishedTopics);
     private int _disposed;
     private IChunkPeer _peer;
     private Subscriptions _subscriptions = new([], []);
@@ -121,6 +125,18 @@ internal sealed class PluginBusLink : EnvelopePump, IAsyncDisposable
             Volatile.Write(ref _subscriptions, pattern ? old with { Patterns = [.. old.Patterns.Where(p => p.Text != topic)] } : old with { Exact = exact });
             return removed;
         }
+    }
+
+    /// <summary>Notes that the plugin published to <paramref name="topic"/>; the first <see cref="MaxPublishedTopics"/> distinct topics are kept.</summary>
+    public void NotePublished(string topic) => _published.Resolve(topic);
+
+    /// <summary>Returns the topics the plugin published to (up to <see cref="MaxPublishedTopics"/>) and the topics and patterns it subscribes to, each sorted.</summary>
+    public (string[] Published, string[] Subscriptions) Topics()
+    {
+        Subscriptions subscriptions = Volatile.Read(ref _subscriptions);
+        string[] published = _published.Snapshot();
+        Array.Sort(published, StringComparer.Ordinal);
+        return (published, [.. subscriptions.Exact.Concat(subscriptions.Patterns.Select(p => p.Text)).Order(StringComparer.Ordinal)]);
     }
 
     /// <summary>Adds the plugin's subscribed topics and patterns to the sets (what the host needs from other hosts).</summary>

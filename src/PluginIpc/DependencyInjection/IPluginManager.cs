@@ -59,6 +59,54 @@ public interface IPluginManager
     /// <exception cref="KeyNotFoundException">No plugin has that name; the message lists the known names.</exception>
     PluginStatus GetStatus(string name);
 
+    /// <summary>
+    /// Starts the plugin named <paramref name="name"/> if it does not run, after a <see cref="StopAsync(string, CancellationToken)"/>
+    /// too, and waits until it is ready (process control, as a dashboard's start button does).
+    /// </summary>
+    /// <param name="name">The plugin's name (ordinal, case sensitive).</param>
+    /// <param name="cancellationToken">Ends the wait; the start itself goes on.</param>
+    /// <returns>A task that completes when the plugin runs.</returns>
+    /// <exception cref="KeyNotFoundException">No plugin has that name.</exception>
+    /// <exception cref="PluginStartException">It could not start; see <see cref="GetAsync"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The manager was stopped or disposed.</exception>
+    Task StartAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Stops the plugin named <paramref name="name"/> gracefully (within its <see cref="PluginOptions.StopTimeout"/>, then its process
+    /// tree is killed), and keeps it stopped: until <see cref="StartAsync(string, CancellationToken)"/> or
+    /// <see cref="RestartAsync"/>, <see cref="GetAsync"/> throws <see cref="PluginStartException"/> saying so, rather than start it
+    /// for the next caller. A start under way is awaited, then stopped.
+    /// </summary>
+    /// <param name="name">The plugin's name (ordinal, case sensitive).</param>
+    /// <param name="cancellationToken">Ends the grace period early: the process is killed.</param>
+    /// <returns>A task that completes when its process no longer runs.</returns>
+    /// <exception cref="KeyNotFoundException">No plugin has that name.</exception>
+    /// <exception cref="ObjectDisposedException">The manager was stopped or disposed.</exception>
+    Task StopAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Stops the plugin named <paramref name="name"/> if it runs (as <see cref="StopAsync(string, CancellationToken)"/> does) and
+    /// starts it anew, as a new <see cref="Plugin"/>; it need not run before.
+    /// </summary>
+    /// <param name="name">The plugin's name (ordinal, case sensitive).</param>
+    /// <param name="cancellationToken">Ends the grace period of the stop and the wait for the start.</param>
+    /// <returns>A task that completes when the new process is ready.</returns>
+    /// <exception cref="KeyNotFoundException">No plugin has that name.</exception>
+    /// <exception cref="PluginStartException">It could not start again; see <see cref="GetAsync"/>.</exception>
+    /// <exception cref="ObjectDisposedException">The manager was stopped or disposed.</exception>
+    Task RestartAsync(string name, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Returns the kept output lines and log entries of one plugin (<see cref="PluginLogQuery.Plugin"/>) or of all, that match
+    /// <paramref name="query"/>, newest first. The manager keeps each plugin's history across restarts and new starts, bounded
+    /// by its <see cref="PluginOptions.RecentLogCapacity"/> and <see cref="PluginOptions.RecentLogByteCapacity"/>.
+    /// </summary>
+    /// <param name="query">The conditions.</param>
+    /// <returns>Up to <see cref="PluginLogQuery.MaxEntries"/> entries, newest first, each naming its <see cref="PluginLogEntry.Plugin"/>.</returns>
+    /// <exception cref="KeyNotFoundException"><see cref="PluginLogQuery.Plugin"/> names no plugin.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A value of <paramref name="query"/> is out of range.</exception>
+    IReadOnlyList<PluginLogEntry> QueryLogs(PluginLogQuery query);
+
     /// <summary>Starts the plugins whose start mode is <see cref="StartMode.AtStartup"/>, in parallel, and waits for them.</summary>
     /// <param name="cancellationToken">Ends the wait.</param>
     /// <returns>

@@ -1,12 +1,15 @@
 namespace PluginIpc;
 
-/// <summary>One plugin of a <see cref="PluginManager"/>: its definition and the one start (or started instance) that all callers share.</summary>
+/// <summary>One plugin of a <see cref="PluginManager"/>: its definition, its history, and the one start (or started instance) that all callers share.</summary>
 /// <remarks>Thread safe: the current start is read and replaced under a lock, so concurrent first uses start one process.</remarks>
 internal sealed class ManagedPlugin
 {
     private readonly Lock _lock = new();
     private readonly PluginManager _manager;
     private Task<Plugin>? _current;
+    private bool _held;
+    private PluginOptions? _lastOptions;
+    private PluginHistory? _history;
 
     public ManagedPlugin(PluginManager manager, PluginDefinition definition)
     {
@@ -17,7 +20,19 @@ internal sealed class ManagedPlugin
     public PluginDefinition Definition { get; }
 
     /// <summary>Gets the plugin's state, as <see cref="IPluginManager.GetState"/> documents it; never starts it.</summary>
-    public PluginState State => StateOf(Current);
+    public PluginState State
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _held && _current is null ? PluginState.Stopped : StateOf(_current);
+            }
+        }
+    }
+
+    /// <summary>Gets the plugin's history (logs and exits), shared by every <see cref="Plugin"/> of its name; <see langword="null"/> before the first one.</summary>
+    public PluginHistory? History => Volatile.Read(ref _history);
 
     /// <summary>Gets the plugin's status, as <see cref="IPluginManager.GetStatus"/> documents it; never starts it.</summary>
     public PluginStatus Status
@@ -25,27 +40,44 @@ internal sealed class ManagedPlugin
         get
         {
             // One snapshot of the current start: state, process and history all come from the same start.
-            Task<Plugin>? current = Current;
-            PluginState state = StateOf(current);
+            Task<Plugin>? current;
+            bool held;
+            PluginOptions? options;
+            lock (_lock)
+            {
+                current = _current;
+                held = _held;
+                options = _lastOptions;
+            }
+
+            PluginState state = held && current is null ? PluginState.Stopped : StateOf(current);
+            (string[] published, string[] subscriptions) = _manager.TopicsOf(Definition.Name);
+            var status = new PluginStatus(Definition.Name, state)
+            {
+                IsHeld = held,
+                Framer = options?.Framer,
+                Transport = options?.Transport,
+                Exits = History?.Exits() ?? [],
+                PublishedTopics = published,
+                Subscriptions = subscriptions,
+            };
             if (current is { IsCompletedSuccessfully: true })
             {
                 Plugin plugin = current.Result;
-                return new PluginStatus(Definition.Name, state, plugin.ProcessId, plugin.RestartCount, plugin.LastExit, plugin.LastError?.Message);
+                return status with
+                {
+                    ProcessId = plugin.ProcessId,
+                    StartedAt = plugin.StartedAt,
+                    RestartCount = plugin.RestartCount,
+                    LastExit = plugin.LastExit,
+                    LastError = plugin.LastError?.Message,
+                    Metadata = plugin.ProcessId is null ? status.Metadata : plugin.Metadata,
+                };
             }
 
             string? error = state == PluginState.Failed ? current?.Exception?.InnerException?.Message : null;
-            return new PluginStatus(Definition.Name, state, null, 0, null, error);
-        }
-    }
-
-    private Task<Plugin>? Current
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _current;
-            }
+            PluginExit? lastExit = status.Exits.Count > 0 ? status.Exits[0] : null;
+            return status with { LastError = error, LastExit = lastExit };
         }
     }
 
@@ -54,23 +86,53 @@ internal sealed class ManagedPlugin
     /// or its plugin failed for good or was stopped.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The manager is stopping.</exception>
+    /// <exception cref="PluginStartException">The plugin was stopped with <see cref="IPluginManager.StopAsync(string, CancellationToken)"/> and not started since.</exception>
     public Task<Plugin> GetOrStart()
     {
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_manager.IsStopping, _manager);
+            if (_held)
+            {
+                throw new PluginStartException($"Plugin '{Definition.Name}' was stopped with IPluginManager.StopAsync(\"{Definition.Name}\"); IPluginManager.StartAsync or RestartAsync with its name starts it again.");
+            }
+
             Task<Plugin>? current = _current;
             if (current is null || current.IsFaulted || current.IsCanceled || (current.IsCompletedSuccessfully && current.Result.State is PluginState.Failed or PluginState.Stopped))
             {
                 Plugin? previous = current is { IsCompletedSuccessfully: true } ? current.Result : null;
 
                 // Run the start (and the user's setup code) off the lock and off the caller's synchronization context.
-                _current = current = Task.Run(() => _manager.StartPluginAsync(Definition, previous));
+                _current = current = Task.Run(() => _manager.StartPluginAsync(this, previous));
                 current.Forget(); // A failed start that no caller awaits any more (a stop, a cancelled wait) is not an unobserved exception.
             }
 
             return current;
         }
+    }
+
+    /// <summary>Sets whether the plugin stays stopped (<see cref="GetOrStart"/> refuses) until released.</summary>
+    public void Hold(bool held)
+    {
+        lock (_lock)
+        {
+            _held = held;
+        }
+    }
+
+    /// <summary>Creates the <see cref="Plugin"/> for a start from <paramref name="options"/>, with the history of its name.</summary>
+    public Plugin Create(PluginOptions options)
+    {
+        PluginHistory history = LazyInitializer.EnsureInitialized(
+            ref _history,
+            () => new PluginHistory(options.RecentLogCapacity, options.RecentLogByteCapacity, options.MaxOutputLineLength));
+        var plugin = new Plugin(options, history);
+        lock (_lock)
+        {
+            _lastOptions = options;
+        }
+
+        return plugin;
     }
 
     /// <summary>Stops the plugin if it was started; a start under way is awaited first (the manager has cancelled it).</summary>

@@ -19,13 +19,13 @@ public sealed class PluginIpcOptions
     public StartMode DefaultStartMode { get; set; } = StartMode.OnFirstUse;
 
     /// <summary>
-    /// Gets or sets a value indicating whether <see cref="IPluginManager.StartAsync"/> throws when a <see cref="StartMode.AtStartup"/>
+    /// Gets or sets a value indicating whether <see cref="IPluginManager.StartAsync(CancellationToken)"/> throws when a <see cref="StartMode.AtStartup"/>
     /// plugin cannot start, so that the start of a generic host (<c>AddPluginIpcHostedService</c>) fails.
     /// </summary>
     /// <value>
     /// Defaults to <see langword="false"/>: a plugin that cannot start is logged at error level and reported
     /// <see cref="PluginState.Failed"/> by <see cref="IPluginManager.GetState"/>, the application starts, and the next
-    /// <see cref="IPluginManager.GetAsync"/> tries again. When <see langword="true"/>, <see cref="IPluginManager.StartAsync"/> throws a
+    /// <see cref="IPluginManager.GetAsync"/> tries again. When <see langword="true"/>, <see cref="IPluginManager.StartAsync(CancellationToken)"/> throws a
     /// <see cref="PluginStartException"/> that names each such plugin and its cause, once all of them have started or failed.
     /// </value>
     public bool ThrowOnStartupFailure { get; set; }

@@ -12,7 +12,7 @@ namespace PluginIpc;
 /// <remarks>
 /// <para>Thread safe. The catalog of plugins (registrations and discovery) is built once, on first need.</para>
 /// <para>
-/// <see cref="DisposeAsync"/> stops every plugin like <see cref="StopAsync"/>. The synchronous <see cref="Dispose"/>, which a service
+/// <see cref="DisposeAsync"/> stops every plugin like <see cref="StopAsync(CancellationToken)"/>. The synchronous <see cref="Dispose"/>, which a service
 /// provider disposed with <c>Dispose()</c> calls, does the same: it runs the stop on the thread pool, where no synchronization
 /// context can deadlock it, and blocks until it completes, which takes at most about the longest <see cref="PluginOptions.StopTimeout"/>
 /// since the stops run in parallel. Prefer <c>DisposeAsync</c>.
@@ -59,7 +59,7 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
         _lifetimeToken = _lifetime.Token;
         _bus = bus;
         _config = config;
-        bus.RestartPlugin = name => RestartAsync(name, _lifetimeToken);
+        bus.RestartPlugin = name => RestartIfRunningAsync(name, _lifetimeToken);
         _plugins = new Lazy<Dictionary<string, ManagedPlugin>>(BuildCatalog, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
@@ -76,7 +76,7 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
         }
     }
 
-    /// <summary>Gets a value indicating whether <see cref="StopAsync"/> has begun: no plugin starts any more.</summary>
+    /// <summary>Gets a value indicating whether <see cref="StopAsync(CancellationToken)"/> has begun: no plugin starts any more.</summary>
     internal bool IsStopping => _isStopping;
 
     /// <inheritdoc/>
@@ -103,6 +103,56 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
 
     /// <inheritdoc/>
     public PluginStatus GetStatus(string name) => Find(name).Status;
+
+    /// <inheritdoc/>
+    public async Task StartAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ManagedPlugin entry = Find(name);
+        entry.Hold(false);
+        PluginManagerLog.StartRequested(_logger, name);
+        await GetAsync(name, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task StopAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ManagedPlugin entry = Find(name);
+        ObjectDisposedException.ThrowIf(_isStopping, this);
+        entry.Hold(true);
+        PluginManagerLog.StopRequested(_logger, name);
+        await entry.StopAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public async Task RestartAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ManagedPlugin entry = Find(name);
+        ObjectDisposedException.ThrowIf(_isStopping, this);
+        PluginManagerLog.RestartRequested(_logger, name);
+        entry.Hold(false);
+        await entry.StopAsync(cancellationToken).ConfigureAwait(false);
+        await GetAsync(name, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc/>
+    public IReadOnlyList<PluginLogEntry> QueryLogs(PluginLogQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Validate();
+        if (query.Plugin is { } name)
+        {
+            return Find(name).History?.Query(query) ?? [];
+        }
+
+        // Each plugin's newest matches, then the newest of them all: no plugin's history is copied more than once.
+        return [.. _plugins.Value.Values
+            .SelectMany(entry => entry.History?.Query(query) ?? [])
+            .OrderByDescending(entry => entry.Timestamp)
+            .Take(query.MaxEntries)];
+    }
+
+    /// <summary>Returns the bus topics the plugin named <paramref name="name"/> published to and subscribes to.</summary>
+    internal (string[] Published, string[] Subscriptions) TopicsOf(string name) => _bus.TopicsOf(name);
 
     /// <inheritdoc/>
     public async Task StartAsync(CancellationToken cancellationToken = default)
@@ -141,7 +191,7 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
         }
     }
 
-    /// <summary>Stops every plugin (see <see cref="StopAsync"/>). Safe to call more than once; never throws.</summary>
+    /// <summary>Stops every plugin (see <see cref="StopAsync(CancellationToken)"/>). Safe to call more than once; never throws.</summary>
     /// <returns>A task that completes when no plugin process runs.</returns>
     public async ValueTask DisposeAsync()
     {
@@ -154,11 +204,12 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
         // The stop runs on the thread pool, away from any synchronization context of the caller, so blocking on it cannot deadlock.
         Task.Run(async () => await DisposeAsync().ConfigureAwait(false)).GetAwaiter().GetResult();
 
-    /// <summary>Creates, sets up and starts a new <see cref="Plugin"/> for <paramref name="definition"/>, after disposing <paramref name="previous"/>.</summary>
+    /// <summary>Creates, sets up and starts a new <see cref="Plugin"/> for <paramref name="entry"/>, after disposing <paramref name="previous"/>.</summary>
     /// <exception cref="PluginStartException">The options are invalid, the executable is missing, setup code threw, or the start failed.</exception>
     /// <exception cref="ObjectDisposedException">The manager began to stop.</exception>
-    internal async Task<Plugin> StartPluginAsync(PluginDefinition definition, Plugin? previous)
+    internal async Task<Plugin> StartPluginAsync(ManagedPlugin entry, Plugin? previous)
     {
+        PluginDefinition definition = entry.Definition;
         if (previous is not null)
         {
             await previous.DisposeAsync().ConfigureAwait(false);
@@ -168,7 +219,7 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
         try
         {
             // Inside the try: a misconfiguration or a missing executable is a start failure like any other, and logged as one.
-            plugin = CreatePlugin(definition);
+            plugin = CreatePlugin(entry);
             foreach (Action<Plugin, IServiceProvider> setup in definition.Setups)
             {
                 setup(plugin, _services);
@@ -195,8 +246,8 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
         }
     }
 
-    /// <summary>Stops the plugin named <paramref name="name"/> if it was started, and starts it anew (for <c>sys.restart</c>).</summary>
-    internal async Task RestartAsync(string name, CancellationToken cancellationToken)
+    /// <summary>Stops the plugin named <paramref name="name"/> if it runs, and starts it anew (for <c>sys.restart</c>).</summary>
+    internal async Task RestartIfRunningAsync(string name, CancellationToken cancellationToken)
     {
         ManagedPlugin entry = Find(name);
         if (entry.State is not (PluginState.Running or PluginState.Restarting))
@@ -222,8 +273,9 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
     }
 
     /// <summary>Builds the plugin's options, checks them, and creates the (unstarted) plugin.</summary>
-    private Plugin CreatePlugin(PluginDefinition definition)
+    private Plugin CreatePlugin(ManagedPlugin entry)
     {
+        PluginDefinition definition = entry.Definition;
         string source = definition.ManifestPath is null ? $"Plugin '{definition.Name}'" : $"Plugin '{definition.Name}' (from {definition.ManifestPath})";
         PluginOptions options;
         try
@@ -265,7 +317,7 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
 
         try
         {
-            var plugin = new Plugin(options);
+            Plugin plugin = entry.Create(options);
             _bus.Attach(plugin, options.BusPublishTopics, options.BusSubscribeTopics);
             HostConfigCommands.Attach(plugin, _config, options.AllowSystemConfigWrites, _logger);
             return plugin;

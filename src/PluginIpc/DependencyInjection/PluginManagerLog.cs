@@ -28,4 +28,13 @@ internal static partial class PluginManagerLog
 
     [LoggerMessage(507, LogLevel.Information, "All plugins stopped.", EventName = "Stopped")]
     public static partial void Stopped(ILogger logger);
+
+    [LoggerMessage(508, LogLevel.Information, "Plugin {PluginName}: start requested.", EventName = "StartRequested")]
+    public static partial void StartRequested(ILogger logger, string pluginName);
+
+    [LoggerMessage(509, LogLevel.Information, "Plugin {PluginName}: stop requested; it stays stopped until it is started again.", EventName = "StopRequested")]
+    public static partial void StopRequested(ILogger logger, string pluginName);
+
+    [LoggerMessage(510, LogLevel.Information, "Plugin {PluginName}: restart requested.", EventName = "RestartRequested")]
+    public static partial void RestartRequested(ILogger logger, string pluginName);
 }

@@ -33,4 +33,7 @@ internal sealed class BoundedNameSet
 
         return _names.GetOrAdd(name, name);
     }
+
+    /// <summary>Returns the names that passed, in no particular order.</summary>
+    public string[] Snapshot() => [.. _names.Keys];
 }

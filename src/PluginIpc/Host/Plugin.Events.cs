@@ -9,8 +9,8 @@ public sealed partial class Plugin
 {
     private ValueTask<ReadOnlyMemory<byte>> OnLogMessage(Chunk chunk, IChunkPeer peer, CancellationToken cancellationToken)
     {
-        PluginLogEntry entry = LogMessage.Parse(chunk.Buffer.Span, _options.TimeProvider.GetUtcNow());
-        _recentLogs.Add(entry);
+        PluginLogEntry entry = LogMessage.Parse(chunk.Buffer.Span, _options.TimeProvider.GetUtcNow()) with { Plugin = Name };
+        _history.Add(entry);
         if (_pluginLogger.IsEnabled(entry.Level))
         {
             PluginLog.PluginEntry(_pluginLogger, entry.Level, entry.Category, entry.Message, entry.Exception);
@@ -22,13 +22,16 @@ public sealed partial class Plugin
     private void OnOutputLine(PluginOutputLine line)
     {
         bool isError = line.Source == PluginOutputSource.StandardError;
-        _recentLogs.Add(new PluginLogEntry(
+        _history.Add(new PluginLogEntry(
             _options.TimeProvider.GetUtcNow(),
             isError ? PluginLogSource.StandardError : PluginLogSource.StandardOutput,
             LogLevel.Information,
             isError ? "stderr" : "stdout",
             line.Text,
-            null));
+            null)
+        {
+            Plugin = Name,
+        });
         PluginLog.OutputLine(_pluginLogger, isError ? "stderr" : "stdout", line.Text);
     }
 
@@ -63,7 +66,9 @@ public sealed partial class Plugin
 
     private void RaiseExited(int processId, int exitCode, bool expected, Exception? reason = null)
     {
-        Volatile.Write(ref _lastExit, new PluginExit(_options.TimeProvider.GetUtcNow(), processId, exitCode, expected, reason?.Message));
+        var exit = new PluginExit(_options.TimeProvider.GetUtcNow(), processId, exitCode, expected, reason?.Message);
+        Volatile.Write(ref _lastExit, exit);
+        _history.AddExit(exit);
         try
         {
             Exited?.Invoke(this, new PluginExitedEventArgs(processId, exitCode, expected));

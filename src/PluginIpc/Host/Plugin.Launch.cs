@@ -12,7 +12,7 @@ public sealed partial class Plugin
         IConnectedPlugin connected = await PluginConnectors.For(_options.Transport)
             .ConnectAsync(_options.ToStartInfo(OnOutputLine), _processLogger, cancellationToken).ConfigureAwait(false);
         var channel = new Channel(connected.Input, connected.Output, CreateFramer(), ChannelOptions.From(_options, Name, _options.StopTimeout, _options.LoggerFactory));
-        var instance = new PluginInstance(connected, channel);
+        var instance = new PluginInstance(connected, channel, _options.TimeProvider.GetUtcNow());
         channel.CloseReasonResolver = reason => ResolveExitAsync(instance, reason);
         channel.Handlers = _handlers;
         channel.Owner = this;
@@ -32,6 +32,12 @@ public sealed partial class Plugin
             }
 
             string reason = ex is ChannelClosedException { InnerException: PluginExitedException exited } ? exited.Message : ex.Message;
+            if (connected.HasExited)
+            {
+                // Kept for the plugin's exit history (a dashboard shows why it never ran); not an Exited event, as it never ran.
+                _history.AddExit(new PluginExit(_options.TimeProvider.GetUtcNow(), connected.ProcessId, await connected.Exited.ConfigureAwait(false), expected: false, reason));
+            }
+
             string tail = connected.StderrTail;
             string message = $"Plugin '{Name}' ({_options.ExecutablePath}) failed to start: {reason}";
             if (tail.Length > 0 && !message.Contains(tail, StringComparison.Ordinal))

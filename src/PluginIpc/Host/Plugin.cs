@@ -19,7 +19,7 @@ public sealed partial class Plugin : IChunkPeer, IChunkCallShortcuts, Contracts.
     private readonly ILogger _processLogger;
     private readonly ILogger _pluginLogger;
     private readonly HandlerRegistry _handlers = new();
-    private readonly RingBuffer<PluginLogEntry> _recentLogs;
+    private readonly PluginHistory _history;
     private readonly SemaphoreSlim _lifecycle = new(1, 1);
     private readonly CancellationTokenSource _lifetime = new();
     /// <summary>The <see cref="PluginOptions.TimeProvider"/> timestamps of the restarts within the policy's window, oldest first.</summary>
@@ -37,13 +37,28 @@ public sealed partial class Plugin : IChunkPeer, IChunkCallShortcuts, Contracts.
     /// <param name="options">What to start and how.</param>
     /// <exception cref="ArgumentException">The options are invalid; the message names the setting.</exception>
     public Plugin(PluginOptions options)
+        : this(options, history: null)
+    {
+    }
+
+    /// <summary>Initializes a handle that keeps its logs and exits in <paramref name="history"/>, shared with earlier plugins of its name.</summary>
+    internal Plugin(PluginOptions options, PluginHistory? history)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Snapshot();
         _logger = _options.LoggerFactory.CreateLogger("PluginIpc.Plugin");
         _processLogger = _options.LoggerFactory.CreateLogger("PluginIpc.Processes");
         _pluginLogger = _options.LoggerFactory.CreateLogger("PluginIpc.Plugins." + Name);
-        _recentLogs = new RingBuffer<PluginLogEntry>(_options.RecentLogCapacity);
+        if (history is null)
+        {
+            history = new PluginHistory(_options.RecentLogCapacity, _options.RecentLogByteCapacity, _options.MaxOutputLineLength);
+        }
+        else
+        {
+            history.Resize(_options.RecentLogCapacity, _options.RecentLogByteCapacity, _options.MaxOutputLineLength);
+        }
+
+        _history = history;
         _handlers.HandleReserved(Commands.Log, OnLogMessage);
     }
 
@@ -191,8 +206,25 @@ public sealed partial class Plugin : IChunkPeer, IChunkCallShortcuts, Contracts.
     }
 
     /// <summary>Returns the plugin's recent output lines and log entries, oldest first, across restarts.</summary>
-    /// <returns>Up to <see cref="PluginOptions.RecentLogCapacity"/> entries.</returns>
-    public IReadOnlyList<PluginLogEntry> GetRecentLogs() => _recentLogs.Snapshot();
+    /// <returns>Up to <see cref="PluginOptions.RecentLogCapacity"/> entries, within <see cref="PluginOptions.RecentLogByteCapacity"/>.</returns>
+    public IReadOnlyList<PluginLogEntry> GetRecentLogs() => _history.Logs();
+
+    /// <summary>Returns the kept output lines and log entries that match <paramref name="query"/>, newest first (see <see cref="GetRecentLogs"/> for what is kept).</summary>
+    /// <param name="query">The conditions; its <see cref="PluginLogQuery.Plugin"/>, if set, must be this plugin's name.</param>
+    /// <returns>Up to <see cref="PluginLogQuery.MaxEntries"/> entries, newest first; empty when <see cref="PluginLogQuery.Plugin"/> names another plugin.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">A value of <paramref name="query"/> is out of range.</exception>
+    public IReadOnlyList<PluginLogEntry> QueryLogs(PluginLogQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Validate();
+        return query.Plugin is null || query.Plugin == Name ? _history.Query(query) : [];
+    }
+
+    /// <summary>Gets the recent exits of the plugin's processes, newest first, up to <see cref="PluginHistory.ExitCapacity"/>.</summary>
+    internal PluginExit[] ExitHistory => _history.Exits();
+
+    /// <summary>Gets when the current process was connected, or <see langword="null"/> when none runs.</summary>
+    internal DateTimeOffset? StartedAt => Volatile.Read(ref _current)?.StartedAt;
 
     /// <summary>
     /// Stops the plugin: sends <c>cmd.stop</c>, waits up to <see cref="PluginOptions.StopTimeout"/> for the process to exit,

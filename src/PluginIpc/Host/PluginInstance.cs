@@ -5,11 +5,15 @@ internal sealed class PluginInstance : IAsyncDisposable
 {
     private Exception? _firstCause;
 
-    public PluginInstance(IConnectedPlugin process, Channel channel)
+    public PluginInstance(IConnectedPlugin process, Channel channel, DateTimeOffset startedAt)
     {
         Process = process;
         Channel = channel;
+        StartedAt = startedAt;
     }
+
+    /// <summary>Gets when the process was connected.</summary>
+    public DateTimeOffset StartedAt { get; }
 
     /// <summary>Gets the plugin's process, or whatever its connector connected: supervision uses nothing else.</summary>
     public IConnectedPlugin Process { get; }

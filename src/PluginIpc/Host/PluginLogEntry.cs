@@ -9,4 +9,8 @@ namespace PluginIpc;
 /// <param name="Category">The plugin's logging category, or <c>stderr</c> / <c>stdout</c> for output lines.</param>
 /// <param name="Message">The text.</param>
 /// <param name="Exception">The exception text the plugin logged with it, if any.</param>
-public sealed record PluginLogEntry(DateTimeOffset Timestamp, PluginLogSource Source, LogLevel Level, string Category, string Message, string? Exception);
+public sealed record PluginLogEntry(DateTimeOffset Timestamp, PluginLogSource Source, LogLevel Level, string Category, string Message, string? Exception)
+{
+    /// <summary>Gets the name of the plugin it came from.</summary>
+    public string Plugin { get; init; } = string.Empty;
+}

@@ -86,9 +86,16 @@ public sealed class PluginOptions : IChannelSettings
     /// <value>Defaults to 16 MiB.</value>
     public long MaxQueuedBytes { get; set; } = 16L * 1024 * 1024;
 
-    /// <summary>Gets or sets how many recent output lines and log entries <see cref="Plugin.GetRecentLogs"/> keeps.</summary>
-    /// <value>Defaults to 200.</value>
-    public int RecentLogCapacity { get; set; } = 200;
+    /// <summary>Gets or sets how many recent output lines and log entries the host keeps for <see cref="Plugin.GetRecentLogs"/> and <see cref="Plugin.QueryLogs"/>.</summary>
+    /// <value>Defaults to 1000.</value>
+    public int RecentLogCapacity { get; set; } = 1000;
+
+    /// <summary>
+    /// Gets or sets how many bytes of text the kept output lines and log entries may take (two bytes a char, plus a little for each);
+    /// the oldest go first. Each entry's texts are cut to <see cref="MaxOutputLineLength"/> chars.
+    /// </summary>
+    /// <value>Defaults to 1 MiB.</value>
+    public long RecentLogByteCapacity { get; set; } = 1024 * 1024;
 
     /// <summary>Gets or sets the most chars of the plugin's text that one logged line of its stderr (or free stdout) carries.</summary>
     /// <remarks>
@@ -173,6 +180,7 @@ public sealed class PluginOptions : IChannelSettings
             MaxQueuedMessages = MaxQueuedMessages,
             MaxQueuedBytes = MaxQueuedBytes,
             RecentLogCapacity = RecentLogCapacity,
+            RecentLogByteCapacity = RecentLogByteCapacity,
             MaxOutputLineLength = MaxOutputLineLength,
             LoggerFactory = LoggerFactory,
             Serializer = Serializer,
@@ -254,6 +262,7 @@ public sealed class PluginOptions : IChannelSettings
         Require(MaxQueuedMessages > 0, nameof(MaxQueuedMessages), $"must be positive, not {MaxQueuedMessages}");
         Require(MaxQueuedBytes > 0, nameof(MaxQueuedBytes), $"must be positive, not {MaxQueuedBytes}");
         Require(RecentLogCapacity > 0, nameof(RecentLogCapacity), $"must be positive, not {RecentLogCapacity}");
+        Require(RecentLogByteCapacity > 0, nameof(RecentLogByteCapacity), $"must be positive, not {RecentLogByteCapacity}");
         Require(MaxOutputLineLength > 0, nameof(MaxOutputLineLength), $"must be positive, not {MaxOutputLineLength}");
         RequirePositive(StartTimeout, nameof(StartTimeout));
         RequirePositive(CallTimeout, nameof(CallTimeout));

@@ -57,6 +57,7 @@ public sealed class PluginOptionsSnapshotTests
             MaxQueuedMessages = 9,
             MaxQueuedBytes = 10,
             RecentLogCapacity = 8,
+            RecentLogByteCapacity = 4096,
             MaxOutputLineLength = 11,
             LoggerFactory = loggerFactory,
             MeterFactory = services.GetRequiredService<IMeterFactory>(),
