@@ -149,7 +149,10 @@ internal sealed class DashboardEndpoints(
     public Task LiveAsync(HttpContext context)
     {
         AddSecurityHeaders(context.Response);
-        return transport.RunWebSocketAsync(context, connection => new DashboardLiveSession(connection, state), c => access.Check(c, needsAuthentication: true));
+        return transport.RunWebSocketAsync(
+            context,
+            connection => new DashboardLiveSession(connection, state, () => access.Check(context, needsAuthentication: true) == GatewayAccessResult.Allowed),
+            c => access.Check(c, needsAuthentication: true));
     }
 
     private static Task NotFoundAsync(HttpContext context, string name) =>

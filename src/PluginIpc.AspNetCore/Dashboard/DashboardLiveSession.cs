@@ -16,17 +16,25 @@ internal sealed class DashboardLiveSession : IWebSocketSession
     /// <summary>How often a live tail's query runs again.</summary>
     public static readonly TimeSpan TailPeriod = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>How often the page's access is checked again: a session that ended closes its socket within this.</summary>
+    public static readonly TimeSpan AccessPeriod = TimeSpan.FromSeconds(2);
+
     private readonly GatewayWebSocketConnection _connection;
     private readonly DashboardState _state;
+    private readonly Func<bool> _stillAllowed;
     private readonly CancellationTokenSource _stop;
     private readonly Task _loop;
     private PluginLogQuery? _tail;
     private int _tailVersion;
 
-    public DashboardLiveSession(GatewayWebSocketConnection connection, DashboardState state)
+    /// <param name="connection">The accepted socket.</param>
+    /// <param name="state">The plugins' list and the manager.</param>
+    /// <param name="stillAllowed">Checks the page's access again (its session may end while the socket is open).</param>
+    public DashboardLiveSession(GatewayWebSocketConnection connection, DashboardState state, Func<bool> stillAllowed)
     {
         _connection = connection;
         _state = state;
+        _stillAllowed = stillAllowed;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(connection.Closing);
         _loop = Task.Run(() => PushAsync(_stop.Token));
     }
@@ -77,9 +85,21 @@ internal sealed class DashboardLiveSession : IWebSocketSession
         int lastVersion = 0;
         long lastTail = 0;
         TimeProvider time = _state.Time;
+        long lastAccess = time.GetTimestamp();
         using var timer = new PeriodicTimer(Period, time);
         do
         {
+            if (time.GetElapsedTime(lastAccess) >= AccessPeriod)
+            {
+                if (!_stillAllowed())
+                {
+                    _connection.Close(GatewayCloseCodes.SessionEnded, "the session ended");
+                    return;
+                }
+
+                lastAccess = time.GetTimestamp();
+            }
+
             byte[] plugins = _state.Plugins();
             if (!ReferenceEquals(plugins, lastPlugins) && (lastPlugins is null || !plugins.AsSpan().SequenceEqual(lastPlugins)) && !_connection.TrySend(plugins))
             {

@@ -17,6 +17,9 @@ internal static class GatewayCloseCodes
     /// <summary>1008: the client did not read: its send queue overflowed.</summary>
     public const WebSocketCloseStatus SendQueueFull = WebSocketCloseStatus.PolicyViolation;
 
+    /// <summary>The dashboard's session ended (signed out or expired) while its live socket was open.</summary>
+    public const WebSocketCloseStatus SessionEnded = WebSocketCloseStatus.PolicyViolation;
+
     /// <summary>1009: a message over <see cref="PluginGatewayOptions.MaxMessageBytes"/>.</summary>
     public const WebSocketCloseStatus MessageTooBig = WebSocketCloseStatus.MessageTooBig;
 }

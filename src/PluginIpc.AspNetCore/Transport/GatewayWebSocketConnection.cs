@@ -83,6 +83,9 @@ internal sealed class GatewayWebSocketConnection : IDisposable
         return false;
     }
 
+    /// <summary>Closes the connection with <paramref name="status"/>, dropping what waits to be sent (a session that ended, for example).</summary>
+    public void Close(WebSocketCloseStatus status, string reason) => BeginClose(status, reason, dropQueued: true);
+
     /// <summary>Runs the connection until it ends; <paramref name="stopping"/> closes it with 1001.</summary>
     public async Task RunAsync(IWebSocketSession session, CancellationToken stopping)
     {

@@ -132,6 +132,41 @@ public sealed class DashboardApiTests
         Assert.That(refused!.Message, Does.Contain("401"));
     }
 
+    [Test]
+    public async Task SigningOut_ClosesTheSessionsLiveSocket()
+    {
+        await using GatewayApp app = await DashboardApp.StartAsync();
+        var cookies = new CookieContainer();
+        using var client = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = new Uri(app.Address, DashboardApp.Path) };
+        using (HttpResponseMessage signIn = await DashboardHttpTests.SignInAsync(client, DashboardApp.Token))
+        {
+            Assert.That(signIn.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        }
+
+        using var socket = new ClientWebSocket();
+        socket.Options.Cookies = cookies;
+        await socket.ConnectAsync(new UriBuilder(app.Address) { Scheme = "ws", Path = DashboardApp.Path + "api/live" }.Uri, CancellationToken.None);
+        await ReceiveAsync(socket, m => m.GetProperty("type").GetString() == "plugins");
+
+        using (HttpResponseMessage signOut = await client.DeleteAsync("api/session"))
+        {
+            Assert.That(signOut.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        }
+
+        // The socket holds the cookie it opened with; the server checks it again every 2 s and closes with 1008.
+        using var timeout = new CancellationTokenSource(GatewayApp.Wait);
+        byte[] buffer = new byte[1 << 16];
+        ValueWebSocketReceiveResult result;
+        do
+        {
+            result = await socket.ReceiveAsync(buffer.AsMemory(), timeout.Token);
+        }
+        while (result.MessageType != WebSocketMessageType.Close);
+
+        Assert.That(socket.CloseStatus, Is.EqualTo(WebSocketCloseStatus.PolicyViolation));
+        Assert.That(socket.CloseStatusDescription, Is.EqualTo("the session ended"));
+    }
+
     private static async Task<string?> ErrorAsync(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString();
 
