@@ -10,12 +10,7 @@ public sealed class GatewayLogQueryTests
     [Test]
     public async Task LogsOfExposedPlugins_AreQueried_NewestFirst()
     {
-        await using GatewayApp app = await GatewayApp.StartAsync(o =>
-        {
-            o.AllowUnauthenticatedLoopback = true;
-            o.Expose("probe");
-            o.ExposeLogs = true;
-        });
+        await using GatewayApp app = await StartAsync("probe", exposeLogs: true);
         Plugin probe = await app.Manager().GetAsync("probe");
         await probe.CallAsync("log", "Warning|queue <full>");
         await probe.CallAsync("log", "Information|queue fine");
@@ -34,12 +29,7 @@ public sealed class GatewayLogQueryTests
     [Test]
     public async Task APluginThatIsNotExposed_HasNoLogsForClients()
     {
-        await using GatewayApp app = await GatewayApp.StartAsync(o =>
-        {
-            o.AllowUnauthenticatedLoopback = true;
-            o.Expose("echo");
-            o.ExposeLogs = true;
-        });
+        await using GatewayApp app = await StartAsync("echo", exposeLogs: true);
         Plugin probe = await app.Manager().GetAsync("probe");
         await probe.CallAsync("log", "Warning|secret of probe");
         await app.Logs.WaitForAsync("secret of probe");
@@ -55,11 +45,7 @@ public sealed class GatewayLogQueryTests
     [Test]
     public async Task WithoutExposeLogs_TheMethodDoesNotExist()
     {
-        await using GatewayApp app = await GatewayApp.StartAsync(o =>
-        {
-            o.AllowUnauthenticatedLoopback = true;
-            o.Expose("probe");
-        });
+        await using GatewayApp app = await StartAsync("probe", exposeLogs: false);
 
         JsonElement answer = await app.RpcAsync("""{"jsonrpc":"2.0","id":1,"method":"$/logs","params":{}}""");
 
@@ -69,16 +55,19 @@ public sealed class GatewayLogQueryTests
     [Test]
     public async Task AnInvalidQuery_SaysWhichField()
     {
-        await using GatewayApp app = await GatewayApp.StartAsync(o =>
-        {
-            o.AllowUnauthenticatedLoopback = true;
-            o.Expose("probe");
-            o.ExposeLogs = true;
-        });
+        await using GatewayApp app = await StartAsync("probe", exposeLogs: true);
 
         JsonElement answer = await app.RpcAsync("""{"jsonrpc":"2.0","id":1,"method":"$/logs","params":{"max":100000}}""");
 
         Assert.That(answer.GetProperty("error").GetProperty("code").GetInt32(), Is.EqualTo(-32602));
         Assert.That(answer.GetProperty("error").GetProperty("message").GetString(), Does.Contain("'max' must be a whole number from 1 to 1000"));
     }
+
+    private static Task<GatewayApp> StartAsync(string exposed, bool exposeLogs) =>
+        GatewayApp.StartAsync(o =>
+        {
+            o.AllowUnauthenticatedLoopback = true;
+            o.Expose(exposed);
+            o.ExposeLogs = exposeLogs;
+        });
 }
