@@ -45,6 +45,7 @@ public sealed partial class Plugin : IChunkPeer, IChunkCallShortcuts, Contracts.
         _pluginLogger = _options.LoggerFactory.CreateLogger("PluginIpc.Plugins." + Name);
         _recentLogs = new RingBuffer<PluginLogEntry>(_options.RecentLogCapacity);
         _handlers.HandleReserved(Commands.Log, OnLogMessage);
+        _handlers.HandleReserved(Commands.BridgeMessage, OnBridgeMessage);
     }
 
     /// <summary>Occurs when <see cref="State"/> changes. Handlers run synchronously; exceptions they throw are logged and ignored.</summary>
