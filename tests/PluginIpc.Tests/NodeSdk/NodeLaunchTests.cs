@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using PluginIpc.Tests.Host;
@@ -86,27 +85,7 @@ public sealed class NodeLaunchTests : PluginTestBase
     public async Task HostKilled_PluginExitsWithinFiveSeconds(string framer, PluginTransport transport, CancellationToken cancellationToken)
     {
         string node = await NodeSdk.RequireAsync();
-        Process host = StartRaw(TestPlugin.RawStartInfo("plugin-host", framer, transport.ToString(), node, Path.Combine(NodeSdk.PluginsFolder, "echo.js")));
-        host.StandardInput.Close();
-        Task<string> stdout = host.StandardOutput.ReadToEndAsync(cancellationToken);
-        int pluginPid = 0;
-        var stderr = new StringBuilder();
-        while (await host.StandardError.ReadLineAsync(cancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(30), cancellationToken) is { } line)
-        {
-            stderr.AppendLine(line);
-            if (line.StartsWith("plugin ", StringComparison.Ordinal))
-            {
-                pluginPid = int.Parse(line["plugin ".Length..], CultureInfo.InvariantCulture);
-                TrackPid(pluginPid);
-                break;
-            }
-        }
-
-        if (pluginPid == 0)
-        {
-            Assert.Fail($"the host did not start the plugin: {stderr}{await stdout.WaitAsync(s_timeout, cancellationToken)}");
-        }
-
+        (Process host, int pluginPid) = await StartPluginHostAsync([framer, transport.ToString(), node, Path.Combine(NodeSdk.PluginsFolder, "echo.js")], TimeSpan.FromSeconds(30), cancellationToken);
         Assert.That(ProcFs.IsAlive(pluginPid), Is.True);
         host.Kill(entireProcessTree: false); // SIGKILL: no exit hook runs in the host
         await host.WaitForExitAsync(cancellationToken).WaitAsync(s_timeout, cancellationToken);

@@ -10,7 +10,7 @@ namespace PluginIpc.Tests.NodeSdk;
 /// </summary>
 internal static class NodeSdk
 {
-    private static readonly TimeSpan s_npmTimeout = TimeSpan.FromMinutes(3);
+    private const string Hint = "install Node.js 18 or later and npm to run the Node.js SDK tests.";
     private static readonly SemaphoreSlim s_install = new(1, 1);
     private static bool s_installed;
 
@@ -27,15 +27,15 @@ internal static class NodeSdk
     /// <summary>Returns the path of <c>node</c>, after the packages are installed; ignores (or, under CI, fails) the test without Node.js.</summary>
     public static async Task<string> RequireAsync()
     {
-        string node = Require("node");
-        string npm = Require("npm");
+        string node = NodeTools.Require("node", Hint);
+        string npm = NodeTools.Require("npm", Hint);
         await s_install.WaitAsync();
         try
         {
             if (!s_installed)
             {
-                await InstallOnceAsync(npm, PackageFolder);
-                await InstallOnceAsync(npm, SampleFolder);
+                await NodeTools.InstallOnceAsync(npm, PackageFolder);
+                await NodeTools.InstallOnceAsync(npm, SampleFolder);
                 s_installed = true;
             }
         }
@@ -62,44 +62,5 @@ internal static class NodeSdk
         };
         options.Arguments.Add(Path.Combine(PluginsFolder, script));
         return options;
-    }
-
-    /// <summary>Runs <c>npm ci</c> unless node_modules already holds what package-lock.json names (npm writes its own copy there).</summary>
-    private static async Task InstallOnceAsync(string npm, string folder)
-    {
-        string lockFile = Path.Combine(folder, "package-lock.json");
-        string installed = Path.Combine(folder, "node_modules", ".package-lock.json");
-        if (File.Exists(installed) && File.GetLastWriteTimeUtc(installed) >= File.GetLastWriteTimeUtc(lockFile))
-        {
-            return;
-        }
-
-        CommandResult install = await Command.RunAsync(npm, ["ci", "--no-audit", "--no-fund"], folder, s_npmTimeout, CancellationToken.None);
-        Assert.That(install.ExitCode, Is.Zero, install.ToString());
-    }
-
-    /// <summary>Finds <paramref name="name"/> on the PATH; ignores the test without it, or fails it under CI.</summary>
-    private static string Require(string name)
-    {
-        string[] names = OperatingSystem.IsWindows() ? [name + ".cmd", name + ".exe"] : [name];
-        foreach (string directory in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            foreach (string candidate in names.Select(n => Path.Combine(directory, n)))
-            {
-                if (File.Exists(candidate))
-                {
-                    return candidate;
-                }
-            }
-        }
-
-        string message = $"'{name}' is not on the PATH: install Node.js 18 or later and npm to run the Node.js SDK tests.";
-        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-        {
-            Assert.Fail(message);
-        }
-
-        Assert.Ignore(message);
-        return name;
     }
 }
