@@ -53,4 +53,7 @@ public static class Commands
 
     /// <summary>A plugin removes one key of its configuration (section 11).</summary>
     public const string ConfigRemove = "config.remove";
+
+    /// <summary>A one-way message of the bridge, either way: UTF-8 text for the other side's bridge (docs/PROTOCOL.md, section 13).</summary>
+    public const string BridgeMessage = "bridge.message";
 }

@@ -13,16 +13,16 @@ namespace PluginIpc.AspNetCore.Tests;
 public sealed class NodeClientTests
 {
     private const string Token = "node-client-test-token-0123456789";
-    private static readonly TimeSpan NpmTimeout = TimeSpan.FromMinutes(3);
+    private const string Hint = "install Node.js 20 and npm to run the Node.js client test.";
     private static readonly TimeSpan NodeTimeout = TimeSpan.FromSeconds(60);
 
     [Test]
     public async Task A_node_client_calls_batches_gets_a_push_and_an_error_over_the_websocket()
     {
-        string node = Require("node");
-        string npm = Require("npm");
+        string node = NodeTools.Require("node", Hint);
+        string npm = NodeTools.Require("npm", Hint);
         string folder = GatewayApp.Setting("NodeClient");
-        await InstallOnceAsync(npm, folder);
+        await NodeTools.InstallOnceAsync(npm, folder);
 
         await using GatewayApp app = await GatewayApp.StartAsync(o =>
         {
@@ -45,44 +45,5 @@ public sealed class NodeClientTests
             "error: code=-32000 data.code=TEST_FAILURE message=\"fail was asked to fail: from node\"",
             "done",
         }), run.ToString());
-    }
-
-    /// <summary>Runs <c>npm ci</c> unless node_modules already holds what package-lock.json names (npm writes its own copy there).</summary>
-    private static async Task InstallOnceAsync(string npm, string folder)
-    {
-        string lockFile = Path.Combine(folder, "package-lock.json");
-        string installed = Path.Combine(folder, "node_modules", ".package-lock.json");
-        if (File.Exists(installed) && File.GetLastWriteTimeUtc(installed) >= File.GetLastWriteTimeUtc(lockFile))
-        {
-            return;
-        }
-
-        CommandResult install = await Command.RunAsync(npm, ["ci", "--no-audit", "--no-fund"], folder, NpmTimeout, CancellationToken.None);
-        Assert.That(install.ExitCode, Is.Zero, install.ToString());
-    }
-
-    /// <summary>Finds <paramref name="name"/> on the PATH; ignores the test without it, or fails it under CI.</summary>
-    private static string Require(string name)
-    {
-        string[] names = OperatingSystem.IsWindows() ? [name + ".cmd", name + ".exe"] : [name];
-        foreach (string directory in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            foreach (string candidate in names.Select(n => Path.Combine(directory, n)))
-            {
-                if (File.Exists(candidate))
-                {
-                    return candidate;
-                }
-            }
-        }
-
-        string message = $"'{name}' is not on the PATH: install Node.js 20 and npm to run the Node.js client test.";
-        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-        {
-            Assert.Fail(message);
-        }
-
-        Assert.Ignore(message);
-        return name;
     }
 }

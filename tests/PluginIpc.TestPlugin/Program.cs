@@ -30,8 +30,9 @@ using Samples;
 //            never returns, with no grace period limit: the host must kill it.
 //   hostile <behaviour>
 //            a plugin that misbehaves on purpose (see Hostile.cs): garbage-at-start, garbage-on-request, stop-reading, flood-oneway.
-//   plugin-host <framer> <transport> <echoPluginDll>
-//            starts EchoPlugin through Plugin ("dotnet exec"), writes "plugin <pid>" to stderr, then waits forever.
+//   plugin-host <framer> <transport> <echoPluginDll | executable> [arguments...]
+//            starts EchoPlugin through Plugin ("dotnet exec"), or any other plugin executable with its arguments (a Node.js
+//            plugin), writes "plugin <pid>" to stderr, then waits forever.
 //   long-line <stderr|stdout> <MiB> <end|hang>
 //            writes MiB mebibytes of 'x' with no line break to the named stream, in 64 KiB writes. With end, it then writes
 //            "\ndone\n" there and exits 0; with hang, it writes "written" as a line to the other stream and never exits.
@@ -68,7 +69,7 @@ switch (mode)
     case "hostile" when args.Length > 1:
         return await Hostile.RunAsync(args[1]);
     case "plugin-host" when args.Length > 3:
-        return await PluginHostAsync(args[1], Enum.Parse<PluginTransport>(args[2]), args[3]);
+        return await PluginHostAsync(args[1], Enum.Parse<PluginTransport>(args[2]), args[3], args[4..]);
     case "long-line" when args.Length > 3 && int.TryParse(args[2], CultureInfo.InvariantCulture, out int mebibytes):
         return await LongLineAsync(args[1] == "stdout", mebibytes, args[3] == "hang");
     case "env":
@@ -229,11 +230,21 @@ static async Task<int> IgnoreStopAsync()
     return await Main.RegisterAsync(options);
 }
 
-static async Task<int> PluginHostAsync(string framer, PluginTransport transport, string echoPluginDll)
+static async Task<int> PluginHostAsync(string framer, PluginTransport transport, string executable, string[] arguments)
 {
-    var options = new PluginOptions { ExecutablePath = Environment.ProcessPath!, Framer = framer, Transport = transport };
-    options.Arguments.Add("exec");
-    options.Arguments.Add(echoPluginDll);
+    bool dll = executable.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
+    var options = new PluginOptions { ExecutablePath = dll ? Environment.ProcessPath! : executable, Framer = framer, Transport = transport, StartTimeout = TimeSpan.FromSeconds(20) };
+    if (dll)
+    {
+        options.Arguments.Add("exec");
+        options.Arguments.Add(executable);
+    }
+
+    foreach (string argument in arguments)
+    {
+        options.Arguments.Add(argument);
+    }
+
     await using var plugin = new Plugin(options); // never disposed: the test kills this host with SIGKILL
     await plugin.StartAsync();
     await Console.Error.WriteLineAsync($"plugin {plugin.ProcessId}");

@@ -60,6 +60,7 @@ public sealed partial class Plugin : IChunkPeer, IChunkCallShortcuts, Contracts.
 
         _history = history;
         _handlers.HandleReserved(Commands.Log, OnLogMessage);
+        _handlers.HandleReserved(Commands.BridgeMessage, OnBridgeMessage);
     }
 
     /// <summary>Occurs when <see cref="State"/> changes. Handlers run synchronously; exceptions they throw are logged and ignored.</summary>

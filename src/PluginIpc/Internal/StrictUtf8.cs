@@ -25,4 +25,18 @@ internal static class StrictUtf8
             throw new ArgumentException($"The {field} is not valid Unicode (unpaired surrogate at index {ex.Index}); it cannot be sent as UTF-8.", field, ex);
         }
     }
+
+    /// <summary>Returns the UTF-8 bytes of <paramref name="value"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="value"/> holds an unpaired surrogate.</exception>
+    public static byte[] GetBytes(string value, string field)
+    {
+        try
+        {
+            return s_encoding.GetBytes(value);
+        }
+        catch (EncoderFallbackException ex)
+        {
+            throw new ArgumentException($"The {field} is not valid Unicode (unpaired surrogate at index {ex.Index}); it cannot be sent as UTF-8.", field, ex);
+        }
+    }
 }

@@ -88,6 +88,31 @@ public abstract class PluginTestBase : ProcessTestBase
         return reached.Task.WaitAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Starts TestPlugin's <c>plugin-host</c> mode with <paramref name="arguments"/> (framer, transport, plugin and its arguments),
+    /// waits for the plugin's process id it reports, and returns both; fails the test if the host never reports one.
+    /// </summary>
+    internal async Task<(Process Host, int PluginPid)> StartPluginHostAsync(string[] arguments, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        Process host = StartRaw(TestPlugin.RawStartInfo(["plugin-host", .. arguments]));
+        host.StandardInput.Close();
+        Task<string> stdout = host.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = new System.Text.StringBuilder();
+        while (await host.StandardError.ReadLineAsync(cancellationToken).AsTask().WaitAsync(timeout, cancellationToken) is { } line)
+        {
+            stderr.AppendLine(line);
+            if (line.StartsWith("plugin ", StringComparison.Ordinal))
+            {
+                int pid = int.Parse(line["plugin ".Length..], System.Globalization.CultureInfo.InvariantCulture);
+                TrackPid(pid);
+                return (host, pid);
+            }
+        }
+
+        Assert.Fail($"the host did not start the plugin: {stderr}{await stdout.WaitAsync(timeout, cancellationToken)}");
+        return (host, 0);
+    }
+
     /// <summary>Returns the first <typeparamref name="T"/> in <paramref name="exception"/>'s chain of inner exceptions.</summary>
     internal static T? Find<T>(Exception? exception)
         where T : Exception

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using PluginIpc.Tests.Processes;
@@ -398,27 +397,7 @@ public sealed class PluginTests : PluginTestBase
     [Test, CancelAfter(30_000)]
     public async Task HostKilled_PluginExitsWithinFiveSeconds(CancellationToken cancellationToken)
     {
-        Process host = StartRaw(TestPlugin.RawStartInfo("plugin-host", _framer, _transport.ToString(), EchoPluginFixture.DllPath));
-        host.StandardInput.Close();
-        Task<string> stdout = host.StandardOutput.ReadToEndAsync(cancellationToken);
-        int pluginPid = 0;
-        var stderr = new StringBuilder();
-        while (await host.StandardError.ReadLineAsync(cancellationToken).AsTask().WaitAsync(s_timeout, cancellationToken) is { } line)
-        {
-            stderr.AppendLine(line);
-            if (line.StartsWith("plugin ", StringComparison.Ordinal))
-            {
-                pluginPid = int.Parse(line["plugin ".Length..], CultureInfo.InvariantCulture);
-                TrackPid(pluginPid);
-                break;
-            }
-        }
-
-        if (pluginPid == 0)
-        {
-            Assert.Fail($"the host did not start the plugin: {stderr}{await stdout.WaitAsync(s_timeout, cancellationToken)}");
-        }
-
+        (Process host, int pluginPid) = await StartPluginHostAsync([_framer, _transport.ToString(), EchoPluginFixture.DllPath], s_timeout, cancellationToken);
         Assert.That(ProcFs.ParentOf(pluginPid), Is.EqualTo(host.Id));
         Assert.That(ProcFs.IsAlive(pluginPid), Is.True);
 

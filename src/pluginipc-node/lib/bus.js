@@ -1,0 +1,228 @@
+'use strict';
+
+const { RemoteError, TimeoutError } = require('./errors');
+const { toBuffer } = require('./framing');
+
+const HOST_MARGIN_MS = 5000;
+const QUEUE_CAPACITY = 1024;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+function validateTopic(topic, pattern) {
+  const what = pattern ? 'pattern' : 'topic';
+  if (typeof topic !== 'string' || topic.length === 0) throw new TypeError(`A ${what} is a non-empty string.`);
+  if (Buffer.byteLength(topic, 'utf8') > 256) throw new RangeError(`The ${what} '${topic}' is longer than 256 UTF-8 bytes.`);
+  if (CONTROL.test(topic)) throw new RangeError(`The ${what} '${topic}' holds a control character.`);
+  const stars = topic.split('*').length - 1;
+  if (!pattern && stars > 0) throw new RangeError(`The topic '${topic}' holds '*'; subscribe to patterns with { pattern: true }.`);
+  if (stars > 8) throw new RangeError(`The pattern '${topic}' has more than 8 '*'.`);
+}
+
+function patternRegex(pattern) {
+  return new RegExp('^' + pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\s\\S]*') + '$');
+}
+
+const isSystem = (topic) => topic.startsWith('sys.');
+
+/** A topic the host's allow-list gives (null: every topic but the system ones); patterns are left to the host. */
+function allows(list, topic) {
+  if (list === null || list === undefined) return !isSystem(topic);
+  return list.some((entry) => (isSystem(topic) && !entry.startsWith('sys.') ? false : entry === topic || (entry.includes('*') && patternRegex(entry).test(topic))));
+}
+
+/** One handler of a topic or pattern, with its own bounded queue (the oldest message is dropped when it is full). */
+class Subscription {
+  constructor(bus, topic, pattern, handler) {
+    Object.assign(this, { bus, topic, pattern, handler });
+    this.matcher = pattern ? patternRegex(topic) : null;
+    this.queue = [];
+    this.running = false;
+    this.closed = false;
+  }
+
+  matches(topic) {
+    return this.matcher === null ? this.topic === topic : this.matcher.test(topic);
+  }
+
+  offer(message) {
+    if (this.closed) return;
+    if (this.queue.length >= QUEUE_CAPACITY) this.queue.shift();
+    this.queue.push(message);
+    this.pump();
+  }
+
+  async pump() {
+    if (this.running) return;
+    this.running = true;
+    while (this.queue.length > 0 && !this.closed) {
+      const message = this.queue.shift();
+      try {
+        await this.handler(message.payload, message);
+      } catch (e) {
+        this.bus.main.logger.error(`A subscriber of '${this.topic}' failed on a message.`, e);
+      }
+    }
+    this.running = false;
+  }
+}
+
+/** A plugin's side of the bus (protocol section 9): the host brokers; the plugin subscribes once per topic and fans out. */
+class PluginBus {
+  constructor(main) {
+    this.main = main;
+    this.subscriptions = [];
+    this.hostCounts = new Map(); // `${pattern}:${topic}` -> handlers here
+    this.sequences = new Map(); // `${origin}\n${topic}` -> last sequence seen
+    this._hello = null;
+  }
+
+  get format() { return this.main.format; }
+
+  install(handle) {
+    handle('bus.message', (buffer) => this.onMessage(buffer), true);
+    handle('bus.request', (buffer, ctx) => this.onRequest(buffer, ctx));
+  }
+
+  /** Asks the host once for its application id and this plugin's allow-lists; a failure is not kept. */
+  hello() {
+    if (this._hello === null) {
+      this._hello = this.main.call('bus.hello', Buffer.alloc(0)).then((answer) => {
+        const [applicationId, hostId, publish, subscribe] = this.format.decode(answer);
+        return { applicationId: applicationId ?? null, hostId, publish: publish ?? null, subscribe: subscribe ?? null };
+      }, (e) => {
+        this._hello = null;
+        if (e instanceof RemoteError && e.code === 'UNKNOWN_COMMAND') {
+          throw new RemoteError(e.code, `The host of plugin '${this.main.name}' has no bus: it answered 'bus.hello' with UNKNOWN_COMMAND.`);
+        }
+        throw e;
+      });
+    }
+    return this._hello;
+  }
+
+  expand(topic, host) {
+    return topic.startsWith(':') && host.applicationId ? host.applicationId + topic : topic;
+  }
+
+  async publish(topic, payload) {
+    validateTopic(topic, false);
+    const host = await this.hello();
+    topic = this.expand(topic, host);
+    if (!allows(host.publish, topic)) throw new RemoteError('FORBIDDEN', `Plugin '${this.main.name}' may not publish to topic '${topic}' (its host's allow-list).`);
+    await this.main.notify('bus.publish', this.format.encode([topic, this.format.binary(toBuffer(payload))]));
+  }
+
+  async subscribe(topic, handler, options = {}) {
+    const pattern = options.pattern === true;
+    validateTopic(topic, pattern);
+    if (typeof handler !== 'function') throw new TypeError('subscribe takes a handler function.');
+    const system = isSystem(topic);
+    let expanded = topic;
+    if (!system || topic.startsWith(':')) {
+      const host = await this.hello();
+      expanded = this.expand(topic, host);
+      if (!pattern && !isSystem(expanded) && !allows(host.subscribe, expanded)) {
+        throw new RemoteError('FORBIDDEN', `Plugin '${this.main.name}' may not subscribe to topic '${expanded}' (its host's allow-list).`);
+      }
+    }
+    const subscription = new Subscription(this, expanded, pattern, handler);
+    const key = `${pattern}:${expanded}`;
+    const count = (this.hostCounts.get(key) ?? 0) + 1;
+    this.hostCounts.set(key, count);
+    this.subscriptions.push(subscription);
+    if (count === 1 && !isSystem(expanded)) {
+      try {
+        await this.main.call('bus.subscribe', this.format.encode([expanded, pattern]));
+      } catch (e) {
+        this.remove(subscription);
+        throw e;
+      }
+    }
+    return () => this.unsubscribe(subscription);
+  }
+
+  remove(subscription) {
+    subscription.closed = true;
+    const index = this.subscriptions.indexOf(subscription);
+    if (index < 0) return -1;
+    this.subscriptions.splice(index, 1);
+    const key = `${subscription.pattern}:${subscription.topic}`;
+    const count = this.hostCounts.get(key) - 1;
+    if (count === 0) this.hostCounts.delete(key);
+    else this.hostCounts.set(key, count);
+    return count;
+  }
+
+  async unsubscribe(subscription) {
+    if (this.remove(subscription) === 0 && !isSystem(subscription.topic) && this.main.isConnected) {
+      try {
+        await this.main.call('bus.unsubscribe', this.format.encode([subscription.topic, subscription.pattern]));
+      } catch {
+        // the host is gone, or the plugin is stopping: nothing to unsubscribe from
+      }
+    }
+  }
+
+  /** Asks the subscribers of `topic`: `{ publisher, payload }` from the first that replies, or with `all` every reply. */
+  async request(topic, payload, options = {}) {
+    validateTopic(topic, false);
+    const all = options.all === true;
+    const timeoutMs = options.timeoutMs ?? 30000;
+    const host = await this.hello();
+    topic = this.expand(topic, host);
+    if (!allows(host.publish, topic)) throw new RemoteError('FORBIDDEN', `Plugin '${this.main.name}' may not send requests to topic '${topic}' (its host's allow-list).`);
+    let answer;
+    try {
+      answer = await this.main.call('bus.request', this.format.encode([topic, this.format.binary(toBuffer(payload)), all, Math.ceil(timeoutMs)]), { timeoutMs: timeoutMs + HOST_MARGIN_MS, signal: options.signal });
+    } catch (e) {
+      if (e instanceof RemoteError && e.code === 'TIMEOUT') throw new TimeoutError(e.message);
+      throw e;
+    }
+    const reply = ([publisher, bytes]) => ({ topic, publisher: publisher ?? null, payload: this.format.readBinary(bytes) });
+    const value = this.format.decode(answer);
+    return all ? value.map(reply) : reply(value);
+  }
+
+  read(buffer) {
+    const [topic, origin, sequence, publisher, payload] = this.format.decode(buffer);
+    return { topic, origin, sequence: Number(sequence), publisher: publisher ?? null, payload: this.format.readBinary(payload) };
+  }
+
+  onMessage(buffer) {
+    let message;
+    try {
+      message = this.read(buffer);
+    } catch (e) {
+      this.main.logger.warn(`A bus message could not be read: ${e.message}`);
+      return;
+    }
+    message.missed = 0;
+    if (message.sequence > 0) {
+      const key = `${message.origin}\n${message.topic}`;
+      const last = this.sequences.get(key);
+      if (last !== undefined && message.sequence > last + 1) message.missed = message.sequence - last - 1;
+      this.sequences.set(key, message.sequence);
+      if (this.sequences.size > 65536) this.sequences.clear();
+    }
+    for (const subscription of this.subscriptions) {
+      if (subscription.matches(message.topic)) subscription.offer(message);
+    }
+  }
+
+  /** Answers the host's `bus.request`: this plugin's subscribers of the topic in turn, until one returns a reply. */
+  async onRequest(buffer, ctx) {
+    const message = this.read(buffer);
+    message.missed = 0;
+    message.signal = ctx.signal;
+    for (const subscription of this.subscriptions.filter((s) => s.matches(message.topic))) {
+      const reply = await subscription.handler(message.payload, message);
+      if (reply !== undefined && reply !== null) return toBuffer(reply);
+    }
+    throw new RemoteError('NO_SUBSCRIBERS', `No subscriber of topic '${message.topic}' in plugin '${this.main.name}' took the request.`);
+  }
+
+  close() {
+    for (const subscription of this.subscriptions) subscription.closed = true;
+  }
+}
+
+module.exports = { PluginBus, validateTopic, allows };

@@ -1,0 +1,478 @@
+'use strict';
+
+const { Direction, toBuffer } = require('./framing');
+const { RemoteError, ProtocolError, ChannelClosedError, TimeoutError, abortError } = require('./errors');
+
+const EMPTY = Buffer.alloc(0);
+const PING = 'cmd.ping';
+const ERROR = 'cmd.error';
+
+/** True for a RemoteError of any copy of this package (an application may load two). */
+function isRemoteError(e) {
+  return e !== null && typeof e === 'object' && e.name === 'RemoteError' && typeof e.code === 'string';
+}
+
+/** The body of a `cmd.error` answer: `{"code","message","details"?}` (protocol section 5). */
+function encodeError(error, includeDetails, signal) {
+  let body;
+  if (isRemoteError(error)) {
+    body = { code: error.code || 'REMOTE_ERROR', message: String(error.message) };
+    if (error.details !== undefined) body.details = error.details;
+  } else if ((error && error.name === 'AbortError') || (signal && signal.aborted)) {
+    body = { code: 'CANCELLED', message: error && error.message ? String(error.message) : 'The request was cancelled.' };
+  } else {
+    body = { code: 'HANDLER_ERROR', message: error instanceof Error ? error.message : String(error) };
+    if (includeDetails && error instanceof Error && error.stack) body.details = error.stack;
+  }
+  try {
+    return Buffer.from(JSON.stringify(body), 'utf8');
+  } catch {
+    delete body.details; // details that are not JSON (a cycle, a BigInt) are left out rather than losing the error
+    return Buffer.from(JSON.stringify(body), 'utf8');
+  }
+}
+
+/** Reads a `cmd.error` body; one that is not the expected JSON becomes the message of a REMOTE_ERROR. */
+function decodeError(buffer, cmd) {
+  let error;
+  try {
+    const body = JSON.parse(buffer.toString('utf8'));
+    if (body && typeof body === 'object' && !Array.isArray(body) && typeof body.code === 'string' && typeof body.message === 'string') {
+      error = new RemoteError(body.code, body.message, body.details);
+    }
+  } catch {
+    // not JSON: the whole body is the message
+  }
+  error ??= new RemoteError('REMOTE_ERROR', buffer.toString('utf8'));
+  error.cmd = cmd;
+  return error;
+}
+
+/**
+ * One connection to the other side: requests with answers in both directions, many at once, one-way messages,
+ * cancellation, pings, errors with codes, bounded reading (protocol sections 1 to 5).
+ */
+class Channel {
+  /**
+   * @param {object} options
+   * @param {import('stream').Readable} options.input where chunks are read from
+   * @param {import('stream').Writable} options.output where chunks are written to (may be the same duplex stream)
+   * @param {{ name: string, encode(chunk): Buffer, decode(buf): object }} options.framer
+   */
+  constructor(options) {
+    this.input = options.input;
+    this.output = options.output;
+    this.framer = options.framer;
+    this.name = options.name ?? 'channel';
+    this.maxConcurrentHandlers = options.maxConcurrentHandlers ?? 256;
+    this.maxQueuedMessages = options.maxQueuedMessages ?? 1024;
+    this.maxQueuedBytes = options.maxQueuedBytes ?? 16 * 1024 * 1024;
+    this.defaultTimeoutMs = options.callTimeoutMs ?? 30000;
+    this.includeErrorDetails = options.includeErrorDetails ?? false;
+    this.onWarning = options.onWarning ?? (() => {});
+    this.handlers = new Map();
+    this.fallback = null;
+    this._state = 'created';
+    this._nextId = 0n;
+    this._pending = new Map(); // our calls: threadId -> { resolve, reject, cmd, cleanup }
+    this._incoming = new Map(); // their requests being handled or waiting: threadId -> { controller, waiting }
+    this._waiting = []; // requests waiting for a handler slot
+    this._active = 0;
+    this._oneWays = [];
+    this._oneWayRunning = false;
+    this._queuedMessages = 0;
+    this._queuedBytes = 0;
+    this._paused = false;
+    this._pieces = [];
+    this._available = 0;
+    this._need = 1;
+    this._lifetime = new AbortController();
+    this._idle = null;
+    this.closeReason = undefined;
+    this.closed = new Promise((resolve) => { this._resolveClosed = resolve; });
+    this._onData = (data) => this._read(data);
+    this._onEnd = () => this._terminate(new ChannelClosedError(`${this.name}: the other side closed the connection.`));
+    this._onInputError = (e) => this._terminate(new ChannelClosedError(`${this.name}: reading failed: ${e.message}`, e));
+    this._onOutputError = (e) => this._terminate(new ChannelClosedError(`${this.name}: writing failed: ${e.message}`, e));
+  }
+
+  /** True until the channel starts to close. */
+  get isOpen() { return this._state === 'open'; }
+
+  /** An AbortSignal that fires when the channel has closed. */
+  get signal() { return this._lifetime.signal; }
+
+  /** Registers the handler of requests and one-way messages with this cmd; `inline` one-ways run as they are read, ahead of the queue. */
+  handle(cmd, handler, inline = false) {
+    if (typeof cmd !== 'string' || cmd.length === 0) throw new TypeError('cmd must be a non-empty string.');
+    if (handler === null || handler === undefined) this.handlers.delete(cmd);
+    else if (typeof handler !== 'function') throw new TypeError('handler must be a function.');
+    else this.handlers.set(cmd, { fn: handler, inline });
+  }
+
+  /** Starts reading. */
+  start() {
+    if (this._state !== 'created') throw new Error('The channel was already started.');
+    this._state = 'open';
+    this.input.on('data', this._onData);
+    this.input.on('end', this._onEnd);
+    this.input.on('error', this._onInputError);
+    this.output.on('error', this._onOutputError);
+    if (typeof this.input.resume === 'function') this.input.resume();
+  }
+
+  /** Sends a request and resolves with the answer's buffer; rejects with RemoteError, TimeoutError, AbortError or ChannelClosedError. */
+  call(cmd, buffer, options = {}) {
+    return new Promise((resolve, reject) => {
+      if (this._state !== 'open') {
+        reject(new ChannelClosedError(`${this.name}: the channel is ${this._state === 'created' ? 'not started' : 'closed'}; '${cmd}' was not sent.`, this.closeReason));
+        return;
+      }
+      const signal = options.signal;
+      if (signal?.aborted) {
+        reject(abortError(`'${cmd}' was cancelled before it was sent.`, signal.reason));
+        return;
+      }
+      const threadId = ++this._nextId;
+      let bytes;
+      try {
+        bytes = this.framer.encode({ threadId, direction: Direction.Request, cmd, buffer: toBuffer(buffer), headers: options.headers });
+      } catch (e) {
+        reject(e);
+        return;
+      }
+      const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
+      let timer = null;
+      let onAbort = null;
+      const cleanup = () => {
+        this._pending.delete(threadId);
+        if (timer !== null) clearTimeout(timer);
+        if (onAbort !== null) signal.removeEventListener('abort', onAbort);
+        this._checkIdle();
+      };
+      const giveUp = (error) => {
+        if (!this._pending.has(threadId)) return;
+        cleanup();
+        reject(error);
+        this._send({ threadId, direction: Direction.Cancel, cmd, buffer: EMPTY });
+      };
+      if (Number.isFinite(timeoutMs) && timeoutMs >= 0) {
+        timer = setTimeout(() => giveUp(new TimeoutError(`'${cmd}' was not answered within ${timeoutMs} ms.`)), timeoutMs);
+      }
+      if (signal) {
+        onAbort = () => giveUp(abortError(`'${cmd}' was cancelled.`, signal.reason));
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+      this._pending.set(threadId, { cmd, resolve, reject, cleanup });
+      this._write(bytes);
+    });
+  }
+
+  /** Sends a one-way message; throws (nothing sent) when the channel is closed or the chunk is over a limit. */
+  notify(cmd, buffer, options = {}) {
+    if (this._state !== 'open' && this._state !== 'closing') {
+      throw new ChannelClosedError(`${this.name}: the channel is closed; '${cmd}' was not sent.`, this.closeReason);
+    }
+    this._write(this.framer.encode({ threadId: 0n, direction: Direction.OneWay, cmd, buffer: toBuffer(buffer), headers: options.headers }));
+  }
+
+  /** Pings the other side; resolves when it answers. */
+  ping(timeoutMs = 5000, signal) {
+    return this.call(PING, EMPTY, { timeoutMs, signal }).then(() => undefined);
+  }
+
+  /**
+   * Closes gracefully: refuses new calls here, answers new requests SHUTTING_DOWN, lets calls and handlers in flight finish
+   * for up to `graceMs` (one-way messages still flow both ways), then cancels what is left and closes the connection.
+   */
+  close(graceMs = 3000) {
+    if (this._state === 'created') this._state = 'open';
+    if (this._state !== 'open') return this.closed.then(() => undefined);
+    this._state = 'closing';
+    const done = new Promise((resolve) => { this._idle = resolve; });
+    this._checkIdle();
+    const timer = setTimeout(() => this._idle?.(), graceMs);
+    return done.then(() => {
+      clearTimeout(timer);
+      this._terminate(undefined);
+    });
+  }
+
+  /** Closes at once: pending calls fail with ChannelClosedError carrying `reason`, handlers' signals fire. */
+  abort(reason) {
+    this._terminate(reason ?? new ChannelClosedError(`${this.name}: the channel was aborted.`));
+  }
+
+  // ------------------------------------------------------------ internals
+
+  _checkIdle() {
+    if (this._state === 'closing' && this._idle !== null && this._pending.size === 0 && this._incoming.size === 0 && this._oneWays.length === 0 && !this._oneWayRunning) {
+      const idle = this._idle;
+      this._idle = null;
+      idle();
+    }
+  }
+
+  _terminate(reason) {
+    if (this._state === 'closed') return;
+    this._state = 'closed';
+    this.closeReason = reason;
+    this.input.off('data', this._onData);
+    this.input.off('end', this._onEnd);
+    this._idle?.();
+    this._idle = null;
+    this._lifetime.abort(reason ?? new ChannelClosedError(`${this.name}: the channel was closed.`));
+    for (const entry of this._incoming.values()) entry.controller.abort(abortError('The channel closed.'));
+    this._incoming.clear();
+    this._waiting.length = 0;
+    this._oneWays.length = 0;
+    const error = reason instanceof ChannelClosedError
+      ? reason
+      : new ChannelClosedError(reason ? `${this.name}: the channel closed: ${reason.message}` : `${this.name}: the channel was closed.`, reason);
+    for (const entry of [...this._pending.values()]) {
+      entry.cleanup();
+      entry.reject(error);
+    }
+    try {
+      if (this.output === this.input) {
+        if (typeof this.output.end === 'function') this.output.end();
+      } else {
+        if (typeof this.output.end === 'function') this.output.end();
+        if (typeof this.input.destroy === 'function') this.input.destroy();
+      }
+    } catch {
+      // closing streams that already failed
+    }
+    this._resolveClosed(reason);
+  }
+
+  _write(bytes) {
+    if (this._state === 'closed') return;
+    try {
+      this.output.write(bytes);
+    } catch (e) {
+      this._onOutputError(e);
+    }
+  }
+
+  /** Writes a chunk we produce ourselves; one over a limit is reported, never thrown into the read loop. */
+  _send(chunk) {
+    try {
+      this._write(this.framer.encode(chunk));
+      return true;
+    } catch (e) {
+      this.onWarning(`${this.name}: could not send '${chunk.cmd}': ${e.message}`);
+      return false;
+    }
+  }
+
+  _read(data) {
+    if (this._state === 'closed') return;
+    this._pieces.push(data);
+    this._available += data.length;
+    if (this._available < this._need) return;
+    let buf = this._pieces.length === 1 ? this._pieces[0] : Buffer.concat(this._pieces, this._available);
+    let offset = 0;
+    try {
+      while (offset < buf.length && this._state !== 'closed') {
+        const result = this.framer.decode(offset === 0 ? buf : buf.subarray(offset));
+        if (!result.chunk) {
+          this._need = result.need;
+          break;
+        }
+        offset += result.size;
+        this._need = 1;
+        this._dispatch(result.chunk);
+      }
+    } catch (e) {
+      if (e instanceof ProtocolError) {
+        this._terminate(new ChannelClosedError(`${this.name}: protocol error: ${e.message}`, e));
+        return;
+      }
+      throw e;
+    }
+    if (offset >= buf.length) {
+      this._pieces = [];
+      this._available = 0;
+      this._need = 1;
+    } else {
+      buf = buf.subarray(offset);
+      this._pieces = [buf];
+      this._available = buf.length;
+      this._need = Math.max(1, this._need);
+    }
+  }
+
+  _dispatch(chunk) {
+    switch (chunk.direction) {
+      case Direction.Request: this._onRequest(chunk); break;
+      case Direction.Response: this._onResponse(chunk); break;
+      case Direction.OneWay: this._onOneWay(chunk); break;
+      case Direction.Cancel: this._onCancel(chunk); break;
+      default: break; // Noop
+    }
+  }
+
+  _onResponse(chunk) {
+    const entry = this._pending.get(chunk.threadId);
+    if (entry === undefined) return; // nobody waits for it (cancelled, timed out): dropped
+    entry.cleanup();
+    if (chunk.cmd === ERROR) entry.reject(decodeError(chunk.buffer, entry.cmd));
+    else entry.resolve(chunk.buffer);
+  }
+
+  _onCancel(chunk) {
+    const entry = this._incoming.get(chunk.threadId);
+    if (entry === undefined) return;
+    if (entry.waiting) {
+      // never started: answered CANCELLED, as a wait for a slot that ends cancelled is
+      this._waiting.splice(this._waiting.indexOf(entry), 1);
+      this._unqueue(entry.chunk);
+      this._incoming.delete(chunk.threadId);
+      this._respondError(entry.chunk, new RemoteError('CANCELLED', `'${entry.chunk.cmd}' was cancelled before it started.`));
+      this._checkIdle();
+      return;
+    }
+    entry.controller.abort(abortError(`'${entry.chunk.cmd}' was cancelled by the caller.`));
+  }
+
+  _onRequest(chunk) {
+    if (chunk.cmd === PING) {
+      this._send({ threadId: chunk.threadId, direction: Direction.Response, cmd: PING, buffer: EMPTY });
+      return;
+    }
+    if (this._state !== 'open') {
+      this._respondError(chunk, new RemoteError('SHUTTING_DOWN', `'${chunk.cmd}' arrived while ${this.name} was closing.`));
+      return;
+    }
+    if (this._incoming.has(chunk.threadId)) {
+      this._respondError(chunk, new RemoteError('INVALID_REQUEST', `Request ${chunk.threadId} ('${chunk.cmd}') is already in flight from this sender.`));
+      return;
+    }
+    const entry = { chunk, controller: new AbortController(), waiting: false };
+    this._incoming.set(chunk.threadId, entry);
+    if (this._active < this.maxConcurrentHandlers) {
+      this._run(entry);
+    } else {
+      entry.waiting = true;
+      this._waiting.push(entry);
+      this._queue(chunk);
+    }
+  }
+
+  async _run(entry) {
+    const { chunk, controller } = entry;
+    this._active++;
+    const registration = this.handlers.get(chunk.cmd);
+    const handler = registration?.fn ?? this.fallback;
+    try {
+      if (!handler) throw new RemoteError('UNKNOWN_COMMAND', `No handler for command '${chunk.cmd}'.`);
+      const result = await handler(chunk.buffer, this._context(chunk, controller.signal, false));
+      if (this._incoming.get(chunk.threadId) !== entry) return; // the channel closed meanwhile
+      let answer;
+      try {
+        answer = toBuffer(result);
+      } catch (e) {
+        throw new TypeError(`The handler of '${chunk.cmd}' returned something that is not a buffer or a string: ${e.message}`);
+      }
+      let bytes;
+      try {
+        bytes = this.framer.encode({ threadId: chunk.threadId, direction: Direction.Response, cmd: chunk.cmd, buffer: answer });
+      } catch (e) {
+        if (!(e instanceof ProtocolError)) throw e;
+        throw new RemoteError('PAYLOAD_TOO_LARGE', `The answer of '${chunk.cmd}' (${answer.length} bytes) is over the framer's limits.`);
+      }
+      this._write(bytes);
+    } catch (e) {
+      if (this._incoming.get(chunk.threadId) === entry) this._respondError(chunk, e, controller.signal);
+    } finally {
+      if (this._incoming.get(chunk.threadId) === entry) this._incoming.delete(chunk.threadId);
+      this._active--;
+      this._pumpWaiting();
+      this._checkIdle();
+    }
+  }
+
+  _pumpWaiting() {
+    while (this._active < this.maxConcurrentHandlers && this._waiting.length > 0 && this._state !== 'closed') {
+      const next = this._waiting.shift();
+      next.waiting = false;
+      this._unqueue(next.chunk);
+      this._run(next);
+    }
+  }
+
+  _respondError(chunk, error, signal) {
+    this._send({ threadId: chunk.threadId, direction: Direction.Response, cmd: ERROR, buffer: encodeError(error, this.includeErrorDetails, signal) });
+  }
+
+  _onOneWay(chunk) {
+    const registration = this.handlers.get(chunk.cmd);
+    if (registration?.inline) {
+      this._runOneWay(registration.fn, chunk);
+      return;
+    }
+    const handler = registration?.fn ?? this.fallback;
+    if (!handler) {
+      this.onWarning(`${this.name}: no handler for the one-way message '${chunk.cmd}'; dropped.`);
+      return;
+    }
+    this._oneWays.push({ handler, chunk });
+    this._queue(chunk);
+    this._pumpOneWays();
+  }
+
+  _runOneWay(handler, chunk) {
+    try {
+      const result = handler(chunk.buffer, this._context(chunk, this._lifetime.signal, true));
+      if (result && typeof result.then === 'function') {
+        return result.then(undefined, (e) => this.onWarning(`${this.name}: the handler of the one-way message '${chunk.cmd}' failed: ${e?.message ?? e}`));
+      }
+    } catch (e) {
+      this.onWarning(`${this.name}: the handler of the one-way message '${chunk.cmd}' failed: ${e?.message ?? e}`);
+    }
+    return undefined;
+  }
+
+  /** Runs one-way messages one at a time, in arrival order; synchronous handlers run at once. */
+  async _pumpOneWays() {
+    if (this._oneWayRunning) return;
+    this._oneWayRunning = true;
+    try {
+      while (this._oneWays.length > 0) {
+        const { handler, chunk } = this._oneWays.shift();
+        this._unqueue(chunk);
+        const pending = this._runOneWay(handler, chunk);
+        if (pending !== undefined) await pending;
+      }
+    } finally {
+      this._oneWayRunning = false;
+      this._checkIdle();
+    }
+  }
+
+  _context(chunk, signal, oneWay) {
+    return { cmd: chunk.cmd, threadId: chunk.threadId, headers: chunk.headers ?? {}, oneWay, signal, channel: this };
+  }
+
+  /** Counts a message waiting for its handler; past the limits, reading pauses until half of them have started. */
+  _queue(chunk) {
+    this._queuedMessages++;
+    this._queuedBytes += chunk.buffer.length + chunk.cmd.length;
+    if (!this._paused && (this._queuedMessages >= this.maxQueuedMessages || this._queuedBytes >= this.maxQueuedBytes)) {
+      this._paused = true;
+      if (typeof this.input.pause === 'function') this.input.pause();
+    }
+  }
+
+  _unqueue(chunk) {
+    this._queuedMessages--;
+    this._queuedBytes -= chunk.buffer.length + chunk.cmd.length;
+    if (this._paused && this._queuedMessages <= this.maxQueuedMessages / 2 && this._queuedBytes <= this.maxQueuedBytes / 2) {
+      this._paused = false;
+      if (this._state !== 'closed' && typeof this.input.resume === 'function') this.input.resume();
+    }
+  }
+}
+
+module.exports = { Channel, encodeError, decodeError, isRemoteError };

@@ -1,0 +1,466 @@
+'use strict';
+// Every member of Main, its logger and its bridge over an in-memory loopback: a host-side Channel speaks to a Main.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { sdk, packageDir, loopback, Inbox } = require('./helpers');
+const { msgpackFormat } = require(`${packageDir}/lib/serializers`);
+const { ContractHost } = require(`${packageDir}/lib/contracts`);
+
+const { RemoteError } = sdk;
+const text = (buffer) => buffer.toString('utf8');
+
+/** Collects what the plugin sends with one-way cmds (cmd.log, bridge.message, ...) on the host side. */
+function collect(host, cmd) {
+  const inbox = new Inbox();
+  host.handle(cmd, (buffer) => inbox.push(text(buffer)));
+  return inbox;
+}
+
+for (const framer of ['text', 'msgpack']) {
+  test(`${framer}: handshake metadata, handle, call, notify, ping both ways, stop`, async () => {
+    const { host, main, run } = loopback({
+      framer,
+      options: { metadata: { version: '2.0' } },
+      setup(main, host) {
+        main.handle('echo', (buffer) => buffer);
+        main.handle('upper', (buffer) => text(buffer).toUpperCase());
+        main.handle('empty', () => undefined);
+        main.handle('callback', (buffer) => main.call('Repeat', buffer));
+        main.handle('notify', async (buffer) => { await main.notify('Notified', buffer); });
+        main.handle('ping-host', async () => { await main.ping(); return 'pong'; });
+        host.handle('Repeat', (buffer) => `Response: ${text(buffer)}`);
+      },
+    });
+    const notified = collect(host, 'Notified');
+    const metadata = JSON.parse(text(await host.call('GetMetadata')));
+    assert.deepEqual(metadata, { version: '2.0', protocol: '1', name: 'loop', serializer: 'msgpack' });
+    assert.deepEqual(main.metadata, metadata);
+    assert.equal(main.isConnected, true);
+    assert.equal(text(await host.call('echo', 'hi')), 'hi');
+    assert.equal(text(await host.call('upper', 'hi')), 'HI');
+    assert.equal((await host.call('empty')).length, 0);
+    assert.equal(text(await host.call('callback', 'abc')), 'Response: abc');
+    assert.equal((await host.call('notify', 'note')).length, 0);
+    assert.equal(await notified.take(), 'note');
+    await host.ping();
+    assert.equal(text(await host.call('ping-host')), 'pong');
+    host.notify('cmd.stop');
+    assert.equal(await run, 0);
+    assert.equal(main.stopping.aborted, true);
+    assert.equal(main.isConnected, false);
+  });
+}
+
+test('errors: code, message and details; plain errors; unknown commands; the fallback', async () => {
+  const { host, main, run } = loopback({
+    options: { includeErrorDetails: true },
+    setup(main) {
+      main.handle('fail', () => { throw new RemoteError('TEST_FAILURE', 'it failed', { a: [1, 2] }); });
+      main.handle('plain', async () => { throw new Error('plain'); });
+      main.handle('bad-answer', () => 42);
+    },
+  });
+  await assert.rejects(host.call('fail'), (e) => e instanceof RemoteError && e.code === 'TEST_FAILURE' && e.message === 'it failed' && e.details.a[1] === 2 && e.cmd === 'fail');
+  await assert.rejects(host.call('plain'), (e) => e.code === 'HANDLER_ERROR' && e.message === 'plain' && typeof e.details === 'string' && e.details.includes('Error: plain'));
+  await assert.rejects(host.call('bad-answer'), (e) => e.code === 'HANDLER_ERROR');
+  await assert.rejects(host.call('nothing'), (e) => e.code === 'UNKNOWN_COMMAND' && e.message.includes("'nothing'"));
+  main.handleFallback((buffer, ctx) => `fallback for ${ctx.cmd}`);
+  assert.equal(text(await host.call('nothing')), 'fallback for nothing');
+  main.handleFallback(null);
+  await assert.rejects(host.call('nothing'), (e) => e.code === 'UNKNOWN_COMMAND');
+  assert.throws(() => main.handle('GetMetadata', () => {}), RangeError);
+  assert.throws(() => main.handle('', () => {}), TypeError);
+  main.stop();
+  assert.equal(await run, 0);
+});
+
+test('cancel: the host cancels, the handler\'s signal fires and it answers CANCELLED; a call of the plugin times out and is cancelled', async () => {
+  const aborted = new Inbox();
+  const hostCancelled = new Inbox();
+  const { host, main, run } = loopback({
+    setup(main, host) {
+      main.handle('wait', (buffer, { signal }) => new Promise((resolve, reject) => {
+        signal.addEventListener('abort', () => { aborted.push('aborted'); reject(signal.reason); });
+      }));
+      main.handle('call-slow', async () => {
+        try {
+          await main.call('slow', '', { timeoutMs: 50 });
+          return 'answered';
+        } catch (e) {
+          return e.name;
+        }
+      });
+      main.handle('call-aborted', async () => {
+        const controller = new AbortController();
+        const call = main.call('slow', '', { signal: controller.signal });
+        setTimeout(() => controller.abort(), 20);
+        try {
+          await call;
+          return 'answered';
+        } catch (e) {
+          return e.name;
+        }
+      });
+      host.handle('slow', (buffer, { signal }) => new Promise((resolve) => signal.addEventListener('abort', () => { hostCancelled.push('cancelled'); resolve(); })));
+    },
+  });
+  const controller = new AbortController();
+  const waiting = host.call('wait', '', { signal: controller.signal });
+  await host.ping(); // the request is there
+  controller.abort();
+  await assert.rejects(waiting, (e) => e.name === 'AbortError');
+  assert.equal(await aborted.take(), 'aborted');
+  assert.equal(text(await host.call('call-slow')), 'TimeoutError');
+  assert.equal(await hostCancelled.take(), 'cancelled');
+  assert.equal(text(await host.call('call-aborted')), 'AbortError');
+  assert.equal(await hostCancelled.take(), 'cancelled');
+  await assert.rejects(host.call('wait', '', { timeoutMs: 30 }), (e) => e instanceof sdk.TimeoutError);
+  assert.equal(await aborted.take(), 'aborted');
+  main.stop();
+  await run;
+});
+
+test('onStart runs before any handler; onStop runs after in-flight work, bounded by the grace period', async () => {
+  const order = [];
+  let release;
+  const { host, main, run } = loopback({
+    options: { stopGracePeriodMs: 200 },
+    setup(main) {
+      main.onStart(async ({ signal }) => {
+        assert.equal(signal.aborted, false);
+        await new Promise((resolve) => { release = resolve; });
+        order.push('start');
+      });
+      main.handle('work', () => { order.push('work'); return 'done'; });
+      main.onStop(({ signal }) => { order.push(`stop ${signal.aborted}`); return new Promise(() => {}); }); // never ends: the grace ends it
+    },
+  });
+  const work = host.call('work');
+  const metadata = host.call('GetMetadata');
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.deepEqual(order, [], 'handlers wait for the start hook');
+  release();
+  assert.equal(text(await work), 'done');
+  await metadata;
+  const started = Date.now();
+  host.notify('cmd.stop');
+  assert.equal(await run, 0);
+  assert.ok(Date.now() - started < 2000);
+  assert.deepEqual(order, ['start', 'work', 'stop false']);
+});
+
+test('a failing start hook exits with code 1', async () => {
+  const { run } = loopback({ setup: (main) => main.onStart(() => { throw new Error('no'); }) });
+  assert.equal(await run, 1);
+});
+
+test('stop: requests in flight finish within the grace; new ones are refused with SHUTTING_DOWN', async () => {
+  const { host, main, run } = loopback({
+    options: { stopGracePeriodMs: 2000 },
+    setup(main) {
+      main.handle('slow', () => new Promise((resolve) => setTimeout(() => resolve('finished'), 100)));
+    },
+  });
+  const slow = host.call('slow');
+  await host.ping();
+  main.stop();
+  await new Promise((resolve) => setImmediate(resolve));
+  await assert.rejects(host.call('slow'), (e) => e.code === 'SHUTTING_DOWN');
+  assert.equal(text(await slow), 'finished');
+  assert.equal(await run, 0);
+});
+
+test('the host going away (its input ends) stops the plugin; pending calls fail with ChannelClosedError', async () => {
+  const { toPlugin, main, run, host } = loopback({
+    setup(main) {
+      main.handle('call', () => main.call('never').catch((e) => e.name));
+    },
+  });
+  host.handle('never', () => new Promise(() => {}));
+  const pending = main.call('never');
+  await host.ping();
+  toPlugin.end();
+  await assert.rejects(pending, (e) => e instanceof sdk.ChannelClosedError);
+  assert.equal(await run, 0);
+});
+
+test('a protocol error from the host closes the connection and stops the plugin', async () => {
+  const { toPlugin, run } = loopback({});
+  toPlugin.write(Buffer.from('7\u00009\u0000', 'latin1'));
+  assert.equal(await run, 0);
+});
+
+test('unanswered pings to the host stop the plugin', async () => {
+  const { run, host } = loopback({ options: { hostPingIntervalMs: 20, hostPingTimeoutMs: 50 } });
+  host._dispatch = () => {}; // the host stops answering anything
+  assert.equal(await run, 0);
+});
+
+test('the channel: one request id twice in flight is INVALID_REQUEST; an answer over the limits is PAYLOAD_TOO_LARGE', async () => {
+  const framer = sdk.createFramer('text');
+  const { toPlugin, toHost, main, run } = loopback({
+    options: { maxChunkBytes: 200 },
+    setup(main) {
+      main.handle('wait', () => new Promise((resolve) => setTimeout(() => resolve('ok'), 100)));
+      main.handle('big', () => Buffer.alloc(201));
+    },
+  });
+  const answers = new Inbox();
+  let pending = Buffer.alloc(0);
+  toHost.on('data', (data) => {
+    pending = Buffer.concat([pending, data]);
+    for (let r = framer.decode(pending); r.chunk; r = framer.decode(pending)) {
+      pending = pending.subarray(r.size);
+      if (r.chunk.direction === 3) answers.push(r.chunk);
+    }
+  });
+  toPlugin.write(framer.encode({ threadId: 9n, direction: 2, cmd: 'wait' }));
+  toPlugin.write(framer.encode({ threadId: 9n, direction: 2, cmd: 'wait' }));
+  const first = await answers.take();
+  assert.equal(first.cmd, 'cmd.error');
+  assert.equal(JSON.parse(text(first.buffer)).code, 'INVALID_REQUEST');
+  assert.equal(text((await answers.take()).buffer), 'ok');
+  toPlugin.write(framer.encode({ threadId: 10n, direction: 2, cmd: 'big' }));
+  assert.equal(JSON.parse(text((await answers.take()).buffer)).code, 'PAYLOAD_TOO_LARGE');
+  main.stop();
+  await run;
+});
+
+test('the channel pauses reading while too many messages wait for handlers, and resumes', async () => {
+  let release;
+  const gate = new Promise((resolve) => { release = resolve; });
+  const seen = [];
+  const { host, main, run, toPlugin } = loopback({
+    options: { maxQueuedMessages: 4 },
+    setup(main) {
+      main.handle('slow-oneway', async (buffer) => { await gate; seen.push(text(buffer)); });
+    },
+  });
+  await host.call('GetMetadata');
+  for (let i = 0; i < 10; i++) host.notify('slow-oneway', String(i));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(toPlugin.isPaused(), true, 'reading paused');
+  release();
+  while (seen.length < 10) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.deepEqual(seen, ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'], 'one-way messages run one at a time, in order');
+  assert.equal(toPlugin.isPaused(), false);
+  main.stop();
+  await run;
+});
+
+test('typed calls: handleTyped and callTyped in the serializer format; a value that is not one is INVALID_REQUEST', async () => {
+  const { host, main, run } = loopback({
+    setup(main, host) {
+      main.handleTyped('move', ({ X, Y }) => ({ X: X + 1, Y: Y + 1 }));
+      main.handle('ask', async () => msgpackFormat.encode(await main.callTyped('double', 21)));
+      host.handle('double', (buffer) => msgpackFormat.encode(msgpackFormat.decode(buffer) * 2));
+    },
+  });
+  assert.deepEqual(msgpackFormat.decode(await host.call('move', msgpackFormat.encode({ X: 1, Y: 2 }))), { X: 2, Y: 3 });
+  assert.equal(msgpackFormat.decode(await host.call('ask')), 42);
+  await assert.rejects(host.call('move', Buffer.from([0xc1])), (e) => e.code === 'INVALID_REQUEST' && e.message.includes("'move' expects"));
+  main.stop();
+  await run;
+});
+
+test('logger: every level with its category and exception, the minimum level, child loggers; entries before the connection are queued', async () => {
+  let logs;
+  const { host, main, run } = loopback({
+    options: { minimumLogLevel: 'Debug' },
+    setup(main, host) {
+      logs = collect(host, 'cmd.log');
+      main.logger.info('before %s', 'connecting');
+      main.handle('log', () => {
+        const l = main.logger;
+        l.trace('t');
+        l.debug('d');
+        l.info('i', { a: 1 });
+        l.warn('w');
+        l.error('e', new Error('boom'));
+        l.critical('c');
+        l.log('Warning', 'via log');
+        l.child('Child').info('from child');
+        assert.equal(l.isEnabled('Trace'), false);
+        assert.equal(l.isEnabled('Debug'), true);
+      });
+    },
+  });
+  await host.call('log');
+  const entries = [];
+  for (let i = 0; i < 8; i++) entries.push(JSON.parse(await logs.take()));
+  assert.deepEqual(entries.map((e) => [e.level, e.category, e.message]), [
+    ['Information', 'loop', 'before connecting'],
+    ['Debug', 'loop', 'd'],
+    ['Information', 'loop', 'i { a: 1 }'],
+    ['Warning', 'loop', 'w'],
+    ['Error', 'loop', 'e'],
+    ['Critical', 'loop', 'c'],
+    ['Warning', 'loop', 'via log'],
+    ['Information', 'Child', 'from child'],
+  ]);
+  assert.match(entries.find((e) => e.message === 'e').exception, /Error: boom/);
+  assert.throws(() => main.logger.log('Loud', 'x'), RangeError);
+  main.stop();
+  await run;
+});
+
+test('bridge: connect after the handshake, messages both ways, JSON, disconnect', async () => {
+  const events = new Inbox();
+  const { host, main, run } = loopback({
+    setup(main) {
+      main.bridge.on('connect', () => { events.push('connect'); main.bridge.send('hello, I am connected'); });
+      main.bridge.on('message', (data) => { if (data === 'hello') main.bridge.send('hello, too'); });
+      main.bridge.onJson((value) => main.bridge.sendJson({ got: value }));
+      main.bridge.on('disconnect', () => events.push('disconnect'));
+    },
+  });
+  const bridge = collect(host, 'bridge.message');
+  await host.call('GetMetadata');
+  assert.equal(await events.take(), 'connect');
+  assert.equal(await bridge.take(), 'hello, I am connected');
+  host.notify('bridge.message', 'hello');
+  assert.equal(await bridge.take(), 'hello, too');
+  host.notify('bridge.message', '[1,"two"]');
+  assert.equal(await bridge.take(), '{"got":[1,"two"]}');
+  await assert.rejects(main.bridge.send(42), TypeError);
+  await assert.rejects(main.bridge.sendJson(undefined), TypeError);
+  main.stop();
+  assert.equal(await events.take(), 'disconnect');
+  await run;
+});
+
+test('contracts: the host calls an implemented contract (calls, progress, streams, errors) and the plugin calls the host\'s', async () => {
+  const vectors = require('./vectors/contracts.json');
+  const IGreeter = sdk.defineContract('IGreeter', vectors.signatures);
+  let hostContracts;
+  let ended = 0;
+  const { host, main, run } = loopback({
+    setup(main, host) {
+      let hellos = 0;
+      main.implement(IGreeter, {
+        Hello: (name) => `Hello, ${name}! (loop, greeting #${++hellos})`,
+        Move: (p, dx, dy) => ({ X: p.X + dx, Y: p.Y + dy }),
+        Count: async function* (from, to, { signal }) {
+          try {
+            for (let i = from; i <= to; i++) {
+              if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
+              signal.throwIfAborted();
+              yield i;
+            }
+          } finally {
+            ended++;
+          }
+        },
+        SumWithProgress: (values, progress) => values.reduce((sum, v) => { progress(sum + v); return sum + v; }, 0),
+        Reset: () => { hellos = 0; },
+      });
+      main.handle('greet-host', (buffer) => main.contract(IGreeter).Hello(text(buffer)));
+      hostContracts = new ContractHost({
+        call: (cmd, buffer, opts) => host.call(cmd, buffer, opts),
+        notify: async (cmd, buffer) => host.notify(cmd, buffer),
+        handle: (cmd, fn, inline) => host.handle(cmd, fn, inline),
+        channel: () => host,
+        format: msgpackFormat,
+      });
+      hostContracts.implement(IGreeter, { Hello: (name) => `host says hello to ${name}`, Move() {}, Count() { return []; }, SumWithProgress() {}, Reset() {} });
+    },
+  });
+  const metadata = JSON.parse(text(await host.call('GetMetadata')));
+  assert.equal(metadata['contract.IGreeter'], vectors.metadata['contract.IGreeter']);
+  const greeter = hostContracts.client(IGreeter);
+  assert.equal(await greeter.Hello('Ann'), 'Hello, Ann! (loop, greeting #1)');
+  assert.deepEqual(await greeter.Move({ X: 1, Y: 2 }, 10, 20), { X: 11, Y: 22 });
+  const reports = [];
+  assert.equal(await greeter.SumWithProgress([1, 2, 3], (v) => reports.push(v)), 6);
+  assert.deepEqual(reports, [1, 3, 6]);
+  assert.equal(await greeter.SumWithProgress([4], null), 4);
+  assert.equal(await greeter.Reset(), undefined);
+  const items = [];
+  for await (const i of greeter.Count(1, 1000)) items.push(i);
+  assert.deepEqual(items, Array.from({ length: 1000 }, (_, i) => i + 1));
+  for await (const i of greeter.Count(1, 1e9)) if (i === 5) break;
+  await host.ping();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(ended, 2, 'a stream left early is ended on the producer\'s side');
+  await assert.rejects(host.call('IGreeter.Hello', msgpackFormat.encode(['a', 'b'])), (e) => e.code === 'INVALID_REQUEST');
+  await assert.rejects(host.call('IGreeter.Count', msgpackFormat.encode([1, 2, 5000])), (e) => e.code === 'INVALID_REQUEST');
+  await assert.rejects(host.call('cmd.stream.next', msgpackFormat.encode([99, 1])), (e) => e.code === 'INVALID_REQUEST' && e.message.includes('Stream 99 is not open'));
+  assert.equal(text(await host.call('greet-host', 'Bo')), 'host says hello to Bo');
+  main.stop();
+  await run;
+});
+
+test('bus: subscribe, publish, request and a host\'s request to the plugin; configuration get/set/remove and its change hook', async () => {
+  const fmt = msgpackFormat;
+  const published = new Inbox();
+  const store = new Map();
+  const { host, main, run } = loopback({
+    setup(main, host) {
+      host.handle('bus.hello', () => fmt.encode(['shop', 'host-1', null, ['orders.*', 'shop:news']]));
+      host.handle('bus.subscribe', (buffer) => { published.push(['subscribe', ...fmt.decode(buffer)]); });
+      host.handle('bus.unsubscribe', (buffer) => { published.push(['unsubscribe', ...fmt.decode(buffer)]); });
+      host.handle('bus.publish', (buffer) => { const [topic, payload] = fmt.decode(buffer); published.push(['publish', topic, Buffer.from(payload).toString()]); });
+      host.handle('bus.request', (buffer) => {
+        const [topic, payload, all, timeoutMs] = fmt.decode(buffer);
+        published.push(['request', topic, Buffer.from(payload).toString(), all, timeoutMs]);
+        return all ? fmt.encode([['a', Buffer.from('one')], [null, Buffer.from('two')]]) : fmt.encode(['a', Buffer.from('reply')]);
+      });
+      host.handle('config.get', (buffer) => { const [scope, key] = fmt.decode(buffer); return fmt.encode(store.get(`${scope}/${key}`) ?? null); });
+      host.handle('config.set', (buffer) => { const [scope, key, value] = fmt.decode(buffer); store.set(`${scope}/${key}`, value); });
+      host.handle('config.remove', (buffer) => { const [scope, key] = fmt.decode(buffer); return fmt.encode(store.delete(`${scope}/${key}`)); });
+    },
+  });
+  const received = new Inbox();
+  const unsubscribe = await main.subscribe('orders.created', (payload, message) => received.push([message.topic, payload.toString(), message.sequence, message.missed, message.publisher]));
+  assert.deepEqual(await published.take(), ['subscribe', 'orders.created', false]);
+  await main.subscribe(':news', (payload) => (payload.toString() === 'question' ? 'answer' : undefined));
+  assert.deepEqual(await published.take(), ['subscribe', 'shop:news', false]);
+  await assert.rejects(main.subscribe('private', () => {}), (e) => e.code === 'FORBIDDEN');
+  await assert.rejects(main.subscribe('bad*topic', () => {}), RangeError);
+  const message = (topic, sequence, payload) => fmt.encode([topic, '', sequence, 'p', Buffer.from(payload)]);
+  host.notify('bus.message', message('orders.created', 1, 'first'));
+  host.notify('bus.message', message('orders.created', 4, 'fourth'));
+  assert.deepEqual(await received.take(), ['orders.created', 'first', 1, 0, 'p']);
+  assert.deepEqual(await received.take(), ['orders.created', 'fourth', 4, 2, 'p']);
+  assert.equal(text(await host.call('bus.request', message('shop:news', 0, 'question'))), 'answer');
+  await assert.rejects(host.call('bus.request', message('shop:news', 0, 'other')), (e) => e.code === 'NO_SUBSCRIBERS');
+  await main.publish('orders.created', 'made here');
+  assert.deepEqual(await published.take(), ['publish', 'orders.created', 'made here']);
+  await assert.rejects(main.publish('sys.restart', '[]'), (e) => e.code === 'FORBIDDEN');
+  assert.deepEqual(await main.request('orders.q', 'q?', { timeoutMs: 100 }), { topic: 'orders.q', publisher: 'a', payload: Buffer.from('reply') });
+  assert.deepEqual(await published.take(), ['request', 'orders.q', 'q?', false, 100]);
+  assert.deepEqual((await main.request('orders.q', 'q?', { all: true })).map((r) => [r.publisher, r.payload.toString()]), [['a', 'one'], [null, 'two']]);
+  await published.take();
+  await unsubscribe();
+  assert.deepEqual(await published.take(), ['unsubscribe', 'orders.created', false]);
+
+  const changes = new Inbox();
+  main.onConfigChanged((change) => changes.push(change));
+  await main.config.set('user', 'theme', { dark: true });
+  assert.equal(store.get('user/theme'), '{"dark":true}');
+  assert.deepEqual(await main.config.get('user', 'theme'), { dark: true });
+  assert.equal(await main.config.get('user', 'missing'), undefined);
+  assert.equal(await main.config.remove('user', 'theme'), true);
+  assert.equal(await main.config.remove('user', 'theme'), false);
+  await assert.rejects(main.config.get('galaxy', 'x'), RangeError);
+  host.notify('bus.message', fmt.encode(['sys.config.changed', '', 0, null, Buffer.from('{"plugin":"loop","scope":"user","key":"theme"}')]));
+  assert.deepEqual(await changes.take(), { plugin: 'loop', scope: 'user', key: 'theme' });
+  main.stop();
+  await run;
+});
+
+test('configure: validates its options, and only before the plugin runs', async () => {
+  const main = sdk.createMain({ exitProcess: false });
+  assert.throws(() => main.configure({ nope: 1 }), RangeError);
+  assert.throws(() => main.configure({ serializer: 'xml' }), RangeError);
+  assert.throws(() => main.configure({ stopGracePeriodMs: 0 }), RangeError);
+  assert.throws(() => main.configure({ minimumLogLevel: 'Loud' }), RangeError);
+  assert.throws(() => main.configure({ name: '' }), TypeError);
+  assert.equal(main.configure({ name: 'renamed', serializer: 'json' }).name, 'renamed');
+  assert.equal(main.logger.category, 'renamed');
+  assert.equal(main.metadata.serializer, 'json');
+  const { main: running, run } = loopback({});
+  assert.throws(() => running.configure({ name: 'late' }), Error);
+  running.stop();
+  await run;
+});

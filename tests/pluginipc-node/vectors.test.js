@@ -1,0 +1,99 @@
+'use strict';
+// The shared wire vectors (copied from shared/vectors) and IGreeter's contract vectors (tests/PluginIpc.Tests/Vectors).
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { sdk, packageDir } = require('./helpers');
+const { msgpackFormat, jsonFormat } = require(`${packageDir}/lib/serializers`);
+
+for (const framing of ['text', 'msgpack']) {
+  const vectors = require(`./vectors/${framing}.json`);
+  const framer = sdk.createFramer(framing);
+
+  test(`${framing}: every valid vector reads as its chunk, and canonical ones are written byte for byte`, () => {
+    for (const vector of vectors.valid) {
+      const bytes = Buffer.from(vector.hex, 'hex');
+      const read = framer.decode(bytes);
+      assert.ok(read.chunk, vector.name);
+      assert.equal(read.size, bytes.length, vector.name);
+      assert.equal(read.chunk.threadId, BigInt(vector.chunk.threadId), vector.name);
+      assert.equal(read.chunk.direction, vector.chunk.direction, vector.name);
+      assert.equal(read.chunk.cmd, vector.chunk.cmd, vector.name);
+      assert.equal(read.chunk.buffer.toString('hex'), vector.chunk.bufferHex, vector.name);
+      assert.deepEqual(read.chunk.headers, vector.chunk.headers, vector.name);
+      if (vector.canonical) {
+        const written = framer.encode({ ...vector.chunk, threadId: BigInt(vector.chunk.threadId), buffer: Buffer.from(vector.chunk.bufferHex, 'hex') });
+        assert.equal(written.toString('hex'), vector.hex, vector.name);
+      }
+    }
+  });
+
+  test(`${framing}: every valid vector reads the same when its bytes arrive one at a time`, () => {
+    for (const vector of vectors.valid) {
+      const bytes = Buffer.from(vector.hex, 'hex');
+      for (let n = 0; n < bytes.length; n++) {
+        const read = framer.decode(bytes.subarray(0, n));
+        assert.ok(read.chunk === undefined && read.need > n, `${vector.name}: a prefix of ${n} bytes must ask for more`);
+      }
+    }
+  });
+
+  test(`${framing}: every invalid vector is a ProtocolError`, () => {
+    for (const vector of vectors.invalid) {
+      assert.throws(() => framer.decode(Buffer.from(vector.hex, 'hex')), sdk.ProtocolError, vector.name);
+    }
+  });
+
+  test(`${framing}: every incomplete vector asks for more bytes`, () => {
+    for (const vector of vectors.incomplete) {
+      const read = framer.decode(Buffer.from(vector.hex, 'hex'));
+      assert.equal(read.chunk, undefined, vector.name);
+      assert.ok(read.need > vector.hex.length / 2, vector.name);
+    }
+  });
+
+  test(`${framing}: the writer refuses what a reader would, before writing anything`, () => {
+    assert.throws(() => framer.encode({ threadId: 1n, direction: 2, cmd: 'x'.repeat(4097), buffer: Buffer.alloc(0) }), sdk.ProtocolError);
+    assert.throws(() => framer.encode({ threadId: 1n, direction: 5, cmd: 'x' }), RangeError);
+    assert.throws(() => framer.encode({ threadId: 1n, direction: 2, cmd: 'a\uD800b' }), TypeError);
+    const small = sdk.createFramer(framing, { maxChunkBytes: 10 });
+    assert.throws(() => small.encode({ threadId: 1n, direction: 2, cmd: 'x', buffer: Buffer.alloc(11) }), sdk.ProtocolError);
+    assert.throws(() => small.decode(framer.encode({ threadId: 1n, direction: 2, cmd: 'x', buffer: Buffer.alloc(11) })), sdk.ProtocolError);
+  });
+}
+
+test('contracts: IGreeter defined by its signatures has the shape .NET announces', () => {
+  const vectors = require('./vectors/contracts.json');
+  const contract = sdk.defineContract(vectors.contract, vectors.signatures);
+  assert.equal(contract.shape, vectors.metadata[contract.metadataKey]);
+  assert.deepEqual(contract.methods.map((m) => [m.name, m.argumentCount, m.progressIndex, m.stream, m.void]), [
+    ['Hello', 1, -1, false, false],
+    ['Move', 3, -1, false, false],
+    ['Count', 2, -1, true, false],
+    ['SumWithProgress', 2, 1, false, false],
+    ['Reset', 0, -1, false, true],
+  ]);
+});
+
+test('contracts: the msgpack and json messages of IGreeter are written as the vectors have them', () => {
+  const vectors = require('./vectors/contracts.json');
+  const values = {
+    'Hello request': [['Ann'], ['Ann']],
+    'Move request': [[{ X: 1, Y: 2 }, 10, 20], [{ x: 1, y: 2 }, 10, 20]],
+    'Move response': [{ X: 11, Y: 22 }, { x: 11, y: 22 }],
+    'Count open request': [[1, 3, 64], [1, 3, 64]],
+    'Count open response': [[1, [1, 2, 3], true], [1, [1, 2, 3], true]],
+    'SumWithProgress request': [[[1, 2, 3], 1], [[1, 2, 3], 1]],
+    'SumWithProgress report 2': [[1, 3], [1, 3]],
+    'SumWithProgress response': [6, 6],
+    'Reset request': [[], []],
+    'stream next request': [[1, 64], [1, 64]],
+    'stream end': [[1], [1]],
+  };
+  for (const [name, [packed, json]] of Object.entries(values)) {
+    const m = vectors.msgpack.find((v) => v.name === name);
+    const j = vectors.json.find((v) => v.name === name);
+    assert.equal(msgpackFormat.encode(packed).toString('hex').toUpperCase(), m.hex, name);
+    assert.deepEqual(msgpackFormat.decode(Buffer.from(m.hex, 'hex')), packed, name);
+    assert.equal(jsonFormat.encode(json).toString('utf8'), j.text, name);
+  }
+});
