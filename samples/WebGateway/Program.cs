@@ -28,6 +28,9 @@ if (!selfTest && args.Length > 0)
 // 32 random bytes, base64url: what a client sends as "Authorization: Bearer <token>" (or ?access_token= on a WebSocket).
 string token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
 
+// The dashboard's own token: it starts and stops plugins and reads their logs, which the gateway's clients must not.
+string dashboardToken = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+
 string data = selfTest
     ? Directory.CreateTempSubdirectory("PluginIpc.WebGateway.").FullName
     : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "PluginIpc", "WebGateway");
@@ -57,12 +60,13 @@ builder.Services.AddPluginGateway(o =>
     o.Expose("echo", "echo", "fail", "sleep", "bench.move", "IGreeter.Hello", "IGreeter.Move");
     o.Expose("pages");
     o.BearerToken = token;
+    o.DashboardBearerToken = dashboardToken;
     o.AllowedTopics.Add("demo.*");
 });
 
 WebApplication app = builder.Build();
 app.MapPluginGateway("/plugins");
-app.MapPluginDashboard("/plugins/dashboard"); // the same token protects it: a person signs in with it once
+app.MapPluginDashboard("/plugins/dashboard"); // a person signs in with the dashboard's token once
 await app.StartAsync();
 
 var address = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
@@ -74,7 +78,8 @@ Uri dashboard = new(address, "/plugins/dashboard/");
 Console.WriteLine("WebGateway: EchoPlugin and PagesPlugin through the plugin gateway (docs/GATEWAY.md).");
 Console.WriteLine($"  JSON-RPC 2.0:         POST {rpc}  or WebSocket {ws}");
 Console.WriteLine($"  WebChannel envelope:  POST {envelope}  or WebSocket {envelopeWs}");
-Console.WriteLine($"  Dashboard:            {dashboard}  (sign in with the token)");
+Console.WriteLine($"  Dashboard:            {dashboard}");
+Console.WriteLine($"  Dashboard token:      {dashboardToken}  (sign in with it; it is not the gateway's)");
 Console.WriteLine($"  Token:                {token}");
 Console.WriteLine("                        (header Authorization: Bearer <token>, or ?access_token=<token> on a WebSocket)");
 Console.WriteLine($"  Data:                 {data}");
@@ -86,7 +91,7 @@ Console.WriteLine($$$"""  curl -s -H "Authorization: Bearer {{{token}}}" -H "Con
 int exitCode = 0;
 if (selfTest)
 {
-    exitCode = await new SelfTest(app.Services, rpc, ws, envelope, envelopeWs, token).RunAsync();
+    exitCode = await new SelfTest(app.Services, rpc, ws, envelope, envelopeWs, token, dashboard, dashboardToken).RunAsync();
 }
 else
 {

@@ -9,7 +9,7 @@ using PluginIpc;
 namespace WebGateway;
 
 /// <summary>Calls the running gateway as an outside client would, over HTTP and WebSocket, and checks each answer.</summary>
-internal sealed class SelfTest(IServiceProvider services, Uri rpc, Uri ws, Uri envelope, Uri envelopeWs, string token)
+internal sealed class SelfTest(IServiceProvider services, Uri rpc, Uri ws, Uri envelope, Uri envelopeWs, string token, Uri dashboard, string dashboardToken)
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
 
@@ -23,6 +23,7 @@ internal sealed class SelfTest(IServiceProvider services, Uri rpc, Uri ws, Uri e
             await WebSocketAsync(timeout.Token);
             await EnvelopeHttpAsync(timeout.Token);
             await EnvelopeWebSocketAsync(timeout.Token);
+            await DashboardAsync(timeout.Token);
         }
         catch (Exception ex) when (ex is SelfTestFailedException or HttpRequestException or WebSocketException or OperationCanceledException or JsonException or KeyNotFoundException or InvalidOperationException)
         {
@@ -126,6 +127,28 @@ internal sealed class SelfTest(IServiceProvider services, Uri rpc, Uri ws, Uri e
         Expect(set.GetProperty("success").GetBoolean() && get.GetProperty("data").GetString() == "dark", get.GetRawText(), "set_config then get_config theme (user scope) -> dark");
 
         await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", cancellationToken);
+    }
+
+    private async Task DashboardAsync(CancellationToken cancellationToken)
+    {
+        Console.WriteLine($"{Environment.NewLine}Dashboard {dashboard}");
+        using var http = new HttpClient { BaseAddress = dashboard };
+        string page = await http.GetStringAsync(string.Empty, cancellationToken);
+        Expect(page.Contains("<title>Plugins</title>", StringComparison.Ordinal), page, "the page");
+
+        foreach ((string name, string presented, HttpStatusCode expected) in new[] { ("the gateway's token", token, HttpStatusCode.Unauthorized), ("the dashboard's token", dashboardToken, HttpStatusCode.OK) })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "api/plugins");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", presented);
+            using HttpResponseMessage response = await http.SendAsync(request, cancellationToken);
+            string text = await response.Content.ReadAsStringAsync(cancellationToken);
+            Expect(response.StatusCode == expected, $"{(int)response.StatusCode} {text}", $"api/plugins with {name}: {(int)response.StatusCode}");
+            if (expected == HttpStatusCode.OK)
+            {
+                string[] states = [.. Parse(text).GetProperty("plugins").EnumerateArray().Select(p => $"{p.GetProperty("name").GetString()} {p.GetProperty("state").GetString()}")];
+                Expect(states.Contains("echo Running") && states.Contains("pages Running"), text, "  " + string.Join(", ", states));
+            }
+        }
     }
 
     private async Task<JsonElement> PostAsync(HttpClient http, string body, CancellationToken cancellationToken)

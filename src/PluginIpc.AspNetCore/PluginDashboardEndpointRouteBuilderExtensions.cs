@@ -12,9 +12,10 @@ public static class PluginDashboardEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Maps the dashboard under <paramref name="prefix"/> (the page at <c>{prefix}/</c>, its API under <c>{prefix}/api/</c>),
-    /// protected like the gateway: the application fails to start unless the endpoints require authorization, or
-    /// <see cref="PluginIpc.AspNetCore.PluginGatewayOptions.BearerToken"/> is set (a person signs in with it once; the browser then
-    /// holds an HttpOnly session cookie), or <see cref="PluginIpc.AspNetCore.PluginGatewayOptions.AllowUnauthenticatedLoopback"/> is set.
+    /// protected like the gateway but with its own token: the application fails to start unless the endpoints require
+    /// authorization, or <see cref="PluginIpc.AspNetCore.PluginGatewayOptions.DashboardBearerToken"/> is set (a person signs in with
+    /// it once; the browser then holds an HttpOnly session cookie), or
+    /// <see cref="PluginIpc.AspNetCore.PluginGatewayOptions.AllowUnauthenticatedLoopback"/> is set. Only the page's own origin may call it.
     /// Conventions on the result (such as <c>RequireAuthorization()</c>) apply to every endpoint of the dashboard.
     /// </summary>
     /// <param name="endpoints">The route builder (the application).</param>
@@ -31,7 +32,7 @@ public static class PluginDashboardEndpointRouteBuilderExtensions
         endpoints.ServiceProvider.GetRequiredService<GatewayEndpointRegistry>().Add(endpoints);
         string trimmed = prefix.TrimEnd('/');
         RouteGroupBuilder group = endpoints.MapGroup(trimmed);
-        group.WithMetadata(GatewayEndpointMetadata.Instance);
+        group.WithMetadata(DashboardEndpointMetadata.Instance);
         group.MapGet("/", dashboard.PageAsync).WithDisplayName("Plugin dashboard: page");
         group.MapGet("/assets/{name}", (HttpContext context, string name) => dashboard.AssetAsync(context, name)).WithDisplayName("Plugin dashboard: files");
         group.MapGet("/api/session", dashboard.SessionAsync).WithDisplayName("Plugin dashboard: session");

@@ -11,6 +11,13 @@ public sealed class PluginGatewayOptions
     /// <summary>Gets or sets the token every request must carry as <c>Authorization: Bearer {token}</c> (or, on a WebSocket upgrade, <c>?access_token={token}</c>, which request logs record with the URL); <see langword="null"/> for none.</summary>
     public string? BearerToken { get; set; }
 
+    /// <summary>
+    /// Gets or sets the token a person signs in to the dashboard (<c>MapPluginDashboard</c>) with, or a script sends as
+    /// <c>Authorization: Bearer {token}</c>; <see langword="null"/> for none. It must differ from <see cref="BearerToken"/>:
+    /// the dashboard starts and stops plugins and reads every plugin's logs, which the gateway's clients must not.
+    /// </summary>
+    public string? DashboardBearerToken { get; set; }
+
     /// <summary>Gets or sets whether the gateway may run without authentication, in which case it serves loopback clients only (others get 403). Default <see langword="false"/>. Behind a reverse proxy on the same machine every client is loopback: do not use it there.</summary>
     public bool AllowUnauthenticatedLoopback { get; set; }
 

@@ -76,9 +76,7 @@ public sealed class SecurityTests
             o => o.Expose("echo"),
             builder =>
             {
-                builder.Services.AddAuthentication(HeaderAuthenticationHandler.SchemeName)
-                    .AddScheme<AuthenticationSchemeOptions, HeaderAuthenticationHandler>(HeaderAuthenticationHandler.SchemeName, null);
-                builder.Services.AddAuthorization();
+                HeaderAuthenticationHandler.Register(builder);
             },
             gateway => gateway.RequireAuthorization());
         using (HttpResponseMessage anonymous = await app.PostAsync(Echo))
@@ -160,18 +158,5 @@ public sealed class SecurityTests
 
         using HttpResponseMessage post = await app.PostAsync(Echo, origin: "https://evil.example");
         Assert.That(post.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
-    }
-
-    /// <summary>A test scheme: the user named in header X-Test-User is authenticated.</summary>
-    private sealed class HeaderAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
-        : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
-    {
-        public const string SchemeName = "TestHeader";
-        public const string Header = "X-Test-User";
-
-        protected override Task<AuthenticateResult> HandleAuthenticateAsync() =>
-            Task.FromResult(Request.Headers.TryGetValue(Header, out var user)
-                ? AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, user.ToString())], SchemeName)), SchemeName))
-                : AuthenticateResult.NoResult());
     }
 }

@@ -12,6 +12,7 @@ using PluginIpc;
 /// <c>big N</c> answers N bytes of 'x', <c>big N binary</c> N bytes of 0xFF (not UTF-8);
 /// <c>fail TEXT</c> throws a RemoteException with code E1001 and details <c>{"id": TEXT, "field": "title"}</c>;
 /// <c>publish TOPIC|TEXT</c> publishes TEXT on the bus and answers "published";
+/// <c>stderr TEXT</c> writes TEXT as a line to stderr and answers "written"; its metadata has a <c>note</c> with HTML in it;
 /// <c>log LEVEL|TEXT</c> logs TEXT (as it is, HTML and all) at LEVEL (a <c>LogLevel</c> name) through the host's logger, answers "logged";
 /// <c>nan</c> answers the msgpack value <c>[1, NaN]</c> (a double JSON cannot write), whatever it is sent.
 /// </summary>
@@ -69,6 +70,13 @@ internal static class GatewayProbe
             string[] parts = Text(chunk).Split('|', 2);
             await main!.Bus.PublishAsync(parts[0], parts[1], cancellationToken);
             return "published"u8.ToArray();
+        });
+        options.Metadata["note"] = "<b>bold</b><img src=x onerror=\"window.pwned = 3\">";
+        options.Handle("stderr", static (chunk, _, _) =>
+        {
+            Console.Error.WriteLine(Text(chunk));
+            Console.Error.Flush();
+            return ValueTask.FromResult<ReadOnlyMemory<byte>>("written"u8.ToArray());
         });
         options.Handle("log", (chunk, _, _) =>
         {

@@ -15,7 +15,6 @@ internal sealed class DashboardEndpoints(
     DashboardAccess access,
     DashboardSessions sessions,
     DashboardState state,
-    GatewayAccess gatewayAccess,
     GatewayHttpTransport transport,
     GatewayMetrics metrics,
     ILoggerFactory loggerFactory,
@@ -56,14 +55,14 @@ internal sealed class DashboardEndpoints(
     public Task SessionAsync(HttpContext context) => Guard(context, needsAuthentication: true, () =>
         JsonAsync(context, StatusCodes.Status200OK, access.UsesSessions ? """{"signOut":true}"""u8.ToArray() : """{"signOut":false}"""u8.ToArray()));
 
-    /// <summary>Signs in: the token in the Authorization header (not a session) buys a session cookie.</summary>
+    /// <summary>Signs in: the dashboard's token in the Authorization header (not a session) buys a session cookie.</summary>
     public Task SignInAsync(HttpContext context) => Guard(context, needsAuthentication: false, () =>
     {
         if (access.UsesSessions)
         {
-            if (!gatewayAccess.PresentsToken(context, allowQuery: false))
+            if (!access.PresentsToken(context))
             {
-                return GatewayRefusal.WriteAsync(context, GatewayAccessResult.Unauthenticated, gatewayAccess, _logger, metrics);
+                return GatewayRefusal.WriteAsync(context, GatewayAccessResult.Unauthenticated, problem: null, _logger, metrics);
             }
 
             sessions.Create(context, CookiePath(context));
@@ -86,7 +85,7 @@ internal sealed class DashboardEndpoints(
 
     public Task PluginAsync(HttpContext context, string name) => Guard(context, needsAuthentication: true, () =>
         state.Manager.Names.Contains(name)
-            ? JsonAsync(context, StatusCodes.Status200OK, DashboardJson.Plugin(state.Manager, state.Figures, name, state.Time.GetUtcNow()))
+            ? JsonAsync(context, StatusCodes.Status200OK, DashboardJson.Plugin(state.Manager, state.Figures, name))
             : NotFoundAsync(context, name));
 
     public Task ControlAsync(HttpContext context, string name, string action) => Guard(context, needsAuthentication: true, async () =>
@@ -111,9 +110,9 @@ internal sealed class DashboardEndpoints(
         {
             await (action switch
             {
-                "start" => state.Manager.StartAsync(name, stopping),
-                "stop" => state.Manager.StopAsync(name, stopping),
-                _ => state.Manager.RestartAsync(name, stopping),
+                "start" => state.Manager.StartPluginAsync(name, stopping),
+                "stop" => state.Manager.StopPluginAsync(name, stopping),
+                _ => state.Manager.RestartPluginAsync(name, stopping),
             }).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is PluginStartException or ObjectDisposedException or OperationCanceledException)
@@ -123,7 +122,7 @@ internal sealed class DashboardEndpoints(
             return;
         }
 
-        await JsonAsync(context, StatusCodes.Status200OK, DashboardJson.Plugin(state.Manager, state.Figures, name, state.Time.GetUtcNow())).ConfigureAwait(false);
+        await JsonAsync(context, StatusCodes.Status200OK, DashboardJson.Plugin(state.Manager, state.Figures, name)).ConfigureAwait(false);
     });
 
     public Task LogsAsync(HttpContext context) => Guard(context, needsAuthentication: true, () =>
@@ -151,7 +150,7 @@ internal sealed class DashboardEndpoints(
         AddSecurityHeaders(context.Response);
         return transport.RunWebSocketAsync(
             context,
-            connection => new DashboardLiveSession(connection, state, () => access.Check(context, needsAuthentication: true) == GatewayAccessResult.Allowed),
+            connection => new DashboardLiveSession(connection, state, () => access.Check(context, needsAuthentication: true) == GatewayAccessResult.Allowed, _logger),
             c => access.Check(c, needsAuthentication: true));
     }
 
@@ -180,7 +179,7 @@ internal sealed class DashboardEndpoints(
 
         response.ContentType = asset.ContentType;
         response.ContentLength = asset.Content.Length;
-        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : response.Body.WriteAsync(asset.Content, context.RequestAborted).AsTask();
+        return response.Body.WriteAsync(asset.Content, context.RequestAborted).AsTask();
     }
 
     private static void AddSecurityHeaders(HttpResponse response)
@@ -205,6 +204,6 @@ internal sealed class DashboardEndpoints(
     {
         AddSecurityHeaders(context.Response);
         GatewayAccessResult result = access.Check(context, needsAuthentication);
-        return result == GatewayAccessResult.Allowed ? handle() : GatewayRefusal.WriteAsync(context, result, gatewayAccess, _logger, metrics);
+        return result == GatewayAccessResult.Allowed ? handle() : GatewayRefusal.WriteAsync(context, result, access.ConfigurationProblem(context.GetEndpoint()), _logger, metrics);
     }
 }

@@ -18,7 +18,10 @@ internal sealed class DashboardFigures : IDisposable
     private readonly ConcurrentDictionary<string, Counts> _counts = new(StringComparer.Ordinal);
     private readonly TimeProvider _time;
 
-    public DashboardFigures(IPluginManager manager, TimeProvider time)
+    /// <param name="manager">The plugins counted, by name.</param>
+    /// <param name="meterFactory">The application's meter factory, whose PluginIpc meter the manager's plugins use; <see langword="null"/> for the library's static meter.</param>
+    /// <param name="time">The clock of the rates.</param>
+    public DashboardFigures(IPluginManager manager, IMeterFactory? meterFactory, TimeProvider time)
     {
         _time = time;
         foreach (string name in manager.Names)
@@ -28,7 +31,9 @@ internal sealed class DashboardFigures : IDisposable
 
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == MeterName && instrument.Name is "rpc.client.call.duration" or "rpc.server.call.duration")
+            // Only the meter this application's plugins record on: other containers in the process have plugins too.
+            if (instrument.Meter.Name == MeterName && instrument.Meter.Scope == meterFactory
+                && instrument.Name is "rpc.client.call.duration" or "rpc.server.call.duration")
             {
                 listener.EnableMeasurementEvents(instrument);
             }

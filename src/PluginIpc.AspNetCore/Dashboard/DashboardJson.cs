@@ -9,10 +9,13 @@ internal static class DashboardJson
     /// <summary>How many recent stderr lines a plugin's detail carries.</summary>
     public const int DetailStderrLines = 50;
 
+    /// <summary>About the most bytes of log entries one message carries (the entry that crosses it is the last): older entries are left out, and <c>truncated</c> says so.</summary>
+    public const int MaxLogBytes = 1024 * 1024;
+
     private static readonly JsonWriterOptions s_options = new() { Indented = false };
 
     /// <summary>Returns <c>{"type":"plugins","plugins":[...]}</c> for every plugin of <paramref name="manager"/>, by name.</summary>
-    public static byte[] Plugins(IPluginManager manager, DashboardFigures figures, DateTimeOffset now) =>
+    public static byte[] Plugins(IPluginManager manager, DashboardFigures figures) =>
         Write(writer =>
         {
             writer.WriteStartObject();
@@ -20,7 +23,7 @@ internal static class DashboardJson
             writer.WriteStartArray("plugins"u8);
             foreach (string name in manager.Names.Order(StringComparer.Ordinal))
             {
-                WritePlugin(writer, manager.GetStatus(name), figures.Of(name), now, detail: null);
+                WritePlugin(writer, manager.GetStatus(name), figures.Of(name), detail: null);
             }
 
             writer.WriteEndArray();
@@ -28,29 +31,32 @@ internal static class DashboardJson
         });
 
     /// <summary>Returns one plugin with its detail: metadata, exits, topics and recent stderr lines.</summary>
-    public static byte[] Plugin(IPluginManager manager, DashboardFigures figures, string name, DateTimeOffset now)
+    public static byte[] Plugin(IPluginManager manager, DashboardFigures figures, string name)
     {
         PluginStatus status = manager.GetStatus(name);
         IReadOnlyList<PluginLogEntry> stderr = manager.QueryLogs(new PluginLogQuery { Plugin = name, Source = PluginLogSource.StandardError, MaxEntries = DetailStderrLines });
-        return Write(writer => WritePlugin(writer, status, figures.Of(name), now, stderr));
+        return Write(writer => WritePlugin(writer, status, figures.Of(name), stderr));
     }
 
-    /// <summary>Returns <c>{"type":"logs","entries":[...]}</c>, in the order given.</summary>
+    /// <summary>Returns <c>{"type":"logs","entries":[...],"truncated":false}</c>, in the order given, within about <see cref="MaxLogBytes"/>.</summary>
     public static byte[] Logs(IReadOnlyList<PluginLogEntry> entries) =>
         Write(writer =>
         {
             writer.WriteStartObject();
             writer.WriteString("type"u8, "logs"u8);
-            WriteEntries(writer, "entries", entries);
+            bool truncated = WriteEntries(writer, "entries", entries);
+            writer.WriteBoolean("truncated"u8, truncated);
             writer.WriteEndObject();
         });
 
-    /// <summary>Returns <paramref name="entries"/> as a JSON array, in the order given (the <c>$/logs</c> result).</summary>
+    /// <summary>Returns <paramref name="entries"/> as a JSON array, in the order given, within about <see cref="MaxLogBytes"/> (the <c>$/logs</c> result).</summary>
     public static byte[] Entries(IReadOnlyList<PluginLogEntry> entries) => Write(writer => WriteEntries(writer, property: null, entries));
 
-    /// <summary>Writes <paramref name="entries"/> as an array: a property named <paramref name="property"/>, or a value when it is <see langword="null"/>.</summary>
-    public static void WriteEntries(Utf8JsonWriter writer, string? property, IReadOnlyList<PluginLogEntry> entries)
+    /// <summary>Writes <paramref name="entries"/> as an array (a property named <paramref name="property"/>, or a value when it is <see langword="null"/>), stopping after the entry that crosses <see cref="MaxLogBytes"/>.</summary>
+    /// <returns>Whether entries were left out.</returns>
+    public static bool WriteEntries(Utf8JsonWriter writer, string? property, IReadOnlyList<PluginLogEntry> entries)
     {
+        long start = writer.BytesCommitted + writer.BytesPending;
         if (property is null)
         {
             writer.WriteStartArray();
@@ -60,8 +66,15 @@ internal static class DashboardJson
             writer.WriteStartArray(property);
         }
 
-        foreach (PluginLogEntry entry in entries)
+        for (int i = 0; i < entries.Count; i++)
         {
+            if (writer.BytesCommitted + writer.BytesPending - start > MaxLogBytes)
+            {
+                writer.WriteEndArray();
+                return true;
+            }
+
+            PluginLogEntry entry = entries[i];
             writer.WriteStartObject();
             writer.WriteString("plugin"u8, entry.Plugin);
             writer.WriteString("time"u8, entry.Timestamp);
@@ -78,6 +91,7 @@ internal static class DashboardJson
         }
 
         writer.WriteEndArray();
+        return false;
     }
 
     /// <summary>Returns <c>{"error": message}</c>.</summary>
@@ -96,7 +110,7 @@ internal static class DashboardJson
         _ => "log",
     };
 
-    private static void WritePlugin(Utf8JsonWriter writer, PluginStatus status, PluginFigures figures, DateTimeOffset now, IReadOnlyList<PluginLogEntry>? detail)
+    private static void WritePlugin(Utf8JsonWriter writer, PluginStatus status, PluginFigures figures, IReadOnlyList<PluginLogEntry>? detail)
     {
         writer.WriteStartObject();
         writer.WriteString("name"u8, status.Name);
@@ -112,14 +126,14 @@ internal static class DashboardJson
             writer.WriteNull("processId"u8);
         }
 
+        // The page counts the uptime itself: a list that changes every second would be sent (and redrawn) every second.
         if (status.StartedAt is { } startedAt)
         {
             writer.WriteString("startedAt"u8, startedAt);
-            writer.WriteNumber("uptimeSeconds"u8, Math.Max(0, (long)(now - startedAt).TotalSeconds));
         }
         else
         {
-            writer.WriteNull("uptimeSeconds"u8);
+            writer.WriteNull("startedAt"u8);
         }
 
         writer.WriteNumber("restarts"u8, status.RestartCount);

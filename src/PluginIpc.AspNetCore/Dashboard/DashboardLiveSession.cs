@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using PluginIpc.AspNetCore.Diagnostics;
 using PluginIpc.AspNetCore.Transport;
 
 namespace PluginIpc.AspNetCore.Dashboard;
@@ -22,6 +24,7 @@ internal sealed class DashboardLiveSession : IWebSocketSession
     private readonly GatewayWebSocketConnection _connection;
     private readonly DashboardState _state;
     private readonly Func<bool> _stillAllowed;
+    private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop;
     private readonly Task _loop;
     private PluginLogQuery? _tail;
@@ -30,11 +33,13 @@ internal sealed class DashboardLiveSession : IWebSocketSession
     /// <param name="connection">The accepted socket.</param>
     /// <param name="state">The plugins' list and the manager.</param>
     /// <param name="stillAllowed">Checks the page's access again (its session may end while the socket is open).</param>
-    public DashboardLiveSession(GatewayWebSocketConnection connection, DashboardState state, Func<bool> stillAllowed)
+    /// <param name="logger">Where a failure of the loop is logged.</param>
+    public DashboardLiveSession(GatewayWebSocketConnection connection, DashboardState state, Func<bool> stillAllowed, ILogger logger)
     {
         _connection = connection;
         _state = state;
         _stillAllowed = stillAllowed;
+        _logger = logger;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(connection.Closing);
         _loop = Task.Run(() => PushAsync(_stop.Token));
     }
@@ -80,6 +85,24 @@ internal sealed class DashboardLiveSession : IWebSocketSession
 
     private async Task PushAsync(CancellationToken cancellationToken)
     {
+        try
+        {
+            await PushChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // the connection is closing
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Not silently: a page must not show "live" over a loop that died.
+            GatewayLog.DashboardLiveFailed(_logger, _connection.Remote, ex);
+            _connection.Close(GatewayCloseCodes.InternalError, "the dashboard failed; see the server's log");
+        }
+    }
+
+    private async Task PushChangesAsync(CancellationToken cancellationToken)
+    {
         byte[]? lastPlugins = null;
         byte[]? lastLogs = null;
         int lastVersion = 0;
@@ -110,7 +133,7 @@ internal sealed class DashboardLiveSession : IWebSocketSession
             int version = Volatile.Read(ref _tailVersion);
             if (Volatile.Read(ref _tail) is { } tail && (version != lastVersion || time.GetElapsedTime(lastTail) >= TailPeriod))
             {
-                byte[] logs = DashboardJson.Logs(_state.Manager.QueryLogs(tail));
+                byte[] logs = _state.Tail(tail);
                 if ((version != lastVersion || lastLogs is null || !logs.AsSpan().SequenceEqual(lastLogs)) && !_connection.TrySend(logs))
                 {
                     return;

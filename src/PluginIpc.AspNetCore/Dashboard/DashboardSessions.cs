@@ -9,7 +9,7 @@ namespace PluginIpc.AspNetCore.Dashboard;
 /// Browser sessions of the dashboard: a person signs in once with the bearer token, which the page then forgets, and the
 /// browser carries a random session id in an HttpOnly, SameSite=Strict cookie (no token in any URL or script).
 /// </summary>
-/// <remarks>Thread safe. Bounded: at most <see cref="MaxSessions"/>; the least recently used goes first. Kept by a hash of the id.</remarks>
+/// <remarks>Thread safe. Bounded: at most <see cref="MaxSessions"/>; the least recently used goes first. Kept by a hash of the id. Each lasts <see cref="IdleTimeout"/> without a request, <see cref="MaxLifetime"/> at most.</remarks>
 internal sealed class DashboardSessions(TimeProvider time)
 {
     /// <summary>The cookie's name.</summary>
@@ -18,10 +18,13 @@ internal sealed class DashboardSessions(TimeProvider time)
     /// <summary>The most sessions kept at once.</summary>
     public const int MaxSessions = 1000;
 
-    /// <summary>How long a session lasts without a request.</summary>
+    /// <summary>How long a session lasts without a request (an open page's live socket counts as one).</summary>
     public static readonly TimeSpan IdleTimeout = TimeSpan.FromHours(1);
 
-    private readonly ConcurrentDictionary<string, long> _lastSeen = new(StringComparer.Ordinal);
+    /// <summary>How long a session lasts at most, however busy.</summary>
+    public static readonly TimeSpan MaxLifetime = TimeSpan.FromHours(12);
+
+    private readonly ConcurrentDictionary<string, (long Created, long LastSeen)> _sessions = new(StringComparer.Ordinal);
     private readonly Lock _createLock = new();
 
     /// <summary>Starts a session and sets its cookie on the response, scoped to <paramref name="path"/>.</summary>
@@ -31,12 +34,12 @@ internal sealed class DashboardSessions(TimeProvider time)
         long now = time.GetTimestamp();
         lock (_createLock)
         {
-            if (_lastSeen.Count >= MaxSessions)
+            if (_sessions.Count >= MaxSessions)
             {
                 Prune(now);
             }
 
-            _lastSeen[Key(id)] = now;
+            _sessions[Key(id)] = (now, now);
         }
 
         context.Response.Cookies.Append(CookieName, id, new CookieOptions
@@ -59,18 +62,19 @@ internal sealed class DashboardSessions(TimeProvider time)
 
         string key = Key(id);
         long now = time.GetTimestamp();
-        if (!_lastSeen.TryGetValue(key, out long seen))
+        if (!_sessions.TryGetValue(key, out (long Created, long LastSeen) session))
         {
             return false;
         }
 
-        if (time.GetElapsedTime(seen, now) > IdleTimeout)
+        if (Expired(session, now))
         {
-            _lastSeen.TryRemove(key, out _);
+            _sessions.TryRemove(new KeyValuePair<string, (long, long)>(key, session));
             return false;
         }
 
-        _lastSeen[key] = now;
+        // Only if unchanged since read: a session ended meanwhile (signed out) is not brought back.
+        _sessions.TryUpdate(key, (session.Created, now), session);
         return true;
     }
 
@@ -79,7 +83,7 @@ internal sealed class DashboardSessions(TimeProvider time)
     {
         if (context.Request.Cookies.TryGetValue(CookieName, out string? id) && !string.IsNullOrEmpty(id) && id.Length <= 64)
         {
-            _lastSeen.TryRemove(Key(id), out _);
+            _sessions.TryRemove(Key(id), out _);
         }
 
         context.Response.Cookies.Delete(CookieName, new CookieOptions { Path = path, HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = context.Request.IsHttps });
@@ -87,21 +91,27 @@ internal sealed class DashboardSessions(TimeProvider time)
 
     private static string Key(string id) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(id)));
 
+    private bool Expired((long Created, long LastSeen) session, long now) =>
+        time.GetElapsedTime(session.LastSeen, now) > IdleTimeout || time.GetElapsedTime(session.Created, now) > MaxLifetime;
+
     private void Prune(long now)
     {
-        foreach (KeyValuePair<string, long> session in _lastSeen)
+        foreach (KeyValuePair<string, (long Created, long LastSeen)> session in _sessions)
         {
-            if (time.GetElapsedTime(session.Value, now) > IdleTimeout)
+            if (Expired(session.Value, now))
             {
-                _lastSeen.TryRemove(session.Key, out _);
+                _sessions.TryRemove(session);
             }
         }
 
         // Still full: the least recently used go, so a flood of sign-ins cannot grow memory.
-        int excess = _lastSeen.Count - MaxSessions + 1;
-        foreach (KeyValuePair<string, long> session in _lastSeen.OrderBy(s => s.Value).Take(Math.Max(0, excess)))
+        int excess = _sessions.Count - MaxSessions + 1;
+        foreach (KeyValuePair<string, (long Created, long LastSeen)> session in _sessions.OrderBy(s => s.Value.LastSeen).Take(Math.Max(0, excess)))
         {
-            _lastSeen.TryRemove(session.Key, out _);
+            _sessions.TryRemove(session.Key, out _);
         }
     }
+
+    /// <summary>Gets how many sessions are kept (for tests).</summary>
+    internal int Count => _sessions.Count;
 }

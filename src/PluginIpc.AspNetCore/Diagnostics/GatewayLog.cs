@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace PluginIpc.AspNetCore.Diagnostics;
 
-/// <summary>Source-generated log messages of the gateway (event ids 800-859; 850-859 the dashboard), under the category <c>PluginIpc.AspNetCore.Gateway</c>.</summary>
+/// <summary>Source-generated log messages of the gateway (event ids 800-859; 850-859 the dashboard's), under the category <c>PluginIpc.AspNetCore.Gateway</c>.</summary>
 internal static partial class GatewayLog
 {
     public const string Category = "PluginIpc.AspNetCore.Gateway";
@@ -51,4 +51,7 @@ internal static partial class GatewayLog
 
     [LoggerMessage(852, LogLevel.Information, "Dashboard: a session began for {Remote}.", EventName = "DashboardSignedIn")]
     public static partial void DashboardSignedIn(ILogger logger, string remote);
+
+    [LoggerMessage(853, LogLevel.Error, "Dashboard: a live socket ({Remote}) failed; it is closed.", EventName = "DashboardLiveFailed")]
+    public static partial void DashboardLiveFailed(ILogger logger, string remote, Exception exception);
 }

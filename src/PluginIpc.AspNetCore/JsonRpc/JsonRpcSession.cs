@@ -332,9 +332,11 @@ internal sealed class JsonRpcSession : IWebSocketSession
 
     private async Task<byte[]?> HandleSystemAsync(string method, bool hasId, JsonElement id, JsonElement parameters)
     {
-        if (method == "$/logs" && _exposeLogs)
+        if (method == "$/logs")
         {
-            return hasId ? QueryLogs(id, parameters) : null; // a notification asks nothing back: nothing to do
+            return !hasId ? null // a notification asks nothing back: nothing to do
+                : _exposeLogs ? QueryLogs(id, parameters)
+                : JsonRpcWriter.Error(id, JsonRpcErrorCodes.MethodNotFound, "Method '$/logs' not found: the gateway does not expose logs (PluginGatewayOptions.ExposeLogs).", GatewayErrorCodes.NotExposed);
         }
 
         if (_connection is null || _bus is null)

@@ -65,7 +65,8 @@ internal sealed class GatewayAccess
         return _token is null || PresentsToken(context, allowQuery: webSocket) ? GatewayAccessResult.Allowed : GatewayAccessResult.Unauthenticated;
     }
 
-    private static bool HasAuthorization(Endpoint? endpoint) =>
+    /// <summary>Returns whether <paramref name="endpoint"/> requires authorization (and does not allow anonymous users).</summary>
+    public static bool HasAuthorization(Endpoint? endpoint) =>
         endpoint is not null
         && endpoint.Metadata.GetMetadata<IAuthorizeData>() is not null
         && endpoint.Metadata.GetMetadata<IAllowAnonymous>() is null;
@@ -73,13 +74,11 @@ internal sealed class GatewayAccess
     private static bool IsLoopback(IPAddress? address) => address is not null && IPAddress.IsLoopback(address);
 
     /// <summary>Returns whether the request presents the bearer token: in its Authorization header or, if <paramref name="allowQuery"/>, as <c>access_token</c> in its query.</summary>
-    public bool PresentsToken(HttpContext context, bool allowQuery)
-    {
-        if (_token is null)
-        {
-            return false;
-        }
+    public bool PresentsToken(HttpContext context, bool allowQuery) => _token is not null && PresentsToken(context, _token, allowQuery);
 
+    /// <summary>Returns whether the request presents <paramref name="token"/> (UTF-8): see <see cref="PresentsToken(HttpContext, bool)"/>.</summary>
+    public static bool PresentsToken(HttpContext context, byte[] token, bool allowQuery)
+    {
         const string Scheme = "Bearer ";
         string? presented = null;
         StringValues authorization = context.Request.Headers.Authorization;
@@ -100,6 +99,6 @@ internal sealed class GatewayAccess
 
         // Constant time over the expected token's length: the comparison does not reveal how many leading bytes matched.
         byte[] given = Encoding.UTF8.GetBytes(presented);
-        return CryptographicOperations.FixedTimeEquals(given, _token);
+        return CryptographicOperations.FixedTimeEquals(given, token);
     }
 }

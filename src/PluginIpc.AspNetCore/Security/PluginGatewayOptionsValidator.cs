@@ -54,6 +54,19 @@ internal sealed class PluginGatewayOptionsValidator : IValidateOptions<PluginGat
             failures.Add($"PluginGatewayOptions.RequestIdWindow must be zero (off) or positive (is {options.RequestIdWindow}).");
         }
 
+        if (options.DashboardBearerToken is { } dashboardToken)
+        {
+            if (dashboardToken.Length < 16 || dashboardToken.Any(char.IsWhiteSpace))
+            {
+                failures.Add("PluginGatewayOptions.DashboardBearerToken must be at least 16 characters with no white space.");
+            }
+
+            if (dashboardToken == options.BearerToken)
+            {
+                failures.Add("PluginGatewayOptions.DashboardBearerToken must differ from BearerToken: the gateway's clients must not get the dashboard's control of plugins.");
+            }
+        }
+
         if (options.BearerToken is { } token && (token.Length < 16 || token.Any(char.IsWhiteSpace)))
         {
             failures.Add("PluginGatewayOptions.BearerToken must be at least 16 characters with no white space.");

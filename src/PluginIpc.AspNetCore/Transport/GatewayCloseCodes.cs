@@ -17,8 +17,11 @@ internal static class GatewayCloseCodes
     /// <summary>1008: the client did not read: its send queue overflowed.</summary>
     public const WebSocketCloseStatus SendQueueFull = WebSocketCloseStatus.PolicyViolation;
 
-    /// <summary>The dashboard's session ended (signed out or expired) while its live socket was open.</summary>
-    public const WebSocketCloseStatus SessionEnded = WebSocketCloseStatus.PolicyViolation;
+    /// <summary>The dashboard's session ended (signed out or expired) while its live socket was open: 4001, in the range left to applications.</summary>
+    public const WebSocketCloseStatus SessionEnded = (WebSocketCloseStatus)4001;
+
+    /// <summary>The server failed to serve a dashboard's live socket (the cause is logged).</summary>
+    public const WebSocketCloseStatus InternalError = WebSocketCloseStatus.InternalServerError;
 
     /// <summary>1009: a message over <see cref="PluginGatewayOptions.MaxMessageBytes"/>.</summary>
     public const WebSocketCloseStatus MessageTooBig = WebSocketCloseStatus.MessageTooBig;

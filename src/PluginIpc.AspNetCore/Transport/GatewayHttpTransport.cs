@@ -84,7 +84,8 @@ internal sealed class GatewayHttpTransport
         GatewayAccessResult access = check?.Invoke(context) ?? _access.Check(context, webSocket: true);
         if (access != GatewayAccessResult.Allowed)
         {
-            await GatewayRefusal.WriteAsync(context, access, _access, _logger, _metrics).ConfigureAwait(false);
+            string? problem = check is null ? _access.ConfigurationProblem(context.GetEndpoint()) : null;
+            await GatewayRefusal.WriteAsync(context, access, problem, _logger, _metrics).ConfigureAwait(false);
             return;
         }
 

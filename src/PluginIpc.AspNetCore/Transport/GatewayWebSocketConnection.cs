@@ -55,6 +55,9 @@ internal sealed class GatewayWebSocketConnection : IDisposable
     /// <summary>Gets a token that fires when the connection begins to close: the session's calls end with it.</summary>
     public CancellationToken Closing => _closing.Token;
 
+    /// <summary>Gets the client's address and port, for logs.</summary>
+    public string Remote => _remote;
+
     /// <summary>Gets the close code the gateway chose, once it began to close.</summary>
     public WebSocketCloseStatus CloseStatus => _closeStatus;
 

@@ -60,7 +60,7 @@ public interface IPluginManager
     PluginStatus GetStatus(string name);
 
     /// <summary>
-    /// Starts the plugin named <paramref name="name"/> if it does not run, after a <see cref="StopAsync(string, CancellationToken)"/>
+    /// Starts the plugin named <paramref name="name"/> if it does not run, after a <see cref="StopPluginAsync"/>
     /// too, and waits until it is ready (process control, as a dashboard's start button does).
     /// </summary>
     /// <param name="name">The plugin's name (ordinal, case sensitive).</param>
@@ -69,12 +69,12 @@ public interface IPluginManager
     /// <exception cref="KeyNotFoundException">No plugin has that name.</exception>
     /// <exception cref="PluginStartException">It could not start; see <see cref="GetAsync"/>.</exception>
     /// <exception cref="ObjectDisposedException">The manager was stopped or disposed.</exception>
-    Task StartAsync(string name, CancellationToken cancellationToken = default);
+    Task StartPluginAsync(string name, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Stops the plugin named <paramref name="name"/> gracefully (within its <see cref="PluginOptions.StopTimeout"/>, then its process
-    /// tree is killed), and keeps it stopped: until <see cref="StartAsync(string, CancellationToken)"/> or
-    /// <see cref="RestartAsync"/>, <see cref="GetAsync"/> throws <see cref="PluginStartException"/> saying so, rather than start it
+    /// tree is killed), and keeps it stopped: until <see cref="StartPluginAsync"/> or
+    /// <see cref="RestartPluginAsync"/>, <see cref="GetAsync"/> throws <see cref="PluginStartException"/> saying so, rather than start it
     /// for the next caller. A start under way is awaited, then stopped.
     /// </summary>
     /// <param name="name">The plugin's name (ordinal, case sensitive).</param>
@@ -82,10 +82,10 @@ public interface IPluginManager
     /// <returns>A task that completes when its process no longer runs.</returns>
     /// <exception cref="KeyNotFoundException">No plugin has that name.</exception>
     /// <exception cref="ObjectDisposedException">The manager was stopped or disposed.</exception>
-    Task StopAsync(string name, CancellationToken cancellationToken = default);
+    Task StopPluginAsync(string name, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Stops the plugin named <paramref name="name"/> if it runs (as <see cref="StopAsync(string, CancellationToken)"/> does) and
+    /// Stops the plugin named <paramref name="name"/> if it runs (as <see cref="StopPluginAsync"/> does) and
     /// starts it anew, as a new <see cref="Plugin"/>; it need not run before.
     /// </summary>
     /// <param name="name">The plugin's name (ordinal, case sensitive).</param>
@@ -94,7 +94,7 @@ public interface IPluginManager
     /// <exception cref="KeyNotFoundException">No plugin has that name.</exception>
     /// <exception cref="PluginStartException">It could not start again; see <see cref="GetAsync"/>.</exception>
     /// <exception cref="ObjectDisposedException">The manager was stopped or disposed.</exception>
-    Task RestartAsync(string name, CancellationToken cancellationToken = default);
+    Task RestartPluginAsync(string name, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Returns the kept output lines and log entries of one plugin (<see cref="PluginLogQuery.Plugin"/>) or of all, that match

@@ -19,6 +19,9 @@ internal sealed class ManagedPlugin
 
     public PluginDefinition Definition { get; }
 
+    /// <summary>Gets the lock that lets one start, stop or restart by name run at a time.</summary>
+    public SemaphoreSlim Control { get; } = new(1, 1);
+
     /// <summary>Gets the plugin's state, as <see cref="IPluginManager.GetState"/> documents it; never starts it.</summary>
     public PluginState State
     {
@@ -26,7 +29,7 @@ internal sealed class ManagedPlugin
         {
             lock (_lock)
             {
-                return _held && _current is null ? PluginState.Stopped : StateOf(_current);
+                return StateOf(_current, _held);
             }
         }
     }
@@ -50,7 +53,7 @@ internal sealed class ManagedPlugin
                 options = _lastOptions;
             }
 
-            PluginState state = held && current is null ? PluginState.Stopped : StateOf(current);
+            PluginState state = StateOf(current, held);
             (string[] published, string[] subscriptions) = _manager.TopicsOf(Definition.Name);
             var status = new PluginStatus(Definition.Name, state)
             {
@@ -86,7 +89,7 @@ internal sealed class ManagedPlugin
     /// or its plugin failed for good or was stopped.
     /// </summary>
     /// <exception cref="ObjectDisposedException">The manager is stopping.</exception>
-    /// <exception cref="PluginStartException">The plugin was stopped with <see cref="IPluginManager.StopAsync(string, CancellationToken)"/> and not started since.</exception>
+    /// <exception cref="PluginStartException">The plugin was stopped with <see cref="IPluginManager.StopPluginAsync"/> and not started since.</exception>
     public Task<Plugin> GetOrStart()
     {
         lock (_lock)
@@ -94,7 +97,7 @@ internal sealed class ManagedPlugin
             ObjectDisposedException.ThrowIf(_manager.IsStopping, _manager);
             if (_held)
             {
-                throw new PluginStartException($"Plugin '{Definition.Name}' was stopped with IPluginManager.StopAsync(\"{Definition.Name}\"); IPluginManager.StartAsync or RestartAsync with its name starts it again.");
+                throw new PluginStartException($"Plugin '{Definition.Name}' was stopped with IPluginManager.StopPluginAsync(\"{Definition.Name}\"); IPluginManager.StartPluginAsync or RestartPluginAsync with its name starts it again.");
             }
 
             Task<Plugin>? current = _current;
@@ -156,6 +159,10 @@ internal sealed class ManagedPlugin
             await _manager.StopPluginAsync(current.Result, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>A held plugin whose last start never ran or failed is Stopped: an operator stopped it, whatever came before.</summary>
+    private static PluginState StateOf(Task<Plugin>? start, bool held) =>
+        held && start is null or { IsFaulted: true } or { IsCanceled: true } ? PluginState.Stopped : StateOf(start);
 
     private static PluginState StateOf(Task<Plugin>? start) => start switch
     {

@@ -105,33 +105,40 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
     public PluginStatus GetStatus(string name) => Find(name).Status;
 
     /// <inheritdoc/>
-    public async Task StartAsync(string name, CancellationToken cancellationToken = default)
+    public Task StartPluginAsync(string name, CancellationToken cancellationToken = default)
     {
         ManagedPlugin entry = Find(name);
-        entry.Hold(false);
-        PluginManagerLog.StartRequested(_logger, name);
-        await GetAsync(name, cancellationToken).ConfigureAwait(false);
+        return ControlAsync(entry, async () =>
+        {
+            PluginManagerLog.StartRequested(_logger, name);
+            entry.Hold(false);
+            await GetAsync(name, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
     }
 
     /// <inheritdoc/>
-    public async Task StopAsync(string name, CancellationToken cancellationToken = default)
+    public Task StopPluginAsync(string name, CancellationToken cancellationToken = default)
     {
         ManagedPlugin entry = Find(name);
-        ObjectDisposedException.ThrowIf(_isStopping, this);
-        entry.Hold(true);
-        PluginManagerLog.StopRequested(_logger, name);
-        await entry.StopAsync(cancellationToken).ConfigureAwait(false);
+        return ControlAsync(entry, async () =>
+        {
+            PluginManagerLog.StopRequested(_logger, name);
+            entry.Hold(true);
+            await entry.StopAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
     }
 
     /// <inheritdoc/>
-    public async Task RestartAsync(string name, CancellationToken cancellationToken = default)
+    public Task RestartPluginAsync(string name, CancellationToken cancellationToken = default)
     {
         ManagedPlugin entry = Find(name);
-        ObjectDisposedException.ThrowIf(_isStopping, this);
-        PluginManagerLog.RestartRequested(_logger, name);
-        entry.Hold(false);
-        await entry.StopAsync(cancellationToken).ConfigureAwait(false);
-        await GetAsync(name, cancellationToken).ConfigureAwait(false);
+        return ControlAsync(entry, async () =>
+        {
+            PluginManagerLog.RestartRequested(_logger, name);
+            entry.Hold(false);
+            await entry.StopAsync(cancellationToken).ConfigureAwait(false);
+            await GetAsync(name, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -247,16 +254,35 @@ internal sealed class PluginManager : IPluginManager, IAsyncDisposable, IDisposa
     }
 
     /// <summary>Stops the plugin named <paramref name="name"/> if it runs, and starts it anew (for <c>sys.restart</c>).</summary>
-    internal async Task RestartIfRunningAsync(string name, CancellationToken cancellationToken)
+    internal Task RestartIfRunningAsync(string name, CancellationToken cancellationToken)
     {
         ManagedPlugin entry = Find(name);
-        if (entry.State is not (PluginState.Running or PluginState.Restarting))
+        return ControlAsync(entry, async () =>
         {
-            return; // only a plugin that runs is restarted; one never started, stopped or failed stays as it is
-        }
+            if (entry.State is not (PluginState.Running or PluginState.Restarting))
+            {
+                return; // only a plugin that runs is restarted; one never started, stopped or failed stays as it is
+            }
 
-        await entry.StopAsync(cancellationToken).ConfigureAwait(false);
-        await GetAsync(name, cancellationToken).ConfigureAwait(false);
+            await entry.StopAsync(cancellationToken).ConfigureAwait(false);
+            await GetAsync(name, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+    }
+
+    /// <summary>Runs one start, stop or restart of <paramref name="entry"/> at a time, in the order asked, so none undoes another half-way.</summary>
+    private async Task ControlAsync(ManagedPlugin entry, Func<Task> control, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_isStopping, this);
+        await entry.Control.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_isStopping, this);
+            await control().ConfigureAwait(false);
+        }
+        finally
+        {
+            entry.Control.Release();
+        }
     }
 
     /// <summary>Stops <paramref name="plugin"/>; failures are logged.</summary>

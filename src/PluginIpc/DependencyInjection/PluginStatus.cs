@@ -33,7 +33,7 @@ public sealed record PluginStatus
     /// <summary>Gets why it last failed to start or stopped working, or <see langword="null"/> when it never did.</summary>
     public string? LastError { get; internal init; }
 
-    /// <summary>Gets a value indicating whether it was stopped with <see cref="IPluginManager.StopAsync(string, CancellationToken)"/> and stays stopped until started again.</summary>
+    /// <summary>Gets a value indicating whether it was stopped with <see cref="IPluginManager.StopPluginAsync"/> and stays stopped until started again.</summary>
     public bool IsHeld { get; internal init; }
 
     /// <summary>Gets the name of its framer (<see cref="PluginOptions.Framer"/>), or <see langword="null"/> before its first start.</summary>

@@ -21,8 +21,8 @@ public sealed class DashboardApiTests
         Assert.That(stopped.GetProperty("state").GetString(), Is.EqualTo("Stopped"));
         Assert.That(stopped.GetProperty("held").GetBoolean(), Is.True);
         PluginStartException? held = Assert.ThrowsAsync<PluginStartException>(() => app.Manager().GetAsync("echo"));
-        Assert.That(held!.Message, Does.Contain("was stopped with IPluginManager.StopAsync"));
-        using (HttpResponseMessage call = await app.PostAsync("""{"jsonrpc":"2.0","id":1,"method":"echo/echo","params":["hi"]}""", DashboardApp.Token))
+        Assert.That(held!.Message, Does.Contain("was stopped with IPluginManager.StopPluginAsync"));
+        using (HttpResponseMessage call = await app.PostAsync("""{"jsonrpc":"2.0","id":1,"method":"echo/echo","params":["hi"]}""", DashboardApp.GatewayToken))
         {
             Assert.That(await call.Content.ReadAsStringAsync(), Does.Contain("\"error\""), "a gateway client does not start a plugin an operator stopped");
         }
@@ -39,6 +39,25 @@ public sealed class DashboardApiTests
         Assert.That(exits.GetArrayLength(), Is.EqualTo(2), "both stops are in the exit history, across new starts");
         Assert.That(exits[0].GetProperty("expected").GetBoolean(), Is.True);
         Assert.That(exits[1].GetProperty("processId").GetInt32(), Is.EqualTo(firstProcess), "newest first");
+    }
+
+    [Test]
+    public async Task CallsAndErrors_AreCountedFromTheLibrarysMeters()
+    {
+        await using GatewayApp app = await DashboardApp.StartAsync();
+        Plugin echo = await app.Manager().GetAsync("echo");
+        JsonElement before = await GetJsonAsync(app, "api/plugins/echo"); // made per request (the list is a shared snapshot)
+
+        for (int i = 0; i < 20; i++)
+        {
+            await echo.CallAsync("echo", "hi");
+        }
+
+        Assert.CatchAsync<RemoteException>(() => echo.CallAsync("fail", "on purpose"));
+        JsonElement after = await GetJsonAsync(app, "api/plugins/echo"); // a call is measured before its caller resumes
+
+        Assert.That(after.GetProperty("calls").GetInt64() - before.GetProperty("calls").GetInt64(), Is.EqualTo(21));
+        Assert.That(after.GetProperty("errors").GetInt64() - before.GetProperty("errors").GetInt64(), Is.EqualTo(1));
     }
 
     [Test]
@@ -153,7 +172,7 @@ public sealed class DashboardApiTests
             Assert.That(signOut.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
         }
 
-        // The socket holds the cookie it opened with; the server checks it again every 2 s and closes with 1008.
+        // The socket holds the cookie it opened with; the server checks it again every 2 s and closes with 4001.
         using var timeout = new CancellationTokenSource(GatewayApp.Wait);
         byte[] buffer = new byte[1 << 16];
         ValueWebSocketReceiveResult result;
@@ -163,7 +182,7 @@ public sealed class DashboardApiTests
         }
         while (result.MessageType != WebSocketMessageType.Close);
 
-        Assert.That(socket.CloseStatus, Is.EqualTo(WebSocketCloseStatus.PolicyViolation));
+        Assert.That((int?)socket.CloseStatus, Is.EqualTo(4001), "the code the page reads as: sign in again");
         Assert.That(socket.CloseStatusDescription, Is.EqualTo("the session ended"));
     }
 

@@ -3,10 +3,12 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace PluginIpc.AspNetCore.Tests.Dashboard;
 
-/// <summary>The gateway test app (<see cref="GatewayApp"/>) with the dashboard at /plugins/dashboard, protected by <see cref="Token"/>.</summary>
+/// <summary>The gateway test app (<see cref="GatewayApp"/>) with the dashboard at /plugins/dashboard, protected by <see cref="Token"/> (the gateway by <see cref="GatewayToken"/>).</summary>
 internal static class DashboardApp
 {
     public const string Token = "dashboard-token-0123456789";
+
+    public const string GatewayToken = "gateway-token-0123456789";
 
     public const string Path = "/plugins/dashboard/";
 
@@ -14,7 +16,8 @@ internal static class DashboardApp
         GatewayApp.StartAsync(
             o =>
             {
-                o.BearerToken = Token;
+                o.BearerToken = GatewayToken;
+                o.DashboardBearerToken = Token;
                 o.Expose("echo");
                 configure?.Invoke(o);
             },

@@ -146,7 +146,7 @@ public sealed class DashboardBrowserTests
     {
         await using GatewayApp app = await DashboardApp.StartAsync();
         Plugin echo = await app.Manager().GetAsync("echo");
-        await app.Manager().RestartAsync("echo");
+        await app.Manager().RestartPluginAsync("echo");
         await using SystemChromium chromium = await SystemChromium.LaunchAsync();
         IPage page = await SignedInPageAsync(chromium, app);
 
@@ -157,6 +157,25 @@ public sealed class DashboardBrowserTests
         await Assertions.Expect(page.Locator("#detail-exits tbody tr")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator("#detail-exits tbody tr td").Nth(1)).ToHaveTextAsync(echo.LastExit!.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await SaveScreenshotAsync(page, "dashboard-detail.png");
+    }
+
+    [Test]
+    public async Task APluginsStderrAndMetadata_AreShownAsText()
+    {
+        await using GatewayApp app = await DashboardApp.StartAsync();
+        Plugin probe = await app.Manager().GetAsync("probe");
+        await probe.CallAsync("stderr", "<script>window.pwned = 4</script><i>leaning</i>");
+        await app.Logs.WaitForAsync("leaning");
+        await using SystemChromium chromium = await SystemChromium.LaunchAsync();
+        IPage page = await SignedInPageAsync(chromium, app);
+
+        await Row(page, "probe").Locator("a.name").ClickAsync();
+
+        await Assertions.Expect(page.Locator("#detail-stderr")).ToContainTextAsync("<script>window.pwned = 4</script><i>leaning</i>", new() { Timeout = Wait });
+        await Assertions.Expect(page.Locator("#detail-metadata")).ToContainTextAsync("<b>bold</b><img src=x onerror=\"window.pwned = 3\">");
+        Assert.That(await page.Locator("#detail script, #detail i, #detail b, #detail img").CountAsync(), Is.Zero, "no markup from a plugin became an element");
+        Assert.That(await page.EvaluateAsync<bool>("() => window.pwned === undefined"), Is.True, "no script from a plugin ran");
+        await SaveScreenshotAsync(page, "dashboard-escaped.png");
     }
 
     [Test]

@@ -99,6 +99,90 @@ public sealed class DashboardHttpTests
     }
 
     [Test]
+    public async Task TheGatewaysToken_DoesNotOpenTheDashboard()
+    {
+        await using GatewayApp app = await DashboardApp.StartAsync();
+        var cookies = new CookieContainer();
+        using var client = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = new Uri(app.Address, DashboardApp.Path) };
+
+        using HttpResponseMessage call = await Send(client, HttpMethod.Post, "api/plugins/echo/stop", DashboardApp.GatewayToken);
+        using HttpResponseMessage signIn = await SignInAsync(client, DashboardApp.GatewayToken);
+
+        Assert.That(call.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That(signIn.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That(cookies.Count, Is.Zero);
+    }
+
+    [Test]
+    public async Task AnOriginTheGatewayAllows_StillCannotUseTheDashboard()
+    {
+        // AllowedOrigins lets a front end call plugins; it must not let that page drive the dashboard with an operator's cookie.
+        await using GatewayApp app = await DashboardApp.StartAsync(o => o.AllowedOrigins.Add("http://front.example"));
+        var cookies = new CookieContainer();
+        using var client = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = new Uri(app.Address, DashboardApp.Path) };
+        using (HttpResponseMessage signIn = await SignInAsync(client, DashboardApp.Token))
+        {
+            Assert.That(signIn.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        }
+
+        using HttpResponseMessage stop = await Send(client, HttpMethod.Post, "api/plugins/echo/stop", origin: "http://front.example");
+        using HttpResponseMessage signOut = await Send(client, HttpMethod.Delete, "api/session", origin: "http://front.example");
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        socket.Options.Cookies = cookies;
+        socket.Options.SetRequestHeader("Origin", "http://front.example");
+        System.Net.WebSockets.WebSocketException? refused = Assert.ThrowsAsync<System.Net.WebSockets.WebSocketException>(() =>
+            socket.ConnectAsync(new UriBuilder(app.Address) { Scheme = "ws", Path = DashboardApp.Path + "api/live" }.Uri, CancellationToken.None));
+
+        Assert.That(stop.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+        Assert.That(signOut.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+        Assert.That(refused!.Message, Does.Contain("403"));
+        Assert.That(app.Manager().GetStatus("echo").IsHeld, Is.False);
+    }
+
+    [Test]
+    public async Task OnlyTheGatewaysToken_IsNotEnough_TheAppDoesNotStart()
+    {
+        InvalidOperationException? failure = Assert.ThrowsAsync<InvalidOperationException>(async () =>
+        {
+            await using GatewayApp app = await GatewayApp.StartAsync(o => o.BearerToken = DashboardApp.GatewayToken, mapMore: a => a.MapPluginDashboard("/ops"));
+        });
+        Assert.That(failure!.Message, Does.Contain("The plugin dashboard at '/ops").And.Contain("DashboardBearerToken"));
+    }
+
+    [Test]
+    public void TheSameTokenForGatewayAndDashboard_IsRefused()
+    {
+        Microsoft.Extensions.Options.OptionsValidationException? failure = Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(async () =>
+        {
+            await using GatewayApp app = await GatewayApp.StartAsync(
+                o =>
+                {
+                    o.BearerToken = DashboardApp.Token;
+                    o.DashboardBearerToken = DashboardApp.Token;
+                },
+                mapMore: a => a.MapPluginDashboard("/ops"));
+        });
+        Assert.That(failure!.Message, Does.Contain("DashboardBearerToken must differ from BearerToken"));
+    }
+
+    [Test]
+    public async Task ADashboardBehindTheApplicationsOwnAuthorization_NeedsNoToken()
+    {
+        await using GatewayApp app = await GatewayApp.StartAsync(
+            o => o.BearerToken = DashboardApp.GatewayToken,
+            build: HeaderAuthenticationHandler.Register,
+            mapMore: a => a.MapPluginDashboard("/plugins/dashboard").RequireAuthorization());
+
+        using HttpResponseMessage anonymous = await app.Http.GetAsync(DashboardApp.Path + "api/plugins");
+        var request = new HttpRequestMessage(HttpMethod.Get, DashboardApp.Path + "api/plugins");
+        request.Headers.Add(HeaderAuthenticationHandler.Header, "operator");
+        using HttpResponseMessage signedIn = await app.Http.SendAsync(request);
+
+        Assert.That(anonymous.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That(signedIn.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
     public async Task WithoutAuthentication_TheAppDoesNotStart()
     {
         InvalidOperationException? failure = Assert.ThrowsAsync<InvalidOperationException>(async () =>

@@ -16,15 +16,15 @@ public sealed class PluginManagerControlTests
         Plugin first = await manager.GetAsync("probe", cancellationToken);
         int firstProcess = first.ProcessId!.Value;
 
-        await manager.StopAsync("probe", cancellationToken);
+        await manager.StopPluginAsync("probe", cancellationToken);
 
         Assert.That(ProcFs.IsAlive(firstProcess), Is.False);
         Assert.That(manager.GetState("probe"), Is.EqualTo(PluginState.Stopped));
         Assert.That(manager.GetStatus("probe").IsHeld, Is.True);
         PluginStartException? held = Assert.ThrowsAsync<PluginStartException>(() => manager.GetAsync("probe", cancellationToken));
-        Assert.That(held!.Message, Does.Contain("StartAsync or RestartAsync"));
+        Assert.That(held!.Message, Does.Contain("StartPluginAsync or RestartPluginAsync"));
 
-        await manager.StartAsync("probe", cancellationToken);
+        await manager.StartPluginAsync("probe", cancellationToken);
 
         PluginStatus status = manager.GetStatus("probe");
         Assert.That(status.State, Is.EqualTo(PluginState.Running));
@@ -39,11 +39,11 @@ public sealed class PluginManagerControlTests
         await using ServiceProvider provider = Services(("probe", null)).BuildServiceProvider();
         IPluginManager manager = provider.GetRequiredService<IPluginManager>();
 
-        await manager.StopAsync("probe", cancellationToken);
+        await manager.StopPluginAsync("probe", cancellationToken);
         Assert.That(manager.GetState("probe"), Is.EqualTo(PluginState.Stopped));
         Assert.ThrowsAsync<PluginStartException>(() => manager.GetAsync("probe", cancellationToken));
 
-        await manager.RestartAsync("probe", cancellationToken);
+        await manager.RestartPluginAsync("probe", cancellationToken);
         Assert.That(manager.GetState("probe"), Is.EqualTo(PluginState.Running));
     }
 
@@ -54,7 +54,7 @@ public sealed class PluginManagerControlTests
         IPluginManager manager = provider.GetRequiredService<IPluginManager>();
         int firstProcess = (await manager.GetAsync("probe", cancellationToken)).ProcessId!.Value;
 
-        await manager.RestartAsync("probe", cancellationToken);
+        await manager.RestartPluginAsync("probe", cancellationToken);
 
         PluginStatus status = manager.GetStatus("probe");
         Assert.That(status.ProcessId, Is.Not.EqualTo(firstProcess).And.Not.Null);
@@ -68,9 +68,9 @@ public sealed class PluginManagerControlTests
         await using ServiceProvider provider = Services(("probe", null)).BuildServiceProvider();
         IPluginManager manager = provider.GetRequiredService<IPluginManager>();
 
-        KeyNotFoundException? stop = Assert.ThrowsAsync<KeyNotFoundException>(() => manager.StopAsync("nobody"));
-        Assert.ThrowsAsync<KeyNotFoundException>(() => manager.StartAsync("nobody"));
-        Assert.ThrowsAsync<KeyNotFoundException>(() => manager.RestartAsync("nobody"));
+        KeyNotFoundException? stop = Assert.ThrowsAsync<KeyNotFoundException>(() => manager.StopPluginAsync("nobody"));
+        Assert.ThrowsAsync<KeyNotFoundException>(() => manager.StartPluginAsync("nobody"));
+        Assert.ThrowsAsync<KeyNotFoundException>(() => manager.RestartPluginAsync("nobody"));
         Assert.Throws<KeyNotFoundException>(() => manager.QueryLogs(new PluginLogQuery { Plugin = "nobody" }));
         Assert.That(stop!.Message, Does.Contain("known plugins: probe"));
     }
@@ -95,7 +95,7 @@ public sealed class PluginManagerControlTests
         Assert.That(warnings.Select(e => (e.Plugin, e.Message)), Is.EqualTo(new[] { ("b", "b one"), ("a", "a one") }));
         Assert.That(warnings[0].Category, Is.EqualTo("Probe"));
 
-        await manager.RestartAsync("a", cancellationToken); // a new Plugin instance for "a": its history carries over
+        await manager.RestartPluginAsync("a", cancellationToken); // a new Plugin instance for "a": its history carries over
         IReadOnlyList<PluginLogEntry> ofA = manager.QueryLogs(new PluginLogQuery { Plugin = "a", Contains = "a " });
         Assert.That(ofA.Select(e => e.Message), Is.EqualTo(new[] { "a two", "a one" }));
         Assert.That((await manager.GetAsync("a", cancellationToken)).QueryLogs(new PluginLogQuery { Contains = "a one" }), Has.Count.EqualTo(1), "the plugin's own query reads the same history");

@@ -80,9 +80,9 @@ public sealed class PluginHistoryTests
 
     [TestCase(0)]
     [TestCase(PluginLogQuery.MaxEntriesLimit + 1)]
-    public void AQueryForTooFewOrTooManyEntries_IsRefused(int maxEntries)
+    public async Task AQueryForTooFewOrTooManyEntries_IsRefused(int maxEntries)
     {
-        var plugin = new Plugin(new PluginOptions { ExecutablePath = TestPluginPath(), Name = "p" });
+        await using var plugin = new Plugin(new PluginOptions { ExecutablePath = TestPluginPath(), Name = "p" });
 
         ArgumentOutOfRangeException? failure = Assert.Throws<ArgumentOutOfRangeException>(() => plugin.QueryLogs(new PluginLogQuery { MaxEntries = maxEntries }));
         Assert.That(failure!.Message, Does.Contain("MaxEntries must be from 1 to 10000"));

@@ -8,7 +8,7 @@
     for (const child of children) node.append(child);
     return node;
   };
-  const state = { plugins: [], socket: null, retry: 0, detail: null, liveQuery: null, signedIn: false };
+  const state = { socket: null, retry: 0, detail: null, liveQuery: null, signedIn: false };
 
   async function api(path, options) {
     const response = await fetch(path, Object.assign({ credentials: 'same-origin', headers: { 'Accept': 'application/json' } }, options));
@@ -41,9 +41,10 @@
     badge.textContent = text || name;
   }
 
-  function uptime(seconds) {
-    if (seconds == null) return '';
-    const d = Math.floor(seconds / 86400), h = Math.floor(seconds % 86400 / 3600), m = Math.floor(seconds % 3600 / 60), s = Math.floor(seconds % 60);
+  function uptime(startedAt) {
+    if (!startedAt) return '';
+    const seconds = Math.max(0, Math.floor((Date.now() - Date.parse(startedAt)) / 1000));
+    const d = Math.floor(seconds / 86400), h = Math.floor(seconds % 86400 / 3600), m = Math.floor(seconds % 3600 / 60), s = seconds % 60;
     return d ? `${d}d ${h}h` : h ? `${h}h ${m}m` : m ? `${m}m ${s}s` : `${s}s`;
   }
 
@@ -56,13 +57,6 @@
     return parts.join(': ');
   }
 
-  function cell(label, content, className) {
-    const td = el('td', { className: className || '' });
-    td.dataset.label = label;
-    td.append(content == null ? '' : content);
-    return td;
-  }
-
   function button(action, name, text) {
     const b = el('button', { type: 'button', textContent: text });
     b.dataset.action = action;
@@ -70,41 +64,75 @@
     return b;
   }
 
-  function renderPlugins(plugins) {
-    state.plugins = plugins;
-    const rows = plugins.map((p) => {
-      const tr = el('tr');
-      tr.dataset.plugin = p.name;
-      tr.dataset.state = p.state;
-      const link = el('a', { href: '#/plugin/' + encodeURIComponent(p.name), className: 'name', textContent: p.name });
-      const stateCell = cell('State', el('span', { className: 'state state-' + p.state, textContent: p.state }), 'state-cell');
-      const reason = reasonOf(p);
-      if (reason) stateCell.append(el('span', { className: 'reason', textContent: reason }));
-      const running = p.state === 'Running' || p.state === 'Starting' || p.state === 'Restarting';
-      const actions = cell('Actions', '', 'actions');
-      if (!running) actions.append(button('start', p.name, 'Start'));
-      if (running) actions.append(button('stop', p.name, 'Stop'));
-      actions.append(button('restart', p.name, 'Restart'));
-      tr.append(
-        cell('Name', link),
-        stateCell,
-        cell('PID', p.processId == null ? '' : String(p.processId), 'num'),
-        cell('Uptime', uptime(p.uptimeSeconds), 'num'),
-        cell('Restarts', String(p.restarts), 'num'),
-        cell('Framer', p.framer || ''),
-        cell('Transport', p.transport || ''),
-        cell('Calls/s', p.callsPerSecond.toFixed(1), 'num calls'),
-        cell('Errors', `${p.errors} (${p.errorsPerSecond.toFixed(1)}/s)`, 'num errors'),
-        actions);
-      return tr;
-    });
-    $('plugins').tBodies[0].replaceChildren(...rows);
-    const select = $('log-plugin');
-    const chosen = select.value;
-    select.replaceChildren(el('option', { value: '', textContent: 'all' }), ...plugins.map((p) => el('option', { value: p.name, textContent: p.name })));
-    select.value = chosen;
-    if (state.detail) loadDetail(state.detail);
+  const columns = ['Name', 'State', 'PID', 'Uptime', 'Restarts', 'Framer', 'Transport', 'Calls/s', 'Errors', 'Actions'];
+  const numeric = new Set(['PID', 'Uptime', 'Restarts', 'Calls/s', 'Errors']);
+  const rows = new Map();
+
+  // Rows are kept and their cells updated in place: a redraw must not swallow a click or reset a button that waits.
+  function rowFor(name) {
+    let row = rows.get(name);
+    if (row) return row;
+    const tr = el('tr');
+    tr.dataset.plugin = name;
+    const cells = {};
+    for (const label of columns) {
+      const td = el('td', { className: numeric.has(label) ? 'num' : '' });
+      td.dataset.label = label;
+      cells[label] = td;
+      tr.append(td);
+    }
+    cells.Name.append(el('a', { href: '#/plugin/' + encodeURIComponent(name), className: 'name', textContent: name }));
+    cells.Actions.className = 'actions';
+    row = { tr, cells, actions: '', startedAt: null };
+    rows.set(name, row);
+    return row;
   }
+
+  function setText(td, text) {
+    if (td.textContent !== text) td.textContent = text;
+  }
+
+  function renderPlugins(plugins) {
+    const names = plugins.map((p) => p.name);
+    for (const name of [...rows.keys()]) if (!names.includes(name)) { rows.get(name).tr.remove(); rows.delete(name); }
+    const body = $('plugins').tBodies[0];
+    for (const p of plugins) {
+      const row = rowFor(p.name);
+      row.tr.dataset.state = p.state;
+      row.startedAt = p.startedAt;
+      const stateCell = row.cells.State;
+      const reason = reasonOf(p);
+      stateCell.replaceChildren(el('span', { className: 'state state-' + p.state, textContent: p.state }));
+      if (reason) stateCell.append(el('span', { className: 'reason', textContent: reason }));
+      setText(row.cells.PID, p.processId == null ? '' : String(p.processId));
+      setText(row.cells.Uptime, uptime(p.startedAt));
+      setText(row.cells.Restarts, String(p.restarts));
+      setText(row.cells.Framer, p.framer || '');
+      setText(row.cells.Transport, p.transport || '');
+      setText(row.cells['Calls/s'], p.callsPerSecond.toFixed(1));
+      setText(row.cells.Errors, `${p.errors} (${p.errorsPerSecond.toFixed(1)}/s)`);
+      const running = p.state === 'Running' || p.state === 'Starting' || p.state === 'Restarting';
+      const actions = running ? 'stop' : 'start';
+      if (row.actions !== actions) {
+        row.actions = actions;
+        row.cells.Actions.replaceChildren(running ? button('stop', p.name, 'Stop') : button('start', p.name, 'Start'), button('restart', p.name, 'Restart'));
+      }
+      body.append(row.tr); // in the server's order; appending a row already there moves nothing else
+    }
+    const select = $('log-plugin');
+    const known = [...select.options].slice(1).map((o) => o.value);
+    if (known.join('\n') !== names.join('\n')) {
+      const chosen = select.value;
+      select.replaceChildren(el('option', { value: '', textContent: 'all' }), ...names.map((n) => el('option', { value: n, textContent: n })));
+      select.value = chosen;
+    }
+    const shown = state.detail && plugins.find((p) => p.name === state.detail);
+    const signature = shown ? JSON.stringify(shown) : null;
+    if (shown && signature !== state.detailSignature) { state.detailSignature = signature; loadDetail(state.detail); }
+  }
+
+  // The uptime counts on in the page: the server sends the list only when something changed.
+  setInterval(() => { for (const row of rows.values()) setText(row.cells.Uptime, uptime(row.startedAt)); }, 1000);
 
   async function control(action, name, b) {
     if (action === 'stop' && !window.confirm(`Stop plugin ${name}? It stays stopped until it is started again.`)) return;
@@ -144,6 +172,7 @@
   function route() {
     const match = /^#\/plugin\/(.+)$/.exec(location.hash);
     state.detail = match ? decodeURIComponent(match[1]) : null;
+    state.detailSignature = null;
     if (state.detail) loadDetail(state.detail); else $('detail').hidden = true;
   }
 
@@ -158,8 +187,8 @@
     };
   }
 
-  function renderLogs(entries) {
-    $('log-status').textContent = `${entries.length} entries, newest first`;
+  function renderLogs(entries, truncated) {
+    $('log-status').textContent = `${entries.length} entries, newest first` + (truncated ? ' (older ones left out: the answer would be too large; narrow the query)' : '');
     $('log-entries').replaceChildren(...entries.map((e) => {
       const li = el('li', { className: 'level-' + e.level });
       li.dataset.level = e.level;
@@ -174,7 +203,8 @@
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(q)) if (v != null) params.set(k, String(v));
     try {
-      renderLogs((await api('api/logs?' + params.toString())).entries);
+      const answer = await api('api/logs?' + params.toString());
+      renderLogs(answer.entries, answer.truncated);
     } catch (error) {
       $('log-status').textContent = error.message;
     }
@@ -197,16 +227,17 @@
     socket.onmessage = (event) => {
       const message = JSON.parse(event.data);
       if (message.type === 'plugins') renderPlugins(message.plugins);
-      else if (message.type === 'logs') renderLogs(message.entries);
+      else if (message.type === 'logs') renderLogs(message.entries, message.truncated);
+      else if (message.error) $('log-status').textContent = message.error;
     };
     socket.onclose = (event) => {
       if (state.socket !== socket) return;
       state.socket = null;
       if (!state.signedIn) return;
       setConnection('offline', 'reconnecting');
-      if (event.code === 1008) { start(); return; } // refused: maybe signed out
       const delay = Math.min(5000, 250 * 2 ** state.retry++);
-      setTimeout(connect, delay);
+      // 4001: the session ended; start() asks whether to sign in again. Any other close: try again, backing off.
+      setTimeout(event.code === 4001 ? start : connect, delay);
     };
   }
 
