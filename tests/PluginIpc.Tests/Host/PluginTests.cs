@@ -8,22 +8,10 @@ namespace PluginIpc.Tests.Host;
 /// <summary>Plugin against the EchoPlugin sample, with real processes and real pipes, for both framers over both transports.</summary>
 [TestFixtureSource(nameof(Cases))]
 [Category("Process")]
-public sealed class PluginTests : PluginTestBase
+public sealed class PluginTests(string framer, PluginTransport transport) : FramerTransportTestBase(framer, transport)
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(15);
-    private readonly string _framer;
-    private readonly PluginTransport _transport;
 
-    public PluginTests(string framer, PluginTransport transport)
-    {
-        _framer = framer;
-        _transport = transport;
-    }
-
-    public static IEnumerable<TestFixtureData> Cases() =>
-        from framer in Framers.Names
-        from transport in new[] { PluginTransport.InheritedPipes, PluginTransport.Stdio }
-        select new TestFixtureData(framer, transport);
 
     [Test, CancelAfter(30_000)]
     public async Task StartAsync_EchoPlugin_RunsAndAnnouncesMetadata(CancellationToken cancellationToken)
@@ -166,7 +154,7 @@ public sealed class PluginTests : PluginTestBase
         await loggers.WaitForAsync(e => e.Message.Contains("echo2", StringComparison.Ordinal), cancellationToken).WaitAsync(s_timeout, cancellationToken);
 
         // On stdio the plugin's console output is sent to stderr; otherwise stdout is free and read as output.
-        PluginLogSource expected = _transport == PluginTransport.Stdio ? PluginLogSource.StandardError : PluginLogSource.StandardOutput;
+        PluginLogSource expected = Transport == PluginTransport.Stdio ? PluginLogSource.StandardError : PluginLogSource.StandardOutput;
         IReadOnlyList<PluginLogEntry> logs = plugin.GetRecentLogs();
         Assert.That(logs.Where(l => l.Message == "hello from stdout").Select(l => l.Source), Is.EqualTo(new[] { expected }));
         Assert.That(logs.Where(l => l.Message.Contains("echo2", StringComparison.Ordinal)).Select(l => l.Source), Is.EqualTo(new[] { expected }));
@@ -397,7 +385,7 @@ public sealed class PluginTests : PluginTestBase
     [Test, CancelAfter(30_000)]
     public async Task HostKilled_PluginExitsWithinFiveSeconds(CancellationToken cancellationToken)
     {
-        (Process host, int pluginPid) = await StartPluginHostAsync([_framer, _transport.ToString(), EchoPluginFixture.DllPath], s_timeout, cancellationToken);
+        (Process host, int pluginPid) = await StartPluginHostAsync([Framer, Transport.ToString(), EchoPluginFixture.DllPath], s_timeout, cancellationToken);
         Assert.That(ProcFs.ParentOf(pluginPid), Is.EqualTo(host.Id));
         Assert.That(ProcFs.IsAlive(pluginPid), Is.True);
 
@@ -411,7 +399,7 @@ public sealed class PluginTests : PluginTestBase
 
     private PluginOptions Options()
     {
-        PluginOptions options = EchoPluginFixture.Options(_framer, _transport);
+        PluginOptions options = EchoPluginFixture.Options(Framer, Transport);
         options.PingInterval = Timeout.InfiniteTimeSpan; // tests that want health checks turn them on
         return options;
     }

@@ -16,23 +16,11 @@ namespace PluginIpc.Tests.NodeSdk;
 [TestFixtureSource(nameof(Cases))]
 [Category("Process")]
 [Category("Node")]
-public sealed class NodePluginTests : PluginTestBase
+public sealed class NodePluginTests(string framer, PluginTransport transport) : FramerTransportTestBase(framer, transport)
 {
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(15);
-    private readonly string _framer;
-    private readonly PluginTransport _transport;
     private string _node = string.Empty;
 
-    public NodePluginTests(string framer, PluginTransport transport)
-    {
-        _framer = framer;
-        _transport = transport;
-    }
-
-    public static IEnumerable<TestFixtureData> Cases() =>
-        from framer in Framers.Names
-        from transport in new[] { PluginTransport.InheritedPipes, PluginTransport.Stdio }
-        select new TestFixtureData(framer, transport);
 
     [SetUp]
     public async Task FindNodeAsync() => _node = await NodeSdk.RequireAsync();
@@ -150,7 +138,7 @@ public sealed class NodePluginTests : PluginTestBase
         Assert.That(await plugin.CallAsync("echo", "after stdout", cancellationToken), Is.EqualTo("after stdout"));
 
         await WaitForLogAsync(plugin, "hello from node (write)", cancellationToken);
-        PluginLogSource expected = _transport == PluginTransport.Stdio ? PluginLogSource.StandardError : PluginLogSource.StandardOutput;
+        PluginLogSource expected = Transport == PluginTransport.Stdio ? PluginLogSource.StandardError : PluginLogSource.StandardOutput;
         Assert.That(plugin.GetRecentLogs().Where(l => l.Message.StartsWith("hello from node", StringComparison.Ordinal)).Select(l => l.Source), Is.All.EqualTo(expected));
     }
 
@@ -383,7 +371,7 @@ public sealed class NodePluginTests : PluginTestBase
         }
     }
 
-    private PluginOptions Options() => NodeSdk.Options(_node, "echo.js", "NodeEcho", _framer, _transport);
+    private PluginOptions Options() => NodeSdk.Options(_node, "echo.js", "NodeEcho", Framer, Transport);
 
     private async Task<Plugin> StartAsync(PluginOptions options, CancellationToken cancellationToken)
     {
