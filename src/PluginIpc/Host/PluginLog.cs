@@ -38,7 +38,7 @@ internal static partial class PluginLog
     [LoggerMessage(310, LogLevel.Information, "[{Stream}] {Line}", EventName = "OutputLine")]
     public static partial void OutputLine(ILogger logger, string stream, string line);
 
-    [LoggerMessage(311, LogLevel.Warning, "Plugin {PluginName}: {Capacity} bridge messages wait for a reader; the oldest was dropped ({Dropped} so far).", EventName = "BridgeMessageDropped")]
+    [LoggerMessage(311, LogLevel.Warning, "Plugin {PluginName}: bridge messages wait for a reader (at most {Capacity}, and 16 Mi chars); the oldest was dropped ({Dropped} so far).", EventName = "BridgeMessageDropped")]
     public static partial void BridgeMessageDropped(ILogger logger, string pluginName, int capacity, long dropped);
 
     /// <summary>Logs an entry the plugin sent with <c>cmd.log</c>, at the plugin's own level.</summary>
