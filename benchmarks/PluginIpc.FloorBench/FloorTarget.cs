@@ -7,7 +7,8 @@ namespace PluginIpc.FloorBench;
 /// <summary>
 /// The honest .NET floor, host side: this program in mode <c>floor-child</c> over two inherited anonymous pipes (as
 /// PluginIpc's inherited-pipes transport), blocking writes and reads on the thread that calls (a dedicated thread),
-/// 4-byte little-endian length + payload frames. 64 in flight = 64 frames in one write, then 64 answers read.
+/// 4-byte little-endian length + payload frames. 64 in flight = 64 frames in one write, then 64 answers read. The pipes get
+/// PluginIpc's 256 KiB buffers unless told not to.
 /// </summary>
 internal sealed class FloorTarget : IEchoTarget
 {
@@ -23,7 +24,7 @@ internal sealed class FloorTarget : IEchoTarget
     private int _start;
     private int _end;
 
-    public FloorTarget()
+    public FloorTarget(bool growPipes)
     {
         for (int i = 0; i < 64; i++)
         {
@@ -39,6 +40,11 @@ internal sealed class FloorTarget : IEchoTarget
         startInfo.Environment["FLOOR_IN_FD"] = _toChild.GetClientHandleAsString();
         startInfo.Environment["FLOOR_OUT_FD"] = _fromChild.GetClientHandleAsString();
         _process = Process.Start(startInfo)!;
+        if (growPipes && (PipeSize.Grow((int)_toChild.SafePipeHandle.DangerousGetHandle()) < 0 || PipeSize.Grow((int)_fromChild.SafePipeHandle.DangerousGetHandle()) < 0))
+        {
+            throw new IOException("F_SETPIPE_SZ failed on the floor's pipes.");
+        }
+
         _toChild.DisposeLocalCopyOfClientHandle();
         _fromChild.DisposeLocalCopyOfClientHandle();
     }

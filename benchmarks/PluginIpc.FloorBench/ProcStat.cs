@@ -6,32 +6,28 @@ namespace PluginIpc.FloorBench;
 internal static class ProcStat
 {
     /// <summary>
-    /// Returns the CPU seconds (user + system) the live threads of <paramref name="processId"/> ran: the sum of the first
-    /// field (ns) of /proc/pid/task/*/schedstat, finer than the 10 ms ticks of /proc/pid/stat.
+    /// Returns the user + system CPU seconds of <paramref name="processId"/>, threads that ended included (/proc/pid/stat, 10 ms
+    /// ticks; the phases it is read around last seconds). The per-thread schedstat sums are finer but lose ended threads.
     /// </summary>
     public static double CpuSeconds(int processId)
     {
-        long nanoseconds = 0;
-        foreach (string task in Tasks(processId))
-        {
-            try
-            {
-                string text = File.ReadAllText(Path.Combine(task, "schedstat"));
-                nanoseconds += long.Parse(text.AsSpan(0, text.IndexOf(' ', StringComparison.Ordinal)), CultureInfo.InvariantCulture);
-            }
-            catch (IOException)
-            {
-                // The thread exited meanwhile.
-            }
-        }
-
-        return nanoseconds / 1e9;
+        (double user, double system) = UserAndSystemSeconds(processId);
+        return user + system;
     }
 
     /// <summary>Returns the user and the system CPU seconds of <paramref name="processId"/> (fields 14 and 15 of /proc/pid/stat, 10 ms ticks).</summary>
     public static (double User, double System) UserAndSystemSeconds(int processId)
     {
-        string text = File.ReadAllText($"/proc/{processId}/stat");
+        string text;
+        try
+        {
+            text = File.ReadAllText($"/proc/{processId}/stat");
+        }
+        catch (IOException)
+        {
+            return (0, 0);
+        }
+
         string[] fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
         return (long.Parse(fields[11], CultureInfo.InvariantCulture) / 100.0, long.Parse(fields[12], CultureInfo.InvariantCulture) / 100.0); // field 3 is fields[0]; USER_HZ = 100
     }

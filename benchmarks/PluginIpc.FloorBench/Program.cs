@@ -1,7 +1,7 @@
 using System.Globalization;
 using PluginIpc.FloorBench;
 
-// Usage: PluginIpc.FloorBench [rounds=3] [only=c,floor,text,msgpack] [samples=300] [calls=500] [warmup=2] [seqonly=1]   (the host)
+// Usage: PluginIpc.FloorBench [rounds=3] [only=c,floor,text,msgpack] [samples=300] [calls=500] [warmup=2] [seqonly=1] [growpipes=0]   (the host)
 //        PluginIpc.FloorBench floor-child                                                               (the .NET floor's child)
 if (args is ["floor-child", ..])
 {
@@ -23,8 +23,9 @@ var settings = new Settings(
     Echo64KiBPerSample: 20,
     Echo1MiBSamples: 20,
     Echo1MiBPerSample: 3,
-    IdleSeconds: 3,
-    SequentialOnly: Arg("seqonly", "0") == "1");
+    IdleSeconds: 5,
+    SequentialOnly: Arg("seqonly", "0") == "1",
+    GrowPipes: Arg("growpipes", "1") == "1");
 
 // Children inherit this; on one CPU the runtime would otherwise delay tier-up tenfold (see benchmarks/README.md).
 Environment.SetEnvironmentVariable("DOTNET_TC_DelaySingleProcMultiplier", "1");
@@ -44,7 +45,7 @@ for (int round = 1; round <= rounds; round++)
             "c" => cFloor is null ? null : await CFloor.RunAsync(cFloor, settings),
             "floor" => await OnDedicatedThread(async () =>
             {
-                await using var target = new FloorTarget();
+                await using var target = new FloorTarget(settings.GrowPipes);
                 return await Driver.MeasureAsync(target, settings);
             }),
             _ => await Task.Run(async () =>

@@ -12,7 +12,8 @@ internal sealed record Settings(
     int Echo1MiBSamples,
     int Echo1MiBPerSample,
     double IdleSeconds,
-    bool SequentialOnly)
+    bool SequentialOnly,
+    bool GrowPipes)
 {
     /// <summary>Gets the arguments of the C floor, in the order floor.c reads them.</summary>
     public IEnumerable<string> CArguments() =>
@@ -21,5 +22,6 @@ internal sealed record Settings(
             .. new[] { SequentialSamples, CallsPerSample, InFlightSamples, BatchesPerSample, Echo64KiBSamples, Echo64KiBPerSample, Echo1MiBSamples, Echo1MiBPerSample }
                 .Select(value => value.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             IdleSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            GrowPipes ? PipeSize.Bytes.ToString(System.Globalization.CultureInfo.InvariantCulture) : "0",
         ];
 }

@@ -1,9 +1,11 @@
 /* Issue 29's C floor: the machine's limit for PluginIpc's process model. The parent forks a child; two pipes; frames are a
  * 4-byte little-endian length and a payload; the child echoes every complete frame it has read with one write; both ends use
  * blocking read and write. The parent runs the same phases as the .NET harness and prints one line of key=value results.
- * Usage: floor warmup_s seq_samples seq_calls inflight_samples inflight_batches e64k_samples e64k_n e1m_samples e1m_n idle_s */
+ * Usage: floor warmup_s seq_samples seq_calls inflight_samples inflight_batches e64k_samples e64k_n e1m_samples e1m_n idle_s pipe_bytes
+ * (pipe_bytes: F_SETPIPE_SZ on both pipes, as PluginIpc does; 0 keeps the default) */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -149,13 +151,15 @@ static long ctx_switches(pid_t pid) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 11) { fprintf(stderr, "usage: floor warmup_s seq_samples seq_calls inflight_samples inflight_batches e64k_samples e64k_n e1m_samples e1m_n idle_s\n"); return 1; }
+    if (argc != 12) { fprintf(stderr, "usage: floor warmup_s seq_samples seq_calls inflight_samples inflight_batches e64k_samples e64k_n e1m_samples e1m_n idle_s pipe_bytes\n"); return 1; }
     double warmup = atof(argv[1]);
     int seq_samples = atoi(argv[2]), seq_calls = atoi(argv[3]), if_samples = atoi(argv[4]), if_batches = atoi(argv[5]);
     int e64_samples = atoi(argv[6]), e64_n = atoi(argv[7]), e1m_samples = atoi(argv[8]), e1m_n = atoi(argv[9]);
     double idle = atof(argv[10]);
     int down[2], up[2];
     if (pipe(down) || pipe(up)) { perror("pipe"); return 2; }
+    int pipe_bytes = atoi(argv[11]);
+    if (pipe_bytes > 0 && (fcntl(down[1], F_SETPIPE_SZ, pipe_bytes) < 0 || fcntl(up[0], F_SETPIPE_SZ, pipe_bytes) < 0)) { perror("F_SETPIPE_SZ"); return 2; }
     pid_t pid = fork();
     if (pid == 0) { close(down[1]); close(up[0]); return child_loop(down[0], up[1]); }
     close(down[0]); close(up[1]);
