@@ -15,6 +15,7 @@ internal static class FloorChild
         using var input = new FileStream(new SafeFileHandle(int.Parse(Environment.GetEnvironmentVariable("FLOOR_IN_FD")!, CultureInfo.InvariantCulture), ownsHandle: true), FileAccess.Read, bufferSize: 0);
         using var output = new FileStream(new SafeFileHandle(int.Parse(Environment.GetEnvironmentVariable("FLOOR_OUT_FD")!, CultureInfo.InvariantCulture), ownsHandle: true), FileAccess.Write, bufferSize: 0);
         byte[] buffer = new byte[64 * 1024];
+        byte[] touch = new byte[1024 * int.Parse(Environment.GetEnvironmentVariable("FLOOR_TOUCH_KB") ?? "0", CultureInfo.InvariantCulture)];
         int have = 0;
         while (true)
         {
@@ -44,10 +45,20 @@ internal static class FloorChild
 
             if (end > 0)
             {
+                Touch(touch);
                 output.Write(buffer, 0, end);
                 buffer.AsSpan(end, have - end).CopyTo(buffer);
                 have -= end;
             }
+        }
+    }
+
+    /// <summary>Writes one byte per cache line of <paramref name="memory"/>: an experiment (FLOOR_TOUCH_KB) that gives the floor a library-sized working set per round trip.</summary>
+    internal static void Touch(byte[] memory)
+    {
+        for (int i = 0; i < memory.Length; i += 64)
+        {
+            memory[i]++;
         }
     }
 }

@@ -21,11 +21,14 @@ internal sealed class FloorTarget : IEchoTarget
     private readonly byte[] _huge = Frame(1024 * 1024);
     private readonly byte[] _readBuffer = new byte[64 * 1024];
     private readonly byte[] _answer = new byte[1024 * 1024];
+    private readonly bool _asyncWrites;
+    private readonly byte[] _touch = new byte[1024 * int.Parse(Environment.GetEnvironmentVariable("FLOOR_TOUCH_KB") ?? "0", System.Globalization.CultureInfo.InvariantCulture)];
     private int _start;
     private int _end;
 
-    public FloorTarget(bool growPipes)
+    public FloorTarget(bool growPipes, bool asyncWrites = false)
     {
+        _asyncWrites = asyncWrites;
         for (int i = 0; i < 64; i++)
         {
             _small.CopyTo(_batch, i * 68);
@@ -55,7 +58,8 @@ internal sealed class FloorTarget : IEchoTarget
     {
         for (int i = 0; i < count; i++)
         {
-            _toChild.Write(_small);
+            FloorChild.Touch(_touch);
+            Write(_small);
             ReadAnswer();
         }
 
@@ -66,7 +70,7 @@ internal sealed class FloorTarget : IEchoTarget
     {
         for (int i = 0; i < batches; i++)
         {
-            _toChild.Write(_batch);
+            Write(_batch);
             for (int j = 0; j < 64; j++)
             {
                 ReadAnswer();
@@ -81,7 +85,7 @@ internal sealed class FloorTarget : IEchoTarget
         byte[] frame = size == 64 * 1024 ? _large : _huge;
         for (int i = 0; i < count; i++)
         {
-            _toChild.Write(frame);
+            Write(frame);
             ReadAnswer();
         }
 
@@ -101,6 +105,26 @@ internal sealed class FloorTarget : IEchoTarget
         var frame = new byte[4 + payloadLength];
         BinaryPrimitives.WriteInt32LittleEndian(frame, payloadLength);
         return frame;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="frame"/>: a blocking write, or (floor-async) through <see cref="PipeStream.WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/>
+    /// as PluginIpc's writer does, which on Linux registers the pipe with the runtime's epoll thread: an experiment for the profile.
+    /// </summary>
+    private void Write(byte[] frame)
+    {
+        if (_asyncWrites)
+        {
+            ValueTask write = _toChild.WriteAsync(frame);
+            if (!write.IsCompletedSuccessfully)
+            {
+                write.AsTask().GetAwaiter().GetResult();
+            }
+        }
+        else
+        {
+            _toChild.Write(frame);
+        }
     }
 
     /// <summary>Reads one answer into <see cref="_answer"/>: from what one read brought in, else straight from the pipe.</summary>

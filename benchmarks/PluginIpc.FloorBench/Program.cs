@@ -1,7 +1,7 @@
 using System.Globalization;
 using PluginIpc.FloorBench;
 
-// Usage: PluginIpc.FloorBench [rounds=3] [only=c,floor,text,msgpack] [samples=300] [calls=500] [warmup=2] [seqonly=1] [growpipes=0]   (the host)
+// Usage: PluginIpc.FloorBench [rounds=3] [only=c,floor,floor-async,text,msgpack] [samples=300] [calls=500] [warmup=2] [seqonly=1] [growpipes=0] [smallwarmup=1]   (the host)
 //        PluginIpc.FloorBench floor-child                                                               (the .NET floor's child)
 if (args is ["floor-child", ..])
 {
@@ -25,7 +25,8 @@ var settings = new Settings(
     Echo1MiBPerSample: 3,
     IdleSeconds: 5,
     SequentialOnly: Arg("seqonly", "0") == "1",
-    GrowPipes: Arg("growpipes", "1") == "1");
+    GrowPipes: Arg("growpipes", "1") == "1",
+    SmallWarmUp: Arg("smallwarmup", "0") == "1");
 
 // Children inherit this; on one CPU the runtime would otherwise delay tier-up tenfold (see benchmarks/README.md).
 Environment.SetEnvironmentVariable("DOTNET_TC_DelaySingleProcMultiplier", "1");
@@ -34,7 +35,7 @@ Console.WriteLine("children get DOTNET_TC_DelaySingleProcMultiplier=1; start the
 
 string? cFloor = only.Contains("c") ? CFloor.Build() : null;
 var results = new Dictionary<string, List<Result>>(StringComparer.Ordinal);
-string[] names = [.. new[] { "c", "floor", "text", "msgpack" }.Where(only.Contains)];
+string[] names = [.. new[] { "c", "floor", "floor-async", "text", "msgpack" }.Where(only.Contains)];
 Console.WriteLine("round | target | rt64 µs (p10–p90) | 64 in flight calls/s | 64 KiB MB/s | 1 MiB MB/s | cpu µs/call host+child (64 in flight) | ctx sw/call | idle ms/s host/child");
 for (int round = 1; round <= rounds; round++)
 {
@@ -43,9 +44,9 @@ for (int round = 1; round <= rounds; round++)
         Result? result = name switch
         {
             "c" => cFloor is null ? null : await CFloor.RunAsync(cFloor, settings),
-            "floor" => await OnDedicatedThread(async () =>
+            "floor" or "floor-async" => await OnDedicatedThread(async () =>
             {
-                await using var target = new FloorTarget(settings.GrowPipes);
+                await using var target = new FloorTarget(settings.GrowPipes, asyncWrites: name == "floor-async");
                 return await Driver.MeasureAsync(target, settings);
             }),
             _ => await Task.Run(async () =>

@@ -13,7 +13,8 @@ internal sealed record Settings(
     int Echo1MiBPerSample,
     double IdleSeconds,
     bool SequentialOnly,
-    bool GrowPipes)
+    bool GrowPipes,
+    bool SmallWarmUp)
 {
     /// <summary>Gets the arguments of the C floor, in the order floor.c reads them.</summary>
     public IEnumerable<string> CArguments() =>

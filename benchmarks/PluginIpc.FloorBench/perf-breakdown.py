@@ -41,6 +41,8 @@ def category(frames):
     kernel = "kernel" in leaf_dso or leaf_dso.startswith("[")
     if kernel:
         for sym, _ in frames:
+            if "sched_yield" in sym:
+                return "kernel: sched_yield (spinning)"
             if "futex" in sym:
                 return "kernel: futex (wake/wait)"
             if "ksys_read" in sym or "sys_read" in sym:
