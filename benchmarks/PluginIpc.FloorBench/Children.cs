@@ -1,0 +1,12 @@
+namespace PluginIpc.FloorBench;
+
+/// <summary>Where the children's executables are.</summary>
+internal static class Children
+{
+    /// <summary>Gets the <c>dotnet</c> host that runs this harness, else the one on the PATH.</summary>
+    public static string DotnetPath { get; } =
+        Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet";
+
+    /// <summary>Gets the path of EchoPlugin.dll, which the build copies next to this harness (a project reference).</summary>
+    public static string EchoPluginPath { get; } = Path.Combine(AppContext.BaseDirectory, "EchoPlugin.dll");
+}

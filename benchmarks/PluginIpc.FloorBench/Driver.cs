@@ -1,0 +1,102 @@
+using System.Diagnostics;
+
+namespace PluginIpc.FloorBench;
+
+/// <summary>Runs the phases against one target: warm-up by time, sequential samples, 64 in flight, echoes, idle.</summary>
+internal static class Driver
+{
+    public static async Task<Result> MeasureAsync(IEchoTarget target, Settings settings)
+    {
+        long warmUp = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(warmUp).TotalSeconds < settings.WarmUpSeconds)
+        {
+            await target.RoundTripsAsync(1000);
+            if (settings.SequentialOnly && settings.SmallWarmUp)
+            {
+                continue; // no large echo: no write ever waits, so the runtime never registers the pipes with its epoll thread
+            }
+
+            await target.InFlightAsync(20);
+            await target.EchoAsync(64 * 1024, 5);
+            await target.EchoAsync(1024 * 1024, 1);
+        }
+
+        int host = Environment.ProcessId, child = target.ChildProcessId;
+        ((double User, double System) host, (double User, double System) child) split0 = (ProcStat.UserAndSystemSeconds(host), ProcStat.UserAndSystemSeconds(child));
+        double[] samples = new double[settings.SequentialSamples];
+        (double host0, double child0, long switches0) = (ProcStat.CpuSeconds(host), ProcStat.CpuSeconds(child), ProcStat.ContextSwitches(host) + ProcStat.ContextSwitches(child));
+        for (int i = 0; i < samples.Length; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            await target.RoundTripsAsync(settings.CallsPerSample);
+            samples[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds / settings.CallsPerSample;
+        }
+
+        (double host1, double child1, long switches1) = (ProcStat.CpuSeconds(host), ProcStat.CpuSeconds(child), ProcStat.ContextSwitches(host) + ProcStat.ContextSwitches(child));
+        double calls = (double)settings.SequentialSamples * settings.CallsPerSample;
+        if (settings.SequentialOnly)
+        {
+            // For profilers: the sequential phase alone, with its user/system split per process.
+            ((double User, double System) host, (double User, double System) child) split1 = (ProcStat.UserAndSystemSeconds(host), ProcStat.UserAndSystemSeconds(child));
+            Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"sequential only: {calls} calls, median {Median([.. samples.Order()]):F2} µs; µs/call host user {(split1.host.User - split0.host.User) * 1e6 / calls:F2} sys {(split1.host.System - split0.host.System) * 1e6 / calls:F2}, child user {(split1.child.User - split0.child.User) * 1e6 / calls:F2} sys {(split1.child.System - split0.child.System) * 1e6 / calls:F2}; ctx switches/call {(switches1 - switches0) / calls:F2}; child pid {child}"));
+            return new Result(Median([.. samples.Order()]), 0, 0, 0, 0, 0, (host1 - host0) * 1e6 / calls, (child1 - child0) * 1e6 / calls, 0, 0, (switches1 - switches0) / calls, 0, 0);
+        }
+
+        Array.Sort(samples);
+        double roundTrip = Median(samples), p10 = samples[samples.Length / 10], p90 = samples[samples.Length * 9 / 10];
+
+        double[] rates = new double[settings.InFlightSamples];
+        (double inFlightHost0, double inFlightChild0) = (ProcStat.CpuSeconds(host), ProcStat.CpuSeconds(child));
+        for (int i = 0; i < rates.Length; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            await target.InFlightAsync(settings.BatchesPerSample);
+            rates[i] = 64.0 * settings.BatchesPerSample / Stopwatch.GetElapsedTime(start).TotalSeconds;
+        }
+
+        (double inFlightHost1, double inFlightChild1) = (ProcStat.CpuSeconds(host), ProcStat.CpuSeconds(child));
+        double inFlightCalls = 64.0 * settings.InFlightSamples * settings.BatchesPerSample;
+        double megabytes64KiB = await EchoRateAsync(target, 64 * 1024, settings.Echo64KiBSamples, settings.Echo64KiBPerSample);
+        double megabytes1MiB = await EchoRateAsync(target, 1024 * 1024, settings.Echo1MiBSamples, settings.Echo1MiBPerSample);
+
+        await Task.Delay(TimeSpan.FromSeconds(1)); // let timers and background compilation settle before the idle window
+        (double idleHost0, double idleChild0) = (ProcStat.CpuSeconds(host), ProcStat.CpuSeconds(child));
+        await Task.Delay(TimeSpan.FromSeconds(settings.IdleSeconds));
+        (double idleHost1, double idleChild1) = (ProcStat.CpuSeconds(host), ProcStat.CpuSeconds(child));
+
+        Array.Sort(rates);
+        return new Result(
+            roundTrip,
+            p10,
+            p90,
+            Median(rates),
+            megabytes64KiB,
+            megabytes1MiB,
+            (host1 - host0) * 1e6 / calls,
+            (child1 - child0) * 1e6 / calls,
+            (inFlightHost1 - inFlightHost0) * 1e6 / inFlightCalls,
+            (inFlightChild1 - inFlightChild0) * 1e6 / inFlightCalls,
+            (switches1 - switches0) / calls,
+            (idleHost1 - idleHost0) * 1e3 / settings.IdleSeconds,
+            (idleChild1 - idleChild0) * 1e3 / settings.IdleSeconds);
+    }
+
+    /// <summary>Returns the median of <paramref name="sorted"/>, which is sorted.</summary>
+    public static double Median(IReadOnlyList<double> sorted) =>
+        sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+
+    private static async Task<double> EchoRateAsync(IEchoTarget target, int size, int sampleCount, int perSample)
+    {
+        double[] rates = new double[sampleCount];
+        for (int i = 0; i < rates.Length; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            await target.EchoAsync(size, perSample);
+            rates[i] = (double)size * perSample / Stopwatch.GetElapsedTime(start).TotalSeconds / 1e6;
+        }
+
+        Array.Sort(rates);
+        return Median(rates);
+    }
+}

@@ -1,0 +1,68 @@
+namespace PluginIpc.FloorBench;
+
+/// <summary>PluginIpc: a <see cref="Plugin"/> against the EchoPlugin sample over inherited pipes, health pings off; async callers.</summary>
+internal sealed class PluginIpcTarget : IEchoTarget
+{
+    private readonly Plugin _plugin;
+    private readonly byte[] _small = new byte[64];
+    private readonly byte[] _large = new byte[64 * 1024];
+    private readonly byte[] _huge = new byte[1024 * 1024];
+    private readonly Task<ReadOnlyMemory<byte>>[] _calls = new Task<ReadOnlyMemory<byte>>[64];
+
+    private PluginIpcTarget(Plugin plugin) => _plugin = plugin;
+
+    public int ChildProcessId => _plugin.ProcessId!.Value;
+
+    public static async Task<PluginIpcTarget> StartAsync(string framer)
+    {
+        var options = new PluginOptions
+        {
+            ExecutablePath = Children.DotnetPath,
+            Framer = framer,
+            Transport = PluginTransport.InheritedPipes,
+            PingInterval = Timeout.InfiniteTimeSpan,
+            StartTimeout = TimeSpan.FromSeconds(30),
+        };
+        options.Arguments.Add("exec");
+        options.Arguments.Add(Children.EchoPluginPath);
+        var plugin = new Plugin(options);
+        await plugin.StartAsync();
+        return new PluginIpcTarget(plugin);
+    }
+
+    public async ValueTask RoundTripsAsync(int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            await _plugin.CallAsync("echo", _small);
+        }
+    }
+
+    public async ValueTask InFlightAsync(int batches)
+    {
+        for (int batch = 0; batch < batches; batch++)
+        {
+            for (int i = 0; i < _calls.Length; i++)
+            {
+                _calls[i] = _plugin.CallAsync("echo", _small);
+            }
+
+            await Task.WhenAll(_calls);
+        }
+    }
+
+    public async ValueTask EchoAsync(int size, int count)
+    {
+        byte[] payload = size == 64 * 1024 ? _large : _huge;
+        for (int i = 0; i < count; i++)
+        {
+            ReadOnlyMemory<byte> answer = await _plugin.CallAsync("echo", payload);
+            if (answer.Length != size)
+            {
+                throw new InvalidOperationException($"EchoPlugin answered {answer.Length} bytes to {size}.");
+            }
+        }
+    }
+
+    public ValueTask DisposeAsync() => _plugin.DisposeAsync();
+}
