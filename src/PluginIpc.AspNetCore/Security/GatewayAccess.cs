@@ -23,14 +23,8 @@ internal sealed class GatewayAccess
         _origins = new HashSet<string>(options.AllowedOrigins.Select(o => o.TrimEnd('/')), StringComparer.OrdinalIgnoreCase);
     }
 
-    /// <summary>Gets a value indicating whether only loopback clients are served (<see cref="PluginGatewayOptions.AllowUnauthenticatedLoopback"/>).</summary>
-    public bool LoopbackOnly => _loopbackOnly;
-
-    /// <summary>Gets a value indicating whether requests must present <see cref="PluginGatewayOptions.BearerToken"/>.</summary>
-    public bool RequiresToken => _token is not null;
-
     /// <summary>Returns whether <paramref name="origin"/> is in <see cref="PluginGatewayOptions.AllowedOrigins"/>.</summary>
-    public bool IsAllowedOrigin(string origin) => _origins.Contains(origin.TrimEnd('/'));
+    private bool IsAllowedOrigin(string origin) => _origins.Contains(origin.TrimEnd('/'));
 
     /// <summary>Returns whether the request comes from a loopback address.</summary>
     public static bool IsLoopback(HttpContext context) => IsLoopback(context.Connection.RemoteIpAddress);
@@ -74,7 +68,7 @@ internal sealed class GatewayAccess
     private static bool IsLoopback(IPAddress? address) => address is not null && IPAddress.IsLoopback(address);
 
     /// <summary>Returns whether the request presents the bearer token: in its Authorization header or, if <paramref name="allowQuery"/>, as <c>access_token</c> in its query.</summary>
-    public bool PresentsToken(HttpContext context, bool allowQuery) => _token is not null && PresentsToken(context, _token, allowQuery);
+    private bool PresentsToken(HttpContext context, bool allowQuery) => _token is not null && PresentsToken(context, _token, allowQuery);
 
     /// <summary>Returns whether the request presents <paramref name="token"/> (UTF-8): see <see cref="PresentsToken(HttpContext, bool)"/>.</summary>
     public static bool PresentsToken(HttpContext context, byte[] token, bool allowQuery)
