@@ -76,6 +76,6 @@ internal sealed class DashboardAccess
         string.Equals(origin.TrimEnd('/'), $"{context.Request.Scheme}://{context.Request.Host.Value}", StringComparison.OrdinalIgnoreCase);
 
     private static bool IsLoopbackHost(HostString host) =>
-        host.Host is "localhost" or "127.0.0.1" or "[::1]" or "::1"
+        host.Host == "localhost"
         || (System.Net.IPAddress.TryParse(host.Host.Trim('[', ']'), out System.Net.IPAddress? address) && System.Net.IPAddress.IsLoopback(address));
 }

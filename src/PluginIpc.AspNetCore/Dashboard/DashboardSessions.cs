@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
@@ -30,7 +31,7 @@ internal sealed class DashboardSessions(TimeProvider time)
     /// <summary>Starts a session and sets its cookie on the response, scoped to <paramref name="path"/>.</summary>
     public void Create(HttpContext context, string path)
     {
-        string id = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        string id = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         long now = time.GetTimestamp();
         lock (_createLock)
         {

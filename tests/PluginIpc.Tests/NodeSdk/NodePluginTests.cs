@@ -79,12 +79,7 @@ public sealed class NodePluginTests(string framer, PluginTransport transport) : 
     public async Task Sleep_CallerCancels_SignalAbortsInThePluginAndItStaysHealthy(CancellationToken cancellationToken)
     {
         await using Plugin plugin = await StartAsync(Options(), cancellationToken);
-        var aborted = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        plugin.Handle("Aborted", (chunk, _, _) =>
-        {
-            aborted.TrySetResult(Encoding.UTF8.GetString(chunk.Buffer.Span));
-            return default;
-        });
+        Task<string> aborted = FirstText(plugin, "Aborted");
         Assert.That(await plugin.CallAsync("sleep", "10", cancellationToken), Is.EqualTo("slept"));
         using var caller = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task<string> sleeping = plugin.CallAsync("sleep", "10000", caller.Token);
@@ -96,7 +91,7 @@ public sealed class NodePluginTests(string framer, PluginTransport transport) : 
 
         Assert.That(failure, Is.InstanceOf<OperationCanceledException>());
         Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromMilliseconds(500)));
-        Assert.That(await aborted.Task.WaitAsync(s_timeout, cancellationToken), Is.EqualTo("10000"), "the handler's signal fired on the Cancel");
+        Assert.That(await aborted.WaitAsync(s_timeout, cancellationToken), Is.EqualTo("10000"), "the handler's signal fired on the Cancel");
         Assert.That(await plugin.CallAsync("echo", "after", cancellationToken), Is.EqualTo("after"));
     }
 
@@ -104,16 +99,11 @@ public sealed class NodePluginTests(string framer, PluginTransport transport) : 
     public async Task Callback_Notify_AndPingsBothWays(CancellationToken cancellationToken)
     {
         await using Plugin plugin = await StartAsync(Options(), cancellationToken);
-        var notified = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        plugin.Handle("Notified", (chunk, _, _) =>
-        {
-            notified.TrySetResult(Encoding.UTF8.GetString(chunk.Buffer.Span));
-            return default;
-        });
+        Task<string> notified = FirstText(plugin, "Notified");
 
         Assert.That(await plugin.CallAsync("callback", "abc", cancellationToken), Is.EqualTo("Response: abc"));
         Assert.That(await plugin.CallAsync("notify", "note", cancellationToken), Is.Empty);
-        Assert.That(await notified.Task.WaitAsync(s_timeout, cancellationToken), Is.EqualTo("note"));
+        Assert.That(await notified.WaitAsync(s_timeout, cancellationToken), Is.EqualTo("note"));
         await plugin.PingAsync(cancellationToken);
         Assert.That(await plugin.CallAsync("ping-host", string.Empty, cancellationToken), Is.EqualTo("pong"));
     }
@@ -391,5 +381,17 @@ public sealed class NodePluginTests(string framer, PluginTransport transport) : 
                 reports.Add(value);
             }
         }
+    }
+
+    /// <summary>Handles <paramref name="cmd"/> on the host; the task gives the text of its first message.</summary>
+    private static Task<string> FirstText(Plugin plugin, string cmd)
+    {
+        var first = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        plugin.Handle(cmd, (chunk, _, _) =>
+        {
+            first.TrySetResult(Encoding.UTF8.GetString(chunk.Buffer.Span));
+            return default;
+        });
+        return first.Task;
     }
 }
