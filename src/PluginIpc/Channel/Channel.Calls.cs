@@ -5,6 +5,9 @@ namespace PluginIpc;
 /// </content>
 public sealed partial class Channel
 {
+    /// <summary>Gets or sets what runs after a call's sender decided to write its request and before it does: tests put a race there.</summary>
+    internal Action? BeforeRequestWrite { get; set; }
+
     /// <summary>Starts a call and returns the task of its answer; what fails before the request is sent fails the task too.</summary>
     /// <typeparam name="TAnswer">What the caller gets from the response.</typeparam>
     private Task<TAnswer> CallCoreAsync<TAnswer>(string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, Func<Chunk, TAnswer> answer, CancellationToken cancellationToken)
@@ -62,6 +65,8 @@ public sealed partial class Channel
     {
         Task<TAnswer> task = call.Task;
         ulong threadId = call.ThreadId;
+        string cmd = call.Cmd;
+        bool requestWritten = false;
         IReadOnlyDictionary<string, string>? headers = call.Headers;
         try
         {
@@ -88,6 +93,8 @@ public sealed partial class Channel
 
             if (!call.SettledEarly)
             {
+                requestWritten = true; // framed in order, before a cancel the sender may owe (unless the writer is over its cap: then it waits for room)
+                BeforeRequestWrite?.Invoke();
                 // A thread-pool thread writes at once even with others in flight: it may block on its call (sync over async),
                 // and a pool with no thread left could then never run the queued write the call waits for.
                 bool mayWait = call.OthersInFlight && !Thread.CurrentThread.IsThreadPoolThread;
@@ -104,11 +111,18 @@ public sealed partial class Channel
         }
         catch (Exception ex)
         {
+            requestWritten = false;
             FailUnsent(threadId, call, ex);
         }
 
         // From here on only the call's settler touches it: it may already be recycled, and in use by another call.
-        if (!call.TryMarkSent())
+        bool sent = call.TryMarkSent(out bool cancelOwed);
+        if (cancelOwed && requestWritten && Volatile.Read(ref _state) <= Closing)
+        {
+            SendCancelAsync(threadId, cmd).Forget(); // withdrawn while its request was being written: the cancel follows it
+        }
+
+        if (!sent)
         {
             call.Finish();
         }
@@ -232,11 +246,18 @@ public sealed partial class Channel
             return;
         }
 
-        foreach (PendingCall call in overdue)
-        {
-            TellPeerWithdrawn(call);
-            call.SetException(CreateTimeoutException(call));
-        }
+        // The sweep runs on the process's check thread, which must stay free: the cancels are written from the pool.
+        ThreadPool.UnsafeQueueUserWorkItem(
+            static state =>
+            {
+                foreach (PendingCall call in state.Overdue)
+                {
+                    state.Channel.TellPeerWithdrawn(call);
+                    call.SetException(state.Channel.CreateTimeoutException(call));
+                }
+            },
+            (Channel: this, Overdue: overdue),
+            preferLocal: false);
     }
 
     private TimeoutException CreateTimeoutException(PendingCall call) =>
@@ -257,6 +278,11 @@ public sealed partial class Channel
     /// <summary>Sends a Cancel for a call this side removed from the pending table and no longer awaits.</summary>
     private void TellPeerWithdrawn(PendingCall call)
     {
+        if (call.TryLeaveCancelToSender())
+        {
+            return;
+        }
+
         if (Volatile.Read(ref _state) <= Closing)
         {
             SendCancelAsync(call.ThreadId, call.Cmd).Forget();

@@ -283,23 +283,26 @@ public sealed partial class Channel
         }
     }
 
-    /// <summary>Called by the guard, on a timer thread, when inline code held the read loop for a whole check period: reading goes on in a new loop.</summary>
+    /// <summary>Called by the guard, on the check thread, when inline code held the read loop for a whole check period: reading goes on in a new loop.</summary>
     private void OnReadLoopStalled(SlowRunCounter work)
     {
-        ChannelLog.ReadLoopStalled(_logger, Name, work is HandlerRegistration registration ? $"the handler of '{registration.Cmd}'" : "a caller's continuation", s_inlineCheckPeriod.TotalMilliseconds);
-        OnSlowInlineRun(work);
-        if (Volatile.Read(ref _inlineRequest) is { } stuck)
-        {
-            EnterInTable(stuck); // Before the new loop reads: it may read a cancel for it, or a request reusing its thread id.
-        }
-
+        // The stuck request is read now, on the check thread: the guard already closed its section, and it may return any time.
+        IncomingRequest? stuck = Volatile.Read(ref _inlineRequest);
         ThreadPool.UnsafeQueueUserWorkItem(
-            static channel =>
+            static state =>
             {
+                (Channel channel, SlowRunCounter work, IncomingRequest? stuck) = state;
+                ChannelLog.ReadLoopStalled(channel._logger, channel.Name, work is HandlerRegistration registration ? $"the handler of '{registration.Cmd}'" : "a caller's continuation", s_inlineCheckPeriod.TotalMilliseconds);
+                channel.OnSlowInlineRun(work);
+                if (stuck is not null)
+                {
+                    channel.EnterInTable(stuck); // Before the new loop reads: it may read a cancel for it, or a request reusing its thread id.
+                }
+
                 channel._writer.ReleaseCork(); // What the stuck code wrote corked goes out now, not when it returns.
                 channel.ReadLoopAsync(resume: true).Forget();
             },
-            this,
+            (this, work, stuck),
             preferLocal: false);
     }
 }

@@ -23,6 +23,12 @@ internal abstract class PendingCall : IThreadPoolWorkItem
     /// <summary>The call was settled while the sender was still at work: the sender finishes it.</summary>
     private const int SettledWhileSending = 2;
 
+    /// <summary>The stage, without <see cref="CancelOwed"/>.</summary>
+    private const int StageMask = 3;
+
+    /// <summary>Added to <see cref="Sending"/>: the call was withdrawn while its request was being written, and the sender sends the cancel after it.</summary>
+    private const int CancelOwed = 4;
+
     private int _stage;
     private Chunk? _response;
     private Exception? _failure;
@@ -65,7 +71,7 @@ internal abstract class PendingCall : IThreadPoolWorkItem
     public CancellationTokenRegistration TimerRegistration { get; set; }
 
     /// <summary>Gets a value indicating whether the call was settled before its sender finished: the request need not go out.</summary>
-    public bool SettledEarly => Volatile.Read(ref _stage) == SettledWhileSending;
+    public bool SettledEarly => (Volatile.Read(ref _stage) & StageMask) == SettledWhileSending;
 
     /// <summary>Settles the call with its response.</summary>
     /// <param name="response">The response.</param>
@@ -99,8 +105,47 @@ internal abstract class PendingCall : IThreadPoolWorkItem
     }
 
     /// <summary>Tells the call its sender no longer touches it.</summary>
+    /// <param name="cancelOwed">Set when the call was withdrawn while being sent: the sender must send the cancel, if it wrote the request.</param>
     /// <returns><see langword="false"/> if the call was settled meanwhile: the sender must <see cref="Finish"/> it.</returns>
-    public bool TryMarkSent() => Interlocked.CompareExchange(ref _stage, Sent, Sending) == Sending;
+    public bool TryMarkSent(out bool cancelOwed)
+    {
+        while (true)
+        {
+            int stage = Volatile.Read(ref _stage);
+            cancelOwed = (stage & CancelOwed) != 0;
+            if ((stage & StageMask) != Sending)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _stage, Sent, stage) == stage)
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Leaves the cancel of a withdrawn call to its sender while the request is still being written, so that the cancel
+    /// never goes out ahead of the request it cancels (the other side would ignore it, then run the request).
+    /// </summary>
+    /// <returns><see langword="false"/> when the sender is done: the withdrawer sends the cancel itself.</returns>
+    public bool TryLeaveCancelToSender()
+    {
+        while (true)
+        {
+            int stage = Volatile.Read(ref _stage);
+            if ((stage & StageMask) != Sending)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _stage, stage | CancelOwed, stage) == stage)
+            {
+                return true;
+            }
+        }
+    }
 
     /// <summary>Releases what the call held, recycles it, and completes the caller's task with the outcome it was settled with.</summary>
     public void Finish()
@@ -163,5 +208,20 @@ internal abstract class PendingCall : IThreadPoolWorkItem
     protected abstract void Complete(Chunk? response, Exception? failure);
 
     /// <summary>Leaves the settled call to its sender if the sender is still at work.</summary>
-    private bool TryLeaveToSender() => Interlocked.CompareExchange(ref _stage, SettledWhileSending, Sending) == Sending;
+    private bool TryLeaveToSender()
+    {
+        while (true)
+        {
+            int stage = Volatile.Read(ref _stage);
+            if ((stage & StageMask) != Sending)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _stage, (stage & CancelOwed) | SettledWhileSending, stage) == stage)
+            {
+                return true;
+            }
+        }
+    }
 }

@@ -1,8 +1,9 @@
 namespace PluginIpc;
 
-/// <summary>Runs a check at a fixed period while its owner has something to watch, and stops itself when it has not.</summary>
+/// <summary>Runs a check at a fixed period, on the <see cref="CheckThread"/>, while its owner has something to watch, and stops itself when it has not.</summary>
 /// <remarks>
 /// Owners make themselves active (add a deadline, open a section) before they call <see cref="Arm"/>. Checks never overlap.
+/// A check must be quick and must not block: it shares its thread with every channel's checks.
 /// </remarks>
 internal sealed class PeriodicCheck : IDisposable
 {
@@ -10,7 +11,6 @@ internal sealed class PeriodicCheck : IDisposable
     private readonly Action _check;
     private readonly Func<bool> _isActive;
     private readonly Lock _gate = new();
-    private readonly Timer _timer;
     private int _armed;
     private bool _disposed;
 
@@ -23,11 +23,13 @@ internal sealed class PeriodicCheck : IDisposable
         _period = period;
         _check = check;
         _isActive = isActive;
-        using (ExecutionContext.SuppressFlow())
-        {
-            _timer = new Timer(static state => ((PeriodicCheck)state!).Tick(), this, Timeout.Infinite, Timeout.Infinite);
-        }
     }
+
+    /// <summary>Gets the period in milliseconds.</summary>
+    public long PeriodMilliseconds => (long)_period.TotalMilliseconds;
+
+    /// <summary>Gets or sets when the check runs next (<see cref="Environment.TickCount64"/>); the <see cref="CheckThread"/>'s, under its lock.</summary>
+    public long DueAt { get; set; }
 
     /// <summary>Makes sure the check runs; call after becoming active.</summary>
     public void Arm()
@@ -42,7 +44,7 @@ internal sealed class PeriodicCheck : IDisposable
             if (_armed == 0 && !_disposed)
             {
                 _armed = 1;
-                _timer.Change(_period, _period);
+                CheckThread.Shared.Add(this);
             }
         }
     }
@@ -53,11 +55,15 @@ internal sealed class PeriodicCheck : IDisposable
         lock (_gate)
         {
             _disposed = true;
-            _timer.Dispose();
+            if (_armed != 0)
+            {
+                CheckThread.Shared.Remove(this);
+            }
         }
     }
 
-    private void Tick()
+    /// <summary>Runs the check, on the <see cref="CheckThread"/>, and stops it when there is nothing left to watch.</summary>
+    public void Tick()
     {
         lock (_gate)
         {
@@ -81,7 +87,7 @@ internal sealed class PeriodicCheck : IDisposable
             }
             else
             {
-                _timer.Change(Timeout.Infinite, Timeout.Infinite);
+                CheckThread.Shared.Remove(this);
             }
         }
     }

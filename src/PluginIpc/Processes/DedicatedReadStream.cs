@@ -23,6 +23,7 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
     private static DedicatedReadStream? t_completing;
 
     private readonly Stream _inner;
+    private readonly SafeFileHandle? _descriptor; // read with plain read calls when set: a FileStream read costs a few layers more
     private readonly IDisposable? _closeWith;
     private readonly string _threadName;
     private readonly object _gate = new(); // a monitor: idle threads wait on it
@@ -43,8 +44,14 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
     /// <param name="threadName">The name of the reading threads.</param>
     /// <param name="closeWith">Disposed with this stream, such as the stream whose descriptor <paramref name="inner"/> reads a duplicate of.</param>
     public DedicatedReadStream(Stream inner, string threadName, IDisposable? closeWith = null)
+        : this(inner, threadName, closeWith, descriptor: null)
+    {
+    }
+
+    private DedicatedReadStream(Stream inner, string threadName, IDisposable? closeWith, SafeFileHandle? descriptor)
     {
         _inner = inner;
+        _descriptor = descriptor;
         _threadName = threadName;
         _closeWith = closeWith;
     }
@@ -54,8 +61,12 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
     /// <param name="threadName">The name of the reading threads.</param>
     /// <param name="closeWith">Disposed with this stream, such as the stream <paramref name="fd"/> is a duplicate of.</param>
     /// <returns>The stream.</returns>
-    public static DedicatedReadStream ForDescriptor(int fd, string threadName, IDisposable? closeWith = null) =>
-        new(new FileStream(new SafeFileHandle(fd, ownsHandle: true), FileAccess.Read, bufferSize: 0), threadName, closeWith);
+    public static DedicatedReadStream ForDescriptor(int fd, string threadName, IDisposable? closeWith = null)
+    {
+        // The FileStream owns and closes the descriptor; a read in progress holds the handle open meanwhile.
+        var descriptor = new SafeFileHandle(fd, ownsHandle: true);
+        return new(new FileStream(descriptor, FileAccess.Read, bufferSize: 0), threadName, closeWith, descriptor);
+    }
 
     /// <inheritdoc/>
     public override bool CanRead => true;
@@ -172,7 +183,9 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
             Exception? failure = null;
             try
             {
-                count = _inner.Read(buffer.Span);
+                count = _descriptor is not null && (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
+                    ? UnixNative.Read(_descriptor, buffer.Span)
+                    : _inner.Read(buffer.Span);
             }
             catch (Exception ex)
             {

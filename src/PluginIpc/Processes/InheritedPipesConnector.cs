@@ -56,7 +56,7 @@ internal sealed class InheritedPipesConnector : ProcessConnector
         {
             // stdin is not the channel: give the plugin an immediate end of input there instead of the host's console.
             CloseQuietly(process.StandardInput);
-            return (OpenInput(_fromPlugin!), GrowPipe(_toPlugin!)); // both exist once the process started
+            return (OpenInput(_fromPlugin!), OpenOutput(_toPlugin!)); // both exist once the process started
         }
 
         /// <inheritdoc/>

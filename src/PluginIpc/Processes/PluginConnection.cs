@@ -117,9 +117,10 @@ internal sealed class PluginConnection : IAsyncDisposable
     /// <summary>
     /// Opens a descriptor that is not a socket. Reads are blocking reads on a thread of the stream's own, which then runs
     /// the channel's dispatch (a <see cref="FileStream"/> alone would block a thread-pool thread in every read, and on a
-    /// one-CPU machine that starves the pool until it grows). Writes to a pipe go through an
-    /// <see cref="AnonymousPipeClientStream"/>, straight to the pipe while it has room (a <see cref="FileStream"/> hands
-    /// every asynchronous write to the thread pool); anything else, such as a file, gets a <see cref="FileStream"/>. A pipe
+    /// one-CPU machine that starves the pool until it grows). Writes to a pipe are plain non-blocking writes while it has
+    /// room, and go through an <see cref="AnonymousPipeClientStream"/> when it is full (see <see cref="DirectPipeWriteStream"/>;
+    /// a <see cref="FileStream"/> hands every asynchronous write to the thread pool); anything else, such as a file, gets a
+    /// <see cref="FileStream"/>. A pipe
     /// gets the larger buffer the host gives it (<see cref="UnixNative.TryGrowPipe"/>).
     /// </summary>
     [SupportedOSPlatform("linux")]
@@ -137,7 +138,7 @@ internal sealed class PluginConnection : IAsyncDisposable
             var pipe = new SafePipeHandle(fd, ownsHandle: true);
             try
             {
-                return new AnonymousPipeClientStream(PipeDirection.Out, pipe);
+                return DirectPipeWriteStream.Wrap(new AnonymousPipeClientStream(PipeDirection.Out, pipe));
             }
             catch (IOException)
             {

@@ -26,6 +26,6 @@ internal sealed class StdioConnector : ProcessConnector
 
         /// <inheritdoc/>
         public override (Stream Input, Stream Output) Open(Process process) =>
-            (OpenInput(process.StandardOutput.BaseStream), GrowPipe(process.StandardInput.BaseStream));
+            (OpenInput(process.StandardOutput.BaseStream), OpenOutput(process.StandardInput.BaseStream));
     }
 }

@@ -99,6 +99,78 @@ internal static partial class UnixNative
         return current >= PipeBufferBytes || (current > 0 && Fcntl(fd, SetPipeSize, PipeBufferBytes) >= 0);
     }
 
+    /// <summary>Makes writes to <paramref name="handle"/>, a pipe's write end, return at once when the pipe is full.</summary>
+    /// <returns><see langword="false"/> where the system refuses; the descriptor is then left as it was.</returns>
+    /// <remarks>The flag belongs to the open pipe, not the descriptor: only for pipe ends no other process writes through.</remarks>
+    public static bool TrySetNonBlocking(SafeHandle handle)
+    {
+        const int GetFlags = 3, SetFlags = 4; // F_GETFL, F_SETFL
+        int nonBlocking = OperatingSystem.IsMacOS() ? 0x4 : 0x800; // O_NONBLOCK
+        int fd = (int)handle.DangerousGetHandle();
+        int flags = Fcntl(fd, GetFlags, 0);
+        return flags >= 0 && ((flags & nonBlocking) != 0 || Fcntl(fd, SetFlags, flags | nonBlocking) >= 0);
+    }
+
+    /// <summary>Writes what a non-blocking pipe takes of <paramref name="bytes"/> now.</summary>
+    /// <returns>How many bytes it took: fewer than all, or none, when the pipe is full.</returns>
+    /// <exception cref="IOException">The write failed, such as when the reading end is closed.</exception>
+    public static unsafe int WriteNonBlocking(SafeHandle handle, ReadOnlySpan<byte> bytes)
+    {
+        const int Eagain = 11, EagainMac = 35;
+        int total = 0;
+        fixed (byte* start = bytes)
+        {
+            while (total < bytes.Length)
+            {
+                nint result = Write(handle, start + total, (nuint)(bytes.Length - total));
+                if (result >= 0)
+                {
+                    total += (int)result;
+                    continue;
+                }
+
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno == Eintr)
+                {
+                    continue;
+                }
+
+                if (errno == (OperatingSystem.IsMacOS() ? EagainMac : Eagain))
+                {
+                    break;
+                }
+
+                throw Error(errno, "Cannot write to the pipe.");
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>Reads from <paramref name="handle"/> into <paramref name="buffer"/>, blocking until something arrives.</summary>
+    /// <returns>How many bytes were read; 0 at the end of the input.</returns>
+    /// <exception cref="IOException">The read failed.</exception>
+    public static unsafe int Read(SafeHandle handle, Span<byte> buffer)
+    {
+        fixed (byte* start = buffer)
+        {
+            while (true)
+            {
+                nint result = ReadCore(handle, start, (nuint)buffer.Length);
+                if (result >= 0)
+                {
+                    return (int)result;
+                }
+
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno != Eintr)
+                {
+                    throw Error(errno, "Cannot read from the pipe.");
+                }
+            }
+        }
+    }
+
     private static IOException Error(int errno, string message) =>
         new($"{message} {new Win32Exception(errno).Message}", new Win32Exception(errno));
 
@@ -110,6 +182,12 @@ internal static partial class UnixNative
 
     [LibraryImport(LibC, EntryPoint = "dup2", SetLastError = true)]
     private static partial int Dup2(int fd, int target);
+
+    [LibraryImport(LibC, EntryPoint = "read", SetLastError = true)]
+    private static unsafe partial nint ReadCore(SafeHandle fd, byte* buffer, nuint count);
+
+    [LibraryImport(LibC, EntryPoint = "write", SetLastError = true)]
+    private static unsafe partial nint Write(SafeHandle fd, byte* buffer, nuint count);
 
     [LibraryImport(LibC, EntryPoint = "fcntl", SetLastError = true)]
     private static partial int Fcntl(int fd, int command, int argument);

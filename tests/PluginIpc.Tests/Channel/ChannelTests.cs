@@ -161,6 +161,29 @@ public sealed class ChannelTests(string framer, string transport)
     }
 
     [Test, CancelAfter(10_000)]
+    public async Task CallAsync_CancelledWhileItsRequestIsBeingWritten_CancelFollowsTheRequest(CancellationToken cancellationToken)
+    {
+        // The caller gives up after the sender decided to write the request and before it did: the cancel must not overtake
+        // the request, or the other side ignores it and runs the handler for nobody.
+        await using ChannelPair pair = CreatePair();
+        var handlerCancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        pair.Plugin.Handle("hang", async (_, _, ct) =>
+        {
+            using CancellationTokenRegistration registration = ct.Register(handlerCancelled.SetResult);
+            await Task.Delay(Timeout.Infinite, ct);
+            return ReadOnlyMemory<byte>.Empty;
+        });
+        pair.Start();
+        using var caller = new CancellationTokenSource();
+        pair.Host.BeforeRequestWrite = caller.Cancel;
+
+        Assert.That(async () => await pair.Host.CallAsync("hang", ReadOnlyMemory<byte>.Empty, caller.Token), Throws.InstanceOf<OperationCanceledException>());
+        pair.Host.BeforeRequestWrite = null;
+
+        await handlerCancelled.Task.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+    }
+
+    [Test, CancelAfter(10_000)]
     public async Task CallAsync_LongTimeoutWatchedBySweep_ThrowsTimeoutOnTimeAndCancelsRemote(CancellationToken cancellationToken)
     {
         // Timeouts of a second or more are checked by the channel's periodic sweep rather than a timer per call.
