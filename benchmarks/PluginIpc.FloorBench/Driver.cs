@@ -23,6 +23,11 @@ internal static class Driver
 
         int host = Environment.ProcessId, child = target.ChildProcessId;
         ((double User, double System) host, (double User, double System) child) split0 = (ProcStat.UserAndSystemSeconds(host), ProcStat.UserAndSystemSeconds(child));
+        if (settings.EchoOnlyBytes > 0)
+        {
+            return await EchoOnlyAsync(target, settings, host, child, split0);
+        }
+
         double[] samples = new double[settings.SequentialSamples];
         (double host0, double child0, long switches0) = (ProcStat.CpuSeconds(host), ProcStat.CpuSeconds(child), ProcStat.ContextSwitches(host) + ProcStat.ContextSwitches(child));
         for (int i = 0; i < samples.Length; i++)
@@ -85,6 +90,28 @@ internal static class Driver
     /// <summary>Returns the median of <paramref name="sorted"/>, which is sorted.</summary>
     public static double Median(IReadOnlyList<double> sorted) =>
         sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+
+    /// <summary>For profilers: echoes of one size alone for the samples' count of seconds, with the user/system split per process.</summary>
+    private static async Task<Result> EchoOnlyAsync(IEchoTarget target, Settings settings, int host, int child, ((double User, double System) Host, (double User, double System) Child) split0)
+    {
+        int size = settings.EchoOnlyBytes;
+        int perSample = Math.Max(1, (1024 * 1024) / size);
+        double[] rates = new double[settings.SequentialSamples];
+        long echoes = 0;
+        for (int i = 0; i < rates.Length; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            await target.EchoAsync(size, perSample);
+            rates[i] = (double)size * perSample / Stopwatch.GetElapsedTime(start).TotalSeconds / 1e6;
+            echoes += perSample;
+        }
+
+        ((double User, double System) host, (double User, double System) child) split1 = (ProcStat.UserAndSystemSeconds(host), ProcStat.UserAndSystemSeconds(child));
+        Array.Sort(rates);
+        Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"echo only: {echoes} echoes of {size} B, median {Median(rates):F0} MB/s; µs/echo host user {(split1.host.User - split0.Host.User) * 1e6 / echoes:F2} sys {(split1.host.System - split0.Host.System) * 1e6 / echoes:F2}, child user {(split1.child.User - split0.Child.User) * 1e6 / echoes:F2} sys {(split1.child.System - split0.Child.System) * 1e6 / echoes:F2}; child pid {child}"));
+        return new Result(0, 0, 0, 0, size == 64 * 1024 ? Median(rates) : 0, size == 1024 * 1024 ? Median(rates) : 0, 0, 0, 0, 0, 0, 0, 0);
+    }
 
     private static async Task<double> EchoRateAsync(IEchoTarget target, int size, int sampleCount, int perSample)
     {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using PluginIpc.FloorBench;
 
-// Usage: PluginIpc.FloorBench [rounds=3] [only=c,floor,floor-async,text,msgpack] [samples=300] [calls=500] [warmup=2] [seqonly=1] [growpipes=0] [smallwarmup=1]   (the host)
+// Usage: PluginIpc.FloorBench [rounds=3] [only=c,floor,floor-async,text,msgpack] [samples=300] [calls=500] [warmup=2] [seqonly=1] [growpipes=0] [smallwarmup=1] [echoonly=65536]   (the host)
 //        PluginIpc.FloorBench floor-child                                                               (the .NET floor's child)
 if (args is ["floor-child", ..])
 {
@@ -26,7 +26,8 @@ var settings = new Settings(
     IdleSeconds: 5,
     SequentialOnly: Arg("seqonly", "0") == "1",
     GrowPipes: Arg("growpipes", "1") == "1",
-    SmallWarmUp: Arg("smallwarmup", "0") == "1");
+    SmallWarmUp: Arg("smallwarmup", "0") == "1",
+    EchoOnlyBytes: int.Parse(Arg("echoonly", "0"), CultureInfo.InvariantCulture));
 
 // Children inherit this; on one CPU the runtime would otherwise delay tier-up tenfold (see benchmarks/README.md).
 Environment.SetEnvironmentVariable("DOTNET_TC_DelaySingleProcMultiplier", "1");

@@ -14,7 +14,8 @@ internal sealed record Settings(
     double IdleSeconds,
     bool SequentialOnly,
     bool GrowPipes,
-    bool SmallWarmUp)
+    bool SmallWarmUp,
+    int EchoOnlyBytes = 0)
 {
     /// <summary>Gets the arguments of the C floor, in the order floor.c reads them.</summary>
     public IEnumerable<string> CArguments() =>
