@@ -100,6 +100,65 @@ public sealed class TypedCallTests(string framer, string serializer)
     }
 
     [Test, CancelAfter(10_000)]
+    public async Task CallAsync_AnswersThatAreNotTheType_NameTheirOwnCommandAndPeer(CancellationToken cancellationToken)
+    {
+        // The readers of answers are kept per command and peer: a call must never report another call's command or peer.
+        await using ChannelPair pair = CreatePair();
+        pair.Plugin.Handle<Point, Point>("move", (point, _) => ValueTask.FromResult(point));
+        pair.Plugin.Handle("bytes", (_, _, _) => ValueTask.FromResult<ReadOnlyMemory<byte>>(Encoding.UTF8.GetBytes("\u00ff garbage")));
+        pair.Host.Handle("other", (_, _, _) => ValueTask.FromResult<ReadOnlyMemory<byte>>(Encoding.UTF8.GetBytes("\u00ff garbage")));
+        pair.Start();
+
+        Assert.That(await pair.Host.CallAsync<Point, Point>("move", new Point(1, 1), cancellationToken), Is.EqualTo(new Point(1, 1)));
+        var fromHost = await Failure.ThrowsAsync<ProtocolException>(() => pair.Host.CallAsync<Point, Point>("bytes", new Point(0, 0), cancellationToken));
+        var fromPlugin = await Failure.ThrowsAsync<ProtocolException>(() => pair.Plugin.CallAsync<Point, Point>("other", new Point(0, 0), cancellationToken));
+
+        Assert.That(fromHost!.Message, Does.Contain("The answer to 'bytes' on host"));
+        Assert.That(fromPlugin!.Message, Does.Contain("The answer to 'other' on plugin"));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task CallAsync_Pending_AllocatesLittleMoreThanTheByteCall(CancellationToken cancellationToken)
+    {
+        // What a typed call allocates on the caller's thread until its answer comes: the request's bytes and the task, as
+        // a byte call does; no state machine of its own (that alone is about 150 bytes).
+        await using ChannelPair pair = CreatePair();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        pair.Plugin.Handle<Point, Point>("move", async (point, _) =>
+        {
+            await release.Task;
+            return point;
+        });
+        pair.Plugin.Handle("echo", async (chunk, _, _) =>
+        {
+            await release.Task;
+            return chunk.Buffer;
+        });
+        pair.Start();
+        byte[] bytes = Serialize(new Point(1, 2)).ToArray();
+        var calls = new List<Task>();
+
+        long typed = long.MaxValue;
+        long untyped = long.MaxValue;
+        for (int i = 0; i < 20; i++)
+        {
+            long start = GC.GetAllocatedBytesForCurrentThread();
+            Task<ReadOnlyMemory<byte>> byteCall = pair.Host.CallAsync("echo", bytes, cancellationToken);
+            long middle = GC.GetAllocatedBytesForCurrentThread();
+            Task<Point> typedCall = pair.Host.CallAsync<Point, Point>("move", new Point(1, 2), cancellationToken);
+            long end = GC.GetAllocatedBytesForCurrentThread();
+            calls.Add(byteCall);
+            calls.Add(typedCall);
+            untyped = Math.Min(untyped, middle - start);
+            typed = Math.Min(typed, end - middle - 24); // less the Point argument, which the byte call has no need of
+        }
+
+        release.SetResult();
+        await Task.WhenAll(calls).WaitAsync(cancellationToken);
+        Assert.That(typed, Is.LessThanOrEqualTo(untyped + 64), $"a typed call allocated {typed} B, the byte call {untyped} B");
+    }
+
+    [Test, CancelAfter(10_000)]
     public async Task Handle_HandlerThrowsRemoteException_CallerGetsItsCode(CancellationToken cancellationToken)
     {
         await using ChannelPair pair = CreatePair();
