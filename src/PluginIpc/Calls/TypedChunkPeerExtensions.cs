@@ -39,14 +39,26 @@ public static class TypedChunkPeerExtensions
     /// <exception cref="TimeoutException">No answer came in time.</exception>
     /// <exception cref="ChannelClosedException">The connection closed before the answer came.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public static async Task<TResponse> CallAsync<TRequest, TResponse>(this IChunkPeer peer, string cmd, TRequest request, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public static Task<TResponse> CallAsync<TRequest, TResponse>(this IChunkPeer peer, string cmd, TRequest request, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(peer);
-        ArgumentNullException.ThrowIfNull(cmd);
-        IPluginSerializer serializer = PluginSerializers.Resolve(peer.Serializer);
-        ReadOnlyMemory<byte> buffer = TypedPayload.Serialize(serializer, request);
-        ReadOnlyMemory<byte> answer = await peer.CallAsync(cmd, buffer, timeout, cancellationToken).ConfigureAwait(false);
-        return TypedPayload.ReadAnswer<TResponse>(serializer, answer, peer, cmd);
+        // No state machine: the channel reads the answer with a kept reader as the response comes in, and completes the
+        // caller's task itself. What fails before the request goes out fails the task, as in an async method.
+        Func<Chunk, TResponse> answer;
+        ReadOnlyMemory<byte> buffer;
+        try
+        {
+            ArgumentNullException.ThrowIfNull(peer);
+            ArgumentNullException.ThrowIfNull(cmd);
+            IPluginSerializer serializer = PluginSerializers.Resolve(peer.Serializer);
+            buffer = TypedPayload.Serialize(serializer, request);
+            answer = TypedAnswerReader<TResponse>.For(serializer, peer.Name, cmd);
+        }
+        catch (Exception ex)
+        {
+            return Task.FromException<TResponse>(ex);
+        }
+
+        return ChunkPeerExtensions.Call(peer, cmd, buffer, timeout, answer, cancellationToken);
     }
 
     /// <summary>

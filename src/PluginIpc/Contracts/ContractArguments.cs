@@ -32,7 +32,7 @@ public readonly struct ContractArguments
     {
         try
         {
-            return _serializer.Deserialize<T>(_payload[_values[index]]);
+            return TypedPayload.ReadReceived<T>(_serializer, _payload[_values[index]]);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

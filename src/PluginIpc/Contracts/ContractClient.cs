@@ -10,6 +10,7 @@ namespace PluginIpc.Contracts;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed class ContractClient
 {
+    private readonly ContractMethod[] _methods; // an array: indexing the descriptor's list is an interface call per use
     private readonly object?[] _answers;
     private ShapeCheck? _check;
 
@@ -19,7 +20,8 @@ public sealed class ContractClient
         Descriptor = descriptor;
         Serializer = PluginSerializers.Resolve(peer.Serializer);
         Session = ContractSession.For(peer);
-        _answers = new object?[descriptor.Methods.Count];
+        _methods = [.. descriptor.Methods];
+        _answers = new object?[_methods.Length];
     }
 
     /// <summary>Gets the peer the calls go to.</summary>
@@ -36,7 +38,7 @@ public sealed class ContractClient
     /// <param name="method">The method's index in <see cref="ContractDescriptor.Methods"/>.</param>
     /// <returns>The writer of its arguments.</returns>
     public ContractArgumentWriter BeginCall(int method) =>
-        new(Serializer, method, Descriptor.Methods[method].WireArgumentCount);
+        new(Serializer, method, _methods[method].WireArgumentCount);
 
     /// <summary>Calls a method that returns nothing.</summary>
     /// <param name="arguments">Its arguments, all written.</param>
@@ -59,7 +61,7 @@ public sealed class ContractClient
             return Task.FromException<TResult>(new ProtocolException(mismatch));
         }
 
-        string cmd = Descriptor.Methods[method].Cmd;
+        string cmd = _methods[method].Cmd;
         var answer = (Func<Chunk, TResult>)(_answers[method] ??= CreateAnswer<TResult>(cmd));
         if (arguments.Progress is not { } progress)
         {
@@ -111,7 +113,7 @@ public sealed class ContractClient
 
         IPluginSerializer serializer = Serializer;
         IChunkPeer peer = Peer;
-        return response => TypedPayload.ReadAnswer<TResult>(serializer, response.Buffer, peer, cmd);
+        return response => TypedPayload.ReadAnswer<TResult>(serializer, response.Buffer, peer.Name, cmd);
     }
 
     /// <summary>Returns why method <paramref name="method"/> cannot be called: the other side announced another shape of the contract.</summary>

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using MessagePack;
+using MessagePack.Formatters;
 using MessagePack.Resolvers;
 
 namespace PluginIpc;
@@ -19,6 +20,8 @@ public sealed class MessagePackPluginSerializer : IPluginSerializer
 {
     private readonly MessagePackSerializerOptions _options;
     private readonly bool _compressed;
+    private readonly bool _directInts;
+    private readonly bool _directBinary;
 
     /// <summary>Initializes the serializer with the contractless resolver and untrusted-data security.</summary>
     [RequiresDynamicCode("MessagePack-CSharp builds formatters for user types at run time.")]
@@ -35,6 +38,11 @@ public sealed class MessagePackPluginSerializer : IPluginSerializer
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _compressed = options.Compression != MessagePackCompression.None;
+
+        // Values read and written here rather than by the resolver's formatters: only when those are MessagePack-CSharp's own
+        // (the old spec writes byte strings as raw strings).
+        _directInts = !_compressed && Uses<int, Int32Formatter>(options) && Uses<long, Int64Formatter>(options);
+        _directBinary = !_compressed && options.OldSpec != true && Uses<byte[], ByteArrayFormatter>(options) && Uses<ReadOnlyMemory<byte>, ByteReadOnlyMemoryFormatter>(options);
     }
 
     /// <summary>The format's name: <c>msgpack</c>.</summary>
@@ -46,10 +54,26 @@ public sealed class MessagePackPluginSerializer : IPluginSerializer
     /// <inheritdoc/>
     public void Serialize<T>(IBufferWriter<byte> writer, T value)
     {
-        if (typeof(T) == typeof(int) && !_compressed)
+        if (typeof(T) == typeof(int) && _directInts)
         {
             MessagePackInts.Write(writer, Unsafe.As<T, int>(ref value)); // arguments, windows: a MessagePackWriter costs more than the int
             return;
+        }
+
+        if (_directBinary)
+        {
+            // Byte arguments and results: a header and a copy, as MessagePack-CSharp writes them.
+            if (typeof(T) == typeof(byte[]) && Unsafe.As<T, byte[]?>(ref value) is var array && (array is null || array.Length <= MessagePackScalars.MaxDirectBinaryBytes))
+            {
+                MessagePackScalars.WriteBinary(writer, array);
+                return;
+            }
+
+            if (typeof(T) == typeof(ReadOnlyMemory<byte>) && Unsafe.As<T, ReadOnlyMemory<byte>>(ref value) is { Length: <= MessagePackScalars.MaxDirectBinaryBytes } memory)
+            {
+                MessagePackScalars.WriteBinary(writer, memory.Span);
+                return;
+            }
         }
 
         if (_compressed)
@@ -63,7 +87,7 @@ public sealed class MessagePackPluginSerializer : IPluginSerializer
         try
         {
             var output = new MessagePackWriter(writer) { OldSpec = _options.OldSpec ?? false };
-            _options.Resolver.GetFormatterWithVerify<T>().Serialize(ref output, value, _options);
+            CachedFormatter<T>.Of(_options.Resolver).Serialize(ref output, value, _options);
             output.Flush();
         }
         catch (Exception ex) when (ex is not MessagePackSerializationException and not OutOfMemoryException)
@@ -80,14 +104,58 @@ public sealed class MessagePackPluginSerializer : IPluginSerializer
             return MessagePackSerializer.Deserialize<T>(buffer, _options);
         }
 
+        // Integers and byte strings in their usual forms are read here; anything else, and every error, by the formatters below.
+        if (typeof(T) == typeof(int) && _directInts && MessagePackScalars.TryReadInt32(buffer.Span, out int int32))
+        {
+            return Unsafe.As<int, T>(ref int32);
+        }
+
+        if (typeof(T) == typeof(long) && _directInts && MessagePackScalars.TryReadInt64(buffer.Span, out long int64))
+        {
+            return Unsafe.As<long, T>(ref int64);
+        }
+
+        if (typeof(T) == typeof(byte[]) && _directBinary && MessagePackScalars.TryReadBinary(buffer, out ReadOnlyMemory<byte> bytes, out bool isNil))
+        {
+            byte[]? array = isNil ? null : bytes.ToArray();
+            return Unsafe.As<byte[]?, T>(ref array);
+        }
+
+        if (typeof(T) == typeof(ReadOnlyMemory<byte>) && _directBinary && MessagePackScalars.TryReadBinary(buffer, out ReadOnlyMemory<byte> copied, out _))
+        {
+            ReadOnlyMemory<byte> memory = copied.ToArray(); // a copy, as MessagePack-CSharp reads it: the caller may reuse its buffer
+            return Unsafe.As<ReadOnlyMemory<byte>, T>(ref memory);
+        }
+
         try
         {
             var reader = new MessagePackReader(buffer);
-            return _options.Resolver.GetFormatterWithVerify<T>().Deserialize(ref reader, _options);
+            return CachedFormatter<T>.Of(_options.Resolver).Deserialize(ref reader, _options);
         }
         catch (Exception ex) when (ex is not MessagePackSerializationException and not OutOfMemoryException)
         {
             throw new MessagePackSerializationException($"Failed to deserialize {typeof(T).FullName} value.", ex);
+        }
+    }
+
+    /// <summary>Finds the bytes of a byte string (or nil, read as empty) in <paramref name="buffer"/> without copying them, when this serializer reads byte strings as MessagePack-CSharp does.</summary>
+    /// <remarks>For the typed layer, whose buffers are received chunks' and never change: a <see cref="ReadOnlyMemory{T}"/> argument or answer is then a slice of the chunk.</remarks>
+    internal bool TryReadBinaryInPlace(ReadOnlyMemory<byte> buffer, out ReadOnlyMemory<byte> bytes)
+    {
+        bytes = default;
+        return _directBinary && MessagePackScalars.TryReadBinary(buffer, out bytes, out _);
+    }
+
+    /// <summary>Returns whether <paramref name="options"/>' resolver formats <typeparamref name="T"/> with MessagePack-CSharp's own <typeparamref name="TFormatter"/>.</summary>
+    private static bool Uses<T, TFormatter>(MessagePackSerializerOptions options)
+    {
+        try
+        {
+            return options.Resolver.GetFormatter<T>() is TFormatter;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return false; // a resolver that cannot say: its formatters do all the work, as before
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace PluginIpc;
 
@@ -77,18 +78,30 @@ internal static class TypedPayload
 
     /// <summary>Reads an answer; one that is not a <typeparamref name="T"/> is a broken contract between the two sides.</summary>
     /// <exception cref="ProtocolException">The answer is not a <typeparamref name="T"/> in the serializer's format.</exception>
-    public static T ReadAnswer<T>(IPluginSerializer serializer, ReadOnlyMemory<byte> answer, IChunkPeer peer, string cmd)
+    public static T ReadAnswer<T>(IPluginSerializer serializer, ReadOnlyMemory<byte> answer, string peerName, string cmd)
     {
         try
         {
-            return serializer.Deserialize<T>(answer);
+            return ReadReceived<T>(serializer, answer);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             throw new ProtocolException(
-                $"The answer to '{cmd}' on {peer.Name} ({answer.Length} bytes) is not a {typeof(T).Name} in the {serializer.Name} format: {ex.Message} Do both sides use the same contract and serializer?",
+                $"The answer to '{cmd}' on {peerName} ({answer.Length} bytes) is not a {typeof(T).Name} in the {serializer.Name} format: {ex.Message} Do both sides use the same contract and serializer?",
                 ex);
         }
+    }
+
+    /// <summary>Reads a <typeparamref name="T"/> from a received chunk's bytes: a <see cref="ReadOnlyMemory{T}"/> of bytes is a slice of them, not a copy, where the format allows.</summary>
+    /// <remarks>A chunk's buffer never changes once received, so the slice stays valid; it keeps the buffer alive while it is held.</remarks>
+    public static T ReadReceived<T>(IPluginSerializer serializer, ReadOnlyMemory<byte> buffer)
+    {
+        if (typeof(T) == typeof(ReadOnlyMemory<byte>) && serializer is MessagePackPluginSerializer messagePack && messagePack.TryReadBinaryInPlace(buffer, out ReadOnlyMemory<byte> bytes))
+        {
+            return Unsafe.As<ReadOnlyMemory<byte>, T>(ref bytes);
+        }
+
+        return serializer.Deserialize<T>(buffer);
     }
 
     /// <summary>Returns a chunk handler that reads a <typeparamref name="TRequest"/>, runs <paramref name="handler"/> and answers its result.</summary>
@@ -108,7 +121,7 @@ internal static class TypedPayload
     {
         try
         {
-            return serializer.Deserialize<T>(chunk.Buffer);
+            return ReadReceived<T>(serializer, chunk.Buffer);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
