@@ -28,6 +28,19 @@ public sealed class ChannelTests(string framer, string transport)
         return release;
     }
 
+    /// <summary>Registers <c>hang</c> on <paramref name="channel"/>: it never answers, and the returned task completes when it is cancelled.</summary>
+    private static Task HandleHangUntilCancelled(PluginIpc.Channel channel)
+    {
+        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        channel.Handle("hang", async (_, _, ct) =>
+        {
+            using CancellationTokenRegistration registration = ct.Register(cancelled.SetResult);
+            await Task.Delay(Timeout.Infinite, ct);
+            return ReadOnlyMemory<byte>.Empty;
+        });
+        return cancelled.Task;
+    }
+
     [Test, CancelAfter(10_000)]
     public async Task CallAsync_Echo_ReturnsBufferAndText(CancellationToken cancellationToken)
     {
@@ -166,13 +179,7 @@ public sealed class ChannelTests(string framer, string transport)
         // The caller gives up after the sender decided to write the request and before it did: the cancel must not overtake
         // the request, or the other side ignores it and runs the handler for nobody.
         await using ChannelPair pair = CreatePair();
-        var handlerCancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        pair.Plugin.Handle("hang", async (_, _, ct) =>
-        {
-            using CancellationTokenRegistration registration = ct.Register(handlerCancelled.SetResult);
-            await Task.Delay(Timeout.Infinite, ct);
-            return ReadOnlyMemory<byte>.Empty;
-        });
+        Task handlerCancelled = HandleHangUntilCancelled(pair.Plugin);
         pair.Start();
         using var caller = new CancellationTokenSource();
         pair.Host.BeforeRequestWrite = caller.Cancel;
@@ -180,7 +187,7 @@ public sealed class ChannelTests(string framer, string transport)
         Assert.That(async () => await pair.Host.CallAsync("hang", ReadOnlyMemory<byte>.Empty, caller.Token), Throws.InstanceOf<OperationCanceledException>());
         pair.Host.BeforeRequestWrite = null;
 
-        await handlerCancelled.Task.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
+        await handlerCancelled.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
     }
 
     [Test, CancelAfter(10_000)]
@@ -188,13 +195,7 @@ public sealed class ChannelTests(string framer, string transport)
     {
         // Timeouts of a second or more are checked by the channel's periodic sweep rather than a timer per call.
         await using ChannelPair pair = CreatePair();
-        var handlerCancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        pair.Plugin.Handle("hang", async (_, _, ct) =>
-        {
-            using CancellationTokenRegistration registration = ct.Register(handlerCancelled.SetResult);
-            await Task.Delay(Timeout.Infinite, ct);
-            return ReadOnlyMemory<byte>.Empty;
-        });
+        Task handlerCancelled = HandleHangUntilCancelled(pair.Plugin);
         pair.Plugin.Handle("echo", s_echo);
         pair.Start();
 
@@ -205,7 +206,7 @@ public sealed class ChannelTests(string framer, string transport)
         Assert.That((await answered).ToArray(), Is.EqualTo(new byte[] { 1 }), "a call answered in time is not timed out");
         Assert.That(async () => await hanging, Throws.InstanceOf<TimeoutException>().With.Message.Contains("hang"));
         Assert.That(stopwatch.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(1)).And.LessThan(TimeSpan.FromSeconds(3)));
-        await handlerCancelled.Task.WaitAsync(cancellationToken);
+        await handlerCancelled.WaitAsync(cancellationToken);
         Assert.That(pair.Host.PendingCallCount, Is.Zero);
     }
 
