@@ -93,19 +93,19 @@ public sealed partial class Channel
 
             if (!call.SettledEarly)
             {
-                requestWritten = true; // framed in order, before a cancel the sender may owe (unless the writer is over its cap: then it waits for room)
                 BeforeRequestWrite?.Invoke();
                 // A thread-pool thread writes at once even with others in flight: it may block on its call (sync over async),
                 // and a pool with no thread left could then never run the queued write the call waits for.
                 bool mayWait = call.OthersInFlight && !Thread.CurrentThread.IsThreadPoolThread;
-                ValueTask write = _writer.WriteAsync(new OutgoingChunk(threadId, Direction.Request, call.Cmd, call.Buffer, headers), mayWait);
+                ValueTask write = _writer.WriteAsync(new OutgoingChunk(threadId, Direction.Request, call.Cmd, call.Buffer, headers), mayWait, out requestWritten);
                 if (write.IsCompleted)
                 {
                     write.GetAwaiter().GetResult();
                 }
                 else
                 {
-                    FailIfUnsentAsync(write, threadId, call).Forget();
+                    // Not framed yet (the writer is over its cap): a cancel written meanwhile could overtake it, so one follows it.
+                    FailIfUnsentAsync(write, threadId, call, requestWritten ? null : cmd).Forget();
                 }
             }
         }
@@ -145,7 +145,11 @@ public sealed partial class Channel
     /// <param name="write">The write.</param>
     /// <param name="threadId">The call's thread id when it was sent.</param>
     /// <param name="call">The call.</param>
-    private async Task FailIfUnsentAsync(ValueTask write, ulong threadId, PendingCall call)
+    /// <param name="cancelIfWithdrawnCmd">
+    /// The call's cmd when its request was not framed yet: if the call was withdrawn before it was, a cancel follows the
+    /// request (the withdrawer's own cancel may have gone out first, and the other side ignored it).
+    /// </param>
+    private async Task FailIfUnsentAsync(ValueTask write, ulong threadId, PendingCall call, string? cancelIfWithdrawnCmd)
     {
         try
         {
@@ -154,6 +158,14 @@ public sealed partial class Channel
         catch (Exception ex)
         {
             FailUnsent(threadId, call, ex);
+            return;
+        }
+
+        // A call missing from the table now was withdrawn (or, rarely, already answered: the other side ignores a cancel
+        // for a thread id no longer in flight, and thread ids are never reused).
+        if (cancelIfWithdrawnCmd is not null && !_pending.Contains(threadId) && Volatile.Read(ref _state) <= Closing)
+        {
+            SendCancelAsync(threadId, cancelIfWithdrawnCmd).Forget();
         }
     }
 

@@ -20,7 +20,8 @@ internal sealed class CheckThread
     /// <summary>When the thread wakes next on its own (<see cref="Environment.TickCount64"/>), or <see cref="long.MaxValue"/> while it waits for a check.</summary>
     private long _wakeAt = long.MaxValue;
 
-    private CheckThread()
+    /// <summary>Initializes a check thread of its own, started by its first check; the library uses <see cref="Shared"/>.</summary>
+    internal CheckThread()
     {
     }
 
@@ -38,7 +39,8 @@ internal sealed class CheckThread
             if (!_started)
             {
                 _started = true;
-                new Thread(static state => ((CheckThread)state!).Run()) { IsBackground = true, Name = "PluginIpc checks" }.Start(this);
+                // UnsafeStart: the first caller's execution context (activities, AsyncLocals) must not live as long as the thread.
+                new Thread(static state => ((CheckThread)state!).Run()) { IsBackground = true, Name = "PluginIpc checks" }.UnsafeStart(this);
             }
             else if (check.DueAt < _wakeAt)
             {

@@ -100,9 +100,20 @@ internal sealed class ChunkWriter
     /// <exception cref="ProtocolException">The framer rejected the chunk; nothing was written.</exception>
     /// <exception cref="ArgumentException">The chunk holds a string UTF-8 cannot carry; nothing was written.</exception>
     /// <exception cref="ChannelClosedException">The output is completed or the transport failed.</exception>
-    public ValueTask WriteAsync(in OutgoingChunk chunk, bool mayWait = false)
+    public ValueTask WriteAsync(in OutgoingChunk chunk, bool mayWait = false) => WriteAsync(chunk, mayWait, out _);
+
+    /// <inheritdoc cref="WriteAsync(in OutgoingChunk, bool)"/>
+    /// <param name="chunk">The chunk to write.</param>
+    /// <param name="mayWait">Whether the chunk may wait for a queued flush.</param>
+    /// <param name="framed">
+    /// Set when the chunk is in the pending bytes when this returns, so that what is written after it goes out after it; not
+    /// set when it waits for room (over the cap) or failed.
+    /// </param>
+    public ValueTask WriteAsync(in OutgoingChunk chunk, bool mayWait, out bool framed)
     {
-        switch (Frame(chunk, mayWait, out SegmentedBuffer? batch, out Exception? failure))
+        Framed outcome = Frame(chunk, mayWait, out SegmentedBuffer? batch, out Exception? failure);
+        framed = outcome is not (Framed.NoRoom or Framed.Failed);
+        switch (outcome)
         {
             case Framed.TakenAlong:
                 return default;

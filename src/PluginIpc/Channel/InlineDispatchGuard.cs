@@ -47,7 +47,7 @@ internal sealed class InlineDispatchGuard : IDisposable
 
     /// <summary>Initializes a guard.</summary>
     /// <param name="period">How often a busy loop is checked: inline code is taken over after one to two periods.</param>
-    /// <param name="onStall">Told, on a timer thread, which work held the loop; reading must go on elsewhere from then on.</param>
+    /// <param name="onStall">Told, on the <see cref="CheckThread"/>, which work held the loop; reading must go on elsewhere from then on. Must not block.</param>
     /// <param name="onSlowRun">Told, on the loop's thread, which work held the loop over a millisecond and returned.</param>
     /// <remarks>A quick run is recorded on its work directly (<see cref="SlowRunCounter.RecordQuickRun"/>).</remarks>
     public InlineDispatchGuard(TimeSpan period, Action<SlowRunCounter> onStall, Action<SlowRunCounter> onSlowRun)

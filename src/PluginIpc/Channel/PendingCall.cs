@@ -127,7 +127,8 @@ internal abstract class PendingCall : IThreadPoolWorkItem
 
     /// <summary>
     /// Leaves the cancel of a withdrawn call to its sender while the request is still being written, so that the cancel
-    /// never goes out ahead of the request it cancels (the other side would ignore it, then run the request).
+    /// does not go out ahead of the request it cancels (the other side would ignore it, then run the request). A request
+    /// that waits for room in the writer gets a cancel after it as well (see <c>Channel.FailIfUnsentAsync</c>).
     /// </summary>
     /// <returns><see langword="false"/> when the sender is done: the withdrawer sends the cancel itself.</returns>
     public bool TryLeaveCancelToSender()

@@ -10,16 +10,19 @@ internal sealed class PeriodicCheck : IDisposable
     private readonly TimeSpan _period;
     private readonly Action _check;
     private readonly Func<bool> _isActive;
+    private readonly CheckThread _thread;
     private readonly Lock _gate = new();
     private int _armed;
     private bool _disposed;
 
     /// <summary>Initializes a stopped check.</summary>
     /// <param name="period">How often the check runs.</param>
-    /// <param name="check">The check; runs on a timer thread.</param>
+    /// <param name="check">The check; runs on the <see cref="CheckThread"/>, must be quick and must not block.</param>
     /// <param name="isActive">Whether there is still something to watch; the check stops when there is not.</param>
-    public PeriodicCheck(TimeSpan period, Action check, Func<bool> isActive)
+    /// <param name="thread">The thread that runs it: the process's, unless a test gives it one of its own.</param>
+    public PeriodicCheck(TimeSpan period, Action check, Func<bool> isActive, CheckThread? thread = null)
     {
+        _thread = thread ?? CheckThread.Shared;
         _period = period;
         _check = check;
         _isActive = isActive;
@@ -44,7 +47,7 @@ internal sealed class PeriodicCheck : IDisposable
             if (_armed == 0 && !_disposed)
             {
                 _armed = 1;
-                CheckThread.Shared.Add(this);
+                _thread.Add(this);
             }
         }
     }
@@ -57,7 +60,7 @@ internal sealed class PeriodicCheck : IDisposable
             _disposed = true;
             if (_armed != 0)
             {
-                CheckThread.Shared.Remove(this);
+                _thread.Remove(this);
             }
         }
     }
@@ -79,7 +82,7 @@ internal sealed class PeriodicCheck : IDisposable
             }
 
             // An owner becomes active before it reads _armed in Arm, and this writes _armed before it looks again, so
-            // one of the two sees the other: either this keeps the timer running, or Arm restarts it.
+            // one of the two sees the other: either this keeps the check running, or Arm adds it again.
             Interlocked.Exchange(ref _armed, 0);
             if (_isActive())
             {
@@ -87,7 +90,7 @@ internal sealed class PeriodicCheck : IDisposable
             }
             else
             {
-                CheckThread.Shared.Remove(this);
+                _thread.Remove(this);
             }
         }
     }

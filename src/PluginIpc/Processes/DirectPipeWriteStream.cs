@@ -6,7 +6,8 @@ namespace PluginIpc;
 
 /// <summary>
 /// Writes to a pipe with plain non-blocking <c>write</c> calls while it has room, and through the pipe stream's own
-/// asynchronous write for what does not fit. Write-only; one write at a time, as the channel's writer makes them.
+/// asynchronous write for what does not fit. Write-only; one write at a time, as the channel's writer makes them. Linux only
+/// (see <see cref="UnixNative.TrySetNonBlocking"/>); elsewhere the pipe stream is used as it is.
 /// </summary>
 /// <remarks>
 /// A <see cref="PipeStream"/> write goes through the runtime's socket layer on Linux and macOS (a few hundred nanoseconds a
@@ -14,7 +15,6 @@ namespace PluginIpc;
 /// pipe stream, which waits for room without blocking a thread.
 /// </remarks>
 [SupportedOSPlatform("linux")]
-[SupportedOSPlatform("macos")]
 internal sealed class DirectPipeWriteStream : Stream
 {
     private readonly PipeStream _pipe;
@@ -30,7 +30,7 @@ internal sealed class DirectPipeWriteStream : Stream
     /// <param name="output">The stream the channel writes to; owned by the result.</param>
     /// <returns>The stream to write chunks to.</returns>
     public static Stream Wrap(Stream output) =>
-        output is PipeStream { CanWrite: true, SafePipeHandle: { IsInvalid: false } handle } pipe && UnixNative.TrySetNonBlocking(handle)
+        OperatingSystem.IsLinux() && output is PipeStream { CanWrite: true, SafePipeHandle: { IsInvalid: false } handle } pipe && UnixNative.TrySetNonBlocking(handle)
             ? new DirectPipeWriteStream(pipe)
             : output;
 

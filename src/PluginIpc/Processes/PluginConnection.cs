@@ -31,7 +31,8 @@ internal sealed class PluginConnection : IAsyncDisposable
     /// <remarks>
     /// Inherited descriptors may be pipes or Unix sockets (a Node.js host passes socket pairs); sockets get a
     /// <see cref="NetworkStream"/>; other descriptors are read with blocking reads on a thread of their own, and written
-    /// through an <see cref="AnonymousPipeClientStream"/> when they are pipes. Both are made close-on-exec, so that processes
+    /// through an <see cref="AnonymousPipeClientStream"/> when they are pipes (on Linux with plain non-blocking writes while
+    /// the pipe has room, see <see cref="DirectPipeWriteStream"/>). Both are made close-on-exec, so that processes
     /// the plugin starts do not keep the channel open. On stdin and stdout, the plugin's console output is sent to stderr:
     /// <see cref="Console.Out"/> is replaced and, on Linux and macOS, descriptor 1 itself is pointed at stderr (so that even
     /// native writes cannot reach the channel) after the channel got its own copy; descriptor 0 is pointed at
@@ -117,9 +118,9 @@ internal sealed class PluginConnection : IAsyncDisposable
     /// <summary>
     /// Opens a descriptor that is not a socket. Reads are blocking reads on a thread of the stream's own, which then runs
     /// the channel's dispatch (a <see cref="FileStream"/> alone would block a thread-pool thread in every read, and on a
-    /// one-CPU machine that starves the pool until it grows). Writes to a pipe are plain non-blocking writes while it has
-    /// room, and go through an <see cref="AnonymousPipeClientStream"/> when it is full (see <see cref="DirectPipeWriteStream"/>;
-    /// a <see cref="FileStream"/> hands every asynchronous write to the thread pool); anything else, such as a file, gets a
+    /// one-CPU machine that starves the pool until it grows). Writes to a pipe go through an <see cref="AnonymousPipeClientStream"/>,
+    /// on Linux as plain non-blocking writes while it has room (see <see cref="DirectPipeWriteStream"/>; a
+    /// <see cref="FileStream"/> hands every asynchronous write to the thread pool); anything else, such as a file, gets a
     /// <see cref="FileStream"/>. A pipe
     /// gets the larger buffer the host gives it (<see cref="UnixNative.TryGrowPipe"/>).
     /// </summary>
@@ -138,7 +139,8 @@ internal sealed class PluginConnection : IAsyncDisposable
             var pipe = new SafePipeHandle(fd, ownsHandle: true);
             try
             {
-                return DirectPipeWriteStream.Wrap(new AnonymousPipeClientStream(PipeDirection.Out, pipe));
+                var stream = new AnonymousPipeClientStream(PipeDirection.Out, pipe);
+                return OperatingSystem.IsLinux() ? DirectPipeWriteStream.Wrap(stream) : stream;
             }
             catch (IOException)
             {

@@ -82,14 +82,14 @@ internal abstract class ProcessStreams : IDisposable
     }
 
     /// <summary>
-    /// Wraps the pipe the host writes chunks to: on Linux and macOS, its writes are plain non-blocking writes while it has
-    /// room (see <see cref="DirectPipeWriteStream"/>).
+    /// Wraps the pipe the host writes chunks to: on Linux, its writes are plain non-blocking writes while it has room (see
+    /// <see cref="DirectPipeWriteStream"/>).
     /// </summary>
     /// <returns>The stream to write chunks to.</returns>
     protected static Stream OpenOutput(Stream pipe)
     {
         GrowPipe(pipe);
-        return OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() ? DirectPipeWriteStream.Wrap(pipe) : pipe;
+        return OperatingSystem.IsLinux() ? DirectPipeWriteStream.Wrap(pipe) : pipe;
     }
 
     /// <summary>Releases what <see cref="BeforeStart"/> created. Never throws.</summary>

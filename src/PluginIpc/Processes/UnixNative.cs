@@ -99,16 +99,28 @@ internal static partial class UnixNative
         return current >= PipeBufferBytes || (current > 0 && Fcntl(fd, SetPipeSize, PipeBufferBytes) >= 0);
     }
 
-    /// <summary>Makes writes to <paramref name="handle"/>, a pipe's write end, return at once when the pipe is full.</summary>
-    /// <returns><see langword="false"/> where the system refuses; the descriptor is then left as it was.</returns>
-    /// <remarks>The flag belongs to the open pipe, not the descriptor: only for pipe ends no other process writes through.</remarks>
+    /// <summary>Makes writes to <paramref name="handle"/>, a pipe's write end, return at once when the pipe is full (Linux only).</summary>
+    /// <returns><see langword="false"/> on other systems and where the flag did not stick; the descriptor is then blocking as before.</returns>
+    /// <remarks>
+    /// The flag belongs to the open pipe, not the descriptor: only for pipe ends no other process writes through. Linux
+    /// only: fcntl is variadic, and on macOS arm64 a fixed-argument call would pass the flags where fcntl does not look.
+    /// </remarks>
     public static bool TrySetNonBlocking(SafeHandle handle)
     {
-        const int GetFlags = 3, SetFlags = 4; // F_GETFL, F_SETFL
-        int nonBlocking = OperatingSystem.IsMacOS() ? 0x4 : 0x800; // O_NONBLOCK
+        const int GetFlags = 3, SetFlags = 4, NonBlocking = 0x800; // F_GETFL, F_SETFL, O_NONBLOCK
+        if (!OperatingSystem.IsLinux())
+        {
+            return false;
+        }
+
         int fd = (int)handle.DangerousGetHandle();
         int flags = Fcntl(fd, GetFlags, 0);
-        return flags >= 0 && ((flags & nonBlocking) != 0 || Fcntl(fd, SetFlags, flags | nonBlocking) >= 0);
+        if (flags < 0 || ((flags & NonBlocking) == 0 && Fcntl(fd, SetFlags, flags | NonBlocking) < 0))
+        {
+            return false;
+        }
+
+        return (Fcntl(fd, GetFlags, 0) & NonBlocking) != 0; // a blocking write would hold the read loop when the pipe is full
     }
 
     /// <summary>Writes what a non-blocking pipe takes of <paramref name="bytes"/> now.</summary>
@@ -116,7 +128,7 @@ internal static partial class UnixNative
     /// <exception cref="IOException">The write failed, such as when the reading end is closed.</exception>
     public static unsafe int WriteNonBlocking(SafeHandle handle, ReadOnlySpan<byte> bytes)
     {
-        const int Eagain = 11, EagainMac = 35;
+        const int Eagain = 11;
         int total = 0;
         fixed (byte* start = bytes)
         {
@@ -135,7 +147,7 @@ internal static partial class UnixNative
                     continue;
                 }
 
-                if (errno == (OperatingSystem.IsMacOS() ? EagainMac : Eagain))
+                if (errno == Eagain)
                 {
                     break;
                 }
