@@ -56,7 +56,7 @@ public sealed class MessagePackPluginSerializer : IPluginSerializer
     {
         if (typeof(T) == typeof(int) && _directInts)
         {
-            MessagePackInts.Write(writer, Unsafe.As<T, int>(ref value)); // arguments, windows: a MessagePackWriter costs more than the int
+            MessagePackScalars.Write(writer, Unsafe.As<T, int>(ref value)); // arguments, windows: a MessagePackWriter costs more than the int
             return;
         }
 
@@ -160,7 +160,7 @@ public sealed class MessagePackPluginSerializer : IPluginSerializer
     }
 
     /// <inheritdoc/>
-    public void WriteArrayStart(IBufferWriter<byte> writer, int length) => MessagePackInts.WriteArrayHeader(writer, length);
+    public void WriteArrayStart(IBufferWriter<byte> writer, int length) => MessagePackScalars.WriteArrayHeader(writer, length);
 
     /// <inheritdoc/>
     public void WriteArraySeparator(IBufferWriter<byte> writer)

@@ -4,7 +4,7 @@ using System.Buffers.Binary;
 namespace PluginIpc;
 
 /// <summary>
-/// Reads the integers and writes and reads the byte strings of contract messages in their common MessagePack forms,
+/// Reads and writes the integers, array headers and byte strings of contract messages in their common MessagePack forms,
 /// straight from and into the buffer: a <c>MessagePackReader</c> or <c>MessagePackWriter</c> costs more than such values.
 /// Anything else is left to MessagePack-CSharp, which reads it, or reports why not, as always.
 /// </summary>
@@ -17,6 +17,88 @@ internal static class MessagePackScalars
     private const byte Bin8 = 0xc4;
     private const byte Bin16 = 0xc5;
     private const byte Bin32 = 0xc6;
+
+    /// <summary>Writes <paramref name="value"/> as MessagePack-CSharp does: the shortest form that holds it.</summary>
+    public static void Write(IBufferWriter<byte> writer, int value)
+    {
+        Span<byte> span = writer.GetSpan(5);
+        int written;
+        if (value >= 0)
+        {
+            if (value <= 0x7f)
+            {
+                span[0] = (byte)value; // positive fixint
+                written = 1;
+            }
+            else if (value <= byte.MaxValue)
+            {
+                span[0] = 0xcc;
+                span[1] = (byte)value;
+                written = 2;
+            }
+            else if (value <= ushort.MaxValue)
+            {
+                span[0] = 0xcd;
+                BinaryPrimitives.WriteUInt16BigEndian(span[1..], (ushort)value);
+                written = 3;
+            }
+            else
+            {
+                span[0] = 0xce;
+                BinaryPrimitives.WriteUInt32BigEndian(span[1..], (uint)value);
+                written = 5;
+            }
+        }
+        else if (value >= -32)
+        {
+            span[0] = unchecked((byte)value); // negative fixint
+            written = 1;
+        }
+        else if (value >= sbyte.MinValue)
+        {
+            span[0] = 0xd0;
+            span[1] = unchecked((byte)value);
+            written = 2;
+        }
+        else if (value >= short.MinValue)
+        {
+            span[0] = 0xd1;
+            BinaryPrimitives.WriteInt16BigEndian(span[1..], (short)value);
+            written = 3;
+        }
+        else
+        {
+            span[0] = 0xd2;
+            BinaryPrimitives.WriteInt32BigEndian(span[1..], value);
+            written = 5;
+        }
+
+        writer.Advance(written);
+    }
+
+    /// <summary>Writes the header of an array of <paramref name="length"/> values.</summary>
+    public static void WriteArrayHeader(IBufferWriter<byte> writer, int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        Span<byte> span = writer.GetSpan(5);
+        if (length <= 15)
+        {
+            span[0] = (byte)(0x90 | length); // fixarray
+            writer.Advance(1);
+        }
+        else if (length <= ushort.MaxValue)
+        {
+            span[0] = 0xdc;
+            BinaryPrimitives.WriteUInt16BigEndian(span[1..], (ushort)length);
+            writer.Advance(3);
+        }
+        else
+        {
+            span[0] = 0xdd;
+            BinaryPrimitives.WriteUInt32BigEndian(span[1..], (uint)length);
+            writer.Advance(5);
+        }
+    }
 
     /// <summary>Reads an integer that fits in an int, in any of MessagePack's integer forms.</summary>
     /// <returns><see langword="false"/> if the value is anything else, or cut short: MessagePack-CSharp then says what is wrong.</returns>
