@@ -162,8 +162,13 @@ internal static partial class UnixNative
     /// <summary>Reads from <paramref name="handle"/> into <paramref name="buffer"/>, blocking until something arrives.</summary>
     /// <returns>How many bytes were read; 0 at the end of the input.</returns>
     /// <exception cref="IOException">The read failed.</exception>
+    /// <remarks>
+    /// Also blocks on a descriptor that another program made non-blocking (the flag belongs to the open pipe, which a host
+    /// in another language may have set before handing it over): it waits in poll until the pipe is readable, then reads.
+    /// </remarks>
     public static unsafe int Read(SafeHandle handle, Span<byte> buffer)
     {
+        int wouldBlock = OperatingSystem.IsMacOS() ? 35 : 11; // EAGAIN
         fixed (byte* start = buffer)
         {
             while (true)
@@ -175,10 +180,40 @@ internal static partial class UnixNative
                 }
 
                 int errno = Marshal.GetLastPInvokeError();
-                if (errno != Eintr)
+                if (errno == wouldBlock)
+                {
+                    WaitUntilReadable(handle);
+                }
+                else if (errno != Eintr)
                 {
                     throw Error(errno, "Cannot read from the pipe.");
                 }
+            }
+        }
+    }
+
+    /// <summary>Blocks until <paramref name="handle"/> has something to read, has reached its end, or failed: the read that follows says which.</summary>
+    private static unsafe void WaitUntilReadable(SafeHandle handle)
+    {
+        bool added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            var descriptor = new PollDescriptor { Fd = (int)handle.DangerousGetHandle(), Events = 1 }; // POLLIN; errors and hang-ups are always reported
+            while (PollCore(&descriptor, 1, -1) < 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno != Eintr)
+                {
+                    throw Error(errno, "Cannot wait for the pipe.");
+                }
+            }
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
             }
         }
     }
@@ -201,6 +236,18 @@ internal static partial class UnixNative
     [LibraryImport(LibC, EntryPoint = "write", SetLastError = true)]
     private static unsafe partial nint Write(SafeHandle fd, byte* buffer, nuint count);
 
+    [LibraryImport(LibC, EntryPoint = "poll", SetLastError = true)]
+    private static unsafe partial int PollCore(PollDescriptor* descriptors, nuint count, int timeoutMilliseconds);
+
     [LibraryImport(LibC, EntryPoint = "fcntl", SetLastError = true)]
     private static partial int Fcntl(int fd, int command, int argument);
+
+    /// <summary>The <c>struct pollfd</c> of poll(2): the same layout on Linux and macOS.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollDescriptor
+    {
+        public int Fd;
+        public short Events;
+        public short ReturnedEvents;
+    }
 }

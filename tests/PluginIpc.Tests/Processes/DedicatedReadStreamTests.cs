@@ -151,6 +151,30 @@ public sealed class DedicatedReadStreamTests
     }
 
     /// <summary>A stream whose reads block until the test hands them bytes (empty for the end), or a failure.</summary>
+    [Test, CancelAfter(10_000)]
+    public async Task ReadAsync_DescriptorMadeNonBlockingByAnotherProgram_WaitsForDataInsteadOfFailing(CancellationToken cancellationToken)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Ignore("Reads with plain read calls on Linux and macOS; the flag is set with a Linux-only fcntl call here.");
+            return;
+        }
+
+        using var server = new System.IO.Pipes.AnonymousPipeServerStream(System.IO.Pipes.PipeDirection.Out);
+        using Microsoft.Win32.SafeHandles.SafePipeHandle readEnd = server.ClientSafePipeHandle;
+        Assert.That(UnixNative.TrySetNonBlocking(readEnd), Is.True); // as a host in another language may hand a pipe over
+        using DedicatedReadStream stream = DedicatedReadStream.ForDescriptor(UnixNative.Duplicate((int)readEnd.DangerousGetHandle()), ThreadName);
+        byte[] buffer = new byte[16];
+
+        Task<int> read = stream.ReadAsync(buffer, cancellationToken).AsTask();
+
+        // Nothing was written: a read that treats "would block" as an error fails at once.
+        Assert.That(await Task.WhenAny(read, Task.Delay(200, cancellationToken)), Is.Not.SameAs(read), "The read ended before anything was written.");
+        server.Write("abc"u8);
+        int count = await read.WaitAsync(cancellationToken);
+        Assert.That(buffer.AsSpan(0, count).ToArray(), Is.EqualTo("abc"u8.ToArray()));
+    }
+
     private sealed class BlockingSource : Stream
     {
         private readonly BlockingCollection<object> _items = [];
