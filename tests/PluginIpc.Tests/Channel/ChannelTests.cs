@@ -190,6 +190,30 @@ public sealed class ChannelTests(string framer, string transport)
         await handlerCancelled.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken);
     }
 
+    [Test, CancelAfter(20_000)]
+    public async Task CallAsync_CancelledWhileItsRequestWaitsForRoomInTheWriter_CancelFollowsTheRequest(CancellationToken cancellationToken)
+    {
+        // The other side reads nothing yet, so the writer is over its cap and the request waits for room, as does the cancel
+        // written when the caller gives up: whichever goes first, the other side must end up with the handler cancelled.
+        await using ChannelPair pair = CreatePair();
+        Task handlerCancelled = HandleHangUntilCancelled(pair.Plugin);
+        pair.Host.Start();
+        byte[] bulk = new byte[3 * 1024 * 1024];
+        bulk.AsSpan().Fill((byte)'a');
+        ValueTask first = pair.Host.NotifyAsync("bulk", bulk, cancellationToken); // written out: waits for the reader
+        await pair.Host.NotifyAsync("bulk", bulk, cancellationToken); // framed: the writer is now over its cap
+        await pair.Host.NotifyAsync("bulk", bulk, cancellationToken);
+        using var caller = new CancellationTokenSource();
+
+        Task<ReadOnlyMemory<byte>> call = pair.Host.CallAsync("hang", ReadOnlyMemory<byte>.Empty, caller.Token);
+        await caller.CancelAsync();
+
+        Assert.That(async () => await call, Throws.InstanceOf<OperationCanceledException>());
+        pair.Plugin.Start();
+        await first;
+        await handlerCancelled.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+    }
+
     [Test, CancelAfter(10_000)]
     public async Task CallAsync_LongTimeoutWatchedBySweep_ThrowsTimeoutOnTimeAndCancelsRemote(CancellationToken cancellationToken)
     {
