@@ -32,6 +32,9 @@ internal sealed class StreamJsonRpcPeerProcess : IAsyncDisposable
     /// <summary>Gets StreamJsonRpc's proxy of the child's <see cref="IBenchService"/>.</summary>
     public IBenchService Proxy { get; }
 
+    /// <summary>Gets the child's process id (FloorBench reads its CPU time).</summary>
+    public int ProcessId => _process.Id;
+
     /// <summary>Gets what the child wrote on stderr so far, for error messages.</summary>
     public string Errors
     {

@@ -2,7 +2,10 @@ using System.Diagnostics;
 
 namespace PluginIpc.FloorBench;
 
-/// <summary>Runs the phases against one target: warm-up by time, sequential samples, 64 in flight, echoes, idle.</summary>
+/// <summary>
+/// Runs the phases against one target: warm-up by time, sequential samples, sequential typed moves (targets that make
+/// them), 64 in flight, echoes, idle. The host's allocated bytes per call are counted over the sequential echo and move phases.
+/// </summary>
 internal static class Driver
 {
     public static async Task<Result> MeasureAsync(IEchoTarget target, Settings settings)
@@ -19,6 +22,7 @@ internal static class Driver
             await target.InFlightAsync(20);
             await target.EchoAsync(64 * 1024, 5);
             await target.EchoAsync(1024 * 1024, 1);
+            await target.MovesAsync(1000);
         }
 
         int host = Environment.ProcessId, child = target.ChildProcessId;
@@ -30,6 +34,7 @@ internal static class Driver
 
         double[] samples = new double[settings.SequentialSamples];
         (double host0, double child0, long switches0) = (ProcStat.CpuSeconds(host), ProcStat.CpuSeconds(child), ProcStat.ContextSwitches(host) + ProcStat.ContextSwitches(child));
+        long allocated0 = GC.GetTotalAllocatedBytes(precise: true); // after reading /proc, which allocates
         for (int i = 0; i < samples.Length; i++)
         {
             long start = Stopwatch.GetTimestamp();
@@ -37,19 +42,22 @@ internal static class Driver
             samples[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds / settings.CallsPerSample;
         }
 
+        long allocated1 = GC.GetTotalAllocatedBytes(precise: true);
         (double host1, double child1, long switches1) = (ProcStat.CpuSeconds(host), ProcStat.CpuSeconds(child), ProcStat.ContextSwitches(host) + ProcStat.ContextSwitches(child));
         double calls = (double)settings.SequentialSamples * settings.CallsPerSample;
+        double echoBytes = (allocated1 - allocated0) / calls;
         if (settings.SequentialOnly)
         {
             // For profilers: the sequential phase alone, with its user/system split per process.
             ((double User, double System) host, (double User, double System) child) split1 = (ProcStat.UserAndSystemSeconds(host), ProcStat.UserAndSystemSeconds(child));
             Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"sequential only: {calls} calls, median {Median([.. samples.Order()]):F2} µs; µs/call host user {(split1.host.User - split0.host.User) * 1e6 / calls:F2} sys {(split1.host.System - split0.host.System) * 1e6 / calls:F2}, child user {(split1.child.User - split0.child.User) * 1e6 / calls:F2} sys {(split1.child.System - split0.child.System) * 1e6 / calls:F2}; ctx switches/call {(switches1 - switches0) / calls:F2}; child pid {child}"));
-            return new Result(Median([.. samples.Order()]), 0, 0, 0, 0, 0, (host1 - host0) * 1e6 / calls, (child1 - child0) * 1e6 / calls, 0, 0, (switches1 - switches0) / calls, 0, 0);
+            return new Result(Median([.. samples.Order()]), 0, 0, 0, 0, 0, (host1 - host0) * 1e6 / calls, (child1 - child0) * 1e6 / calls, 0, 0, (switches1 - switches0) / calls, 0, 0, EchoBytesPerCall: echoBytes);
         }
 
         Array.Sort(samples);
         double roundTrip = Median(samples), p10 = samples[samples.Length / 10], p90 = samples[samples.Length * 9 / 10];
+        (double move, double moveBytes) = target.CanMove ? await MoveAsync(target, settings) : (double.NaN, double.NaN);
 
         double[] rates = new double[settings.InFlightSamples];
         (double inFlightHost0, double inFlightChild0) = (ProcStat.CpuSeconds(host), ProcStat.CpuSeconds(child));
@@ -84,7 +92,10 @@ internal static class Driver
             (inFlightChild1 - inFlightChild0) * 1e6 / inFlightCalls,
             (switches1 - switches0) / calls,
             (idleHost1 - idleHost0) * 1e3 / settings.IdleSeconds,
-            (idleChild1 - idleChild0) * 1e3 / settings.IdleSeconds);
+            (idleChild1 - idleChild0) * 1e3 / settings.IdleSeconds,
+            move,
+            echoBytes,
+            moveBytes);
     }
 
     /// <summary>Returns the median of <paramref name="sorted"/>, which is sorted.</summary>
@@ -111,6 +122,23 @@ internal static class Driver
         Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"echo only: {echoes} echoes of {size} B, median {Median(rates):F0} MB/s; µs/echo host user {(split1.host.User - split0.Host.User) * 1e6 / echoes:F2} sys {(split1.host.System - split0.Host.System) * 1e6 / echoes:F2}, child user {(split1.child.User - split0.Child.User) * 1e6 / echoes:F2} sys {(split1.child.System - split0.Child.System) * 1e6 / echoes:F2}; child pid {child}"));
         return new Result(0, 0, 0, 0, size == 64 * 1024 ? Median(rates) : 0, size == 1024 * 1024 ? Median(rates) : 0, 0, 0, 0, 0, 0, 0, 0);
+    }
+
+    /// <summary>The sequential typed moves, sampled as the 64 B echoes are: the median µs per move, and the host's allocated bytes per move.</summary>
+    private static async Task<(double Microseconds, double BytesPerCall)> MoveAsync(IEchoTarget target, Settings settings)
+    {
+        double[] samples = new double[settings.SequentialSamples];
+        long allocated0 = GC.GetTotalAllocatedBytes(precise: true);
+        for (int i = 0; i < samples.Length; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            await target.MovesAsync(settings.CallsPerSample);
+            samples[i] = Stopwatch.GetElapsedTime(start).TotalMicroseconds / settings.CallsPerSample;
+        }
+
+        long allocated1 = GC.GetTotalAllocatedBytes(precise: true);
+        Array.Sort(samples);
+        return (Median(samples), (allocated1 - allocated0) / ((double)settings.SequentialSamples * settings.CallsPerSample));
     }
 
     private static async Task<double> EchoRateAsync(IEchoTarget target, int size, int sampleCount, int perSample)

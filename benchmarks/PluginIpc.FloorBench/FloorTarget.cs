@@ -54,6 +54,10 @@ internal sealed class FloorTarget : IEchoTarget
 
     public int ChildProcessId => _process.Id;
 
+    public bool CanMove => false;
+
+    public ValueTask MovesAsync(int count) => ValueTask.CompletedTask; // no typed calls: a floor moves bytes only
+
     public ValueTask RoundTripsAsync(int count)
     {
         for (int i = 0; i < count; i++)

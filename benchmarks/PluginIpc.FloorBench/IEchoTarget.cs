@@ -1,6 +1,6 @@
 namespace PluginIpc.FloorBench;
 
-/// <summary>A started echo peer that the driver measures: a .NET floor or PluginIpc.</summary>
+/// <summary>A started echo peer that the driver measures: a .NET floor, PluginIpc or StreamJsonRpc.</summary>
 internal interface IEchoTarget : IAsyncDisposable
 {
     /// <summary>Gets the child's process id.</summary>
@@ -14,4 +14,10 @@ internal interface IEchoTarget : IAsyncDisposable
 
     /// <summary>Echoes <paramref name="count"/> payloads of <paramref name="size"/> bytes one after another.</summary>
     ValueTask EchoAsync(int size, int count);
+
+    /// <summary>Gets a value indicating whether the target makes typed calls (<see cref="MovesAsync"/>).</summary>
+    bool CanMove { get; }
+
+    /// <summary>Makes <paramref name="count"/> typed calls one after another: a point (1, 2) moved by (3, 4). Does nothing unless <see cref="CanMove"/>.</summary>
+    ValueTask MovesAsync(int count);
 }

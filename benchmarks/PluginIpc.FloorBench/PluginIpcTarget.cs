@@ -1,6 +1,11 @@
+using PluginIpc.Benchmarks;
+
 namespace PluginIpc.FloorBench;
 
-/// <summary>PluginIpc: a <see cref="Plugin"/> against the EchoPlugin sample over inherited pipes, health pings off; async callers.</summary>
+/// <summary>
+/// PluginIpc: a <see cref="Plugin"/> against the EchoPlugin sample over inherited pipes, health pings off; async callers.
+/// Byte calls (<c>echo</c>); with the msgpack framer also EchoPlugin's typed <c>bench.move</c>, as PeerBenchmarks calls it.
+/// </summary>
 internal sealed class PluginIpcTarget : IEchoTarget
 {
     private readonly Plugin _plugin;
@@ -8,10 +13,17 @@ internal sealed class PluginIpcTarget : IEchoTarget
     private readonly byte[] _large = new byte[64 * 1024];
     private readonly byte[] _huge = new byte[1024 * 1024];
     private readonly Task<ReadOnlyMemory<byte>>[] _calls = new Task<ReadOnlyMemory<byte>>[64];
+    private readonly MovePoint _point = new(1, 2);
 
-    private PluginIpcTarget(Plugin plugin) => _plugin = plugin;
+    private PluginIpcTarget(Plugin plugin, bool canMove)
+    {
+        _plugin = plugin;
+        CanMove = canMove;
+    }
 
     public int ChildProcessId => _plugin.ProcessId!.Value;
+
+    public bool CanMove { get; }
 
     public static async Task<PluginIpcTarget> StartAsync(string framer)
     {
@@ -26,8 +38,22 @@ internal sealed class PluginIpcTarget : IEchoTarget
         options.Arguments.Add("exec");
         options.Arguments.Add(Children.EchoPluginPath);
         var plugin = new Plugin(options);
-        await plugin.StartAsync();
-        return new PluginIpcTarget(plugin);
+        var target = new PluginIpcTarget(plugin, canMove: framer == "msgpack");
+        try
+        {
+            await plugin.StartAsync();
+            if (target.CanMove && await target.MoveAsync() != new MovePoint(4, 6))
+            {
+                throw new InvalidOperationException("EchoPlugin's bench.move did not answer (4, 6) to (1, 2) moved by (3, 4).");
+            }
+        }
+        catch
+        {
+            await plugin.DisposeAsync();
+            throw;
+        }
+
+        return target;
     }
 
     public async ValueTask RoundTripsAsync(int count)
@@ -64,5 +90,21 @@ internal sealed class PluginIpcTarget : IEchoTarget
         }
     }
 
+    public async ValueTask MovesAsync(int count)
+    {
+        if (!CanMove)
+        {
+            return;
+        }
+
+        for (int i = 0; i < count; i++)
+        {
+            await MoveAsync();
+        }
+    }
+
     public ValueTask DisposeAsync() => _plugin.DisposeAsync();
+
+    /// <summary>The typed call EchoPlugin answers as <c>bench.move</c> (its default msgpack serializer), a new request per call as PeerBenchmarks makes it.</summary>
+    private Task<MovePoint> MoveAsync() => _plugin.CallAsync<MoveRequest, MovePoint>("bench.move", new MoveRequest(_point, 3, 4));
 }

@@ -14,6 +14,9 @@ namespace PluginIpc.FloorBench;
 /// <param name="ContextSwitchesPerCall">Context switches of both processes (all threads) per sequential call.</param>
 /// <param name="IdleHostMillisecondsPerSecond">Host CPU while idle, ms per s.</param>
 /// <param name="IdleChildMillisecondsPerSecond">Child CPU while idle, ms per s.</param>
+/// <param name="MoveMicroseconds">Median over samples of the mean sequential typed move round trip; NaN when the target makes no typed calls.</param>
+/// <param name="EchoBytesPerCall">Bytes the host process allocated per sequential 64 B call; NaN when not measured (the C floor).</param>
+/// <param name="MoveBytesPerCall">Bytes the host process allocated per sequential move; NaN when the target makes no typed calls.</param>
 internal sealed record Result(
     double RoundTripMicroseconds,
     double RoundTripP10,
@@ -27,4 +30,7 @@ internal sealed record Result(
     double InFlightChildCpuMicroseconds,
     double ContextSwitchesPerCall,
     double IdleHostMillisecondsPerSecond,
-    double IdleChildMillisecondsPerSecond);
+    double IdleChildMillisecondsPerSecond,
+    double MoveMicroseconds = double.NaN,
+    double EchoBytesPerCall = double.NaN,
+    double MoveBytesPerCall = double.NaN);
