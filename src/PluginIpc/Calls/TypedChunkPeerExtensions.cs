@@ -50,7 +50,8 @@ public static class TypedChunkPeerExtensions
             ArgumentNullException.ThrowIfNull(peer);
             ArgumentNullException.ThrowIfNull(cmd);
             IPluginSerializer serializer = PluginSerializers.Resolve(peer.Serializer);
-            buffer = TypedPayload.Serialize(serializer, request);
+            // The library's own peers hand a pooled body back once framed; another implementation may keep what it is given.
+            buffer = peer is IChunkCallShortcuts ? TypedPayload.SerializeForChannel(serializer, request) : TypedPayload.Serialize(serializer, request);
             answer = TypedAnswerReader<TResponse>.For(serializer, peer.Name, cmd);
         }
         catch (Exception ex)

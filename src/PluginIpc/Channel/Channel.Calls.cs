@@ -67,6 +67,8 @@ public sealed partial class Channel
         ulong threadId = call.ThreadId;
         string cmd = call.Cmd;
         bool requestWritten = false;
+        ReadOnlyMemory<byte> body = call.Buffer; // a pooled body goes back once framed (or failed), and is never read again
+        bool bodyWaits = false;
         IReadOnlyDictionary<string, string>? headers = call.Headers;
         try
         {
@@ -105,7 +107,8 @@ public sealed partial class Channel
                 else
                 {
                     // Not framed yet (the writer is over its cap): a cancel written meanwhile could overtake it, so one follows it.
-                    FailIfUnsentAsync(write, threadId, call, requestWritten ? null : cmd).Forget();
+                    bodyWaits = !requestWritten;
+                    FailIfUnsentAsync(write, threadId, call, requestWritten ? null : cmd, bodyWaits ? body : default).Forget();
                 }
             }
         }
@@ -113,6 +116,11 @@ public sealed partial class Channel
         {
             requestWritten = false;
             FailUnsent(threadId, call, ex);
+        }
+
+        if (!bodyWaits)
+        {
+            PooledBody.ReleaseIfPooled(body);
         }
 
         // From here on only the call's settler touches it: it may already be recycled, and in use by another call.
@@ -149,7 +157,8 @@ public sealed partial class Channel
     /// The call's cmd when its request was not framed yet: if the call was withdrawn before it was, a cancel follows the
     /// request (the withdrawer's own cancel may have gone out first, and the other side ignored it).
     /// </param>
-    private async Task FailIfUnsentAsync(ValueTask write, ulong threadId, PendingCall call, string? cancelIfWithdrawnCmd)
+    /// <param name="waitingBody">The request's body when it was not framed yet: a pooled one goes back once the write is over.</param>
+    private async Task FailIfUnsentAsync(ValueTask write, ulong threadId, PendingCall call, string? cancelIfWithdrawnCmd, ReadOnlyMemory<byte> waitingBody)
     {
         try
         {
@@ -159,6 +168,10 @@ public sealed partial class Channel
         {
             FailUnsent(threadId, call, ex);
             return;
+        }
+        finally
+        {
+            PooledBody.ReleaseIfPooled(waitingBody);
         }
 
         // A call missing from the table now was withdrawn (or, rarely, already answered: the other side ignores a cancel

@@ -237,13 +237,22 @@ public sealed partial class Channel
     {
         // Most answers are framed at once and need no state machine; only a write still under way, or failed, gets one.
         ValueTask write;
+        bool framed = false;
         try
         {
-            write = _writer.WriteAsync(new OutgoingChunk(request.ThreadId, Direction.Response, cmd, body));
+            write = _writer.WriteAsync(new OutgoingChunk(request.ThreadId, Direction.Response, cmd, body), mayWait: false, out framed);
         }
         catch (Exception ex)
         {
             write = ValueTask.FromException(ex);
+        }
+
+        // A typed answer's pooled body goes back exactly once: now if its bytes are in the output (or never will be), else
+        // once the write that waits for room is over.
+        bool bodyWaits = !framed && !write.IsCompleted;
+        if (!bodyWaits)
+        {
+            PooledBody.ReleaseIfPooled(body);
         }
 
         if (write.IsCompletedSuccessfully)
@@ -252,11 +261,11 @@ public sealed partial class Channel
             return default;
         }
 
-        return AwaitAnswerAsync(write, request, body);
+        return AwaitAnswerAsync(write, request, body.Length, releaseAfterWrite: bodyWaits ? body : default);
     }
 
     /// <summary>The rest of <see cref="AnswerAsync"/> when the write is still under way, or failed.</summary>
-    private async ValueTask AwaitAnswerAsync(ValueTask write, Chunk request, ReadOnlyMemory<byte> body)
+    private async ValueTask AwaitAnswerAsync(ValueTask write, Chunk request, int bodyLength, ReadOnlyMemory<byte> releaseAfterWrite)
     {
         try
         {
@@ -265,13 +274,17 @@ public sealed partial class Channel
         catch (ProtocolException ex)
         {
             // The answer is over the framer's limits: the caller must still hear about it.
-            byte[] error = ErrorPayload.Encode(ErrorCodes.PayloadTooLarge, $"The answer to '{request.Cmd}' ({body.Length} bytes) exceeds the framer's limits: {ex.Message}", null);
+            byte[] error = ErrorPayload.Encode(ErrorCodes.PayloadTooLarge, $"The answer to '{request.Cmd}' ({bodyLength} bytes) exceeds the framer's limits: {ex.Message}", null);
             await AnswerAsync(request, Commands.Error, error).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
             // The transport is gone (the caller's side fails its call itself), or the answer could not be framed.
             ChannelLog.AnswerFailed(_logger, Name, request.Cmd, request.ThreadId, ex);
+        }
+        finally
+        {
+            PooledBody.ReleaseIfPooled(releaseAfterWrite); // waited for room in the writer: framed now, or failed
         }
     }
 

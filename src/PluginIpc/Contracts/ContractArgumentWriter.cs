@@ -67,6 +67,13 @@ public struct ContractArgumentWriter
         return TypedPayload.CopyOut(_buffer);
     }
 
+    /// <summary>Ends the array and copies it out of the scratch buffer into a body that the library's channels hand back once framed (see <see cref="TypedPayload.SerializeForChannel"/>).</summary>
+    internal ReadOnlyMemory<byte> CompleteForChannel()
+    {
+        _serializer.WriteArrayEnd(_buffer);
+        return TypedPayload.CopyOutForChannel(_buffer);
+    }
+
     private void Separate()
     {
         if (_written++ > 0)

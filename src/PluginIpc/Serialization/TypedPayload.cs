@@ -27,6 +27,37 @@ internal static class TypedPayload
         return CopyOut(scratch);
     }
 
+    /// <summary>
+    /// Serializes <paramref name="value"/> into a <see cref="PooledBody"/>, for a request or answer that goes to one of the
+    /// library's channels, which hands the array back once it has framed it. Nothing else may hold the result.
+    /// </summary>
+    public static ReadOnlyMemory<byte> SerializeForChannel<T>(IPluginSerializer serializer, T value)
+    {
+        ArrayBufferWriter<byte> scratch = RentScratch();
+        try
+        {
+            serializer.Serialize(scratch, value);
+            return CopyOutForChannel(scratch);
+        }
+        catch
+        {
+            CopyOut(scratch);
+            throw;
+        }
+    }
+
+    /// <summary>Copies out what <paramref name="scratch"/> holds into a <see cref="PooledBody"/> (see <see cref="SerializeForChannel"/>), as <see cref="CopyOut"/> does into an array.</summary>
+    public static ReadOnlyMemory<byte> CopyOutForChannel(ArrayBufferWriter<byte> scratch)
+    {
+        ReadOnlyMemory<byte> body = PooledBody.CopyOf(scratch.WrittenSpan);
+        if (scratch.Capacity > MaxKeptScratch)
+        {
+            t_scratch = null;
+        }
+
+        return body;
+    }
+
     /// <summary>Returns this thread's scratch buffer, empty. Nothing else on the thread may use it until <see cref="CopyOut"/>.</summary>
     public static ArrayBufferWriter<byte> RentScratch()
     {
@@ -61,11 +92,11 @@ internal static class TypedPayload
 
     /// <summary>Answers <paramref name="result"/>'s value, serialized, once it has completed.</summary>
     public static ValueTask<ReadOnlyMemory<byte>> Answer<TResult>(Task<TResult> result, IPluginSerializer serializer) =>
-        result.IsCompletedSuccessfully ? new(Serialize(serializer, result.Result)) : AnswerAsync(result, serializer);
+        result.IsCompletedSuccessfully ? new(SerializeForChannel(serializer, result.Result)) : AnswerAsync(result, serializer);
 
     /// <summary>Answers <paramref name="result"/>'s value, serialized, once it has completed.</summary>
     public static ValueTask<ReadOnlyMemory<byte>> Answer<TResult>(ValueTask<TResult> result, IPluginSerializer serializer) =>
-        result.IsCompletedSuccessfully ? new(Serialize(serializer, result.Result)) : AnswerAsync(result.AsTask(), serializer);
+        result.IsCompletedSuccessfully ? new(SerializeForChannel(serializer, result.Result)) : AnswerAsync(result.AsTask(), serializer);
 
     private static async ValueTask<ReadOnlyMemory<byte>> AnswerAsync(Task done)
     {
@@ -74,7 +105,7 @@ internal static class TypedPayload
     }
 
     private static async ValueTask<ReadOnlyMemory<byte>> AnswerAsync<TResult>(Task<TResult> result, IPluginSerializer serializer) =>
-        Serialize(serializer, await result.ConfigureAwait(false));
+        SerializeForChannel(serializer, await result.ConfigureAwait(false));
 
     /// <summary>Reads an answer; one that is not a <typeparamref name="T"/> is a broken contract between the two sides.</summary>
     /// <exception cref="ProtocolException">The answer is not a <typeparamref name="T"/> in the serializer's format.</exception>

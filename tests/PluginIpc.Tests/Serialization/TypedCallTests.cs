@@ -159,6 +159,60 @@ public sealed class TypedCallTests(string framer, string serializer)
         Assert.That(error!.Code, Is.EqualTo("OUT_OF_BOUNDS"));
     }
 
+    [Test, CancelAfter(20_000)]
+    public async Task CallAsync_ManyInFlightFromSeveralThreads_EveryAnswerIsItsOwn(CancellationToken cancellationToken)
+    {
+        // Request and answer bodies are pooled and handed back once framed: one handed back too early would carry another call's value.
+        await using ChannelPair pair = CreatePair();
+        pair.Plugin.Handle<Point, Point>("move", async (point, _) =>
+        {
+            if (point.X % 2 == 0)
+            {
+                await Task.Yield(); // answered from another thread than the one that read the request
+            }
+
+            return point with { X = point.X + 1, Y = point.Y - 1 };
+        });
+        pair.Start();
+
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(worker => Task.Run(
+            async () =>
+            {
+                for (int round = 0; round < 50; round++)
+                {
+                    Task<Point>[] calls = [.. Enumerable.Range(0, 16).Select(i => pair.Host.CallAsync<Point, Point>("move", new Point((worker * 10_000) + (round * 100) + i, -i), cancellationToken))];
+                    Point[] answers = await Task.WhenAll(calls);
+                    for (int i = 0; i < answers.Length; i++)
+                    {
+                        Assert.That(answers[i], Is.EqualTo(new Point((worker * 10_000) + (round * 100) + i + 1, -i - 1)));
+                    }
+                }
+            },
+            cancellationToken)));
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task CallAsync_RequestsWaitingForRoomInTheWriter_EachGoesOutWithItsOwnBody(CancellationToken cancellationToken)
+    {
+        // The other side reads nothing yet, so the writer is over its cap and every request waits for room, holding its body.
+        await using ChannelPair pair = CreatePair();
+        pair.Plugin.Handle<Point, Point>("move", (point, _) => ValueTask.FromResult(point with { X = point.X + 1 }));
+        pair.Host.Start();
+        byte[] bulk = new byte[3 * 1024 * 1024];
+        bulk.AsSpan().Fill((byte)'a');
+        ValueTask first = pair.Host.NotifyAsync("bulk", bulk, cancellationToken);
+        await pair.Host.NotifyAsync("bulk", bulk, cancellationToken);
+        await pair.Host.NotifyAsync("bulk", bulk, cancellationToken);
+
+        Task<Point>[] calls = [.. Enumerable.Range(0, 20).Select(i => pair.Host.CallAsync<Point, Point>("move", new Point(i, i), cancellationToken))];
+        Assert.That(calls.Any(call => call.IsCompleted), Is.False, "The requests should wait for room.");
+        pair.Plugin.Start();
+        await first;
+        Point[] answers = await Task.WhenAll(calls);
+
+        Assert.That(answers, Is.EqualTo(Enumerable.Range(0, 20).Select(i => new Point(i + 1, i)).ToArray()));
+    }
+
     private ReadOnlyMemory<byte> Serialize<T>(T value)
     {
         var writer = new System.Buffers.ArrayBufferWriter<byte>();

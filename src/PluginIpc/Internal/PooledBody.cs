@@ -1,0 +1,87 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+
+namespace PluginIpc;
+
+/// <summary>
+/// A typed call's request or answer body in a pooled array: the channel hands it back with <see cref="ReleaseIfPooled"/>
+/// once it has framed the chunk (copied its bytes into the output), so a typed call allocates no array for its body.
+/// </summary>
+/// <remarks>
+/// Only for bodies that go to a channel once and nowhere else: nothing may read the memory after the channel framed it.
+/// Each thread keeps one spare; bodies released beyond that give their array back to the shared pool and are dropped.
+/// </remarks>
+internal sealed class PooledBody : MemoryManager<byte>
+{
+    /// <summary>Bodies larger than this get an array of their own, as before: the pool is for the small bodies of typical calls.</summary>
+    public const int MaxPooledBytes = 4 * 1024;
+
+    [ThreadStatic]
+    private static PooledBody? t_spare;
+
+    private byte[] _array = [];
+    private int _length;
+
+    private PooledBody()
+    {
+    }
+
+    /// <summary>Copies <paramref name="bytes"/> into a pooled body, or into an array of its own when they are larger than <see cref="MaxPooledBytes"/>.</summary>
+    public static ReadOnlyMemory<byte> CopyOf(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length > MaxPooledBytes)
+        {
+            return bytes.ToArray();
+        }
+
+        PooledBody body = t_spare ?? new PooledBody();
+        t_spare = null;
+        body._array = ArrayPool<byte>.Shared.Rent(Math.Max(bytes.Length, 1));
+        body._length = bytes.Length;
+        bytes.CopyTo(body._array);
+        return body.Memory;
+    }
+
+    /// <summary>Gives the array of a pooled body back once nothing reads <paramref name="memory"/> any more; does nothing for any other memory.</summary>
+    public static void ReleaseIfPooled(ReadOnlyMemory<byte> memory)
+    {
+        if (MemoryMarshal.TryGetMemoryManager(memory, out PooledBody? body))
+        {
+            body.Release();
+        }
+    }
+
+    /// <inheritdoc/>
+    public override Span<byte> GetSpan() => _array.AsSpan(0, _length);
+
+    /// <inheritdoc/>
+    public override unsafe MemoryHandle Pin(int elementIndex = 0)
+    {
+        GCHandle handle = GCHandle.Alloc(_array, GCHandleType.Pinned);
+        return new MemoryHandle((byte*)handle.AddrOfPinnedObject() + elementIndex, handle, this);
+    }
+
+    /// <inheritdoc/>
+    public override void Unpin()
+    {
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+    }
+
+    private void Release()
+    {
+        byte[] array = _array;
+        if (array.Length == 0)
+        {
+            return; // released already: the channel releases each body once, but a second call must not return the array twice
+        }
+
+        _array = [];
+        _length = 0;
+        ArrayPool<byte>.Shared.Return(array);
+        t_spare ??= this;
+    }
+}
