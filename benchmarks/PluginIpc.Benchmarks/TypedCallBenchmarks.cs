@@ -8,6 +8,7 @@ namespace PluginIpc.Benchmarks;
 /// and a contract call (a generated proxy and dispatcher) beside the byte round trip they wrap, over in-memory pipes, awaited in a row.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class TypedCallBenchmarks
 {
     private const int InARow = 100;

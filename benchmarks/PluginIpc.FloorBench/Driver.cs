@@ -32,6 +32,11 @@ internal static class Driver
             return await EchoOnlyAsync(target, settings, host, child, split0);
         }
 
+        if (settings.InFlightOnly)
+        {
+            return await InFlightOnlyAsync(target, settings, host, child, split0);
+        }
+
         double[] samples = new double[settings.SequentialSamples];
         (double host0, double child0, long switches0) = (ProcStat.CpuSeconds(host), ProcStat.CpuSeconds(child), ProcStat.ContextSwitches(host) + ProcStat.ContextSwitches(child));
         long allocated0 = GC.GetTotalAllocatedBytes(precise: true); // after reading /proc, which allocates
@@ -122,6 +127,25 @@ internal static class Driver
         Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"echo only: {echoes} echoes of {size} B, median {Median(rates):F0} MB/s; µs/echo host user {(split1.host.User - split0.Host.User) * 1e6 / echoes:F2} sys {(split1.host.System - split0.Host.System) * 1e6 / echoes:F2}, child user {(split1.child.User - split0.Child.User) * 1e6 / echoes:F2} sys {(split1.child.System - split0.Child.System) * 1e6 / echoes:F2}; child pid {child}"));
         return new Result(0, 0, 0, 0, size == 64 * 1024 ? Median(rates) : 0, size == 1024 * 1024 ? Median(rates) : 0, 0, 0, 0, 0, 0, 0, 0);
+    }
+
+    /// <summary>For profilers: 64 calls in flight alone, for the samples' count of batches of 64, with the user/system split per process.</summary>
+    private static async Task<Result> InFlightOnlyAsync(IEchoTarget target, Settings settings, int host, int child, ((double User, double System) Host, (double User, double System) Child) split0)
+    {
+        double[] rates = new double[settings.SequentialSamples];
+        for (int i = 0; i < rates.Length; i++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            await target.InFlightAsync(settings.BatchesPerSample);
+            rates[i] = 64.0 * settings.BatchesPerSample / Stopwatch.GetElapsedTime(start).TotalSeconds;
+        }
+
+        ((double User, double System) host, (double User, double System) child) split1 = (ProcStat.UserAndSystemSeconds(host), ProcStat.UserAndSystemSeconds(child));
+        double calls = 64.0 * settings.BatchesPerSample * rates.Length;
+        Array.Sort(rates);
+        Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"in flight only: {calls} calls, median {Median(rates):F0} calls/s; µs/call host user {(split1.host.User - split0.Host.User) * 1e6 / calls:F3} sys {(split1.host.System - split0.Host.System) * 1e6 / calls:F3}, child user {(split1.child.User - split0.Child.User) * 1e6 / calls:F3} sys {(split1.child.System - split0.Child.System) * 1e6 / calls:F3}; child pid {child}"));
+        return new Result(0, 0, 0, Median(rates), 0, 0, 0, 0, 0, 0, 0, 0, 0);
     }
 
     /// <summary>The sequential typed moves, sampled as the 64 B echoes are: the median µs per move, and the host's allocated bytes per move.</summary>

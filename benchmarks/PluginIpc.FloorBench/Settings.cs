@@ -15,7 +15,8 @@ internal sealed record Settings(
     bool SequentialOnly,
     bool GrowPipes,
     bool SmallWarmUp,
-    int EchoOnlyBytes = 0)
+    int EchoOnlyBytes = 0,
+    bool InFlightOnly = false)
 {
     /// <summary>Gets the arguments of the C floor, in the order floor.c reads them.</summary>
     public IEnumerable<string> CArguments() =>
