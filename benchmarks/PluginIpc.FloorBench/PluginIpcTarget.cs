@@ -13,6 +13,7 @@ internal sealed class PluginIpcTarget : IEchoTarget
     private readonly byte[] _large = new byte[64 * 1024];
     private readonly byte[] _huge = new byte[1024 * 1024];
     private readonly Task<ReadOnlyMemory<byte>>[] _calls = new Task<ReadOnlyMemory<byte>>[64];
+    private static readonly TimeSpan BusyPollTime = TimeSpan.FromMicroseconds(50);
     private readonly MovePoint _point = new(1, 2);
 
     private PluginIpcTarget(Plugin plugin, bool canMove)
@@ -25,8 +26,11 @@ internal sealed class PluginIpcTarget : IEchoTarget
 
     public bool CanMove { get; }
 
-    public static async Task<PluginIpcTarget> StartAsync(string framer)
+    /// <summary>Starts the target <paramref name="name"/>: a framer's name, with <c>-poll</c> for 50 µs of <see cref="PluginOptions.BusyPollTime"/> on both sides.</summary>
+    public static async Task<PluginIpcTarget> StartAsync(string name)
     {
+        bool busyPoll = name.EndsWith("-poll", StringComparison.Ordinal);
+        string framer = busyPoll ? name[..^"-poll".Length] : name;
         var options = new PluginOptions
         {
             ExecutablePath = Children.DotnetPath,
@@ -34,9 +38,15 @@ internal sealed class PluginIpcTarget : IEchoTarget
             Transport = PluginTransport.InheritedPipes,
             PingInterval = Timeout.InfiniteTimeSpan,
             StartTimeout = TimeSpan.FromSeconds(30),
+            BusyPollTime = busyPoll ? BusyPollTime : TimeSpan.Zero,
         };
         options.Arguments.Add("exec");
         options.Arguments.Add(Children.EchoPluginPath);
+        if (busyPoll)
+        {
+            options.Arguments.Add($"--busy-poll-us={BusyPollTime.TotalMicroseconds}");
+        }
+
         var plugin = new Plugin(options);
         var target = new PluginIpcTarget(plugin, canMove: framer == "msgpack");
         try

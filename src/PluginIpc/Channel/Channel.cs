@@ -163,6 +163,11 @@ public sealed partial class Channel : IChunkPeer, IChunkCallShortcuts, Contracts
         _input = input;
         _telemetry = new ChannelTelemetry(_options.Name, PluginIpcMetrics.For(_options.MeterFactory));
         _directReader = DirectBufferReader.Create(inputStream, framer, _telemetry);
+        if (inputStream is DedicatedReadStream dedicated)
+        {
+            dedicated.BusyPollTime = _options.BusyPollTime;
+        }
+
         Action<Exception> onWriteFailure = failure => FailAsync(failure).Forget();
         _writer = outputStream is not null
             ? new ChunkWriter(outputStream, framer, onWriteFailure, _telemetry)

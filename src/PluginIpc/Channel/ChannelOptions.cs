@@ -45,6 +45,24 @@ public sealed class ChannelOptions
     /// <value>Defaults to <see langword="false"/>: only the exception's message is sent.</value>
     public bool IncludeExceptionDetails { get; set; }
 
+    /// <summary>
+    /// Gets or sets how long the thread that reads a plugin's pipe keeps checking for the next chunk before it blocks, after
+    /// each chunk it read. A blocked reader wakes up on a CPU that may have gone idle, which on some machines (virtual ones
+    /// especially) costs tens of microseconds per message; a reader that is still checking sees the chunk at once.
+    /// </summary>
+    /// <value>
+    /// Defaults to <see cref="TimeSpan.Zero"/>: readers block at once. At most <see cref="MaxBusyPollTime"/>. Each chunk
+    /// read may then cost up to this much CPU time of the reading thread, and none once messages stop coming.
+    /// </value>
+    /// <remarks>
+    /// Applies to the pipes the library opens itself on Linux and macOS (a <see cref="Plugin"/>'s and a <see cref="Main"/>'s);
+    /// ignored on a machine or process with one CPU, where checking would take the CPU the other side needs to answer.
+    /// </remarks>
+    public TimeSpan BusyPollTime { get; set; }
+
+    /// <summary>The largest <see cref="BusyPollTime"/>: 10 ms.</summary>
+    public static readonly TimeSpan MaxBusyPollTime = TimeSpan.FromMilliseconds(10);
+
     /// <summary>Gets or sets how long <see cref="Channel.CloseAsync(CancellationToken)"/> lets in-flight calls and handlers finish.</summary>
     /// <value>Defaults to 5 seconds.</value>
     public TimeSpan ShutdownGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
@@ -82,6 +100,7 @@ public sealed class ChannelOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxQueuedBytes);
         ValidateTimeout(DefaultCallTimeout, nameof(DefaultCallTimeout));
         ValidateTimeout(ShutdownGracePeriod, nameof(ShutdownGracePeriod));
+        ValidateBusyPollTime(BusyPollTime, nameof(BusyPollTime));
         return (ChannelOptions)MemberwiseClone();
     }
 
@@ -102,7 +121,16 @@ public sealed class ChannelOptions
         MeterFactory = settings.MeterFactory,
         Serializer = settings.Serializer,
         TimeProvider = settings.TimeProvider,
+        BusyPollTime = settings.BusyPollTime,
     };
+
+    internal static void ValidateBusyPollTime(TimeSpan value, string name)
+    {
+        if (value < TimeSpan.Zero || value > MaxBusyPollTime)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"Expected a time span from zero to {MaxBusyPollTime.TotalMilliseconds} ms.");
+        }
+    }
 
     internal static void ValidateTimeout(TimeSpan value, string name)
     {

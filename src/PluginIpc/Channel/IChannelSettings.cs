@@ -21,4 +21,6 @@ internal interface IChannelSettings
     IPluginSerializer? Serializer { get; }
 
     TimeProvider TimeProvider { get; }
+
+    TimeSpan BusyPollTime { get; }
 }

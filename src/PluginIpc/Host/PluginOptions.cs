@@ -114,6 +114,10 @@ public sealed class PluginOptions : IChannelSettings
     /// <remarks>Shared, not copied, by the plugin, and passed on to the channel of each plugin process.</remarks>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+    /// <summary>Gets or sets how long the host's thread that reads the plugin's pipe keeps checking for the next chunk before it blocks (see <see cref="ChannelOptions.BusyPollTime"/>); the plugin sets its own side with <see cref="MainOptions.BusyPollTime"/>.</summary>
+    /// <value>Defaults to <see cref="TimeSpan.Zero"/>: the reader blocks at once. At most <see cref="ChannelOptions.MaxBusyPollTime"/>.</value>
+    public TimeSpan BusyPollTime { get; set; }
+
     /// <summary>Gets or sets the format of typed calls (<c>CallAsync&lt;TRequest, TResponse&gt;</c> and <c>Handle&lt;TRequest, TResponse&gt;</c>); the other side must use the same.</summary>
     /// <value>Defaults to <see langword="null"/>: a <see cref="MessagePackPluginSerializer"/>. NativeAOT applications set a <see cref="JsonPluginSerializer"/> made with their <c>JsonSerializerContext</c>.</value>
     public IPluginSerializer? Serializer { get; set; }
@@ -186,6 +190,7 @@ public sealed class PluginOptions : IChannelSettings
             Serializer = Serializer,
             MeterFactory = MeterFactory,
             TimeProvider = TimeProvider,
+            BusyPollTime = BusyPollTime,
             BusPublishTopics = BusPublishTopics is null ? null : [.. BusPublishTopics],
             BusSubscribeTopics = BusSubscribeTopics is null ? null : [.. BusSubscribeTopics],
             AllowSystemConfigWrites = AllowSystemConfigWrites,
@@ -261,6 +266,7 @@ public sealed class PluginOptions : IChannelSettings
         Require(MaxConcurrentHandlers > 0, nameof(MaxConcurrentHandlers), $"must be positive, not {MaxConcurrentHandlers}");
         Require(MaxQueuedMessages > 0, nameof(MaxQueuedMessages), $"must be positive, not {MaxQueuedMessages}");
         Require(MaxQueuedBytes > 0, nameof(MaxQueuedBytes), $"must be positive, not {MaxQueuedBytes}");
+        Require(BusyPollTime >= TimeSpan.Zero && BusyPollTime <= ChannelOptions.MaxBusyPollTime, nameof(BusyPollTime), $"must be from zero to {ChannelOptions.MaxBusyPollTime.TotalMilliseconds} ms, not {BusyPollTime}");
         Require(RecentLogCapacity > 0, nameof(RecentLogCapacity), $"must be positive, not {RecentLogCapacity}");
         Require(RecentLogByteCapacity > 0, nameof(RecentLogByteCapacity), $"must be positive, not {RecentLogByteCapacity}");
         Require(MaxOutputLineLength > 0, nameof(MaxOutputLineLength), $"must be positive, not {MaxOutputLineLength}");

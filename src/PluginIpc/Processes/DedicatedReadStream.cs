@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Runtime.Versioning;
 using System.Threading.Tasks.Sources;
 using Microsoft.Win32.SafeHandles;
 
@@ -34,6 +36,7 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
     private bool _requested;
     private int _idleThreads;
     private bool _disposed;
+    private long _busyPollTicks;
 
     /// <summary>Initializes a stream that reads <paramref name="inner"/> with blocking reads.</summary>
     /// <param name="inner">
@@ -66,6 +69,16 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
         // The FileStream owns and closes the descriptor; a read in progress holds the handle open meanwhile.
         var descriptor = new SafeFileHandle(fd, ownsHandle: true);
         return new(new FileStream(descriptor, FileAccess.Read, bufferSize: 0), threadName, closeWith, descriptor);
+    }
+
+    /// <summary>
+    /// Gets or sets how long a read of a descriptor first checks for input without blocking (see
+    /// <see cref="ChannelOptions.BusyPollTime"/>); zero, and any value on a machine or process with one CPU, blocks at once.
+    /// </summary>
+    public TimeSpan BusyPollTime
+    {
+        get => Stopwatch.GetElapsedTime(0, Volatile.Read(ref _busyPollTicks));
+        set => Volatile.Write(ref _busyPollTicks, Environment.ProcessorCount > 1 && value > TimeSpan.Zero ? (long)(value.TotalSeconds * Stopwatch.Frequency) : 0);
     }
 
     /// <inheritdoc/>
@@ -183,9 +196,15 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
             Exception? failure = null;
             try
             {
-                count = _descriptor is not null && (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
-                    ? UnixNative.Read(_descriptor, buffer.Span)
-                    : _inner.Read(buffer.Span);
+                if (_descriptor is not null && (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()))
+                {
+                    BusyPoll(_descriptor);
+                    count = UnixNative.Read(_descriptor, buffer.Span);
+                }
+                else
+                {
+                    count = _inner.Read(buffer.Span);
+                }
             }
             catch (Exception ex)
             {
@@ -193,6 +212,24 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
             }
 
             Complete(version, count, failure);
+        }
+    }
+
+    /// <summary>Checks for input without blocking for up to <see cref="BusyPollTime"/>, so that a chunk arriving meanwhile finds this thread still running.</summary>
+    [SupportedOSPlatform("linux")]
+    [SupportedOSPlatform("macos")]
+    private void BusyPoll(SafeFileHandle descriptor)
+    {
+        long ticks = Volatile.Read(ref _busyPollTicks);
+        if (ticks == 0)
+        {
+            return;
+        }
+
+        long until = Stopwatch.GetTimestamp() + ticks;
+        while (!UnixNative.HasInput(descriptor) && Stopwatch.GetTimestamp() < until)
+        {
+            Thread.SpinWait(20); // a pause between the checks, each of which is a system call
         }
     }
 

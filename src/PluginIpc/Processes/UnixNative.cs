@@ -192,16 +192,28 @@ internal static partial class UnixNative
         }
     }
 
+    /// <summary>Returns whether <paramref name="handle"/> has something to read, has reached its end, or failed, without waiting.</summary>
+    public static unsafe bool HasInput(SafeHandle handle) => Poll(handle, timeoutMilliseconds: 0);
+
     /// <summary>Blocks until <paramref name="handle"/> has something to read, has reached its end, or failed: the read that follows says which.</summary>
-    private static unsafe void WaitUntilReadable(SafeHandle handle)
+    private static void WaitUntilReadable(SafeHandle handle) => Poll(handle, timeoutMilliseconds: -1);
+
+    /// <summary>Waits up to <paramref name="timeoutMilliseconds"/> (-1: without a limit) for <paramref name="handle"/> to have something to read, reach its end, or fail.</summary>
+    private static unsafe bool Poll(SafeHandle handle, int timeoutMilliseconds)
     {
         bool added = false;
         try
         {
             handle.DangerousAddRef(ref added);
             var descriptor = new PollDescriptor { Fd = (int)handle.DangerousGetHandle(), Events = 1 }; // POLLIN; errors and hang-ups are always reported
-            while (PollCore(&descriptor, 1, -1) < 0)
+            while (true)
             {
+                int ready = PollCore(&descriptor, 1, timeoutMilliseconds);
+                if (ready >= 0)
+                {
+                    return ready > 0;
+                }
+
                 int errno = Marshal.GetLastPInvokeError();
                 if (errno != Eintr)
                 {

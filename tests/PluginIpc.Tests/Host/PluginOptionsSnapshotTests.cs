@@ -66,6 +66,7 @@ public sealed class PluginOptionsSnapshotTests
             BusPublishTopics = ["orders.*"],
             BusSubscribeTopics = ["prices"],
             AllowSystemConfigWrites = true,
+            BusyPollTime = TimeSpan.FromMicroseconds(50),
         };
         options.Arguments.Add("argument");
         options.Environment["NAME"] = "value";

@@ -39,6 +39,26 @@ public sealed class PluginOptionsTests
     }
 
     [Test]
+    public void BusyPollTime_OutOfRange_SnapshotThrowsNamingIt([Values(-1, 10_001)] int microseconds)
+    {
+        var options = new PluginOptions { ExecutablePath = "plugin", BusyPollTime = TimeSpan.FromMicroseconds(microseconds) };
+
+        Assert.That(options.Snapshot, Throws.ArgumentException.With.Message.Contains("PluginOptions.BusyPollTime must be from zero to 10 ms"));
+    }
+
+    [Test]
+    public void BusyPollTime_Set_ReachesTheChannelOptions()
+    {
+        PluginOptions options = new PluginOptions { ExecutablePath = "plugin", BusyPollTime = TimeSpan.FromMicroseconds(50) }.Snapshot();
+
+        ChannelOptions channel = ChannelOptions.From(options, "plugin", TimeSpan.FromSeconds(1), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+
+        Assert.That(channel.BusyPollTime, Is.EqualTo(TimeSpan.FromMicroseconds(50)));
+        Assert.That(() => new MainOptions { BusyPollTime = TimeSpan.FromMilliseconds(11) }.Snapshot(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("BusyPollTime"));
+        Assert.That(() => new PluginIpc.Channel(new MemoryStream(), new MessagePackFramer(), new ChannelOptions { BusyPollTime = TimeSpan.FromTicks(-1) }), Throws.InstanceOf<ArgumentOutOfRangeException>());
+    }
+
+    [Test]
     public void Snapshot_RestartDelayLongerThanATimerWaits_IsRefusedNamingIt()
     {
         TimeSpan sixtyDays = TimeSpan.FromDays(60);

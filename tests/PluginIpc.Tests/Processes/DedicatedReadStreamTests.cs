@@ -175,6 +175,79 @@ public sealed class DedicatedReadStreamTests
         Assert.That(buffer.AsSpan(0, count).ToArray(), Is.EqualTo("abc"u8.ToArray()));
     }
 
+    [Test, CancelAfter(10_000)]
+    public async Task ReadAsync_BusyPolling_ReadsWhatArrivesDuringAndAfterTheWindow_ThenTheThreadSleeps(CancellationToken cancellationToken)
+    {
+        if (!OperatingSystem.IsLinux() || Environment.ProcessorCount < 2)
+        {
+            Assert.Ignore("Busy polling is for machines with several CPUs; the thread state is read from Linux's /proc.");
+            return;
+        }
+
+        using var server = new System.IO.Pipes.AnonymousPipeServerStream(System.IO.Pipes.PipeDirection.Out);
+        using Microsoft.Win32.SafeHandles.SafePipeHandle readEnd = server.ClientSafePipeHandle;
+        const string PollingThread = "test busy poll";
+        using DedicatedReadStream stream = DedicatedReadStream.ForDescriptor(UnixNative.Duplicate((int)readEnd.DangerousGetHandle()), PollingThread);
+        stream.BusyPollTime = TimeSpan.FromMilliseconds(300);
+        byte[] buffer = new byte[16];
+
+        Task<int> during = stream.ReadAsync(buffer, cancellationToken).AsTask();
+        server.Write("abc"u8);
+        Assert.That(await during.WaitAsync(cancellationToken), Is.EqualTo(3));
+
+        // Nothing more comes: the reading thread checks for its window (running), then must block in read, not keep checking.
+        Task<int> after = stream.ReadAsync(buffer, cancellationToken).AsTask();
+        await WaitForThreadStateAsync(PollingThread, 'R', cancellationToken);
+        await WaitForThreadStateAsync(PollingThread, 'S', cancellationToken);
+        server.Write("de"u8);
+        Assert.That(await after.WaitAsync(cancellationToken), Is.EqualTo(2));
+        Assert.That(buffer.AsSpan(0, 2).ToArray(), Is.EqualTo("de"u8.ToArray()));
+    }
+
+    [Test]
+    public async Task BusyPollTime_SetOnAChannelsOptions_ReachesItsInputStream()
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        {
+            Assert.Ignore("Descriptors are read with blocking reads on Linux and macOS.");
+            return;
+        }
+
+        using var server = new System.IO.Pipes.AnonymousPipeServerStream(System.IO.Pipes.PipeDirection.Out);
+        DedicatedReadStream input = DedicatedReadStream.ForDescriptor(UnixNative.Duplicate((int)server.ClientSafePipeHandle.DangerousGetHandle()), ThreadName);
+
+        await using var channel = new PluginIpc.Channel(input, new MemoryStream(), new MessagePackFramer(), new ChannelOptions { BusyPollTime = TimeSpan.FromMicroseconds(40) });
+
+        Assert.That(input.BusyPollTime, Is.EqualTo(Environment.ProcessorCount > 1 ? TimeSpan.FromMicroseconds(40) : TimeSpan.Zero), "ignored with one CPU");
+    }
+
+    /// <summary>Waits until the thread named <paramref name="name"/> of this process is in <paramref name="state"/> (Linux's /proc: S = sleeping).</summary>
+    private static async Task WaitForThreadStateAsync(string name, char state, CancellationToken cancellationToken)
+    {
+        char last = '?';
+        for (int attempt = 0; attempt < 200; attempt++)
+        {
+            foreach (string task in Directory.GetDirectories("/proc/self/task"))
+            {
+                if (File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n') != name)
+                {
+                    continue;
+                }
+
+                string stat = File.ReadAllText(Path.Combine(task, "stat"));
+                last = stat[stat.LastIndexOf(')') + 2]; // the state follows the name, which is in parentheses
+                if (last == state)
+                {
+                    return;
+                }
+            }
+
+            await Task.Delay(10, cancellationToken);
+        }
+
+        Assert.Fail($"Thread '{name}' never reached state {state} in 2 s; it was {last}.");
+    }
+
     private sealed class BlockingSource : Stream
     {
         private readonly BlockingCollection<object> _items = [];
