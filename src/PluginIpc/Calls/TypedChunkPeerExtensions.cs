@@ -51,7 +51,7 @@ public static class TypedChunkPeerExtensions
             ArgumentNullException.ThrowIfNull(cmd);
             IPluginSerializer serializer = PluginSerializers.Resolve(peer.Serializer);
             // The library's own peers hand a pooled body back once framed; another implementation may keep what it is given.
-            buffer = peer is IChunkCallShortcuts ? TypedPayload.SerializeForChannel(serializer, request) : TypedPayload.Serialize(serializer, request);
+            buffer = TypedPayload.IsLibraryPeer(peer) ? TypedPayload.SerializeForChannel(serializer, request) : TypedPayload.Serialize(serializer, request);
             answer = TypedAnswerReader<TResponse>.For(serializer, peer.Name, cmd);
         }
         catch (Exception ex)

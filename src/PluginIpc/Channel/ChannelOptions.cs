@@ -46,17 +46,18 @@ public sealed class ChannelOptions
     public bool IncludeExceptionDetails { get; set; }
 
     /// <summary>
-    /// Gets or sets how long the thread that reads a plugin's pipe keeps checking for the next chunk before it blocks, after
-    /// each chunk it read. A blocked reader wakes up on a CPU that may have gone idle, which on some machines (virtual ones
-    /// especially) costs tens of microseconds per message; a reader that is still checking sees the chunk at once.
+    /// Gets or sets how long the thread that reads a plugin's pipe keeps checking for input before each blocking read. A
+    /// blocked reader wakes up on a CPU that may have gone idle, which on some machines (virtual ones especially) costs tens
+    /// of microseconds per message; a reader that is still checking sees the chunk at once.
     /// </summary>
     /// <value>
-    /// Defaults to <see cref="TimeSpan.Zero"/>: readers block at once. At most <see cref="MaxBusyPollTime"/>. Each chunk
-    /// read may then cost up to this much CPU time of the reading thread, and none once messages stop coming.
+    /// Defaults to <see cref="TimeSpan.Zero"/>: readers block at once. At most <see cref="MaxBusyPollTime"/>. Each read may
+    /// then cost up to this much CPU time of the reading thread; once messages stop, one last window is spent, then nothing.
     /// </value>
     /// <remarks>
-    /// Applies to the pipes the library opens itself on Linux and macOS (a <see cref="Plugin"/>'s and a <see cref="Main"/>'s);
-    /// ignored on a machine or process with one CPU, where checking would take the CPU the other side needs to answer.
+    /// Applies to the pipes the library opens itself on Linux and macOS (a <see cref="Plugin"/>'s and a <see cref="Main"/>'s),
+    /// not to a <see cref="Channel"/> over streams of the caller's own; ignored on a machine or process with one CPU, where
+    /// checking would take the CPU the other side needs to answer.
     /// </remarks>
     public TimeSpan BusyPollTime { get; set; }
 

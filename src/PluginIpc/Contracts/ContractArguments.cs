@@ -13,6 +13,9 @@ public readonly struct ContractArguments
     private readonly Range[] _values;
     private readonly List<RemoteProgress>? _progress;
 
+    /// <summary>Gets a value indicating whether the call came through one of the library's own peers, whose channel hands a pooled answer body back.</summary>
+    internal bool FromLibraryPeer => TypedPayload.IsLibraryPeer(_peer);
+
     internal ContractArguments(IChunkPeer peer, IPluginSerializer serializer, ContractMethod method, ReadOnlyMemory<byte> payload, Range[] values, List<RemoteProgress>? progress)
     {
         _peer = peer;

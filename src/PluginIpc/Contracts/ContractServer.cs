@@ -38,7 +38,7 @@ public sealed class ContractServer
     public void Handle<TResult>(int method, Func<ContractArguments, CancellationToken, Task<TResult>> invoke)
     {
         ArgumentNullException.ThrowIfNull(invoke);
-        Register(method, (arguments, serializer, cancellationToken) => TypedPayload.Answer(invoke(arguments, cancellationToken), serializer));
+        Register(method, (arguments, serializer, cancellationToken) => TypedPayload.Answer(invoke(arguments, cancellationToken), serializer, arguments.FromLibraryPeer));
     }
 
     /// <summary>Handles method <paramref name="method"/>, which returns a <see cref="ValueTask"/>.</summary>
@@ -57,7 +57,7 @@ public sealed class ContractServer
     public void HandleValue<TResult>(int method, Func<ContractArguments, CancellationToken, ValueTask<TResult>> invoke)
     {
         ArgumentNullException.ThrowIfNull(invoke);
-        Register(method, (arguments, serializer, cancellationToken) => TypedPayload.Answer(invoke(arguments, cancellationToken), serializer));
+        Register(method, (arguments, serializer, cancellationToken) => TypedPayload.Answer(invoke(arguments, cancellationToken), serializer, arguments.FromLibraryPeer));
     }
 
     /// <summary>Handles method <paramref name="method"/>, which returns an <see cref="IAsyncEnumerable{T}"/>: a stream of items.</summary>

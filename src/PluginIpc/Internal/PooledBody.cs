@@ -8,8 +8,10 @@ namespace PluginIpc;
 /// once it has framed the chunk (copied its bytes into the output), so a typed call allocates no array for its body.
 /// </summary>
 /// <remarks>
-/// Only for bodies that go to a channel once and nowhere else: nothing may read the memory after the channel framed it.
-/// Each thread keeps one spare; bodies released beyond that give their array back to the shared pool and are dropped.
+/// Only for bodies that go to one of the library's channels once and nowhere else: nothing may read the memory after the
+/// channel framed it, and the channel must release it exactly once (a released body is reused, so a second release would
+/// give away its next owner's array). Every release gives the array back to the shared pool; each thread keeps one
+/// empty body object to reuse.
 /// </remarks>
 internal sealed class PooledBody : MemoryManager<byte>
 {
@@ -76,7 +78,7 @@ internal sealed class PooledBody : MemoryManager<byte>
         byte[] array = _array;
         if (array.Length == 0)
         {
-            return; // released already: the channel releases each body once, but a second call must not return the array twice
+            return; // released already and not reused yet; once reused, a second release could not be told apart
         }
 
         _array = [];

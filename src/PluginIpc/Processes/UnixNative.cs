@@ -193,7 +193,7 @@ internal static partial class UnixNative
     }
 
     /// <summary>Returns whether <paramref name="handle"/> has something to read, has reached its end, or failed, without waiting.</summary>
-    public static unsafe bool HasInput(SafeHandle handle) => Poll(handle, timeoutMilliseconds: 0);
+    public static bool HasInput(SafeHandle handle) => Poll(handle, timeoutMilliseconds: 0);
 
     /// <summary>Blocks until <paramref name="handle"/> has something to read, has reached its end, or failed: the read that follows says which.</summary>
     private static void WaitUntilReadable(SafeHandle handle) => Poll(handle, timeoutMilliseconds: -1);

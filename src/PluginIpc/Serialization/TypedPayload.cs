@@ -91,12 +91,21 @@ internal static class TypedPayload
         done.IsCompletedSuccessfully ? default : AnswerAsync(done.AsTask());
 
     /// <summary>Answers <paramref name="result"/>'s value, serialized, once it has completed.</summary>
-    public static ValueTask<ReadOnlyMemory<byte>> Answer<TResult>(Task<TResult> result, IPluginSerializer serializer) =>
-        result.IsCompletedSuccessfully ? new(SerializeForChannel(serializer, result.Result)) : AnswerAsync(result, serializer);
+    /// <param name="result">The handler's result.</param>
+    /// <param name="serializer">The peer's serializer.</param>
+    /// <param name="toLibraryPeer">Whether the answer goes to one of the library's peers, whose channel hands a pooled body back (see <see cref="SerializeForChannel"/>); another peer gets an array it may keep.</param>
+    public static ValueTask<ReadOnlyMemory<byte>> Answer<TResult>(Task<TResult> result, IPluginSerializer serializer, bool toLibraryPeer) =>
+        result.IsCompletedSuccessfully ? new(SerializeAnswer(serializer, result.Result, toLibraryPeer)) : AnswerAsync(result, serializer, toLibraryPeer);
 
-    /// <summary>Answers <paramref name="result"/>'s value, serialized, once it has completed.</summary>
-    public static ValueTask<ReadOnlyMemory<byte>> Answer<TResult>(ValueTask<TResult> result, IPluginSerializer serializer) =>
-        result.IsCompletedSuccessfully ? new(SerializeForChannel(serializer, result.Result)) : AnswerAsync(result.AsTask(), serializer);
+    /// <inheritdoc cref="Answer{TResult}(Task{TResult}, IPluginSerializer, bool)"/>
+    public static ValueTask<ReadOnlyMemory<byte>> Answer<TResult>(ValueTask<TResult> result, IPluginSerializer serializer, bool toLibraryPeer) =>
+        result.IsCompletedSuccessfully ? new(SerializeAnswer(serializer, result.Result, toLibraryPeer)) : AnswerAsync(result.AsTask(), serializer, toLibraryPeer);
+
+    /// <summary>Whether <paramref name="peer"/> is one of the library's own (a channel, a plugin or a plugin side), whose channel hands pooled bodies back once framed.</summary>
+    public static bool IsLibraryPeer(IChunkPeer peer) => peer is IChunkCallShortcuts;
+
+    private static ReadOnlyMemory<byte> SerializeAnswer<TResult>(IPluginSerializer serializer, TResult value, bool toLibraryPeer) =>
+        toLibraryPeer ? SerializeForChannel(serializer, value) : Serialize(serializer, value);
 
     private static async ValueTask<ReadOnlyMemory<byte>> AnswerAsync(Task done)
     {
@@ -104,8 +113,8 @@ internal static class TypedPayload
         return ReadOnlyMemory<byte>.Empty;
     }
 
-    private static async ValueTask<ReadOnlyMemory<byte>> AnswerAsync<TResult>(Task<TResult> result, IPluginSerializer serializer) =>
-        SerializeForChannel(serializer, await result.ConfigureAwait(false));
+    private static async ValueTask<ReadOnlyMemory<byte>> AnswerAsync<TResult>(Task<TResult> result, IPluginSerializer serializer, bool toLibraryPeer) =>
+        SerializeAnswer(serializer, await result.ConfigureAwait(false), toLibraryPeer);
 
     /// <summary>Reads an answer; one that is not a <typeparamref name="T"/> is a broken contract between the two sides.</summary>
     /// <exception cref="ProtocolException">The answer is not a <typeparamref name="T"/> in the serializer's format.</exception>
@@ -140,7 +149,7 @@ internal static class TypedPayload
         (chunk, peer, cancellationToken) =>
         {
             IPluginSerializer serializer = PluginSerializers.Resolve(peer.Serializer);
-            return Answer(handler(ReadRequest<TRequest>(serializer, chunk, cmd), cancellationToken), serializer);
+            return Answer(handler(ReadRequest<TRequest>(serializer, chunk, cmd), cancellationToken), serializer, IsLibraryPeer(peer));
         };
 
     /// <summary>Returns a chunk handler that reads a <typeparamref name="TMessage"/> and runs <paramref name="handler"/>; a request is answered empty.</summary>

@@ -201,8 +201,8 @@ public sealed class ChannelTests(string framer, string transport)
         byte[] bulk = new byte[3 * 1024 * 1024];
         bulk.AsSpan().Fill((byte)'a');
         ValueTask first = pair.Host.NotifyAsync("bulk", bulk, cancellationToken); // written out: waits for the reader
-        await pair.Host.NotifyAsync("bulk", bulk, cancellationToken); // framed: the writer is now over its cap
-        await pair.Host.NotifyAsync("bulk", bulk, cancellationToken);
+        await pair.Host.NotifyAsync("bulk", bulk, cancellationToken); // framed while the first is written: 3 MiB pending
+        await pair.Host.NotifyAsync("bulk", bulk, cancellationToken); // 6 MiB pending: the writer is over its 4 MiB cap
         using var caller = new CancellationTokenSource();
 
         Task<ReadOnlyMemory<byte>> call = pair.Host.CallAsync("hang", ReadOnlyMemory<byte>.Empty, caller.Token);

@@ -54,8 +54,25 @@ public sealed class PluginOptionsTests
         ChannelOptions channel = ChannelOptions.From(options, "plugin", TimeSpan.FromSeconds(1), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
 
         Assert.That(channel.BusyPollTime, Is.EqualTo(TimeSpan.FromMicroseconds(50)));
-        Assert.That(() => new MainOptions { BusyPollTime = TimeSpan.FromMilliseconds(11) }.Snapshot(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("BusyPollTime"));
-        Assert.That(() => new PluginIpc.Channel(new MemoryStream(), new MessagePackFramer(), new ChannelOptions { BusyPollTime = TimeSpan.FromTicks(-1) }), Throws.InstanceOf<ArgumentOutOfRangeException>());
+    }
+
+    [Test]
+    public void BusyPollTime_OutOfRange_IsRefusedByTheMainAndChannelOptions([Values(-1, 10_001)] int microseconds)
+    {
+        TimeSpan value = TimeSpan.FromMicroseconds(microseconds);
+
+        Assert.That(() => new MainOptions { BusyPollTime = value }.Snapshot(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("BusyPollTime"));
+        Assert.That(() => new PluginIpc.Channel(new MemoryStream(), new MessagePackFramer(), new ChannelOptions { BusyPollTime = value }), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("BusyPollTime"));
+    }
+
+    [Test]
+    public void BusyPollTime_OnTheMainOptions_ReachesTheirChannelOptions()
+    {
+        MainOptions options = new MainOptions { BusyPollTime = TimeSpan.FromMicroseconds(30) }.Snapshot();
+
+        ChannelOptions channel = ChannelOptions.From(options, "plugin", TimeSpan.FromSeconds(1), Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+
+        Assert.That(channel.BusyPollTime, Is.EqualTo(TimeSpan.FromMicroseconds(30)));
     }
 
     [Test]

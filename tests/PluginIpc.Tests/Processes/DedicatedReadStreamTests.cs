@@ -150,7 +150,6 @@ public sealed class DedicatedReadStreamTests
         Assert.That(await first, Is.Zero);
     }
 
-    /// <summary>A stream whose reads block until the test hands them bytes (empty for the end), or a failure.</summary>
     [Test, CancelAfter(10_000)]
     public async Task ReadAsync_DescriptorMadeNonBlockingByAnotherProgram_WaitsForDataInsteadOfFailing(CancellationToken cancellationToken)
     {
@@ -163,13 +162,15 @@ public sealed class DedicatedReadStreamTests
         using var server = new System.IO.Pipes.AnonymousPipeServerStream(System.IO.Pipes.PipeDirection.Out);
         using Microsoft.Win32.SafeHandles.SafePipeHandle readEnd = server.ClientSafePipeHandle;
         Assert.That(UnixNative.TrySetNonBlocking(readEnd), Is.True); // as a host in another language may hand a pipe over
-        using DedicatedReadStream stream = DedicatedReadStream.ForDescriptor(UnixNative.Duplicate((int)readEnd.DangerousGetHandle()), ThreadName);
+        const string ReadingThread = "test nonblock"; // at most 15 characters: Linux cuts longer thread names
+        using DedicatedReadStream stream = DedicatedReadStream.ForDescriptor(UnixNative.Duplicate((int)readEnd.DangerousGetHandle()), ReadingThread);
         byte[] buffer = new byte[16];
 
         Task<int> read = stream.ReadAsync(buffer, cancellationToken).AsTask();
 
-        // Nothing was written: a read that treats "would block" as an error fails at once.
-        Assert.That(await Task.WhenAny(read, Task.Delay(200, cancellationToken)), Is.Not.SameAs(read), "The read ended before anything was written.");
+        // Nothing was written: the reading thread must wait (sleep), where a read that takes "would block" as an error fails at once.
+        await WaitForThreadStateAsync(ReadingThread, 'S', cancellationToken);
+        Assert.That(read.IsCompleted, Is.False, "The read ended before anything was written.");
         server.Write("abc"u8);
         int count = await read.WaitAsync(cancellationToken);
         Assert.That(buffer.AsSpan(0, count).ToArray(), Is.EqualTo("abc"u8.ToArray()));
@@ -193,7 +194,7 @@ public sealed class DedicatedReadStreamTests
 
         Task<int> during = stream.ReadAsync(buffer, cancellationToken).AsTask();
         server.Write("abc"u8);
-        Assert.That(await during.WaitAsync(cancellationToken), Is.EqualTo(3));
+        Assert.That(await during.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.ForceYielding), Is.EqualTo(3)); // off the reading thread, whose state is watched below
 
         // Nothing more comes: the reading thread checks for its window (running), then must block in read, not keep checking.
         Task<int> after = stream.ReadAsync(buffer, cancellationToken).AsTask();
@@ -227,9 +228,10 @@ public sealed class DedicatedReadStreamTests
         char last = '?';
         for (int attempt = 0; attempt < 200; attempt++)
         {
+            string self = Path.GetFileName(new DirectoryInfo("/proc/thread-self").ResolveLinkTarget(returnFinalTarget: true)!.FullName);
             foreach (string task in Directory.GetDirectories("/proc/self/task"))
             {
-                if (File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n') != name)
+                if (Path.GetFileName(task) == self || File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n') != name)
                 {
                     continue;
                 }
@@ -248,6 +250,7 @@ public sealed class DedicatedReadStreamTests
         Assert.Fail($"Thread '{name}' never reached state {state} in 2 s; it was {last}.");
     }
 
+    /// <summary>A stream whose reads block until the test hands them bytes (empty for the end), or a failure.</summary>
     private sealed class BlockingSource : Stream
     {
         private readonly BlockingCollection<object> _items = [];

@@ -205,7 +205,6 @@ public sealed class TypedCallTests(string framer, string serializer)
         await pair.Host.NotifyAsync("bulk", bulk, cancellationToken);
 
         Task<Point>[] calls = [.. Enumerable.Range(0, 20).Select(i => pair.Host.CallAsync<Point, Point>("move", new Point(i, i), cancellationToken))];
-        Assert.That(calls.Any(call => call.IsCompleted), Is.False, "The requests should wait for room.");
         pair.Plugin.Start();
         await first;
         Point[] answers = await Task.WhenAll(calls);
