@@ -26,7 +26,7 @@ internal sealed class PluginIpcTarget : IEchoTarget
 
     public bool CanMove { get; }
 
-    /// <summary>Starts the target <paramref name="name"/>: a framer's name, with <c>-poll</c> for 50 µs of <see cref="PluginOptions.BusyPollTime"/> on both sides.</summary>
+    /// <summary>Starts the target <paramref name="name"/>: a framer's name, with <c>-poll</c> for 50 µs of <see cref="PluginOptions.BusyPollTime"/> (the plugin follows the host's hint).</summary>
     public static async Task<PluginIpcTarget> StartAsync(string name)
     {
         bool busyPoll = name.EndsWith("-poll", StringComparison.Ordinal);
@@ -41,11 +41,7 @@ internal sealed class PluginIpcTarget : IEchoTarget
             BusyPollTime = busyPoll ? BusyPollTime : TimeSpan.Zero,
         };
         options.Arguments.Add("exec");
-        options.Arguments.Add(Children.EchoPluginPath);
-        if (busyPoll)
-        {
-            options.Arguments.Add($"--busy-poll-us={BusyPollTime.TotalMicroseconds}");
-        }
+        options.Arguments.Add(Children.EchoPluginPath); // EchoPlugin polls as the host asks in its environment
 
         var plugin = new Plugin(options);
         var target = new PluginIpcTarget(plugin, canMove: framer == "msgpack");

@@ -11,13 +11,6 @@ var options = new MainOptions { Name = "EchoPlugin" };
 options.Metadata["version"] = "1.0";
 options.Metadata["description"] = "Echoes, fails, sleeps and calls back on request.";
 
-// --busy-poll-us=N: the reader of the host's pipe keeps checking for N µs before it blocks (MainOptions.BusyPollTime),
-// for latency-sensitive hosts on machines with several CPUs; the host sets PluginOptions.BusyPollTime for its side.
-if (args.FirstOrDefault(arg => arg.StartsWith("--busy-poll-us=", StringComparison.Ordinal)) is { } busyPoll)
-{
-    options.BusyPollTime = TimeSpan.FromMicroseconds(int.Parse(busyPoll["--busy-poll-us=".Length..], CultureInfo.InvariantCulture));
-}
-
 options.OnStart = (main, cancellationToken) =>
 {
     main.CreateLogger("EchoPlugin").LogInformation("EchoPlugin started (process {ProcessId}).", Environment.ProcessId);

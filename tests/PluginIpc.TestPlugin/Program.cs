@@ -155,6 +155,7 @@ static async Task<int> TraceAsync(bool listen, bool json)
         return ValueTask.FromResult<ReadOnlyMemory<byte>>(Encoding.UTF8.GetBytes($"{parent}|{header}|{Environment.ProcessId}"));
     });
     options.Handle("cwd", static (_, _, _) => ValueTask.FromResult<ReadOnlyMemory<byte>>(Encoding.UTF8.GetBytes(Environment.CurrentDirectory)));
+    options.Handle("busy-poll", static (_, peer, _) => ValueTask.FromResult<ReadOnlyMemory<byte>>(Encoding.UTF8.GetBytes(((Main)peer).BusyPollTime.TotalMicroseconds.ToString(CultureInfo.InvariantCulture))));
     options.Handle("crash", static (_, _, _) =>
     {
         Environment.Exit(3);

@@ -114,7 +114,11 @@ public sealed class PluginOptions : IChannelSettings
     /// <remarks>Shared, not copied, by the plugin, and passed on to the channel of each plugin process.</remarks>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
-    /// <summary>Gets or sets how long the host's thread that reads the plugin's pipe keeps checking for the next chunk before it blocks (see <see cref="ChannelOptions.BusyPollTime"/>); the plugin sets its own side with <see cref="MainOptions.BusyPollTime"/>.</summary>
+    /// <summary>
+    /// Gets or sets how long the host's thread that reads the plugin's pipe keeps checking for input before each blocking
+    /// read (see <see cref="ChannelOptions.BusyPollTime"/>). The plugin is told in its environment, and a .NET plugin does
+    /// the same on its side unless its <see cref="MainOptions.BusyPollTime"/> says otherwise.
+    /// </summary>
     /// <value>Defaults to <see cref="TimeSpan.Zero"/>: the reader blocks at once. At most <see cref="ChannelOptions.MaxBusyPollTime"/>.</value>
     public TimeSpan BusyPollTime { get; set; }
 
@@ -222,6 +226,7 @@ public sealed class PluginOptions : IChannelSettings
         Framer = Framer,
         Transport = Transport,
         MaxOutputLineLength = MaxOutputLineLength,
+        BusyPollTime = BusyPollTime,
         OutputReceived = outputReceived,
     };
 

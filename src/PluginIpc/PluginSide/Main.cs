@@ -62,6 +62,9 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts, Contracts.IContractP
     /// <summary>Gets the plugin's name, as announced to the host.</summary>
     public string Name => _options.Name;
 
+    /// <summary>Gets the busy-poll time this plugin runs with: its own choice, else the host's hint (tests read it).</summary>
+    internal TimeSpan BusyPollTime => _options.BusyPollTime ?? TimeSpan.Zero;
+
     /// <inheritdoc/>
     /// <value>From <see cref="MainOptions.CallTimeout"/>.</value>
     public TimeSpan DefaultCallTimeout => _options.CallTimeout;
@@ -123,6 +126,7 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts, Contracts.IContractP
             return 1;
         }
 
+        settings.BusyPollTime ??= contract.BusyPollTime; // the host's hint, unless the plugin chose
         PluginConnection connection = PluginConnection.Open(contract);
         await using var connectionScope = connection.ConfigureAwait(false);
         IChunkFramer framer = FramerRegistry.Create(contract.Framer, settings.FramerOptions);

@@ -72,9 +72,15 @@ public sealed class MainOptions : IChannelSettings
     /// <value>Defaults to <see cref="TimeProvider.System"/>. Tests can pass a <c>FakeTimeProvider</c> and advance time by hand.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
-    /// <summary>Gets or sets how long the plugin's thread that reads the host's pipe keeps checking for the next chunk before it blocks (see <see cref="ChannelOptions.BusyPollTime"/>); the host sets its own side with <see cref="PluginOptions.BusyPollTime"/>.</summary>
-    /// <value>Defaults to <see cref="TimeSpan.Zero"/>: the reader blocks at once. At most <see cref="ChannelOptions.MaxBusyPollTime"/>.</value>
-    public TimeSpan BusyPollTime { get; set; }
+    /// <summary>Gets or sets how long the plugin's thread that reads the host's pipe keeps checking for input before each blocking read (see <see cref="ChannelOptions.BusyPollTime"/>).</summary>
+    /// <value>
+    /// Defaults to <see langword="null"/>: what the host set in its <see cref="PluginOptions.BusyPollTime"/> (passed in the
+    /// launch environment), else zero. At most <see cref="ChannelOptions.MaxBusyPollTime"/>.
+    /// </value>
+    public TimeSpan? BusyPollTime { get; set; }
+
+    /// <inheritdoc/>
+    TimeSpan IChannelSettings.BusyPollTime => BusyPollTime ?? TimeSpan.Zero;
 
     /// <summary>Gets or sets the format of typed calls (<c>CallAsync&lt;TRequest, TResponse&gt;</c> and <c>Handle&lt;TRequest, TResponse&gt;</c>); the other side must use the same.</summary>
     /// <value>Defaults to <see langword="null"/>: a <see cref="MessagePackPluginSerializer"/>. NativeAOT applications set a <see cref="JsonPluginSerializer"/> made with their <c>JsonSerializerContext</c>.</value>
@@ -192,7 +198,11 @@ public sealed class MainOptions : IChannelSettings
         ChannelOptions.ValidateTimeout(HostPingInterval, nameof(HostPingInterval));
         ChannelOptions.ValidateTimeout(HostPingTimeout, nameof(HostPingTimeout));
         ChannelOptions.ValidateTimeout(CallTimeout, nameof(CallTimeout));
-        ChannelOptions.ValidateBusyPollTime(BusyPollTime, nameof(BusyPollTime));
+        if (BusyPollTime is { } busyPollTime)
+        {
+            ChannelOptions.ValidateBusyPollTime(busyPollTime, nameof(BusyPollTime));
+        }
+
         var copy = new MainOptions
         {
             Name = Name,

@@ -7,11 +7,12 @@ namespace PluginIpc;
 /// <remarks>Immutable.</remarks>
 internal sealed class LaunchContract
 {
-    private LaunchContract(string framer, int? inFd, int? outFd)
+    private LaunchContract(string framer, int? inFd, int? outFd, TimeSpan? busyPollTime)
     {
         Framer = framer;
         InFd = inFd;
         OutFd = outFd;
+        BusyPollTime = busyPollTime;
     }
 
     /// <summary>Gets the name of the framing: <c>text</c> or <c>msgpack</c>.</summary>
@@ -22,6 +23,9 @@ internal sealed class LaunchContract
 
     /// <summary>Gets the inherited descriptor to write chunks to, or <see langword="null"/> for stdout.</summary>
     public int? OutFd { get; }
+
+    /// <summary>Gets how long the host asks the plugin's reader to busy-poll (see <see cref="MainOptions.BusyPollTime"/>), or <see langword="null"/> when it does not say.</summary>
+    public TimeSpan? BusyPollTime { get; }
 
     /// <summary>Gets a value indicating whether the channel runs on stdin and stdout.</summary>
     [MemberNotNullWhen(false, nameof(InFd), nameof(OutFd))]
@@ -105,7 +109,20 @@ internal sealed class LaunchContract
             (inFd, outFd) = (parsedIn, parsedOut);
         }
 
-        contract = new LaunchContract(framer, inFd, outFd);
+        TimeSpan? busyPollTime = null;
+        if (getVariable(LaunchVariables.BusyPollMicroseconds) is { } busyPollText)
+        {
+            if (!int.TryParse(busyPollText, NumberStyles.None, CultureInfo.InvariantCulture, out int microseconds)
+                || microseconds > ChannelOptions.MaxBusyPollTime.TotalMicroseconds)
+            {
+                error = $"{processName}: {LaunchVariables.BusyPollMicroseconds} is '{busyPollText}'; expected a decimal number of microseconds from 0 to {ChannelOptions.MaxBusyPollTime.TotalMicroseconds}.";
+                return false;
+            }
+
+            busyPollTime = TimeSpan.FromMicroseconds(microseconds);
+        }
+
+        contract = new LaunchContract(framer, inFd, outFd, busyPollTime);
         error = null;
         return true;
     }

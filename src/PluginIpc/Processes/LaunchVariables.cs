@@ -18,6 +18,9 @@ internal static class LaunchVariables
     /// <summary>The variable that carries the descriptor the plugin writes chunks to.</summary>
     public const string OutFd = "PLUGINIPC_OUT_FD";
 
+    /// <summary>The variable that carries the host's busy-poll time in microseconds, a hint the plugin side follows unless its options say otherwise (an extension, docs/PROTOCOL.md section 6).</summary>
+    public const string BusyPollMicroseconds = "PLUGINIPC_BUSY_POLL_US";
+
     /// <summary>The library's default cookie.</summary>
     public const string DefaultCookie = "pluginipc-v1";
 

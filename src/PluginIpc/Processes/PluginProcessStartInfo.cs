@@ -54,6 +54,9 @@ internal sealed class PluginProcessStartInfo
     /// <value>Defaults to 16384 chars (16 Ki). See <see cref="BoundedLineReader"/> for how the pieces are marked.</value>
     public int MaxOutputLineLength { get; init; } = DefaultMaxOutputLineLength;
 
+    /// <summary>Gets how long the host's reader busy-polls, passed to the plugin as a hint (<see cref="LaunchVariables.BusyPollMicroseconds"/>) when positive.</summary>
+    public TimeSpan BusyPollTime { get; init; }
+
     /// <summary>Gets a callback that sees every line of output besides the logger; it runs on the reading task and must not block.</summary>
     /// <value>Defaults to <see langword="null"/>.</value>
     public Action<PluginOutputLine>? OutputReceived { get; init; }

@@ -118,6 +118,14 @@ internal abstract class ProcessConnector : IPluginConnector
         environment[LaunchVariables.Cookie] = info.Cookie;
         environment[LaunchVariables.Protocol] = LaunchVariables.ProtocolVersion;
         environment[LaunchVariables.Framer] = info.Framer;
+        if (info.BusyPollTime > TimeSpan.Zero)
+        {
+            environment[LaunchVariables.BusyPollMicroseconds] = ((long)info.BusyPollTime.TotalMicroseconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        else
+        {
+            environment.Remove(LaunchVariables.BusyPollMicroseconds); // the host's own hint, if it is a plugin itself, is not its plugins'
+        }
 
         // A host that is itself a plugin must not pass its own descriptors on; inherited pipes set their own in BeforeStart.
         environment.Remove(LaunchVariables.InFd);

@@ -84,6 +84,30 @@ public sealed class LaunchContractTests
         Assert.That(error, Does.Contain(LaunchVariables.InFd).And.Contain("together"));
     }
 
+    [TestCase(null, null)]
+    [TestCase("0", 0)]
+    [TestCase("50", 50)]
+    [TestCase("10000", 10_000)]
+    public void TryRead_BusyPollHint_IsReadInMicroseconds(string? text, int? microseconds)
+    {
+        bool ok = Read(new() { [LaunchVariables.Cookie] = "pluginipc-v1", [LaunchVariables.BusyPollMicroseconds] = text }, out LaunchContract? contract, out string? error);
+
+        Assert.That(ok, Is.True, error);
+        Assert.That(contract!.BusyPollTime, Is.EqualTo(microseconds is { } value ? TimeSpan.FromMicroseconds(value) : null));
+    }
+
+    [TestCase("")]
+    [TestCase("50us")]
+    [TestCase("-1")]
+    [TestCase("10001")]
+    public void TryRead_MalformedBusyPollHint_FailsNamingTheVariable(string text)
+    {
+        bool ok = Read(new() { [LaunchVariables.Cookie] = "pluginipc-v1", [LaunchVariables.BusyPollMicroseconds] = text }, out _, out string? error);
+
+        Assert.That(ok, Is.False);
+        Assert.That(error, Is.EqualTo($"my-plugin: PLUGINIPC_BUSY_POLL_US is '{text}'; expected a decimal number of microseconds from 0 to 10000."));
+    }
+
     private static bool Read(Dictionary<string, string?> environment, out LaunchContract? contract, out string? error) =>
         LaunchContract.TryRead(name => environment.GetValueOrDefault(name), "pluginipc-v1", Name, out contract, out error);
 }

@@ -216,6 +216,30 @@ public sealed class PluginProcessTests : ProcessTestBase
     }
 
     [Test, CancelAfter(20_000)]
+    public async Task StartAsync_BusyPollTime_IsPassedAsAHint_AndTheHostsOwnHintIsNot([Values] bool busyPoll, CancellationToken cancellationToken)
+    {
+        Environment.SetEnvironmentVariable(LaunchVariables.BusyPollMicroseconds, "7"); // as if this host were itself a plugin told to poll
+        try
+        {
+            PluginProcessStartInfo info = TestPlugin.StartInfo(PluginTransport.InheritedPipes, "env", LaunchVariables.BusyPollMicroseconds);
+            info = new PluginProcessStartInfo(info.ExecutablePath)
+            {
+                Arguments = info.Arguments,
+                BusyPollTime = busyPoll ? TimeSpan.FromMicroseconds(50) : TimeSpan.Zero,
+            };
+            await using PluginProcess plugin = await StartAsync(info, cancellationToken);
+
+            Assert.That(await plugin.Exited.WaitAsync(s_timeout, cancellationToken), Is.EqualTo(0));
+
+            Assert.That(plugin.GetRecentOutput(), Is.EqualTo(new[] { busyPoll ? $"{LaunchVariables.BusyPollMicroseconds}=50" : $"{LaunchVariables.BusyPollMicroseconds} unset" }));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(LaunchVariables.BusyPollMicroseconds, null);
+        }
+    }
+
+    [Test, CancelAfter(20_000)]
     public async Task StartAsync_EnvironmentOptions_ShapeThePluginEnvironment(
         [Values] bool inheritEnvironment, CancellationToken cancellationToken)
     {

@@ -29,4 +29,17 @@ public sealed class TypedProcessTests : PluginTestBase
         Assert.That(moved, Is.EqualTo(new Point(11, 21)));
         Assert.That(plugin.Metadata["serializer"], Is.EqualTo(json ? "json" : "msgpack"));
     }
+
+    [Test, CancelAfter(60_000)]
+    public async Task BusyPollTime_OfTheHost_IsWhatThePluginRunsWith([Values(0, 50)] int microseconds, CancellationToken cancellationToken)
+    {
+        var options = new PluginOptions { BusyPollTime = TimeSpan.FromMicroseconds(microseconds) };
+        TracePlugin.Configure(options);
+        await using Plugin plugin = CreatePlugin(options);
+        await plugin.StartAsync(cancellationToken);
+
+        string pluginSide = await plugin.CallAsync("busy-poll", string.Empty, cancellationToken);
+
+        Assert.That(pluginSide, Is.EqualTo(microseconds.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+    }
 }
