@@ -51,7 +51,7 @@ public static class TypedChunkPeerExtensions
             ArgumentNullException.ThrowIfNull(cmd);
             IPluginSerializer serializer = PluginSerializers.Resolve(peer.Serializer);
             // The library's own peers hand a pooled body back once framed; another implementation may keep what it is given.
-            buffer = TypedPayload.IsLibraryPeer(peer) ? TypedPayload.SerializeForChannel(serializer, request) : TypedPayload.Serialize(serializer, request);
+            buffer = TypedPayload.Serialize(serializer, request, pooled: TypedPayload.IsLibraryPeer(peer));
             answer = TypedAnswerReader<TResponse>.For(serializer, peer.Name, cmd);
         }
         catch (Exception ex)

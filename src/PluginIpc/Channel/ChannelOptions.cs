@@ -125,9 +125,11 @@ public sealed class ChannelOptions
         BusyPollTime = settings.BusyPollTime,
     };
 
+    internal static bool IsValidBusyPollTime(TimeSpan value) => value >= TimeSpan.Zero && value <= MaxBusyPollTime;
+
     internal static void ValidateBusyPollTime(TimeSpan value, string name)
     {
-        if (value < TimeSpan.Zero || value > MaxBusyPollTime)
+        if (!IsValidBusyPollTime(value))
         {
             throw new ArgumentOutOfRangeException(name, value, $"Expected a time span from zero to {MaxBusyPollTime.TotalMilliseconds} ms.");
         }

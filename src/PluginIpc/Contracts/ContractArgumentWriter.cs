@@ -61,17 +61,11 @@ public struct ContractArgumentWriter
     }
 
     /// <summary>Ends the array and copies it out of the scratch buffer.</summary>
-    internal ReadOnlyMemory<byte> Complete()
+    /// <param name="pooled">Whether into a body that the library's channels hand back once framed (see <see cref="TypedPayload.Serialize"/>).</param>
+    internal ReadOnlyMemory<byte> Complete(bool pooled = false)
     {
         _serializer.WriteArrayEnd(_buffer);
-        return TypedPayload.CopyOut(_buffer);
-    }
-
-    /// <summary>Ends the array and copies it out of the scratch buffer into a body that the library's channels hand back once framed (see <see cref="TypedPayload.SerializeForChannel"/>).</summary>
-    internal ReadOnlyMemory<byte> CompleteForChannel()
-    {
-        _serializer.WriteArrayEnd(_buffer);
-        return TypedPayload.CopyOutForChannel(_buffer);
+        return TypedPayload.CopyOut(_buffer, pooled);
     }
 
     private void Separate()

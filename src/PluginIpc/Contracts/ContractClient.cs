@@ -55,7 +55,7 @@ public sealed class ContractClient
     public Task<TResult> CallAsync<TResult>(ref ContractArgumentWriter arguments, CancellationToken cancellationToken)
     {
         int method = arguments.Method;
-        ReadOnlyMemory<byte> payload = TypedPayload.IsLibraryPeer(Peer) ? arguments.CompleteForChannel() : arguments.Complete(); // see TypedChunkPeerExtensions
+        ReadOnlyMemory<byte> payload = arguments.Complete(pooled: TypedPayload.IsLibraryPeer(Peer));
         if (FindMismatch(method) is { } mismatch)
         {
             return Task.FromException<TResult>(new ProtocolException(mismatch));

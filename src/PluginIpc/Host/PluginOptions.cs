@@ -271,7 +271,7 @@ public sealed class PluginOptions : IChannelSettings
         Require(MaxConcurrentHandlers > 0, nameof(MaxConcurrentHandlers), $"must be positive, not {MaxConcurrentHandlers}");
         Require(MaxQueuedMessages > 0, nameof(MaxQueuedMessages), $"must be positive, not {MaxQueuedMessages}");
         Require(MaxQueuedBytes > 0, nameof(MaxQueuedBytes), $"must be positive, not {MaxQueuedBytes}");
-        Require(BusyPollTime >= TimeSpan.Zero && BusyPollTime <= ChannelOptions.MaxBusyPollTime, nameof(BusyPollTime), $"must be from zero to {ChannelOptions.MaxBusyPollTime.TotalMilliseconds} ms, not {BusyPollTime}");
+        Require(ChannelOptions.IsValidBusyPollTime(BusyPollTime), nameof(BusyPollTime), $"must be from zero to {ChannelOptions.MaxBusyPollTime.TotalMilliseconds} ms, not {BusyPollTime}");
         Require(RecentLogCapacity > 0, nameof(RecentLogCapacity), $"must be positive, not {RecentLogCapacity}");
         Require(RecentLogByteCapacity > 0, nameof(RecentLogByteCapacity), $"must be positive, not {RecentLogByteCapacity}");
         Require(MaxOutputLineLength > 0, nameof(MaxOutputLineLength), $"must be positive, not {MaxOutputLineLength}");

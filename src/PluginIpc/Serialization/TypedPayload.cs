@@ -10,8 +10,14 @@ internal static class TypedPayload
     private static ArrayBufferWriter<byte>? t_scratch;
 
     /// <summary>Serializes <paramref name="value"/> into a buffer of its own, which the call may hold until it is written.</summary>
-    /// <remarks>Writes into a per-thread scratch buffer, then copies out exactly the bytes written: one small array per value.</remarks>
-    public static ReadOnlyMemory<byte> Serialize<T>(IPluginSerializer serializer, T value)
+    /// <param name="serializer">The peer's serializer.</param>
+    /// <param name="value">The value.</param>
+    /// <param name="pooled">
+    /// Whether the bytes go into a <see cref="PooledBody"/>: only for a request or answer that goes to one of the library's
+    /// channels (see <see cref="IsLibraryPeer"/>), which hands the array back once it has framed it; nothing else may hold it.
+    /// </param>
+    /// <remarks>Writes into a per-thread scratch buffer, then copies out exactly the bytes written.</remarks>
+    public static ReadOnlyMemory<byte> Serialize<T>(IPluginSerializer serializer, T value, bool pooled = false)
     {
         ArrayBufferWriter<byte> scratch = RentScratch();
         try
@@ -20,42 +26,11 @@ internal static class TypedPayload
         }
         catch
         {
-            CopyOut(scratch);
+            ReleaseScratch(scratch);
             throw;
         }
 
-        return CopyOut(scratch);
-    }
-
-    /// <summary>
-    /// Serializes <paramref name="value"/> into a <see cref="PooledBody"/>, for a request or answer that goes to one of the
-    /// library's channels, which hands the array back once it has framed it. Nothing else may hold the result.
-    /// </summary>
-    public static ReadOnlyMemory<byte> SerializeForChannel<T>(IPluginSerializer serializer, T value)
-    {
-        ArrayBufferWriter<byte> scratch = RentScratch();
-        try
-        {
-            serializer.Serialize(scratch, value);
-            return CopyOutForChannel(scratch);
-        }
-        catch
-        {
-            CopyOut(scratch);
-            throw;
-        }
-    }
-
-    /// <summary>Copies out what <paramref name="scratch"/> holds into a <see cref="PooledBody"/> (see <see cref="SerializeForChannel"/>), as <see cref="CopyOut"/> does into an array.</summary>
-    public static ReadOnlyMemory<byte> CopyOutForChannel(ArrayBufferWriter<byte> scratch)
-    {
-        ReadOnlyMemory<byte> body = PooledBody.CopyOf(scratch.WrittenSpan);
-        if (scratch.Capacity > MaxKeptScratch)
-        {
-            t_scratch = null;
-        }
-
-        return body;
+        return CopyOut(scratch, pooled);
     }
 
     /// <summary>Returns this thread's scratch buffer, empty. Nothing else on the thread may use it until <see cref="CopyOut"/>.</summary>
@@ -66,16 +41,24 @@ internal static class TypedPayload
         return scratch;
     }
 
-    /// <summary>Copies out what <paramref name="scratch"/> holds, and lets a large scratch buffer go rather than keep it for the thread's lifetime.</summary>
-    public static byte[] CopyOut(ArrayBufferWriter<byte> scratch)
+    /// <summary>Copies out what <paramref name="scratch"/> holds, into an array or a <see cref="PooledBody"/> (see <see cref="Serialize"/>), and gives the scratch buffer back.</summary>
+    public static ReadOnlyMemory<byte> CopyOut(ArrayBufferWriter<byte> scratch, bool pooled = false)
     {
-        byte[] copy = scratch.WrittenSpan.ToArray();
+        ReadOnlyMemory<byte> copy = pooled ? PooledBody.CopyOf(scratch.WrittenSpan) : scratch.WrittenSpan.ToArray();
+        ReleaseScratch(scratch);
+        return copy;
+    }
+
+    /// <summary>Whether <paramref name="peer"/> is one of the library's own (a channel, a plugin or a plugin side), whose channel hands pooled bodies back once framed.</summary>
+    public static bool IsLibraryPeer(IChunkPeer peer) => peer is IChunkCallShortcuts;
+
+    /// <summary>Lets a large scratch buffer go rather than keep it for the thread's lifetime.</summary>
+    private static void ReleaseScratch(ArrayBufferWriter<byte> scratch)
+    {
         if (scratch.Capacity > MaxKeptScratch)
         {
             t_scratch = null;
         }
-
-        return copy;
     }
 
     private const int MaxKeptScratch = 64 * 1024;
@@ -93,19 +76,14 @@ internal static class TypedPayload
     /// <summary>Answers <paramref name="result"/>'s value, serialized, once it has completed.</summary>
     /// <param name="result">The handler's result.</param>
     /// <param name="serializer">The peer's serializer.</param>
-    /// <param name="toLibraryPeer">Whether the answer goes to one of the library's peers, whose channel hands a pooled body back (see <see cref="SerializeForChannel"/>); another peer gets an array it may keep.</param>
+    /// <param name="toLibraryPeer">Whether the answer goes to one of the library's peers, whose channel hands a pooled body back (see <see cref="Serialize"/>); another peer gets an array it may keep.</param>
     public static ValueTask<ReadOnlyMemory<byte>> Answer<TResult>(Task<TResult> result, IPluginSerializer serializer, bool toLibraryPeer) =>
-        result.IsCompletedSuccessfully ? new(SerializeAnswer(serializer, result.Result, toLibraryPeer)) : AnswerAsync(result, serializer, toLibraryPeer);
+        result.IsCompletedSuccessfully ? new(Serialize(serializer, result.Result, toLibraryPeer)) : AnswerAsync(result, serializer, toLibraryPeer);
 
     /// <inheritdoc cref="Answer{TResult}(Task{TResult}, IPluginSerializer, bool)"/>
     public static ValueTask<ReadOnlyMemory<byte>> Answer<TResult>(ValueTask<TResult> result, IPluginSerializer serializer, bool toLibraryPeer) =>
-        result.IsCompletedSuccessfully ? new(SerializeAnswer(serializer, result.Result, toLibraryPeer)) : AnswerAsync(result.AsTask(), serializer, toLibraryPeer);
+        result.IsCompletedSuccessfully ? new(Serialize(serializer, result.Result, toLibraryPeer)) : AnswerAsync(result.AsTask(), serializer, toLibraryPeer);
 
-    /// <summary>Whether <paramref name="peer"/> is one of the library's own (a channel, a plugin or a plugin side), whose channel hands pooled bodies back once framed.</summary>
-    public static bool IsLibraryPeer(IChunkPeer peer) => peer is IChunkCallShortcuts;
-
-    private static ReadOnlyMemory<byte> SerializeAnswer<TResult>(IPluginSerializer serializer, TResult value, bool toLibraryPeer) =>
-        toLibraryPeer ? SerializeForChannel(serializer, value) : Serialize(serializer, value);
 
     private static async ValueTask<ReadOnlyMemory<byte>> AnswerAsync(Task done)
     {
@@ -114,7 +92,7 @@ internal static class TypedPayload
     }
 
     private static async ValueTask<ReadOnlyMemory<byte>> AnswerAsync<TResult>(Task<TResult> result, IPluginSerializer serializer, bool toLibraryPeer) =>
-        SerializeAnswer(serializer, await result.ConfigureAwait(false), toLibraryPeer);
+        Serialize(serializer, await result.ConfigureAwait(false), toLibraryPeer);
 
     /// <summary>Reads an answer; one that is not a <typeparamref name="T"/> is a broken contract between the two sides.</summary>
     /// <exception cref="ProtocolException">The answer is not a <typeparamref name="T"/> in the serializer's format.</exception>
