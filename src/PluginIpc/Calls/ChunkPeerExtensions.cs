@@ -6,9 +6,9 @@ namespace PluginIpc;
 /// <summary>The conveniences of <see cref="IChunkPeer"/>: bytes and text, the peer's default timeout, and ping.</summary>
 public static class ChunkPeerExtensions
 {
-    private static readonly Func<Chunk, ReadOnlyMemory<byte>> s_buffer = static response => response.Buffer;
-    private static readonly Func<Chunk, string> s_text = static response => Encoding.UTF8.GetString(response.Buffer.Span);
-    private static readonly Func<Chunk, Chunk> s_chunk = static response => response;
+    private static readonly Func<ReceivedChunk, ReadOnlyMemory<byte>> s_buffer = static response => response.Buffer;
+    private static readonly Func<ReceivedChunk, string> s_text = static response => Encoding.UTF8.GetString(response.Buffer.Span);
+    private static readonly Func<ReceivedChunk, Chunk> s_chunk = static response => response.ToChunk();
 
     /// <summary>Sends a request and awaits its answer, within the peer's <see cref="IChunkPeer.DefaultCallTimeout"/>.</summary>
     /// <param name="peer">The peer.</param>
@@ -140,7 +140,7 @@ public static class ChunkPeerExtensions
         return peer.DefaultCallTimeout;
     }
 
-    internal static Task<TAnswer> Call<TAnswer>(IChunkPeer peer, string cmd, ReadOnlyMemory<byte> buffer, TimeSpan timeout, Func<Chunk, TAnswer> answer, CancellationToken cancellationToken)
+    internal static Task<TAnswer> Call<TAnswer>(IChunkPeer peer, string cmd, ReadOnlyMemory<byte> buffer, TimeSpan timeout, Func<ReceivedChunk, TAnswer> answer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(peer);
         return peer is IChunkCallShortcuts shortcuts
@@ -148,10 +148,10 @@ public static class ChunkPeerExtensions
             : CallThroughChunkAsync(peer, cmd, buffer, timeout, answer, cancellationToken);
     }
 
-    private static async Task<TAnswer> CallThroughChunkAsync<TAnswer>(IChunkPeer peer, string cmd, ReadOnlyMemory<byte> buffer, TimeSpan timeout, Func<Chunk, TAnswer> answer, CancellationToken cancellationToken)
+    private static async Task<TAnswer> CallThroughChunkAsync<TAnswer>(IChunkPeer peer, string cmd, ReadOnlyMemory<byte> buffer, TimeSpan timeout, Func<ReceivedChunk, TAnswer> answer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cmd);
         Chunk response = await peer.CallAsync(new Chunk { Direction = Direction.Request, Cmd = cmd, Buffer = buffer }, timeout, cancellationToken).ConfigureAwait(false);
-        return answer(response);
+        return answer(new ReceivedChunk(response));
     }
 }

@@ -7,7 +7,7 @@ namespace PluginIpc;
 internal interface IChunkCallShortcuts
 {
     /// <summary>Sends a request and completes the returned task with <paramref name="answer"/> applied to the response.</summary>
-    Task<TAnswer> CallAsync<TAnswer>(string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, Func<Chunk, TAnswer> answer, CancellationToken cancellationToken);
+    Task<TAnswer> CallAsync<TAnswer>(string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, Func<ReceivedChunk, TAnswer> answer, CancellationToken cancellationToken);
 
     /// <summary>Sends a one-way message.</summary>
     ValueTask NotifyAsync(string cmd, ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken);

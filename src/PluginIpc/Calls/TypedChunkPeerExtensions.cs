@@ -43,7 +43,7 @@ public static class TypedChunkPeerExtensions
     {
         // No state machine: the channel reads the answer with a kept reader as the response comes in, and completes the
         // caller's task itself. What fails before the request goes out fails the task, as in an async method.
-        Func<Chunk, TResponse> answer;
+        Func<ReceivedChunk, TResponse> answer;
         ReadOnlyMemory<byte> buffer;
         try
         {

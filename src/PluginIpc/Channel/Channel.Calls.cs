@@ -10,7 +10,7 @@ public sealed partial class Channel
 
     /// <summary>Starts a call and returns the task of its answer; what fails before the request is sent fails the task too.</summary>
     /// <typeparam name="TAnswer">What the caller gets from the response.</typeparam>
-    private Task<TAnswer> CallCoreAsync<TAnswer>(string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, Func<Chunk, TAnswer> answer, CancellationToken cancellationToken)
+    private Task<TAnswer> CallCoreAsync<TAnswer>(string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, Func<ReceivedChunk, TAnswer> answer, CancellationToken cancellationToken)
     {
         PendingCall<TAnswer> call;
         try
@@ -30,7 +30,7 @@ public sealed partial class Channel
     }
 
     /// <summary>Checks that a call may start, and enters it in the pending table under a new thread id.</summary>
-    private PendingCall<TAnswer> BeginCall<TAnswer>(string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, Func<Chunk, TAnswer> answer, CancellationToken cancellationToken)
+    private PendingCall<TAnswer> BeginCall<TAnswer>(string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, Func<ReceivedChunk, TAnswer> answer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cmd);
         ChannelOptions.ValidateTimeout(timeout, nameof(timeout));

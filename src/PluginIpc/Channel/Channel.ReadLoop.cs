@@ -76,7 +76,7 @@ public sealed partial class Channel
                     // Most of a large buffer is still to come: it is read straight into its own array, then dispatched alone.
                     _readUsedUp = true;
                     Chunk chunk = await _directReader!.ReadRestAsync(_lifetime.Token).ConfigureAwait(false);
-                    if (!DispatchAlone(chunk))
+                    if (!DispatchAlone(new ReceivedChunk(chunk)))
                     {
                         return;
                     }
@@ -125,15 +125,15 @@ public sealed partial class Channel
         _guard.BeginBatch();
         try
         {
-            while (_framer.TryRead(ref buffer, out Chunk? chunk))
+            while (TryReadChunk(ref buffer, out ReceivedChunk chunk))
             {
                 _unread = buffer;
-                if (chunk!.Buffer.Length >= LargeChunkBytes)
+                if (chunk.Buffer.Length >= LargeChunkBytes)
                 {
                     _guard.RestartClock(); // Copying it took time of its own; the code it goes to is timed from here.
                 }
 
-                if (!Dispatch(chunk))
+                if (!Dispatch(in chunk))
                 {
                     owner = false;
                     return false;
@@ -159,16 +159,29 @@ public sealed partial class Channel
         }
     }
 
+    /// <summary>Reads one chunk with the framer: as fields where the framer can, so that a response needs no <see cref="Chunk"/>.</summary>
+    private bool TryReadChunk(ref ReadOnlySequence<byte> buffer, out ReceivedChunk chunk)
+    {
+        if (_fieldReader is not null)
+        {
+            return _fieldReader.TryReadReceived(ref buffer, out chunk);
+        }
+
+        bool read = _framer.TryRead(ref buffer, out Chunk? whole);
+        chunk = read ? new ReceivedChunk(whole!) : default;
+        return read;
+    }
+
     /// <summary>Dispatches one chunk read on its own, corked and guarded as <see cref="DispatchUnread"/> dispatches a read's chunks.</summary>
     /// <returns><see langword="false"/> when the guard took reading from this loop.</returns>
-    private bool DispatchAlone(Chunk chunk)
+    private bool DispatchAlone(in ReceivedChunk chunk)
     {
         bool owner = false;
         _writer.Cork();
         _guard.BeginBatch();
         try
         {
-            owner = Dispatch(chunk);
+            owner = Dispatch(in chunk);
             return owner;
         }
         finally
@@ -184,7 +197,7 @@ public sealed partial class Channel
 
     /// <summary>Hands <paramref name="chunk"/> to whoever awaits or handles it.</summary>
     /// <returns><see langword="false"/> when code it ran inline held the loop so long that the guard took reading from it.</returns>
-    private bool Dispatch(Chunk chunk)
+    private bool Dispatch(in ReceivedChunk chunk)
     {
         switch (chunk.Direction)
         {
@@ -197,26 +210,27 @@ public sealed partial class Channel
 
                 if (_completions.RunsOnThreadPool)
                 {
-                    call.SetResult(chunk, runContinuationInline: false);
+                    call.SetResult(in chunk, runContinuationInline: false);
                     return true;
                 }
 
                 long section = _guard.Enter(_completions);
-                call.SetResult(chunk, runContinuationInline: true);
+                call.SetResult(in chunk, runContinuationInline: true);
                 return _guard.TryExit(section);
 
             case Direction.Request:
-                return DispatchRequest(chunk);
+                return DispatchRequest(chunk.ToChunk());
 
             case Direction.OneWay:
                 if (_handlers.HasInlineHandlers && _handlers.FindInline(chunk.Cmd) is { } inline)
                 {
-                    return RunOneWayInline(chunk, inline);
+                    return RunOneWayInline(chunk.ToChunk(), inline);
                 }
 
+                Chunk oneWay = chunk.ToChunk();
                 Interlocked.Increment(ref _activeHandlers);
-                _backlog.Add(chunk);
-                var message = new IncomingRequest(this, chunk, _lifetime.Token);
+                _backlog.Add(oneWay);
+                var message = new IncomingRequest(this, oneWay, _lifetime.Token);
                 if (_oneWays is not null)
                 {
                     _oneWays.Enqueue(message);

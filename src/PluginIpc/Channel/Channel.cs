@@ -47,10 +47,11 @@ public sealed partial class Channel : IChunkPeer, IChunkCallShortcuts, Contracts
     private static readonly TimeSpan s_sweptTimeoutMinimum = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan s_sweepPeriod = TimeSpan.FromMilliseconds(100);
 
-    private static readonly Func<Chunk, Chunk> s_answerChunk = static response => response;
+    private static readonly Func<ReceivedChunk, Chunk> s_answerChunk = static response => response.ToChunk();
     private static readonly Func<PendingCall, long, bool> s_isOverdue = static (call, now) => call.Deadline != 0 && call.Deadline <= now;
 
     private readonly IChunkFramer _framer;
+    private readonly IReceivedChunkReader? _fieldReader; // the built-in framers: responses reach their callers without a Chunk
     private readonly PipeReader _input;
     private readonly DirectBufferReader? _directReader;
     private readonly ChunkWriter _writer;
@@ -160,6 +161,7 @@ public sealed partial class Channel : IChunkPeer, IChunkCallShortcuts, Contracts
         _options = (options ?? new ChannelOptions()).Snapshot();
         _systemClock = ReferenceEquals(_options.TimeProvider, TimeProvider.System);
         _framer = framer;
+        _fieldReader = framer as IReceivedChunkReader;
         _input = input;
         _telemetry = new ChannelTelemetry(_options.Name, PluginIpcMetrics.For(_options.MeterFactory));
         _directReader = DirectBufferReader.Create(inputStream, framer, _telemetry);
@@ -279,7 +281,7 @@ public sealed partial class Channel : IChunkPeer, IChunkCallShortcuts, Contracts
     }
 
     /// <inheritdoc/>
-    Task<TAnswer> IChunkCallShortcuts.CallAsync<TAnswer>(string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, Func<Chunk, TAnswer> answer, CancellationToken cancellationToken) =>
+    Task<TAnswer> IChunkCallShortcuts.CallAsync<TAnswer>(string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, Func<ReceivedChunk, TAnswer> answer, CancellationToken cancellationToken) =>
         CallCoreAsync(cmd, buffer, headers, timeout, answer, cancellationToken);
 
     /// <inheritdoc/>

@@ -30,7 +30,7 @@ internal abstract class PendingCall : IThreadPoolWorkItem
     private const int CancelOwed = 4;
 
     private int _stage;
-    private Chunk? _response;
+    private ReceivedChunk _response;
     private Exception? _failure;
 
     public Channel Channel { get; private set; } = null!;
@@ -76,7 +76,7 @@ internal abstract class PendingCall : IThreadPoolWorkItem
     /// <summary>Settles the call with its response.</summary>
     /// <param name="response">The response.</param>
     /// <param name="runContinuationInline">Finish the call, and so run the caller's continuation, on this thread, as the read loop does under its guard.</param>
-    public void SetResult(Chunk response, bool runContinuationInline)
+    public void SetResult(in ReceivedChunk response, bool runContinuationInline)
     {
         _response = response;
         if (TryLeaveToSender())
@@ -151,7 +151,7 @@ internal abstract class PendingCall : IThreadPoolWorkItem
     /// <summary>Releases what the call held, recycles it, and completes the caller's task with the outcome it was settled with.</summary>
     public void Finish()
     {
-        Chunk? response = _response;
+        ReceivedChunk response = _response;
         Exception? failure = _failure;
         CallerRegistration.Dispose();
         TimerRegistration.Dispose();
@@ -167,7 +167,7 @@ internal abstract class PendingCall : IThreadPoolWorkItem
             }
         }
 
-        Complete(response, failure);
+        Complete(in response, failure);
     }
 
     /// <inheritdoc/>
@@ -190,7 +190,7 @@ internal abstract class PendingCall : IThreadPoolWorkItem
     /// <summary>Clears what the call referenced, before it goes back to its pool.</summary>
     protected void Clear()
     {
-        _response = null;
+        _response = default;
         _failure = null;
         Channel = null!;
         CallerToken = default;
@@ -206,7 +206,7 @@ internal abstract class PendingCall : IThreadPoolWorkItem
     /// <summary>Turns the outcome into the caller's answer or failure, recycles the call, then completes the caller's task.</summary>
     /// <param name="response">The response, when <paramref name="failure"/> is <see langword="null"/>.</param>
     /// <param name="failure">Why the call failed, if it did.</param>
-    protected abstract void Complete(Chunk? response, Exception? failure);
+    protected abstract void Complete(in ReceivedChunk response, Exception? failure);
 
     /// <summary>Leaves the settled call to its sender if the sender is still at work.</summary>
     private bool TryLeaveToSender()

@@ -11,7 +11,7 @@ namespace PluginIpc;
 internal sealed class PendingCall<TAnswer> : PendingCall
 {
     private AsyncTaskMethodBuilder<TAnswer> _builder;
-    private Func<Chunk, TAnswer> _answer = null!;
+    private Func<ReceivedChunk, TAnswer> _answer = null!;
 
     private PendingCall()
     {
@@ -21,7 +21,7 @@ internal sealed class PendingCall<TAnswer> : PendingCall
     public Task<TAnswer> Task { get; private set; } = null!;
 
     /// <summary>Rents a call from the pool, or makes one, for a request and the <paramref name="answer"/> that makes the caller's answer from its response.</summary>
-    public static PendingCall<TAnswer> Rent(Channel channel, ulong threadId, string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, long deadline, Func<Chunk, TAnswer> answer, CancellationToken callerToken)
+    public static PendingCall<TAnswer> Rent(Channel channel, ulong threadId, string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, long deadline, Func<ReceivedChunk, TAnswer> answer, CancellationToken callerToken)
     {
         if (!RecyclePool<PendingCall<TAnswer>>.TryRent(out PendingCall<TAnswer>? call))
         {
@@ -46,14 +46,14 @@ internal sealed class PendingCall<TAnswer> : PendingCall
     }
 
     /// <inheritdoc/>
-    protected override void Complete(Chunk? response, Exception? failure)
+    protected override void Complete(in ReceivedChunk response, Exception? failure)
     {
         TAnswer answer = default!;
         if (failure is null)
         {
             try
             {
-                if (response!.Cmd == Commands.Error && Cmd != Commands.Error)
+                if (response.Cmd == Commands.Error && Cmd != Commands.Error)
                 {
                     failure = ErrorPayload.Decode(response.Buffer.Span, Cmd);
                 }

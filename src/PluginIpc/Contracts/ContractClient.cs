@@ -62,7 +62,7 @@ public sealed class ContractClient
         }
 
         string cmd = _methods[method].Cmd;
-        var answer = (Func<Chunk, TResult>)(_answers[method] ??= CreateAnswer<TResult>(cmd));
+        var answer = (Func<ReceivedChunk, TResult>)(_answers[method] ??= CreateAnswer<TResult>(cmd));
         if (arguments.Progress is not { } progress)
         {
             return ChunkPeerExtensions.Call(Peer, cmd, payload, Peer.DefaultCallTimeout, answer, cancellationToken);
@@ -85,11 +85,11 @@ public sealed class ContractClient
         return new RemoteStream<T>(this, Descriptor.Methods[method].Cmd, payload, FindMismatch(method), cancellationToken);
     }
 
-    private async Task<TResult> CallWithProgressAsync<TResult>(string cmd, ReadOnlyMemory<byte> payload, Func<Chunk, TResult> answer, long token, CancellationToken cancellationToken)
+    private async Task<TResult> CallWithProgressAsync<TResult>(string cmd, ReadOnlyMemory<byte> payload, Func<ReceivedChunk, TResult> answer, long token, CancellationToken cancellationToken)
     {
         // Forgotten as the answer is read, on the read loop: a report that comes after the answer never reaches the caller.
         ContractSession session = Session;
-        Func<Chunk, TResult> answerThenForget = response =>
+        Func<ReceivedChunk, TResult> answerThenForget = response =>
         {
             session.RemoveProgress(token);
             return answer(response);
@@ -104,7 +104,7 @@ public sealed class ContractClient
         }
     }
 
-    private Func<Chunk, TResult> CreateAnswer<TResult>(string cmd)
+    private Func<ReceivedChunk, TResult> CreateAnswer<TResult>(string cmd)
     {
         if (typeof(TResult) == typeof(NoResult))
         {

@@ -37,7 +37,7 @@ internal sealed class RemoteStream<T> : IAsyncEnumerable<T>
     {
         private readonly RemoteStream<T> _stream;
         private readonly CancellationTokenSource _cancellation;
-        private readonly Func<Chunk, (long Id, T[] Items, bool Done)> _readBatch;
+        private readonly Func<ReceivedChunk, (long Id, T[] Items, bool Done)> _readBatch;
         private T[] _items = [];
         private int _next;
         private long _id;

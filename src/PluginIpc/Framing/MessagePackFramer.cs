@@ -25,7 +25,7 @@ namespace PluginIpc;
 /// </para>
 /// <para>Thread safe: an instance keeps no state between calls and may serve many channels at once.</para>
 /// </remarks>
-public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgoingChunkFramer
+public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgoingChunkFramer, IReceivedChunkReader
 {
     /// <summary>The framing's name on the wire and in settings: <c>msgpack</c>.</summary>
     public const string FramerName = "msgpack";
@@ -130,6 +130,16 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
     /// <inheritdoc/>
     public bool TryRead(ref ReadOnlySequence<byte> input, out Chunk? chunk)
     {
+        bool read = TryReadFields(ref input, out ReceivedChunk received);
+        chunk = read ? received.ToChunk() : null;
+        return read;
+    }
+
+    /// <inheritdoc/>
+    bool IReceivedChunkReader.TryReadReceived(ref ReadOnlySequence<byte> input, out ReceivedChunk chunk) => TryReadFields(ref input, out chunk);
+
+    private bool TryReadFields(ref ReadOnlySequence<byte> input, out ReceivedChunk chunk)
+    {
         // MessagePackReader alone takes longer than this whole read (about 40 ns for a small chunk, its Chunk included), so
         // the chunk most writers send is read on the span; anything else, and every error, goes to the reader.
         if (TryReadPlainChunk(input.FirstSpan, out chunk, out int consumed))
@@ -156,14 +166,14 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
         catch (EndOfStreamException)
         {
             // Never expected either: the field reader checks that a value has arrived before it is read.
-            chunk = null;
+            chunk = default;
             return false;
         }
     }
 
-    private bool TryReadChunk(ref MessagePackFieldReader reader, ref ReadOnlySequence<byte> input, out Chunk? chunk)
+    private bool TryReadChunk(ref MessagePackFieldReader reader, ref ReadOnlySequence<byte> input, out ReceivedChunk chunk)
     {
-        chunk = null;
+        chunk = default;
 
         // Pass 1 checks the whole chunk and finds its end without allocating; pass 2 copies it out.
         if (!TryReadFieldsBeforeBuffer(ref reader, out uint elements, out ulong threadId, out ulong direction, out ReadOnlySequence<byte> cmdBytes, out long cmdDataOffset, out string? cmd))
@@ -213,14 +223,12 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
 
         // The whole chunk is here and valid: from now on nothing can fail.
         IReadOnlyDictionary<string, string>? headers = headerCount > 0 ? ReadHeaders(ref headersReader, headerCount) : null;
-        chunk = new Chunk
-        {
-            ThreadId = threadId,
-            Direction = (Direction)direction,
-            Cmd = cmd ?? Utf8StringCache.GetString(cmdBytes, cmdDataOffset),
-            Buffer = bufferBytes.IsEmpty ? ReadOnlyMemory<byte>.Empty : PayloadArray.CopyOf(bufferBytes),
-            Headers = headers,
-        };
+        chunk = new ReceivedChunk(
+            threadId,
+            (Direction)direction,
+            cmd ?? Utf8StringCache.GetString(cmdBytes, cmdDataOffset),
+            bufferBytes.IsEmpty ? ReadOnlyMemory<byte>.Empty : PayloadArray.CopyOf(bufferBytes),
+            headers);
         input = input.Slice(reader.Consumed);
         return true;
     }
@@ -230,9 +238,9 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
     /// valid, without headers, its numbers and lengths in the usual encodings. Anything else returns <see langword="false"/>
     /// and goes to MessagePack-CSharp's reader, which reads it or names what is wrong: this path never throws.
     /// </summary>
-    private bool TryReadPlainChunk(ReadOnlySpan<byte> span, out Chunk? chunk, out int consumed)
+    private bool TryReadPlainChunk(ReadOnlySpan<byte> span, out ReceivedChunk chunk, out int consumed)
     {
-        chunk = null;
+        chunk = default;
         consumed = 0;
         if (span.IsEmpty || (span[0] != FixArrayOf4 && span[0] != FixArrayOf5))
         {
@@ -283,13 +291,11 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
             position++;
         }
 
-        chunk = new Chunk
-        {
-            ThreadId = threadId,
-            Direction = (Direction)direction,
-            Cmd = cmdText ?? Utf8StringCache.GetString(cmd, cmdOffset),
-            Buffer = bufferLength == 0 ? ReadOnlyMemory<byte>.Empty : PayloadArray.CopyOf(span.Slice(bufferOffset, bufferLength)),
-        };
+        chunk = new ReceivedChunk(
+            threadId,
+            (Direction)direction,
+            cmdText ?? Utf8StringCache.GetString(cmd, cmdOffset),
+            bufferLength == 0 ? ReadOnlyMemory<byte>.Empty : PayloadArray.CopyOf(span.Slice(bufferOffset, bufferLength)));
         consumed = position;
         return true;
     }

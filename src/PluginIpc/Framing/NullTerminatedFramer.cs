@@ -13,7 +13,7 @@ namespace PluginIpc;
 /// <para>This framing does not carry <see cref="Chunk.Headers"/>: <see cref="Write"/> drops them and <see cref="TryRead"/> never sets them.</para>
 /// <para>Instances keep no per-connection state and are safe to use from many threads at once.</para>
 /// </remarks>
-public sealed class NullTerminatedFramer : IChunkFramer, IChunkHeaderReader, IOutgoingChunkFramer
+public sealed class NullTerminatedFramer : IChunkFramer, IChunkHeaderReader, IOutgoingChunkFramer, IReceivedChunkReader
 {
     private const byte Nul = 0;
 
@@ -119,6 +119,16 @@ public sealed class NullTerminatedFramer : IChunkFramer, IChunkHeaderReader, IOu
     /// </remarks>
     public bool TryRead(ref ReadOnlySequence<byte> input, out Chunk? chunk)
     {
+        bool read = TryReadFields(ref input, out ReceivedChunk received);
+        chunk = read ? received.ToChunk() : null;
+        return read;
+    }
+
+    /// <inheritdoc/>
+    bool IReceivedChunkReader.TryReadReceived(ref ReadOnlySequence<byte> input, out ReceivedChunk chunk) => TryReadFields(ref input, out chunk);
+
+    private bool TryReadFields(ref ReadOnlySequence<byte> input, out ReceivedChunk chunk)
+    {
         // A read that spans segments mostly holds chunks that lie within one: those are parsed on the span too. A chunk that
         // runs past the first segment is incomplete there, never different, so it is parsed again across the segments.
         if (TryReadSingleSegment(ref input, out chunk))
@@ -145,13 +155,7 @@ public sealed class NullTerminatedFramer : IChunkFramer, IChunkHeaderReader, IOu
             reader.Advance(bufferLength);
         }
 
-        chunk = new Chunk
-        {
-            ThreadId = threadId,
-            Direction = (Direction)direction,
-            Cmd = Utf8StringCache.GetString(cmdBytes, cmdOffset),
-            Buffer = buffer,
-        };
+        chunk = new ReceivedChunk(threadId, (Direction)direction, Utf8StringCache.GetString(cmdBytes, cmdOffset), buffer);
         input = input.Slice(reader.Position);
         return true;
     }
@@ -217,9 +221,9 @@ public sealed class NullTerminatedFramer : IChunkFramer, IChunkHeaderReader, IOu
     }
 
     /// <summary>The same as <see cref="TryRead"/>, on the first segment of <paramref name="input"/> alone.</summary>
-    private bool TryReadSingleSegment(ref ReadOnlySequence<byte> input, out Chunk? chunk)
+    private bool TryReadSingleSegment(ref ReadOnlySequence<byte> input, out ReceivedChunk chunk)
     {
-        chunk = null;
+        chunk = default;
         ReadOnlySpan<byte> span = input.FirstSpan;
         int position = 0;
 
@@ -262,13 +266,7 @@ public sealed class NullTerminatedFramer : IChunkFramer, IChunkHeaderReader, IOu
             : PayloadArray.CopyOf(span.Slice(position, bufferLength));
         position += bufferLength;
 
-        chunk = new Chunk
-        {
-            ThreadId = threadId,
-            Direction = (Direction)direction,
-            Cmd = cmd ?? Utf8StringCache.GetString(cmdBytes, cmdOffset),
-            Buffer = buffer,
-        };
+        chunk = new ReceivedChunk(threadId, (Direction)direction, cmd ?? Utf8StringCache.GetString(cmdBytes, cmdOffset), buffer);
         input = input.Slice(position);
         return true;
     }

@@ -194,7 +194,7 @@ public sealed partial class Plugin : IChunkPeer, IChunkCallShortcuts, Contracts.
     }
 
     /// <inheritdoc/>
-    Task<TAnswer> IChunkCallShortcuts.CallAsync<TAnswer>(string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, Func<Chunk, TAnswer> answer, CancellationToken cancellationToken) =>
+    Task<TAnswer> IChunkCallShortcuts.CallAsync<TAnswer>(string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, Func<ReceivedChunk, TAnswer> answer, CancellationToken cancellationToken) =>
         TryGetRunningChannel() is IChunkCallShortcuts channel
             ? channel.CallAsync(cmd, buffer, headers, timeout, answer, cancellationToken)
             : CallWhenReadyAsync(cmd, buffer, headers, timeout, answer, cancellationToken);
@@ -296,7 +296,7 @@ public sealed partial class Plugin : IChunkPeer, IChunkCallShortcuts, Contracts.
         return await channel.CallAsync(request, timeout, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<TAnswer> CallWhenReadyAsync<TAnswer>(string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, Func<Chunk, TAnswer> answer, CancellationToken cancellationToken)
+    private async Task<TAnswer> CallWhenReadyAsync<TAnswer>(string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, Func<ReceivedChunk, TAnswer> answer, CancellationToken cancellationToken)
     {
         IChunkCallShortcuts channel = await GetChannelWhenReadyAsync(timeout, cancellationToken).ConfigureAwait(false);
         return await channel.CallAsync(cmd, buffer, headers, timeout, answer, cancellationToken).ConfigureAwait(false);

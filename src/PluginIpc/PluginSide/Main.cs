@@ -167,7 +167,7 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts, Contracts.IContractP
     void Contracts.IContractPeer.HandleInline(string cmd, ChunkHandler handler) => _channel.Handlers.HandleInline(cmd, handler);
 
     /// <inheritdoc/>
-    Task<TAnswer> IChunkCallShortcuts.CallAsync<TAnswer>(string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, Func<Chunk, TAnswer> answer, CancellationToken cancellationToken) =>
+    Task<TAnswer> IChunkCallShortcuts.CallAsync<TAnswer>(string cmd, ReadOnlyMemory<byte> buffer, IReadOnlyDictionary<string, string>? headers, TimeSpan timeout, Func<ReceivedChunk, TAnswer> answer, CancellationToken cancellationToken) =>
         ((IChunkCallShortcuts)_channel).CallAsync(cmd, buffer, headers, timeout, answer, cancellationToken);
 
     /// <inheritdoc/>

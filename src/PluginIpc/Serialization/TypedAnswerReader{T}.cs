@@ -27,11 +27,11 @@ internal sealed class TypedAnswerReader<T>
     }
 
     /// <summary>Gets the function that reads a response's buffer as a <typeparamref name="T"/>.</summary>
-    public Func<Chunk, T> Read { get; }
+    public Func<ReceivedChunk, T> Read { get; }
 
     /// <summary>Returns the reader of answers to <paramref name="cmd"/> from the peer named <paramref name="peerName"/> in <paramref name="serializer"/>'s format.</summary>
     /// <remarks>Matched by reference: commands and names are nearly always the same string objects call after call; others only cost a new reader.</remarks>
-    public static Func<Chunk, T> For(IPluginSerializer serializer, string peerName, string cmd)
+    public static Func<ReceivedChunk, T> For(IPluginSerializer serializer, string peerName, string cmd)
     {
         ref TypedAnswerReader<T>? slot = ref s_slots[(RuntimeHelpers.GetHashCode(cmd) ^ RuntimeHelpers.GetHashCode(peerName)) & (Slots - 1)];
         TypedAnswerReader<T>? reader = Volatile.Read(ref slot);
@@ -44,5 +44,5 @@ internal sealed class TypedAnswerReader<T>
         return reader.Read;
     }
 
-    private T ReadResponse(Chunk response) => TypedPayload.ReadAnswer<T>(_serializer, response.Buffer, _peerName, _cmd);
+    private T ReadResponse(ReceivedChunk response) => TypedPayload.ReadAnswer<T>(_serializer, response.Buffer, _peerName, _cmd);
 }

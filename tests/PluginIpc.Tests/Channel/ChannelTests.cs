@@ -59,6 +59,47 @@ public sealed class ChannelTests(string framer, string transport)
         Assert.That(chunk.Cmd, Is.EqualTo("echo"));
     }
 
+    [Test, CancelAfter(30_000)]
+    public async Task CallAsync_ByteCall_MakesNoChunkForItsResponse(CancellationToken cancellationToken)
+    {
+        // The built-in framers hand a response's fields to its caller: only a call that returns the chunk makes one (64 bytes).
+        await using ChannelPair pair = CreatePair();
+        pair.Plugin.Handle("echo", s_echo);
+        pair.Start();
+        byte[] body = new byte[64];
+        var request = new Chunk { Cmd = "echo", Buffer = body };
+        for (int i = 0; i < 500; i++)
+        {
+            await pair.Host.CallAsync("echo", body, cancellationToken);
+            await pair.Host.CallAsync(request, cancellationToken);
+        }
+
+        // The least of several rounds: both sides run in this process, and anything else that allocates meanwhile only adds.
+        long bytesCall = long.MaxValue;
+        long chunkCall = long.MaxValue;
+        for (int round = 0; round < 8; round++)
+        {
+            long start = GC.GetTotalAllocatedBytes(precise: true);
+            for (int i = 0; i < 200; i++)
+            {
+                await pair.Host.CallAsync("echo", body, cancellationToken);
+            }
+
+            long middle = GC.GetTotalAllocatedBytes(precise: true);
+            for (int i = 0; i < 200; i++)
+            {
+                await pair.Host.CallAsync(request, cancellationToken);
+            }
+
+            long end = GC.GetTotalAllocatedBytes(precise: true);
+            bytesCall = Math.Min(bytesCall, (middle - start) / 200);
+            chunkCall = Math.Min(chunkCall, (end - middle) / 200);
+        }
+
+        TestContext.Out.WriteLine($"bytes per call: byte call {bytesCall}, chunk call {chunkCall}");
+        Assert.That(chunkCall - bytesCall, Is.GreaterThanOrEqualTo(48), $"byte call {bytesCall} B, chunk call {chunkCall} B: the byte call's response made a Chunk too");
+    }
+
     [Test, CancelAfter(60_000)]
     public async Task CallAsync_TenThousandConcurrentCallsEachWay_AllAnsweredCorrectly(CancellationToken cancellationToken)
     {
