@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.WebSockets;
+using System.Runtime;
 using System.Text;
 
 namespace PluginIpc.GatewayBench;
@@ -37,21 +38,34 @@ internal static class BenchClient
         var d = new Phase("(d) 8x16");
         var scratch = new Phase("warm-up");
 
-        // Warm-up by time: 2 s of every phase, small ones.
+        // Warm-up by time: at least 2 s of every phase, small ones, and on until a whole pass compiled no method in the client
+        // or the server. Pinned, the JIT's background thread shares the one CPU: rounds that overlap it ran up to 2x slower.
         long warmUp = Stopwatch.GetTimestamp();
-        while (Stopwatch.GetElapsedTime(warmUp) < TimeSpan.FromSeconds(2))
+        long compiled = -1;
+        int passes = 0;
+        while (true)
         {
             await SequentialAsync(gateway, 200, scratch, gatewayAnswer: true);
             await SequentialAsync(raw, 200, scratch, gatewayAnswer: false);
             await DirectAsync(http, 200, scratch);
             await ThroughputAsync(many, TimeSpan.FromMilliseconds(300));
+            passes++;
+            long now = JitInfo.GetCompiledMethodCount() + (await StatsAsync(http)).ServerCompiled;
+            TimeSpan elapsed = Stopwatch.GetElapsedTime(warmUp);
+            if ((elapsed >= TimeSpan.FromSeconds(2) && now == compiled) || elapsed >= TimeSpan.FromSeconds(30))
+            {
+                Console.WriteLine($"warm-up {elapsed.TotalSeconds:F1} s ({passes} passes; the last compiled {(now == compiled ? "nothing" : "methods still")})");
+                break;
+            }
+
+            compiled = now;
         }
 
         var overhead = new List<double>();
         for (int i = 0; i < 9; i++)
         {
-            (long first, _, _) = await StatsAsync(http);
-            (long second, _, _) = await StatsAsync(http);
+            (long first, _, _, _) = await StatsAsync(http);
+            (long second, _, _, _) = await StatsAsync(http);
             overhead.Add(second - first);
         }
 
@@ -96,11 +110,11 @@ internal static class BenchClient
     /// <summary>Runs <paramref name="work"/> between two reads of the server's stats; adds the costs to <paramref name="phase"/>; returns the work's value (p50 µs, or calls/s).</summary>
     private static async Task<double> MeasuredAsync(HttpClient http, Phase phase, Func<Task<(double Value, long Calls, long? ServerBytes)>> work)
     {
-        (long allocatedBefore, double serverBefore, double pluginBefore) = await StatsAsync(http);
+        (long allocatedBefore, double serverBefore, double pluginBefore, _) = await StatsAsync(http);
         double clientBefore = ClientCpu();
         (double value, long calls, long? serverBytes) = await work();
         double clientAfter = ClientCpu();
-        (long allocatedAfter, double serverAfter, double pluginAfter) = await StatsAsync(http);
+        (long allocatedAfter, double serverAfter, double pluginAfter, _) = await StatsAsync(http);
         phase.Calls += calls;
         phase.ServerBytes += serverBytes ?? (allocatedAfter - allocatedBefore - s_statsBytes);
         phase.ClientCpu += clientAfter - clientBefore;
@@ -110,10 +124,10 @@ internal static class BenchClient
         return value;
     }
 
-    private static async Task<(long Allocated, double ServerCpu, double PluginCpu)> StatsAsync(HttpClient http)
+    private static async Task<(long Allocated, double ServerCpu, double PluginCpu, long ServerCompiled)> StatsAsync(HttpClient http)
     {
         string[] parts = (await http.GetStringAsync(new Uri("/bench/stats", UriKind.Relative))).Split(' ');
-        return (long.Parse(parts[0], CultureInfo.InvariantCulture), double.Parse(parts[1], CultureInfo.InvariantCulture), double.Parse(parts[2], CultureInfo.InvariantCulture));
+        return (long.Parse(parts[0], CultureInfo.InvariantCulture), double.Parse(parts[1], CultureInfo.InvariantCulture), double.Parse(parts[2], CultureInfo.InvariantCulture), long.Parse(parts[3], CultureInfo.InvariantCulture));
     }
 
     private static double ClientCpu()

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.WebSockets;
 using System.Reflection;
+using System.Runtime;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -24,7 +25,7 @@ internal static class BenchServer
 {
     private static readonly byte[] s_directAnswer = "hello"u8.ToArray();
 
-    public static async Task<int> RunAsync(int rounds, int calls, int seconds)
+    public static async Task<int> RunAsync(int rounds, int calls, int seconds, TimeSpan busyPoll)
     {
         WebApplicationBuilder builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -32,6 +33,7 @@ internal static class BenchServer
         builder.Services.AddPlugin("echo", o =>
         {
             o.ExecutablePath = DotnetPath();
+            o.BusyPollTime = busyPoll;
             o.Arguments.Add("exec");
             o.Arguments.Add(typeof(BenchServer).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "GatewayBench.EchoPlugin").Value!);
         });
@@ -52,7 +54,7 @@ internal static class BenchServer
         app.MapGet("/bench/stats", () =>
         {
             long allocated = GC.GetTotalAllocatedBytes(precise: true);
-            return $"{allocated} {CpuMicroseconds(Process.GetCurrentProcess()).ToString(CultureInfo.InvariantCulture)} {CpuMicroseconds(pluginProcess!).ToString(CultureInfo.InvariantCulture)}";
+            return $"{allocated} {CpuMicroseconds(Process.GetCurrentProcess()).ToString(CultureInfo.InvariantCulture)} {CpuMicroseconds(pluginProcess!).ToString(CultureInfo.InvariantCulture)} {JitInfo.GetCompiledMethodCount().ToString(CultureInfo.InvariantCulture)}";
         });
         app.MapPost("/bench/direct", async (int calls) =>
         {
@@ -85,7 +87,7 @@ internal static class BenchServer
         pluginProcess = Process.GetProcessById(plugin.ProcessId!.Value);
         _ = await plugin.CallAsync("echo", "ready");
         string url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        Console.WriteLine($"server {Environment.ProcessId}, plugin {pluginProcess.Id}, {url}, cpus={Environment.ProcessorCount}, affinity={AffinityText()}");
+        Console.WriteLine($"server {Environment.ProcessId}, plugin {pluginProcess.Id}, {url}, cpus={Environment.ProcessorCount}, affinity={AffinityText()}, plugin BusyPollTime={busyPoll.TotalMicroseconds} µs");
 
         string self = typeof(BenchServer).Assembly.Location;
         var client = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
