@@ -57,7 +57,9 @@ public sealed class ChannelOptions
     /// <remarks>
     /// Applies to the pipes the library opens itself on Linux and macOS (a <see cref="Plugin"/>'s and a <see cref="Main"/>'s),
     /// not to a <see cref="Channel"/> over streams of the caller's own; ignored on a machine or process with one CPU, where
-    /// checking would take the CPU the other side needs to answer.
+    /// checking would take the CPU the other side needs to answer. It pays off when the two readers are the only threads a
+    /// round trip needs: where other threads need the same CPUs (a web server in front of the plugin on a machine with two),
+    /// the polling takes their time and latency gets worse.
     /// </remarks>
     public TimeSpan BusyPollTime { get; set; }
 
