@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 
 namespace PluginIpc;
@@ -11,7 +12,9 @@ namespace PluginIpc;
 /// making many calls in a row) queues the flush to the thread pool instead, so the chunks written meanwhile go out with
 /// its own; a writer whose chunk may not wait takes such a queued flush over. When the pending bytes pass a cap while a flush is under
 /// way, writers wait for room. While the read loop dispatches what one read brought, it corks the writer: the answers its
-/// inline handlers write go out together when it uncorks, in one write. Thread safe.
+/// inline handlers write go out together when it uncorks, in one write. A large chunk written when nothing is pending
+/// goes out from its own memory, where the stream can write without waiting: only what the pipe does not take at once is
+/// copied. Thread safe.
 /// </remarks>
 internal sealed class ChunkWriter
 {
@@ -25,6 +28,13 @@ internal sealed class ChunkWriter
     /// <summary>A chunk whose buffer has more bytes than this is framed into as many segments as it takes.</summary>
     private const int MaxContiguousBufferBytes = 1024 * 1024;
 
+    /// <summary>
+    /// A chunk whose buffer has at least this many bytes, written when nothing else is pending, goes out from where its
+    /// buffer lies (a stream that can write without waiting, and a framer that writes the fields before the buffer): only
+    /// what the stream does not take at once is copied.
+    /// </summary>
+    private const int MinDirectBufferBytes = 32 * 1024;
+
     /// <summary>Room for a chunk's fields besides its buffer and cmd when it is kept in one segment.</summary>
     private const int ContiguousFieldsAllowance = 128;
     private static readonly TimeSpan s_completeTimeout = TimeSpan.FromSeconds(1);
@@ -36,6 +46,8 @@ internal sealed class ChunkWriter
     private readonly Stream? _stream;
     private readonly IChunkFramer _framer;
     private readonly IOutgoingChunkFramer? _outgoingFramer;
+    private readonly IChunkPrefixWriter? _prefixWriter;
+    private readonly INonBlockingWrite? _nonBlocking;
     private readonly Action<Exception> _onFailure;
     private readonly ChannelTelemetry? _telemetry;
 
@@ -75,12 +87,14 @@ internal sealed class ChunkWriter
         : this(framer, onFailure, telemetry)
     {
         _stream = output;
+        _nonBlocking = _prefixWriter is null ? null : output as INonBlockingWrite;
     }
 
     private ChunkWriter(IChunkFramer framer, Action<Exception> onFailure, ChannelTelemetry? telemetry)
     {
         _framer = framer;
         _outgoingFramer = framer as IOutgoingChunkFramer;
+        _prefixWriter = framer as IChunkPrefixWriter;
         _onFailure = onFailure;
         _telemetry = telemetry;
     }
@@ -123,6 +137,8 @@ internal sealed class ChunkWriter
             case Framed.FlushQueued:
                 QueueFlush(s_runQueuedFlush, this);
                 return default;
+            case Framed.Direct:
+                return WriteDirect(batch!, chunk.Buffer.Span);
             case Framed.NoRoom:
                 return WaitForRoomThenWriteAsync(chunk);
             default:
@@ -152,8 +168,29 @@ internal sealed class ChunkWriter
                 return Framed.NoRoom;
             }
 
-            long before = _pending.WrittenCount;
             int bufferLength = chunk.Buffer.Length;
+            if (bufferLength >= MinDirectBufferBytes && _nonBlocking is not null && !_flushing && _pending.WrittenCount == 0)
+            {
+                // Nothing waits to go out before it: this writer becomes the flusher with the chunk's fields, and writes its buffer from where it lies.
+                try
+                {
+                    if (_prefixWriter!.TryWritePrefix(chunk, _pending))
+                    {
+                        _telemetry?.RecordSent(_pending.WrittenCount + bufferLength);
+                        _flushing = true;
+                        batch = TakePending();
+                        return Framed.Direct;
+                    }
+                }
+                catch (Exception ex) when (ex is ProtocolException or ArgumentException)
+                {
+                    _pending.Reset();
+                    failure = ex;
+                    return Framed.Failed;
+                }
+            }
+
+            long before = _pending.WrittenCount;
             if (bufferLength is >= MinContiguousBufferBytes and <= MaxContiguousBufferBytes)
             {
                 // One write() per large chunk: on a pipe each write may wake the reader, and each wake-up costs a context switch.
@@ -201,6 +238,61 @@ internal sealed class ChunkWriter
             batch = TakePending();
             return Framed.FlushNow;
         }
+    }
+
+    /// <summary>
+    /// Writes a chunk's fields, framed in <paramref name="prefix"/>, and then its <paramref name="body"/>, as the flusher:
+    /// what the stream takes now goes from where it lies, and the rest is copied into <paramref name="prefix"/> for the
+    /// flush that follows, so the caller's memory is free again when this returns.
+    /// </summary>
+    private ValueTask WriteDirect(SegmentedBuffer prefix, ReadOnlySpan<byte> body)
+    {
+        ReadOnlySpan<byte> fields = prefix.GetSegment(0).Span;
+        int framedFields = (int)prefix.WrittenCount;
+        int written = 0;
+        if (prefix.SegmentCount == 1)
+        {
+            try
+            {
+                written = _nonBlocking!.WriteNow(fields, body);
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+            {
+                return ValueTask.FromException(Fail(new ChannelClosedException($"Writing to the connection failed: {ex.Message}", ex)));
+            }
+        }
+
+        if (written < framedFields)
+        {
+            // Rare (a full pipe, or fields longer than a segment): the fields stay where they are, and the body joins them.
+            if (written > 0)
+            {
+                byte[] rest = fields[written..].ToArray();
+                prefix.Reset();
+                prefix.Write(rest);
+            }
+
+            CopyRest(prefix, body);
+        }
+        else
+        {
+            prefix.Reset();
+            CopyRest(prefix, body[(written - framedFields)..]);
+        }
+
+        // Chunks written meanwhile were taken along into the pending bytes: the flush writes them after this one's rest.
+        return new ValueTask(FlushLoopAsync(prefix.WrittenCount == 0 ? null : prefix));
+    }
+
+    /// <summary>Copies what the stream did not take of a buffer for the flush, in one segment as far as it may be, so it goes out in as few writes as a framed chunk.</summary>
+    private static void CopyRest(SegmentedBuffer batch, ReadOnlySpan<byte> rest)
+    {
+        if (rest.Length is > 0 and <= MaxContiguousBufferBytes)
+        {
+            batch.ReserveContiguous(rest.Length);
+        }
+
+        batch.Write(rest);
     }
 
     /// <summary>Holds back the writes made on this thread until <see cref="Uncork"/>, up to 64 KiB, so they go out in one write.</summary>
@@ -489,6 +581,9 @@ internal sealed class ChunkWriter
 
         /// <summary>This writer flushes it, now.</summary>
         FlushNow,
+
+        /// <summary>This writer flushes it now, its fields framed and its buffer written from where it lies.</summary>
+        Direct,
 
         /// <summary>This writer queues a flush for it to the thread pool.</summary>
         FlushQueued,

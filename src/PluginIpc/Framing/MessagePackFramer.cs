@@ -25,7 +25,7 @@ namespace PluginIpc;
 /// </para>
 /// <para>Thread safe: an instance keeps no state between calls and may serve many channels at once.</para>
 /// </remarks>
-public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgoingChunkFramer, IReceivedChunkReader
+public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgoingChunkFramer, IReceivedChunkReader, IChunkPrefixWriter
 {
     /// <summary>The framing's name on the wire and in settings: <c>msgpack</c>.</summary>
     public const string FramerName = "msgpack";
@@ -80,7 +80,12 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
     /// <inheritdoc/>
     void IOutgoingChunkFramer.Write(in OutgoingChunk chunk, IBufferWriter<byte> output) => WriteFields(chunk, output);
 
-    private void WriteFields(in OutgoingChunk chunk, IBufferWriter<byte> output)
+    /// <inheritdoc/>
+    bool IChunkPrefixWriter.TryWritePrefix(in OutgoingChunk chunk, IBufferWriter<byte> output) => WriteFields(chunk, output, prefixOnly: true);
+
+    /// <summary>Checks every field, then writes the chunk, or with <paramref name="prefixOnly"/> all of it up to its buffer's bytes.</summary>
+    /// <returns><see langword="false"/>, having written nothing, for a prefix of a chunk with headers: they follow the buffer.</returns>
+    private bool WriteFields(in OutgoingChunk chunk, IBufferWriter<byte> output, bool prefixOnly = false)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(chunk.Cmd, "chunk.Cmd");
@@ -109,18 +114,31 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
             throw new ArgumentException("Header keys and values must not be null.", nameof(chunk));
         }
 
+        if (prefixOnly && headerCount > 0)
+        {
+            return false;
+        }
+
         var writer = new MessagePackWriter(output);
         writer.WriteArrayHeader(headerCount > 0 ? 5u : 4u);
         writer.Write(chunk.ThreadId);
         writer.Write((byte)chunk.Direction);
         WriteString(ref writer, chunk.Cmd, cmdBytes);
-        WriteBinary(ref writer, buffer);
-        if (headerCount > 0)
+        if (prefixOnly)
         {
-            WriteHeaders(ref writer, headers!, headerCount);
+            WriteBinaryHeader(ref writer, buffer.Length);
+        }
+        else
+        {
+            WriteBinary(ref writer, buffer);
+            if (headerCount > 0)
+            {
+                WriteHeaders(ref writer, headers!, headerCount);
+            }
         }
 
         writer.Flush();
+        return true;
     }
 
     [DoesNotReturn]
@@ -648,6 +666,18 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
             chars = chars[charsRead..];
             writer.Advance(bytesWritten);
         }
+    }
+
+    /// <summary>Writes the header of a bin of <paramref name="length"/> bytes exactly as <see cref="WriteBinary"/> writes it.</summary>
+    private static void WriteBinaryHeader(ref MessagePackWriter writer, int length)
+    {
+        if (length <= MaxContiguousValueBytes)
+        {
+            writer.WriteBinHeader(length);
+            return;
+        }
+
+        WriteLongHeader(ref writer, MessagePackCode.Bin32, length);
     }
 
     /// <summary>Writes <paramref name="value"/> as the shortest bin.</summary>

@@ -13,7 +13,7 @@ namespace PluginIpc;
 /// <para>This framing does not carry <see cref="Chunk.Headers"/>: <see cref="Write"/> drops them and <see cref="TryRead"/> never sets them.</para>
 /// <para>Instances keep no per-connection state and are safe to use from many threads at once.</para>
 /// </remarks>
-public sealed class NullTerminatedFramer : IChunkFramer, IChunkHeaderReader, IOutgoingChunkFramer, IReceivedChunkReader
+public sealed class NullTerminatedFramer : IChunkFramer, IChunkHeaderReader, IOutgoingChunkFramer, IReceivedChunkReader, IChunkPrefixWriter
 {
     private const byte Nul = 0;
 
@@ -65,7 +65,29 @@ public sealed class NullTerminatedFramer : IChunkFramer, IChunkHeaderReader, IOu
     /// <inheritdoc/>
     void IOutgoingChunkFramer.Write(in OutgoingChunk chunk, IBufferWriter<byte> output) => WriteFields(chunk, output);
 
+    /// <inheritdoc/>
+    bool IChunkPrefixWriter.TryWritePrefix(in OutgoingChunk chunk, IBufferWriter<byte> output)
+    {
+        WritePrefix(chunk, output);
+        return true; // the text framing ends every chunk with its buffer
+    }
+
     private void WriteFields(in OutgoingChunk chunk, IBufferWriter<byte> output)
+    {
+        WritePrefix(chunk, output);
+        ReadOnlySpan<byte> buffer = chunk.Buffer.Span;
+        while (!buffer.IsEmpty)
+        {
+            Span<byte> destination = output.GetSpan();
+            int count = Math.Min(destination.Length, buffer.Length);
+            buffer[..count].CopyTo(destination);
+            output.Advance(count);
+            buffer = buffer[count..];
+        }
+    }
+
+    /// <summary>Checks every field, then writes all of the chunk but its buffer's bytes.</summary>
+    private void WritePrefix(in OutgoingChunk chunk, IBufferWriter<byte> output)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(chunk.Cmd, "chunk.Cmd");
@@ -83,10 +105,10 @@ public sealed class NullTerminatedFramer : IChunkFramer, IChunkHeaderReader, IOu
             ThrowCmdTooLong(cmdLength, _options.MaxCmdBytes);
         }
 
-        ReadOnlySpan<byte> buffer = chunk.Buffer.Span;
-        if (buffer.Length > _options.MaxChunkBytes)
+        int bufferLength = chunk.Buffer.Length;
+        if (bufferLength > _options.MaxChunkBytes)
         {
-            ThrowBufferTooLong(buffer.Length, _options.MaxChunkBytes);
+            ThrowBufferTooLong(bufferLength, _options.MaxChunkBytes);
         }
 
         Span<byte> span = output.GetSpan(MaxHeaderBytes + cmdLength + MaxBufferLengthBytes);
@@ -97,18 +119,9 @@ public sealed class NullTerminatedFramer : IChunkFramer, IChunkHeaderReader, IOu
         written += AsciiDecimal.Write((ulong)cmdLength, span[written..]);
         span[written++] = Nul;
         written += Encoding.UTF8.GetBytes(cmd, span[written..]);
-        written += AsciiDecimal.Write((ulong)buffer.Length, span[written..]);
+        written += AsciiDecimal.Write((ulong)bufferLength, span[written..]);
         span[written++] = Nul;
         output.Advance(written);
-
-        while (!buffer.IsEmpty)
-        {
-            Span<byte> destination = output.GetSpan();
-            int count = Math.Min(destination.Length, buffer.Length);
-            buffer[..count].CopyTo(destination);
-            output.Advance(count);
-            buffer = buffer[count..];
-        }
     }
 
     /// <inheritdoc/>

@@ -15,7 +15,7 @@ namespace PluginIpc;
 /// pipe stream, which waits for room without blocking a thread.
 /// </remarks>
 [SupportedOSPlatform("linux")]
-internal sealed class DirectPipeWriteStream : Stream
+internal sealed class DirectPipeWriteStream : Stream, INonBlockingWrite
 {
     private readonly PipeStream _pipe;
     private readonly SafePipeHandle _handle;
@@ -73,6 +73,9 @@ internal sealed class DirectPipeWriteStream : Stream
 
         return written == buffer.Length ? default : _pipe.WriteAsync(buffer[written..], cancellationToken);
     }
+
+    /// <inheritdoc/>
+    public int WriteNow(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second) => UnixNative.WriteNonBlocking(_handle, first, second);
 
     /// <inheritdoc/>
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>

@@ -159,6 +159,46 @@ internal static partial class UnixNative
         return total;
     }
 
+    /// <summary>Writes what a non-blocking pipe takes of <paramref name="first"/> then <paramref name="second"/> now, in one system call when it takes both.</summary>
+    /// <returns>How many bytes it took, counted from the start of <paramref name="first"/>: fewer than all, or none, when the pipe is full.</returns>
+    /// <exception cref="IOException">The write failed, such as when the reading end is closed.</exception>
+    public static unsafe int WriteNonBlocking(SafeHandle handle, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
+    {
+        const int Eagain = 11;
+        fixed (byte* a = first)
+        fixed (byte* b = second)
+        {
+            // One writev for both, so the reader wakes once, to the whole chunk; a partial write goes on with plain writes.
+            IoVector* vectors = stackalloc IoVector[2];
+            vectors[0] = new IoVector { Base = a, Length = (nuint)first.Length };
+            vectors[1] = new IoVector { Base = b, Length = (nuint)second.Length };
+            nint result;
+            do
+            {
+                result = WriteVector(handle, vectors, 2);
+            }
+            while (result < 0 && Marshal.GetLastPInvokeError() == Eintr);
+
+            if (result < 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                return errno == Eagain ? 0 : throw Error(errno, "Cannot write to the pipe.");
+            }
+
+            int total = (int)result;
+            if (total < first.Length)
+            {
+                total += WriteNonBlocking(handle, first[total..]);
+                if (total < first.Length)
+                {
+                    return total;
+                }
+            }
+
+            return total + WriteNonBlocking(handle, second[(total - first.Length)..]);
+        }
+    }
+
     /// <summary>Reads from <paramref name="handle"/> into <paramref name="buffer"/>, blocking until something arrives.</summary>
     /// <returns>How many bytes were read; 0 at the end of the input.</returns>
     /// <exception cref="IOException">The read failed.</exception>
@@ -248,11 +288,22 @@ internal static partial class UnixNative
     [LibraryImport(LibC, EntryPoint = "write", SetLastError = true)]
     private static unsafe partial nint Write(SafeHandle fd, byte* buffer, nuint count);
 
+    [LibraryImport(LibC, EntryPoint = "writev", SetLastError = true)]
+    private static unsafe partial nint WriteVector(SafeHandle fd, IoVector* vectors, int count);
+
     [LibraryImport(LibC, EntryPoint = "poll", SetLastError = true)]
     private static unsafe partial int PollCore(PollDescriptor* descriptors, nuint count, int timeoutMilliseconds);
 
     [LibraryImport(LibC, EntryPoint = "fcntl", SetLastError = true)]
     private static partial int Fcntl(int fd, int command, int argument);
+
+    /// <summary>The <c>struct iovec</c> of writev(2).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private unsafe struct IoVector
+    {
+        public byte* Base;
+        public nuint Length;
+    }
 
     /// <summary>The <c>struct pollfd</c> of poll(2): the same layout on Linux and macOS.</summary>
     [StructLayout(LayoutKind.Sequential)]

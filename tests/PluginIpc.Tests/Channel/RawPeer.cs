@@ -17,6 +17,9 @@ public sealed class RawPeer : IAsyncDisposable
         _framer = framer;
     }
 
+    /// <summary>Creates a peer that only reads, from <paramref name="input"/>, with <paramref name="framer"/>.</summary>
+    public static RawPeer Reading(PipeReader input, IChunkFramer framer) => new(input, PipeWriter.Create(Stream.Null), framer);
+
     /// <summary>Creates a channel (not started) and the raw peer at its other end.</summary>
     public static (PluginIpc.Channel Channel, RawPeer Peer) Create(string framer, string transport, ChannelOptions? options = null)
     {
