@@ -247,19 +247,25 @@ internal sealed class ChunkWriter
     /// </summary>
     private ValueTask WriteDirect(SegmentedBuffer prefix, ReadOnlySpan<byte> body)
     {
+        try
+        {
+            return WriteDirectCore(prefix, body);
+        }
+        catch (Exception ex) when (ex is not ChannelClosedException)
+        {
+            // Never leave the writer marked as flushing with nobody flushing: every later chunk would wait behind it forever.
+            return ValueTask.FromException(Fail(new ChannelClosedException($"Writing to the connection failed: {ex.Message}", ex)));
+        }
+    }
+
+    private ValueTask WriteDirectCore(SegmentedBuffer prefix, ReadOnlySpan<byte> body)
+    {
         ReadOnlySpan<byte> fields = prefix.GetSegment(0).Span;
         int framedFields = (int)prefix.WrittenCount;
         int written = 0;
         if (prefix.SegmentCount == 1)
         {
-            try
-            {
-                written = _nonBlocking!.WriteNow(fields, body);
-            }
-            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
-            {
-                return ValueTask.FromException(Fail(new ChannelClosedException($"Writing to the connection failed: {ex.Message}", ex)));
-            }
+            written = _nonBlocking!.WriteNow(fields, body); // a failure closes the channel (WriteDirect)
         }
 
         if (written < framedFields)

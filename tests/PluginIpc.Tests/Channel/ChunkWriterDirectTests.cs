@@ -59,17 +59,26 @@ public sealed class ChunkWriterDirectTests(string framerName)
                 },
                 cancellationToken);
 
-            await Task.WhenAll(Enumerable.Range(0, Writers).Select(who => Task.Run(
+            Task writing = Task.WhenAll(Enumerable.Range(0, Writers).Select(who => Task.Run(
                 async () =>
                 {
                     for (int sequence = 0; sequence < PerWriter; sequence++)
                     {
                         byte[] body = Body(who, sequence);
                         await writer.WriteAsync(new OutgoingChunk(((ulong)who << 32) | (uint)sequence, Direction.OneWay, "c", body));
-                        Array.Clear(body); // written or copied by now
+                        Array.Clear(body); // a write that waits for room (over the writer's cap) holds the chunk until it completes
                     }
                 },
-                cancellationToken))).WaitAsync(cancellationToken);
+                cancellationToken)));
+
+            // A reader that failed stops reading, and the writers then wait for room: its assertion is the failure to report.
+            await Task.WhenAny(reading, writing).WaitAsync(cancellationToken);
+            if (reading.IsFaulted)
+            {
+                await reading;
+            }
+
+            await writing.WaitAsync(cancellationToken);
             await reading.WaitAsync(cancellationToken);
         }
     }
