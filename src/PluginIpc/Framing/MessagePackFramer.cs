@@ -669,15 +669,31 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
     }
 
     /// <summary>Writes the header of a bin of <paramref name="length"/> bytes exactly as <see cref="WriteBinary"/> writes it.</summary>
+    /// <remarks>
+    /// Written by hand: <see cref="MessagePackWriter.WriteBinHeader"/> also asks the output for room for the bytes that
+    /// follow, which here go out from where they lie (a prefix split over two segments would be copied after all).
+    /// </remarks>
     private static void WriteBinaryHeader(ref MessagePackWriter writer, int length)
     {
-        if (length <= MaxContiguousValueBytes)
+        Span<byte> span = writer.GetSpan(5);
+        if (length <= byte.MaxValue)
         {
-            writer.WriteBinHeader(length);
-            return;
+            span[0] = MessagePackCode.Bin8;
+            span[1] = (byte)length;
+            writer.Advance(2);
         }
-
-        WriteLongHeader(ref writer, MessagePackCode.Bin32, length);
+        else if (length <= ushort.MaxValue)
+        {
+            span[0] = MessagePackCode.Bin16;
+            BinaryPrimitives.WriteUInt16BigEndian(span[1..], (ushort)length);
+            writer.Advance(3);
+        }
+        else
+        {
+            span[0] = MessagePackCode.Bin32;
+            BinaryPrimitives.WriteUInt32BigEndian(span[1..], (uint)length);
+            writer.Advance(5);
+        }
     }
 
     /// <summary>Writes <paramref name="value"/> as the shortest bin.</summary>

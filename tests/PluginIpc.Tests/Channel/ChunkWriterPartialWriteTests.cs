@@ -1,0 +1,97 @@
+using System.Buffers;
+
+namespace PluginIpc.Tests.Channel;
+
+/// <summary>A large chunk written from its own memory, whatever part of it the stream takes at once: the bytes arrive exactly once, in order.</summary>
+[TestFixtureSource(typeof(Framers), nameof(Framers.Names))]
+public sealed class ChunkWriterPartialWriteTests(string framerName)
+{
+    private const int BodyBytes = 40 * 1024;
+
+    [Test, CancelAfter(10_000)]
+    public async Task WriteAsync_TheStreamTakesPartOfALargeChunkAtOnce_TheRestFollowsAndTheCallersBufferIsFree(
+        [Values(0, 1, 5, -1, BodyBytes - 1, BodyBytes)] int taken, [Values(false, true)] bool fromBody, CancellationToken cancellationToken)
+    {
+        // taken counts from the start of the chunk, or with fromBody from the start of its buffer (so it falls past the fields).
+        IChunkFramer framer = Framers.Create(framerName);
+        byte[] body = new byte[BodyBytes];
+        new Random(taken).NextBytes(body);
+        var chunk = new OutgoingChunk(42, Direction.Request, "big", body);
+        var whole = new ArrayBufferWriter<byte>();
+        ((IOutgoingChunkFramer)framer).Write(chunk, whole);
+        int fields = whole.WrittenCount - BodyBytes;
+        int atOnce = Math.Clamp((fromBody ? fields : 0) + (taken < 0 ? fields + taken : taken), 0, whole.WrittenCount);
+        var stream = new TakingStream(atOnce);
+        var writer = new ChunkWriter(stream, framer, _ => { });
+
+        ValueTask written = writer.WriteAsync(chunk);
+        Array.Fill(body, (byte)0xEE); // the caller's memory is its own again
+        await written.AsTask().WaitAsync(cancellationToken);
+
+        Assert.That(stream.TakenAtOnce, Is.EqualTo(atOnce), "the chunk went out from its own memory first");
+        Assert.That(stream.Received.ToArray(), Is.EqualTo(whole.WrittenSpan.ToArray()));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task WriteAsync_TheStreamFailsALargeChunk_ThisAndLaterWritesFailInsteadOfWaiting(CancellationToken cancellationToken)
+    {
+        IChunkFramer framer = Framers.Create(framerName);
+        Exception? reported = null;
+        var writer = new ChunkWriter(new TakingStream(0, fail: true), framer, error => reported = error);
+
+        Assert.That(async () => await writer.WriteAsync(new OutgoingChunk(1, Direction.Request, "big", new byte[BodyBytes])).AsTask().WaitAsync(cancellationToken), Throws.InstanceOf<ChannelClosedException>());
+        Assert.That(reported, Is.InstanceOf<ChannelClosedException>());
+        Assert.That(async () => await writer.WriteAsync(new OutgoingChunk(2, Direction.Request, "small", new byte[10])).AsTask().WaitAsync(cancellationToken), Throws.InstanceOf<ChannelClosedException>());
+    }
+
+    /// <summary>Takes <c>atOnce</c> bytes without waiting (or fails), then everything through its asynchronous write.</summary>
+    private sealed class TakingStream(int atOnce, bool fail = false) : Stream, INonBlockingWrite
+    {
+        public MemoryStream Received { get; } = new();
+
+        public int TakenAtOnce { get; private set; } = -1;
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public int WriteNow(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
+        {
+            if (fail)
+            {
+                throw new IOException("Broken pipe (test).");
+            }
+
+            int fromFirst = Math.Min(atOnce, first.Length);
+            int fromSecond = Math.Min(atOnce - fromFirst, second.Length);
+            Received.Write(first[..fromFirst]);
+            Received.Write(second[..fromSecond]);
+            TakenAtOnce = fromFirst + fromSecond;
+            return TakenAtOnce;
+        }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            await Task.Yield(); // as a pipe with no room: the rest goes out later, after the write returned
+            Received.Write(buffer.Span);
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
