@@ -675,24 +675,24 @@ public sealed class MessagePackFramer : IChunkFramer, IChunkHeaderReader, IOutgo
     /// </remarks>
     private static void WriteBinaryHeader(ref MessagePackWriter writer, int length)
     {
-        Span<byte> span = writer.GetSpan(5);
+        if (length > ushort.MaxValue)
+        {
+            WriteLongHeader(ref writer, MessagePackCode.Bin32, length);
+            return;
+        }
+
+        Span<byte> span = writer.GetSpan(3);
         if (length <= byte.MaxValue)
         {
             span[0] = MessagePackCode.Bin8;
             span[1] = (byte)length;
             writer.Advance(2);
         }
-        else if (length <= ushort.MaxValue)
+        else
         {
             span[0] = MessagePackCode.Bin16;
             BinaryPrimitives.WriteUInt16BigEndian(span[1..], (ushort)length);
             writer.Advance(3);
-        }
-        else
-        {
-            span[0] = MessagePackCode.Bin32;
-            BinaryPrimitives.WriteUInt32BigEndian(span[1..], (uint)length);
-            writer.Advance(5);
         }
     }
 
