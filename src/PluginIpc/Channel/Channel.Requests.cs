@@ -261,25 +261,32 @@ public sealed partial class Channel
             return default;
         }
 
-        return AwaitAnswerAsync(write, request, body.Length, releaseAfterWrite: bodyWaits ? body : default);
+        return AwaitAnswerAsync(write, request, cmd, body.Length, releaseAfterWrite: bodyWaits ? body : default);
     }
 
     /// <summary>The rest of <see cref="AnswerAsync"/> when the write is still under way, or failed.</summary>
-    private async ValueTask AwaitAnswerAsync(ValueTask write, Chunk request, int bodyLength, ReadOnlyMemory<byte> releaseAfterWrite)
+    private async ValueTask AwaitAnswerAsync(ValueTask write, Chunk request, string cmd, int bodyLength, ReadOnlyMemory<byte> releaseAfterWrite)
     {
         try
         {
             await write.ConfigureAwait(false);
         }
-        catch (ProtocolException ex)
+        catch (ProtocolException ex) when (cmd is not Commands.Error)
         {
             // The answer is over the framer's limits: the caller must still hear about it.
             byte[] error = ErrorPayload.Encode(ErrorCodes.PayloadTooLarge, $"The answer to '{request.Cmd}' ({bodyLength} bytes) exceeds the framer's limits: {ex.Message}", null);
             await AnswerAsync(request, Commands.Error, error).ConfigureAwait(false);
         }
+        catch (Exception ex) when (ex is not ChannelClosedException && cmd is not Commands.Error)
+        {
+            // The framer threw (a custom framer's own exception): the caller hears why instead of waiting for its timeout.
+            ChannelLog.AnswerFailed(_logger, Name, request.Cmd, request.ThreadId, ex);
+            byte[] error = ErrorPayload.Encode(ErrorCodes.HandlerError, $"The answer to '{request.Cmd}' could not be framed: {ex.Message}", null);
+            await AnswerAsync(request, Commands.Error, error).ConfigureAwait(false);
+        }
         catch (Exception ex)
         {
-            // The transport is gone (the caller's side fails its call itself), or the answer could not be framed.
+            // The transport is gone (the caller's side fails its call itself), or not even an error answer could be framed.
             ChannelLog.AnswerFailed(_logger, Name, request.Cmd, request.ThreadId, ex);
         }
         finally

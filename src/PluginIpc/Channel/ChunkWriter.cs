@@ -113,6 +113,7 @@ internal sealed class ChunkWriter
     /// <returns>A task that completes when the chunk is framed and, if this writer became the flusher, written out.</returns>
     /// <exception cref="ProtocolException">The framer rejected the chunk; nothing was written.</exception>
     /// <exception cref="ArgumentException">The chunk holds a string UTF-8 cannot carry; nothing was written.</exception>
+    /// <exception cref="Exception">Whatever else the framer threw (a custom framer's, or headers changed meanwhile); nothing was written.</exception>
     /// <exception cref="ChannelClosedException">The output is completed or the transport failed.</exception>
     public ValueTask WriteAsync(in OutgoingChunk chunk, bool mayWait = false) => WriteAsync(chunk, mayWait, out _);
 
@@ -208,8 +209,10 @@ internal sealed class ChunkWriter
                     _framer.Write(chunk.ToChunk(), _pending);
                 }
             }
-            catch (Exception ex) when (ex is ProtocolException or ArgumentException)
+            catch (Exception ex)
             {
+                // Whatever the framer wrote of this chunk goes: bytes of half a chunk would corrupt every chunk after it.
+                _pending.Truncate(before);
                 failure = ex;
                 return Framed.Failed;
             }

@@ -10,6 +10,10 @@ public interface IChunkFramer
     string Name { get; }
 
     /// <summary>Writes <paramref name="chunk"/> to <paramref name="output"/> in canonical form.</summary>
+    /// <remarks>
+    /// A channel drops whatever this wrote of a chunk when it throws, and fails that chunk's send with the exception; the
+    /// channel and the chunks before and after it are unaffected.
+    /// </remarks>
     /// <param name="chunk">The chunk to write.</param>
     /// <param name="output">Where the bytes go.</param>
     /// <exception cref="ProtocolException">The chunk's command or buffer exceeds this framer's limits.</exception>

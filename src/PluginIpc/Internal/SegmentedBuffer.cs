@@ -78,6 +78,29 @@ internal sealed class SegmentedBuffer : IBufferWriter<byte>
         output.Write(_current.AsSpan(0, _used));
     }
 
+    /// <summary>
+    /// Forgets what was written after the first <paramref name="length"/> bytes, so that a chunk whose framing failed halfway
+    /// leaves nothing of itself behind.
+    /// </summary>
+    /// <param name="length">The number of bytes to keep: a <see cref="WrittenCount"/> seen earlier.</param>
+    public void Truncate(long length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, WrittenCount);
+        long end = WrittenCount;
+        while (end - _used > length)
+        {
+            // The kept bytes end before the current segment: drop it and go back to the last full one.
+            end -= _used;
+            ArrayPool<byte>.Shared.Return(_current);
+            (_current, _used) = _full[^1];
+            _full.RemoveAt(_full.Count - 1);
+        }
+
+        _used -= (int)(end - length);
+        WrittenCount = length;
+    }
+
     /// <summary>Forgets what was written and returns all but one segment to the pool.</summary>
     public void Reset()
     {

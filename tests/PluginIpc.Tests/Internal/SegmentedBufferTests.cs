@@ -60,6 +60,31 @@ public sealed class SegmentedBufferTests
         Assert.That(output.WrittenSpan.SequenceEqual(expected), Is.True);
     }
 
+    [TestCase(0, 0)]
+    [TestCase(100, 0)]
+    [TestCase(100, 50)]
+    [TestCase(16 * 1024, 16 * 1024)]
+    [TestCase(16 * 1024, 40_000)]
+    [TestCase(3 * 1024 * 1024, 1)]
+    [TestCase(3 * 1024 * 1024, 2 * 1024 * 1024 + 3)]
+    public void Truncate_ForgetsWhatCameAfter_AndWritingGoesOnFromThere(int kept, int dropped)
+    {
+        var buffer = new SegmentedBuffer();
+        byte[] bytes = new byte[kept + dropped + 50_000];
+        new Random(kept + dropped).NextBytes(bytes);
+        WriteInPieces(buffer, bytes.AsSpan(0, kept + dropped));
+
+        buffer.Truncate(kept);
+        Assert.That(buffer.WrittenCount, Is.EqualTo(kept));
+        WriteInPieces(buffer, bytes.AsSpan(kept + dropped));
+
+        var output = new ArrayBufferWriter<byte>();
+        buffer.CopyTo(output);
+        byte[] expected = [.. bytes.AsSpan(0, kept), .. bytes.AsSpan(kept + dropped)];
+        Assert.That(output.WrittenSpan.SequenceEqual(expected), Is.True);
+        Assert.That(() => buffer.Truncate(buffer.WrittenCount + 1), Throws.InstanceOf<ArgumentOutOfRangeException>());
+    }
+
     [Test]
     public void Advance_PastTheSpan_Throws()
     {
