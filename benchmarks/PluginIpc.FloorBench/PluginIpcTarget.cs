@@ -16,21 +16,28 @@ internal sealed class PluginIpcTarget : IEchoTarget
     private static readonly TimeSpan BusyPollTime = TimeSpan.FromMicroseconds(50);
     private readonly MovePoint _point = new(1, 2);
 
-    private PluginIpcTarget(Plugin plugin, bool canMove)
+    private readonly bool _pooled;
+
+    private PluginIpcTarget(Plugin plugin, bool canMove, bool pooled)
     {
         _plugin = plugin;
         CanMove = canMove;
+        _pooled = pooled;
     }
 
     public int ChildProcessId => _plugin.ProcessId!.Value;
 
     public bool CanMove { get; }
 
-    /// <summary>Starts the target <paramref name="name"/>: a framer's name, with <c>-poll</c> for 50 µs of <see cref="PluginOptions.BusyPollTime"/> (the plugin follows the host's hint).</summary>
+    /// <summary>
+    /// Starts the target <paramref name="name"/>: a framer's name, with <c>-poll</c> for 50 µs of <see cref="PluginOptions.BusyPollTime"/>
+    /// (the plugin follows the host's hint), or with <c>-pooled</c> for large echoes called with <see cref="ChunkPeerExtensions.CallPooledAsync(IChunkPeer, string, ReadOnlyMemory{byte}, CancellationToken)"/>.
+    /// </summary>
     public static async Task<PluginIpcTarget> StartAsync(string name)
     {
         bool busyPoll = name.EndsWith("-poll", StringComparison.Ordinal);
-        string framer = busyPoll ? name[..^"-poll".Length] : name;
+        bool pooled = name.EndsWith("-pooled", StringComparison.Ordinal);
+        string framer = busyPoll ? name[..^"-poll".Length] : pooled ? name[..^"-pooled".Length] : name;
         var options = new PluginOptions
         {
             ExecutablePath = Children.DotnetPath,
@@ -44,7 +51,7 @@ internal sealed class PluginIpcTarget : IEchoTarget
         options.Arguments.Add(Children.EchoPluginPath); // EchoPlugin polls as the host asks in its environment
 
         var plugin = new Plugin(options);
-        var target = new PluginIpcTarget(plugin, canMove: framer == "msgpack");
+        var target = new PluginIpcTarget(plugin, canMove: framer == "msgpack", pooled);
         try
         {
             await plugin.StartAsync();
@@ -88,10 +95,20 @@ internal sealed class PluginIpcTarget : IEchoTarget
         byte[] payload = size == 64 * 1024 ? _large : _huge;
         for (int i = 0; i < count; i++)
         {
-            ReadOnlyMemory<byte> answer = await _plugin.CallAsync("echo", payload);
-            if (answer.Length != size)
+            int length;
+            if (_pooled)
             {
-                throw new InvalidOperationException($"EchoPlugin answered {answer.Length} bytes to {size}.");
+                using PooledBuffer answer = await _plugin.CallPooledAsync("echo", payload);
+                length = answer.Memory.Length;
+            }
+            else
+            {
+                length = (await _plugin.CallAsync("echo", payload)).Length;
+            }
+
+            if (length != size)
+            {
+                throw new InvalidOperationException($"EchoPlugin answered {length} bytes to {size}.");
             }
         }
     }

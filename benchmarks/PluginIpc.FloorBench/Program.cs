@@ -2,9 +2,10 @@ using System.Globalization;
 using PluginIpc.Benchmarks;
 using PluginIpc.FloorBench;
 
-// Usage: PluginIpc.FloorBench [rounds=3] [only=c,floor,floor-async,text,msgpack,text-poll,msgpack-poll,contract,sjr-msgpack,sjr-nerdbank,sjr-json] [samples=300] [calls=500] [warmup=2] [seqonly=1] [growpipes=0] [smallwarmup=1] [echoonly=65536] [inflightonly=1]   (the host)
+// Usage: PluginIpc.FloorBench [rounds=3] [only=c,floor,floor-async,text,msgpack,text-poll,msgpack-poll,text-pooled,msgpack-pooled,contract,sjr-msgpack,sjr-nerdbank,sjr-json] [samples=300] [calls=500] [warmup=2] [seqonly=1] [growpipes=0] [smallwarmup=1] [echoonly=65536] [inflightonly=1]   (the host)
 //        PluginIpc.FloorBench floor-child                                                               (the .NET floor's child)
-// Targets: c, floor, floor-async = the floors; text, msgpack = PluginIpc's byte calls against EchoPlugin (msgpack also its typed
+// Targets: c, floor, floor-async = the floors; text, msgpack = PluginIpc's byte calls against EchoPlugin (-poll: busy polling;
+// -pooled: large echoes as CallPooledAsync; msgpack also its typed
 // bench.move); contract = PluginIpc's IBenchService proxy, sjr-* = StreamJsonRpc's with one formatter, against PluginIpc.StreamJsonRpcPeer.
 // The default is only=c,floor,text,msgpack.
 if (args is ["floor-child", ..])
@@ -41,7 +42,7 @@ Console.WriteLine("children get DOTNET_TC_DelaySingleProcMultiplier=1; start the
 
 string? cFloor = only.Contains("c") ? CFloor.Build() : null;
 var results = new Dictionary<string, List<Result>>(StringComparer.Ordinal);
-string[] names = [.. new[] { "c", "floor", "floor-async", "text", "msgpack", "text-poll", "msgpack-poll", "contract", "sjr-msgpack", "sjr-nerdbank", "sjr-json" }.Where(only.Contains)];
+string[] names = [.. new[] { "c", "floor", "floor-async", "text", "msgpack", "text-poll", "msgpack-poll", "text-pooled", "msgpack-pooled", "contract", "sjr-msgpack", "sjr-nerdbank", "sjr-json" }.Where(only.Contains)];
 string[] streamJsonRpcNames = ["sjr-msgpack", "sjr-nerdbank", "sjr-json"];
 Console.WriteLine("round | target | rt64 µs (p10–p90) | move µs | 64 in flight calls/s | 64 KiB MB/s | 1 MiB MB/s | cpu µs/call host+child (64 in flight) | ctx sw/call | idle ms/s host/child | B/call echo / move");
 for (int round = 1; round <= rounds; round++)

@@ -20,8 +20,8 @@ options.OnStart = (main, cancellationToken) =>
 // IGreeter (samples/GreeterContracts): a typed contract; PluginIpc's generator wrote its dispatcher. Hosts call it through plugin.GetProxy<IGreeter>().
 options.AddTarget<IGreeter>(new Greeter("EchoPlugin"));
 
-// echo: the answer is the request's buffer.
-options.Handle("echo", static (chunk, _, _) => ValueTask.FromResult(chunk.Buffer));
+// echo: the answer is the request's buffer. It keeps nothing once answered, so a large request may come in a pooled array.
+options.Handle("echo", PooledBuffer.LendTo(static (chunk, _, _) => ValueTask.FromResult(chunk.Buffer)));
 
 // bench.move: a typed call (the default msgpack serializer), for the benchmarks: answers the point moved by the offsets.
 options.Handle<MoveRequest, MovePoint>("bench.move", static (request, _) =>

@@ -39,6 +39,34 @@ public static class ChunkPeerExtensions
     public static Task<ReadOnlyMemory<byte>> CallAsync(this IChunkPeer peer, string cmd, ReadOnlyMemory<byte> buffer, TimeSpan timeout, CancellationToken cancellationToken = default) =>
         Call(peer, cmd, buffer, timeout, s_buffer, cancellationToken);
 
+    /// <summary>
+    /// Sends a request and awaits its answer, within the peer's <see cref="IChunkPeer.DefaultCallTimeout"/>, as a
+    /// <see cref="PooledBuffer"/>: a large answer arriving over a pipe or stream is read into a rented array, which disposing
+    /// the result gives back.
+    /// </summary>
+    /// <param name="peer">The peer.</param>
+    /// <param name="cmd">The command.</param>
+    /// <param name="buffer">The request's body.</param>
+    /// <param name="cancellationToken">Cancels the call: the other side is told, and the wait ends at once.</param>
+    /// <returns>The answer's body, to dispose once it is no longer used.</returns>
+    /// <exception cref="RemoteException">The other side answered with an error.</exception>
+    /// <exception cref="TimeoutException">No answer came in time.</exception>
+    /// <exception cref="ChannelClosedException">The connection closed before the answer came.</exception>
+    /// <exception cref="ProtocolException">The request exceeds the framer's limits; nothing was sent.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static Task<PooledBuffer> CallPooledAsync(this IChunkPeer peer, string cmd, ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default) =>
+        CallPooledAsync(peer, cmd, buffer, DefaultTimeout(peer), cancellationToken);
+
+    /// <summary>Sends a request and awaits its answer within <paramref name="timeout"/>, as a <see cref="PooledBuffer"/>.</summary>
+    /// <inheritdoc cref="CallPooledAsync(IChunkPeer, string, ReadOnlyMemory{byte}, CancellationToken)"/>
+    /// <param name="peer">The peer.</param>
+    /// <param name="cmd">The command.</param>
+    /// <param name="buffer">The request's body.</param>
+    /// <param name="timeout">How long to wait for the answer; <see cref="Timeout.InfiniteTimeSpan"/> to wait while the connection lasts.</param>
+    /// <param name="cancellationToken">Cancels the call: the other side is told, and the wait ends at once.</param>
+    public static Task<PooledBuffer> CallPooledAsync(this IChunkPeer peer, string cmd, ReadOnlyMemory<byte> buffer, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        Call(peer, cmd, buffer, timeout, PooledBuffer.Answer, cancellationToken);
+
     /// <summary>Sends a request with a UTF-8 text body and awaits its answer as text, within the peer's <see cref="IChunkPeer.DefaultCallTimeout"/>.</summary>
     /// <param name="peer">The peer.</param>
     /// <param name="cmd">The command.</param>

@@ -37,6 +37,7 @@ public sealed partial class Channel
             }
 
             HandlerRegistration? registration = ResolveHandler(chunk);
+            KeepLentOnlyFor(chunk, registration);
             if (registration is null)
             {
                 if (isRequest)
@@ -253,6 +254,7 @@ public sealed partial class Channel
         if (!bodyWaits)
         {
             PooledBody.ReleaseIfPooled(body);
+            ReturnLent(request); // the handler is done, and the answer (which may be the request's memory) is framed
         }
 
         if (write.IsCompletedSuccessfully)
@@ -292,6 +294,7 @@ public sealed partial class Channel
         finally
         {
             PooledBody.ReleaseIfPooled(releaseAfterWrite); // waited for room in the writer: framed now, or failed
+            ReturnLent(request);
         }
     }
 
@@ -331,6 +334,7 @@ public sealed partial class Channel
         }
 
         HandlerRegistration? registration = ResolveHandler(chunk);
+        KeepLentOnlyFor(chunk, registration);
 
         // A request handled inline stays out of the in-flight table while its handler runs on the loop: no other chunk
         // is read meanwhile, so nothing can look for it there (see RunHandlerInline and OnReadLoopStalled).

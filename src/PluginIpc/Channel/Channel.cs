@@ -164,7 +164,7 @@ public sealed partial class Channel : IChunkPeer, IChunkCallShortcuts, Contracts
         _fieldReader = framer as IReceivedChunkReader;
         _input = input;
         _telemetry = new ChannelTelemetry(_options.Name, PluginIpcMetrics.For(_options.MeterFactory));
-        _directReader = DirectBufferReader.Create(inputStream, framer, _telemetry);
+        _directReader = DirectBufferReader.Create(inputStream, framer, _telemetry, RentsBufferFor);
         if (inputStream is DedicatedReadStream dedicated)
         {
             dedicated.BusyPollTime = _options.BusyPollTime;

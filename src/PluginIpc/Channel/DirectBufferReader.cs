@@ -22,20 +22,27 @@ internal sealed class DirectBufferReader
     private readonly Stream _input;
     private readonly IChunkHeaderReader _headers;
     private readonly ChannelTelemetry? _telemetry;
+    private readonly Func<ChunkHeader, bool>? _rentsFor;
     private ChunkHeader _header;
+    private RentedBuffer? _rented;
     private byte[]? _buffer;
     private int _filled;
 
-    private DirectBufferReader(Stream input, IChunkHeaderReader headers, ChannelTelemetry? telemetry)
+    private DirectBufferReader(Stream input, IChunkHeaderReader headers, ChannelTelemetry? telemetry, Func<ChunkHeader, bool>? rentsFor)
     {
         _input = input;
         _headers = headers;
         _telemetry = telemetry;
+        _rentsFor = rentsFor;
     }
 
     /// <summary>Creates a reader for a channel over <paramref name="input"/>, or returns <see langword="null"/> when the channel has no input stream or <paramref name="framer"/> cannot read headers alone.</summary>
-    public static DirectBufferReader? Create(Stream? input, IChunkFramer framer, ChannelTelemetry? telemetry) =>
-        input is not null && framer is IChunkHeaderReader headers ? new DirectBufferReader(input, headers, telemetry) : null;
+    /// <param name="input">The channel's input stream.</param>
+    /// <param name="framer">The channel's framer.</param>
+    /// <param name="telemetry">Counts the bytes read.</param>
+    /// <param name="rentsFor">Says whether a chunk's buffer goes to a consumer that gives a rented array back (<see cref="RentedBuffer"/>).</param>
+    public static DirectBufferReader? Create(Stream? input, IChunkFramer framer, ChannelTelemetry? telemetry, Func<ChunkHeader, bool>? rentsFor = null) =>
+        input is not null && framer is IChunkHeaderReader headers ? new DirectBufferReader(input, headers, telemetry, rentsFor) : null;
 
     /// <summary>
     /// Takes the chunk at the start of <paramref name="unread"/> when it is large and most of its buffer is still to come:
@@ -53,7 +60,8 @@ internal sealed class DirectBufferReader
             return false;
         }
 
-        byte[] buffer = PayloadArray.Allocate(header.BufferLength);
+        _rented = _rentsFor?.Invoke(header) == true ? new RentedBuffer(header.BufferLength) : null;
+        byte[] buffer = _rented?.Array ?? PayloadArray.Allocate(header.BufferLength);
         arrived.CopyTo(buffer);
         _filled = (int)arrived.Length;
         _header = header;
@@ -69,18 +77,25 @@ internal sealed class DirectBufferReader
     {
         byte[] buffer = _buffer ?? throw new InvalidOperationException("No chunk was taken.");
         _buffer = null;
-        while (_filled < buffer.Length)
+        int length = _header.BufferLength; // a rented array may be longer: reading past it would take the next chunk's bytes
+        while (_filled < length)
         {
-            int read = await _input.ReadAsync(buffer.AsMemory(_filled), cancellationToken).ConfigureAwait(false);
+            int read = await _input.ReadAsync(buffer.AsMemory(_filled, length - _filled), cancellationToken).ConfigureAwait(false);
             if (read == 0)
             {
-                throw new ProtocolException($"The input ended inside a chunk: {_filled} of the {buffer.Length} bytes of the buffer of a '{_header.Cmd}' chunk had arrived.");
+                throw new ProtocolException($"The input ended inside a chunk: {_filled} of the {length} bytes of the buffer of a '{_header.Cmd}' chunk had arrived.");
             }
 
             _filled += read;
             _telemetry?.RecordReceived(read);
         }
 
-        return new Chunk { ThreadId = _header.ThreadId, Direction = _header.Direction, Cmd = _header.Cmd, Buffer = buffer };
+        return new Chunk
+        {
+            ThreadId = _header.ThreadId,
+            Direction = _header.Direction,
+            Cmd = _header.Cmd,
+            Buffer = _rented is { } rented ? rented.Memory : buffer,
+        };
     }
 }

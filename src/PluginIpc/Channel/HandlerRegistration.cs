@@ -14,6 +14,9 @@ internal sealed class HandlerRegistration : SlowRunCounter
 
     public ChunkHandler Handler { get; }
 
+    /// <summary>Gets a value indicating whether its requests' large buffers may be lent from the pool (see <see cref="PooledBuffer.LendTo"/>).</summary>
+    public bool LendsRequestBuffers => Handler.Target is PooledRequestHandler;
+
     /// <summary>Gets a value indicating whether it handles one-way messages on the read loop (see <see cref="HandlerRegistry.HandleInline"/>).</summary>
     public bool RunsInline { get; init; }
 

@@ -49,6 +49,10 @@ internal abstract class PendingCall : IThreadPoolWorkItem
     /// <summary>Gets or sets a value indicating whether other calls were in flight when this one was entered.</summary>
     public bool OthersInFlight { get; set; }
 
+    /// <summary>Gets a value indicating whether the caller takes its answer as a <see cref="PooledBuffer"/>, which gives a rented array back.</summary>
+    /// <remarks>Read by the read loop while the call may be settled and recycled by another thread: a wrong guess costs only pooling.</remarks>
+    public virtual bool TakesPooledBuffer => false;
+
     /// <summary>Gets the request's body, until the call is recycled.</summary>
     public ReadOnlyMemory<byte> Buffer { get; private set; }
 

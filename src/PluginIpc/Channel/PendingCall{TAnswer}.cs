@@ -17,6 +17,9 @@ internal sealed class PendingCall<TAnswer> : PendingCall
     {
     }
 
+    /// <inheritdoc/>
+    public override bool TakesPooledBuffer => (object?)Volatile.Read(ref _answer) == PooledBuffer.Answer;
+
     /// <summary>Gets the caller's task.</summary>
     public Task<TAnswer> Task { get; private set; } = null!;
 

@@ -148,11 +148,11 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts, Contracts.IContractP
     public void Handle(string cmd, ChunkHandler handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        _channel.Handle(cmd, Gate(handler));
+        _channel.Handle(cmd, PooledRequestHandler.Like(handler, Gate(handler)));
     }
 
     /// <inheritdoc/>
-    public void HandleFallback(ChunkHandler? handler) => _channel.HandleFallback(handler is null ? null : Gate(handler));
+    public void HandleFallback(ChunkHandler? handler) => _channel.HandleFallback(handler is null ? null : PooledRequestHandler.Like(handler, Gate(handler)));
 
     /// <inheritdoc/>
     TimeProvider Contracts.IContractPeer.TimeProvider => _options.TimeProvider;
