@@ -23,6 +23,11 @@ options.AddTarget<IGreeter>(new Greeter("EchoPlugin"));
 // echo: the answer is the request's buffer. It keeps nothing once answered, so a large request may come in a pooled array.
 options.Handle("echo", PooledBuffer.LendTo(static (chunk, _, _) => ValueTask.FromResult(chunk.Buffer)));
 
+// bench.allocated: the bytes this process has allocated so far (8 bytes, little-endian), so that benchmarks and tests can
+// see what a call costs on the plugin's side.
+options.Handle("bench.allocated", static (_, _, _) =>
+    ValueTask.FromResult<ReadOnlyMemory<byte>>(BitConverter.GetBytes(GC.GetTotalAllocatedBytes(precise: true))));
+
 // bench.move: a typed call (the default msgpack serializer), for the benchmarks: answers the point moved by the offsets.
 options.Handle<MoveRequest, MovePoint>("bench.move", static (request, _) =>
     ValueTask.FromResult(new MovePoint(request.Point.X + request.Dx, request.Point.Y + request.Dy)));

@@ -148,11 +148,11 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts, Contracts.IContractP
     public void Handle(string cmd, ChunkHandler handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        _channel.Handle(cmd, PooledRequestHandler.Like(handler, Gate(handler)));
+        _channel.Handle(cmd, Gate(handler));
     }
 
     /// <inheritdoc/>
-    public void HandleFallback(ChunkHandler? handler) => _channel.HandleFallback(handler is null ? null : PooledRequestHandler.Like(handler, Gate(handler)));
+    public void HandleFallback(ChunkHandler? handler) => _channel.HandleFallback(handler is null ? null : Gate(handler));
 
     /// <inheritdoc/>
     TimeProvider Contracts.IContractPeer.TimeProvider => _options.TimeProvider;
@@ -296,9 +296,9 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts, Contracts.IContractP
         }
     }
 
-    /// <summary>Holds a handler back until the start hook has finished.</summary>
-    private ChunkHandler Gate(ChunkHandler handler) => (chunk, peer, cancellationToken) =>
-        _started.Task.IsCompleted ? handler(chunk, peer, cancellationToken) : AfterStartAsync(handler, chunk, peer, cancellationToken);
+    /// <summary>Holds a handler back until the start hook has finished; a handler that lends its buffers (<see cref="PooledBuffer.LendTo"/>) still does.</summary>
+    private ChunkHandler Gate(ChunkHandler handler) => PooledRequestHandler.Like(handler, (chunk, peer, cancellationToken) =>
+        _started.Task.IsCompleted ? handler(chunk, peer, cancellationToken) : AfterStartAsync(handler, chunk, peer, cancellationToken));
 
     private async ValueTask<ReadOnlyMemory<byte>> AfterStartAsync(ChunkHandler handler, Chunk chunk, IChunkPeer peer, CancellationToken cancellationToken)
     {
