@@ -38,7 +38,7 @@ public sealed class PooledBuffer : IDisposable
     /// </summary>
     /// <param name="handler">
     /// A handler that keeps neither its request's <see cref="Chunk.Buffer"/> nor memory taken from it once its task completes
-    /// (it may answer with that memory: the answer is sent before the array goes back).
+    /// (it may answer with that memory: the answer is framed, copied into the writer or written, before the array goes back).
     /// </param>
     /// <returns>The handler to register with <c>Handle</c> on a <see cref="Channel"/>, <see cref="Plugin"/>, <see cref="Main"/> or <see cref="MainOptions"/>.</returns>
     /// <remarks>One-way messages and small requests keep arrays of their own.</remarks>

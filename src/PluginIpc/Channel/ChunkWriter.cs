@@ -183,7 +183,7 @@ internal sealed class ChunkWriter
                         return Framed.Direct;
                     }
                 }
-                catch (Exception ex) when (ex is ProtocolException or ArgumentException)
+                catch (Exception ex)
                 {
                     _pending.Reset();
                     failure = ex;

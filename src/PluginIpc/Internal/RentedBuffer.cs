@@ -29,6 +29,9 @@ internal sealed class RentedBuffer : MemoryManager<byte>
         _length = length;
     }
 
+    /// <summary>Gets a value indicating whether the array went back to the pool.</summary>
+    internal bool IsReturned => Volatile.Read(ref _state) == Returned;
+
     /// <summary>Gets the rented array, for the reader that fills it.</summary>
     public byte[] Array => _array;
 

@@ -124,6 +124,53 @@ public sealed class PooledBufferTests(string framer)
         Assert.That(after.Memory.Length, Is.EqualTo(Large), "the channel goes on");
     }
 
+    [Test, CancelAfter(30_000)]
+    public async Task LendingHandler_ForwardsItsBufferInACallThatEndsBeforeItIsWritten_TheArrayIsNotReusedMeanwhile(CancellationToken cancellationToken)
+    {
+        // B's handler forwards its request's memory to C through B2, whose writer is over its cap (C does not read yet):
+        // the forwarded request waits for room in the writer, which holds the memory, after the call and the handler ended.
+        await using Pair pair = Pair.Start(framer, lend: true);
+        var toC = new System.IO.Pipelines.Pipe(new System.IO.Pipelines.PipeOptions(pauseWriterThreshold: 64 * 1024, resumeWriterThreshold: 32 * 1024));
+        var toB2 = new System.IO.Pipelines.Pipe();
+        await using var b2 = new PluginIpc.Channel(new TestPipes.DuplexPipe(toB2.Reader, toC.Writer), Framers.Create(framer));
+        await using var c = new PluginIpc.Channel(new TestPipes.DuplexPipe(toC.Reader, toB2.Writer), Framers.Create(framer));
+        b2.Start();
+        var filling = new List<Task>();
+        for (int i = 0; i < 6; i++)
+        {
+            filling.Add(b2.CallAsync("big", new byte[1024 * 1024], Timeout.InfiniteTimeSpan, cancellationToken));
+        }
+
+        ReadOnlyMemory<byte> lent = default;
+        pair.Plugin.Handle("forward", PooledBuffer.LendTo(async (chunk, _, _) =>
+        {
+            lent = chunk.Buffer;
+            Assert.That(async () => await b2.CallAsync("forwarded", chunk.Buffer, TimeSpan.FromMilliseconds(200), CancellationToken.None), Throws.InstanceOf<TimeoutException>());
+            return ReadOnlyMemory<byte>.Empty;
+        }));
+        byte[] payload = new byte[Large];
+        payload.AsSpan().Fill(0x5A);
+
+        await pair.Host.CallAsync("forward", payload, cancellationToken);
+        bool rentedArray = System.Runtime.InteropServices.MemoryMarshal.TryGetMemoryManager(lent, out RentedBuffer? rented);
+        bool returnedWhileHeld = rented?.IsReturned ?? false; // asserted at the end, once everything this test started is over
+
+        var forwarded = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        c.Handle("big", static (_, _, _) => ValueTask.FromResult(ReadOnlyMemory<byte>.Empty));
+        c.Handle("forwarded", (chunk, _, _) =>
+        {
+            forwarded.TrySetResult(chunk.Buffer.ToArray());
+            return ValueTask.FromResult(ReadOnlyMemory<byte>.Empty);
+        });
+        c.Start();
+        byte[] received = await forwarded.Task.WaitAsync(cancellationToken);
+        await Task.WhenAll(filling).WaitAsync(cancellationToken);
+
+        Assert.That(rentedArray, Is.True, "the request came in a rented array");
+        Assert.That(returnedWhileHeld, Is.False, "the array went back to the pool while the writer still held the forwarded request's memory");
+        Assert.That(received.AsSpan().IndexOfAnyExcept((byte)0x5A), Is.EqualTo(-1), "the forwarded request carries the bytes it was sent with");
+    }
+
     /// <summary>Echoes <paramref name="payload"/> filled with one byte made from <paramref name="mark"/>, and checks every byte of the answer.</summary>
     private static async Task EchoOnceAsync(PluginIpc.Channel host, byte[] payload, int mark, CancellationToken cancellationToken)
     {
