@@ -90,12 +90,8 @@ internal sealed class DirectBufferReader
             _telemetry?.RecordReceived(read);
         }
 
-        return new Chunk
-        {
-            ThreadId = _header.ThreadId,
-            Direction = _header.Direction,
-            Cmd = _header.Cmd,
-            Buffer = _rented is { } rented ? rented.Memory : buffer,
-        };
+        ReadOnlyMemory<byte> memory = _rented is { } rented ? rented.Memory : buffer;
+        _rented = null; // the chunk's consumer owns it now
+        return new Chunk { ThreadId = _header.ThreadId, Direction = _header.Direction, Cmd = _header.Cmd, Buffer = memory };
     }
 }

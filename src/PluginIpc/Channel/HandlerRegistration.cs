@@ -7,6 +7,7 @@ internal sealed class HandlerRegistration : SlowRunCounter
     {
         Cmd = cmd;
         Handler = handler;
+        LendsRequestBuffers = handler.Target is PooledRequestHandler;
     }
 
     /// <summary>Gets the command it handles, or <c>*</c> for the fallback.</summary>
@@ -15,7 +16,7 @@ internal sealed class HandlerRegistration : SlowRunCounter
     public ChunkHandler Handler { get; }
 
     /// <summary>Gets a value indicating whether its requests' large buffers may be lent from the pool (see <see cref="PooledBuffer.LendTo"/>).</summary>
-    public bool LendsRequestBuffers => Handler.Target is PooledRequestHandler;
+    public bool LendsRequestBuffers { get; }
 
     /// <summary>Gets a value indicating whether it handles one-way messages on the read loop (see <see cref="HandlerRegistry.HandleInline"/>).</summary>
     public bool RunsInline { get; init; }

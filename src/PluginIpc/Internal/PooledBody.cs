@@ -13,7 +13,7 @@ namespace PluginIpc;
 /// give away its next owner's array). Every release gives the array back to the shared pool; each thread keeps one
 /// empty body object to reuse.
 /// </remarks>
-internal sealed class PooledBody : MemoryManager<byte>
+internal sealed class PooledBody : ArrayBackedMemory
 {
     /// <summary>Bodies larger than this get an array of their own, as before: the pool is for the small bodies of typical calls.</summary>
     public const int MaxPooledBytes = 4 * 1024;
@@ -57,21 +57,7 @@ internal sealed class PooledBody : MemoryManager<byte>
     public override Span<byte> GetSpan() => _array.AsSpan(0, _length);
 
     /// <inheritdoc/>
-    public override unsafe MemoryHandle Pin(int elementIndex = 0)
-    {
-        GCHandle handle = GCHandle.Alloc(_array, GCHandleType.Pinned);
-        return new MemoryHandle((byte*)handle.AddrOfPinnedObject() + elementIndex, handle, this);
-    }
-
-    /// <inheritdoc/>
-    public override void Unpin()
-    {
-    }
-
-    /// <inheritdoc/>
-    protected override void Dispose(bool disposing)
-    {
-    }
+    protected override byte[] PinnedArray => _array;
 
     private void Release()
     {

@@ -12,7 +12,7 @@ namespace PluginIpc;
 /// The array goes back at most once, and never after <see cref="Keep"/>: a consumer that may keep the memory keeps the
 /// array for good, and the pool only misses it.
 /// </remarks>
-internal sealed class RentedBuffer : MemoryManager<byte>
+internal sealed class RentedBuffer : ArrayBackedMemory
 {
     private const int Lent = 0;
     private const int Kept = 1;
@@ -60,19 +60,5 @@ internal sealed class RentedBuffer : MemoryManager<byte>
     public override Span<byte> GetSpan() => _array.AsSpan(0, _length);
 
     /// <inheritdoc/>
-    public override unsafe MemoryHandle Pin(int elementIndex = 0)
-    {
-        GCHandle handle = GCHandle.Alloc(_array, GCHandleType.Pinned);
-        return new MemoryHandle((byte*)handle.AddrOfPinnedObject() + elementIndex, handle, this);
-    }
-
-    /// <inheritdoc/>
-    public override void Unpin()
-    {
-    }
-
-    /// <inheritdoc/>
-    protected override void Dispose(bool disposing)
-    {
-    }
+    protected override byte[] PinnedArray => _array;
 }
