@@ -34,11 +34,12 @@ public sealed class PooledBuffer : IDisposable
 
     /// <summary>
     /// Wraps <paramref name="handler"/> so that the large buffers of the requests it handles may be read into arrays rented
-    /// from <see cref="ArrayPool{T}.Shared"/>, which the channel takes back once the handler's answer is sent.
+    /// from <see cref="ArrayPool{T}.Shared"/>, which the channel takes back once the handler's answer is framed.
     /// </summary>
     /// <param name="handler">
-    /// A handler that keeps neither its request's <see cref="Chunk.Buffer"/> nor memory taken from it once its task completes
-    /// (it may answer with that memory: the answer is framed, copied into the writer or written, before the array goes back).
+    /// A handler that keeps neither its request's <see cref="Chunk.Buffer"/> nor memory taken from it once its task completes,
+    /// nor passes it to a call or message it does not await. It may answer with that memory (the answer is framed, copied
+    /// into the writer or written, before the array goes back), and may forward it in a call it awaits.
     /// </param>
     /// <returns>The handler to register with <c>Handle</c> on a <see cref="Channel"/>, <see cref="Plugin"/>, <see cref="Main"/> or <see cref="MainOptions"/>.</returns>
     /// <remarks>One-way messages and small requests keep arrays of their own.</remarks>

@@ -108,10 +108,10 @@ public sealed partial class Channel
                 {
                     // Not framed yet (the writer is over its cap): a cancel written meanwhile could overtake it, so one follows it.
                     bodyWaits = !requestWritten;
-                    if (bodyWaits && body.Length >= DirectBufferReader.MinMissingBytes)
+                    if (bodyWaits)
                     {
-                        // A lending handler's request buffer, forwarded: the call may end (timeout, cancel) before the writer
-                        // has framed it, and the handler with it, so the array must not go back to the pool then.
+                        // A lending handler's request buffer (or any slice of it), forwarded: the call may end (timeout, cancel)
+                        // before the writer has framed it, and the handler with it, so the array must not go back to the pool then.
                         RentedBuffer.Keep(body);
                     }
 

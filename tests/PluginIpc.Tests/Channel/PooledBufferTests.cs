@@ -26,7 +26,8 @@ public sealed class PooledBufferTests(string framer)
 
         long perCall = (GC.GetTotalAllocatedBytes(precise: true) - before) / Calls;
         TestContext.Out.WriteLine($"{perCall} B per echo");
-        Assert.That(perCall, Is.LessThan(8 * 1024), "bytes allocated per 64 KiB echo, both sides");
+        // Process-wide, so other tests' leftover work may count; a side that allocates an array per echo adds 64 KiB.
+        Assert.That(perCall, Is.LessThan(32 * 1024), "bytes allocated per 64 KiB echo, both sides");
     }
 
     [Test, CancelAfter(30_000)]
@@ -125,7 +126,9 @@ public sealed class PooledBufferTests(string framer)
     }
 
     [Test, CancelAfter(30_000)]
-    public async Task LendingHandler_ForwardsItsBufferInACallThatEndsBeforeItIsWritten_TheArrayIsNotReusedMeanwhile(CancellationToken cancellationToken)
+    public async Task LendingHandler_ForwardsItsBufferInACallThatEndsBeforeItIsWritten_TheArrayIsNotReusedMeanwhile(
+        [Values(0, 1000)] int sliceLength,
+        CancellationToken cancellationToken)
     {
         // B's handler forwards its request's memory to C through B2, whose writer is over its cap (C does not read yet):
         // the forwarded request waits for room in the writer, which holds the memory, after the call and the handler ended.
@@ -145,7 +148,8 @@ public sealed class PooledBufferTests(string framer)
         pair.Plugin.Handle("forward", PooledBuffer.LendTo(async (chunk, _, _) =>
         {
             lent = chunk.Buffer;
-            Assert.That(async () => await b2.CallAsync("forwarded", chunk.Buffer, TimeSpan.FromMilliseconds(200), CancellationToken.None), Throws.InstanceOf<TimeoutException>());
+            ReadOnlyMemory<byte> sent = sliceLength == 0 ? chunk.Buffer : chunk.Buffer[..sliceLength]; // 0: the whole buffer
+            Assert.That(async () => await b2.CallAsync("forwarded", sent, TimeSpan.FromMilliseconds(200), CancellationToken.None), Throws.InstanceOf<TimeoutException>());
             return ReadOnlyMemory<byte>.Empty;
         }));
         byte[] payload = new byte[Large];
@@ -153,7 +157,6 @@ public sealed class PooledBufferTests(string framer)
 
         await pair.Host.CallAsync("forward", payload, cancellationToken);
         bool rentedArray = System.Runtime.InteropServices.MemoryMarshal.TryGetMemoryManager(lent, out RentedBuffer? rented);
-        bool returnedWhileHeld = rented?.IsReturned ?? false; // asserted at the end, once everything this test started is over
 
         var forwarded = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
         c.Handle("big", static (_, _, _) => ValueTask.FromResult(ReadOnlyMemory<byte>.Empty));
@@ -165,9 +168,11 @@ public sealed class PooledBufferTests(string framer)
         c.Start();
         byte[] received = await forwarded.Task.WaitAsync(cancellationToken);
         await Task.WhenAll(filling).WaitAsync(cancellationToken);
+        bool returnedWhileHeld = rented?.IsReturned ?? false; // by now the handler's answer is surely framed: kept, or returned
 
         Assert.That(rentedArray, Is.True, "the request came in a rented array");
         Assert.That(returnedWhileHeld, Is.False, "the array went back to the pool while the writer still held the forwarded request's memory");
+        Assert.That(received, Has.Length.EqualTo(sliceLength == 0 ? Large : sliceLength));
         Assert.That(received.AsSpan().IndexOfAnyExcept((byte)0x5A), Is.EqualTo(-1), "the forwarded request carries the bytes it was sent with");
     }
 

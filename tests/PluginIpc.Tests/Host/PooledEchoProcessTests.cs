@@ -28,8 +28,9 @@ public sealed class PooledEchoProcessTests(string framer)
         TestContext.Out.WriteLine($"bytes per 64 KiB echo: host {hostPerCall}, plugin {pluginPerCall}");
         Assert.Multiple(() =>
         {
-            Assert.That(hostPerCall, Is.LessThan(8 * 1024), "host: the answer comes in a rented array");
-            Assert.That(pluginPerCall, Is.LessThan(8 * 1024), "plugin: the request comes in a rented array");
+            // Process-wide counts, so a margin for other work; an array per echo would be 64 KiB.
+            Assert.That(hostPerCall, Is.LessThan(32 * 1024), "host: the answer comes in a rented array");
+            Assert.That(pluginPerCall, Is.LessThan(32 * 1024), "plugin: the request comes in a rented array");
         });
     }
 
