@@ -5,25 +5,27 @@ using Microsoft.Win32.SafeHandles;
 namespace PluginIpc;
 
 /// <summary>
-/// Writes to a pipe with plain non-blocking <c>write</c> calls while it has room, and through the pipe stream's own
-/// asynchronous write for what does not fit. Write-only; one write at a time, as the channel's writer makes them. Linux only
+/// Writes to a pipe with plain non-blocking <c>write</c> calls while it has room, and through a <see cref="PipeDrainWriter"/>
+/// for what does not fit. Write-only; one write at a time, as the channel's writer makes them. Linux only
 /// (see <see cref="UnixNative.TrySetNonBlocking"/>); elsewhere the pipe stream is used as it is.
 /// </summary>
 /// <remarks>
 /// A <see cref="PipeStream"/> write goes through the runtime's socket layer on Linux and macOS (a few hundred nanoseconds a
 /// round trip on this path); a pipe with room takes the bytes in one system call. When it is full the rest goes to the
-/// pipe stream, which waits for room without blocking a thread.
+/// writer's thread, which waits for room in <c>poll</c>.
 /// </remarks>
 [SupportedOSPlatform("linux")]
 internal sealed class DirectPipeWriteStream : Stream, INonBlockingWrite
 {
     private readonly PipeStream _pipe;
     private readonly SafePipeHandle _handle;
+    private readonly PipeDrainWriter _drain;
 
     private DirectPipeWriteStream(PipeStream pipe)
     {
         _pipe = pipe;
         _handle = pipe.SafePipeHandle;
+        _drain = new PipeDrainWriter(_handle);
     }
 
     /// <summary>Wraps <paramref name="output"/> when it is a pipe whose descriptor can be made non-blocking; otherwise returns it.</summary>
@@ -71,7 +73,7 @@ internal sealed class DirectPipeWriteStream : Stream, INonBlockingWrite
             return ValueTask.FromException(ex);
         }
 
-        return written == buffer.Length ? default : _pipe.WriteAsync(buffer[written..], cancellationToken);
+        return written == buffer.Length ? default : _drain.WriteAsync(buffer[written..]);
     }
 
     /// <inheritdoc/>
@@ -106,6 +108,7 @@ internal sealed class DirectPipeWriteStream : Stream, INonBlockingWrite
     {
         if (disposing)
         {
+            _drain.Dispose();
             _pipe.Dispose();
         }
 

@@ -11,6 +11,8 @@ internal static partial class UnixNative
 {
     private const string LibC = "libc";
     private const int Eintr = 4;
+    private const short PollIn = 1;
+    private const short PollOut = 4;
 
     /// <summary>
     /// The buffer PluginIpc asks for on the channel's pipes. Linux's default of 64 KiB cannot take a 64 KiB chunk and its
@@ -235,17 +237,20 @@ internal static partial class UnixNative
     /// <summary>Returns whether <paramref name="handle"/> has something to read, has reached its end, or failed, without waiting.</summary>
     public static bool HasInput(SafeHandle handle) => Poll(handle, timeoutMilliseconds: 0);
 
+    /// <summary>Waits up to <paramref name="timeoutMilliseconds"/> for a pipe's write end to have room, or for its reading end to close (the write that follows says which).</summary>
+    public static bool WaitUntilWritable(SafeHandle handle, int timeoutMilliseconds) => Poll(handle, timeoutMilliseconds, PollOut);
+
     /// <summary>Blocks until <paramref name="handle"/> has something to read, has reached its end, or failed: the read that follows says which.</summary>
     private static void WaitUntilReadable(SafeHandle handle) => Poll(handle, timeoutMilliseconds: -1);
 
-    /// <summary>Waits up to <paramref name="timeoutMilliseconds"/> (-1: without a limit) for <paramref name="handle"/> to have something to read, reach its end, or fail.</summary>
-    private static unsafe bool Poll(SafeHandle handle, int timeoutMilliseconds)
+    /// <summary>Waits up to <paramref name="timeoutMilliseconds"/> (-1: without a limit) for <paramref name="handle"/> to be ready for <paramref name="events"/> (by default: something to read, its end), or to fail.</summary>
+    private static unsafe bool Poll(SafeHandle handle, int timeoutMilliseconds, short events = PollIn)
     {
         bool added = false;
         try
         {
             handle.DangerousAddRef(ref added);
-            var descriptor = new PollDescriptor { Fd = (int)handle.DangerousGetHandle(), Events = 1 }; // POLLIN; errors and hang-ups are always reported
+            var descriptor = new PollDescriptor { Fd = (int)handle.DangerousGetHandle(), Events = events }; // errors and hang-ups are always reported
             while (true)
             {
                 int ready = PollCore(&descriptor, 1, timeoutMilliseconds);
