@@ -75,8 +75,8 @@ internal static class Driver
 
         (double inFlightHost1, double inFlightChild1) = (ProcStat.CpuSeconds(host), ProcStat.CpuSeconds(child));
         double inFlightCalls = 64.0 * settings.InFlightSamples * settings.BatchesPerSample;
-        double megabytes64KiB = await EchoRateAsync(target, 64 * 1024, settings.Echo64KiBSamples, settings.Echo64KiBPerSample);
-        double megabytes1MiB = await EchoRateAsync(target, 1024 * 1024, settings.Echo1MiBSamples, settings.Echo1MiBPerSample);
+        double megabytes64KiB = await EchoRateAsync(target, 64 * 1024, settings.Echo64KiBSamples, settings.Echo64KiBPerSample, settings.EchoWarmUpSeconds);
+        double megabytes1MiB = await EchoRateAsync(target, 1024 * 1024, settings.Echo1MiBSamples, settings.Echo1MiBPerSample, settings.EchoWarmUpSeconds);
 
         await Task.Delay(TimeSpan.FromSeconds(1)); // let timers and background compilation settle before the idle window
         (double idleHost0, double idleChild0) = (ProcStat.CpuSeconds(host), ProcStat.CpuSeconds(child));
@@ -165,8 +165,15 @@ internal static class Driver
         return (Median(samples), (allocated1 - allocated0) / ((double)settings.SequentialSamples * settings.CallsPerSample));
     }
 
-    private static async Task<double> EchoRateAsync(IEchoTarget target, int size, int sampleCount, int perSample)
+    private static async Task<double> EchoRateAsync(IEchoTarget target, int size, int sampleCount, int perSample, double warmUpSeconds)
     {
+        // The warm-up loop makes few large echoes: their path would still be compiling (tiering up) during the samples.
+        long warmUp = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(warmUp).TotalSeconds < warmUpSeconds)
+        {
+            await target.EchoAsync(size, 1);
+        }
+
         double[] rates = new double[sampleCount];
         for (int i = 0; i < rates.Length; i++)
         {

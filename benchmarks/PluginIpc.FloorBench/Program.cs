@@ -2,7 +2,7 @@ using System.Globalization;
 using PluginIpc.Benchmarks;
 using PluginIpc.FloorBench;
 
-// Usage: PluginIpc.FloorBench [rounds=3] [only=c,floor,floor-async,text,msgpack,text-poll,msgpack-poll,text-pooled,msgpack-pooled,contract,sjr-msgpack,sjr-nerdbank,sjr-json] [samples=300] [calls=500] [warmup=2] [seqonly=1] [growpipes=0] [smallwarmup=1] [echoonly=65536] [inflightonly=1]   (the host)
+// Usage: PluginIpc.FloorBench [rounds=3] [only=c,floor,floor-async,text,msgpack,text-poll,msgpack-poll,text-pooled,msgpack-pooled,contract,sjr-msgpack,sjr-nerdbank,sjr-json] [samples=300] [calls=500] [warmup=2] [seqonly=1] [growpipes=0] [smallwarmup=1] [echoonly=65536] [inflightonly=1] [echowarmup=1]   (the host)
 //        PluginIpc.FloorBench floor-child                                                               (the .NET floor's child)
 // Targets: c, floor, floor-async = the floors; text, msgpack = PluginIpc's byte calls against EchoPlugin (-poll: busy polling;
 // -pooled: large echoes as CallPooledAsync; msgpack also its typed
@@ -33,7 +33,8 @@ var settings = new Settings(
     GrowPipes: Arg("growpipes", "1") == "1",
     SmallWarmUp: Arg("smallwarmup", "0") == "1",
     EchoOnlyBytes: int.Parse(Arg("echoonly", "0"), CultureInfo.InvariantCulture),
-    InFlightOnly: Arg("inflightonly", "0") == "1");
+    InFlightOnly: Arg("inflightonly", "0") == "1",
+    EchoWarmUpSeconds: double.Parse(Arg("echowarmup", "1"), CultureInfo.InvariantCulture));
 
 // Children inherit this; on one CPU the runtime would otherwise delay tier-up tenfold (see benchmarks/README.md).
 Environment.SetEnvironmentVariable("DOTNET_TC_DelaySingleProcMultiplier", "1");

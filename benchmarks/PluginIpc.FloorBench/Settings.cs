@@ -16,7 +16,8 @@ internal sealed record Settings(
     bool GrowPipes,
     bool SmallWarmUp,
     int EchoOnlyBytes = 0,
-    bool InFlightOnly = false)
+    bool InFlightOnly = false,
+    double EchoWarmUpSeconds = 1)
 {
     /// <summary>Gets the arguments of the C floor, in the order floor.c reads them.</summary>
     public IEnumerable<string> CArguments() =>
@@ -26,5 +27,6 @@ internal sealed record Settings(
                 .Select(value => value.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             IdleSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             GrowPipes ? PipeSize.Bytes.ToString(System.Globalization.CultureInfo.InvariantCulture) : "0",
+            EchoWarmUpSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ];
 }

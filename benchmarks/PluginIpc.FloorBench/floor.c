@@ -1,7 +1,7 @@
 /* Issue 29's C floor: the machine's limit for PluginIpc's process model. The parent forks a child; two pipes; frames are a
  * 4-byte little-endian length and a payload; the child echoes every complete frame it has read with one write; both ends use
  * blocking read and write. The parent runs the same phases as the .NET harness and prints one line of key=value results.
- * Usage: floor warmup_s seq_samples seq_calls inflight_samples inflight_batches e64k_samples e64k_n e1m_samples e1m_n idle_s pipe_bytes
+ * Usage: floor warmup_s seq_samples seq_calls inflight_samples inflight_batches e64k_samples e64k_n e1m_samples e1m_n idle_s pipe_bytes echo_warmup_s
  * (pipe_bytes: F_SETPIPE_SZ on both pipes, as PluginIpc does; 0 keeps the default) */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -151,7 +151,7 @@ static long ctx_switches(pid_t pid) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 12) { fprintf(stderr, "usage: floor warmup_s seq_samples seq_calls inflight_samples inflight_batches e64k_samples e64k_n e1m_samples e1m_n idle_s pipe_bytes\n"); return 1; }
+    if (argc != 13) { fprintf(stderr, "usage: floor warmup_s seq_samples seq_calls inflight_samples inflight_batches e64k_samples e64k_n e1m_samples e1m_n idle_s pipe_bytes echo_warmup_s\n"); return 1; }
     double warmup = atof(argv[1]);
     int seq_samples = atoi(argv[2]), seq_calls = atoi(argv[3]), if_samples = atoi(argv[4]), if_batches = atoi(argv[5]);
     int e64_samples = atoi(argv[6]), e64_n = atoi(argv[7]), e1m_samples = atoi(argv[8]), e1m_n = atoi(argv[9]);
@@ -159,6 +159,7 @@ int main(int argc, char **argv) {
     int down[2], up[2];
     if (pipe(down) || pipe(up)) { perror("pipe"); return 2; }
     int pipe_bytes = atoi(argv[11]);
+    double echo_warmup = atof(argv[12]); /* each echo size echoes this long before its samples, as the .NET targets do */
     if (pipe_bytes > 0 && (fcntl(down[1], F_SETPIPE_SZ, pipe_bytes) < 0 || fcntl(up[0], F_SETPIPE_SZ, pipe_bytes) < 0)) { perror("F_SETPIPE_SZ"); return 2; }
     pid_t pid = fork();
     if (pid == 0) { close(down[1]); close(up[0]); return child_loop(down[0], up[1]); }
@@ -188,8 +189,10 @@ int main(int argc, char **argv) {
     double inflight = median(v, if_samples);
     double icalls = 64.0 * if_samples * if_batches;
 
+    for (double w = now_s(); now_s() - w < echo_warmup;) echo(frame64k, 64 * 1024, 1);
     for (int s = 0; s < e64_samples; s++) { double t = now_s(); echo(frame64k, 64 * 1024, e64_n); v[s] = 65536.0 * e64_n / (now_s() - t) / 1e6; }
     double mb64 = median(v, e64_samples);
+    for (double w = now_s(); now_s() - w < echo_warmup;) echo(frame1m, 1024 * 1024, 1);
     for (int s = 0; s < e1m_samples; s++) { double t = now_s(); echo(frame1m, 1024 * 1024, e1m_n); v[s] = 1048576.0 * e1m_n / (now_s() - t) / 1e6; }
     double mb1m = median(v, e1m_samples);
 
