@@ -136,7 +136,8 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
 
         if (startThread)
         {
-            new Thread(static state => ((DedicatedReadStream)state!).ReadLoop()) { IsBackground = true, Name = _threadName }.Start(this);
+            // UnsafeStart: the thread must not keep the context (activity, async locals) of whichever read started it.
+            new Thread(static state => ((DedicatedReadStream)state!).ReadLoop()) { IsBackground = true, Name = _threadName }.UnsafeStart(this);
         }
 
         return new ValueTask<int>(this, version);

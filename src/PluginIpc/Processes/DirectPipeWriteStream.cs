@@ -73,7 +73,7 @@ internal sealed class DirectPipeWriteStream : Stream, INonBlockingWrite
             return ValueTask.FromException(ex);
         }
 
-        return written == buffer.Length ? default : _drain.WriteAsync(buffer[written..]);
+        return written == buffer.Length ? default : _drain.WriteAsync(buffer[written..], cancellationToken);
     }
 
     /// <inheritdoc/>

@@ -14,18 +14,19 @@ namespace PluginIpc;
 /// thread-pool thread per wake-up, which spins for more work afterwards; on one CPU that took a quarter of a 1 MiB echo's
 /// time. A write asked for while this thread still runs a continuation goes to another thread (a second one, started
 /// once and then kept idle with the first), so code that holds up, or waits in, a continuation never stops the writes it
-/// waits for.
+/// waits for. Such threads stay until they have been idle for a while: as many as continuations blocked at once.
 /// </remarks>
 [SupportedOSPlatform("linux")]
 internal sealed class PipeDrainWriter : IValueTaskSource, IDisposable
 {
     private static readonly TimeSpan s_idleThreadLifetime = TimeSpan.FromSeconds(30);
-    private const int DisposedCheckMilliseconds = 100; // a wait for room on a pipe nobody reads notices disposal this often
+    private const int DisposedCheckMilliseconds = 100; // a wait for room on a pipe nobody reads notices disposal and cancellation this often
 
     private readonly SafeHandle _handle;
     private readonly object _gate = new(); // a monitor: idle threads wait on it
     private ManualResetValueTaskSourceCore<bool> _core; // continuations run on the writing thread
     private ReadOnlyMemory<byte> _rest;
+    private CancellationToken _restCancellation;
     private bool _pending;
     private bool _requested;
     private int _idleThreads;
@@ -36,12 +37,24 @@ internal sealed class PipeDrainWriter : IValueTaskSource, IDisposable
 
     /// <summary>Writes all of <paramref name="bytes"/>, waiting for room as often as it takes.</summary>
     /// <param name="bytes">What to write; not touched any more once the returned task completes.</param>
-    /// <returns>A task that completes when the pipe took the last byte, or fails with the write's error (<see cref="ObjectDisposedException"/> once this writer is disposed).</returns>
-    public ValueTask WriteAsync(ReadOnlyMemory<byte> bytes)
+    /// <param name="cancellationToken">
+    /// Ends a wait for room within a tenth of a second; the bytes already written stay in the pipe, so cancel only when the
+    /// stream is being closed.
+    /// </param>
+    /// <returns>
+    /// A task that completes when the pipe took the last byte, or fails with the write's error (<see cref="ObjectDisposedException"/>
+    /// once this writer is disposed, <see cref="IOException"/> when no thread could be started).
+    /// </returns>
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default)
     {
         if (bytes.IsEmpty)
         {
             return default;
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled(cancellationToken);
         }
 
         short version;
@@ -61,6 +74,7 @@ internal sealed class PipeDrainWriter : IValueTaskSource, IDisposable
             _core.Reset();
             version = _core.Version;
             _rest = bytes;
+            _restCancellation = cancellationToken;
             _pending = true;
             _requested = true;
             // Not left for the thread that runs the last write's continuation, even when this is that thread: that continuation
@@ -71,7 +85,24 @@ internal sealed class PipeDrainWriter : IValueTaskSource, IDisposable
 
         if (startThread)
         {
-            new Thread(static state => ((PipeDrainWriter)state!).Run()) { IsBackground = true, Name = "PluginIpc pipe writer" }.Start(this);
+            try
+            {
+                // UnsafeStart: the thread must not keep the context (activity, async locals) of whichever write started it.
+                new Thread(static state => ((PipeDrainWriter)state!).Run()) { IsBackground = true, Name = "PluginIpc pipe writer" }.UnsafeStart(this);
+            }
+            catch (Exception ex)
+            {
+                // Such as a process at its thread limit: this write fails, and the writer is free for the next one.
+                lock (_gate)
+                {
+                    _pending = false;
+                    _requested = false;
+                    _rest = default;
+                    _restCancellation = default;
+                }
+
+                return ValueTask.FromException(new IOException($"Cannot start a thread to write to the pipe: {ex.Message}", ex));
+            }
         }
 
         return new ValueTask(this, version);
@@ -96,12 +127,12 @@ internal sealed class PipeDrainWriter : IValueTaskSource, IDisposable
 
     private void Run()
     {
-        while (TakeRequest(out ReadOnlyMemory<byte> bytes))
+        while (TakeRequest(out ReadOnlyMemory<byte> bytes, out CancellationToken cancellationToken))
         {
             Exception? failure = null;
             try
             {
-                WriteAll(bytes.Span);
+                WriteAll(bytes.Span, cancellationToken);
             }
             catch (Exception ex)
             {
@@ -112,7 +143,7 @@ internal sealed class PipeDrainWriter : IValueTaskSource, IDisposable
         }
     }
 
-    private void WriteAll(ReadOnlySpan<byte> bytes)
+    private void WriteAll(ReadOnlySpan<byte> bytes, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -126,6 +157,7 @@ internal sealed class PipeDrainWriter : IValueTaskSource, IDisposable
             while (!UnixNative.WaitUntilWritable(_handle, DisposedCheckMilliseconds))
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
+                cancellationToken.ThrowIfCancellationRequested();
             }
         }
     }
@@ -149,7 +181,7 @@ internal sealed class PipeDrainWriter : IValueTaskSource, IDisposable
     }
 
     /// <returns><see langword="false"/> when this writer was disposed or no write came for a while: the thread ends.</returns>
-    private bool TakeRequest(out ReadOnlyMemory<byte> bytes)
+    private bool TakeRequest(out ReadOnlyMemory<byte> bytes, out CancellationToken cancellationToken)
     {
         lock (_gate)
         {
@@ -162,6 +194,7 @@ internal sealed class PipeDrainWriter : IValueTaskSource, IDisposable
                     if (_disposed || !Monitor.Wait(_gate, s_idleThreadLifetime) && !_requested)
                     {
                         bytes = default;
+                        cancellationToken = default;
                         return false;
                     }
                 }
@@ -173,7 +206,9 @@ internal sealed class PipeDrainWriter : IValueTaskSource, IDisposable
 
             _requested = false;
             bytes = _rest;
+            cancellationToken = _restCancellation;
             _rest = default;
+            _restCancellation = default;
             return true;
         }
     }

@@ -16,12 +16,12 @@ public sealed class PipeDrainWriterTests
         using var pipe = NonBlockingPipe.Create();
         byte[] bytes = RandomBytes(PipeOverflow);
 
-        ValueTask write = pipe.Drain.WriteAsync(bytes);
+        ValueTask write = pipe.Drain.WriteAsync(bytes, cancellationToken);
 
         Assert.That(write.IsCompleted, Is.False, "nothing reads yet: the write waits for room");
         byte[] received = new byte[bytes.Length];
         await pipe.Reader.ReadExactlyAsync(received, cancellationToken);
-        await write;
+        await write.AsTask().WaitAsync(cancellationToken);
         Assert.That(received, Is.EqualTo(bytes));
     }
 
@@ -29,11 +29,11 @@ public sealed class PipeDrainWriterTests
     public async Task WriteAsync_TheContinuationRunsOnTheWritingThread(CancellationToken cancellationToken)
     {
         using var pipe = NonBlockingPipe.Create();
-        Task<string?> threadName = ContinueAfterAsync(pipe.Drain.WriteAsync(RandomBytes(PipeOverflow)));
+        Task<string?> threadName = ContinueAfterAsync(pipe.Drain.WriteAsync(RandomBytes(PipeOverflow), cancellationToken));
 
         await pipe.Reader.ReadExactlyAsync(new byte[PipeOverflow], cancellationToken);
 
-        Assert.That(await threadName, Is.EqualTo("PluginIpc pipe writer"));
+        Assert.That(await threadName.WaitAsync(cancellationToken), Is.EqualTo("PluginIpc pipe writer"));
 
         static async Task<string?> ContinueAfterAsync(ValueTask write)
         {
@@ -50,7 +50,7 @@ public sealed class PipeDrainWriterTests
         using var pipe = NonBlockingPipe.Create();
         byte[] first = RandomBytes(PipeOverflow);
         byte[] second = RandomBytes(PipeOverflow);
-        Task chain = BlockOnNextWriteAsync(pipe.Drain.WriteAsync(first), pipe.Drain, second, cancellationToken);
+        Task chain = BlockOnNextWriteAsync(pipe.Drain.WriteAsync(first, cancellationToken), pipe.Drain, second, cancellationToken);
 
         byte[] received = new byte[first.Length + second.Length];
         await pipe.Reader.ReadExactlyAsync(received, cancellationToken);
@@ -62,7 +62,7 @@ public sealed class PipeDrainWriterTests
         static async Task BlockOnNextWriteAsync(ValueTask write, PipeDrainWriter drain, byte[] next, CancellationToken cancellationToken)
         {
             await write.ConfigureAwait(false);
-            drain.WriteAsync(next).AsTask().Wait(cancellationToken); // on the writing thread
+            drain.WriteAsync(next, cancellationToken).AsTask().Wait(cancellationToken); // on the writing thread
         }
     }
 
@@ -70,7 +70,7 @@ public sealed class PipeDrainWriterTests
     public async Task WriteAsync_TheReaderClosesWhileItWaitsForRoom_FailsWithIOException(CancellationToken cancellationToken)
     {
         using var pipe = NonBlockingPipe.Create();
-        ValueTask write = pipe.Drain.WriteAsync(RandomBytes(PipeOverflow));
+        ValueTask write = pipe.Drain.WriteAsync(RandomBytes(PipeOverflow), cancellationToken);
         Assert.That(write.IsCompleted, Is.False);
 
         pipe.Reader.Dispose(); // the only reading end
@@ -82,13 +82,29 @@ public sealed class PipeDrainWriterTests
     public async Task Dispose_WhileAWriteWaitsForRoom_FailsItWithObjectDisposedException(CancellationToken cancellationToken)
     {
         using var pipe = NonBlockingPipe.Create();
-        ValueTask write = pipe.Drain.WriteAsync(RandomBytes(PipeOverflow));
+        ValueTask write = pipe.Drain.WriteAsync(RandomBytes(PipeOverflow), cancellationToken);
         Assert.That(write.IsCompleted, Is.False);
 
         pipe.Drain.Dispose(); // nobody will ever read: the wait for room must still end
 
         Assert.That(async () => await write.AsTask().WaitAsync(cancellationToken), Throws.InstanceOf<ObjectDisposedException>());
-        Assert.That(async () => await pipe.Drain.WriteAsync(new byte[1]), Throws.InstanceOf<ObjectDisposedException>());
+        Assert.That(async () => await pipe.Drain.WriteAsync(new byte[1], cancellationToken), Throws.InstanceOf<ObjectDisposedException>());
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task WriteAsync_CancelledWhileItWaitsForRoom_FailsWithOperationCanceledException(CancellationToken cancellationToken)
+    {
+        using var pipe = NonBlockingPipe.Create();
+        using var cancel = new CancellationTokenSource();
+        ValueTask write = pipe.Drain.WriteAsync(RandomBytes(PipeOverflow), cancel.Token);
+        Assert.That(write.IsCompleted, Is.False);
+
+        await cancel.CancelAsync(); // nobody reads: only the token can end the wait
+
+        // The write's own token, not the test's timeout, which would end WaitAsync with an OperationCanceledException too.
+        Assert.That(
+            async () => await write.AsTask().WaitAsync(cancellationToken),
+            Throws.InstanceOf<OperationCanceledException>().With.Property(nameof(OperationCanceledException.CancellationToken)).EqualTo(cancel.Token));
     }
 
     [Test]
