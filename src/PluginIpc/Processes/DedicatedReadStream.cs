@@ -19,8 +19,6 @@ namespace PluginIpc;
 /// </remarks>
 internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
 {
-    private static readonly TimeSpan s_idleThreadLifetime = TimeSpan.FromSeconds(30);
-
     [ThreadStatic]
     private static DedicatedReadStream? t_completing;
 
@@ -34,7 +32,7 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
     private CancellationTokenRegistration _cancellation;
     private bool _settled = true;
     private bool _requested;
-    private int _idleThreads;
+    private IdleThreads _idleThreads;
     private bool _disposed;
     private long _busyPollTicks;
 
@@ -128,8 +126,7 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
                 _requested = true;
                 if (t_completing != this)
                 {
-                    startThread = _idleThreads == 0;
-                    Monitor.Pulse(_gate);
+                    startThread = _idleThreads.Wake(_gate);
                 }
             }
         }
@@ -240,24 +237,13 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
     {
         lock (_gate)
         {
-            _idleThreads++;
-            try
+            // The thread that completed the last read comes straight here, and finds the next read if its continuation
+            // asked for it; otherwise reads are handed to an idle thread, or to a new one.
+            if (!_idleThreads.WaitForWork(_gate, ref _requested, ref _disposed))
             {
-                // The thread that completed the last read comes straight here, and finds the next read if its continuation
-                // asked for it; otherwise reads are handed to an idle thread, or to a new one.
-                while (!_requested)
-                {
-                    if (_disposed || !Monitor.Wait(_gate, s_idleThreadLifetime))
-                    {
-                        buffer = default;
-                        version = 0;
-                        return false;
-                    }
-                }
-            }
-            finally
-            {
-                _idleThreads--;
+                buffer = default;
+                version = 0;
+                return false;
             }
 
             _requested = false;

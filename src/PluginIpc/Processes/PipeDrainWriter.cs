@@ -19,7 +19,6 @@ namespace PluginIpc;
 [SupportedOSPlatform("linux")]
 internal sealed class PipeDrainWriter : IValueTaskSource, IDisposable
 {
-    private static readonly TimeSpan s_idleThreadLifetime = TimeSpan.FromSeconds(30);
     private const int DisposedCheckMilliseconds = 100; // a wait for room on a pipe nobody reads notices disposal and cancellation this often
 
     private readonly SafeHandle _handle;
@@ -29,8 +28,8 @@ internal sealed class PipeDrainWriter : IValueTaskSource, IDisposable
     private CancellationToken _restCancellation;
     private bool _pending;
     private bool _requested;
-    private int _idleThreads;
-    private volatile bool _disposed;
+    private IdleThreads _idleThreads;
+    private bool _disposed; // read without the gate only by a writing thread, which then stops (Volatile.Read)
 
     /// <summary>Initializes a writer for <paramref name="handle"/>, a pipe's write end in non-blocking mode (not owned).</summary>
     public PipeDrainWriter(SafeHandle handle) => _handle = handle;
@@ -79,8 +78,7 @@ internal sealed class PipeDrainWriter : IValueTaskSource, IDisposable
             _requested = true;
             // Not left for the thread that runs the last write's continuation, even when this is that thread: that continuation
             // may go on into its caller's code, which could wait for this write.
-            startThread = _idleThreads == 0;
-            Monitor.Pulse(_gate);
+            startThread = _idleThreads.Wake(_gate);
         }
 
         if (startThread)
@@ -147,7 +145,7 @@ internal sealed class PipeDrainWriter : IValueTaskSource, IDisposable
     {
         while (true)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
             bytes = bytes[UnixNative.WriteNonBlocking(_handle, bytes)..];
             if (bytes.IsEmpty)
             {
@@ -156,7 +154,7 @@ internal sealed class PipeDrainWriter : IValueTaskSource, IDisposable
 
             while (!UnixNative.WaitUntilWritable(_handle, DisposedCheckMilliseconds))
             {
-                ObjectDisposedException.ThrowIf(_disposed, this);
+                ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
                 cancellationToken.ThrowIfCancellationRequested();
             }
         }
@@ -185,23 +183,11 @@ internal sealed class PipeDrainWriter : IValueTaskSource, IDisposable
     {
         lock (_gate)
         {
-            _idleThreads++;
-            try
+            if (!_idleThreads.WaitForWork(_gate, ref _requested, ref _disposed))
             {
-                while (!_requested)
-                {
-                    // A write that came just as the wait timed out is still taken: its caller counted this thread as idle.
-                    if (_disposed || !Monitor.Wait(_gate, s_idleThreadLifetime) && !_requested)
-                    {
-                        bytes = default;
-                        cancellationToken = default;
-                        return false;
-                    }
-                }
-            }
-            finally
-            {
-                _idleThreads--;
+                bytes = default;
+                cancellationToken = default;
+                return false;
             }
 
             _requested = false;
