@@ -54,6 +54,7 @@ public sealed partial class Channel : IChunkPeer, IChunkCallShortcuts, Contracts
     private readonly IReceivedChunkReader? _fieldReader; // the built-in framers: responses reach their callers without a Chunk
     private readonly PipeReader _input;
     private readonly DirectBufferReader? _directReader;
+    private readonly DedicatedReadStream? _dedicatedInput;
     private readonly ChunkWriter _writer;
     private readonly Stream[] _ownedStreams;
     private readonly ChannelOptions _options;
@@ -165,9 +166,10 @@ public sealed partial class Channel : IChunkPeer, IChunkCallShortcuts, Contracts
         _input = input;
         _telemetry = new ChannelTelemetry(_options.Name, PluginIpcMetrics.For(_options.MeterFactory));
         _directReader = DirectBufferReader.Create(inputStream, framer, _telemetry, RentsBufferFor);
-        if (inputStream is DedicatedReadStream dedicated)
+        _dedicatedInput = inputStream as DedicatedReadStream;
+        if (_dedicatedInput is not null)
         {
-            dedicated.BusyPollTime = _options.BusyPollTime;
+            _dedicatedInput.BusyPollTime = _options.BusyPollTime;
         }
 
         Action<Exception> onWriteFailure = failure => FailAsync(failure).Forget();
@@ -319,13 +321,14 @@ public sealed partial class Channel : IChunkPeer, IChunkCallShortcuts, Contracts
     /// <summary>Closes at once: pending calls fail with <see cref="ChannelClosedException"/> and running handlers are cancelled. Safe to call more than once; never throws.</summary>
     /// <returns>A task that completes when the channel has closed.</returns>
     /// <remarks>
-    /// It waits for the read loop to end, unless the loop is running a handler or a caller's continuation: that code may be
-    /// what disposes, even synchronously, and the loop ends once it returns.
+    /// It waits for the read loop to end, unless the loop is running a handler or a caller's continuation (that code may be
+    /// what disposes, even synchronously, and the loop ends once it returns), or is blocked in a read that will come back
+    /// cancelled and dispatch nothing.
     /// </remarks>
     public async ValueTask DisposeAsync()
     {
         await ShutdownAsync(null).ConfigureAwait(false);
-        if (_readLoop is not null && !_guard.IsRunningInlineCode)
+        if (_readLoop is not null && !_guard.IsRunningInlineCode && _dedicatedInput?.HasAbandonedRead != true)
         {
             // A blocking stream may keep its read pending until the other end closes: do not wait for it forever.
             await _readingDone.Task.WaitAsync(s_readLoopExitTimeout).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);

@@ -33,38 +33,69 @@ public sealed class DedicatedReadStreamTests
     }
 
     [Test, CancelAfter(10_000)]
-    public async Task ReadAsync_AskedForByTheCompletingThread_ThatThreadReadsNext(CancellationToken cancellationToken)
+    public async Task ReadAsync_AskedForByTheCompletingThread_ThatThreadReadsRightThereAndReturnsCompleted(CancellationToken cancellationToken)
     {
         using var source = new BlockingSource();
         using var stream = new DedicatedReadStream(source, ThreadName);
         byte[] buffer = new byte[16];
-        int firstThread = 0, secondThread = 0;
+        int firstThread = 0;
+        bool secondCompletedWhenReturned = false;
 
         // Continuations registered before the data arrives run on the thread that completes the read.
         Task<Task<int>> first = stream.ReadAsync(buffer, cancellationToken).AsTask().ContinueWith(
             _ =>
             {
                 firstThread = Environment.CurrentManagedThreadId;
-                return stream.ReadAsync(buffer, cancellationToken).AsTask(); // the next read, asked for on the reading thread
+                Task<int> second = stream.ReadAsync(buffer, cancellationToken).AsTask(); // the next read, asked for on the reading thread
+                secondCompletedWhenReturned = second.IsCompleted;
+                return second;
             },
             cancellationToken,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
         source.Add("1"u8.ToArray());
-        Task<int> second = (await first.WaitAsync(cancellationToken)).ContinueWith(
-            read =>
+        await source.WaitForReadsAsync(2, cancellationToken); // the continuation's read is blocked in the source now
+        source.Add("22"u8.ToArray());
+
+        Assert.That(await (await first.WaitAsync(cancellationToken)).WaitAsync(cancellationToken), Is.EqualTo(2));
+        Assert.That(secondCompletedWhenReturned, Is.True, "the read was not done on the reading thread, in place");
+        Assert.That(source.ReadingThreads.Keys, Is.EqualTo(new[] { firstThread }));
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task ReadAsync_BlockedOnTheReadingThreadAndCancelled_IsAbandoned_ThenReturnsCancelledDroppingWhatItRead(CancellationToken cancellationToken)
+    {
+        using var source = new BlockingSource();
+        using var stream = new DedicatedReadStream(source, ThreadName);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        byte[] buffer = new byte[16];
+
+        Task<Exception?> first = stream.ReadAsync(buffer, cancellationToken).AsTask().ContinueWith(
+            _ =>
             {
-                secondThread = Environment.CurrentManagedThreadId;
-                return read.Result;
+                try
+                {
+                    stream.ReadAsync(buffer, cancel.Token).AsTask().GetAwaiter().GetResult();
+                    return null;
+                }
+                catch (Exception ex)
+                {
+                    return ex;
+                }
             },
             cancellationToken,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
-        source.Add("22"u8.ToArray());
+        source.Add("1"u8.ToArray());
+        await source.WaitForReadsAsync(2, cancellationToken);
+        Assert.That(stream.HasAbandonedRead, Is.False);
 
-        Assert.That(await second.WaitAsync(cancellationToken), Is.EqualTo(2));
-        Assert.That(secondThread, Is.EqualTo(firstThread));
-        Assert.That(source.ReadingThreads.Keys, Is.EqualTo(new[] { firstThread }));
+        await cancel.CancelAsync();
+        Assert.That(stream.HasAbandonedRead, Is.True, "a read blocked in place and cancelled");
+        source.Add("zz"u8.ToArray());
+
+        Assert.That(await first.WaitAsync(cancellationToken), Is.InstanceOf<OperationCanceledException>());
+        Assert.That(stream.HasAbandonedRead, Is.False);
     }
 
     [Test, CancelAfter(10_000)]
@@ -121,13 +152,14 @@ public sealed class DedicatedReadStreamTests
         ValueTask<int> end = stream.ReadAsync(new byte[16], cancellationToken);
         source.Add([]);
         Assert.That(await end, Is.Zero);
+        await Task.Yield(); // off the reading thread: a read asked for there is done in place, before this test adds what it waits for
 
         ValueTask<int> failed = stream.ReadAsync(new byte[16], cancellationToken);
         source.Fail(new IOException("broken pipe"));
         IOException? failure = null;
         try
         {
-            await failed; // awaited, not waited for: this may run on the reading thread, which must get back to reading
+            await failed;
         }
         catch (IOException ex)
         {
@@ -194,7 +226,8 @@ public sealed class DedicatedReadStreamTests
 
         Task<int> during = stream.ReadAsync(buffer, cancellationToken).AsTask();
         server.Write("abc"u8);
-        Assert.That(await during.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.ForceYielding), Is.EqualTo(3)); // off the reading thread, whose state is watched below
+        Assert.That(await during.WaitAsync(cancellationToken), Is.EqualTo(3));
+        await Task.Yield(); // off the reading thread, whose state is watched below (a read asked for there would be done in place)
 
         // Nothing more comes: the reading thread checks for its window (running), then must block in read, not keep checking.
         Task<int> after = stream.ReadAsync(buffer, cancellationToken).AsTask();
@@ -220,6 +253,56 @@ public sealed class DedicatedReadStreamTests
         await using var channel = new PluginIpc.Channel(input, new MemoryStream(), new MessagePackFramer(), new ChannelOptions { BusyPollTime = TimeSpan.FromMicroseconds(40) });
 
         Assert.That(input.BusyPollTime, Is.EqualTo(Environment.ProcessorCount > 1 ? TimeSpan.FromMicroseconds(40) : TimeSpan.Zero), "ignored with one CPU");
+    }
+
+    [Test, CancelAfter(20_000)]
+    public async Task ChannelDisposed_WhileItsLoopIsBlockedInARead_ReturnsWithoutWaitingForThePeer_AndDispatchesNothingMore(CancellationToken cancellationToken)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Ignore("The reading thread's state is read from Linux's /proc.");
+            return;
+        }
+
+        var (peerInput, peerOutput, input, output) = PluginIpc.Tests.Channel.TestPipes.CreateOsPipes();
+        using var peerOutputToClose = peerOutput;
+        using var peerInputToClose = peerInput;
+        const string ReadingThread = "test dispose";
+        DedicatedReadStream dedicated = DedicatedReadStream.ForDescriptor(
+            UnixNative.Duplicate((int)((System.IO.Pipes.AnonymousPipeClientStream)input).SafePipeHandle.DangerousGetHandle()), ReadingThread, closeWith: input);
+        var framer = new MessagePackFramer();
+        var channel = new PluginIpc.Channel(dedicated, output, framer);
+        int handled = 0;
+        var firstHandled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        channel.Handle("count", (_, _, _) =>
+        {
+            Interlocked.Increment(ref handled);
+            firstHandled.TrySetResult();
+            return ValueTask.FromResult(ReadOnlyMemory<byte>.Empty);
+        });
+        channel.Start();
+        var writer = new System.Buffers.ArrayBufferWriter<byte>();
+        framer.Write(new Chunk { ThreadId = 0, Direction = Direction.OneWay, Cmd = "count" }, writer);
+
+        peerOutput.Write(writer.WrittenSpan);
+        await firstHandled.Task.WaitAsync(cancellationToken);
+        await WaitForThreadStateAsync(ReadingThread, 'S', cancellationToken); // the loop's next read, blocked in place
+
+        var disposing = System.Diagnostics.Stopwatch.StartNew();
+        await channel.DisposeAsync();
+        disposing.Stop();
+
+        // Without the abandoned read's exemption, DisposeAsync waits out its one-second bound for the loop to end.
+        Assert.That(disposing.Elapsed, Is.LessThan(TimeSpan.FromMilliseconds(900)), "DisposeAsync waited for a read only the peer can end");
+        Assert.That(dedicated.HasAbandonedRead, Is.True);
+
+        peerOutput.Write(writer.WrittenSpan); // the blocked read takes this and must drop it
+        while (dedicated.HasAbandonedRead)
+        {
+            await Task.Delay(10, cancellationToken);
+        }
+
+        Assert.That(Volatile.Read(ref handled), Is.EqualTo(1), "a chunk read after the channel closed was dispatched");
     }
 
     /// <summary>Waits until the thread named <paramref name="name"/> of this process is in <paramref name="state"/> (Linux's /proc: S = sleeping).</summary>
@@ -255,6 +338,8 @@ public sealed class DedicatedReadStreamTests
     {
         private readonly BlockingCollection<object> _items = [];
         private readonly TaskCompletionSource _readStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly SemaphoreSlim _readsStarted = new(0);
+        private int _readCount;
 
         public Task ReadStarted => _readStarted.Task;
 
@@ -274,12 +359,23 @@ public sealed class DedicatedReadStreamTests
 
         public void Fail(Exception failure) => _items.Add(failure);
 
+        /// <summary>Waits until <paramref name="count"/> reads in all have started (each blocks until it is handed an item).</summary>
+        public async Task WaitForReadsAsync(int count, CancellationToken cancellationToken)
+        {
+            while (Volatile.Read(ref _readCount) < count)
+            {
+                await _readsStarted.WaitAsync(cancellationToken);
+            }
+        }
+
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
             ReadingThreads[Environment.CurrentManagedThreadId] = true;
             _readStarted.TrySetResult();
+            Interlocked.Increment(ref _readCount);
+            _readsStarted.Release();
             object item = _items.Take();
             if (item is Exception failure)
             {
@@ -304,6 +400,11 @@ public sealed class DedicatedReadStreamTests
         protected override void Dispose(bool disposing)
         {
             _items.Add(Array.Empty<byte>()); // a thread still reading gets the end
+            if (disposing)
+            {
+                _readsStarted.Dispose();
+            }
+
             base.Dispose(disposing);
         }
     }
