@@ -18,13 +18,18 @@ namespace PluginIpc;
 /// never stops reading. Idle threads end after a while. Cancelling a read ends an asynchronous read's wait at once; a read
 /// blocked on the reading thread is marked abandoned (<see cref="HasAbandonedRead"/>) and returns cancelled when the
 /// system call returns. Either way the blocking read still takes what arrives next, and those bytes are lost: cancel only
-/// when the stream is being closed. Not for several reads at once.
+/// when the stream is being closed. A read done for another thread goes into an array of the reading thread's own, copied
+/// to the reader's buffer only while the read is still wanted: a cancelled read never writes to a buffer its reader has
+/// handed on. Not for several reads at once.
 /// </remarks>
 internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
 {
     private const int NotReadingInline = 0;
     private const int ReadingInline = 1;
     private const int InlineReadAbandoned = 2;
+
+    /// <summary>The most a read on the asynchronous path takes at once: the channel's reads are at most this long.</summary>
+    private const int ScratchBytes = 16 * 1024;
 
     [ThreadStatic]
     private static DedicatedReadStream? t_completing;
@@ -145,10 +150,7 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
             if (!_settled)
             {
                 _requested = true;
-                if (t_completing != this)
-                {
-                    startThread = _idleThreads.Wake(_gate);
-                }
+                startThread = _idleThreads.Wake(_gate);
             }
         }
 
@@ -209,20 +211,23 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
 
     private void ReadLoop()
     {
+        // A cancelled read still takes what arrives next, when its reader may have handed its buffer on (a pipe reader
+        // returns its arrays to the pool): so this thread reads into an array of its own, copied out only for a live read.
+        byte[] scratch = new byte[ScratchBytes];
         while (TakeRequest(out Memory<byte> buffer, out short version))
         {
             int count = 0;
             Exception? failure = null;
             try
             {
-                count = ReadBlocking(buffer.Span);
+                count = ReadBlocking(scratch.AsSpan(0, Math.Min(buffer.Length, scratch.Length)));
             }
             catch (Exception ex)
             {
                 failure = ex;
             }
 
-            Complete(version, count, failure);
+            Complete(version, scratch.AsSpan(0, count), buffer, failure);
         }
     }
 
@@ -241,7 +246,10 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
         CancellationTokenRegistration registration = cancellationToken.UnsafeRegister(s_abandonInlineRead, this);
         try
         {
-            count = ReadBlocking(buffer.Span);
+            if (Volatile.Read(ref _inlineRead) != InlineReadAbandoned) // cancelled since the check on entry: do not block
+            {
+                count = ReadBlocking(buffer.Span);
+            }
         }
         catch (Exception ex)
         {
@@ -294,8 +302,8 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
     {
         lock (_gate)
         {
-            // The thread that completed the last read comes straight here, and finds the next read if its continuation
-            // asked for it; otherwise reads are handed to an idle thread, or to a new one.
+            // The continuation this thread ran did its next reads in place and is done with them (it awaits something
+            // else, or ended): reads asked for from other threads come to an idle thread, or to a new one.
             if (!_idleThreads.WaitForWork(_gate, ref _requested, ref _disposed))
             {
                 buffer = default;
@@ -311,8 +319,8 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
         }
     }
 
-    /// <summary>Completes read <paramref name="version"/>, running the reader's continuation on this thread, unless it was cancelled.</summary>
-    private void Complete(short version, int count, Exception? failure)
+    /// <summary>Completes read <paramref name="version"/> with <paramref name="read"/>, running the reader's continuation on this thread, unless it was cancelled.</summary>
+    private void Complete(short version, ReadOnlySpan<byte> read, Memory<byte> buffer, Exception? failure)
     {
         lock (_gate)
         {
@@ -330,7 +338,8 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
         {
             if (failure is null)
             {
-                _core.SetResult(count);
+                read.CopyTo(buffer.Span); // settled: the reader still owns the buffer, and waits for this
+                _core.SetResult(read.Length);
             }
             else
             {

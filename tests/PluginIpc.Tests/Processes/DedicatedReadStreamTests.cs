@@ -144,6 +144,26 @@ public sealed class DedicatedReadStreamTests
     }
 
     [Test, CancelAfter(10_000)]
+    public async Task ReadAsync_CancelledWhileItsThreadIsBlocked_NeverWritesTheReadersBufferAfterwards(CancellationToken cancellationToken)
+    {
+        using var source = new BlockingSource();
+        using var stream = new DedicatedReadStream(source, ThreadName);
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        byte[] buffer = new byte[16];
+
+        ValueTask<int> read = stream.ReadAsync(buffer, cancel.Token);
+        await source.WaitForReadsAsync(1, cancellationToken);
+        await cancel.CancelAsync();
+        Assert.That(async () => await read, Throws.InstanceOf<OperationCanceledException>());
+        buffer.AsSpan().Fill(0xEE); // handed on, as a pipe reader gives its arrays back to the pool once its read is cancelled
+
+        source.Add("abc"u8.ToArray()); // the blocked read takes this
+        await source.WaitForReturnsAsync(1, cancellationToken);
+
+        Assert.That(buffer, Is.All.EqualTo((byte)0xEE), "the cancelled read wrote into the buffer its reader had handed on");
+    }
+
+    [Test, CancelAfter(10_000)]
     public async Task ReadAsync_EndOfInputAndFailure_ReachTheReader(CancellationToken cancellationToken)
     {
         using var source = new BlockingSource();
@@ -286,7 +306,7 @@ public sealed class DedicatedReadStreamTests
 
         peerOutput.Write(writer.WrittenSpan);
         await firstHandled.Task.WaitAsync(cancellationToken);
-        await WaitForThreadStateAsync(ReadingThread, 'S', cancellationToken); // the loop's next read, blocked in place
+        await WaitForThreadStateAsync(ReadingThread, 'S', cancellationToken, waitingIn: "pipe_read"); // the loop's next read, blocked in place
 
         var disposing = System.Diagnostics.Stopwatch.StartNew();
         await channel.DisposeAsync();
@@ -306,7 +326,11 @@ public sealed class DedicatedReadStreamTests
     }
 
     /// <summary>Waits until the thread named <paramref name="name"/> of this process is in <paramref name="state"/> (Linux's /proc: S = sleeping).</summary>
-    private static async Task WaitForThreadStateAsync(string name, char state, CancellationToken cancellationToken)
+    /// <param name="name">The thread's name.</param>
+    /// <param name="state">The state to wait for.</param>
+    /// <param name="cancellationToken">Ends the wait.</param>
+    /// <param name="waitingIn">When set, the kernel function it must wait in too (/proc's wchan), where the kernel shows it.</param>
+    private static async Task WaitForThreadStateAsync(string name, char state, CancellationToken cancellationToken, string? waitingIn = null)
     {
         char last = '?';
         for (int attempt = 0; attempt < 200; attempt++)
@@ -321,7 +345,9 @@ public sealed class DedicatedReadStreamTests
 
                 string stat = File.ReadAllText(Path.Combine(task, "stat"));
                 last = stat[stat.LastIndexOf(')') + 2]; // the state follows the name, which is in parentheses
-                if (last == state)
+                string wchan = File.ReadAllText(Path.Combine(task, "wchan"));
+                bool hidden = wchan.Length == 0 || wchan == "0"; // some kernels hide it: the state alone must do
+                if (last == state && (waitingIn is null || hidden || wchan.Contains(waitingIn, StringComparison.Ordinal)))
                 {
                     return;
                 }
@@ -339,7 +365,9 @@ public sealed class DedicatedReadStreamTests
         private readonly BlockingCollection<object> _items = [];
         private readonly TaskCompletionSource _readStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly SemaphoreSlim _readsStarted = new(0);
+        private readonly SemaphoreSlim _readsReturned = new(0);
         private int _readCount;
+        private int _returnCount;
 
         public Task ReadStarted => _readStarted.Task;
 
@@ -358,6 +386,15 @@ public sealed class DedicatedReadStreamTests
         public void Add(byte[] bytes) => _items.Add(bytes);
 
         public void Fail(Exception failure) => _items.Add(failure);
+
+        /// <summary>Waits until <paramref name="count"/> reads in all have copied their bytes and returned.</summary>
+        public async Task WaitForReturnsAsync(int count, CancellationToken cancellationToken)
+        {
+            while (Volatile.Read(ref _returnCount) < count)
+            {
+                await _readsReturned.WaitAsync(cancellationToken);
+            }
+        }
 
         /// <summary>Waits until <paramref name="count"/> reads in all have started (each blocks until it is handed an item).</summary>
         public async Task WaitForReadsAsync(int count, CancellationToken cancellationToken)
@@ -384,6 +421,8 @@ public sealed class DedicatedReadStreamTests
 
             byte[] bytes = (byte[])item;
             bytes.CopyTo(buffer);
+            Interlocked.Increment(ref _returnCount);
+            _readsReturned.Release();
             return bytes.Length;
         }
 
@@ -403,6 +442,7 @@ public sealed class DedicatedReadStreamTests
             if (disposing)
             {
                 _readsStarted.Dispose();
+                _readsReturned.Dispose();
             }
 
             base.Dispose(disposing);
