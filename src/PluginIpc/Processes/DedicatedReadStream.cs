@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.Versioning;
 using System.Threading.Tasks.Sources;
 using Microsoft.Win32.SafeHandles;
@@ -28,7 +29,7 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
     private const int ReadingInline = 1;
     private const int InlineReadAbandoned = 2;
 
-    /// <summary>The most a read on the asynchronous path takes at once: the channel's reads are at most this long.</summary>
+    /// <summary>The most a read on the asynchronous path takes at once: the channel's pipe reader asks for no more, and a longer read returns less.</summary>
     private const int ScratchBytes = 16 * 1024;
 
     [ThreadStatic]
@@ -336,9 +337,8 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
         t_completing = this;
         try
         {
-            if (failure is null)
+            if (failure is null && TryCopy(read, buffer, out failure))
             {
-                read.CopyTo(buffer.Span); // settled: the reader still owns the buffer, and waits for this
                 _core.SetResult(read.Length);
             }
             else
@@ -349,6 +349,22 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
         finally
         {
             t_completing = null;
+        }
+    }
+
+    /// <summary>Copies a settled read's bytes to its reader's buffer, which the reader still owns and waits for.</summary>
+    private static bool TryCopy(ReadOnlySpan<byte> read, Memory<byte> buffer, [NotNullWhen(false)] out Exception? failure)
+    {
+        try
+        {
+            read.CopyTo(buffer.Span); // a buffer over a memory manager may throw here: the reader gets it, not this thread
+            failure = null;
+            return true;
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+            return false;
         }
     }
 

@@ -306,7 +306,7 @@ public sealed class DedicatedReadStreamTests
 
         peerOutput.Write(writer.WrittenSpan);
         await firstHandled.Task.WaitAsync(cancellationToken);
-        await WaitForThreadStateAsync(ReadingThread, 'S', cancellationToken, waitingIn: "pipe_read"); // the loop's next read, blocked in place
+        await WaitForThreadStateAsync(ReadingThread, 'S', cancellationToken, waitingIn: "pipe_read|pipe_wait"); // the loop's next read, blocked in place (pipe_wait: kernels before 5.5)
 
         var disposing = System.Diagnostics.Stopwatch.StartNew();
         await channel.DisposeAsync();
@@ -329,7 +329,7 @@ public sealed class DedicatedReadStreamTests
     /// <param name="name">The thread's name.</param>
     /// <param name="state">The state to wait for.</param>
     /// <param name="cancellationToken">Ends the wait.</param>
-    /// <param name="waitingIn">When set, the kernel function it must wait in too (/proc's wchan), where the kernel shows it.</param>
+    /// <param name="waitingIn">When set, the kernel functions (|-separated) one of which it must wait in too (/proc's wchan), where the kernel shows it.</param>
     private static async Task WaitForThreadStateAsync(string name, char state, CancellationToken cancellationToken, string? waitingIn = null)
     {
         char last = '?';
@@ -345,9 +345,7 @@ public sealed class DedicatedReadStreamTests
 
                 string stat = File.ReadAllText(Path.Combine(task, "stat"));
                 last = stat[stat.LastIndexOf(')') + 2]; // the state follows the name, which is in parentheses
-                string wchan = File.ReadAllText(Path.Combine(task, "wchan"));
-                bool hidden = wchan.Length == 0 || wchan == "0"; // some kernels hide it: the state alone must do
-                if (last == state && (waitingIn is null || hidden || wchan.Contains(waitingIn, StringComparison.Ordinal)))
+                if (last == state && (waitingIn is null || IsWaitingIn(task, waitingIn)))
                 {
                     return;
                 }
@@ -357,6 +355,14 @@ public sealed class DedicatedReadStreamTests
         }
 
         Assert.Fail($"Thread '{name}' never reached state {state} in 2 s; it was {last}.");
+    }
+
+    /// <summary>Whether the thread of /proc directory <paramref name="task"/> waits in a kernel function whose name contains one of <paramref name="names"/> (|-separated); true where the kernel hides it (no wchan, or "0").</summary>
+    private static bool IsWaitingIn(string task, string names)
+    {
+        string path = Path.Combine(task, "wchan");
+        string wchan = File.Exists(path) ? File.ReadAllText(path) : "";
+        return wchan.Length == 0 || wchan == "0" || names.Split('|').Any(name => wchan.Contains(name, StringComparison.Ordinal));
     }
 
     /// <summary>A stream whose reads block until the test hands them bytes (empty for the end), or a failure.</summary>
