@@ -28,10 +28,10 @@ public sealed class ChannelExecutionContextTests
     [TearDown]
     public void StopListening() => _listener.Dispose();
 
-    [Test, CancelAfter(10_000)]
-    public async Task CallAsync_Listened_LeavesTheCallersActivityCurrent(CancellationToken cancellationToken)
+    [TestCase(Transports.Memory), TestCase(Transports.DedicatedPipes), CancelAfter(10_000)]
+    public async Task CallAsync_Listened_LeavesTheCallersActivityCurrent(string transport, CancellationToken cancellationToken)
     {
-        await using ChannelPair pair = ChannelPair.Create("msgpack", Transports.Memory);
+        await using ChannelPair pair = ChannelPair.Create("msgpack", transport);
         pair.Plugin.Handle("parent", static (_, _, _) => ValueTask.FromResult<ReadOnlyMemory<byte>>(Encoding.UTF8.GetBytes(Activity.Current?.ParentId ?? "")));
         pair.Start();
         using var source = new ActivitySource("PluginIpc.Tests");
@@ -44,11 +44,11 @@ public sealed class ChannelExecutionContextTests
         Assert.That(ActivityContext.Parse(handlerParent, null).TraceId, Is.EqualTo(root.TraceId), "the trace still goes on in the handler");
     }
 
-    [Test, CancelAfter(10_000)]
-    public async Task InlineHandlers_Listened_EachRunsUnderItsOwnActivityAndLeavesNoneBehind(CancellationToken cancellationToken)
+    [TestCase(Transports.Memory), TestCase(Transports.DedicatedPipes), CancelAfter(10_000)]
+    public async Task InlineHandlers_Listened_EachRunsUnderItsOwnActivityAndLeavesNoneBehind(string transport, CancellationToken cancellationToken)
     {
         // Text carries no headers: each handler's activity starts a trace of its own, unless an earlier one was left current.
-        await using ChannelPair pair = ChannelPair.Create("text", Transports.Memory);
+        await using ChannelPair pair = ChannelPair.Create("text", transport);
         pair.Plugin.Handle("whoami", static (chunk, _, _) => ValueTask.FromResult<ReadOnlyMemory<byte>>(Encoding.UTF8.GetBytes($"{Activity.Current?.DisplayName}|{Activity.Current?.ParentId}")));
         pair.Plugin.Handle("later", static async (_, _, _) =>
         {
@@ -64,10 +64,10 @@ public sealed class ChannelExecutionContextTests
         }
     }
 
-    [Test, CancelAfter(10_000)]
-    public async Task InlineHandler_SetsAnAsyncLocal_TheNextHandlerDoesNotSeeIt(CancellationToken cancellationToken)
+    [TestCase(Transports.Memory), TestCase(Transports.DedicatedPipes), CancelAfter(10_000)]
+    public async Task InlineHandler_SetsAnAsyncLocal_TheNextHandlerDoesNotSeeIt(string transport, CancellationToken cancellationToken)
     {
-        await using ChannelPair pair = ChannelPair.Create("text", Transports.Memory);
+        await using ChannelPair pair = ChannelPair.Create("text", transport);
         pair.Plugin.Handle("set", static (chunk, _, _) =>
         {
             s_local.Value = "left behind";

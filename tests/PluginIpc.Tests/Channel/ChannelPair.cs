@@ -25,7 +25,7 @@ public sealed class ChannelPair : IAsyncDisposable
             return new ChannelPair(new PluginIpc.Channel(host, Framers.Create(framer), hostOptions), new PluginIpc.Channel(plugin, Framers.Create(framer), pluginOptions));
         }
 
-        var (hostInput, hostOutput, pluginInput, pluginOutput) = TestPipes.CreateOsPipes();
+        var (hostInput, hostOutput, pluginInput, pluginOutput) = transport == Transports.DedicatedPipes ? TestPipes.CreateDedicatedPipes() : TestPipes.CreateOsPipes();
         return new ChannelPair(
             new PluginIpc.Channel(hostInput, hostOutput, Framers.Create(framer), hostOptions),
             new PluginIpc.Channel(pluginInput, pluginOutput, Framers.Create(framer), pluginOptions));

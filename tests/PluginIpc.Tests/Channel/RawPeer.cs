@@ -29,7 +29,7 @@ public sealed class RawPeer : IAsyncDisposable
             return (new PluginIpc.Channel(host, Framers.Create(framer), options), new RawPeer(plugin.Input, plugin.Output, Framers.Create(framer)));
         }
 
-        var (hostInput, hostOutput, pluginInput, pluginOutput) = TestPipes.CreateOsPipes();
+        var (hostInput, hostOutput, pluginInput, pluginOutput) = transport == Transports.DedicatedPipes ? TestPipes.CreateDedicatedPipes(pluginInputToo: false) : TestPipes.CreateOsPipes();
         return (
             new PluginIpc.Channel(hostInput, hostOutput, Framers.Create(framer), options),
             new RawPeer(PipeReader.Create(pluginInput), PipeWriter.Create(pluginOutput), Framers.Create(framer)));

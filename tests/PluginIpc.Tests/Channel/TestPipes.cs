@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using System.IO.Pipes;
+using System.Runtime.Versioning;
 
 namespace PluginIpc.Tests.Channel;
 
@@ -35,6 +36,33 @@ public static class TestPipes
         var pluginOut = new AnonymousPipeClientStream(PipeDirection.Out, pluginToHost.ClientSafePipeHandle);
         return (pluginToHost, hostToPlugin, pluginIn, pluginOut);
     }
+
+    /// <summary>
+    /// Two OS anonymous pipes whose input ends are read as a plugin process and its host read them: on Linux and macOS
+    /// through <see cref="DedicatedReadStream"/> (blocking reads on threads of its own, the read loop's next read done in
+    /// place); elsewhere as <see cref="CreateOsPipes"/>. Only a channel may read such an input: other code that reads on
+    /// its reading thread blocks there.
+    /// </summary>
+    /// <param name="pluginInputToo">Whether the plugin's input is read that way too; not for a raw peer, which is no channel.</param>
+    public static (Stream HostInput, Stream HostOutput, Stream PluginInput, Stream PluginOutput) CreateDedicatedPipes(bool pluginInputToo = true)
+    {
+        var (hostInput, hostOutput, pluginInput, pluginOutput) = CreateOsPipes();
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        {
+            return (hostInput, hostOutput, pluginInput, pluginOutput);
+        }
+
+        return (
+            ReadDedicated((PipeStream)hostInput, "test host in"),
+            hostOutput,
+            pluginInputToo ? ReadDedicated((PipeStream)pluginInput, "test plugin in") : pluginInput,
+            pluginOutput);
+    }
+
+    [SupportedOSPlatform("linux")]
+    [SupportedOSPlatform("macos")]
+    private static DedicatedReadStream ReadDedicated(PipeStream pipe, string threadName) =>
+        DedicatedReadStream.ForDescriptor(UnixNative.Duplicate((int)pipe.SafePipeHandle.DangerousGetHandle()), threadName, closeWith: pipe);
 
     /// <summary>An input and an output joined as one duplex pipe.</summary>
     internal sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
