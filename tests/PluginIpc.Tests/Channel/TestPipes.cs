@@ -59,9 +59,10 @@ public static class TestPipes
             pluginOutput);
     }
 
+    /// <summary>Reads <paramref name="pipe"/> as processes read their pipes: a duplicate of its descriptor through <see cref="DedicatedReadStream"/>, which closes the pipe with it.</summary>
     [SupportedOSPlatform("linux")]
     [SupportedOSPlatform("macos")]
-    private static DedicatedReadStream ReadDedicated(PipeStream pipe, string threadName) =>
+    internal static DedicatedReadStream ReadDedicated(PipeStream pipe, string threadName) =>
         DedicatedReadStream.ForDescriptor(UnixNative.Duplicate((int)pipe.SafePipeHandle.DangerousGetHandle()), threadName, closeWith: pipe);
 
     /// <summary>An input and an output joined as one duplex pipe.</summary>

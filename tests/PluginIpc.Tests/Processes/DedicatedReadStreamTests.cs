@@ -54,7 +54,7 @@ public sealed class DedicatedReadStreamTests
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
         source.Add("1"u8.ToArray());
-        await source.WaitForReadsAsync(2, cancellationToken); // the continuation's read is blocked in the source now
+        await source.ReadsStarted.WaitForAsync(2, cancellationToken); // the continuation's read is blocked in the source now
         source.Add("22"u8.ToArray());
 
         Assert.That(await (await first.WaitAsync(cancellationToken)).WaitAsync(cancellationToken), Is.EqualTo(2));
@@ -87,7 +87,7 @@ public sealed class DedicatedReadStreamTests
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
         source.Add("1"u8.ToArray());
-        await source.WaitForReadsAsync(2, cancellationToken);
+        await source.ReadsStarted.WaitForAsync(2, cancellationToken);
         Assert.That(stream.HasAbandonedRead, Is.False);
 
         await cancel.CancelAsync();
@@ -137,7 +137,7 @@ public sealed class DedicatedReadStreamTests
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
         ValueTask<int> read = stream.ReadAsync(new byte[16], cancel.Token);
-        await source.ReadStarted.WaitAsync(cancellationToken);
+        await source.ReadsStarted.WaitForAsync(1, cancellationToken);
         await cancel.CancelAsync();
 
         Assert.That(async () => await read, Throws.InstanceOf<OperationCanceledException>());
@@ -152,13 +152,13 @@ public sealed class DedicatedReadStreamTests
         byte[] buffer = new byte[16];
 
         ValueTask<int> read = stream.ReadAsync(buffer, cancel.Token);
-        await source.WaitForReadsAsync(1, cancellationToken);
+        await source.ReadsStarted.WaitForAsync(1, cancellationToken);
         await cancel.CancelAsync();
         Assert.That(async () => await read, Throws.InstanceOf<OperationCanceledException>());
         buffer.AsSpan().Fill(0xEE); // handed on, as a pipe reader gives its arrays back to the pool once its read is cancelled
 
         source.Add("abc"u8.ToArray()); // the blocked read takes this
-        await source.WaitForReturnsAsync(1, cancellationToken);
+        await source.ReadsReturned.WaitForAsync(1, cancellationToken);
 
         Assert.That(buffer, Is.All.EqualTo((byte)0xEE), "the cancelled read wrote into the buffer its reader had handed on");
     }
@@ -288,8 +288,7 @@ public sealed class DedicatedReadStreamTests
         using var peerOutputToClose = peerOutput;
         using var peerInputToClose = peerInput;
         const string ReadingThread = "test dispose";
-        DedicatedReadStream dedicated = DedicatedReadStream.ForDescriptor(
-            UnixNative.Duplicate((int)((System.IO.Pipes.AnonymousPipeClientStream)input).SafePipeHandle.DangerousGetHandle()), ReadingThread, closeWith: input);
+        DedicatedReadStream dedicated = PluginIpc.Tests.Channel.TestPipes.ReadDedicated((System.IO.Pipes.PipeStream)input, ReadingThread);
         var framer = new MessagePackFramer();
         var channel = new PluginIpc.Channel(dedicated, output, framer);
         int handled = 0;
@@ -369,13 +368,11 @@ public sealed class DedicatedReadStreamTests
     private sealed class BlockingSource : Stream
     {
         private readonly BlockingCollection<object> _items = [];
-        private readonly TaskCompletionSource _readStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly SemaphoreSlim _readsStarted = new(0);
-        private readonly SemaphoreSlim _readsReturned = new(0);
-        private int _readCount;
-        private int _returnCount;
+        /// <summary>Counts the reads that have started; each blocks until it is handed an item.</summary>
+        public CountSignal ReadsStarted { get; } = new();
 
-        public Task ReadStarted => _readStarted.Task;
+        /// <summary>Counts the reads that have copied their bytes and returned.</summary>
+        public CountSignal ReadsReturned { get; } = new();
 
         public ConcurrentDictionary<int, bool> ReadingThreads { get; } = new();
 
@@ -393,32 +390,12 @@ public sealed class DedicatedReadStreamTests
 
         public void Fail(Exception failure) => _items.Add(failure);
 
-        /// <summary>Waits until <paramref name="count"/> reads in all have copied their bytes and returned.</summary>
-        public async Task WaitForReturnsAsync(int count, CancellationToken cancellationToken)
-        {
-            while (Volatile.Read(ref _returnCount) < count)
-            {
-                await _readsReturned.WaitAsync(cancellationToken);
-            }
-        }
-
-        /// <summary>Waits until <paramref name="count"/> reads in all have started (each blocks until it is handed an item).</summary>
-        public async Task WaitForReadsAsync(int count, CancellationToken cancellationToken)
-        {
-            while (Volatile.Read(ref _readCount) < count)
-            {
-                await _readsStarted.WaitAsync(cancellationToken);
-            }
-        }
-
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
             ReadingThreads[Environment.CurrentManagedThreadId] = true;
-            _readStarted.TrySetResult();
-            Interlocked.Increment(ref _readCount);
-            _readsStarted.Release();
+            ReadsStarted.Add();
             object item = _items.Take();
             if (item is Exception failure)
             {
@@ -427,8 +404,7 @@ public sealed class DedicatedReadStreamTests
 
             byte[] bytes = (byte[])item;
             bytes.CopyTo(buffer);
-            Interlocked.Increment(ref _returnCount);
-            _readsReturned.Release();
+            ReadsReturned.Add();
             return bytes.Length;
         }
 
@@ -447,11 +423,35 @@ public sealed class DedicatedReadStreamTests
             _items.Add(Array.Empty<byte>()); // a thread still reading gets the end
             if (disposing)
             {
-                _readsStarted.Dispose();
-                _readsReturned.Dispose();
+                ReadsStarted.Dispose();
+                ReadsReturned.Dispose();
             }
 
             base.Dispose(disposing);
         }
+    }
+
+    /// <summary>A count that tasks can wait to reach.</summary>
+    private sealed class CountSignal : IDisposable
+    {
+        private readonly SemaphoreSlim _added = new(0);
+        private int _count;
+
+        public void Add()
+        {
+            Interlocked.Increment(ref _count);
+            _added.Release();
+        }
+
+        /// <summary>Waits until the count reaches <paramref name="count"/>.</summary>
+        public async Task WaitForAsync(int count, CancellationToken cancellationToken)
+        {
+            while (Volatile.Read(ref _count) < count)
+            {
+                await _added.WaitAsync(cancellationToken);
+            }
+        }
+
+        public void Dispose() => _added.Dispose();
     }
 }
