@@ -73,6 +73,8 @@ export interface MainOptions {
   maxQueuedMessages?: number;
   /** How many bytes of them may wait. Defaults to 16 MiB. */
   maxQueuedBytes?: number;
+  /** How many bytes may wait to be written, when the host does not read, before reading pauses. Defaults to 16 MiB. */
+  maxUnsentBytes?: number;
   /** Sends a handler's stack trace in the details of a HANDLER_ERROR. Defaults to false. */
   includeErrorDetails?: boolean;
   /** Whether start() exits the process when the plugin stops. Defaults to true. */
@@ -282,6 +284,7 @@ export interface ChannelOptions {
   maxConcurrentHandlers?: number;
   maxQueuedMessages?: number;
   maxQueuedBytes?: number;
+  maxUnsentBytes?: number;
   callTimeoutMs?: number;
   includeErrorDetails?: boolean;
   onWarning?: (message: string) => void;
@@ -292,6 +295,8 @@ export declare class Channel {
   constructor(options: ChannelOptions);
   readonly isOpen: boolean;
   readonly signal: AbortSignal;
+  /** True while more than maxUnsentBytes wait to be written because the other side does not read (reading is paused). */
+  readonly outputFull: boolean;
   readonly closed: Promise<Error | undefined>;
   readonly closeReason: Error | undefined;
   fallback: Handler | null;
@@ -299,6 +304,8 @@ export declare class Channel {
   start(): void;
   call(cmd: string, buffer?: BufferLike | null, options?: CallOptions): Promise<Buffer>;
   notify(cmd: string, buffer?: BufferLike | null, options?: { headers?: Record<string, string> }): void;
+  /** Resolves once the output can take more: at once unless outputFull, then when it has drained or the channel has closed. */
+  whenWritable(): Promise<void>;
   ping(timeoutMs?: number, signal?: AbortSignal): Promise<void>;
   close(graceMs?: number): Promise<void>;
   abort(reason?: Error): void;

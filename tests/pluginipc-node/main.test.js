@@ -248,6 +248,43 @@ test('the channel pauses reading while too many messages wait for handlers, and 
   await run;
 });
 
+test('the channel pauses reading while the other side does not read its answers, and resumes once it does', async () => {
+  const { PassThrough } = require('stream');
+  const input = new PassThrough();
+  const output = new PassThrough(); // nobody reads it until the end
+  const channel = new sdk.Channel({ input, output, framer: sdk.createFramer('text'), maxUnsentBytes: 1024 * 1024, maxConcurrentHandlers: 8 });
+  channel.handle('echo', (buffer) => buffer);
+  channel.start();
+  const framer = sdk.createFramer('text');
+  const body = Buffer.alloc(64 * 1024, 0x61);
+  const requests = 1024; // 64 MiB of answers
+  for (let i = 1; i <= requests; i++) input.write(framer.encode({ threadId: BigInt(i), direction: 2, cmd: 'echo', buffer: body }));
+  for (let waited = 0; !channel.outputFull && waited < 2000; waited += 5) await new Promise((resolve) => setTimeout(resolve, 5));
+  await new Promise((resolve) => setTimeout(resolve, 100)); // what a plugin that does not pause would keep answering meanwhile
+  assert.equal(channel.outputFull, true, 'the output is full');
+  assert.equal(input.isPaused(), true, 'reading paused');
+  // what waits: maxUnsentBytes, and the answers of the handlers that were running (8 of 64 KiB)
+  assert.ok(output.writableLength <= 2 * 1024 * 1024, `${output.writableLength} bytes wait to be written`);
+  let writable = false;
+  const drained = channel.whenWritable().then(() => { writable = true; });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(writable, false, 'whenWritable waits while the output is full');
+  let answered = 0;
+  let rest = Buffer.alloc(0);
+  output.on('data', (data) => {
+    rest = Buffer.concat([rest, data]);
+    for (let result = framer.decode(rest); result.chunk; result = framer.decode(rest)) {
+      assert.equal(result.chunk.buffer.length, body.length);
+      answered++;
+      rest = rest.subarray(result.size);
+    }
+  });
+  await drained;
+  while (answered < requests) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.equal(input.isPaused(), false, 'reading resumed');
+  channel.abort();
+});
+
 test('typed calls: handleTyped and callTyped in the serializer format; a value that is not one is INVALID_REQUEST', async () => {
   const { host, main, run } = loopback({
     setup(main, host) {
@@ -322,6 +359,9 @@ test('bridge: connect after the handshake, messages both ways, JSON, disconnect'
   assert.equal(await bridge.take(), 'hello, too');
   host.notify('bridge.message', '[1,"two"]');
   assert.equal(await bridge.take(), '{"got":[1,"two"]}');
+  assert.equal((await host.call('bridge.message', 'hello')).length, 0, 'a request is answered empty');
+  host.notify('bridge.message', '"after the request"');
+  assert.equal(await bridge.take(), '{"got":"after the request"}', 'and never reached the bridge: nothing answered "hello, too"');
   await assert.rejects(main.bridge.send(42), TypeError);
   await assert.rejects(main.bridge.sendJson(undefined), TypeError);
   main.stop();
@@ -386,6 +426,39 @@ test('contracts: the host calls an implemented contract (calls, progress, stream
   await assert.rejects(host.call('IGreeter.Count', msgpackFormat.encode([1, 2, 5000])), (e) => e.code === 'INVALID_REQUEST');
   await assert.rejects(host.call('cmd.stream.next', msgpackFormat.encode([99, 1])), (e) => e.code === 'INVALID_REQUEST' && e.message.includes('Stream 99 is not open'));
   assert.equal(text(await host.call('greet-host', 'Bo')), 'host says hello to Bo');
+  main.stop();
+  await run;
+});
+
+test('contracts: a stream the plugin consumes waits for a quiet producer longer than the call timeout; its signal ends it', async () => {
+  const IFeed = sdk.defineContract('IFeed', ['IFeed.Count(int,int):stream<int>']);
+  let nextAsked = 0;
+  let ended = 0;
+  const { host, main, run } = loopback({
+    options: { callTimeoutMs: 200 },
+    setup(main, host) {
+      host.handle('IFeed.Count', () => msgpackFormat.encode([1, [], false]));
+      host.handle('cmd.stream.next', async (_, { signal }) => {
+        nextAsked++;
+        if (nextAsked === 1) await new Promise((resolve) => setTimeout(resolve, 500));
+        else await new Promise((resolve) => signal.addEventListener('abort', resolve)); // until the consumer cancels it
+        return msgpackFormat.encode([1, [7], false]);
+      });
+      host.handle('cmd.stream.end', () => { ended++; });
+    },
+  });
+  await host.call('GetMetadata');
+  const controller = new AbortController();
+  const items = [];
+  await assert.rejects(async () => {
+    for await (const i of main.contract(IFeed).Count(1, 2, { signal: controller.signal })) {
+      items.push(i);
+      controller.abort(); // the second window is then pending: the signal must end it
+    }
+  }, (e) => e.name === 'AbortError');
+  assert.deepEqual(items, [7], 'the first window came after 500 ms, over the 200 ms call timeout');
+  await host.ping();
+  assert.equal(ended, 1, 'the stream was ended on the producer\'s side');
   main.stop();
   await run;
 });

@@ -67,6 +67,7 @@ class Channel {
     this.maxConcurrentHandlers = options.maxConcurrentHandlers ?? 256;
     this.maxQueuedMessages = options.maxQueuedMessages ?? 1024;
     this.maxQueuedBytes = options.maxQueuedBytes ?? 16 * 1024 * 1024;
+    this.maxUnsentBytes = options.maxUnsentBytes ?? 16 * 1024 * 1024;
     this.defaultTimeoutMs = options.callTimeoutMs ?? 30000;
     this.includeErrorDetails = options.includeErrorDetails ?? false;
     this.onWarning = options.onWarning ?? (() => {});
@@ -83,6 +84,9 @@ class Channel {
     this._queuedMessages = 0;
     this._queuedBytes = 0;
     this._paused = false;
+    this._queueFull = false; // past the queue's limits, until half of it has started
+    this._outputFull = false; // more than maxUnsentBytes wait to be written, until the output drains
+    this._drainWaiters = [];
     this._pieces = [];
     this._available = 0;
     this._need = 1;
@@ -94,10 +98,19 @@ class Channel {
     this._onEnd = () => this._terminate(new ChannelClosedError(`${this.name}: the other side closed the connection.`));
     this._onInputError = (e) => this._terminate(new ChannelClosedError(`${this.name}: reading failed: ${e.message}`, e));
     this._onOutputError = (e) => this._terminate(new ChannelClosedError(`${this.name}: writing failed: ${e.message}`, e));
+    this._onDrain = () => {
+      this._outputFull = false;
+      this._updatePaused();
+      this._releaseDrainWaiters();
+      this._pumpWaiting();
+    };
   }
 
   /** True until the channel starts to close. */
   get isOpen() { return this._state === 'open'; }
+
+  /** True while more than `maxUnsentBytes` wait to be written because the other side does not read. */
+  get outputFull() { return this._outputFull; }
 
   /** An AbortSignal that fires when the channel has closed. */
   get signal() { return this._lifetime.signal; }
@@ -176,6 +189,15 @@ class Channel {
     this._write(this.framer.encode({ threadId: 0n, direction: Direction.OneWay, cmd, buffer: toBuffer(buffer), headers: options.headers }));
   }
 
+  /**
+   * Resolves once the output can take more: at once, unless more than `maxUnsentBytes` wait to be written because the
+   * other side does not read; then when they have been written, or the channel has closed.
+   */
+  whenWritable() {
+    if (!this._outputFull || this._state === 'closed') return Promise.resolve();
+    return new Promise((resolve) => { this._drainWaiters.push(resolve); });
+  }
+
   /** Pings the other side; resolves when it answers. */
   ping(timeoutMs = 5000, signal) {
     return this.call(PING, EMPTY, { timeoutMs, signal }).then(() => undefined);
@@ -226,6 +248,8 @@ class Channel {
     this._incoming.clear();
     this._waiting.length = 0;
     this._oneWays.length = 0;
+    this.output.off('drain', this._onDrain);
+    this._releaseDrainWaiters();
     const error = reason instanceof ChannelClosedError
       ? reason
       : new ChannelClosedError(reason ? `${this.name}: the channel closed: ${reason.message}` : `${this.name}: the channel was closed.`, reason);
@@ -249,10 +273,25 @@ class Channel {
   _write(bytes) {
     if (this._state === 'closed') return;
     try {
-      this.output.write(bytes);
+      if (!this.output.write(bytes) && !this._outputFull && this._unsentBytes() > this.maxUnsentBytes) {
+        // The other side does not read: stop reading what it sends until it has taken what we answered.
+        this._outputFull = true;
+        this.output.once('drain', this._onDrain);
+        this._updatePaused();
+      }
     } catch (e) {
       this._onOutputError(e);
     }
+  }
+
+  _unsentBytes() {
+    return typeof this.output.writableLength === 'number' ? this.output.writableLength : Infinity;
+  }
+
+  _releaseDrainWaiters() {
+    const waiters = this._drainWaiters;
+    this._drainWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   /** Writes a chunk we produce ourselves; one over a limit is reported, never thrown into the read loop. */
@@ -351,7 +390,7 @@ class Channel {
     }
     const entry = { chunk, controller: new AbortController(), waiting: false };
     this._incoming.set(chunk.threadId, entry);
-    if (this._active < this.maxConcurrentHandlers) {
+    if (this._active < this.maxConcurrentHandlers && !this._outputFull) {
       this._run(entry);
     } else {
       entry.waiting = true;
@@ -394,7 +433,8 @@ class Channel {
   }
 
   _pumpWaiting() {
-    while (this._active < this.maxConcurrentHandlers && this._waiting.length > 0 && this._state !== 'closed') {
+    // No handler starts while its answer could only wait in memory: the other side does not read what we wrote.
+    while (this._active < this.maxConcurrentHandlers && !this._outputFull && this._waiting.length > 0 && this._state !== 'closed') {
       const next = this._waiting.shift();
       next.waiting = false;
       this._unqueue(next.chunk);
@@ -459,16 +499,28 @@ class Channel {
   _queue(chunk) {
     this._queuedMessages++;
     this._queuedBytes += chunk.buffer.length + chunk.cmd.length;
-    if (!this._paused && (this._queuedMessages >= this.maxQueuedMessages || this._queuedBytes >= this.maxQueuedBytes)) {
-      this._paused = true;
-      if (typeof this.input.pause === 'function') this.input.pause();
+    if (!this._queueFull && (this._queuedMessages >= this.maxQueuedMessages || this._queuedBytes >= this.maxQueuedBytes)) {
+      this._queueFull = true;
+      this._updatePaused();
     }
   }
 
   _unqueue(chunk) {
     this._queuedMessages--;
     this._queuedBytes -= chunk.buffer.length + chunk.cmd.length;
-    if (this._paused && this._queuedMessages <= this.maxQueuedMessages / 2 && this._queuedBytes <= this.maxQueuedBytes / 2) {
+    if (this._queueFull && this._queuedMessages <= this.maxQueuedMessages / 2 && this._queuedBytes <= this.maxQueuedBytes / 2) {
+      this._queueFull = false;
+      this._updatePaused();
+    }
+  }
+
+  /** Reading pauses while too much waits for handlers, or to be written. */
+  _updatePaused() {
+    const pause = this._queueFull || this._outputFull;
+    if (pause && !this._paused) {
+      this._paused = true;
+      if (typeof this.input.pause === 'function') this.input.pause();
+    } else if (!pause && this._paused) {
       this._paused = false;
       if (this._state !== 'closed' && typeof this.input.resume === 'function') this.input.resume();
     }

@@ -384,8 +384,12 @@ class ContractHost {
         let finished = batch.done;
         let next = null;
         const controller = new AbortController();
+        const stopOnAbort = () => controller.abort(options.signal.reason);
+        options.signal?.addEventListener('abort', stopOnAbort, { once: true });
+        // A window waits for as long as the producer takes (a live feed may be quiet for long): the caller's signal, or
+        // leaving the loop, ends it; the call's timeout applies to the opening call only, as on the .NET side.
         const ask = () => {
-          const p = host.peer.call('cmd.stream.next', format.encode([id, CONSUMER_WINDOW]), { signal: controller.signal, timeoutMs: options.timeoutMs });
+          const p = host.peer.call('cmd.stream.next', format.encode([id, CONSUMER_WINDOW]), { signal: controller.signal, timeoutMs: Infinity });
           p.catch(() => {});
           return p;
         };
@@ -399,6 +403,7 @@ class ContractHost {
             finished = batch.done;
           }
         } finally {
+          options.signal?.removeEventListener('abort', stopOnAbort);
           if (!finished) {
             controller.abort();
             host.peer.notify('cmd.stream.end', format.encode([id])).catch(() => {});

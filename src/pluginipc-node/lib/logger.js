@@ -21,7 +21,8 @@ class LogSink {
     this.minimum = levelIndex('Information');
     this.queue = [];
     this.dropped = 0;
-    this.send = null; // (entry) => void while connected
+    this.unsent = 0;
+    this.send = null; // (entry) => false when dropped, while connected
     this.gone = false;
   }
 
@@ -31,7 +32,15 @@ class LogSink {
     if (exception !== undefined) entry.exception = exception;
     if (this.send !== null) {
       try {
-        this.send(entry);
+        if (this.send(entry) === false) {
+          this.unsent++; // the host is not reading: dropped, and counted in the next entry that goes out
+          return;
+        }
+        if (this.unsent > 0) {
+          const unsent = this.unsent;
+          this.unsent = 0;
+          this.write(levelIndex('Warning'), 'pluginipc', `${unsent} log entries were dropped while the host was not reading.`);
+        }
         return;
       } catch {
         // the channel closed under us: fall through to stderr

@@ -65,6 +65,7 @@ class Main {
       maxConcurrentHandlers: 256,
       maxQueuedMessages: 1024,
       maxQueuedBytes: 16 * 1024 * 1024,
+      maxUnsentBytes: 16 * 1024 * 1024,
       includeErrorDetails: false,
       exitProcess: true,
     };
@@ -97,7 +98,11 @@ class Main {
       get format() { return self.format; },
     });
     this.bus.install((cmd, fn, inline) => this._register(cmd, fn, { inline, gated: false, internal: true }));
-    this._register(BRIDGE_CMD, (buffer) => this.bridge._emitSafely('message', buffer.toString('utf8')), { internal: true, gated: false });
+    // Sent as a Request, bridge.message is answered empty and otherwise ignored (protocol section 13): only the host's
+    // one-way messages reach the bridge, so a request relayed from elsewhere cannot pose as the plugin's owner.
+    this._register(BRIDGE_CMD, (buffer, context) => {
+      if (context.oneWay) this.bridge._emitSafely('message', buffer.toString('utf8'));
+    }, { internal: true, gated: false });
     this.config = Object.freeze({
       get: (scope, key) => this._configGet(scope, key),
       set: (scope, key, value) => this._configSet(scope, key, value),
@@ -212,6 +217,7 @@ class Main {
     this._touch();
     const channel = await this._whenConnected(options);
     channel.notify(cmd, toBuffer(buffer), options);
+    await channel.whenWritable();
   }
 
   /** Pings the host. */
@@ -370,6 +376,7 @@ class Main {
       maxConcurrentHandlers: o.maxConcurrentHandlers,
       maxQueuedMessages: o.maxQueuedMessages,
       maxQueuedBytes: o.maxQueuedBytes,
+      maxUnsentBytes: o.maxUnsentBytes,
       callTimeoutMs: o.callTimeoutMs,
       includeErrorDetails: o.includeErrorDetails,
       onWarning: (message) => this.logger.warn(message),
@@ -386,7 +393,11 @@ class Main {
     channel.fallback = this._fallback;
     this._channel = channel;
     channel.start();
-    this._sink.attach((entry) => channel.notify('cmd.log', Buffer.from(JSON.stringify(entry), 'utf8')));
+    this._sink.attach((entry) => {
+      if (channel.outputFull) return false; // log entries never wait, nor grow memory while the host does not read
+      channel.notify('cmd.log', Buffer.from(JSON.stringify(entry), 'utf8'));
+      return true;
+    });
     this._connected.resolve(channel);
 
     let exitCode = 0;
