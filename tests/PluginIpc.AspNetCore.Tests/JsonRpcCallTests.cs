@@ -78,6 +78,25 @@ public sealed class JsonRpcCallTests
     }
 
     [Test]
+    public async Task A_string_no_reader_can_read_is_a_parse_error_and_nothing_runs()
+    {
+        // System.Text.Json parses an unpaired surrogate escape (or invalid UTF-8) and throws when it is read: a 500 before.
+        AssertError(await _app.RpcAsync("""{"jsonrpc":"2.0","id":1,"method":"echo/echo","params":["\ud800"]}"""), -32700, "PARSE_ERROR");
+        AssertError(await _app.RpcAsync("""[{"jsonrpc":"2.0","id":1,"method":"echo/echo","params":["a"]},{"jsonrpc":"2.0","id":2,"method":"echo/echo","\ud800":0}]"""), -32700, "PARSE_ERROR");
+        byte[] notUtf8 = [.. "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo/echo\",\"params\":[\""u8, 0xFF, .. "\"]}"u8];
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/plugins/rpc") { Content = new ByteArrayContent(notUtf8) };
+        request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using HttpResponseMessage response = await _app.Http.SendAsync(request);
+        string text = await response.Content.ReadAsStringAsync();
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), text);
+        AssertError(JsonDocument.Parse(text).RootElement, -32700, "PARSE_ERROR");
+
+        // A paired escape is text like any other.
+        JsonElement pair = await _app.RpcAsync("""{"jsonrpc":"2.0","id":1,"method":"echo/echo","params":["\ud83d\ude00"]}""");
+        Assert.That(pair.GetProperty("result").GetString(), Is.EqualTo("\U0001F600"), pair.GetRawText());
+    }
+
+    [Test]
     public async Task Protocol_errors_parse_and_invalid_request()
     {
         JsonElement parse = await _app.RpcAsync("""{"jsonrpc":"2.0","id":1,"method":""");
@@ -93,6 +112,8 @@ public sealed class JsonRpcCallTests
     [TestCase("secret/echo", "NOT_EXPOSED", TestName = "Method not found: a plugin not exposed")]
     [TestCase("greeter/IGreeter.Reset", "NOT_EXPOSED", TestName = "Method not found: a command not in the plugin's allow-list")]
     [TestCase("echo/cmd.stop", "NOT_EXPOSED", TestName = "Method not found: PluginIpc's own commands are never callable")]
+    [TestCase("echo/bridge.message", "NOT_EXPOSED", TestName = "Method not found: the bridge between a plugin and its owner is not callable")]
+    [TestCase("echo/config.get", "NOT_EXPOSED", TestName = "Method not found: the configuration store's commands are not callable")]
     [TestCase("ghost/echo", "UNKNOWN_PLUGIN", TestName = "Method not found: an exposed plugin that is not registered")]
     [TestCase("echo/no.such.command", "UNKNOWN_COMMAND", TestName = "Method not found: the plugin has no such command")]
     [TestCase("rpc.discover", "NOT_EXPOSED", TestName = "Method not found: rpc. methods are reserved")]

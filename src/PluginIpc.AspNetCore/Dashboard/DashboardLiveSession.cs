@@ -51,7 +51,7 @@ internal sealed class DashboardLiveSession : IWebSocketSession
     {
         try
         {
-            using JsonDocument document = JsonDocument.Parse(message);
+            using JsonDocument document = ClientJson.Parse(message);
             JsonElement root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("type", out JsonElement type) || type.ValueKind != JsonValueKind.String || type.GetString() != "logs"
                 || !root.TryGetProperty("query", out JsonElement query))

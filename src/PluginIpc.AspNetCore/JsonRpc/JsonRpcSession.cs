@@ -95,7 +95,7 @@ internal sealed class JsonRpcSession : IWebSocketSession
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(message, s_parse);
+            document = ClientJson.Parse(message, s_parse);
         }
         catch (JsonException)
         {

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using PluginIpc.AspNetCore.Calls;
 using PluginIpc.AspNetCore.Diagnostics;
 using PluginIpc.AspNetCore.Security;
+using PluginIpc.AspNetCore.Transport;
 
 namespace PluginIpc.AspNetCore.WebChannel;
 
@@ -68,7 +69,7 @@ internal sealed partial class WebChannelDispatcher
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(message, s_parse);
+            document = ClientJson.Parse(message, s_parse);
         }
         catch (JsonException)
         {

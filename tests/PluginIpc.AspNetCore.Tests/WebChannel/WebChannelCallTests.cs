@@ -64,6 +64,7 @@ public sealed class WebChannelCallTests
 
     [TestCase("not json", "$", TestName = "E0002: not JSON")]
     [TestCase("[1]", "$", TestName = "E0002: not an object")]
+    [TestCase("""{"requestId":"\ud800","action":"echo","pluginId":"wc"}""", "$", TestName = "E0002: a string with an unpaired surrogate escape")]
     [TestCase("""{"action":"echo","pluginId":"wc"}""", "requestId", TestName = "E0002: no requestId")]
     [TestCase("""{"requestId":"","action":"echo"}""", "requestId", TestName = "E0002: an empty requestId")]
     [TestCase("""{"requestId":7,"action":"echo"}""", "requestId", TestName = "E0002: a requestId that is not a string")]
@@ -78,6 +79,18 @@ public sealed class WebChannelCallTests
         JsonElement response = await _app.PostAsync(body.Replace("\"x\"", "\"" + NewId() + "\"", StringComparison.Ordinal));
         JsonElement error = AssertError(response, "E0002");
         Assert.That(error.GetProperty("details").GetProperty("field").GetString(), Is.EqualTo(field));
+    }
+
+    [Test]
+    public async Task An_envelope_with_an_unreadable_string_is_answered_E0002_on_the_socket_which_goes_on()
+    {
+        // System.Text.Json parses an unpaired surrogate escape, then throws when it is read: the request was left unanswered.
+        using ClientWebSocket socket = await _app.ConnectAsync();
+        using var timeout = new CancellationTokenSource(GatewayApp.Wait);
+        JsonElement response = await RequestAsync(socket, """{"requestId":"\ud800","action":"echo","pluginId":"wc"}""").WaitAsync(timeout.Token);
+        AssertError(response, "E0002");
+        Assert.That(response.GetProperty("requestId").ValueKind, Is.EqualTo(JsonValueKind.Null));
+        AssertSuccess(await RequestAsync(socket, Envelope(NewId(), "echo", "wc", data: "2")).WaitAsync(timeout.Token));
     }
 
     [Test]
