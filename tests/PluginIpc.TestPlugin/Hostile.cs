@@ -49,6 +49,16 @@ internal static class Hostile
                     return await WaitForEndOfInputAsync(input);
                 }
 
+            case "ping-error":
+                // Answers every ping with an error, as a closing peer of another implementation may: alive, but not well.
+                while (true)
+                {
+                    Chunk ping = await ReadAsync(input, framer);
+                    framer.Write(new Chunk { ThreadId = ping.ThreadId, Direction = Direction.Response, Cmd = Commands.Error, Buffer = "{\"code\":\"SHUTTING_DOWN\",\"message\":\"closing\"}"u8.ToArray() }, output);
+                    await output.FlushAsync();
+                    await Console.Error.WriteLineAsync("answered a ping with an error");
+                }
+
             case "stop-reading":
                 // Never reads again and never exits: the host's writes fill the pipe, and its pings go unanswered.
                 await Console.Error.WriteLineAsync("stopped reading");

@@ -318,7 +318,10 @@ public sealed partial class Channel
 
         if (state == Closing)
         {
-            _ = AnswerAsync(chunk, Commands.Error, ErrorPayload.Encode(ErrorCodes.ShuttingDown, $"Channel '{Name}' is shutting down.", null)).AsTask(); // never faults
+            // A ping is still answered (protocol section 3): a peer that waits for a graceful close must not take it for a hang.
+            _ = chunk.Cmd == Commands.Ping
+                ? AnswerAsync(chunk, Commands.Ping, ReadOnlyMemory<byte>.Empty).AsTask() // never faults
+                : AnswerAsync(chunk, Commands.Error, ErrorPayload.Encode(ErrorCodes.ShuttingDown, $"Channel '{Name}' is shutting down.", null)).AsTask();
             return true;
         }
 

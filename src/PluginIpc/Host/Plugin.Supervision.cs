@@ -132,6 +132,10 @@ public sealed partial class Plugin
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false); // the channel's completion reports it
             }
+            catch (RemoteException)
+            {
+                // It answered, with an error (a peer of another implementation, closing): alive, so pinging goes on.
+            }
         }
     }
 

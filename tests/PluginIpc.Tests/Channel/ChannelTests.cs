@@ -554,6 +554,7 @@ public sealed class ChannelTests(string framer, string transport)
         Assert.That(async () => await pair.Plugin.CallAsync("echo", "x", cancellationToken), Throws.InstanceOf<ChannelClosedException>().With.Message.Contains("shutting down"));
         RemoteException? refused = await Failure.ThrowsAsync<RemoteException>(async () => await pair.Host.CallAsync("slow", "y", cancellationToken));
         Assert.That(refused!.Code, Is.EqualTo(ErrorCodes.ShuttingDown));
+        Assert.That(await pair.Host.PingAsync(cancellationToken), Is.GreaterThan(TimeSpan.Zero), "a closing channel still answers pings: its peer must not think it hung");
         Assert.That(closing.IsCompleted, Is.False);
 
         release.SetResult();

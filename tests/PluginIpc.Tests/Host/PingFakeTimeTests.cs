@@ -50,6 +50,26 @@ public sealed class PingFakeTimeTests : PluginTestBase
         Assert.That(ProcFs.IsAlive(pid), Is.False);
     }
 
+    [Test, CancelAfter(30_000)]
+    public async Task PluginAnswersPingsWithAnError_IsAliveAndPingedAgain(CancellationToken cancellationToken)
+    {
+        var clock = new FakeClock();
+        Plugin plugin = CreatePlugin(HostileOptions("ping-error", clock));
+        await plugin.StartAsync(cancellationToken);
+        int pid = plugin.ProcessId!.Value;
+
+        // Two pings, each answered with an error: an answer, so not a hang; the host goes on pinging and never kills it.
+        for (int ping = 0; ping < 2; ping++)
+        {
+            await clock.WhenArmedAsync(s_pingInterval, cancellationToken).WaitAsync(s_timeout, cancellationToken);
+            clock.Advance(s_pingInterval);
+        }
+
+        await clock.WhenArmedAsync(s_pingInterval, cancellationToken).WaitAsync(s_timeout, cancellationToken);
+        Assert.That(plugin.State, Is.EqualTo(PluginState.Running));
+        Assert.That(ProcFs.IsAlive(pid), Is.True);
+    }
+
     private static PluginOptions HostileOptions(string behaviour, FakeClock clock)
     {
         var options = new PluginOptions
