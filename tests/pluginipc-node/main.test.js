@@ -226,6 +226,20 @@ test('the channel: one request id twice in flight is INVALID_REQUEST; an answer 
   await run;
 });
 
+test('a start hook still running does not keep the plugin alive once its host goes away: the hook\'s signal fires', async () => {
+  let aborted = false;
+  const { toPlugin, run } = loopback({
+    setup(main) {
+      main.onStart(({ signal }) => new Promise((resolve) => signal.addEventListener('abort', () => { aborted = true; resolve(); })));
+    },
+  });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  toPlugin.end(); // the host goes away
+  const outcome = await Promise.race([run, new Promise((resolve) => setTimeout(() => resolve('hung'), 2000))]);
+  assert.notEqual(outcome, 'hung', 'the plugin ran on with its host gone');
+  assert.equal(aborted, true);
+});
+
 test('the channel pauses reading while too many messages wait for handlers, and resumes', async () => {
   let release;
   const gate = new Promise((resolve) => { release = resolve; });
@@ -459,6 +473,33 @@ test('contracts: a stream the plugin consumes waits for a quiet producer longer 
   assert.deepEqual(items, [7], 'the first window came after 500 ms, over the 200 ms call timeout');
   await host.ping();
   assert.equal(ended, 1, 'the stream was ended on the producer\'s side');
+  main.stop();
+  await run;
+});
+
+test('bus: a slow subscriber\'s queue drops the oldest messages past 1,024 or 16 MiB, and its next message counts them as missed', async () => {
+  const fmt = msgpackFormat;
+  const { host, main, run } = loopback({
+    setup(main, host) {
+      host.handle('bus.hello', () => fmt.encode([null, 'host-1', null, null]));
+      host.handle('bus.subscribe', () => {});
+    },
+  });
+  const send = (topic, sequence, bytes) => host.notify('bus.message', fmt.encode([topic, '', sequence, null, Buffer.alloc(bytes)]));
+  for (const [topic, count, bytes, expectedMissed] of [['by.count', 1030, 1, 5], ['by.bytes', 40, 1024 * 1024, 23]]) {
+    const got = [];
+    let release;
+    const gate = new Promise((resolve) => { release = resolve; });
+    await main.subscribe(topic, async (payload, message) => { got.push(message); if (got.length === 1) await gate; });
+    for (let sequence = 1; sequence <= count; sequence++) send(topic, sequence, bytes);
+    await host.ping(); // every message has been read: the first waits in its handler, the rest in the queue
+    release();
+    while (got.length < count - expectedMissed) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal(got[1].sequence, 2 + expectedMissed, topic);
+    assert.equal(got[1].missed, expectedMissed, `${topic}: the dropped messages show as a gap`);
+    assert.equal(got.at(-1).sequence, count, topic);
+    assert.equal(got.slice(2).every((message) => message.missed === 0), true, topic);
+  }
   main.stop();
   await run;
 });

@@ -5,6 +5,7 @@ const { toBuffer } = require('./framing');
 
 const HOST_MARGIN_MS = 5000;
 const QUEUE_CAPACITY = 1024;
+const QUEUE_BYTES = 16 * 1024 * 1024;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 function validateTopic(topic, pattern) {
@@ -22,6 +23,7 @@ function patternRegex(pattern) {
 }
 
 const isSystem = (topic) => topic.startsWith('sys.');
+const sizeOf = (message) => message.payload?.length ?? 0;
 
 /** A topic the host's allow-list gives (null: every topic but the system ones); patterns are left to the host. */
 function allows(list, topic) {
@@ -29,12 +31,17 @@ function allows(list, topic) {
   return list.some((entry) => (isSystem(topic) && !entry.startsWith('sys.') ? false : entry === topic || (entry.includes('*') && patternRegex(entry).test(topic))));
 }
 
-/** One handler of a topic or pattern, with its own bounded queue (the oldest message is dropped when it is full). */
+/**
+ * One handler of a topic or pattern, with its own bounded queue: past 1,024 messages or 16 MiB of payloads the oldest is
+ * dropped, and counted in the `missed` of the next message this handler gets (protocol section 9: a gap).
+ */
 class Subscription {
   constructor(bus, topic, pattern, handler) {
     Object.assign(this, { bus, topic, pattern, handler });
     this.matcher = pattern ? patternRegex(topic) : null;
     this.queue = [];
+    this.queuedBytes = 0;
+    this.dropped = 0;
     this.running = false;
     this.closed = false;
   }
@@ -45,8 +52,12 @@ class Subscription {
 
   offer(message) {
     if (this.closed) return;
-    if (this.queue.length >= QUEUE_CAPACITY) this.queue.shift();
     this.queue.push(message);
+    this.queuedBytes += sizeOf(message);
+    while (this.queue.length > QUEUE_CAPACITY || (this.queuedBytes > QUEUE_BYTES && this.queue.length > 1)) {
+      this.queuedBytes -= sizeOf(this.queue.shift());
+      this.dropped++;
+    }
     this.pump();
   }
 
@@ -54,7 +65,12 @@ class Subscription {
     if (this.running) return;
     this.running = true;
     while (this.queue.length > 0 && !this.closed) {
-      const message = this.queue.shift();
+      let message = this.queue.shift();
+      this.queuedBytes -= sizeOf(message);
+      if (this.dropped > 0) {
+        message = { ...message, missed: message.missed + this.dropped }; // the message is shared with other subscribers
+        this.dropped = 0;
+      }
       try {
         await this.handler(message.payload, message);
       } catch (e) {
@@ -203,8 +219,24 @@ class PluginBus {
       this.sequences.set(key, message.sequence);
       if (this.sequences.size > 65536) this.sequences.clear();
     }
+    let matched = false;
     for (const subscription of this.subscriptions) {
-      if (subscription.matches(message.topic)) subscription.offer(message);
+      if (subscription.matches(message.topic)) {
+        subscription.offer(message);
+        matched = true;
+      }
+    }
+    if (!matched) this.unmatched(message.topic);
+  }
+
+  /** A message no handler here takes (one still being added, or one removed): dropped, and said at most once a second. */
+  unmatched(topic) {
+    this.unmatchedCount = (this.unmatchedCount ?? 0) + 1;
+    const now = Date.now();
+    if (this.unmatchedLoggedAt === undefined || now - this.unmatchedLoggedAt >= 1000) {
+      this.main.logger.warn(`${this.unmatchedCount} bus message(s) with no subscriber in plugin '${this.main.name}' were dropped (the last of topic '${topic}').`);
+      this.unmatchedCount = 0;
+      this.unmatchedLoggedAt = now;
     }
   }
 

@@ -7,6 +7,8 @@ const { RemoteError, ChannelClosedError, TimeoutError } = require('./errors');
 const { resolveFormat } = require('./serializers');
 const { Logger, LogSink, levelIndex } = require('./logger');
 const { Bridge, BRIDGE_CMD } = require('./bridge');
+
+const ENDED = Symbol('ended'); // a stop or the loss of the host, while the start hooks run
 const { PluginBus } = require('./bus');
 const { ContractHost } = require('./contracts');
 const { readLaunch, openTransport, DEFAULT_COOKIE } = require('./launch');
@@ -401,8 +403,17 @@ class Main {
     this._connected.resolve(channel);
 
     let exitCode = 0;
+    // A stop, or the loss of the host, does not wait for the start hooks: their signal fires, and the plugin stops without
+    // them (protocol section 6: a plugin that loses its host exits promptly).
+    const ended = Promise.race([this._stopRequested.promise, channel.closed]).then(() => ENDED);
     try {
-      for (const hook of this._startHooks) await hook({ signal: this.stopping, main: this });
+      for (const hook of this._startHooks) {
+        const outcome = await Promise.race([Promise.resolve().then(() => hook({ signal: this.stopping, main: this })), ended]);
+        if (outcome === ENDED) {
+          this._stopController.abort(new Error(`Plugin '${o.name}' is stopping.`));
+          break;
+        }
+      }
     } catch (e) {
       this.logger.error(`Plugin '${o.name}' failed to start.`, e);
       exitCode = 1;
