@@ -97,3 +97,16 @@ test('contracts: the msgpack and json messages of IGreeter are written as the ve
     assert.equal(jsonFormat.encode(json).toString('utf8'), j.text, name);
   }
 });
+
+test('json format: binary is a base64 string, as System.Text.Json writes a byte[], wherever it sits', () => {
+  assert.equal(jsonFormat.encode(Buffer.from('hi')).toString('utf8'), '"aGk="');
+  assert.equal(jsonFormat.encode([Buffer.from('hi'), new Uint8Array([0xff])]).toString('utf8'), '["aGk=","/w=="]');
+  assert.equal(jsonFormat.encode({ data: Buffer.from('hi').subarray(1) }).toString('utf8'), '{"data":"aQ=="}');
+});
+
+test('contracts: a method cannot take a cmd the plugin side answers itself', () => {
+  for (const cmd of ['GetMetadata', 'cmd.ping', 'bus.message', 'bridge.message']) {
+    assert.throws(() => sdk.defineContract('IBad', [`${cmd}(string):string`]), SyntaxError, cmd);
+  }
+  assert.doesNotThrow(() => sdk.defineContract('IGood', ['IGood.Get(string):string']));
+});

@@ -50,7 +50,10 @@ function parseSignature(contractName, signature) {
     throw new SyntaxError(`'${signature}' is not a contract signature like 'IGreeter.Hello(string):string'.`);
   }
   const cmd = signature.slice(0, open);
-  if (cmd.startsWith('cmd.') || cmd.includes(';') || cmd.includes('=')) throw new SyntaxError(`'${cmd}' cannot be a contract method's cmd.`);
+  // The protocol's own cmds are answered by the plugin side itself: a method of that name would replace it.
+  if (cmd.startsWith('cmd.') || cmd.startsWith('bus.') || cmd === 'GetMetadata' || cmd === 'bridge.message' || cmd.includes(';') || cmd.includes('=')) {
+    throw new SyntaxError(`'${cmd}' cannot be a contract method's cmd.`);
+  }
   const args = splitTopLevel(signature.slice(open + 1, close));
   const result = signature.slice(close + 2);
   const prefix = contractName + '.';

@@ -38,10 +38,16 @@ const msgpackFormat = Object.freeze({
   },
 });
 
+/** Binary goes as a base64 string, as System.Text.Json writes a byte[] (not Buffer's own {"type":"Buffer","data":[...]}). */
+function binaryAsBase64(key, value) {
+  const original = this[key];
+  return original instanceof Uint8Array ? Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString('base64') : value;
+}
+
 const jsonFormat = Object.freeze({
   name: 'json',
   encode(value) {
-    return Buffer.from(JSON.stringify(value === undefined ? null : value), 'utf8');
+    return Buffer.from(JSON.stringify(value === undefined ? null : value, binaryAsBase64), 'utf8');
   },
   decode(buffer) {
     const value = JSON.parse(Buffer.from(buffer).toString('utf8'));
