@@ -48,6 +48,26 @@ public sealed class WebSocketTests
     }
 
     [Test]
+    public async Task A_batch_holds_its_slots_until_its_response_goes_out()
+    {
+        // Its second item is answered at once (no such method), and that answer waits in memory for the slow first one:
+        // it still counts against the limit of 2.
+        using ClientWebSocket socket = await _app.ConnectAsync();
+        await socket.SendAsync("""[{"jsonrpc":"2.0","id":"a","method":"echo/sleep","params":["1500"]},{"jsonrpc":"2.0","id":"b","method":"nothing"}]""");
+        await socket.SendAsync("""{"jsonrpc":"2.0","id":"d","method":"echo/echo","params":["x"]}""");
+        JsonElement refused = (await socket.ReceiveJsonAsync())!.Value;
+        Assert.That(refused.ValueKind, Is.EqualTo(JsonValueKind.Object), refused.GetRawText());
+        Assert.That(refused.GetProperty("id").GetString(), Is.EqualTo("d"));
+        JsonRpcCallTests.AssertError(refused, -32004, "TOO_MANY_CALLS");
+        JsonElement batch = (await socket.ReceiveJsonAsync())!.Value;
+        Assert.That(batch.GetArrayLength(), Is.EqualTo(2));
+
+        // Once it went out, its slots are free again.
+        await socket.SendAsync("""{"jsonrpc":"2.0","id":"e","method":"echo/echo","params":["y"]}""");
+        Assert.That((await socket.ReceiveJsonAsync())!.Value.GetProperty("result").GetString(), Is.EqualTo("y"));
+    }
+
+    [Test]
     public async Task CancelRequest_cancels_the_call_which_answers_request_cancelled()
     {
         using ClientWebSocket socket = await _app.ConnectAsync();
@@ -92,6 +112,24 @@ public sealed class WebSocketTests
 
         await socket.SendAsync("""{"jsonrpc":"2.0","id":3,"method":"$/unsubscribe","params":{"topic":"news.today"}}""");
         Assert.That((await socket.ReceiveJsonAsync())!.Value.GetProperty("result").GetBoolean(), Is.True);
+    }
+
+    [Test]
+    public async Task A_bus_message_over_MaxMessageBytes_is_not_pushed_and_shows_as_missed_on_the_next()
+    {
+        using ClientWebSocket socket = await _app.ConnectAsync();
+        await socket.SendAsync("""{"jsonrpc":"2.0","id":1,"method":"$/subscribe","params":{"topic":"news.big"}}""");
+        Assert.That((await socket.ReceiveJsonAsync())!.Value.GetProperty("result").GetBoolean(), Is.True);
+
+        IPluginBus bus = _app.Services.GetRequiredService<IPluginBus>();
+        byte[] big = new byte[1536 * 1024]; // over the default MaxMessageBytes of 1 MiB; 2 MiB as base64
+        Array.Fill(big, (byte)0xFF);
+        await bus.PublishAsync("news.big", big);
+        await bus.PublishAsync("news.big", "small"u8.ToArray());
+        JsonElement next = (await socket.ReceiveJsonAsync())!.Value.GetProperty("params");
+        Assert.That(next.GetProperty("payload").GetString(), Is.EqualTo("small"));
+        Assert.That(next.GetProperty("missed").GetInt64(), Is.EqualTo(1));
+        Assert.That(socket.State, Is.EqualTo(System.Net.WebSockets.WebSocketState.Open));
     }
 
     [Test]

@@ -49,12 +49,12 @@ internal static class DashboardJson
             writer.WriteEndObject();
         });
 
-    /// <summary>Returns <paramref name="entries"/> as a JSON array, in the order given, within about <see cref="MaxLogBytes"/> (the <c>$/logs</c> result).</summary>
-    public static byte[] Entries(IReadOnlyList<PluginLogEntry> entries) => Write(writer => WriteEntries(writer, property: null, entries));
+    /// <summary>Returns <paramref name="entries"/> as a JSON array, in the order given, within about <paramref name="maxBytes"/> (the <c>$/logs</c> result).</summary>
+    public static byte[] Entries(IReadOnlyList<PluginLogEntry> entries, int maxBytes = MaxLogBytes) => Write(writer => WriteEntries(writer, property: null, entries, maxBytes));
 
-    /// <summary>Writes <paramref name="entries"/> as an array (a property named <paramref name="property"/>, or a value when it is <see langword="null"/>), stopping after the entry that crosses <see cref="MaxLogBytes"/>.</summary>
+    /// <summary>Writes <paramref name="entries"/> as an array (a property named <paramref name="property"/>, or a value when it is <see langword="null"/>), stopping after the entry that crosses <paramref name="maxBytes"/>.</summary>
     /// <returns>Whether entries were left out.</returns>
-    public static bool WriteEntries(Utf8JsonWriter writer, string? property, IReadOnlyList<PluginLogEntry> entries)
+    public static bool WriteEntries(Utf8JsonWriter writer, string? property, IReadOnlyList<PluginLogEntry> entries, int maxBytes = MaxLogBytes)
     {
         long start = writer.BytesCommitted + writer.BytesPending;
         if (property is null)
@@ -68,7 +68,7 @@ internal static class DashboardJson
 
         for (int i = 0; i < entries.Count; i++)
         {
-            if (writer.BytesCommitted + writer.BytesPending - start > MaxLogBytes)
+            if (writer.BytesCommitted + writer.BytesPending - start > maxBytes)
             {
                 writer.WriteEndArray();
                 return true;

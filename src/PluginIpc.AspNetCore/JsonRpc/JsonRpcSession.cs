@@ -155,16 +155,31 @@ internal sealed class JsonRpcSession : IWebSocketSession
                 return JsonRpcWriter.Error(default, JsonRpcErrorCodes.TooMany, $"A batch may hold at most {_maxInFlight} requests; this one holds {count}.", GatewayErrorCodes.TooManyCalls);
             }
 
-            var items = new Task<byte[]?>[count];
-            int i = 0;
-            foreach (JsonElement item in root.EnumerateArray())
+            // The batch holds a slot per item until its response goes out: a finished item's answer waits in memory for the
+            // slowest one, so it counts against the connection's limit as long as it does.
+            if (Interlocked.Add(ref _inFlight, count) > _maxInFlight)
             {
-                items[i++] = HandleOneAsync(item, null);
+                Interlocked.Add(ref _inFlight, -count);
+                return JsonRpcWriter.Error(default, JsonRpcErrorCodes.TooMany, $"Too many calls in flight on this connection (at most {_maxInFlight}) for a batch of {count}.", GatewayErrorCodes.TooManyCalls);
             }
 
-            byte[]?[] responses = await Task.WhenAll(items).ConfigureAwait(false);
-            List<byte[]> answered = [.. responses.OfType<byte[]>()];
-            return answered.Count == 0 ? null : JsonRpcWriter.Batch(answered, _maxMessageBytes);
+            try
+            {
+                var items = new Task<byte[]?>[count];
+                int i = 0;
+                foreach (JsonElement item in root.EnumerateArray())
+                {
+                    items[i++] = HandleOneAsync(item, null);
+                }
+
+                byte[]?[] responses = await Task.WhenAll(items).ConfigureAwait(false);
+                List<byte[]> answered = [.. responses.OfType<byte[]>()];
+                return answered.Count == 0 ? null : JsonRpcWriter.Batch(answered, _maxMessageBytes);
+            }
+            finally
+            {
+                Interlocked.Add(ref _inFlight, -count);
+            }
         }
     }
 
@@ -195,7 +210,10 @@ internal sealed class JsonRpcSession : IWebSocketSession
 
     /// <summary>Handles one request of a message; whatever fails inside, a request with an id gets an answer.</summary>
     /// <param name="request">The request.</param>
-    /// <param name="owner">The document of a single request's message, disposed here once it is answered; null in a batch.</param>
+    /// <param name="owner">
+    /// The document of a single request's message, disposed here once it is answered; null in a batch, which holds the
+    /// request's in-flight slot itself.
+    /// </param>
     /// <remarks>One async method, guard included: each async layer that waits costs an allocation and a continuation per call.</remarks>
     private async Task<byte[]?> HandleOneAsync(JsonElement request, JsonDocument? owner)
     {
@@ -229,9 +247,10 @@ internal sealed class JsonRpcSession : IWebSocketSession
             }
 
             string method = methodElement.GetString()!;
+            bool heldByBatch = owner is null; // a batch holds its items' in-flight slots
             if (method.StartsWith("$/", StringComparison.Ordinal))
             {
-                return await HandleSystemAsync(method, hasId, id, parameters).ConfigureAwait(false);
+                return await HandleSystemAsync(method, hasId, id, parameters, heldByBatch).ConfigureAwait(false);
             }
 
             int slash = method.IndexOf('/', StringComparison.Ordinal);
@@ -240,7 +259,7 @@ internal sealed class JsonRpcSession : IWebSocketSession
                 return hasId ? JsonRpcWriter.Error(id, JsonRpcErrorCodes.MethodNotFound, $"Method '{method}' not found: methods are '<plugin>/<cmd>'.", GatewayErrorCodes.NotExposed) : null;
             }
 
-            if (!TryEnter())
+            if (!heldByBatch && !TryEnter())
             {
                 return hasId ? TooManyInFlight(id) : null;
             }
@@ -313,7 +332,10 @@ internal sealed class JsonRpcSession : IWebSocketSession
                     }
                 }
 
-                Interlocked.Decrement(ref _inFlight);
+                if (!heldByBatch)
+                {
+                    Interlocked.Decrement(ref _inFlight);
+                }
             }
         }
         catch (Exception ex)
@@ -330,7 +352,7 @@ internal sealed class JsonRpcSession : IWebSocketSession
         }
     }
 
-    private async Task<byte[]?> HandleSystemAsync(string method, bool hasId, JsonElement id, JsonElement parameters)
+    private async Task<byte[]?> HandleSystemAsync(string method, bool hasId, JsonElement id, JsonElement parameters, bool heldByBatch)
     {
         if (method == "$/logs")
         {
@@ -366,7 +388,7 @@ internal sealed class JsonRpcSession : IWebSocketSession
             case "$/subscribe":
             case "$/unsubscribe":
                 // They wait (one at a time, and on the bus) holding their message: counted as calls, so waiting ones are bounded.
-                if (!TryEnter())
+                if (!heldByBatch && !TryEnter())
                 {
                     return hasId ? TooManyInFlight(id) : null;
                 }
@@ -378,7 +400,10 @@ internal sealed class JsonRpcSession : IWebSocketSession
                 }
                 finally
                 {
-                    Interlocked.Decrement(ref _inFlight);
+                    if (!heldByBatch)
+                    {
+                        Interlocked.Decrement(ref _inFlight);
+                    }
                 }
 
             default:
@@ -400,7 +425,7 @@ internal sealed class JsonRpcSession : IWebSocketSession
         }
 
         return _caller.QueryLogs(query) is { } entries
-            ? JsonRpcWriter.Result(id, DashboardJson.Entries(entries))
+            ? JsonRpcWriter.Result(id, DashboardJson.Entries(entries, Math.Min(DashboardJson.MaxLogBytes, _maxMessageBytes / 2)))
             : JsonRpcWriter.Error(id, JsonRpcErrorCodes.InvalidParams, $"$/logs: no plugin '{query.Plugin}' is exposed.", ErrorCodes.InvalidRequest);
     }
 
@@ -466,9 +491,22 @@ internal sealed class JsonRpcSession : IWebSocketSession
             try
             {
                 GatewayWebSocketConnection connection = _connection!;
+                int maxBytes = _maxMessageBytes;
+                long oversized = 0; // pushes over MaxMessageBytes (a subscription's messages come one at a time)
                 subscription = await _bus!.SubscribeAsync(topic, (message, _) =>
                 {
-                    connection.TrySend(JsonRpcWriter.Message(message));
+                    // One over the limit is not sent (nor could it fit a client's send queue): it shows as missed on the next.
+                    byte[]? push = message.Payload.Length > maxBytes ? null : JsonRpcWriter.Message(message, alsoMissed: oversized);
+                    if (push is null || push.Length > maxBytes)
+                    {
+                        oversized++;
+                    }
+                    else
+                    {
+                        oversized = 0;
+                        connection.TrySend(push);
+                    }
+
                     return ValueTask.CompletedTask;
                 }, _closed).ConfigureAwait(false);
             }

@@ -58,8 +58,8 @@ internal static class JsonRpcWriter
     public static byte[] Error(JsonElement id, GatewayError error) =>
         Error(id, JsonRpcErrorCodes.From(error.Kind), error.Message, error.Code, error.Details);
 
-    /// <summary>Returns the <c>$/message</c> notification of a bus message.</summary>
-    public static byte[] Message(BusMessage message)
+    /// <summary>Returns the <c>$/message</c> notification of a bus message; <paramref name="alsoMissed"/> adds messages the client missed here.</summary>
+    public static byte[] Message(BusMessage message, long alsoMissed = 0)
     {
         var buffer = new ArrayBufferWriter<byte>(message.Payload.Length + 128);
         using (var writer = new Utf8JsonWriter(buffer))
@@ -81,7 +81,7 @@ internal static class JsonRpcWriter
             }
 
             writer.WriteNumber("sequence"u8, message.Sequence);
-            writer.WriteNumber("missed"u8, message.Missed);
+            writer.WriteNumber("missed"u8, message.Missed + alsoMissed);
             writer.WriteEndObject();
             writer.WriteEndObject();
         }

@@ -27,6 +27,27 @@ public sealed class GatewayLogQueryTests
     }
 
     [Test]
+    public async Task TheResult_StaysWithinHalfOfMaxMessageBytes()
+    {
+        await using GatewayApp app = await StartAsync("probe", exposeLogs: true, maxMessageBytes: 4096);
+        Plugin probe = await app.Manager().GetAsync("probe");
+        for (int i = 0; i < 40; i++)
+        {
+            await probe.CallAsync("log", $"Warning|entry {i} " + new string('x', 400));
+        }
+
+        await app.Logs.WaitForAsync("entry 39");
+        using HttpResponseMessage response = await app.PostAsync("""{"jsonrpc":"2.0","id":1,"method":"$/logs","params":{"plugin":"probe","contains":"entry","max":1000}}""");
+        byte[] body = await response.Content.ReadAsByteArrayAsync();
+        using JsonDocument answer = JsonDocument.Parse(body);
+
+        // Half of the limit, and the one entry that crosses it: newest first, the older ones left out (before: about 1 MiB).
+        int entries = answer.RootElement.GetProperty("result").GetArrayLength();
+        Assert.That(body.Length, Is.LessThanOrEqualTo(4096), $"{entries} entries in {body.Length} bytes");
+        Assert.That(entries, Is.InRange(1, 39));
+    }
+
+    [Test]
     public async Task APluginThatIsNotExposed_HasNoLogsForClients()
     {
         await using GatewayApp app = await StartAsync("echo", exposeLogs: true);
@@ -63,11 +84,12 @@ public sealed class GatewayLogQueryTests
         Assert.That(answer.GetProperty("error").GetProperty("message").GetString(), Does.Contain("'max' must be a whole number from 1 to 1000"));
     }
 
-    private static Task<GatewayApp> StartAsync(string exposed, bool exposeLogs) =>
+    private static Task<GatewayApp> StartAsync(string exposed, bool exposeLogs, int maxMessageBytes = 1024 * 1024) =>
         GatewayApp.StartAsync(o =>
         {
             o.AllowUnauthenticatedLoopback = true;
             o.Expose(exposed);
             o.ExposeLogs = exposeLogs;
+            o.MaxMessageBytes = maxMessageBytes;
         });
 }
