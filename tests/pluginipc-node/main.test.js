@@ -477,6 +477,43 @@ test('contracts: a stream the plugin consumes waits for a quiet producer longer 
   await run;
 });
 
+test('bus: subscribers of one topic each get the host\'s verdict, an unsubscribe on its way cannot undo a later subscribe, a bad hello is not kept', async () => {
+  const fmt = msgpackFormat;
+  const held = new Set();
+  let hellos = 0;
+  let unsubscribed;
+  const unsubscribedOnce = new Promise((resolve) => { unsubscribed = resolve; });
+  const { host, main, run } = loopback({
+    setup(main, host) {
+      host.handle('bus.hello', () => (++hellos === 1 ? Buffer.from([0xc1]) : fmt.encode([null, 'host-1', null, null])));
+      host.handle('bus.subscribe', (buffer) => {
+        const [topic, pattern] = fmt.decode(buffer);
+        if (pattern) throw new sdk.RemoteError('FORBIDDEN', 'no patterns here');
+        held.add(topic);
+      });
+      host.handle('bus.unsubscribe', async (buffer) => {
+        await new Promise((resolve) => setTimeout(resolve, 20)); // a host that runs requests concurrently may finish it late
+        held.delete(fmt.decode(buffer)[0]);
+        unsubscribed();
+      });
+    },
+  });
+  await assert.rejects(main.publish('t', 'x'), 'the first hello answer cannot be read');
+  await main.publish('t', 'x').catch((e) => { if (e.code !== 'UNKNOWN_COMMAND') throw e; }); // a second hello is asked
+
+  const outcomes = await Promise.allSettled([main.subscribe('a.*', () => {}, { pattern: true }), main.subscribe('a.*', () => {}, { pattern: true })]);
+  assert.deepEqual(outcomes.map((o) => o.status), ['rejected', 'rejected'], 'the second subscriber was refused too, not told it was subscribed');
+
+  const unsubscribe = await main.subscribe('t', () => {});
+  unsubscribe(); // not awaited, as the README does
+  await main.subscribe('t', () => {});
+  await unsubscribedOnce;
+  assert.equal(held.has('t'), true, 'the host still has the topic');
+  assert.equal(hellos, 2);
+  main.stop();
+  await run;
+});
+
 test('bus: a slow subscriber\'s queue drops the oldest messages past 1,024 or 16 MiB, and its next message counts them as missed', async () => {
   const fmt = msgpackFormat;
   const { host, main, run } = loopback({

@@ -87,6 +87,8 @@ class PluginBus {
     this.main = main;
     this.subscriptions = [];
     this.hostCounts = new Map(); // `${pattern}:${topic}` -> handlers here
+    this.hostSubscribed = new Set(); // the keys the host has confirmed
+    this._changes = Promise.resolve(); // the host's subscriptions change one at a time, in order
     this.sequences = new Map(); // `${origin}\n${topic}` -> last sequence seen
     this._hello = null;
   }
@@ -104,7 +106,7 @@ class PluginBus {
       this._hello = this.main.call('bus.hello', Buffer.alloc(0)).then((answer) => {
         const [applicationId, hostId, publish, subscribe] = this.format.decode(answer);
         return { applicationId: applicationId ?? null, hostId, publish: publish ?? null, subscribe: subscribe ?? null };
-      }, (e) => {
+      }).catch((e) => { // an answer that cannot be read is not kept either
         this._hello = null;
         if (e instanceof RemoteError && e.code === 'UNKNOWN_COMMAND') {
           throw new RemoteError(e.code, `The host of plugin '${this.main.name}' has no bus: it answered 'bus.hello' with UNKNOWN_COMMAND.`);
@@ -142,18 +144,48 @@ class PluginBus {
     }
     const subscription = new Subscription(this, expanded, pattern, handler);
     const key = `${pattern}:${expanded}`;
-    const count = (this.hostCounts.get(key) ?? 0) + 1;
-    this.hostCounts.set(key, count);
+    this.hostCounts.set(key, (this.hostCounts.get(key) ?? 0) + 1);
     this.subscriptions.push(subscription);
-    if (count === 1 && !isSystem(expanded)) {
-      try {
-        await this.main.call('bus.subscribe', this.format.encode([expanded, pattern]));
-      } catch (e) {
-        this.remove(subscription);
-        throw e;
-      }
+    try {
+      await this.syncHost(key, expanded, pattern);
+    } catch (e) {
+      this.remove(subscription);
+      throw e;
     }
     return () => this.unsubscribe(subscription);
+  }
+
+  /**
+   * Brings the host's subscription of `key` in line with the handlers here, after every earlier change: a subscriber
+   * resolves only once the host has taken the topic (or rejects with the host's refusal), and an unsubscribe that is still
+   * on its way cannot undo a later subscribe.
+   */
+  syncHost(key, topic, pattern) {
+    if (isSystem(topic)) return Promise.resolve(); // always received
+    const change = this._changes.then(async () => {
+      const wanted = (this.hostCounts.get(key) ?? 0) > 0;
+      if (wanted && !this.hostSubscribed.has(key)) {
+        try {
+          await this.main.call('bus.subscribe', this.format.encode([topic, pattern]));
+        } catch (e) {
+          // Unanswered in time, the host may still have taken it: taken back, or its messages would fill our queue there.
+          if (e instanceof TimeoutError) await this.main.call('bus.unsubscribe', this.format.encode([topic, pattern])).catch(() => {});
+          throw e;
+        }
+        this.hostSubscribed.add(key);
+      } else if (!wanted && this.hostSubscribed.has(key)) {
+        this.hostSubscribed.delete(key);
+        if (this.main.isConnected) {
+          try {
+            await this.main.call('bus.unsubscribe', this.format.encode([topic, pattern]));
+          } catch {
+            // the host is gone, or the plugin is stopping: nothing to unsubscribe from
+          }
+        }
+      }
+    });
+    this._changes = change.catch(() => {});
+    return change;
   }
 
   remove(subscription) {
@@ -169,12 +201,8 @@ class PluginBus {
   }
 
   async unsubscribe(subscription) {
-    if (this.remove(subscription) === 0 && !isSystem(subscription.topic) && this.main.isConnected) {
-      try {
-        await this.main.call('bus.unsubscribe', this.format.encode([subscription.topic, subscription.pattern]));
-      } catch {
-        // the host is gone, or the plugin is stopping: nothing to unsubscribe from
-      }
+    if (this.remove(subscription) === 0) {
+      await this.syncHost(`${subscription.pattern}:${subscription.topic}`, subscription.topic, subscription.pattern);
     }
   }
 
