@@ -17,6 +17,9 @@ internal static class BusTopics
     /// <summary>The longest topic or pattern, in UTF-8 bytes.</summary>
     public const int MaxLength = 256;
 
+    /// <summary>The longest topic between hosts: a <c>:topic</c> of <see cref="MaxLength"/> gains its application id (shorter than that).</summary>
+    public const int MaxExpandedLength = 2 * MaxLength;
+
     /// <summary>The most <c>*</c> in one pattern: matching costs a scan per star.</summary>
     public const int MaxStars = 8;
 
@@ -34,16 +37,19 @@ internal static class BusTopics
     }
 
     /// <summary>Returns why <paramref name="topic"/> is not valid, or <see langword="null"/>.</summary>
-    public static string? Problem(string topic, bool pattern)
+    /// <param name="topic">The topic or pattern.</param>
+    /// <param name="pattern">Whether it is a pattern.</param>
+    /// <param name="maxLength">Its longest length in UTF-8 bytes: <see cref="MaxExpandedLength"/> for one expanded already.</param>
+    public static string? Problem(string topic, bool pattern, int maxLength = MaxLength)
     {
         if (topic.Length == 0)
         {
             return "A topic may not be empty.";
         }
 
-        if (Encoding.UTF8.GetByteCount(topic) > MaxLength)
+        if (Encoding.UTF8.GetByteCount(topic) > maxLength)
         {
-            return $"The topic '{topic[..Math.Min(topic.Length, 40)]}...' is longer than {MaxLength} UTF-8 bytes.";
+            return $"The topic '{topic[..Math.Min(topic.Length, 40)]}...' is longer than {maxLength} UTF-8 bytes.";
         }
 
         foreach (char c in topic)

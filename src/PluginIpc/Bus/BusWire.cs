@@ -338,7 +338,7 @@ internal static class BusWire
 
             string origin = ReadString(ref reader) ?? "";
             string topic = Topic(ReadString(ref reader));
-            if (BusTopics.Problem(topic, pattern: false) is { } problem)
+            if (BusTopics.Problem(topic, pattern: false, BusTopics.MaxExpandedLength) is { } problem) // expanded by its sender
             {
                 throw new FormatException(problem);
             }

@@ -41,4 +41,17 @@ public sealed class BusWireTests
         RemoteException? notJson = Assert.Throws<RemoteException>(() => BusWire.ReadMessage(s_json, new Chunk { Cmd = Commands.BusMessage, Buffer = "[\"t\",\"\",1]"u8.ToArray() }));
         Assert.That(notJson!.Code, Is.EqualTo(ErrorCodes.InvalidRequest));
     }
+    [Test]
+    public void ARelayFrameOfALongApplicationTopic_ReadsBack()
+    {
+        // A :topic of the longest length gains its application id on the way: other hosts must take it, not drop it.
+        string full = BusTopics.Expand(":" + new string('x', BusTopics.MaxLength - 1), "shop");
+        Assert.That(BusTopics.Problem(":" + new string('x', BusTopics.MaxLength - 1), pattern: false), Is.Null);
+        byte[] frame = BusWire.Relay(BusWire.RelayPrefix("a"), full, 1, null, new byte[] { 1 });
+
+        BusEnvelope envelope = BusWire.ReadRelay(frame);
+
+        Assert.That(envelope.Topic, Is.EqualTo(full));
+        Assert.That(Assert.Throws<FormatException>(() => BusWire.ReadRelay(BusWire.Relay(BusWire.RelayPrefix("a"), new string('y', BusTopics.MaxExpandedLength + 1), 1, null, new byte[] { 1 })))!.Message, Does.Contain("longer than 512"));
+    }
 }
