@@ -27,7 +27,7 @@ public sealed class PluginGatewayOptions
     /// <summary>Gets the bus topics, or patterns with <c>*</c>, a WebSocket client may subscribe to with <c>$/subscribe</c>; empty (the default) allows none. A system topic (<c>sys.</c>) must be listed exactly: no pattern matches it.</summary>
     public IList<string> AllowedTopics { get; } = [];
 
-    /// <summary>Gets or sets the largest request (HTTP body or WebSocket message) in bytes, refused before it is read whole. Default 1 MiB.</summary>
+    /// <summary>Gets or sets the largest request (HTTP body or WebSocket message) in bytes, refused before it is read whole: 64 bytes to 1 GiB. Default 1 MiB.</summary>
     public int MaxMessageBytes { get; set; } = 1024 * 1024;
 
     /// <summary>Gets or sets how many calls one WebSocket connection (or one HTTP batch) may have running; one more is answered at once with an error. Default 64.</summary>

@@ -41,6 +41,33 @@ public sealed class SecurityTests
             });
         });
         Assert.That(failure!.Message, Does.Contain("MaxSendQueueMessages"));
+
+        // One byte past the limit must fit an array: int.MaxValue overflowed on the first message.
+        OptionsValidationException? huge = Assert.ThrowsAsync<OptionsValidationException>(async () =>
+        {
+            await using GatewayApp app = await GatewayApp.StartAsync(o =>
+            {
+                o.AllowUnauthenticatedLoopback = true;
+                o.MaxMessageBytes = int.MaxValue;
+                o.MaxSendQueueBytes = int.MaxValue;
+            });
+        });
+        Assert.That(huge!.Message, Does.Contain("MaxMessageBytes must be from 64"));
+    }
+
+    [Test]
+    public async Task An_idle_timeout_of_a_year_is_taken()
+    {
+        // Its check runs a quarter of it apart: over about 198 days, that was a timer's period no timer takes.
+        await using GatewayApp app = await GatewayApp.StartAsync(o =>
+        {
+            o.AllowUnauthenticatedLoopback = true;
+            o.Expose("echo");
+            o.IdleTimeout = TimeSpan.FromDays(365);
+        });
+        using System.Net.WebSockets.ClientWebSocket socket = await app.ConnectAsync();
+        await socket.SendAsync("""{"jsonrpc":"2.0","id":1,"method":"echo/echo","params":["x"]}""");
+        Assert.That((await socket.ReceiveJsonAsync())!.Value.GetProperty("result").GetString(), Is.EqualTo("x"));
     }
 
     [Test]

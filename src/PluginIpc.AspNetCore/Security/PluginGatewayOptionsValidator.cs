@@ -5,13 +5,15 @@ namespace PluginIpc.AspNetCore.Security;
 /// <summary>Checks <see cref="PluginGatewayOptions"/> when they are first used (and at start), naming the option that is wrong.</summary>
 internal sealed class PluginGatewayOptionsValidator : IValidateOptions<PluginGatewayOptions>
 {
+    private const int MaxMessageBytesLimit = 1024 * 1024 * 1024; // a message is gathered in one array, one byte past the limit
+
     public ValidateOptionsResult Validate(string? name, PluginGatewayOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
-        if (options.MaxMessageBytes < 64)
+        if (options.MaxMessageBytes is < 64 or > MaxMessageBytesLimit)
         {
-            failures.Add($"PluginGatewayOptions.MaxMessageBytes must be at least 64 (is {options.MaxMessageBytes}).");
+            failures.Add($"PluginGatewayOptions.MaxMessageBytes must be from 64 to {MaxMessageBytesLimit} (is {options.MaxMessageBytes}).");
         }
 
         if (options.MaxCallsInFlightPerConnection < 1)

@@ -128,7 +128,8 @@ internal sealed class GatewayWebSocketConnection : IDisposable
         _closing.Dispose();
     }
 
-    private TimeSpan IdlePeriod() => TimeSpan.FromTicks(Math.Max(_options.IdleTimeout.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks));
+    // A quarter of the timeout, from 10 ms to a day: a timer takes at most about 49 days.
+    private TimeSpan IdlePeriod() => TimeSpan.FromTicks(Math.Clamp(_options.IdleTimeout.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks, TimeSpan.FromDays(1).Ticks));
 
     private void CheckIdle()
     {
