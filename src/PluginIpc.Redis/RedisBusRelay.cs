@@ -50,6 +50,8 @@ internal sealed class RedisBusRelay : PluginBusRelay
     private readonly RedisBusMetrics _metrics;
     private readonly ILogger _logger;
     private ConnectionMultiplexer? _connection;
+    private CancellationToken _stopping;
+    private int _retrying; // 1 while a retry of failed subscriptions waits or runs
     private TaskCompletionSource _restored = NewSignal();
     private int _down;
     private long _lost;
@@ -98,6 +100,7 @@ internal sealed class RedisBusRelay : PluginBusRelay
 
     protected override async Task RunAsync(CancellationToken stopping)
     {
+        _stopping = stopping;
         ConnectionMultiplexer? connection = null;
         try
         {
@@ -174,8 +177,57 @@ internal sealed class RedisBusRelay : PluginBusRelay
     protected override Task OnSubscriptionsChangedAsync(IReadOnlyCollection<string> topics, IReadOnlyCollection<string> patterns)
     {
         Interlocked.Exchange(ref _wanted, new Wanted(topics, patterns)); // a full fence: the connection is read after it
-        return Volatile.Read(ref _connection) is { IsConnected: true } ? MatchSubscriptionsAsync() : Task.CompletedTask; // else at (re)connect
+        return Volatile.Read(ref _connection) is { IsConnected: true } ? MatchOrRetryAsync() : Task.CompletedTask; // else at (re)connect
     }
+
+    /// <summary>Matches the subscriptions; when Redis fails that (the caller is told), tries again in the background until it works.</summary>
+    private async Task MatchOrRetryAsync()
+    {
+        try
+        {
+            await MatchSubscriptionsAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            if (Interlocked.Exchange(ref _retrying, 1) == 0)
+            {
+                _ = RetryMatchingAsync();
+            }
+
+            throw;
+        }
+    }
+
+    private async Task RetryMatchingAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), _stopping).ConfigureAwait(false);
+                try
+                {
+                    await MatchSubscriptionsAsync().ConfigureAwait(false);
+                    return; // matched, or not connected: the reconnect matches them
+                }
+                catch (Exception ex) when (IsRedisFailure(ex))
+                {
+                    RedisBusLog.SubscribeFailed(_logger, _options.Channel, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // stopped
+        }
+        finally
+        {
+            Volatile.Write(ref _retrying, 0);
+        }
+    }
+
+    // A command's timeout is a TimeoutException, not a RedisException.
+    private static bool IsRedisFailure(Exception ex) => ex is RedisException or TimeoutException;
 
     /// <summary>The Redis glob of a topic pattern: its <c>*</c> as is, the glob's other special characters escaped.</summary>
     internal static string Glob(string text)
@@ -275,9 +327,9 @@ internal sealed class RedisBusRelay : PluginBusRelay
                 await MatchSubscriptionsAsync().ConfigureAwait(false);
                 return;
             }
-            catch (RedisException ex)
+            catch (Exception ex) when (IsRedisFailure(ex))
             {
-                // A subscription is registered only when its command succeeded, so trying again subscribes once.
+                // A failed subscription is taken back at once (MatchNowAsync), so trying again subscribes once.
                 RedisBusLog.SubscribeFailed(_logger, _options.Channel, ex);
                 await Task.Delay(TimeSpan.FromMilliseconds(250), stopping).ConfigureAwait(false);
             }
@@ -320,7 +372,19 @@ internal sealed class RedisBusRelay : PluginBusRelay
 
         foreach (RedisChannel channel in wanted.Where(channel => !_subscribed.ContainsKey(channel)))
         {
-            ChannelMessageQueue queue = await subscriber.SubscribeAsync(channel).ConfigureAwait(false);
+            ChannelMessageQueue queue;
+            try
+            {
+                queue = await subscriber.SubscribeAsync(channel).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsRedisFailure(ex))
+            {
+                // StackExchange.Redis registers the queue before its command goes out: a failed one stays registered, with
+                // nobody reading it, and fills with whatever Redis sends to the channel. Taken back before trying again.
+                await subscriber.UnsubscribeAsync(channel).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                throw;
+            }
+
             queue.OnMessage(_onFrame); // in order, per channel
             _subscribed.Add(channel, queue);
         }

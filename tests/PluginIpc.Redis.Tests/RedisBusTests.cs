@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
 
 namespace PluginIpc.Redis.Tests;
 
@@ -173,6 +174,36 @@ public sealed class RedisBusTests : RedisServerTests
         });
         using ServiceProvider provider = new ServiceCollection().AddPluginIpc().AddPluginIpcRedisBus("127.0.0.1:1", options => options.OutageBufferSize = 0).BuildServiceProvider();
         Assert.That(() => provider.GetRequiredService<IPluginBus>(), Throws.InstanceOf<ArgumentOutOfRangeException>().With.Message.Contains("OutageBufferSize"));
+    }
+
+    [Test]
+    public async Task ASubscriptionRedisRefuses_IsTriedAgain_UntilTheOtherHostsMessagesArrive()
+    {
+        await using LocalHost local = await LocalHost.StartAsync(Redis.Configuration, configure: null, pluginName: null);
+        await using LocalHost other = await LocalHost.StartAsync(Redis.Configuration, configure: null, pluginName: null);
+        var arrived = new LineLog("The local host's subscriptions");
+        await using (await local.Bus.SubscribeAsync("probe", Record(arrived)))
+        {
+            await ProbeAsync(() => other.Bus.PublishAsync("probe", "linked").AsTask(), arrived, "linked");
+        }
+
+        // Redis refuses SUBSCRIBE (NOPERM) while the local host takes a topic, then allows it again.
+        await using ConnectionMultiplexer admin = await ConnectionMultiplexer.ConnectAsync(Redis.Configuration + ",allowAdmin=true");
+        IServer server = admin.GetServer(admin.GetEndPoints()[0]);
+        await server.ExecuteAsync("ACL", "SETUSER", "default", "-subscribe");
+        try
+        {
+            await using IAsyncDisposable late = await local.Bus.SubscribeAsync("late", Record(arrived));
+            Assert.That(local.Logs.Entries.Any(entry => entry.EventId.Name == "RelaySubscribeFailed"), Is.True, "Redis refused the SUBSCRIBE");
+            await server.ExecuteAsync("ACL", "SETUSER", "default", "+subscribe");
+
+            // Before, nothing tried again until the next change of subscriptions or a reconnect: nothing arrived.
+            await ProbeAsync(() => other.Bus.PublishAsync("late", "allowed again").AsTask(), arrived, "allowed again");
+        }
+        finally
+        {
+            await server.ExecuteAsync("ACL", "SETUSER", "default", "+subscribe");
+        }
     }
 
     private static BusHandler Record(LineLog log) => (message, _) =>
