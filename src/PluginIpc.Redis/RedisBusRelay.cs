@@ -229,13 +229,13 @@ internal sealed class RedisBusRelay : PluginBusRelay
     // A command's timeout is a TimeoutException, not a RedisException.
     private static bool IsRedisFailure(Exception ex) => ex is RedisException or TimeoutException;
 
-    /// <summary>The Redis glob of a topic pattern: its <c>*</c> as is, the glob's other special characters escaped.</summary>
-    internal static string Glob(string text)
+    /// <summary>The Redis glob of a topic pattern: its <c>*</c> as is (unless <paramref name="literal"/>), the glob's other special characters escaped.</summary>
+    internal static string Glob(string text, bool literal = false)
     {
         var glob = new System.Text.StringBuilder(text.Length + 8);
         foreach (char c in text)
         {
-            if (c is '\\' or '?' or '[' or ']')
+            if (c is '\\' or '?' or '[' or ']' || (literal && c == '*'))
             {
                 glob.Append('\\');
             }
@@ -280,7 +280,7 @@ internal sealed class RedisBusRelay : PluginBusRelay
             kept = ["*"];
         }
 
-        var channels = kept.Select(pattern => (Glob(prefix) + Glob(pattern), true)).ToList();
+        var channels = kept.Select(pattern => (Glob(prefix, literal: true) + Glob(pattern), true)).ToList();
         channels.AddRange(topics.Where(topic => !kept.Any(pattern => Covers(pattern, topic))).Distinct(StringComparer.Ordinal).Select(topic => (prefix + topic, false)));
         return channels;
     }

@@ -8,6 +8,27 @@ namespace PluginIpc.Redis.Tests;
 public sealed class RedisTopicChannelTests : RedisServerTests
 {
     [Test]
+    public async Task ABusWhoseChannelHasAStar_ReceivesNothingOfAnotherBus()
+    {
+        // The channel prefix is literal: in a pattern channel its '*' must not match another bus's prefix.
+        await using LocalHost starred = await LocalHost.StartAsync(Redis.Configuration, o => o.Channel = "app*", pluginName: null);
+        await using LocalHost sameBus = await LocalHost.StartAsync(Redis.Configuration, o => o.Channel = "app*", pluginName: null);
+        await using LocalHost otherBus = await LocalHost.StartAsync(Redis.Configuration, o => o.Channel = "appX", pluginName: null);
+        await starred.WaitForRelayLogAsync("Connected");
+        await sameBus.WaitForRelayLogAsync("Connected");
+        await otherBus.WaitForRelayLogAsync("Connected");
+        var seen = new LineLog("The subscriber of pattern x.* on bus app*");
+        await using IAsyncDisposable subscription = await starred.Bus.SubscribePatternAsync("x.*", Record(seen));
+
+        await otherBus.Bus.PublishAsync("x.1", "from another bus");
+        await otherBus.WaitForSentAsync(1); // Redis took it: what the same bus publishes next comes after it
+        await sameBus.Bus.PublishAsync("x.1", "END");
+        await seen.WaitForAsync(line => line == "x.1|END");
+
+        Assert.That(seen.Lines, Is.EqualTo(new[] { "x.1|END" }));
+    }
+
+    [Test]
     public async Task AHostReceivesOnlyWhatItSubscribed_ATopicInsideAPatternOnce_AndNothingMoreOnceUnsubscribed()
     {
         await using LocalHost receiver = await LocalHost.StartAsync(Redis.Configuration, configure: null, pluginName: null);
