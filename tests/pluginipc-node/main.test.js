@@ -240,6 +240,25 @@ test('a start hook still running does not keep the plugin alive once its host go
   assert.equal(aborted, true);
 });
 
+test('a request that waited for a start cut short by a stop is answered SHUTTING_DOWN and its handler never runs', async () => {
+  let ran = false;
+  let hookStarted;
+  const hookRunning = new Promise((resolve) => { hookStarted = resolve; });
+  const { host, main, run } = loopback({
+    setup(main) {
+      main.onStart(({ signal }) => { hookStarted(); return new Promise((resolve) => signal.addEventListener('abort', resolve)); });
+      main.handle('work', () => { ran = true; return 'done'; });
+    },
+  });
+  await hookRunning;
+  const work = host.call('work', 'x');
+  await host.ping(); // the request has been read: it waits for the start
+  main.stop();
+  await assert.rejects(work, (e) => e.code === 'SHUTTING_DOWN');
+  assert.equal(ran, false, 'the handler ran on a plugin that never finished starting');
+  await run;
+});
+
 test('the channel pauses reading while too many messages wait for handlers, and resumes', async () => {
   let release;
   const gate = new Promise((resolve) => { release = resolve; });
@@ -276,7 +295,7 @@ test('the channel pauses reading while the other side does not read its answers,
   for (let waited = 0; !channel.outputFull && waited < 2000; waited += 5) await new Promise((resolve) => setTimeout(resolve, 5));
   await new Promise((resolve) => setTimeout(resolve, 100)); // what a plugin that does not pause would keep answering meanwhile
   assert.equal(channel.outputFull, true, 'the output is full');
-  assert.equal(input.isPaused(), true, 'reading paused');
+  assert.equal(input.isPaused(), true, 'reading paused: no handler starts, so the waiting requests fill the queue');
   // what waits: maxUnsentBytes, and the answers of the handlers that were running (8 of 64 KiB)
   assert.ok(output.writableLength <= 2 * 1024 * 1024, `${output.writableLength} bytes wait to be written`);
   let writable = false;
@@ -296,6 +315,27 @@ test('the channel pauses reading while the other side does not read its answers,
   await drained;
   while (answered < requests) await new Promise((resolve) => setTimeout(resolve, 5));
   assert.equal(input.isPaused(), false, 'reading resumed');
+  channel.abort();
+});
+
+test('while the output is full, the answers to the plugin\'s own calls are still read', async () => {
+  const { PassThrough } = require('stream');
+  const input = new PassThrough();
+  const output = new PassThrough(); // nobody reads it
+  const channel = new sdk.Channel({ input, output, framer: sdk.createFramer('text'), maxUnsentBytes: 1024 * 1024, maxConcurrentHandlers: 8 });
+  channel.handle('echo', (buffer) => buffer);
+  channel.start();
+  const framer = sdk.createFramer('text');
+  const body = Buffer.alloc(64 * 1024, 0x61);
+  for (let i = 1; i <= 64; i++) input.write(framer.encode({ threadId: BigInt(i), direction: 2, cmd: 'echo', buffer: body }));
+  for (let waited = 0; !channel.outputFull && waited < 2000; waited += 5) await new Promise((resolve) => setTimeout(resolve, 5));
+  assert.equal(channel.outputFull, true);
+
+  // A host that waits to write its answers before it reads again (as a .NET host's busy handlers do) still answers this.
+  const asked = channel.call('ask', 'q', { timeoutMs: 5000 });
+  input.write(framer.encode({ threadId: 1n, direction: 3, cmd: 'ask', buffer: Buffer.from('answer') }));
+  assert.equal((await asked).toString(), 'answer');
+  assert.equal(channel.outputFull, true, 'the answer came while the output was still full');
   channel.abort();
 });
 

@@ -254,7 +254,7 @@ class PluginBus {
         matched = true;
       }
     }
-    if (!matched) this.unmatched(message.topic);
+    if (!matched && !isSystem(message.topic)) this.unmatched(message.topic); // system topics come unasked
   }
 
   /** A message no handler here takes (one still being added, or one removed): dropped, and said at most once a second. */

@@ -100,7 +100,6 @@ class Channel {
     this._onOutputError = (e) => this._terminate(new ChannelClosedError(`${this.name}: writing failed: ${e.message}`, e));
     this._onDrain = () => {
       this._outputFull = false;
-      this._updatePaused();
       this._releaseDrainWaiters();
       this._pumpWaiting();
     };
@@ -109,7 +108,7 @@ class Channel {
   /** True until the channel starts to close. */
   get isOpen() { return this._state === 'open'; }
 
-  /** True while more than `maxUnsentBytes` wait to be written because the other side does not read. */
+  /** True while more than `maxUnsentBytes` wait to be written because the other side does not read (no new handler starts). */
   get outputFull() { return this._outputFull; }
 
   /** An AbortSignal that fires when the channel has closed. */
@@ -249,6 +248,7 @@ class Channel {
     this._waiting.length = 0;
     this._oneWays.length = 0;
     this.output.off('drain', this._onDrain);
+    this._outputFull = false; // what waits now is never written: log entries go to stderr again
     this._releaseDrainWaiters();
     const error = reason instanceof ChannelClosedError
       ? reason
@@ -274,10 +274,9 @@ class Channel {
     if (this._state === 'closed') return;
     try {
       if (!this.output.write(bytes) && !this._outputFull && this._unsentBytes() > this.maxUnsentBytes) {
-        // The other side does not read: stop reading what it sends until it has taken what we answered.
+        // The other side does not read: no new handler starts until it has taken what we answered.
         this._outputFull = true;
         this.output.once('drain', this._onDrain);
-        this._updatePaused();
       }
     } catch (e) {
       this._onOutputError(e);
@@ -514,9 +513,13 @@ class Channel {
     }
   }
 
-  /** Reading pauses while too much waits for handlers, or to be written. */
+  /**
+   * Reading pauses while too much waits for handlers. A full output only holds back new handlers (their requests then
+   * fill the queue): reading goes on, so answers to our own calls still arrive, which the other side may wait for before
+   * it reads again.
+   */
   _updatePaused() {
-    const pause = this._queueFull || this._outputFull;
+    const pause = this._queueFull;
     if (pause && !this._paused) {
       this._paused = true;
       if (typeof this.input.pause === 'function') this.input.pause();

@@ -389,6 +389,7 @@ class ContractHost {
         const controller = new AbortController();
         const stopOnAbort = () => controller.abort(options.signal.reason);
         options.signal?.addEventListener('abort', stopOnAbort, { once: true });
+        if (options.signal?.aborted) stopOnAbort(); // aborted before the listener was there
         // A window waits for as long as the producer takes (a live feed may be quiet for long): the caller's signal, or
         // leaving the loop, ends it; the call's timeout applies to the opening call only, as on the .NET side.
         const ask = () => {

@@ -338,7 +338,10 @@ class Main {
   }
 
   _gate(fn) {
-    return (buffer, ctx) => (this._startedDone ? fn(buffer, ctx) : this._started.promise.then(() => fn(buffer, ctx)));
+    return (buffer, ctx) => (this._startedDone ? fn(buffer, ctx) : this._started.promise.then((started) => {
+      if (!started) throw new RemoteError('SHUTTING_DOWN', `Plugin '${this.name}' did not start: '${ctx.cmd}' was not run.`);
+      return fn(buffer, ctx);
+    }));
   }
 
   _register(cmd, fn, { inline = false, gated = true, internal = false } = {}) {
@@ -403,6 +406,7 @@ class Main {
     this._connected.resolve(channel);
 
     let exitCode = 0;
+    let started = true;
     // A stop, or the loss of the host, does not wait for the start hooks: their signal fires, and the plugin stops without
     // them (protocol section 6: a plugin that loses its host exits promptly).
     const ended = Promise.race([this._stopRequested.promise, channel.closed]).then(() => ENDED);
@@ -411,16 +415,19 @@ class Main {
         const outcome = await Promise.race([Promise.resolve().then(() => hook({ signal: this.stopping, main: this })), ended]);
         if (outcome === ENDED) {
           this._stopController.abort(new Error(`Plugin '${o.name}' is stopping.`));
+          started = false;
           break;
         }
       }
     } catch (e) {
       this.logger.error(`Plugin '${o.name}' failed to start.`, e);
       exitCode = 1;
+      started = false;
       this.stop();
     }
-    this._startedDone = true;
-    this._started.resolve();
+    // Handlers run only after a whole start: the host's requests that waited for it are answered SHUTTING_DOWN otherwise.
+    this._startedDone = started;
+    this._started.resolve(started);
 
     let pinging = null;
     if (exitCode === 0) {
