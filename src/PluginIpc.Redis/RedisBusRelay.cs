@@ -52,6 +52,7 @@ internal sealed class RedisBusRelay : PluginBusRelay
     private ConnectionMultiplexer? _connection;
     private CancellationToken _stopping;
     private int _retrying; // 1 while a retry of failed subscriptions waits or runs
+    private int _retryWanted; // 1 when a failure asked for another match
     private TaskCompletionSource _restored = NewSignal();
     private int _down;
     private long _lost;
@@ -189,12 +190,18 @@ internal sealed class RedisBusRelay : PluginBusRelay
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
-            if (Interlocked.Exchange(ref _retrying, 1) == 0)
-            {
-                _ = RetryMatchingAsync();
-            }
-
+            RetryLater();
             throw;
+        }
+    }
+
+    /// <summary>Asks for another match a second from now: one loop at a time, which goes on while a failure asked for one.</summary>
+    private void RetryLater()
+    {
+        Volatile.Write(ref _retryWanted, 1);
+        if (Interlocked.Exchange(ref _retrying, 1) == 0)
+        {
+            _ = RetryMatchingAsync();
         }
     }
 
@@ -205,24 +212,32 @@ internal sealed class RedisBusRelay : PluginBusRelay
             while (true)
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), _stopping).ConfigureAwait(false);
+                Volatile.Write(ref _retryWanted, 0);
                 try
                 {
-                    await MatchSubscriptionsAsync().ConfigureAwait(false);
-                    return; // matched, or not connected: the reconnect matches them
+                    await MatchSubscriptionsAsync().ConfigureAwait(false); // not connected: the reconnect matches them
                 }
                 catch (Exception ex) when (IsRedisFailure(ex))
                 {
                     RedisBusLog.SubscribeFailed(_logger, _options.Channel, ex);
+                    Volatile.Write(ref _retryWanted, 1);
+                }
+
+                if (Volatile.Read(ref _retryWanted) == 0)
+                {
+                    Volatile.Write(ref _retrying, 0);
+
+                    // A failure between the read above and the write was left to this loop: take it, unless another loop did.
+                    if (Volatile.Read(ref _retryWanted) == 0 || Interlocked.Exchange(ref _retrying, 1) != 0)
+                    {
+                        return;
+                    }
                 }
             }
         }
         catch (OperationCanceledException)
         {
-            // stopped
-        }
-        finally
-        {
-            Volatile.Write(ref _retrying, 0);
+            Volatile.Write(ref _retrying, 0); // stopped
         }
     }
 
@@ -617,8 +632,8 @@ internal sealed class RedisBusRelay : PluginBusRelay
 
         Interlocked.Exchange(ref _restored, NewSignal()).TrySetResult();
 
-        // StackExchange.Redis restores what was subscribed; what failed to subscribe meanwhile is subscribed now.
-        _ = MatchSubscriptionsAsync().ContinueWith(
+        // StackExchange.Redis restores what was subscribed; what failed to subscribe meanwhile is subscribed now, or retried.
+        _ = MatchOrRetryAsync().ContinueWith(
             static (task, state) => RedisBusLog.SubscribeFailed((ILogger)state!, "?", task.Exception!.InnerException!),
             _logger,
             CancellationToken.None,

@@ -114,6 +114,7 @@ public sealed class JsonRpcCallTests
     [TestCase("echo/cmd.stop", "NOT_EXPOSED", TestName = "Method not found: PluginIpc's own commands are never callable")]
     [TestCase("echo/bridge.message", "NOT_EXPOSED", TestName = "Method not found: the bridge between a plugin and its owner is not callable")]
     [TestCase("echo/config.get", "NOT_EXPOSED", TestName = "Method not found: the configuration store's commands are not callable")]
+    [TestCase("echo/config.reload", "UNKNOWN_COMMAND", TestName = "Method not found: a plugin's own config. command is callable, and this one is not there")]
     [TestCase("ghost/echo", "UNKNOWN_PLUGIN", TestName = "Method not found: an exposed plugin that is not registered")]
     [TestCase("echo/no.such.command", "UNKNOWN_COMMAND", TestName = "Method not found: the plugin has no such command")]
     [TestCase("rpc.discover", "NOT_EXPOSED", TestName = "Method not found: rpc. methods are reserved")]

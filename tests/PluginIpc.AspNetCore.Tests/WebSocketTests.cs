@@ -62,6 +62,15 @@ public sealed class WebSocketTests
         JsonElement batch = (await socket.ReceiveJsonAsync())!.Value;
         Assert.That(batch.GetArrayLength(), Is.EqualTo(2));
 
+        // A batch the free slots cannot take is refused item by item, each under its id.
+        await socket.SendAsync("""{"jsonrpc":"2.0","id":"s","method":"echo/sleep","params":["1500"]}""");
+        await socket.SendAsync("""[{"jsonrpc":"2.0","id":"f","method":"echo/echo","params":["x"]},{"jsonrpc":"2.0","id":"g","method":"echo/echo","params":["x"]}]""");
+        JsonElement refusedBatch = (await socket.ReceiveJsonAsync())!.Value;
+        Assert.That(refusedBatch.ValueKind, Is.EqualTo(JsonValueKind.Array), refusedBatch.GetRawText());
+        Assert.That(refusedBatch.EnumerateArray().Select(item => item.GetProperty("id").GetString()), Is.EquivalentTo(new[] { "f", "g" }));
+        Assert.That(refusedBatch.EnumerateArray().All(item => item.GetProperty("error").GetProperty("code").GetInt32() == -32004), Is.True);
+        Assert.That((await socket.ReceiveJsonAsync())!.Value.GetProperty("id").GetString(), Is.EqualTo("s"));
+
         // Once it went out, its slots are free again.
         await socket.SendAsync("""{"jsonrpc":"2.0","id":"e","method":"echo/echo","params":["y"]}""");
         Assert.That((await socket.ReceiveJsonAsync())!.Value.GetProperty("result").GetString(), Is.EqualTo("y"));

@@ -160,7 +160,7 @@ internal sealed class JsonRpcSession : IWebSocketSession
             if (Interlocked.Add(ref _inFlight, count) > _maxInFlight)
             {
                 Interlocked.Add(ref _inFlight, -count);
-                return JsonRpcWriter.Error(default, JsonRpcErrorCodes.TooMany, $"Too many calls in flight on this connection (at most {_maxInFlight}) for a batch of {count}.", GatewayErrorCodes.TooManyCalls);
+                return RefuseBatch(root);
             }
 
             try
@@ -181,6 +181,21 @@ internal sealed class JsonRpcSession : IWebSocketSession
                 Interlocked.Add(ref _inFlight, -count);
             }
         }
+    }
+
+    /// <summary>Answers each request of a batch the free in-flight slots cannot take -32004 under its own id, so the client settles every one.</summary>
+    private byte[]? RefuseBatch(JsonElement batch)
+    {
+        List<byte[]> refused = [];
+        foreach (JsonElement item in batch.EnumerateArray())
+        {
+            if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty("id"u8, out JsonElement id) && id.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.Null)
+            {
+                refused.Add(TooManyInFlight(id));
+            }
+        }
+
+        return refused.Count == 0 ? null : JsonRpcWriter.Batch(refused, _maxMessageBytes);
     }
 
     private async Task RespondAsync(byte[] message, int length)

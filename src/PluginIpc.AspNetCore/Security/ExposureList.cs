@@ -8,7 +8,7 @@ internal sealed class ExposureList(PluginGatewayOptions options)
 
     /// <summary>Returns whether clients may call <paramref name="cmd"/> of <paramref name="plugin"/>.</summary>
     /// <remarks>
-    /// PluginIpc's own commands (stop, ping, the handshake, the bus, streams, the configuration store, the bridge between a
+    /// PluginIpc's own commands (stop, ping, the handshake, the bus, streams, the configuration store's three, the bridge between a
     /// plugin and its owner) and the WebChannel lifecycle messages the gateway sends plugins (onInit, onPageReady, ...) are
     /// never callable from outside, over any dialect: a client could otherwise pose as the host.
     /// </remarks>
@@ -27,8 +27,7 @@ internal sealed class ExposureList(PluginGatewayOptions options)
         cmd.Length == 0
         || cmd.StartsWith("cmd.", StringComparison.Ordinal)
         || cmd.StartsWith("bus.", StringComparison.Ordinal)
-        || cmd.StartsWith("config.", StringComparison.Ordinal)
-        || cmd == Commands.BridgeMessage
+        || cmd is Commands.ConfigGet or Commands.ConfigSet or Commands.ConfigRemove or Commands.BridgeMessage
         || cmd == Commands.GetMetadata
         || WebChannel.WebChannelLifecycleCommands.IsLifecycle(cmd);
 }

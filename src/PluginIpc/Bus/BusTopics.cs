@@ -74,6 +74,16 @@ internal static class BusTopics
     }
 
     /// <summary>Gives <c>:topic</c> the application's prefix: <c>{applicationId}:topic</c>.</summary>
+    /// <summary>
+    /// Returns why a topic (or pattern) a plugin sent is not valid, or <see langword="null"/>: one its SDK expanded already
+    /// (<paramref name="applicationId"/> and <c>:</c> first) is checked as the <c>:topic</c> it came from, since the prefix
+    /// does not count against <see cref="MaxLength"/>.
+    /// </summary>
+    public static string? ProblemOfSent(string topic, bool pattern, string? applicationId) =>
+        applicationId is not null && topic.Length > applicationId.Length && topic[applicationId.Length] == ':' && topic.StartsWith(applicationId, StringComparison.Ordinal)
+            ? Problem(topic[applicationId.Length..], pattern)
+            : Problem(topic, pattern);
+
     public static string Expand(string topic, string? applicationId) =>
         applicationId is not null && topic.Length > 0 && topic[0] == ':' ? applicationId + topic : topic;
 }

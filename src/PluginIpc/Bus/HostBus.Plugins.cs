@@ -52,7 +52,7 @@ internal sealed partial class HostBus
     private async ValueTask<ReadOnlyMemory<byte>> ChangeSubscription(PluginBusLink link, Chunk chunk, IChunkPeer peer, bool subscribe)
     {
         (string topic, bool pattern) = BusWire.ReadSubscription(PluginSerializers.Resolve(peer.Serializer), chunk);
-        if (BusTopics.Problem(topic, pattern) is { } problem)
+        if (BusTopics.ProblemOfSent(topic, pattern, _options.ApplicationId) is { } problem)
         {
             throw new RemoteException(ErrorCodes.InvalidRequest, problem) { Cmd = chunk.Cmd };
         }
@@ -102,7 +102,7 @@ internal sealed partial class HostBus
             return; // one way: nobody to answer; the plugin's SDK checks before it sends
         }
 
-        if (BusTopics.Problem(topic, pattern: false) is { } problem)
+        if (BusTopics.ProblemOfSent(topic, pattern: false, _options.ApplicationId) is { } problem)
         {
             BusLog.PluginRefused(_logger, link.Name, problem);
             _metrics.RecordBusDropped(link.Name);

@@ -126,7 +126,7 @@ internal sealed partial class HostBus
     {
         IPluginSerializer serializer = PluginSerializers.Resolve(peer.Serializer);
         (string topic, ReadOnlyMemory<byte> payload, bool all, long timeoutMs) = BusWire.ReadRequest(serializer, chunk);
-        if (BusTopics.Problem(topic, pattern: false) is { } problem)
+        if (BusTopics.ProblemOfSent(topic, pattern: false, _options.ApplicationId) is { } problem)
         {
             throw new RemoteException(ErrorCodes.InvalidRequest, problem) { Cmd = chunk.Cmd };
         }

@@ -293,6 +293,10 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts, Contracts.IContractP
             {
                 return;
             }
+            catch (RemoteException)
+            {
+                // It answered, with an error (a host of another implementation, closing): still there, so pinging goes on.
+            }
         }
     }
 

@@ -184,6 +184,20 @@ public sealed class BusPluginProcessTests
     }
 
     [Test, CancelAfter(90_000)]
+    public async Task AColonTopicOfTheLongestLength_FromAPlugin_IsTaken()
+    {
+        // The plugin side expands it before it sends: the host checks the :topic it came from, not the longer expansion.
+        string topic = ":" + new string('x', BusTopics.MaxLength - 1);
+        await using var host = new BusPlugins(o => o.Bus.ApplicationId = "shop", new BusPluginSpec("p", [], o => o.BusPublishTopics = [":x*"]));
+        var received = new Received<string>();
+        await host.Bus.SubscribeAsync(topic, received.Handler(m => m.Text));
+        await host.StartAsync("p");
+
+        Assert.That(await host.AskAsync("p", "publish", topic + "|long"), Is.EqualTo("ok"));
+        Assert.That(await received.NextAsync(), Is.EqualTo("long"));
+    }
+
+    [Test, CancelAfter(90_000)]
     public async Task SystemTopics_ReachEveryPluginWithoutSubscribing_ConfigChangedRunsTheHook()
     {
         await using var host = new BusPlugins(null, new BusPluginSpec("a"), new BusPluginSpec("b", "sub=other"));

@@ -42,6 +42,54 @@ public sealed class MainFakeTimeTests(string framer)
     }
 
     [Test, CancelAfter(20_000)]
+    public async Task HostAnswersAPingWithAnError_MainGoesOnPinging(CancellationToken cancellationToken)
+    {
+        TimeSpan interval = TimeSpan.FromSeconds(10);
+        var clock = new FakeClock();
+        var options = new MainOptions { Name = "pinger", HostPingInterval = interval, HostPingTimeout = TimeSpan.FromSeconds(7), TimeProvider = clock };
+        var toPlugin = new Pipe();
+        var toHost = new Pipe();
+        IChunkFramer hostFramer = Framers.Create(framer);
+        Task<int> running = Main.RunAsync(options, toPlugin.Reader.AsStream(), toHost.Writer.AsStream(), Framers.Create(framer), cancellationToken);
+        try
+        {
+            await clock.WhenArmedAsync(interval, cancellationToken).WaitAsync(s_timeout, cancellationToken);
+            clock.Advance(interval);
+
+            // A host of another implementation, closing, answers the ping with an error: an answer all the same.
+            Chunk ping = await ReadChunkAsync(toHost.Reader, hostFramer, cancellationToken).WaitAsync(s_timeout, cancellationToken);
+            Assert.That(ping.Cmd, Is.EqualTo(Commands.Ping));
+            hostFramer.Write(new Chunk { ThreadId = ping.ThreadId, Direction = Direction.Response, Cmd = Commands.Error, Buffer = ErrorPayload.Encode(ErrorCodes.ShuttingDown, "closing", null) }, toPlugin.Writer);
+            await toPlugin.Writer.FlushAsync(cancellationToken);
+
+            await clock.WhenArmedAsync(interval, cancellationToken).WaitAsync(s_timeout, cancellationToken);
+            Assert.That(running.IsCompleted, Is.False, "the plugin took an answered ping for a lost host");
+        }
+        finally
+        {
+            await toPlugin.Writer.CompleteAsync();
+            await ((Task)running).WaitAsync(s_timeout, CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private static async Task<Chunk> ReadChunkAsync(PipeReader reader, IChunkFramer chunkFramer, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            ReadResult result = await reader.ReadAsync(cancellationToken);
+            System.Buffers.ReadOnlySequence<byte> buffer = result.Buffer;
+            if (chunkFramer.TryRead(ref buffer, out Chunk? chunk))
+            {
+                reader.AdvanceTo(buffer.Start);
+                return chunk!;
+            }
+
+            reader.AdvanceTo(buffer.Start, buffer.End);
+            Assert.That(result.IsCompleted, Is.False, "the plugin closed its output");
+        }
+    }
+
+    [Test, CancelAfter(20_000)]
     public async Task StopHookOverruns_CancelledOnlyWhenFakeTimePassesTheStopGracePeriod(CancellationToken cancellationToken)
     {
         TimeSpan grace = TimeSpan.FromMinutes(1);
