@@ -190,6 +190,17 @@ public sealed class RedisBusTests : RedisServerTests
         // Redis refuses SUBSCRIBE (NOPERM) while the local host takes a topic, then allows it again.
         await using ConnectionMultiplexer admin = await ConnectionMultiplexer.ConnectAsync(Redis.Configuration + ",allowAdmin=true");
         IServer server = admin.GetServer(admin.GetEndPoints()[0]);
+        if (server.Version < new Version(6, 0))
+        {
+            string message = $"redis-server {server.Version} has no ACL: this test needs 6.0 or later (apt-get install redis-server)";
+            if (Environment.GetEnvironmentVariable("CI") == "true")
+            {
+                Assert.Fail(message + " (CI is true, so it fails rather than skips)");
+            }
+
+            Assert.Ignore(message);
+        }
+
         await server.ExecuteAsync("ACL", "SETUSER", "default", "-subscribe");
         try
         {
