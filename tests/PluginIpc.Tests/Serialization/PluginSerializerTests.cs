@@ -45,6 +45,41 @@ public sealed class PluginSerializerTests
     }
 
     [Test]
+    public void OtherDotNetTypes_AreWrittenAsTheDocumentsTableHasThem()
+    {
+        // docs/PROTOCOL.md, section 7, "Other .NET types": what an implementation in another language must read and write.
+        Assert.Multiple(() =>
+        {
+            AssertForms(Shade.Blue, "02", "2");
+            AssertForms(1L << 40, "CF0000010000000000", "1099511627776");
+            AssertForms(1.5f, "CA3FC00000", "1.5");
+            AssertForms(1.5, "CB3FF8000000000000", "1.5");
+            AssertForms(1.5m, "A3312E35", "1.5");
+            AssertForms('a', "61", "\"a\"");
+            AssertForms(new byte[] { 0x68, 0x69 }, "C4026869", "\"aGk=\"");
+            AssertForms(Guid.Parse("01234567-89ab-cdef-0123-456789abcdef"), "D924" + Convert.ToHexString("01234567-89ab-cdef-0123-456789abcdef"u8), "\"01234567-89ab-cdef-0123-456789abcdef\"");
+            AssertForms(new DateTime(2026, 12, 7, 10, 0, 0, DateTimeKind.Utc), "D6FF6B1683A0", "\"2026-12-07T10:00:00Z\"");
+            AssertForms(new DateTimeOffset(2026, 12, 7, 10, 0, 0, TimeSpan.FromHours(1)), "92D6FF6B1683A03C", "\"2026-12-07T10:00:00\u002B01:00\"");
+            AssertForms(new int?[] { 1, null }, "9201C0", "[1,null]");
+            AssertForms(new Dictionary<string, int> { ["a"] = 1 }, "81A16101", "{\"a\":1}");
+            AssertForms((1, "a"), "9201A161", "{}"); // the json format loses a tuple's items: the table says so
+        });
+    }
+
+    private static void AssertForms<T>(T value, string messagePackHex, string json)
+    {
+        Assert.That(Convert.ToHexString(Serialize(new MessagePackPluginSerializer(), value)), Is.EqualTo(messagePackHex), $"{typeof(T).Name} in msgpack");
+        Assert.That(Encoding.UTF8.GetString(Serialize(new JsonPluginSerializer(), value)), Is.EqualTo(json), $"{typeof(T).Name} in json");
+    }
+
+    private enum Shade
+    {
+        Red,
+        Green,
+        Blue,
+    }
+
+    [Test]
     public void MessagePack_UntrustedData_RefusesDeepNesting()
     {
         // 600 nested one-element arrays: deeper than MessagePackSecurity.UntrustedData allows (500).
