@@ -281,18 +281,27 @@ test('the channel pauses reading while too many messages wait for handlers, and 
   await run;
 });
 
-test('the channel pauses reading while the other side does not read its answers, and resumes once it does', async () => {
+/**
+ * An echo channel (1 MiB of unsent output at most, 8 handlers) that is sent `requests` echoes of 64 KiB while nobody reads
+ * its output; resolves once its output is full, or after 2 s.
+ */
+async function unreadEchoChannel(requests) {
   const { PassThrough } = require('stream');
   const input = new PassThrough();
-  const output = new PassThrough(); // nobody reads it until the end
+  const output = new PassThrough(); // nobody reads it
   const channel = new sdk.Channel({ input, output, framer: sdk.createFramer('text'), maxUnsentBytes: 1024 * 1024, maxConcurrentHandlers: 8 });
   channel.handle('echo', (buffer) => buffer);
   channel.start();
   const framer = sdk.createFramer('text');
   const body = Buffer.alloc(64 * 1024, 0x61);
-  const requests = 1024; // 64 MiB of answers
   for (let i = 1; i <= requests; i++) input.write(framer.encode({ threadId: BigInt(i), direction: 2, cmd: 'echo', buffer: body }));
   for (let waited = 0; !channel.outputFull && waited < 2000; waited += 5) await new Promise((resolve) => setTimeout(resolve, 5));
+  return { input, output, channel, framer, body };
+}
+
+test('the channel pauses reading while the other side does not read its answers, and resumes once it does', async () => {
+  const requests = 1024; // 64 MiB of answers
+  const { input, output, channel, framer, body } = await unreadEchoChannel(requests);
   await new Promise((resolve) => setTimeout(resolve, 100)); // what a plugin that does not pause would keep answering meanwhile
   assert.equal(channel.outputFull, true, 'the output is full');
   assert.equal(input.isPaused(), true, 'reading paused: no handler starts, so the waiting requests fill the queue');
@@ -319,16 +328,7 @@ test('the channel pauses reading while the other side does not read its answers,
 });
 
 test('while the output is full, the answers to the plugin\'s own calls are still read', async () => {
-  const { PassThrough } = require('stream');
-  const input = new PassThrough();
-  const output = new PassThrough(); // nobody reads it
-  const channel = new sdk.Channel({ input, output, framer: sdk.createFramer('text'), maxUnsentBytes: 1024 * 1024, maxConcurrentHandlers: 8 });
-  channel.handle('echo', (buffer) => buffer);
-  channel.start();
-  const framer = sdk.createFramer('text');
-  const body = Buffer.alloc(64 * 1024, 0x61);
-  for (let i = 1; i <= 64; i++) input.write(framer.encode({ threadId: BigInt(i), direction: 2, cmd: 'echo', buffer: body }));
-  for (let waited = 0; !channel.outputFull && waited < 2000; waited += 5) await new Promise((resolve) => setTimeout(resolve, 5));
+  const { input, channel, framer } = await unreadEchoChannel(64); // too few to fill the queue: reading goes on
   assert.equal(channel.outputFull, true);
 
   // A host that waits to write its answers before it reads again (as a .NET host's busy handlers do) still answers this.

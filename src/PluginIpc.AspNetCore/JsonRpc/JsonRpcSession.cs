@@ -189,7 +189,7 @@ internal sealed class JsonRpcSession : IWebSocketSession
         List<byte[]> refused = [];
         foreach (JsonElement item in batch.EnumerateArray())
         {
-            if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty("id"u8, out JsonElement id) && id.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.Null)
+            if (TryGetValidId(item, out JsonElement id))
             {
                 refused.Add(TooManyInFlight(id));
             }
@@ -356,8 +356,7 @@ internal sealed class JsonRpcSession : IWebSocketSession
         catch (Exception ex)
         {
             GatewayLog.RequestFailed(_logger, ex);
-            return request.ValueKind == JsonValueKind.Object && request.TryGetProperty("id"u8, out JsonElement id)
-                && id.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.Null
+            return TryGetValidId(request, out JsonElement id)
                 ? JsonRpcWriter.Error(id, JsonRpcErrorCodes.InternalError, "Internal error: the gateway failed to handle the request.", GatewayErrorCodes.Internal)
                 : null;
         }
@@ -563,6 +562,14 @@ internal sealed class JsonRpcSession : IWebSocketSession
                 call.Cancel();
             }
         }
+    }
+
+    /// <summary>Gets the id of a request that can be answered under it: an object whose id is a string, a number or null.</summary>
+    private static bool TryGetValidId(JsonElement request, out JsonElement id)
+    {
+        id = default;
+        return request.ValueKind == JsonValueKind.Object && request.TryGetProperty("id"u8, out id)
+            && id.ValueKind is JsonValueKind.String or JsonValueKind.Number or JsonValueKind.Null;
     }
 
     private bool TryEnter()

@@ -83,8 +83,7 @@ class Channel {
     this._oneWayRunning = false;
     this._queuedMessages = 0;
     this._queuedBytes = 0;
-    this._paused = false;
-    this._queueFull = false; // past the queue's limits, until half of it has started
+    this._paused = false; // past the queue's limits, until half of it has started
     this._outputFull = false; // more than maxUnsentBytes wait to be written, until the output drains
     this._drainWaiters = [];
     this._pieces = [];
@@ -494,36 +493,24 @@ class Channel {
     return { cmd: chunk.cmd, threadId: chunk.threadId, headers: chunk.headers ?? {}, oneWay, signal, channel: this };
   }
 
-  /** Counts a message waiting for its handler; past the limits, reading pauses until half of them have started. */
+  /**
+   * Counts a message waiting for its handler; past the limits, reading pauses until half of them have started. A full
+   * output does not pause reading (answers to our own calls must still arrive, which the other side may wait for before
+   * it reads again): it holds back new handlers, so the requests fill this queue instead.
+   */
   _queue(chunk) {
     this._queuedMessages++;
     this._queuedBytes += chunk.buffer.length + chunk.cmd.length;
-    if (!this._queueFull && (this._queuedMessages >= this.maxQueuedMessages || this._queuedBytes >= this.maxQueuedBytes)) {
-      this._queueFull = true;
-      this._updatePaused();
+    if (!this._paused && (this._queuedMessages >= this.maxQueuedMessages || this._queuedBytes >= this.maxQueuedBytes)) {
+      this._paused = true;
+      if (typeof this.input.pause === 'function') this.input.pause();
     }
   }
 
   _unqueue(chunk) {
     this._queuedMessages--;
     this._queuedBytes -= chunk.buffer.length + chunk.cmd.length;
-    if (this._queueFull && this._queuedMessages <= this.maxQueuedMessages / 2 && this._queuedBytes <= this.maxQueuedBytes / 2) {
-      this._queueFull = false;
-      this._updatePaused();
-    }
-  }
-
-  /**
-   * Reading pauses while too much waits for handlers. A full output only holds back new handlers (their requests then
-   * fill the queue): reading goes on, so answers to our own calls still arrive, which the other side may wait for before
-   * it reads again.
-   */
-  _updatePaused() {
-    const pause = this._queueFull;
-    if (pause && !this._paused) {
-      this._paused = true;
-      if (typeof this.input.pause === 'function') this.input.pause();
-    } else if (!pause && this._paused) {
+    if (this._paused && this._queuedMessages <= this.maxQueuedMessages / 2 && this._queuedBytes <= this.maxQueuedBytes / 2) {
       this._paused = false;
       if (this._state !== 'closed' && typeof this.input.resume === 'function') this.input.resume();
     }
