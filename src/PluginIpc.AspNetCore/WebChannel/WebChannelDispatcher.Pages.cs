@@ -48,16 +48,14 @@ internal sealed partial class WebChannelDispatcher
             return WebChannelOutcome.Failure(WebChannelErrorMapper.From(refused!));
         }
 
-        if (cmd == WebChannelLifecycleCommands.OnPageReady)
-        {
-            client.Pages?.Add(pluginId, pageId);
-        }
-        else if (cmd == WebChannelLifecycleCommands.OnBeforeDestroy)
+        if (cmd == WebChannelLifecycleCommands.OnBeforeDestroy)
         {
             client.Pages?.Remove(pluginId, pageId);
         }
 
-        GatewayError? failed = await _lifecycle.NotifyAsync(pluginId, plugin, cmd, pageId, changeType, changed, client.Closed).ConfigureAwait(false);
+        GatewayError? failed = cmd == WebChannelLifecycleCommands.OnPageReady && client.Pages is { } pages
+            ? await _lifecycle.PageReadyAsync(pluginId, plugin, pages, pageId, again: true, client.Closed, client.Closed).ConfigureAwait(false)
+            : await _lifecycle.NotifyAsync(pluginId, plugin, cmd, pageId, changeType, changed, client.Closed).ConfigureAwait(false);
         return failed is null ? WebChannelOutcome.Success(s_null) : WebChannelOutcome.Failure(WebChannelErrorMapper.From(failed));
     }
 

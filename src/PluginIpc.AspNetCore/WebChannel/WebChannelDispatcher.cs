@@ -185,16 +185,11 @@ internal sealed partial class WebChannelDispatcher
         return result.Error is { } error ? WebChannelOutcome.Failure(WebChannelErrorMapper.From(error)) : WebChannelOutcome.Success(result.Json!);
     }
 
-    // onInit for a new plugin process, then onPageReady for a page new on this connection, both before the call.
-    private async ValueTask<GatewayError?> ReachedAsync(string pluginId, Plugin plugin, string? pageId, WebChannelClient client, CancellationToken cancellationToken)
-    {
-        if (client.Pages is { } pages && pageId is not null && pages.Add(pluginId, pageId))
-        {
-            return await _lifecycle.NotifyAsync(pluginId, plugin, WebChannelLifecycleCommands.OnPageReady, pageId, null, default, cancellationToken).ConfigureAwait(false);
-        }
-
-        return await _lifecycle.EnsureInitAsync(pluginId, plugin, cancellationToken).ConfigureAwait(false);
-    }
+    // onInit for a new plugin process, then onPageReady for a page of this connection the process was not told of, both before the call.
+    private ValueTask<GatewayError?> ReachedAsync(string pluginId, Plugin plugin, string? pageId, WebChannelClient client, CancellationToken cancellationToken) =>
+        client.Pages is { } pages && pageId is not null
+            ? _lifecycle.PageReadyAsync(pluginId, plugin, pages, pageId, again: false, client.Closed, cancellationToken)
+            : _lifecycle.EnsureInitAsync(pluginId, plugin, cancellationToken);
 
     private static WebChannelOutcome Invalid(string field, string message) =>
         WebChannelOutcome.Failure(WebChannelErrorMapper.InvalidField(field, message));

@@ -86,6 +86,44 @@ internal sealed class WebChannelLifecycle : IHostedService
         }
     }
 
+    /// <summary>
+    /// Tells <paramref name="plugin"/>'s current process that <paramref name="pageId"/>, a page of a WebSocket connection, is
+    /// ready, unless it was told already (see <see cref="WebChannelPages.EnsureReady"/>); a page the connection cannot keep
+    /// is told only when <paramref name="again"/> asks for it, and otherwise the plugin only made sure of onInit.
+    /// </summary>
+    /// <param name="name">The plugin's name.</param>
+    /// <param name="plugin">The plugin.</param>
+    /// <param name="pages">The connection's pages.</param>
+    /// <param name="pageId">The page.</param>
+    /// <param name="again">Tell even if told already: the client said page_ready itself.</param>
+    /// <param name="connectionClosed">Ends the telling, which every request of the page shares: the connection closed.</param>
+    /// <param name="cancellationToken">Ends this request's wait.</param>
+    /// <returns>The failure, or <see langword="null"/> once the plugin was told.</returns>
+    public async ValueTask<GatewayError?> PageReadyAsync(string name, Plugin plugin, WebChannelPages pages, string pageId, bool again, CancellationToken connectionClosed, CancellationToken cancellationToken)
+    {
+        Task<GatewayError?>? told = pages.EnsureReady(
+            name,
+            pageId,
+            plugin.Metadata,
+            () => NotifyAsync(name, plugin, WebChannelLifecycleCommands.OnPageReady, pageId, null, default, connectionClosed).AsTask(),
+            again);
+        if (told is null)
+        {
+            return again
+                ? await NotifyAsync(name, plugin, WebChannelLifecycleCommands.OnPageReady, pageId, null, default, cancellationToken).ConfigureAwait(false)
+                : await EnsureInitAsync(name, plugin, cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            return await told.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex)
+        {
+            return Failed(name, WebChannelLifecycleCommands.OnPageReady, ex, cancellationToken);
+        }
+    }
+
     /// <summary>Sends <paramref name="message"/> one-way to <paramref name="plugin"/> (after onInit).</summary>
     /// <returns>The failure, or <see langword="null"/> once it is sent.</returns>
     public async ValueTask<GatewayError?> NotifyRawAsync(string name, Plugin plugin, Chunk message, CancellationToken cancellationToken)

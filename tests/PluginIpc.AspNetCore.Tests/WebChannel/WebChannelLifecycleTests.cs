@@ -84,6 +84,22 @@ public sealed class WebChannelLifecycleTests
     }
 
     [Test]
+    public async Task A_restarted_plugin_is_told_onPageReady_again_for_the_pages_of_an_open_connection()
+    {
+        await using WebChannelApp app = await WebChannelApp.StartAsync();
+        using ClientWebSocket socket = await app.ConnectAsync();
+        AssertSuccess(await RequestAsync(socket, Envelope(NewId(), "echo", "wc", "A", "1")));
+        Assert.That(await app.SeenAsync("wc", 2), Is.EqualTo(new[] { Message("onInit"), Message("onPageReady", "A") }));
+
+        JsonElement crash = await RequestAsync(socket, Envelope(NewId(), "crash", "wc", "A"));
+        Assert.That(crash.GetProperty("success").GetBoolean(), Is.False, crash.GetRawText());
+
+        // The new process lost what the old one knew of page A: it hears of it again before the page's next call.
+        AssertSuccess(await RequestAsync(socket, Envelope(NewId(), "echo", "wc", "A", "2")));
+        Assert.That(await app.SeenAsync("wc", 2), Is.EqualTo(new[] { Message("onInit"), Message("onPageReady", "A") }));
+    }
+
+    [Test]
     public async Task An_event_without_pluginId_reaches_every_running_plugin_that_declares_it()
     {
         await using WebChannelApp app = await WebChannelApp.StartAsync();
