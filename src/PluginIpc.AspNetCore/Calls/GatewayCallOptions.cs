@@ -12,6 +12,6 @@ internal sealed class GatewayCallOptions
     /// <summary>Gets the headers of the request chunk, if any.</summary>
     public IReadOnlyDictionary<string, string>? Headers { get; init; }
 
-    /// <summary>Gets what runs once the plugin is resolved, before the call; a failure it returns ends the call with it.</summary>
+    /// <summary>Gets what runs once the plugin is resolved, before the call, instead of making sure of onInit; a failure it returns ends the call with it.</summary>
     public Func<Plugin, CancellationToken, ValueTask<GatewayError?>>? Reached { get; init; }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using PluginIpc.AspNetCore.Diagnostics;
 using PluginIpc.AspNetCore.Security;
+using PluginIpc.AspNetCore.WebChannel;
 
 namespace PluginIpc.AspNetCore.Calls;
 
@@ -19,8 +20,9 @@ internal sealed class GatewayCaller
     private readonly ILogger _logger;
     private readonly GatewayMetrics _metrics;
     private readonly GatewayCallLimiter _limiter;
+    private readonly WebChannelLifecycle _lifecycle;
 
-    public GatewayCaller(IPluginManager manager, IOptions<PluginGatewayOptions> options, ILoggerFactory loggerFactory, GatewayMetrics metrics, GatewayCallLimiter limiter)
+    public GatewayCaller(IPluginManager manager, IOptions<PluginGatewayOptions> options, ILoggerFactory loggerFactory, GatewayMetrics metrics, GatewayCallLimiter limiter, WebChannelLifecycle lifecycle)
     {
         ArgumentNullException.ThrowIfNull(manager);
         ArgumentNullException.ThrowIfNull(options);
@@ -32,6 +34,7 @@ internal sealed class GatewayCaller
         _logger = loggerFactory.CreateLogger(GatewayLog.Category);
         _metrics = metrics;
         _limiter = limiter;
+        _lifecycle = lifecycle;
     }
 
     /// <summary>Calls <paramref name="cmd"/> of <paramref name="pluginName"/> with <paramref name="parameters"/> (Undefined when absent).</summary>
@@ -77,7 +80,11 @@ internal sealed class GatewayCaller
                 return Counted(GatewayCallResult.Failure(refused!));
             }
 
-            if (options.Reached is { } reached && await reached(plugin, cancellationToken).ConfigureAwait(false) is { } failed)
+            // Whatever the dialect, a plugin process hears onInit before the gateway's first call reaches it.
+            GatewayError? failed = options.Reached is { } reached
+                ? await reached(plugin, cancellationToken).ConfigureAwait(false)
+                : await _lifecycle.EnsureInitAsync(pluginName, plugin, cancellationToken).ConfigureAwait(false);
+            if (failed is not null)
             {
                 return Counted(GatewayCallResult.Failure(failed));
             }

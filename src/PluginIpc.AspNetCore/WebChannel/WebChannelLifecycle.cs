@@ -48,7 +48,11 @@ internal sealed class WebChannelLifecycle : IHostedService
     /// <returns>The failure, or <see langword="null"/> once onInit is on its way.</returns>
     public async ValueTask<GatewayError?> EnsureInitAsync(string name, Plugin plugin, CancellationToken cancellationToken)
     {
-        _reached[name] = plugin;
+        if (!_reached.TryGetValue(name, out Plugin? known) || !ReferenceEquals(known, plugin))
+        {
+            _reached[name] = plugin; // written only when it changes: every gateway call passes here
+        }
+
         Lazy<Task> init = _initialized.GetValue(plugin.Metadata, _ => new Lazy<Task>(() => InitAsync(plugin)));
         try
         {

@@ -100,6 +100,17 @@ public sealed class WebChannelLifecycleTests
     }
 
     [Test]
+    public async Task A_JSON_RPC_call_that_reaches_a_plugin_first_is_preceded_by_onInit()
+    {
+        // Only JSON-RPC reaches the plugin here: an envelope would send onInit itself. Without onInit, seen waits out the call timeout.
+        await using WebChannelApp app = await WebChannelApp.StartAsync(o => o.CallTimeout = TimeSpan.FromSeconds(5));
+        JsonElement answer = await app.Gateway.RpcAsync("""{"jsonrpc":"2.0","id":1,"method":"wc/seen","params":{"count":1}}""");
+
+        Assert.That(answer.TryGetProperty("result", out JsonElement seen), Is.True, answer.GetRawText());
+        Assert.That(seen.EnumerateArray().Select(record => record.GetString()), Is.EqualTo(new[] { Message("onInit") }), "onInit comes before anything else the gateway sends, whatever the dialect");
+    }
+
+    [Test]
     public async Task An_event_without_pluginId_reaches_every_running_plugin_that_declares_it()
     {
         await using WebChannelApp app = await WebChannelApp.StartAsync();
