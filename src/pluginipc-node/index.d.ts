@@ -304,8 +304,8 @@ export declare class Channel {
   start(): void;
   call(cmd: string, buffer?: BufferLike | null, options?: CallOptions): Promise<Buffer>;
   notify(cmd: string, buffer?: BufferLike | null, options?: { headers?: Record<string, string> }): void;
-  /** Resolves once the output can take more: at once unless outputFull, then when it has drained or the channel has closed. */
-  whenWritable(): Promise<void>;
+  /** Resolves once the output can take more: at once unless outputFull, then when it has drained (true) or the channel has closed first (false: what waited was never written). */
+  whenWritable(): Promise<boolean>;
   ping(timeoutMs?: number, signal?: AbortSignal): Promise<void>;
   close(graceMs?: number): Promise<void>;
   abort(reason?: Error): void;

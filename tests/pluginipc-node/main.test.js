@@ -184,6 +184,20 @@ test('the host going away (its input ends) stops the plugin; pending calls fail 
   assert.equal(await run, 0);
 });
 
+test('a notify waiting in a full output rejects with ChannelClosedError when the host goes away before reading it', async () => {
+  const { toPlugin, toHost, main, run, host } = loopback({ options: { maxUnsentBytes: 1024 * 1024 } });
+  await host.ping(); // connected
+  toHost.pause(); // the host stops reading
+  let settled = false;
+  const sent = main.notify('big', Buffer.alloc(2 * 1024 * 1024, 0x61));
+  sent.then(() => { settled = true; }, () => { settled = true; });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(settled, false, 'it waits while the host does not read');
+  toPlugin.end(); // the host goes away, the message never read
+  await assert.rejects(sent, (e) => { assert.ok(e instanceof sdk.ChannelClosedError, String(e)); assert.match(e.message, /before 'big' was written/); return true; });
+  assert.equal(await run, 0);
+});
+
 test('a protocol error from the host closes the connection and stops the plugin', async () => {
   const { toPlugin, run } = loopback({});
   toPlugin.write(Buffer.from('7\u00009\u0000', 'latin1'));

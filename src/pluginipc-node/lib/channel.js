@@ -99,7 +99,7 @@ class Channel {
     this._onOutputError = (e) => this._terminate(new ChannelClosedError(`${this.name}: writing failed: ${e.message}`, e));
     this._onDrain = () => {
       this._outputFull = false;
-      this._releaseDrainWaiters();
+      this._releaseDrainWaiters(true);
       this._pumpWaiting();
     };
   }
@@ -189,10 +189,11 @@ class Channel {
 
   /**
    * Resolves once the output can take more: at once, unless more than `maxUnsentBytes` wait to be written because the
-   * other side does not read; then when they have been written, or the channel has closed.
+   * other side does not read; then when they have been written (true), or the channel has closed first (false: what
+   * waited was never written).
    */
   whenWritable() {
-    if (!this._outputFull || this._state === 'closed') return Promise.resolve();
+    if (!this._outputFull) return Promise.resolve(this._state !== 'closed');
     return new Promise((resolve) => { this._drainWaiters.push(resolve); });
   }
 
@@ -248,7 +249,7 @@ class Channel {
     this._oneWays.length = 0;
     this.output.off('drain', this._onDrain);
     this._outputFull = false; // what waits now is never written: log entries go to stderr again
-    this._releaseDrainWaiters();
+    this._releaseDrainWaiters(false);
     const error = reason instanceof ChannelClosedError
       ? reason
       : new ChannelClosedError(reason ? `${this.name}: the channel closed: ${reason.message}` : `${this.name}: the channel was closed.`, reason);
@@ -286,10 +287,10 @@ class Channel {
     return typeof this.output.writableLength === 'number' ? this.output.writableLength : Infinity;
   }
 
-  _releaseDrainWaiters() {
+  _releaseDrainWaiters(drained) {
     const waiters = this._drainWaiters;
     this._drainWaiters = [];
-    for (const resolve of waiters) resolve();
+    for (const resolve of waiters) resolve(drained);
   }
 
   /** Writes a chunk we produce ourselves; one over a limit is reported, never thrown into the read loop. */

@@ -214,12 +214,17 @@ class Main {
     return answer.length === 0 ? undefined : this.format.decode(answer);
   }
 
-  /** Sends the host a one-way message; resolves once it is written. */
+  /**
+   * Sends the host a one-way message; resolves once it is written, or rejects with ChannelClosedError if the connection
+   * closed while it waited in a full output (the host was not reading), unwritten.
+   */
   async notify(cmd, buffer, options = {}) {
     this._touch();
     const channel = await this._whenConnected(options);
     channel.notify(cmd, toBuffer(buffer), options);
-    await channel.whenWritable();
+    if (!(await channel.whenWritable())) {
+      throw new ChannelClosedError(`Plugin '${this.name}': the connection closed before '${cmd}' was written.`, channel.closeReason);
+    }
   }
 
   /** Pings the host. */
