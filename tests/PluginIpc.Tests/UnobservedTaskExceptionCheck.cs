@@ -39,8 +39,12 @@ public sealed class UnobservedTaskExceptionCheckAttribute : Attribute, ITestActi
 
         if (found.Count > 0)
         {
+            // Each distinct one, with how often: the test that left them may have run earlier (a task is reported when collected).
+            IEnumerable<string> distinct = found
+                .GroupBy(exception => exception.ToString())
+                .Select(group => $"{group.Count()} x {group.Key}");
             throw new AssertionException(
-                $"{found.Count} task exception(s) went unobserved during or just before this test; the first: {found[0]}");
+                $"{found.Count} task exception(s) went unobserved during or just before this test:{Environment.NewLine}{string.Join(Environment.NewLine, distinct)}");
         }
     }
 }

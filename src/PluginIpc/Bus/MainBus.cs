@@ -203,6 +203,7 @@ internal sealed class MainBus : IPluginBus, IAsyncDisposable
             if (_hello is null || _hello.IsFaulted || _hello.IsCanceled)
             {
                 _hello = AskHelloAsync();
+                _hello.Forget(); // a caller that stopped waiting (its token) leaves it unawaited, and a failed one is replaced unread
             }
 
             return _hello.WaitAsync(cancellationToken);

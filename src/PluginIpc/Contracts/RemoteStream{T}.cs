@@ -103,7 +103,10 @@ internal sealed class RemoteStream<T> : IAsyncEnumerable<T>
                 _ended = batch.Done;
                 if (!_ended)
                 {
-                    _requested = Request(); // grants the next window while this one is consumed
+                    // Grants the next window while this one is consumed. Observed at once: a consumer that abandons the stream
+                    // never awaits it, and its failure (the connection lost) must not reach the unobserved-exception handler.
+                    _requested = Request();
+                    _requested.Forget();
                 }
             }
         }

@@ -344,7 +344,7 @@ public sealed class ChannelTests(string framer, string transport)
         Assert.That(await pair.Host.CallAsync("any/thing", "x", cancellationToken), Is.EqualTo("fallback:any/thing"));
     }
 
-    [Test, CancelAfter(10_000)]
+    [Test, CancelAfter(20_000)]
     public async Task CallAsync_PeerVanishesMidCall_FailsPromptlyWithChannelClosed(CancellationToken cancellationToken)
     {
         await using ChannelPair pair = CreatePair();
@@ -367,7 +367,8 @@ public sealed class ChannelTests(string framer, string transport)
             Assert.That(async () => await call, Throws.InstanceOf<ChannelClosedException>());
         }
 
-        Assert.That(stopwatch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(1)));
+        // Well under the calls' 30 s timeout, with room for a loaded machine: closing the plugin may wait a second for its reader.
+        Assert.That(stopwatch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)), "the calls failed as the connection closed, not at their timeout");
         await pair.Host.Completion.WaitAsync(cancellationToken);
         Assert.That(pair.Host.CloseReason, Is.InstanceOf<ChannelClosedException>());
         Assert.That(pair.Host.IsOpen, Is.False);

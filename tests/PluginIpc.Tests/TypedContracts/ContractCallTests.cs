@@ -297,6 +297,50 @@ public sealed class ContractCallTests(string framer, string serializer)
     }
 
     [Test, CancelAfter(20_000)]
+    public async Task Stream_AbandonedThenConnectionLost_LeavesNoExceptionUnobserved(CancellationToken cancellationToken)
+    {
+        // An abandoned stream still has its next window asked for; when the connection goes, that request fails with nobody
+        // awaiting it, and the library must still observe it (an unobserved exception reaches the application's handler).
+        var unobserved = new List<Exception>();
+        EventHandler<UnobservedTaskExceptionEventArgs> record = (_, e) =>
+        {
+            lock (unobserved)
+            {
+                unobserved.Add(e.Exception);
+            }
+        };
+        TaskScheduler.UnobservedTaskException += record;
+        try
+        {
+            ChannelPair pair = CreatePair();
+            await using (pair)
+            {
+                IProbe proxy = StartProbe(pair);
+                for (int i = 0; i < 5; i++)
+                {
+                    await StartAndAbandonAsync(proxy, cancellationToken);
+                }
+
+                await pair.Plugin.DisposeAsync();
+                await pair.Host.Completion.WaitAsync(cancellationToken);
+                Assert.That(pair.Host.PendingCallCount, Is.Zero);
+            }
+
+            for (int round = 0; round < 3; round++)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+            }
+
+            Assert.That(unobserved, Is.Empty, () => string.Join(Environment.NewLine, unobserved));
+        }
+        finally
+        {
+            TaskScheduler.UnobservedTaskException -= record;
+        }
+    }
+
+    [Test, CancelAfter(20_000)]
     public async Task Stream_ConnectionLost_FailsTheEnumerationWithTheChannelsReason(CancellationToken cancellationToken)
     {
         ChannelPair pair = CreatePair();
@@ -410,6 +454,13 @@ public sealed class ContractCallTests(string framer, string serializer)
     }
 
     /// <summary>Serves a <see cref="Probe"/> on the pair's plugin side, starts the pair, and returns the host's proxy to it.</summary>
+    // A method of its own: once it returns, nothing references the enumerator.
+    private static async Task StartAndAbandonAsync(IProbe proxy, CancellationToken cancellationToken)
+    {
+        IAsyncEnumerator<int> forgotten = proxy.ForeverAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
+        Assert.That(await forgotten.MoveNextAsync(), Is.True); // its next window is asked for now, then it is dropped
+    }
+
     private static IProbe StartProbe(ChannelPair pair)
     {
         pair.Plugin.AddTarget<IProbe>(new Probe(() => pair.Plugin));
