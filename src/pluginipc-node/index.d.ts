@@ -304,7 +304,7 @@ export declare class Channel {
   start(): void;
   call(cmd: string, buffer?: BufferLike | null, options?: CallOptions): Promise<Buffer>;
   notify(cmd: string, buffer?: BufferLike | null, options?: { headers?: Record<string, string> }): void;
-  /** Resolves once the output can take more: at once unless outputFull, then when it has drained (true) or the channel has closed first (false: what waited was never written). */
+  /** Resolves once the output can take more: at once unless outputFull, then when it has drained (true) or the channel has closed first (false: what waited may never have been written). */
   whenWritable(): Promise<boolean>;
   ping(timeoutMs?: number, signal?: AbortSignal): Promise<void>;
   close(graceMs?: number): Promise<void>;

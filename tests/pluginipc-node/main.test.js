@@ -194,7 +194,7 @@ test('a notify waiting in a full output rejects with ChannelClosedError when the
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(settled, false, 'it waits while the host does not read');
   toPlugin.end(); // the host goes away, the message never read
-  await assert.rejects(sent, (e) => { assert.ok(e instanceof sdk.ChannelClosedError, String(e)); assert.match(e.message, /before 'big' was written/); return true; });
+  await assert.rejects(sent, (e) => { assert.ok(e instanceof sdk.ChannelClosedError, String(e)); assert.match(e.message, /while 'big' waited to be written/); return true; });
   assert.equal(await run, 0);
 });
 

@@ -20,7 +20,7 @@ internal sealed class WebChannelLifecycle : IHostedService
     private static readonly TimeSpan s_notifyTimeout = TimeSpan.FromSeconds(5);
 
     private readonly ILogger _logger;
-    private readonly TimeSpan _initTimeout;
+    private readonly TimeSpan _sendTimeout; // onInit's and onPageReady's, which requests wait for
     private readonly Func<Plugin, CancellationToken, Task> _sendInit;
 
     // Metadata is one dictionary per start of a plugin process: keyed on it, a restarted (or replaced) plugin is told onInit again.
@@ -32,12 +32,12 @@ internal sealed class WebChannelLifecycle : IHostedService
     {
     }
 
-    /// <summary>Creates the lifecycle with an onInit timeout and, for tests, what sends onInit.</summary>
-    internal WebChannelLifecycle(ILoggerFactory loggerFactory, TimeSpan initTimeout, Func<Plugin, CancellationToken, Task>? sendInit)
+    /// <summary>Creates the lifecycle with the timeout of onInit and onPageReady and, for tests, what sends onInit.</summary>
+    internal WebChannelLifecycle(ILoggerFactory loggerFactory, TimeSpan sendTimeout, Func<Plugin, CancellationToken, Task>? sendInit)
     {
         ArgumentNullException.ThrowIfNull(loggerFactory);
         _logger = loggerFactory.CreateLogger(GatewayLog.Category);
-        _initTimeout = initTimeout;
+        _sendTimeout = sendTimeout;
         _sendInit = sendInit ?? ((plugin, cancellationToken) => SendAsync(plugin, WebChannelLifecycleCommands.OnInit, null, null, default, cancellationToken));
     }
 
@@ -105,12 +105,7 @@ internal sealed class WebChannelLifecycle : IHostedService
     /// <returns>The failure, or <see langword="null"/> once the plugin was told.</returns>
     public async ValueTask<GatewayError?> PageReadyAsync(string name, Plugin plugin, WebChannelPages pages, string pageId, bool again, CancellationToken connectionClosed, CancellationToken cancellationToken)
     {
-        Task<GatewayError?>? told = pages.EnsureReady(
-            name,
-            pageId,
-            plugin.Metadata,
-            () => NotifyAsync(name, plugin, WebChannelLifecycleCommands.OnPageReady, pageId, null, default, connectionClosed).AsTask(),
-            again);
+        Task<GatewayError?>? told = pages.EnsureReady(name, pageId, plugin.Metadata, () => TellPageReadyAsync(name, plugin, pageId, connectionClosed), again);
         if (told is null)
         {
             return again
@@ -125,6 +120,19 @@ internal sealed class WebChannelLifecycle : IHostedService
         catch (OperationCanceledException ex)
         {
             return Failed(name, WebChannelLifecycleCommands.OnPageReady, ex, cancellationToken);
+        }
+    }
+
+    // Every request of the page waits for this telling: bounded, as a one-way message waiting for room in a full pipe heeds no token.
+    private async Task<GatewayError?> TellPageReadyAsync(string name, Plugin plugin, string pageId, CancellationToken connectionClosed)
+    {
+        try
+        {
+            return await NotifyAsync(name, plugin, WebChannelLifecycleCommands.OnPageReady, pageId, null, default, connectionClosed).AsTask().WaitAsync(_sendTimeout, connectionClosed).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            return Failed(name, WebChannelLifecycleCommands.OnPageReady, ex, connectionClosed);
         }
     }
 
@@ -177,11 +185,14 @@ internal sealed class WebChannelLifecycle : IHostedService
         })).ConfigureAwait(false);
     }
 
-    // onInit is sent once for all who wait: bounded by its own timeout (a stuck pipe must not hold every later call).
+    // onInit is sent once for all who wait: bounded by its own timeout (a stuck pipe must not hold every later call), also
+    // when the send heeds no token (a one-way message waiting for room in a full pipe); one given up on is still observed.
     private async Task InitAsync(Plugin plugin)
     {
-        using var timeout = new CancellationTokenSource(_initTimeout);
-        await _sendInit(plugin, timeout.Token).ConfigureAwait(false);
+        using var timeout = new CancellationTokenSource(_sendTimeout);
+        Task send = _sendInit(plugin, timeout.Token);
+        _ = send.ContinueWith(static task => _ = task.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        await send.WaitAsync(_sendTimeout).ConfigureAwait(false);
     }
 
     // Removes a failed onInit, unless another caller already replaced it.

@@ -11,13 +11,14 @@ internal sealed class WebChannelPages
     /// <summary>The most pages one connection keeps; more are still served, but not told ready or destroyed by the connection.</summary>
     public const int Capacity = 1024;
 
-    private readonly Dictionary<(string Plugin, string Page), Told> _pages = [];
+    // A page whose last telling failed stays (it is open: onBeforeDestroy still goes when the connection closes), untold: null.
+    private readonly Dictionary<(string Plugin, string Page), Told?> _pages = [];
     private bool _closed;
 
     /// <summary>
     /// Tells <paramref name="process"/> of <paramref name="plugin"/> that <paramref name="page"/> is ready, unless it was told
-    /// already (or is being told: every request of the page waits for that one telling). A telling that fails is forgotten,
-    /// so the next request of the page tells it again.
+    /// already (or is being told: every request of the page waits for that one telling). After a telling that fails the
+    /// page stays open but untold, so the next request of the page tells it again.
     /// </summary>
     /// <param name="plugin">The plugin's name.</param>
     /// <param name="page">The page.</param>
@@ -37,7 +38,7 @@ internal sealed class WebChannelPages
                 return null;
             }
 
-            if (known && !again && ReferenceEquals(current!.Process, process))
+            if (known && !again && current is not null && ReferenceEquals(current.Process, process))
             {
                 return current.Outcome.Task;
             }
@@ -79,7 +80,7 @@ internal sealed class WebChannelPages
         }
         catch (Exception ex)
         {
-            Forget(key, told);
+            MarkUntold(key, told);
             told.Outcome.SetException(ex);
             _ = told.Outcome.Task.Exception; // observed: the requests that wait for it get it, and none may
             throw;
@@ -87,21 +88,21 @@ internal sealed class WebChannelPages
 
         if (failure is not null)
         {
-            Forget(key, told);
+            MarkUntold(key, told);
         }
 
         told.Outcome.SetResult(failure);
         return failure;
     }
 
-    // Removes a failed telling, unless a newer one replaced it.
-    private void Forget((string, string) key, Told told)
+    // Leaves the page open but untold after a failed telling, unless a newer telling replaced it.
+    private void MarkUntold((string, string) key, Told told)
     {
         lock (_pages)
         {
             if (_pages.TryGetValue(key, out Told? current) && ReferenceEquals(current, told))
             {
-                _pages.Remove(key);
+                _pages[key] = null;
             }
         }
     }

@@ -190,7 +190,7 @@ class Channel {
   /**
    * Resolves once the output can take more: at once, unless more than `maxUnsentBytes` wait to be written because the
    * other side does not read; then when they have been written (true), or the channel has closed first (false: what
-   * waited was never written).
+   * waited may never have been written).
    */
   whenWritable() {
     if (!this._outputFull) return Promise.resolve(this._state !== 'closed');

@@ -216,14 +216,14 @@ class Main {
 
   /**
    * Sends the host a one-way message; resolves once it is written, or rejects with ChannelClosedError if the connection
-   * closed while it waited in a full output (the host was not reading), unwritten.
+   * closed while it waited in a full output (the host was not reading): then it may never have reached the host.
    */
   async notify(cmd, buffer, options = {}) {
     this._touch();
     const channel = await this._whenConnected(options);
     channel.notify(cmd, toBuffer(buffer), options);
     if (!(await channel.whenWritable())) {
-      throw new ChannelClosedError(`Plugin '${this.name}': the connection closed before '${cmd}' was written.`, channel.closeReason);
+      throw new ChannelClosedError(`Plugin '${this.name}': the connection closed while '${cmd}' waited to be written; the host may not have received it.`, channel.closeReason);
     }
   }
 

@@ -176,15 +176,19 @@ public sealed class WebChannelLifecycleTests
                 case 1:
                     throw new IOException("the pipe broke");
                 case 2:
-                    await Task.Delay(Timeout.Infinite, cancellationToken); // a full pipe: never sent
+                    await Task.Delay(Timeout.Infinite, cancellationToken); // never sent, until its token fires
+                    break;
+                case 3:
+                    await new TaskCompletionSource().Task; // a full pipe: a one-way message waiting for room heeds no token
                     break;
             }
         });
 
         Assert.That((await lifecycle.EnsureInitAsync("wc", plugin, CancellationToken.None))?.Code, Is.EqualTo("PLUGIN_UNAVAILABLE"), "failed");
         Assert.That((await lifecycle.EnsureInitAsync("wc", plugin, CancellationToken.None).AsTask().WaitAsync(GatewayApp.Wait))?.Code, Is.EqualTo("PLUGIN_UNAVAILABLE"), "timed out");
-        Assert.That(await lifecycle.EnsureInitAsync("wc", plugin, CancellationToken.None), Is.Null, "sent at the third try");
+        Assert.That((await lifecycle.EnsureInitAsync("wc", plugin, CancellationToken.None).AsTask().WaitAsync(GatewayApp.Wait))?.Code, Is.EqualTo("PLUGIN_UNAVAILABLE"), "timed out, though the send heeds no token");
+        Assert.That(await lifecycle.EnsureInitAsync("wc", plugin, CancellationToken.None), Is.Null, "sent at the fourth try");
         Assert.That(await lifecycle.EnsureInitAsync("wc", plugin, CancellationToken.None), Is.Null);
-        Assert.That(sends, Is.EqualTo(3), "once sent, not again");
+        Assert.That(sends, Is.EqualTo(4), "once sent, not again");
     }
 }

@@ -25,6 +25,24 @@ public sealed class WebChannelPageReadinessTests
     }
 
     [Test]
+    public async Task A_page_whose_telling_failed_stays_open_and_is_told_again()
+    {
+        var pages = new WebChannelPages();
+        object process = new();
+        int tellings = 0;
+        Task<GatewayError?> Succeed() { tellings++; return Task.FromResult<GatewayError?>(null); }
+        Task<GatewayError?> Fail() { tellings++; return Task.FromResult<GatewayError?>(s_unavailable); }
+
+        await pages.EnsureReady("p", "A", process, Succeed)!;
+        Assert.That(await pages.EnsureReady("p", "A", process, Fail, again: true)!, Is.SameAs(s_unavailable), "a page_ready that failed");
+        Assert.That(await pages.EnsureReady("p", "A", process, Succeed)!, Is.Null);
+        Assert.That(tellings, Is.EqualTo(3), "the page's next request told it again");
+
+        await pages.EnsureReady("p", "B", process, Fail)!;
+        Assert.That(pages.Close(), Is.EquivalentTo(new[] { ("p", "A"), ("p", "B") }), "open pages are told onBeforeDestroy, told ready or not");
+    }
+
+    [Test]
     public async Task Concurrent_requests_of_a_page_wait_for_one_telling()
     {
         var pages = new WebChannelPages();
