@@ -97,8 +97,10 @@ public sealed partial class Plugin
     {
         try
         {
-            await instance.Channel.NotifyAsync(Commands.Stop, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
-            await instance.Process.Exited.WaitAsync(_options.StopTimeout, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
+            // One deadline for both: cmd.stop to a plugin that stopped reading waits for room in its pipe, and heeds no token.
+            Task stopped = SendStopThenAwaitExitAsync(instance, cancellationToken);
+            stopped.Forget();
+            await stopped.WaitAsync(_options.StopTimeout, _options.TimeProvider, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException or ChannelClosedException or ProtocolException)
         {
@@ -112,5 +114,11 @@ public sealed partial class Plugin
         }
 
         RaiseExited(instance.Process.ProcessId, instance.Process.HasExited ? await instance.Process.Exited.ConfigureAwait(false) : -1, expected: true);
+    }
+
+    private static async Task SendStopThenAwaitExitAsync(PluginInstance instance, CancellationToken cancellationToken)
+    {
+        await instance.Channel.NotifyAsync(Commands.Stop, ReadOnlyMemory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+        await instance.Process.Exited.ConfigureAwait(false);
     }
 }

@@ -139,6 +139,7 @@ public sealed partial class Plugin : IChunkPeer, IChunkCallShortcuts, Contracts.
     /// <returns>A task that completes when the plugin is <see cref="PluginState.Running"/>.</returns>
     /// <exception cref="PluginStartException">The process could not start, exited, or did not answer the handshake in time; the message names the executable and ends with its last stderr lines.</exception>
     /// <exception cref="InvalidOperationException">The plugin was already started.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled, or <see cref="StopAsync"/> was called meanwhile.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -153,7 +154,9 @@ public sealed partial class Plugin : IChunkPeer, IChunkCallShortcuts, Contracts.
             PluginInstance instance;
             try
             {
-                instance = await LaunchAsync(cancellationToken).ConfigureAwait(false);
+                // A stop cuts the start short (it waits for the lifecycle lock this holds): the launched process is killed.
+                using var startOrStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
+                instance = await LaunchAsync(startOrStop.Token).ConfigureAwait(false);
             }
             catch (Exception ex)
             {

@@ -81,6 +81,41 @@ public sealed class HostilePluginTests : PluginTestBase
     }
 
     [Test, CancelAfter(60_000)]
+    public async Task StopAsync_PluginStoppedReadingWithItsPipeFull_IsKilledWithinTheStopTimeout(CancellationToken cancellationToken)
+    {
+        // The host's writer is past its cap, so cmd.stop waits for room that never comes: the stop must still end, by a kill.
+        PluginOptions options = HostileOptions("stop-reading");
+        options.StopTimeout = TimeSpan.FromSeconds(1);
+        using var logs = new CapturingLoggerFactory();
+        options.LoggerFactory = logs;
+        Plugin plugin = CreatePlugin(options);
+        int pid = 0;
+        try
+        {
+            await plugin.StartAsync(cancellationToken);
+            pid = plugin.ProcessId!.Value;
+            await logs.WaitForAsync(e => e.Message.Contains("stopped reading", StringComparison.Ordinal), cancellationToken).WaitAsync(s_timeout, cancellationToken);
+            for (int i = 0; i < 8; i++)
+            {
+                // Each times out, its 1 MiB still queued in the writer: 8 MiB against a pipe of 64 KiB and a cap of 4 MiB.
+                await Failure.CatchAsync<TimeoutException>(() => plugin.CallAsync("anything", new byte[1024 * 1024], TimeSpan.FromMilliseconds(100), cancellationToken));
+            }
+
+            await plugin.StopAsync(cancellationToken).WaitAsync(s_timeout, cancellationToken);
+
+            Assert.That(plugin.State, Is.EqualTo(PluginState.Stopped));
+            Assert.That(ProcFs.IsAlive(pid), Is.False, "the plugin was killed");
+        }
+        finally
+        {
+            if (pid != 0 && ProcFs.IsAlive(pid))
+            {
+                System.Diagnostics.Process.GetProcessById(pid).Kill(entireProcessTree: true); // the stop hung: do not leave it running
+            }
+        }
+    }
+
+    [Test, CancelAfter(60_000)]
     public async Task OneWayFlood_ToASlowHandler_HostMemoryStaysBounded(CancellationToken cancellationToken)
     {
         // The plugin sends 200-byte one-way messages as fast as its pipe takes them, to a handler that takes 10 ms each.

@@ -56,6 +56,26 @@ public sealed class PluginLifecycleTests : PluginTestBase
     }
 
     [Test, CancelAfter(30_000)]
+    public async Task StopAsync_DuringAStartThatWaitsForTheHandshake_CutsItShortAndKillsTheProcess(
+        [Values] PluginTransport transport, CancellationToken cancellationToken)
+    {
+        // A plugin that never answers the handshake, with a start timeout far longer than the test: the stop must not wait it out.
+        var loggers = new CapturingLoggerFactory();
+        PluginOptions options = TestPluginOptions(transport, "hang");
+        options.StartTimeout = TimeSpan.FromMinutes(10);
+        options.LoggerFactory = loggers;
+        await using Plugin plugin = CreatePlugin(options);
+
+        Task starting = plugin.StartAsync(cancellationToken);
+        await loggers.WaitForAsync(e => e.Message == "[stderr] hanging", cancellationToken).WaitAsync(s_timeout, cancellationToken);
+        await plugin.StopAsync(cancellationToken).WaitAsync(s_timeout, cancellationToken);
+
+        Assert.That(async () => await starting, Throws.InstanceOf<OperationCanceledException>());
+        Assert.That(plugin.State, Is.EqualTo(PluginState.Stopped));
+        Assert.That(PluginProcess.LiveCount, Is.Zero, "the silent process was killed");
+    }
+
+    [Test, CancelAfter(30_000)]
     public async Task StopAsync_PluginIgnoresStop_KilledAfterStopTimeout(
         [Values] PluginTransport transport, CancellationToken cancellationToken)
     {
