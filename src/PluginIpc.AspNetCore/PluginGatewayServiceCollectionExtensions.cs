@@ -49,7 +49,11 @@ public static class PluginGatewayServiceCollectionExtensions
         services.TryAddSingleton<DashboardSessions>(provider => new DashboardSessions(provider.GetService<TimeProvider>() ?? TimeProvider.System));
         services.TryAddSingleton<DashboardAccess>();
         services.TryAddSingleton<DashboardFigures>(provider => new DashboardFigures(provider.GetRequiredService<IPluginManager>(), provider.GetService<System.Diagnostics.Metrics.IMeterFactory>(), provider.GetService<TimeProvider>() ?? TimeProvider.System));
-        services.TryAddSingleton<DashboardState>(provider => new DashboardState(provider.GetRequiredService<IPluginManager>(), provider.GetRequiredService<DashboardFigures>(), provider.GetService<TimeProvider>() ?? TimeProvider.System));
+        services.TryAddSingleton<DashboardState>(provider => new DashboardState(
+            provider.GetRequiredService<IPluginManager>(),
+            provider.GetRequiredService<DashboardFigures>(),
+            provider.GetService<TimeProvider>() ?? TimeProvider.System,
+            Math.Min(DashboardJson.MaxLogBytes, provider.GetRequiredService<IOptions<PluginGatewayOptions>>().Value.MaxSendQueueBytes / 2)));
         services.TryAddSingleton<DashboardEndpoints>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, GatewayStartupCheck>());
         return services;

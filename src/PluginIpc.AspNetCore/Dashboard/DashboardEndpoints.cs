@@ -155,7 +155,7 @@ internal sealed class DashboardEndpoints(
     }
 
     private static Task NotFoundAsync(HttpContext context, string name) =>
-        JsonAsync(context, StatusCodes.Status404NotFound, DashboardJson.Error($"No plugin is named '{name}'."));
+        JsonAsync(context, StatusCodes.Status404NotFound, DashboardJson.Error($"No plugin is named '{LogQueryReader.Shorten(name)}'."));
 
     private static Task JsonAsync(HttpContext context, int status, byte[] body)
     {

@@ -38,13 +38,13 @@ internal static class DashboardJson
         return Write(writer => WritePlugin(writer, status, figures.Of(name), stderr));
     }
 
-    /// <summary>Returns <c>{"type":"logs","entries":[...],"truncated":false}</c>, in the order given, within about <see cref="MaxLogBytes"/>.</summary>
-    public static byte[] Logs(IReadOnlyList<PluginLogEntry> entries) =>
+    /// <summary>Returns <c>{"type":"logs","entries":[...],"truncated":false}</c>, in the order given, within about <paramref name="maxBytes"/>.</summary>
+    public static byte[] Logs(IReadOnlyList<PluginLogEntry> entries, int maxBytes = MaxLogBytes) =>
         Write(writer =>
         {
             writer.WriteStartObject();
             writer.WriteString("type"u8, "logs"u8);
-            bool truncated = WriteEntries(writer, "entries", entries);
+            bool truncated = WriteEntries(writer, "entries", entries, maxBytes);
             writer.WriteBoolean("truncated"u8, truncated);
             writer.WriteEndObject();
         });

@@ -62,7 +62,7 @@ internal sealed class DashboardLiveSession : IWebSocketSession
             PluginLogQuery? tail = query.ValueKind == JsonValueKind.Null ? null : LogQueryReader.Read(query);
             if (tail?.Plugin is { } plugin && !_state.Manager.Names.Contains(plugin))
             {
-                throw new LogQueryException($"No plugin is named '{plugin}'.");
+                throw new LogQueryException($"No plugin is named '{LogQueryReader.Shorten(plugin)}'.");
             }
 
             Volatile.Write(ref _tail, tail);

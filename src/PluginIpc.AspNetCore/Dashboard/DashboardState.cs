@@ -5,7 +5,11 @@ namespace PluginIpc.AspNetCore.Dashboard;
 /// open pages cost the host one snapshot, not one each.
 /// </summary>
 /// <remarks>Thread safe.</remarks>
-internal sealed class DashboardState(IPluginManager manager, DashboardFigures figures, TimeProvider time)
+/// <param name="manager">The plugin manager.</param>
+/// <param name="figures">The plugins' figures.</param>
+/// <param name="time">The clock.</param>
+/// <param name="maxLogBytes">About the most a live tail's result holds: it must fit a page's send queue even when that queue is empty.</param>
+internal sealed class DashboardState(IPluginManager manager, DashboardFigures figures, TimeProvider time, int maxLogBytes = DashboardJson.MaxLogBytes)
 {
     /// <summary>How old a snapshot may be when it is handed out again.</summary>
     public static readonly TimeSpan MaxAge = TimeSpan.FromMilliseconds(100);
@@ -27,8 +31,21 @@ internal sealed class DashboardState(IPluginManager manager, DashboardFigures fi
 
     public TimeProvider Time => time;
 
+    /// <summary>Gets how many live-tail results are kept.</summary>
+    internal int KeptTails
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _tails.Count;
+            }
+        }
+    }
+
     /// <summary>
-    /// Returns the result of a live tail's <paramref name="query"/> (<see cref="DashboardJson.Logs"/>), no older than
+    /// Returns the result of a live tail's <paramref name="query"/> (<see cref="DashboardJson.Logs"/>), within about the
+    /// <c>maxLogBytes</c> it was made with, no older than
     /// <see cref="TailMaxAge"/>: pages that tail the same query share one run of it.
     /// </summary>
     public byte[] Tail(PluginLogQuery query)
@@ -40,14 +57,14 @@ internal sealed class DashboardState(IPluginManager manager, DashboardFigures fi
                 return kept.Logs;
             }
 
-            if (_tails.Count >= MaxTailQueries)
+            if (!_tails.ContainsKey(query) && _tails.Count >= MaxTailQueries) // a stale result is replaced, not another one evicted
             {
                 _tails.Remove(_tails.MinBy(tail => tail.Value.MadeAt).Key);
             }
         }
 
         // Run off the lock: a query over large histories must not hold up the other pages.
-        byte[] logs = DashboardJson.Logs(manager.QueryLogs(query));
+        byte[] logs = DashboardJson.Logs(manager.QueryLogs(query), maxLogBytes);
         lock (_lock)
         {
             _tails[query] = (logs, time.GetTimestamp());

@@ -110,5 +110,6 @@ internal static class LogQueryReader
 
     private static string? NullIfEmpty(string? text) => string.IsNullOrEmpty(text) ? null : text;
 
-    private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "...";
+    /// <summary>Shortens what a client sent for an error message: a message never echoes a large input back.</summary>
+    internal static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "...";
 }

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
+using PluginIpc.AspNetCore.Dashboard;
 
 namespace PluginIpc.AspNetCore.Tests.Dashboard;
 
@@ -138,6 +140,64 @@ public sealed class DashboardApiTests
         await socket.SendAsync("""{"type":"logs","query":{"level":"loud"}}"""u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
         JsonElement error = await ReceiveAsync(socket, m => m.TryGetProperty("error", out _));
         Assert.That(error.GetProperty("error").GetString(), Does.Contain("'level' must be"));
+    }
+
+    [Test]
+    public async Task TheLiveSocket_ATailLargerThanTheSendQueue_IsTruncated_NotCutOff()
+    {
+        // A send queue of 16 KiB, and 40 entries of about 500 bytes: the tail must fit an empty queue, marked truncated.
+        await using GatewayApp app = await DashboardApp.StartAsync(o =>
+        {
+            o.Expose("probe");
+            o.MaxMessageBytes = 16 * 1024;
+            o.MaxSendQueueBytes = 16 * 1024;
+        });
+        Plugin probe = await app.Manager().GetAsync("probe");
+        string filler = new('x', 480);
+        for (int i = 0; i < 40; i++)
+        {
+            await probe.CallAsync("log", Encoding.UTF8.GetBytes($"Information|big tail {i} {filler}"));
+        }
+
+        await app.Logs.WaitForAsync("big tail 39");
+        using var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", "Bearer " + DashboardApp.Token);
+        await socket.ConnectAsync(new UriBuilder(app.Address) { Scheme = "ws", Path = DashboardApp.Path + "api/live" }.Uri, CancellationToken.None);
+        await socket.SendAsync("""{"type":"logs","query":{"plugin":"probe","contains":"big tail","max":1000}}"""u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+
+        JsonElement tail = await ReceiveAsync(socket, m => m.GetProperty("type").GetString() == "logs");
+        Assert.That(tail.GetProperty("truncated").GetBoolean(), Is.True);
+        Assert.That(tail.GetProperty("entries").GetArrayLength(), Is.InRange(1, 39));
+        Assert.That(socket.State, Is.EqualTo(WebSocketState.Open));
+    }
+
+    [Test]
+    public async Task TheLiveTailCache_RefreshesAStaleQuery_WithoutEvictingAnother()
+    {
+        await using GatewayApp app = await DashboardApp.StartAsync();
+        var clock = new FakeTimeProvider();
+        using var figures = new DashboardFigures(app.Manager(), null, clock);
+        var state = new DashboardState(app.Manager(), figures, clock);
+        for (int i = 0; i < DashboardState.MaxTailQueries; i++)
+        {
+            state.Tail(new PluginLogQuery { Contains = "query " + i });
+        }
+
+        clock.Advance(DashboardState.TailMaxAge);
+        state.Tail(new PluginLogQuery { Contains = "query 5" });
+
+        Assert.That(state.KeptTails, Is.EqualTo(DashboardState.MaxTailQueries));
+    }
+
+    [Test]
+    public async Task AnUnknownPluginsName_IsNotEchoedBackWhole()
+    {
+        await using GatewayApp app = await DashboardApp.StartAsync();
+        string name = new('n', 4096); // the request line stays under Kestrel's 8 KiB
+        using HttpResponseMessage response = await DashboardHttpTests.Send(app.Http, HttpMethod.Get, DashboardApp.Path + "api/logs?plugin=" + name, DashboardApp.Token);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That((await response.Content.ReadAsStringAsync()).Length, Is.LessThan(1024));
     }
 
     [Test]
