@@ -113,7 +113,7 @@ public static class ChunkPeerExtensions
     /// <param name="peer">The peer.</param>
     /// <param name="cmd">The command.</param>
     /// <param name="buffer">The body.</param>
-    /// <param name="cancellationToken">Cancels the send if it has not started.</param>
+    /// <param name="cancellationToken">Cancels the send while nothing of it is written, also while it waits for room because the other side does not read.</param>
     /// <returns>A task that completes when the message is handed to the transport.</returns>
     /// <exception cref="ChannelClosedException">The connection is closed.</exception>
     /// <exception cref="ProtocolException">The message exceeds the framer's limits; nothing was sent.</exception>
@@ -130,7 +130,7 @@ public static class ChunkPeerExtensions
     /// <param name="peer">The peer.</param>
     /// <param name="cmd">The command.</param>
     /// <param name="text">The body, sent as UTF-8.</param>
-    /// <param name="cancellationToken">Cancels the send if it has not started.</param>
+    /// <param name="cancellationToken">Cancels the send while nothing of it is written, also while it waits for room because the other side does not read.</param>
     /// <returns>A task that completes when the message is handed to the transport.</returns>
     /// <exception cref="ChannelClosedException">The connection is closed.</exception>
     public static ValueTask NotifyAsync(this IChunkPeer peer, string cmd, string text, CancellationToken cancellationToken = default)

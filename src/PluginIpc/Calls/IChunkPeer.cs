@@ -34,7 +34,7 @@ public interface IChunkPeer
 
     /// <summary>Sends <paramref name="message"/>'s command, buffer and headers as a one-way message: the other side handles it and sends no answer.</summary>
     /// <param name="message">The message; its direction is ignored.</param>
-    /// <param name="cancellationToken">Cancels the send if it has not started.</param>
+    /// <param name="cancellationToken">Cancels the send while nothing of it is written, also while it waits for room because the other side does not read.</param>
     /// <returns>A task that completes when the message is handed to the transport.</returns>
     /// <exception cref="ChannelClosedException">The connection is closed.</exception>
     /// <exception cref="ProtocolException">The message exceeds the framer's limits; nothing was sent.</exception>

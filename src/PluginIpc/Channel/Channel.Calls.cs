@@ -219,7 +219,7 @@ public sealed partial class Channel
         EnsureAcceptingCalls(allowClosing: true); // one-way messages, such as log entries, may still go out during the grace period
         try
         {
-            await _writer.WriteAsync(chunk).ConfigureAwait(false);
+            await _writer.WriteAsync(chunk, cancellationToken).ConfigureAwait(false); // a wait for room (the other side does not read) heeds the token
         }
         catch (ChannelClosedException ex)
         {

@@ -119,12 +119,20 @@ internal sealed class ChunkWriter
 
     /// <inheritdoc cref="WriteAsync(in OutgoingChunk, bool)"/>
     /// <param name="chunk">The chunk to write.</param>
+    /// <param name="cancellationToken">Ends a wait for room (nothing of the chunk is written then); a chunk framed is written whatever it says.</param>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired while the chunk waited for room.</exception>
+    public ValueTask WriteAsync(in OutgoingChunk chunk, CancellationToken cancellationToken) => WriteAsync(chunk, mayWait: false, out _, cancellationToken);
+
+    /// <inheritdoc cref="WriteAsync(in OutgoingChunk, bool)"/>
+    /// <param name="chunk">The chunk to write.</param>
     /// <param name="mayWait">Whether the chunk may wait for a queued flush.</param>
     /// <param name="framed">
     /// Set when the chunk is in the pending bytes when this returns, so that what is written after it goes out after it; not
     /// set when it waits for room (over the cap) or failed.
     /// </param>
-    public ValueTask WriteAsync(in OutgoingChunk chunk, bool mayWait, out bool framed)
+    public ValueTask WriteAsync(in OutgoingChunk chunk, bool mayWait, out bool framed) => WriteAsync(chunk, mayWait, out framed, CancellationToken.None);
+
+    private ValueTask WriteAsync(in OutgoingChunk chunk, bool mayWait, out bool framed, CancellationToken cancellationToken)
     {
         Framed outcome = Frame(chunk, mayWait, out SegmentedBuffer? batch, out Exception? failure);
         framed = outcome is not (Framed.NoRoom or Framed.Failed);
@@ -141,7 +149,7 @@ internal sealed class ChunkWriter
             case Framed.Direct:
                 return WriteDirect(batch!, chunk.Buffer.Span);
             case Framed.NoRoom:
-                return WaitForRoomThenWriteAsync(chunk);
+                return WaitForRoomThenWriteAsync(chunk, cancellationToken);
             default:
                 return ValueTask.FromException(failure!);
         }
@@ -544,7 +552,7 @@ internal sealed class ChunkWriter
         return failure;
     }
 
-    private async ValueTask WaitForRoomThenWriteAsync(OutgoingChunk chunk)
+    private async ValueTask WaitForRoomThenWriteAsync(OutgoingChunk chunk, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -559,10 +567,10 @@ internal sealed class ChunkWriter
                 room = (_room ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
             }
 
-            await room.ConfigureAwait(false);
+            await room.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await WriteAsync(chunk).ConfigureAwait(false);
+        await WriteAsync(chunk, mayWait: false, out _, cancellationToken).ConfigureAwait(false);
     }
 
     private void SignalRoom()

@@ -256,6 +256,55 @@ public sealed class ChannelTests(string framer, string transport)
         await handlerCancelled.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
     }
 
+    [Test, CancelAfter(20_000)]
+    public async Task NotifyAsync_WaitingForRoomInTheWriter_EndsWhenItsTokenFires(CancellationToken cancellationToken)
+    {
+        // The other side reads nothing, so the writer is over its cap and a one-way message waits for room: its token must
+        // end that wait (a plugin that stopped reading would otherwise hold the sender forever), with nothing of it written.
+        await using ChannelPair pair = CreatePair();
+        pair.Host.Start();
+        byte[] bulk = new byte[3 * 1024 * 1024];
+        ValueTask first = pair.Host.NotifyAsync("bulk", bulk, cancellationToken); // written out: waits for the reader
+        await pair.Host.NotifyAsync("bulk", bulk, cancellationToken); // framed while the first is written: 3 MiB pending
+        await pair.Host.NotifyAsync("bulk", bulk, cancellationToken); // 6 MiB pending: the writer is over its 4 MiB cap
+        using var sender = new CancellationTokenSource();
+
+        Task waiting = pair.Host.NotifyAsync("late", "x"u8.ToArray(), sender.Token).AsTask();
+        Assert.That(waiting.IsCompleted, Is.False, "it waits for room");
+        await sender.CancelAsync();
+
+        Assert.That(async () => await waiting.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken), Throws.InstanceOf<OperationCanceledException>());
+        var received = new List<string>();
+        var bulkSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int bulks = 0;
+        pair.Plugin.Handle("bulk", (_, _, _) =>
+        {
+            if (Interlocked.Increment(ref bulks) == 3)
+            {
+                bulkSeen.TrySetResult();
+            }
+
+            return ValueTask.FromResult(ReadOnlyMemory<byte>.Empty);
+        });
+        pair.Plugin.Handle("late", (_, _, _) =>
+        {
+            lock (received)
+            {
+                received.Add("late");
+            }
+
+            return ValueTask.FromResult(ReadOnlyMemory<byte>.Empty);
+        });
+        pair.Plugin.Start();
+        await first;
+        await bulkSeen.Task.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+        Assert.That(await pair.Host.CallAsync("cmd.ping", ReadOnlyMemory<byte>.Empty, cancellationToken), Is.EqualTo(ReadOnlyMemory<byte>.Empty));
+        lock (received)
+        {
+            Assert.That(received, Is.Empty, "the cancelled message was never written");
+        }
+    }
+
     [Test, CancelAfter(10_000)]
     public async Task CallAsync_LongTimeoutWatchedBySweep_ThrowsTimeoutOnTimeAndCancelsRemote(CancellationToken cancellationToken)
     {
