@@ -313,16 +313,35 @@ public sealed partial class Plugin : IChunkPeer, IChunkCallShortcuts, Contracts.
             throw new InvalidOperationException($"Plugin '{Name}' is not started; call StartAsync first.");
         }
 
-        try
+        long started = _options.TimeProvider.GetTimestamp();
+        while (true)
         {
-            Task ready = Volatile.Read(ref _ready).Task;
-            await (timeout == Timeout.InfiniteTimeSpan ? ready.WaitAsync(cancellationToken) : ready.WaitAsync(timeout, _options.TimeProvider, cancellationToken)).ConfigureAwait(false);
-        }
-        catch (TimeoutException ex)
-        {
-            throw new TimeoutException($"Plugin '{Name}' did not become ready within {timeout} (state {State}).", ex);
-        }
+            TimeSpan left = timeout == Timeout.InfiniteTimeSpan ? timeout : timeout - _options.TimeProvider.GetElapsedTime(started);
+            try
+            {
+                // Ready, or else the process that just went away (its channel is closed, and supervision has not taken it
+                // over yet): its supervision restarts it, or says why not. A call made in between waits for that too.
+                Task ready = Volatile.Read(ref _ready).Task;
+                if (ready.IsCompletedSuccessfully && TryGetRunningChannel() is null && Volatile.Read(ref _current) is { Supervision: { IsCompleted: false } supervision })
+                {
+                    ready = supervision;
+                }
+                else if (ready.IsCompletedSuccessfully)
+                {
+                    return TryGetRunningChannel() ?? throw new ChannelClosedException($"Plugin '{Name}' is not running (state {State}).");
+                }
 
-        return TryGetRunningChannel() ?? throw new ChannelClosedException($"Plugin '{Name}' is not running (state {State}).");
+                await (left == Timeout.InfiniteTimeSpan ? ready.WaitAsync(cancellationToken) : ready.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, _options.TimeProvider, cancellationToken)).ConfigureAwait(false);
+            }
+            catch (TimeoutException ex)
+            {
+                throw new TimeoutException($"Plugin '{Name}' did not become ready within {timeout} (state {State}).", ex);
+            }
+
+            if (TryGetRunningChannel() is { } channel)
+            {
+                return channel;
+            }
+        }
     }
 }

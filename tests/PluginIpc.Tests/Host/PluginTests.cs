@@ -273,6 +273,24 @@ public sealed class PluginTests(string framer, PluginTransport transport) : Fram
         Assert.That(plugin.Metadata["name"], Is.EqualTo("EchoPlugin"));
     }
 
+    [Test, CancelAfter(30_000)]
+    public async Task Restart_ACallMadeTheMomentThePluginCrashed_WaitsForTheRestart(CancellationToken cancellationToken)
+    {
+        // Between the crash and supervision's taking it over the state still reads Running: a call then must wait for the
+        // restart like any call during one, not fail with "not running (state Running)".
+        PluginOptions options = Options();
+        options.RestartPolicy = new RestartPolicy { MaxRestarts = 3, InitialDelay = TimeSpan.FromMilliseconds(50) };
+        await using Plugin plugin = await StartAsync(options, cancellationToken);
+        int firstPid = plugin.ProcessId!.Value;
+
+        await Failure.CatchAsync<ChannelClosedException>(() => plugin.CallAsync("crash", string.Empty, cancellationToken));
+        string answer = await plugin.CallAsync("echo", "right after", cancellationToken);
+
+        Assert.That(answer, Is.EqualTo("right after"));
+        Assert.That(plugin.ProcessId, Is.Not.EqualTo(firstPid));
+        Assert.That(plugin.RestartCount, Is.EqualTo(1));
+    }
+
     [Test, CancelAfter(60_000)]
     public async Task Restart_MoreCrashesThanMaxRestarts_EndsFailed(CancellationToken cancellationToken)
     {
