@@ -39,13 +39,16 @@ internal static class DashboardJson
     }
 
     /// <summary>Returns <c>{"type":"logs","entries":[...],"truncated":false}</c>, in the order given, within about <paramref name="maxBytes"/>.</summary>
-    public static byte[] Logs(IReadOnlyList<PluginLogEntry> entries, int maxBytes = MaxLogBytes) =>
+    /// <param name="entries">The entries.</param>
+    /// <param name="maxBytes">About the most the entries take: writing stops after the entry that crosses it.</param>
+    /// <param name="leftOut">Whether the caller left entries out already: <c>truncated</c> then says so.</param>
+    public static byte[] Logs(IReadOnlyList<PluginLogEntry> entries, int maxBytes = MaxLogBytes, bool leftOut = false) =>
         Write(writer =>
         {
             writer.WriteStartObject();
             writer.WriteString("type"u8, "logs"u8);
             bool truncated = WriteEntries(writer, "entries", entries, maxBytes);
-            writer.WriteBoolean("truncated"u8, truncated);
+            writer.WriteBoolean("truncated"u8, truncated || leftOut);
             writer.WriteEndObject();
         });
 

@@ -64,7 +64,16 @@ internal sealed class DashboardState(IPluginManager manager, DashboardFigures fi
         }
 
         // Run off the lock: a query over large histories must not hold up the other pages.
-        byte[] logs = DashboardJson.Logs(manager.QueryLogs(query), maxLogBytes);
+        IReadOnlyList<PluginLogEntry> entries = manager.QueryLogs(query);
+        byte[] logs = DashboardJson.Logs(entries, maxLogBytes);
+
+        // Writing stops after the entry that crosses the limit, and one entry of escaped text may be several times it: halve
+        // the entries until the result fits twice the limit (what the send queue takes), down to none.
+        for (int count = entries.Count; logs.Length > 2L * maxLogBytes && count > 0;)
+        {
+            count /= 2;
+            logs = DashboardJson.Logs([.. entries.Take(count)], maxLogBytes, leftOut: true);
+        }
         lock (_lock)
         {
             _tails[query] = (logs, time.GetTimestamp());

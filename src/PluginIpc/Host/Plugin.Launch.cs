@@ -86,18 +86,21 @@ public sealed partial class Plugin
     {
         instance.IsReady = true;
         Volatile.Write(ref _metadata, instance.Metadata);
+
+        // Supervision first: a call that finds this instance's channel closed waits for it. It cannot take the instance
+        // over before _current is set: that needs the lifecycle lock, which the caller holds.
+        instance.Supervision = SuperviseAsync(instance);
         Volatile.Write(ref _current, instance);
         SetState(PluginState.Running, null);
         Volatile.Read(ref _ready).TrySetResult();
         PluginLog.Started(_logger, Name, instance.Process.ProcessId, _options.Framer, _options.Transport);
-        instance.Supervision = SuperviseAsync(instance);
     }
 
     private async Task StopInstanceAsync(PluginInstance instance, CancellationToken cancellationToken)
     {
         try
         {
-            // One deadline for both: cmd.stop to a plugin that stopped reading waits for room in its pipe, and heeds no token.
+            // One deadline for both: cmd.stop to a plugin that stopped reading waits for room in its pipe, and the token may be none.
             Task stopped = SendStopThenAwaitExitAsync(instance, cancellationToken);
             stopped.Forget();
             await stopped.WaitAsync(_options.StopTimeout, _options.TimeProvider, cancellationToken).ConfigureAwait(false);

@@ -321,17 +321,37 @@ public sealed partial class Plugin : IChunkPeer, IChunkCallShortcuts, Contracts.
             {
                 // Ready, or else the process that just went away (its channel is closed, and supervision has not taken it
                 // over yet): its supervision restarts it, or says why not. A call made in between waits for that too.
-                Task ready = Volatile.Read(ref _ready).Task;
+                TaskCompletionSource readiness = Volatile.Read(ref _ready);
+                Task ready = readiness.Task;
+                bool supervising = false;
                 if (ready.IsCompletedSuccessfully && TryGetRunningChannel() is null && Volatile.Read(ref _current) is { Supervision: { IsCompleted: false } supervision })
                 {
                     ready = supervision;
+                    supervising = true;
                 }
                 else if (ready.IsCompletedSuccessfully)
                 {
-                    return TryGetRunningChannel() ?? throw new ChannelClosedException($"Plugin '{Name}' is not running (state {State}).");
+                    if (TryGetRunningChannel() is { } running)
+                    {
+                        return running;
+                    }
+
+                    if (!ReferenceEquals(readiness, Volatile.Read(ref _ready)))
+                    {
+                        continue; // supervision took the process over meanwhile: wait for what it does
+                    }
+
+                    throw new ChannelClosedException($"Plugin '{Name}' is not running (state {State}).");
                 }
 
-                await (left == Timeout.InfiniteTimeSpan ? ready.WaitAsync(cancellationToken) : ready.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, _options.TimeProvider, cancellationToken)).ConfigureAwait(false);
+                try
+                {
+                    await (left == Timeout.InfiniteTimeSpan ? ready.WaitAsync(cancellationToken) : ready.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, _options.TimeProvider, cancellationToken)).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (supervising && ex is not TimeoutException && !cancellationToken.IsCancellationRequested)
+                {
+                    // Supervision's own failure is not the call's: the next pass says where the plugin stands.
+                }
             }
             catch (TimeoutException ex)
             {

@@ -172,6 +172,30 @@ public sealed class DashboardApiTests
     }
 
     [Test]
+    public async Task TheLiveSocket_AnEntryLargerThanTheSendQueue_IsLeftOut_NotCutOff()
+    {
+        // One entry of 4,000 '<', each escaped to 6 bytes: 24 KB, over a send queue of 16 KiB however few entries are sent.
+        await using GatewayApp app = await DashboardApp.StartAsync(o =>
+        {
+            o.Expose("probe");
+            o.MaxMessageBytes = 16 * 1024;
+            o.MaxSendQueueBytes = 16 * 1024;
+        });
+        Plugin probe = await app.Manager().GetAsync("probe");
+        await probe.CallAsync("log", Encoding.UTF8.GetBytes("Information|huge entry " + new string('<', 4000)));
+        await app.Logs.WaitForAsync("huge entry");
+        using var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", "Bearer " + DashboardApp.Token);
+        await socket.ConnectAsync(new UriBuilder(app.Address) { Scheme = "ws", Path = DashboardApp.Path + "api/live" }.Uri, CancellationToken.None);
+        await socket.SendAsync("""{"type":"logs","query":{"plugin":"probe","contains":"huge entry"}}"""u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+
+        JsonElement tail = await ReceiveAsync(socket, m => m.GetProperty("type").GetString() == "logs");
+        Assert.That(tail.GetProperty("truncated").GetBoolean(), Is.True);
+        Assert.That(tail.GetProperty("entries").GetArrayLength(), Is.Zero);
+        Assert.That(socket.State, Is.EqualTo(WebSocketState.Open));
+    }
+
+    [Test]
     public async Task TheLiveTailCache_RefreshesAStaleQuery_WithoutEvictingAnother()
     {
         await using GatewayApp app = await DashboardApp.StartAsync();
