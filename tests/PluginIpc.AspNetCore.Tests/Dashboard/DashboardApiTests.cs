@@ -145,54 +145,26 @@ public sealed class DashboardApiTests
     [Test]
     public async Task TheLiveSocket_ATailLargerThanTheSendQueue_IsTruncated_NotCutOff()
     {
-        // A send queue of 16 KiB, and 40 entries of about 500 bytes: the tail must fit an empty queue, marked truncated.
-        await using GatewayApp app = await DashboardApp.StartAsync(o =>
-        {
-            o.Expose("probe");
-            o.MaxMessageBytes = 16 * 1024;
-            o.MaxSendQueueBytes = 16 * 1024;
-        });
-        Plugin probe = await app.Manager().GetAsync("probe");
+        // 40 entries of about 500 bytes: the tail must fit an empty queue of 16 KiB, marked truncated.
         string filler = new('x', 480);
-        for (int i = 0; i < 40; i++)
-        {
-            await probe.CallAsync("log", Encoding.UTF8.GetBytes($"Information|big tail {i} {filler}"));
-        }
+        (JsonElement tail, WebSocketState state) = await TailWithASmallSendQueueAsync(
+            Enumerable.Range(0, 40).Select(i => $"big tail {i} {filler}"), """{"plugin":"probe","contains":"big tail","max":1000}""");
 
-        await app.Logs.WaitForAsync("big tail 39");
-        using var socket = new ClientWebSocket();
-        socket.Options.SetRequestHeader("Authorization", "Bearer " + DashboardApp.Token);
-        await socket.ConnectAsync(new UriBuilder(app.Address) { Scheme = "ws", Path = DashboardApp.Path + "api/live" }.Uri, CancellationToken.None);
-        await socket.SendAsync("""{"type":"logs","query":{"plugin":"probe","contains":"big tail","max":1000}}"""u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
-
-        JsonElement tail = await ReceiveAsync(socket, m => m.GetProperty("type").GetString() == "logs");
         Assert.That(tail.GetProperty("truncated").GetBoolean(), Is.True);
         Assert.That(tail.GetProperty("entries").GetArrayLength(), Is.InRange(1, 39));
-        Assert.That(socket.State, Is.EqualTo(WebSocketState.Open));
+        Assert.That(state, Is.EqualTo(WebSocketState.Open));
     }
 
     [Test]
     public async Task TheLiveSocket_AnEntryLargerThanTheSendQueue_IsLeftOut_NotCutOff()
     {
         // One entry of 4,000 '<', each escaped to 6 bytes: 24 KB, over a send queue of 16 KiB however few entries are sent.
-        await using GatewayApp app = await DashboardApp.StartAsync(o =>
-        {
-            o.Expose("probe");
-            o.MaxMessageBytes = 16 * 1024;
-            o.MaxSendQueueBytes = 16 * 1024;
-        });
-        Plugin probe = await app.Manager().GetAsync("probe");
-        await probe.CallAsync("log", Encoding.UTF8.GetBytes("Information|huge entry " + new string('<', 4000)));
-        await app.Logs.WaitForAsync("huge entry");
-        using var socket = new ClientWebSocket();
-        socket.Options.SetRequestHeader("Authorization", "Bearer " + DashboardApp.Token);
-        await socket.ConnectAsync(new UriBuilder(app.Address) { Scheme = "ws", Path = DashboardApp.Path + "api/live" }.Uri, CancellationToken.None);
-        await socket.SendAsync("""{"type":"logs","query":{"plugin":"probe","contains":"huge entry"}}"""u8.ToArray(), WebSocketMessageType.Text, true, CancellationToken.None);
+        (JsonElement tail, WebSocketState state) = await TailWithASmallSendQueueAsync(
+            ["huge entry " + new string('<', 4000)], """{"plugin":"probe","contains":"huge entry"}""");
 
-        JsonElement tail = await ReceiveAsync(socket, m => m.GetProperty("type").GetString() == "logs");
         Assert.That(tail.GetProperty("truncated").GetBoolean(), Is.True);
         Assert.That(tail.GetProperty("entries").GetArrayLength(), Is.Zero);
-        Assert.That(socket.State, Is.EqualTo(WebSocketState.Open));
+        Assert.That(state, Is.EqualTo(WebSocketState.Open));
     }
 
     [Test]
@@ -277,6 +249,35 @@ public sealed class DashboardApiTests
         plugins.GetProperty("plugins").EnumerateArray().SingleOrDefault(p => p.GetProperty("name").GetString() == name) is { ValueKind: JsonValueKind.Object } plugin
             ? plugin.GetProperty("state").GetString()
             : null;
+
+    /// <summary>
+    /// With sockets whose send queue is 16 KiB, has the probe plugin log <paramref name="messages"/> (Information), tails
+    /// <paramref name="query"/> on a new live socket, and returns the first result and the socket's state after it.
+    /// </summary>
+    private static async Task<(JsonElement Tail, WebSocketState State)> TailWithASmallSendQueueAsync(IEnumerable<string> messages, string query)
+    {
+        await using GatewayApp app = await DashboardApp.StartAsync(o =>
+        {
+            o.Expose("probe");
+            o.MaxMessageBytes = 16 * 1024;
+            o.MaxSendQueueBytes = 16 * 1024;
+        });
+        Plugin probe = await app.Manager().GetAsync("probe");
+        string last = "";
+        foreach (string message in messages)
+        {
+            await probe.CallAsync("log", Encoding.UTF8.GetBytes("Information|" + message));
+            last = message;
+        }
+
+        await app.Logs.WaitForAsync(last); // one plugin's entries arrive in order: the last one means all
+        using var socket = new ClientWebSocket();
+        socket.Options.SetRequestHeader("Authorization", "Bearer " + DashboardApp.Token);
+        await socket.ConnectAsync(new UriBuilder(app.Address) { Scheme = "ws", Path = DashboardApp.Path + "api/live" }.Uri, CancellationToken.None);
+        await socket.SendAsync(Encoding.UTF8.GetBytes($$"""{"type":"logs","query":{{query}}}"""), WebSocketMessageType.Text, true, CancellationToken.None);
+        JsonElement tail = await ReceiveAsync(socket, m => m.GetProperty("type").GetString() == "logs");
+        return (tail, socket.State);
+    }
 
     private static async Task<JsonElement> ReceiveAsync(ClientWebSocket socket, Func<JsonElement, bool> wanted)
     {
