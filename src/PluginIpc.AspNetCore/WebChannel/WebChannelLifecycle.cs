@@ -123,7 +123,7 @@ internal sealed class WebChannelLifecycle : IHostedService
         }
     }
 
-    // Every request of the page waits for this telling: bounded, as a one-way message waiting for room in a full pipe heeds no token.
+    // Every request of the page waits for this telling: bounded, or a plugin that stopped reading would hold them until the connection closes.
     private async Task<GatewayError?> TellPageReadyAsync(string name, Plugin plugin, string pageId, CancellationToken connectionClosed)
     {
         try
@@ -186,7 +186,7 @@ internal sealed class WebChannelLifecycle : IHostedService
     }
 
     // onInit is sent once for all who wait: bounded by its own timeout (a stuck pipe must not hold every later call), also
-    // when the send heeds no token (a one-way message waiting for room in a full pipe); one given up on is still observed.
+    // when the send ignores its token; one given up on is still observed.
     private async Task InitAsync(Plugin plugin)
     {
         using var timeout = new CancellationTokenSource(_sendTimeout);
