@@ -242,9 +242,7 @@ public sealed class PluginTests(string framer, PluginTransport transport) : Fram
     [Test, CancelAfter(30_000)]
     public async Task Restart_PluginCrashes_RestartsAndNewCallsWork(CancellationToken cancellationToken)
     {
-        PluginOptions options = Options();
-        options.RestartPolicy = new RestartPolicy { MaxRestarts = 3, InitialDelay = TimeSpan.FromMilliseconds(50) };
-        await using Plugin plugin = await StartAsync(options, cancellationToken);
+        await using Plugin plugin = await StartRestartingAsync(cancellationToken);
         int firstPid = plugin.ProcessId!.Value;
         var exits = new List<PluginExitedEventArgs>();
         plugin.Exited += (_, e) =>
@@ -278,9 +276,7 @@ public sealed class PluginTests(string framer, PluginTransport transport) : Fram
     {
         // Between the crash and supervision's taking it over the state still reads Running: a call then must wait for the
         // restart like any call during one, not fail with "not running (state Running)".
-        PluginOptions options = Options();
-        options.RestartPolicy = new RestartPolicy { MaxRestarts = 3, InitialDelay = TimeSpan.FromMilliseconds(50) };
-        await using Plugin plugin = await StartAsync(options, cancellationToken);
+        await using Plugin plugin = await StartRestartingAsync(cancellationToken);
         int firstPid = plugin.ProcessId!.Value;
 
         await Failure.CatchAsync<ChannelClosedException>(() => plugin.CallAsync("crash", string.Empty, cancellationToken));
@@ -294,9 +290,7 @@ public sealed class PluginTests(string framer, PluginTransport transport) : Fram
     [Test, CancelAfter(60_000)]
     public async Task Restart_MoreCrashesThanMaxRestarts_EndsFailed(CancellationToken cancellationToken)
     {
-        PluginOptions options = Options();
-        options.RestartPolicy = new RestartPolicy { MaxRestarts = 3, InitialDelay = TimeSpan.FromMilliseconds(50) };
-        await using Plugin plugin = await StartAsync(options, cancellationToken);
+        await using Plugin plugin = await StartRestartingAsync(cancellationToken);
         var pids = new HashSet<int> { plugin.ProcessId!.Value };
 
         for (int restart = 1; restart <= 3; restart++)
@@ -420,6 +414,14 @@ public sealed class PluginTests(string framer, PluginTransport transport) : Fram
         PluginOptions options = EchoPluginFixture.Options(Framer, Transport);
         options.PingInterval = Timeout.InfiniteTimeSpan; // tests that want health checks turn them on
         return options;
+    }
+
+    // A plugin restarted up to three times, 50 ms after a crash.
+    private Task<Plugin> StartRestartingAsync(CancellationToken cancellationToken)
+    {
+        PluginOptions options = Options();
+        options.RestartPolicy = new RestartPolicy { MaxRestarts = 3, InitialDelay = TimeSpan.FromMilliseconds(50) };
+        return StartAsync(options, cancellationToken);
     }
 
     private async Task<Plugin> StartAsync(PluginOptions options, CancellationToken cancellationToken)
