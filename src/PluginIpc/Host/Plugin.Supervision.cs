@@ -5,6 +5,9 @@ namespace PluginIpc;
 /// </content>
 public sealed partial class Plugin
 {
+    // A bound on a real process's death after SIGKILL and the reading of its output (5 s): on the real clock.
+    private static readonly TimeSpan s_killTimeout = TimeSpan.FromSeconds(10);
+
     /// <summary>Watches one process: pings it, and when it goes away, reports it and restarts per policy.</summary>
     private async Task SuperviseAsync(PluginInstance instance)
     {
@@ -100,14 +103,14 @@ public sealed partial class Plugin
         {
             // Hung: unanswered pings. Kill it and treat it as crashed, for that reason rather than what the kill breaks.
             instance.FirstCause = new TimeoutException($"Plugin '{Name}' did not answer a ping within {_options.PingTimeout}; it was killed.");
-            await instance.Process.KillAsync(CancellationToken.None).ConfigureAwait(false);
+            await KillBoundedAsync(instance).ConfigureAwait(false);
         }
 
         // The process and the channel end together; give the other one a moment to follow (real I/O: on the real clock).
         await Task.WhenAll(instance.Channel.Completion, instance.Process.Exited).WaitAsync(TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (!instance.Process.HasExited)
         {
-            await instance.Process.KillAsync(CancellationToken.None).ConfigureAwait(false);
+            await KillBoundedAsync(instance).ConfigureAwait(false);
         }
 
         return instance.Channel.CloseReason ?? instance.FirstCause ?? new ChannelClosedException($"Plugin '{Name}' closed its connection.");
@@ -136,6 +139,25 @@ public sealed partial class Plugin
             {
                 // It answered, with an error (a peer of another implementation, closing): alive, so pinging goes on.
             }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Not a sign of a hang: a health check that breaks must not get a healthy plugin killed.
+                PluginLog.PingFailed(_logger, Name, instance.Process.ProcessId, ex);
+            }
+        }
+    }
+
+    /// <summary>Kills the instance's process tree and waits for its exit, for at most <see cref="s_killTimeout"/>.</summary>
+    private async Task KillBoundedAsync(PluginInstance instance)
+    {
+        try
+        {
+            // A kill that failed (logged where it failed) must not hold supervision, and every call waiting on it, forever.
+            await instance.Process.KillAsync(CancellationToken.None).WaitAsync(s_killTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            PluginLog.KillTimedOut(_logger, Name, instance.Process.ProcessId, s_killTimeout);
         }
     }
 

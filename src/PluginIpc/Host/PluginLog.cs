@@ -41,6 +41,12 @@ internal static partial class PluginLog
     [LoggerMessage(311, LogLevel.Warning, "Plugin {PluginName}: bridge messages wait for a reader (at most {Capacity}, and 16 Mi chars); the oldest was dropped ({Dropped} so far).", EventName = "BridgeMessageDropped")]
     public static partial void BridgeMessageDropped(ILogger logger, string pluginName, int capacity, long dropped);
 
+    [LoggerMessage(312, LogLevel.Warning, "Plugin {PluginName} (process {ProcessId}): a ping failed unexpectedly; pinging goes on.", EventName = "PingFailed")]
+    public static partial void PingFailed(ILogger logger, string pluginName, int processId, Exception exception);
+
+    [LoggerMessage(313, LogLevel.Error, "Plugin {PluginName} (process {ProcessId}) was killed but had not exited {Timeout} later; it is treated as gone.", EventName = "KillTimedOut")]
+    public static partial void KillTimedOut(ILogger logger, string pluginName, int processId, TimeSpan timeout);
+
     /// <summary>Logs an entry the plugin sent with <c>cmd.log</c>, at the plugin's own level.</summary>
     public static void PluginEntry(ILogger logger, LogLevel level, string pluginCategory, string message, string? exception) =>
         PluginEntryCore(logger, level, pluginCategory, message, exception is null ? string.Empty : Environment.NewLine + exception);
