@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using PluginIpc.AspNetCore.JsonRpc;
 
 namespace PluginIpc.AspNetCore.Tests;
 
@@ -97,6 +98,45 @@ public sealed class WebSocketTests
     }
 
     [Test]
+    public async Task Ids_are_compared_by_value_not_by_spelling()
+    {
+        using ClientWebSocket socket = await _app.ConnectAsync();
+        await socket.SendAsync("""{"jsonrpc":"2.0","id":7,"method":"echo/sleep","params":["15000"]}""");
+        await socket.SendAsync("""{"jsonrpc":"2.0","id":"\u0073","method":"echo/echo","params":["started"]}""");
+        Assert.That((await socket.ReceiveJsonAsync())!.Value.GetProperty("id").GetString(), Is.EqualTo("s"));
+
+        // 7e0 is the id in flight, spelled another way: refused as a duplicate, not run beside it.
+        await socket.SendAsync("""{"jsonrpc":"2.0","id":7e0,"method":"echo/echo","params":["twice"]}""");
+        JsonElement duplicate = (await socket.ReceiveJsonAsync())!.Value;
+        Assert.That(duplicate.GetProperty("id").GetRawText(), Is.EqualTo("7e0"));
+        Assert.That(duplicate.GetProperty("error").GetProperty("message").GetString(), Does.Contain("already in flight"), duplicate.GetRawText());
+
+        // A cancel that names it as 7.0 cancels it; the answer carries the id as the request spelled it.
+        await socket.SendAsync("""{"jsonrpc":"2.0","method":"$/cancelRequest","params":{"id":7.0}}""");
+        JsonElement cancelled = (await socket.ReceiveJsonAsync())!.Value;
+        Assert.That(cancelled.GetProperty("id").GetRawText(), Is.EqualTo("7"));
+        JsonRpcCallTests.AssertError(cancelled, -32800, "CANCELLED");
+    }
+
+    [TestCase("1", "1.0")]
+    [TestCase("1", "1e0")]
+    [TestCase("-12", "-1.2E1")]
+    [TestCase("1.5", "1.50")]
+    [TestCase("\"a\"", "\"\\u0061\"")]
+    [TestCase("null", "null")]
+    [TestCase("12345678901234567890123", "1.2345678901234567890123e22")]
+    public void Equal_ids_have_one_key(string one, string other) =>
+        Assert.That(JsonRpcIdKey.Of(Parse(one)), Is.EqualTo(JsonRpcIdKey.Of(Parse(other))));
+
+    [TestCase("1", "\"1\"")]
+    [TestCase("1", "2")]
+    [TestCase("1.5", "1.25")]
+    [TestCase("9007199254740993", "9007199254740992")]
+    [TestCase("\"null\"", "null")]
+    public void Different_ids_have_different_keys(string one, string other) =>
+        Assert.That(JsonRpcIdKey.Of(Parse(one)), Is.Not.EqualTo(JsonRpcIdKey.Of(Parse(other))));
+
+    [Test]
     public async Task Subscribe_pushes_bus_messages_of_allowed_topics_and_refuses_others()
     {
         using ClientWebSocket socket = await _app.ConnectAsync();
@@ -146,5 +186,11 @@ public sealed class WebSocketTests
     {
         JsonElement response = await _app.RpcAsync("""{"jsonrpc":"2.0","id":1,"method":"$/subscribe","params":{"topic":"news.x"}}""");
         JsonRpcCallTests.AssertError(response, -32601, "NOT_EXPOSED");
+    }
+
+    private static JsonElement Parse(string json)
+    {
+        using JsonDocument document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
     }
 }
