@@ -22,7 +22,16 @@ internal static class HttpBodyReader
 
         while (true)
         {
-            int read = await request.Body.ReadAsync(buffer.GetFree(), cancellationToken).ConfigureAwait(false);
+            int read;
+            try
+            {
+                read = await request.Body.ReadAsync(buffer.GetFree(), cancellationToken).ConfigureAwait(false);
+            }
+            catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                return false; // the server's limit (ours + 1) counted a chunk before this loop saw it: the same refusal
+            }
+
             if (read == 0)
             {
                 return true;

@@ -88,11 +88,12 @@ internal sealed class WebChannelApp : IAsyncDisposable
 
     public static string NewId() => Guid.NewGuid().ToString("N");
 
-    /// <summary>POSTs <paramref name="body"/> to /plugins/webchannel and returns the status and the response's JSON.</summary>
-    public async Task<(HttpStatusCode Status, JsonElement Response)> PostRawAsync(string body, string? token = null, string contentType = "application/json")
+    /// <summary>POSTs <paramref name="body"/> to /plugins/webchannel (with no length when <paramref name="chunked"/>) and returns the status and the response's JSON.</summary>
+    public async Task<(HttpStatusCode Status, JsonElement Response)> PostRawAsync(string body, string? token = null, string contentType = "application/json", bool chunked = false)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/plugins/webchannel") { Content = new StringContent(body, Encoding.UTF8) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        request.Headers.TransferEncodingChunked = chunked;
         if (token is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);

@@ -245,6 +245,11 @@ public sealed class WebChannelCallTests
         Assert.That(status, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
         AssertError(response, "E0002");
 
+        // Without a length (chunked) the server's own body limit meets it first: the same answer, not the server's bare 413.
+        (status, response) = await app.PostRawAsync(Envelope(NewId(), "echo", "wc", data: "\"" + new string('x', 64 * 1024) + "\""), "0123456789abcdef-token", chunked: true);
+        Assert.That(status, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
+        AssertError(response, "E0002");
+
         (status, response) = await app.PostRawAsync(Envelope(NewId(), "echo", "wc"), "0123456789abcdef-token", "text/plain");
         Assert.That(status, Is.EqualTo(HttpStatusCode.UnsupportedMediaType));
         AssertError(response, "E0002");
