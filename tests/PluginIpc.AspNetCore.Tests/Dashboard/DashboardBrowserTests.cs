@@ -90,6 +90,72 @@ public sealed class DashboardBrowserTests
     }
 
     [Test]
+    public async Task AnActionUnderWay_KeepsTheRowsButtonsDisabled_ThroughARedraw()
+    {
+        await using GatewayApp app = await DashboardApp.StartAsync();
+        await app.Manager().GetAsync("echo");
+        await app.Manager().StopPluginAsync("echo");
+        await using SystemChromium chromium = await SystemChromium.LaunchAsync();
+        IPage page = await SignedInPageAsync(chromium, app);
+        ILocator row = Row(page, "echo");
+        await Assertions.Expect(row).ToHaveAttributeAsync("data-state", "Stopped", new() { Timeout = Wait });
+
+        // The page's Start is held on its way; meanwhile the plugin starts from elsewhere and the row gets Stop and Restart.
+        var sent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await page.RouteAsync("**/api/plugins/echo/start", async route =>
+        {
+            sent.TrySetResult();
+            await release.Task;
+            await route.ContinueAsync();
+        });
+        await row.Locator("button[data-action='start']").ClickAsync();
+        await sent.Task.WaitAsync(GatewayApp.Wait);
+        await app.Manager().StartPluginAsync("echo");
+        await Assertions.Expect(row).ToHaveAttributeAsync("data-state", "Running", new() { Timeout = Wait });
+
+        // A second action on the plugin cannot begin before the first has its answer.
+        await Assertions.Expect(row.Locator("button[data-action='restart']")).ToBeDisabledAsync();
+        await Assertions.Expect(row.Locator("button[data-action='stop']")).ToBeDisabledAsync();
+        release.SetResult();
+        await Assertions.Expect(row.Locator("button[data-action='restart']")).ToBeEnabledAsync(new() { Timeout = Wait });
+        await Assertions.Expect(row.Locator("button[data-action='stop']")).ToBeEnabledAsync();
+    }
+
+    [Test]
+    public async Task AnotherPluginChosenWhileADetailLoads_IsTheOneShown()
+    {
+        await using GatewayApp app = await DashboardApp.StartAsync(o => o.Expose("probe"));
+        await app.Manager().GetAsync("echo");
+        await app.Manager().GetAsync("probe");
+        await using SystemChromium chromium = await SystemChromium.LaunchAsync();
+        IPage page = await SignedInPageAsync(chromium, app);
+
+        var sent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await page.RouteAsync("**/api/plugins/echo", async route =>
+        {
+            sent.TrySetResult();
+            await release.Task;
+            await route.ContinueAsync();
+        });
+        await page.EvaluateAsync("""
+            () => {
+                window.namesShown = [];
+                const name = document.getElementById('detail-name');
+                new MutationObserver(() => window.namesShown.push(name.textContent)).observe(name, { childList: true, characterData: true, subtree: true });
+            }
+            """);
+        await Row(page, "echo").Locator("a.name").ClickAsync();
+        await sent.Task.WaitAsync(GatewayApp.Wait);
+        await Row(page, "probe").Locator("a.name").ClickAsync();
+        release.SetResult();
+
+        await Assertions.Expect(page.Locator("#detail-name")).ToHaveTextAsync("probe", new() { Timeout = Wait });
+        Assert.That(await page.EvaluateAsync<string[]>("() => window.namesShown"), Is.EqualTo(new[] { "probe" }), "the detail left behind was never shown");
+    }
+
+    [Test]
     public async Task TheLogQuery_FiltersByLevelAndText_AndShowsHtmlAsText()
     {
         await using GatewayApp app = await DashboardApp.StartAsync(o => o.Expose("probe"));

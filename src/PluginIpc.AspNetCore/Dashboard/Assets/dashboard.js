@@ -57,11 +57,20 @@
     return parts.join(': ');
   }
 
+  // Plugins with a start, stop or restart under way: one at a time each, whatever buttons a redraw puts in their row.
+  const busy = new Set();
+
   function button(action, name, text) {
-    const b = el('button', { type: 'button', textContent: text });
+    const b = el('button', { type: 'button', textContent: text, disabled: busy.has(name) });
     b.dataset.action = action;
-    b.addEventListener('click', () => control(action, name, b));
+    b.addEventListener('click', () => control(action, name));
     return b;
+  }
+
+  function setBusy(name, value) {
+    if (value) busy.add(name); else busy.delete(name);
+    const row = rows.get(name);
+    if (row) for (const b of row.cells.Actions.querySelectorAll('button')) b.disabled = value;
   }
 
   const columns = ['Name', 'State', 'PID', 'Uptime', 'Restarts', 'Framer', 'Transport', 'Calls/s', 'Errors', 'Actions'];
@@ -134,25 +143,29 @@
   // The uptime counts on in the page: the server sends the list only when something changed.
   setInterval(() => { for (const row of rows.values()) setText(row.cells.Uptime, uptime(row.startedAt)); }, 1000);
 
-  async function control(action, name, b) {
+  async function control(action, name) {
+    if (busy.has(name)) return;
     if (action === 'stop' && !window.confirm(`Stop plugin ${name}? It stays stopped until it is started again.`)) return;
     $('action-error').textContent = '';
-    b.disabled = true;
+    setBusy(name, true);
     try {
       await api(`api/plugins/${encodeURIComponent(name)}/${action}`, { method: 'POST' });
     } catch (error) {
       $('action-error').textContent = `${action} ${name}: ${error.message}`;
     } finally {
-      b.disabled = false;
+      setBusy(name, false);
     }
   }
 
+  // One load at a time; a load asked for meanwhile (another plugin chosen, this one changed) runs when it ends.
   let detailLoading = false;
+  let detailAgain = false;
   async function loadDetail(name) {
-    if (detailLoading) return;
+    if (detailLoading) { detailAgain = true; return; }
     detailLoading = true;
     try {
       const p = await api(`api/plugins/${encodeURIComponent(name)}`);
+      if (name !== state.detail) return; // left while it loaded: the load asked for since shows the right one
       $('detail').hidden = false;
       $('detail-name').textContent = p.name;
       $('detail-metadata').replaceChildren(...Object.entries(p.metadata).flatMap(([k, v]) => [el('dt', { textContent: k }), el('dd', { textContent: v })]));
@@ -166,6 +179,10 @@
       $('action-error').textContent = error.message;
     } finally {
       detailLoading = false;
+      if (detailAgain) {
+        detailAgain = false;
+        if (state.detail) loadDetail(state.detail);
+      }
     }
   }
 
