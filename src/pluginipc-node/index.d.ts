@@ -248,7 +248,12 @@ export interface Framer {
   readonly maxCmdBytes: number;
   readonly maxChunkBytes: number;
   encode(chunk: Partial<Chunk> & { cmd: string; direction: number; buffer?: BufferLike }): Buffer;
-  decode(buffer: Buffer): { chunk: Chunk; size: number } | { need: number; chunk?: undefined };
+  /**
+   * `state`: an object the caller keeps for one stream and passes with every call. After a call that found its chunk
+   * incomplete, the next must pass that chunk's bytes from its start again and maybe more; a framer may note in `state`
+   * how far it has read, to go on from there.
+   */
+  decode(buffer: Buffer, state?: object): { chunk: Chunk; size: number } | { need: number; chunk?: undefined };
 }
 
 export interface FramerOptions {
@@ -271,7 +276,7 @@ export declare class MessagePackFramer implements Framer {
   readonly maxCmdBytes: number;
   readonly maxChunkBytes: number;
   encode(chunk: Partial<Chunk> & { cmd: string; direction: number; buffer?: BufferLike }): Buffer;
-  decode(buffer: Buffer): { chunk: Chunk; size: number } | { need: number; chunk?: undefined };
+  decode(buffer: Buffer, state?: object): { chunk: Chunk; size: number } | { need: number; chunk?: undefined };
 }
 
 export declare function createFramer(name?: 'text' | 'msgpack', options?: FramerOptions): Framer;

@@ -57,7 +57,7 @@ class Channel {
    * @param {object} options
    * @param {import('stream').Readable} options.input where chunks are read from
    * @param {import('stream').Writable} options.output where chunks are written to (may be the same duplex stream)
-   * @param {{ name: string, encode(chunk): Buffer, decode(buf): object }} options.framer
+   * @param {{ name: string, encode(chunk): Buffer, decode(buf, state?): object }} options.framer
    */
   constructor(options) {
     this.input = options.input;
@@ -89,6 +89,8 @@ class Channel {
     this._pieces = [];
     this._available = 0;
     this._need = 1;
+    this._room = null; // free memory right after _pieces[0] once that is the start of a chunk joined before
+    this._readState = {}; // the framer's progress in an incomplete chunk, so that it does not read it again from its start
     this._lifetime = new AbortController();
     this._idle = null;
     this.closeReason = undefined;
@@ -309,11 +311,11 @@ class Channel {
     this._pieces.push(data);
     this._available += data.length;
     if (this._available < this._need) return;
-    let buf = this._pieces.length === 1 ? this._pieces[0] : Buffer.concat(this._pieces, this._available);
+    let buf = this._pieces.length === 1 ? this._pieces[0] : this._join();
     let offset = 0;
     try {
       while (offset < buf.length && this._state !== 'closed') {
-        const result = this.framer.decode(offset === 0 ? buf : buf.subarray(offset));
+        const result = this.framer.decode(offset === 0 ? buf : buf.subarray(offset), this._readState);
         if (!result.chunk) {
           this._need = result.need;
           break;
@@ -333,12 +335,35 @@ class Channel {
       this._pieces = [];
       this._available = 0;
       this._need = 1;
+      this._room = null;
     } else {
       buf = buf.subarray(offset);
       this._pieces = [buf];
       this._available = buf.length;
       this._need = Math.max(1, this._need);
     }
+  }
+
+  /**
+   * Joins the pieces read so far into one buffer. The start of a chunk that was joined before and is still incomplete gets
+   * half its size again as room, so that a chunk arriving in many pieces is copied a few times in all, not once per piece.
+   */
+  _join() {
+    const first = this._pieces[0];
+    const more = this._available - first.length;
+    let joined;
+    if (this._room !== null && this._room.length >= more) {
+      joined = Buffer.from(first.buffer, first.byteOffset, this._available); // first and the start of the room right after it
+      this._room = this._room.subarray(more);
+    } else {
+      const memory = Buffer.allocUnsafe(this._available + (this._room === null ? 0 : this._available >> 1));
+      first.copy(memory, 0);
+      joined = memory.subarray(0, this._available);
+      this._room = memory.subarray(this._available);
+    }
+    let at = first.length;
+    for (let i = 1; i < this._pieces.length; i++) at += this._pieces[i].copy(joined, at);
+    return joined;
   }
 
   _dispatch(chunk) {

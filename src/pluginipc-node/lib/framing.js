@@ -167,26 +167,65 @@ class MessagePackFramer {
     return Buffer.concat(parts);
   }
 
-  /** Reads the chunk at the start of `buf`; same results as TextFramer.decode. */
-  decode(buf) {
+  /**
+   * Reads the chunk at the start of `buf`; same results as TextFramer.decode. `state` (optional) is an object that the
+   * caller keeps for one stream and passes with every call. Where a call finds its chunk incomplete, it notes in `state`
+   * how far it has read, and the next call, which must pass that chunk's bytes from its start again and maybe more, goes
+   * on from there. Without it each call starts over, and a chunk arriving in many pieces takes quadratic time to read.
+   */
+  decode(buf, state) {
+    let progress = state?.progress;
+    if (!progress || buf.length < progress.seen) progress = new Progress(); // fewer bytes than last time: not the same chunk
     const r = new PackReader(buf, this);
     try {
-      const count = r.arrayHeader();
-      const threadId = r.uint('threadId', MAX_U64);
-      const direction = Number(r.uint('direction', 4n));
-      const cmd = r.str('cmd', this.maxCmdBytes);
-      const buffer = r.bin('buffer', this.maxChunkBytes);
-      let headers;
-      if (count === 5) headers = r.headers();
-      const chunk = { threadId, direction, cmd, buffer: Buffer.from(buffer) };
-      if (headers && Object.keys(headers).length > 0) chunk.headers = headers;
-      return { chunk, size: r.pos };
+      r.advance(progress);
     } catch (e) {
-      if (e instanceof NeedMore) return { need: e.need };
-      throw e;
+      if (state) state.progress = e instanceof NeedMore ? progress : null;
+      if (!(e instanceof NeedMore)) throw e;
+      progress.seen = buf.length;
+      return { need: e.need };
     }
+    if (state) state.progress = null;
+    return { chunk: r.build(progress), size: progress.pos };
   }
 }
+
+// The steps of reading a chunk, in order; a str's bytes are a step of their own, so that a read can stop inside them.
+const ARRAY = 0;
+const THREAD_ID = 1;
+const DIRECTION = 2;
+const CMD = 3;
+const CMD_BYTES = 4;
+const BUFFER = 5;
+const HEADERS = 6;
+const HEADER = 7;
+const HEADER_BYTES = 8;
+const DONE = 9;
+
+/** How far a read of one chunk has got: the next step and where it starts, and what the steps before it found. */
+class Progress {
+  constructor() {
+    this.seen = 0; // the bytes that the last call had
+    this.step = ARRAY;
+    this.pos = 0;
+    this.count = 0;
+    this.threadId = 0n;
+    this.direction = 0;
+    this.cmdStart = 0;
+    this.cmdEnd = 0;
+    this.bufferStart = 0;
+    this.bufferEnd = 0;
+    this.headersStart = 0;
+    this.entries = 0;
+    this.strings = 0; // header keys and values read so far
+    this.strStart = 0; // the str being read: where its bytes start and end, and up to where their UTF-8 is checked
+    this.strEnd = 0;
+    this.checked = 0;
+  }
+}
+
+/** Bytes the msgpack reader has looked at or copied, in all; tests check with it that its work is linear in what arrives. */
+const readWork = { bytes: 0 };
 
 class NeedMore {
   constructor(need) { this.need = need; }
@@ -269,51 +308,148 @@ class PackReader {
     return n;
   }
 
-  str(field, max) {
-    const n = this.strHeader(field, max, false);
-    const start = this.pos;
-    const available = Math.min(start + n, this.buf.length);
-    const utf8 = checkUtf8(this.buf, start, available);
-    if (utf8 === INVALID || (available === start + n && utf8 !== VALID)) this.fail(field, start, 'not valid UTF-8.');
-    this.ensure(n);
-    this.pos += n;
-    return this.buf.toString('utf8', start, start + n);
+  /**
+   * Checks the chunk from where `p` stopped to its end, each step as soon as its bytes are there, and notes what it finds
+   * in `p`; throws NeedMore with `p` at the step that lacks bytes, or ProtocolError.
+   */
+  advance(p) {
+    this.pos = p.pos;
+    while (p.step !== DONE) {
+      switch (p.step) {
+        case ARRAY:
+          p.count = this.arrayHeader();
+          p.step = THREAD_ID;
+          break;
+        case THREAD_ID:
+          p.threadId = this.uint('threadId', MAX_U64);
+          p.step = DIRECTION;
+          break;
+        case DIRECTION:
+          p.direction = Number(this.uint('direction', 4n));
+          p.step = CMD;
+          break;
+        case CMD:
+          this.beginStr(p, 'cmd');
+          p.step = CMD_BYTES;
+          break;
+        case CMD_BYTES:
+          this.strBytes(p, 'cmd');
+          p.cmdStart = p.strStart;
+          p.cmdEnd = p.strEnd;
+          p.step = BUFFER;
+          break;
+        case BUFFER: {
+          const n = this.binLength('buffer', this.limit.maxChunkBytes);
+          this.ensure(n);
+          p.bufferStart = this.pos;
+          p.bufferEnd = this.pos += n;
+          p.step = p.count === 5 ? HEADERS : DONE;
+          break;
+        }
+        case HEADERS:
+          p.entries = this.mapEntries();
+          p.headersStart = this.pos;
+          p.step = p.entries > 0 ? HEADER : DONE;
+          break;
+        case HEADER:
+          this.beginStr(p, p.strings % 2 === 0 ? 'header key' : 'header value');
+          p.step = HEADER_BYTES;
+          break;
+        case HEADER_BYTES:
+          this.strBytes(p, p.strings % 2 === 0 ? 'header key' : 'header value');
+          p.strings++;
+          p.step = p.strings < 2 * p.entries ? HEADER : DONE;
+          break;
+      }
+      p.pos = this.pos;
+    }
   }
 
-  bin(field, max) {
+  /** Copies out the chunk that advance() has checked to its end. */
+  build(p) {
+    const chunk = {
+      threadId: p.threadId,
+      direction: p.direction,
+      cmd: this.checkedStr(p.cmdStart, p.cmdEnd),
+      buffer: Buffer.from(this.buf.subarray(p.bufferStart, p.bufferEnd)),
+    };
+    readWork.bytes += p.bufferEnd - p.bufferStart;
+    if (p.entries > 0) {
+      const headers = {};
+      this.pos = p.headersStart;
+      for (let i = 0; i < p.entries; i++) {
+        const key = this.checkedStr();
+        headers[key] = this.checkedStr();
+      }
+      if (Object.keys(headers).length > 0) chunk.headers = headers; // none when the only key was __proto__
+    }
+    return chunk;
+  }
+
+  /** Reads a str's header and notes in `p` where its bytes start and end. */
+  beginStr(p, field) {
+    const n = this.strHeader(field, this.limit.maxCmdBytes, false);
+    p.strStart = this.pos;
+    p.strEnd = this.pos + n;
+    p.checked = this.pos;
+  }
+
+  /** Checks the UTF-8 of the str that `p` notes, on from where the last call stopped, and passes over it once it is all there. */
+  strBytes(p, field) {
+    const available = Math.min(p.strEnd, this.buf.length);
+    const utf8 = checkUtf8(this.buf, p.checked, available);
+    readWork.bytes += available - p.checked;
+    if (utf8 === INVALID || (available === p.strEnd && utf8 !== VALID)) this.fail(field, p.strStart, 'not valid UTF-8.');
+    p.checked = utf8 === VALID ? available : sequenceStart(this.buf, available);
+    this.ensure(p.strEnd - this.pos);
+    this.pos = p.strEnd;
+  }
+
+  /** The text of a str that advance() has checked: the one at `start` to `end`, or without them the one at the read position. */
+  checkedStr(start, end) {
+    if (start === undefined) {
+      const n = this.strHeader('header', this.limit.maxCmdBytes, false);
+      start = this.pos;
+      end = this.pos += n;
+    }
+    readWork.bytes += end - start;
+    return this.buf.toString('utf8', start, end);
+  }
+
+  /** Reads a bin's header (nil is an empty bin) and returns its length; its bytes start at the read position. */
+  binLength(field, max) {
     const at = this.pos;
     const b = this.byte();
     let n;
-    if (b === 0xc0) return EMPTY;
+    if (b === 0xc0) return 0;
     if (b === 0xc4) n = this.length(1);
     else if (b === 0xc5) n = this.length(2);
     else if (b === 0xc6) n = this.length(4);
     else this.fail(field, at, `byte 0x${hex(b)} is not a bin.`);
     if (n > max) this.fail(field, at, `${n} bytes, over the limit of ${max}.`);
-    this.ensure(n);
-    const start = this.pos;
-    this.pos += n;
-    return this.buf.subarray(start, start + n);
+    return n;
   }
 
-  headers() {
+  /** Reads the headers' map header: its number of entries, 0 for nil. */
+  mapEntries() {
     const at = this.pos;
     const b = this.byte();
     let n;
-    if (b === 0xc0) return undefined;
+    if (b === 0xc0) return 0;
     if (b >= 0x80 && b <= 0x8f) n = b & 0x0f;
     else if (b === 0xde) n = this.length(2);
     else if (b === 0xdf) n = this.length(4);
     else this.fail('headers', at, `byte 0x${hex(b)} is not a map.`);
     if (n > MAX_HEADER_COUNT) this.fail('headers', at, `${n} entries, over the limit of ${MAX_HEADER_COUNT}.`);
-    const headers = {};
-    for (let i = 0; i < n; i++) {
-      const key = this.str('header key', this.limit.maxCmdBytes);
-      const value = this.str('header value', this.limit.maxCmdBytes);
-      headers[key] = value;
-    }
-    return headers;
+    return n;
   }
+}
+
+/** Where the UTF-8 sequence that `end` cuts off starts: the last byte before `end` that is not a continuation byte. */
+function sequenceStart(buf, end) {
+  let i = end - 1;
+  while ((buf[i] & 0xc0) === 0x80) i--;
+  return i;
 }
 
 function hex(b) {
@@ -354,4 +490,5 @@ module.exports = {
   toBuffer,
   DEFAULT_MAX_CMD_BYTES,
   DEFAULT_MAX_CHUNK_BYTES,
+  readWork,
 };
