@@ -12,6 +12,7 @@ using Samples;
 //   exit N   writes one line to stderr and exits with code N at once.
 //   hang     never reads and never exits.
 //   tree     starts a grandchild in mode hang, writes "grandchild <pid>" to stderr, then hangs.
+//   orphan   starts a grandchild in mode hang, writes "grandchild <pid>" to stderr, then exits with code 3, leaving it running.
 //   host     starts itself in mode hang through the inherited pipes connector, writes "child <pid>" to stderr and returns without stopping it.
 //   env X..  writes "X=<value>" (or "X unset") to stderr for each named variable; exit 0.
 //   trace [listen] [json]  a Main-based plugin (name TracePlugin) that handles: whoami, answering "<Activity.Current?.ParentId>|<traceparent
@@ -51,7 +52,9 @@ switch (mode)
         await Task.Delay(Timeout.Infinite);
         return 0;
     case "tree":
-        return await TreeAsync();
+        return await TreeAsync(exit: false);
+    case "orphan":
+        return await TreeAsync(exit: true);
     case "host":
         return await HostAsync();
     case "trace":
@@ -204,7 +207,7 @@ static async Task<int> HostAsync()
     return 0;
 }
 
-static async Task<int> TreeAsync()
+static async Task<int> TreeAsync(bool exit)
 {
     var startInfo = new ProcessStartInfo(Environment.ProcessPath!) { UseShellExecute = false };
     foreach (string argument in SelfArguments("hang"))
@@ -214,6 +217,11 @@ static async Task<int> TreeAsync()
 
     using Process grandchild = Process.Start(startInfo)!;
     Console.Error.WriteLine($"grandchild {grandchild.Id}");
+    if (exit)
+    {
+        return 3;
+    }
+
     await Task.Delay(Timeout.Infinite);
     return 0;
 }

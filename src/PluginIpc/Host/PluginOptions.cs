@@ -122,6 +122,17 @@ public sealed class PluginOptions : IChannelSettings
     /// <value>Defaults to <see cref="TimeSpan.Zero"/>: the reader blocks at once. At most <see cref="ChannelOptions.MaxBusyPollTime"/>.</value>
     public TimeSpan BusyPollTime { get; set; }
 
+    /// <summary>
+    /// Gets or sets whether processes that the plugin started, and that still run once it has exited (crashed, stopped or
+    /// killed), are killed then. Linux only: they are found by a variable of the launch they inherit (<c>PLUGINIPC_INSTANCE</c>),
+    /// so a child that detached itself is found too, one that cleared its environment is not.
+    /// </summary>
+    /// <value>
+    /// Defaults to <see langword="true"/>: a plugin that crashes in a loop must not pile up its helpers. Set it to
+    /// <see langword="false"/> for a plugin that starts programs meant to outlive it (an editor it opens for the user).
+    /// </value>
+    public bool KillLeftoverProcesses { get; set; } = true;
+
     /// <summary>Gets or sets the format of typed calls (<c>CallAsync&lt;TRequest, TResponse&gt;</c> and <c>Handle&lt;TRequest, TResponse&gt;</c>); the other side must use the same.</summary>
     /// <value>Defaults to <see langword="null"/>: a <see cref="MessagePackPluginSerializer"/>. NativeAOT applications set a <see cref="JsonPluginSerializer"/> made with their <c>JsonSerializerContext</c>.</value>
     public IPluginSerializer? Serializer { get; set; }
@@ -195,6 +206,7 @@ public sealed class PluginOptions : IChannelSettings
             MeterFactory = MeterFactory,
             TimeProvider = TimeProvider,
             BusyPollTime = BusyPollTime,
+            KillLeftoverProcesses = KillLeftoverProcesses,
             BusPublishTopics = BusPublishTopics is null ? null : [.. BusPublishTopics],
             BusSubscribeTopics = BusSubscribeTopics is null ? null : [.. BusSubscribeTopics],
             AllowSystemConfigWrites = AllowSystemConfigWrites,
@@ -227,6 +239,7 @@ public sealed class PluginOptions : IChannelSettings
         Transport = Transport,
         MaxOutputLineLength = MaxOutputLineLength,
         BusyPollTime = BusyPollTime,
+        KillLeftoverProcesses = KillLeftoverProcesses,
         OutputReceived = outputReceived,
     };
 

@@ -21,6 +21,9 @@ internal static class LaunchVariables
     /// <summary>The variable that carries the host's busy-poll time in microseconds, a hint the plugin side follows unless its options say otherwise (an extension, docs/PROTOCOL.md section 6).</summary>
     public const string BusyPollMicroseconds = "PLUGINIPC_BUSY_POLL_US";
 
+    /// <summary>The variable that marks one launch with a random value: the host finds the processes a plugin left behind by it (docs/PROTOCOL.md section 6).</summary>
+    public const string Instance = "PLUGINIPC_INSTANCE";
+
     /// <summary>The library's default cookie.</summary>
     public const string DefaultCookie = "pluginipc-v1";
 

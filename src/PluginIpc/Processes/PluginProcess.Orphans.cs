@@ -44,6 +44,19 @@ internal sealed partial class PluginProcess
             }
 
             plugin.Kill(log: false);
+            if (plugin._leftoverMark is { } mark)
+            {
+                // Now, not once the exit is seen: the host is exiting. Those that left the tree (detached) die too.
+                try
+                {
+                    LeftoverProcesses.Kill(mark, plugin.ProcessId, plugin._logger);
+                }
+#pragma warning disable CA1031 // The host is exiting: a logger that was already disposed must not stop the kills.
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                }
+            }
         }
     }
 }

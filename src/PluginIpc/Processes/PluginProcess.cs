@@ -24,6 +24,7 @@ internal sealed partial class PluginProcess : IConnectedPlugin
     private readonly int _maxOutputLineLength;
     private readonly ProcessStreams _streams;
     private readonly Task _processExited;
+    private readonly string? _leftoverMark;
     private int _disposed;
 
     /// <summary>Takes over a started <paramref name="process"/>: opens the channel's <paramref name="streams"/> and reads its output.</summary>
@@ -31,9 +32,11 @@ internal sealed partial class PluginProcess : IConnectedPlugin
     /// <param name="info">What was started; gives the output settings.</param>
     /// <param name="streams">The transport's streams, set up for this start; this instance disposes them.</param>
     /// <param name="logger">Receives the life cycle events and the output lines.</param>
-    internal PluginProcess(Process process, PluginProcessStartInfo info, ProcessStreams streams, ILogger logger)
+    /// <param name="leftoverMark">The launch's mark, by which the processes it leaves running are found and killed once it exits; <see langword="null"/> to leave them.</param>
+    internal PluginProcess(Process process, PluginProcessStartInfo info, ProcessStreams streams, ILogger logger, string? leftoverMark)
     {
         _process = process;
+        _leftoverMark = leftoverMark;
         _logger = logger;
         _tail = new OutputTail(info.OutputTailCapacity);
         _outputReceived = info.OutputReceived;
@@ -142,6 +145,12 @@ internal sealed partial class PluginProcess : IConnectedPlugin
     private async Task<int> WaitForExitAndOutputAsync()
     {
         await _processExited.ConfigureAwait(false);
+        if (_leftoverMark is not null)
+        {
+            // Before the output drains: a leftover that inherited stderr would hold it open until the drain timed out.
+            LeftoverProcesses.Kill(_leftoverMark, ProcessId, _logger);
+        }
+
         int exitCode;
         try
         {

@@ -57,6 +57,10 @@ internal sealed class PluginProcessStartInfo
     /// <summary>Gets how long the host's reader busy-polls, passed to the plugin as a hint (<see cref="LaunchVariables.BusyPollMicroseconds"/>) when positive.</summary>
     public TimeSpan BusyPollTime { get; init; }
 
+    /// <summary>Gets whether the processes the plugin leaves running when it exits are killed (Linux; see <see cref="LeftoverProcesses"/>).</summary>
+    /// <value>Defaults to <see langword="true"/>.</value>
+    public bool KillLeftoverProcesses { get; init; } = true;
+
     /// <summary>Gets a callback that sees every line of output besides the logger; it runs on the reading task and must not block.</summary>
     /// <value>Defaults to <see langword="null"/>.</value>
     public Action<PluginOutputLine>? OutputReceived { get; init; }

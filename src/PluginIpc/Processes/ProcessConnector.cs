@@ -33,6 +33,17 @@ internal abstract class ProcessConnector : IPluginConnector
 
         ProcessStreams streams = CreateStreams(info);
         ProcessStartInfo startInfo = CreateStartInfo(info);
+        string? mark = null;
+        if (info.KillLeftoverProcesses && OperatingSystem.IsLinux())
+        {
+            mark = LeftoverProcesses.NewMark();
+            startInfo.Environment[LaunchVariables.Instance] = mark;
+        }
+        else
+        {
+            startInfo.Environment.Remove(LaunchVariables.Instance); // the host's own mark, if it is a plugin itself, is not its plugins'
+        }
+
         PluginProcess.EnsureExitHook();
 
         Process? process = null;
@@ -67,7 +78,7 @@ internal abstract class ProcessConnector : IPluginConnector
             s_startLock.Release();
         }
 
-        var plugin = new PluginProcess(process, info, streams, logger);
+        var plugin = new PluginProcess(process, info, streams, logger, mark);
         ProcessesLog.ProcessStarted(logger, plugin.ProcessId, info.ExecutablePath, Transport);
         return plugin;
     }

@@ -37,4 +37,7 @@ internal static partial class ProcessesLog
 
     [LoggerMessage(410, LogLevel.Warning, "The output callback of plugin process {ProcessId} threw.", EventName = "OutputCallbackFailed")]
     public static partial void OutputCallbackFailed(ILogger logger, int processId, Exception exception);
+
+    [LoggerMessage(411, LogLevel.Warning, "Plugin process {ProcessId} exited and left {Count} processes running; killed them: {ProcessIds}.", EventName = "LeftoversKilled")]
+    public static partial void LeftoversKilled(ILogger logger, int processId, int count, string processIds);
 }

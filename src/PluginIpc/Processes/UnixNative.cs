@@ -299,6 +299,12 @@ internal static partial class UnixNative
     [LibraryImport(LibC, EntryPoint = "poll", SetLastError = true)]
     private static unsafe partial int PollCore(PollDescriptor* descriptors, nuint count, int timeoutMilliseconds);
 
+    /// <summary>Sends <paramref name="signal"/> to process <paramref name="pid"/>; returns whether it was sent.</summary>
+    public static bool Kill(int pid, int signal) => KillCore(pid, signal) == 0;
+
+    [LibraryImport(LibC, EntryPoint = "kill", SetLastError = true)]
+    private static partial int KillCore(int pid, int signal);
+
     [LibraryImport(LibC, EntryPoint = "fcntl", SetLastError = true)]
     private static partial int Fcntl(int fd, int command, int argument);
 

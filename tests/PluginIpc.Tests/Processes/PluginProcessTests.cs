@@ -186,6 +186,43 @@ public sealed class PluginProcessTests : ProcessTestBase
     }
 
     [Test, CancelAfter(20_000)]
+    [Platform("Linux")]
+    public async Task Exit_PluginLeavesAChildRunning_TheChildIsKilled(CancellationToken cancellationToken)
+    {
+        var grandchildPid = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using PluginProcess plugin = await StartAsync(OrphanMaker(grandchildPid, killLeftovers: true), cancellationToken);
+        int pid = await grandchildPid.Task.WaitAsync(s_timeout, cancellationToken);
+        try
+        {
+            // The grandchild holds the plugin's stderr: the output ends, well before its 5 s drain timeout, only if it died.
+            Assert.That(await plugin.Exited.WaitAsync(TimeSpan.FromSeconds(4), cancellationToken), Is.EqualTo(3));
+            Assert.That(ProcFs.IsAlive(pid), Is.False, "the plugin's child, left running when it exited, was killed");
+        }
+        finally
+        {
+            KillQuietly(pid);
+        }
+    }
+
+    [Test, CancelAfter(20_000)]
+    [Platform("Linux")]
+    public async Task Exit_KillLeftoverProcessesOff_TheChildRunsOn(CancellationToken cancellationToken)
+    {
+        var grandchildPid = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using PluginProcess plugin = await StartAsync(OrphanMaker(grandchildPid, killLeftovers: false), cancellationToken);
+        int pid = await grandchildPid.Task.WaitAsync(s_timeout, cancellationToken);
+        try
+        {
+            Assert.That(await plugin.Exited.WaitAsync(s_timeout, cancellationToken), Is.EqualTo(3));
+            Assert.That(ProcFs.IsAlive(pid), Is.True, "a program meant to outlive the plugin is left alone when asked");
+        }
+        finally
+        {
+            KillQuietly(pid);
+        }
+    }
+
+    [Test, CancelAfter(20_000)]
     public async Task StartAsync_MissingExecutable_ThrowsPluginStartExceptionNamingIt(CancellationToken cancellationToken)
     {
         string path = Path.Combine(Path.GetTempPath(), $"no-such-plugin-{Guid.NewGuid():N}");
@@ -322,6 +359,37 @@ public sealed class PluginProcessTests : ProcessTestBase
         {
             await plugin.DisposeAsync();
             throw;
+        }
+    }
+
+    /// <summary>The start of a plugin that starts a child, writes its pid, and exits at once, leaving it running.</summary>
+    private static PluginProcessStartInfo OrphanMaker(TaskCompletionSource<int> grandchildPid, bool killLeftovers)
+    {
+        PluginProcessStartInfo info = TestPlugin.StartInfo(PluginTransport.InheritedPipes, "orphan");
+        return new PluginProcessStartInfo(info.ExecutablePath)
+        {
+            Arguments = info.Arguments,
+            KillLeftoverProcesses = killLeftovers,
+            OutputReceived = line =>
+            {
+                if (line.Text.StartsWith("grandchild ", StringComparison.Ordinal))
+                {
+                    grandchildPid.TrySetResult(int.Parse(line.Text["grandchild ".Length..], System.Globalization.CultureInfo.InvariantCulture));
+                }
+            },
+        };
+    }
+
+    private static void KillQuietly(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            process.Kill();
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.ComponentModel.Win32Exception)
+        {
+            // Already gone.
         }
     }
 }
