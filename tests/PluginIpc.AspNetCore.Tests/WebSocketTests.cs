@@ -125,6 +125,11 @@ public sealed class WebSocketTests
     [TestCase("\"a\"", "\"\\u0061\"")]
     [TestCase("null", "null")]
     [TestCase("12345678901234567890123", "1.2345678901234567890123e22")]
+    [TestCase("1e400", "10e399")]
+    [TestCase("0", "-0.0e7")]
+    [TestCase("-150", "-1.50E+2")]
+    [TestCase("1e999999999999999999", "1e999999999999999999")]
+    [TestCase("1e+99999999999999999", "10e+99999999999999998")]
     public void Equal_ids_have_one_key(string one, string other) =>
         Assert.That(JsonRpcIdKey.Of(Parse(one)), Is.EqualTo(JsonRpcIdKey.Of(Parse(other))));
 
@@ -133,8 +138,18 @@ public sealed class WebSocketTests
     [TestCase("1.5", "1.25")]
     [TestCase("9007199254740993", "9007199254740992")]
     [TestCase("\"null\"", "null")]
+    [TestCase("1", "1.00000000000000000000000000001")]
+    [TestCase("79228162514264337593543950336", "79228162514264337593543950337")]
+    [TestCase("1e-30", "0")]
+    [TestCase("1e-400", "-1e-400")]
+    [TestCase("1e999999999999999999", "1e999999999999999998")]
     public void Different_ids_have_different_keys(string one, string other) =>
         Assert.That(JsonRpcIdKey.Of(Parse(one)), Is.Not.EqualTo(JsonRpcIdKey.Of(Parse(other))));
+
+    [TestCase("true")]
+    [TestCase("{}")]
+    [TestCase("[]")]
+    public void Other_json_is_no_id(string json) => Assert.That(JsonRpcIdKey.Of(Parse(json)), Is.Null);
 
     [Test]
     public async Task Subscribe_pushes_bus_messages_of_allowed_topics_and_refuses_others()

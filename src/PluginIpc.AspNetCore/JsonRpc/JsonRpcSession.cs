@@ -285,7 +285,7 @@ internal sealed class JsonRpcSession : IWebSocketSession
             {
                 if (hasId && _connection is not null)
                 {
-                    key = JsonRpcIdKey.Of(id);
+                    key = JsonRpcIdKey.Of(id)!; // checked above: a string, a number or null
                     lock (_calls)
                     {
                         if (_calls.ContainsKey(key))
@@ -392,7 +392,7 @@ internal sealed class JsonRpcSession : IWebSocketSession
                 // source goes back to the spares (under the lock), and must not be cancelled once another call holds it.
                 lock (_calls)
                 {
-                    if (_calls.TryGetValue(JsonRpcIdKey.Of(target), out CancellationTokenSource? call))
+                    if (JsonRpcIdKey.Of(target) is { } targetKey && _calls.TryGetValue(targetKey, out CancellationTokenSource? call))
                     {
                         call.Cancel();
                     }
