@@ -249,9 +249,10 @@ export interface Framer {
   readonly maxChunkBytes: number;
   encode(chunk: Partial<Chunk> & { cmd: string; direction: number; buffer?: BufferLike }): Buffer;
   /**
-   * `state`: an object the caller keeps for one stream and passes with every call. After a call that found its chunk
+   * `state`: an object the caller keeps for one stream only and passes with every call. After a call that found its chunk
    * incomplete, the next must pass that chunk's bytes from its start again and maybe more; a framer may note in `state`
-   * how far it has read, to go on from there.
+   * how far it has read, to go on from there (what it read is not checked again). Pass a new object, or none, for any
+   * other bytes.
    */
   decode(buffer: Buffer, state?: object): { chunk: Chunk; size: number } | { need: number; chunk?: undefined };
 }

@@ -6,6 +6,7 @@ const { RemoteError, ProtocolError, ChannelClosedError, TimeoutError, abortError
 const EMPTY = Buffer.alloc(0);
 const PING = 'cmd.ping';
 const ERROR = 'cmd.error';
+const MAX_JOIN_SPARE = 1024 * 1024; // room left after a chunk joined again; its headers, the part that comes in many pieces, seldom need more
 
 /** True for a RemoteError of any copy of this package (an application may load two). */
 function isRemoteError(e) {
@@ -346,7 +347,8 @@ class Channel {
 
   /**
    * Joins the pieces read so far into one buffer. The start of a chunk that was joined before and is still incomplete gets
-   * half its size again as room, so that a chunk arriving in many pieces is copied a few times in all, not once per piece.
+   * half its size again as room (1 MiB at most), so that a chunk arriving in many pieces is copied a few times in all, not
+   * once per piece, and a large one does not take half its size again.
    */
   _join() {
     const first = this._pieces[0];
@@ -356,7 +358,8 @@ class Channel {
       joined = Buffer.from(first.buffer, first.byteOffset, this._available); // first and the start of the room right after it
       this._room = this._room.subarray(more);
     } else {
-      const memory = Buffer.allocUnsafe(this._available + (this._room === null ? 0 : this._available >> 1));
+      const spare = this._room === null ? 0 : Math.min(this._available >> 1, MAX_JOIN_SPARE);
+      const memory = Buffer.allocUnsafe(this._available + spare);
       first.copy(memory, 0);
       joined = memory.subarray(0, this._available);
       this._room = memory.subarray(this._available);
