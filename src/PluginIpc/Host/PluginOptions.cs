@@ -124,14 +124,16 @@ public sealed class PluginOptions : IChannelSettings
 
     /// <summary>
     /// Gets or sets whether processes that the plugin started, and that still run once it has exited (crashed, stopped or
-    /// killed), are killed then. Linux only: they are found by a variable of the launch they inherit (<c>PLUGINIPC_INSTANCE</c>),
-    /// so a child that detached itself is found too, one that cleared its environment is not.
+    /// killed), are killed then. Linux only: they are found by a variable of the launch that they inherit
+    /// (<c>PLUGINIPC_INSTANCE</c>), those that detached themselves included; one that ran a program with a new environment
+    /// is not found.
     /// </summary>
     /// <value>
-    /// Defaults to <see langword="true"/>: a plugin that crashes in a loop must not pile up its helpers. Set it to
-    /// <see langword="false"/> for a plugin that starts programs meant to outlive it (an editor it opens for the user).
+    /// Defaults to <see langword="false"/>: a plugin's helpers may be shared daemons that other programs use (an ssh or gpg
+    /// agent, a compiler server). Set it for a plugin whose helpers must not outlive it, so that one that crashes in a loop
+    /// does not pile them up.
     /// </value>
-    public bool KillLeftoverProcesses { get; set; } = true;
+    public bool KillLeftoverProcesses { get; set; }
 
     /// <summary>Gets or sets the format of typed calls (<c>CallAsync&lt;TRequest, TResponse&gt;</c> and <c>Handle&lt;TRequest, TResponse&gt;</c>); the other side must use the same.</summary>
     /// <value>Defaults to <see langword="null"/>: a <see cref="MessagePackPluginSerializer"/>. NativeAOT applications set a <see cref="JsonPluginSerializer"/> made with their <c>JsonSerializerContext</c>.</value>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
 
 namespace PluginIpc;
 
@@ -26,6 +27,8 @@ internal sealed partial class PluginProcess
 
     private static void KillOrphans()
     {
+        var marks = new List<LaunchMark>();
+        ILogger? logger = null;
         foreach (PluginProcess plugin in s_live.Keys)
         {
             if (plugin.HasExited)
@@ -46,17 +49,16 @@ internal sealed partial class PluginProcess
             plugin.Kill(log: false);
             if (plugin._leftoverMark is { } mark)
             {
-                // Now, not once the exit is seen: the host is exiting. Those that left the tree (detached) die too.
-                try
-                {
-                    LeftoverProcesses.Kill(mark, plugin.ProcessId, plugin._logger);
-                }
-#pragma warning disable CA1031 // The host is exiting: a logger that was already disposed must not stop the kills.
-                catch (Exception)
-#pragma warning restore CA1031
-                {
-                }
+                marks.Add(mark);
+                logger ??= plugin._logger;
             }
+        }
+
+        // Now, not once the exits are seen: the host is exiting. Those that left the trees (detached) die too. An exit
+        // handler cannot await: the sweep's own thread is waited for, and not long (a read of /proc can block).
+        if (marks.Count > 0)
+        {
+            LeftoverProcesses.KillAsync(marks, logger!).Wait(TimeSpan.FromSeconds(2));
         }
     }
 }

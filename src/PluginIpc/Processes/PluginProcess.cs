@@ -24,7 +24,8 @@ internal sealed partial class PluginProcess : IConnectedPlugin
     private readonly int _maxOutputLineLength;
     private readonly ProcessStreams _streams;
     private readonly Task _processExited;
-    private readonly string? _leftoverMark;
+    private readonly LaunchMark? _leftoverMark;
+    private static readonly TimeSpan s_leftoverWait = TimeSpan.FromSeconds(1);
     private int _disposed;
 
     /// <summary>Takes over a started <paramref name="process"/>: opens the channel's <paramref name="streams"/> and reads its output.</summary>
@@ -33,7 +34,7 @@ internal sealed partial class PluginProcess : IConnectedPlugin
     /// <param name="streams">The transport's streams, set up for this start; this instance disposes them.</param>
     /// <param name="logger">Receives the life cycle events and the output lines.</param>
     /// <param name="leftoverMark">The launch's mark, by which the processes it leaves running are found and killed once it exits; <see langword="null"/> to leave them.</param>
-    internal PluginProcess(Process process, PluginProcessStartInfo info, ProcessStreams streams, ILogger logger, string? leftoverMark)
+    internal PluginProcess(Process process, PluginProcessStartInfo info, ProcessStreams streams, ILogger logger, LaunchMark? leftoverMark)
     {
         _process = process;
         _leftoverMark = leftoverMark;
@@ -145,10 +146,11 @@ internal sealed partial class PluginProcess : IConnectedPlugin
     private async Task<int> WaitForExitAndOutputAsync()
     {
         await _processExited.ConfigureAwait(false);
-        if (_leftoverMark is not null)
+        if (_leftoverMark is { } mark)
         {
-            // Before the output drains: a leftover that inherited stderr would hold it open until the drain timed out.
-            LeftoverProcesses.Kill(_leftoverMark, ProcessId, _logger);
+            // Before the output drains: a leftover that inherited stderr would hold it open until the drain timed out. Not
+            // waited for long: a read of /proc can block (see LeftoverProcesses), and the exit must still be reported.
+            await LeftoverProcesses.KillAsync([mark], _logger).WaitAsync(s_leftoverWait).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         int exitCode;

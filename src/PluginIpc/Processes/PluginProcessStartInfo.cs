@@ -58,8 +58,8 @@ internal sealed class PluginProcessStartInfo
     public TimeSpan BusyPollTime { get; init; }
 
     /// <summary>Gets whether the processes the plugin leaves running when it exits are killed (Linux; see <see cref="LeftoverProcesses"/>).</summary>
-    /// <value>Defaults to <see langword="true"/>.</value>
-    public bool KillLeftoverProcesses { get; init; } = true;
+    /// <value>Defaults to <see langword="false"/>.</value>
+    public bool KillLeftoverProcesses { get; init; }
 
     /// <summary>Gets a callback that sees every line of output besides the logger; it runs on the reading task and must not block.</summary>
     /// <value>Defaults to <see langword="null"/>.</value>

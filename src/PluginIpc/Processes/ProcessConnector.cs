@@ -36,7 +36,7 @@ internal abstract class ProcessConnector : IPluginConnector
         string? mark = null;
         if (info.KillLeftoverProcesses && OperatingSystem.IsLinux())
         {
-            mark = LeftoverProcesses.NewMark();
+            mark = LeftoverProcesses.NewMarkValue();
             startInfo.Environment[LaunchVariables.Instance] = mark;
         }
         else
@@ -78,7 +78,7 @@ internal abstract class ProcessConnector : IPluginConnector
             s_startLock.Release();
         }
 
-        var plugin = new PluginProcess(process, info, streams, logger, mark);
+        var plugin = new PluginProcess(process, info, streams, logger, mark is null ? null : LeftoverProcesses.MarkOf(mark, process.Id));
         ProcessesLog.ProcessStarted(logger, plugin.ProcessId, info.ExecutablePath, Transport);
         return plugin;
     }

@@ -40,4 +40,7 @@ internal static partial class ProcessesLog
 
     [LoggerMessage(411, LogLevel.Warning, "Plugin process {ProcessId} exited and left {Count} processes running; killed them: {ProcessIds}.", EventName = "LeftoversKilled")]
     public static partial void LeftoversKilled(ILogger logger, int processId, int count, string processIds);
+
+    [LoggerMessage(412, LogLevel.Warning, "Looking for processes that plugins left running failed.", EventName = "LeftoverSweepFailed")]
+    public static partial void LeftoverSweepFailed(ILogger logger, Exception exception);
 }

@@ -67,7 +67,7 @@ public sealed class PluginOptionsSnapshotTests
             BusSubscribeTopics = ["prices"],
             AllowSystemConfigWrites = true,
             BusyPollTime = TimeSpan.FromMicroseconds(50),
-            KillLeftoverProcesses = false,
+            KillLeftoverProcesses = true,
         };
         options.Arguments.Add("argument");
         options.Environment["NAME"] = "value";

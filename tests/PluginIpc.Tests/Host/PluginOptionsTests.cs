@@ -18,6 +18,15 @@ public sealed class PluginOptionsTests
     }
 
     [Test]
+    public void KillLeftoverProcesses_OffByDefault_AndWhenSet_ReachesTheProcessStartInfo()
+    {
+        Assert.That(new PluginOptions().KillLeftoverProcesses, Is.False, "a plugin's helpers may be daemons others share");
+        var options = new PluginOptions { ExecutablePath = "plugin", KillLeftoverProcesses = true };
+
+        Assert.That(options.Snapshot().ToStartInfo(_ => { }).KillLeftoverProcesses, Is.True);
+    }
+
+    [Test]
     public void MaxOutputLineLength_NotPositive_SnapshotThrows([Values(0, -1)] int maxLength)
     {
         var options = new PluginOptions { ExecutablePath = "plugin", MaxOutputLineLength = maxLength };
