@@ -297,6 +297,11 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts, Contracts.IContractP
             {
                 // It answered, with an error (a host of another implementation, closing): still there, so pinging goes on.
             }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Not a sign of a lost host: a health check that breaks must not stop a plugin whose host is there.
+                MainLog.PingFailed(_logger, Name, ex);
+            }
         }
     }
 

@@ -16,4 +16,7 @@ internal static partial class MainLog
 
     [LoggerMessage(203, LogLevel.Warning, "Plugin {PluginName}: the host did not answer a ping within {Timeout}.", EventName = "HostUnresponsive")]
     public static partial void HostUnresponsive(ILogger logger, string pluginName, TimeSpan timeout);
+
+    [LoggerMessage(204, LogLevel.Warning, "Plugin {PluginName}: a ping to the host failed unexpectedly; pinging goes on.", EventName = "PingFailed")]
+    public static partial void PingFailed(ILogger logger, string pluginName, Exception exception);
 }
