@@ -101,16 +101,9 @@ public sealed class DashboardBrowserTests
         await Assertions.Expect(row).ToHaveAttributeAsync("data-state", "Stopped", new() { Timeout = Wait });
 
         // The page's Start is held on its way; meanwhile the plugin starts from elsewhere and the row gets Stop and Restart.
-        var sent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await page.RouteAsync("**/api/plugins/echo/start", async route =>
-        {
-            sent.TrySetResult();
-            await release.Task;
-            await route.ContinueAsync();
-        });
+        (Task sent, TaskCompletionSource release) = await HoldAsync(page, "**/api/plugins/echo/start");
         await row.Locator("button[data-action='start']").ClickAsync();
-        await sent.Task.WaitAsync(GatewayApp.Wait);
+        await sent.WaitAsync(GatewayApp.Wait);
         await app.Manager().StartPluginAsync("echo");
         await Assertions.Expect(row).ToHaveAttributeAsync("data-state", "Running", new() { Timeout = Wait });
 
@@ -131,14 +124,7 @@ public sealed class DashboardBrowserTests
         await using SystemChromium chromium = await SystemChromium.LaunchAsync();
         IPage page = await SignedInPageAsync(chromium, app);
 
-        var sent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await page.RouteAsync("**/api/plugins/echo", async route =>
-        {
-            sent.TrySetResult();
-            await release.Task;
-            await route.ContinueAsync();
-        });
+        (Task sent, TaskCompletionSource release) = await HoldAsync(page, "**/api/plugins/echo");
         await page.EvaluateAsync("""
             () => {
                 window.namesShown = [];
@@ -147,7 +133,7 @@ public sealed class DashboardBrowserTests
             }
             """);
         await Row(page, "echo").Locator("a.name").ClickAsync();
-        await sent.Task.WaitAsync(GatewayApp.Wait);
+        await sent.WaitAsync(GatewayApp.Wait);
         await Row(page, "probe").Locator("a.name").ClickAsync();
         release.SetResult();
 
@@ -279,6 +265,20 @@ public sealed class DashboardBrowserTests
         await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-state", "live", new() { Timeout = Wait });
         Assert.That(urls, Is.Not.Empty.And.None.Contain(DashboardApp.Token));
         Assert.That(await page.EvaluateAsync<string>("() => document.cookie"), Is.Empty, "the session cookie is HttpOnly: no script reads it");
+    }
+
+    /// <summary>Holds the page's requests to <paramref name="url"/> until the returned source is set; the task completes when the first is held.</summary>
+    private static async Task<(Task Sent, TaskCompletionSource Release)> HoldAsync(IPage page, string url)
+    {
+        var sent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await page.RouteAsync(url, async route =>
+        {
+            sent.TrySetResult();
+            await release.Task;
+            await route.ContinueAsync();
+        });
+        return (sent.Task, release);
     }
 
     private static ILocator Row(IPage page, string plugin) => page.Locator($"#plugins tr[data-plugin='{plugin}']");

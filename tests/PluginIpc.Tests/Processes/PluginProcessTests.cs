@@ -187,33 +187,18 @@ public sealed class PluginProcessTests : ProcessTestBase
 
     [Test, CancelAfter(20_000)]
     [Platform("Linux")]
-    public async Task Exit_PluginLeavesAChildRunning_TheChildIsKilled(CancellationToken cancellationToken)
+    public async Task Exit_PluginLeavesAChildRunning_TheChildIsKilledOnlyWhenAsked([Values] bool killLeftovers, CancellationToken cancellationToken)
     {
         var grandchildPid = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using PluginProcess plugin = await StartAsync(OrphanMaker(grandchildPid, killLeftovers: true), cancellationToken);
+        await using PluginProcess plugin = await StartAsync(OrphanMaker(grandchildPid, killLeftovers), cancellationToken);
         int pid = await grandchildPid.Task.WaitAsync(s_timeout, cancellationToken);
         try
         {
             Assert.That(await plugin.Exited.WaitAsync(s_timeout, cancellationToken), Is.EqualTo(3));
-            Assert.That(ProcFs.IsAlive(pid), Is.False, "the plugin's child, left running when it exited, was killed");
-        }
-        finally
-        {
-            KillQuietly(pid);
-        }
-    }
-
-    [Test, CancelAfter(20_000)]
-    [Platform("Linux")]
-    public async Task Exit_ByDefault_TheChildRunsOn(CancellationToken cancellationToken)
-    {
-        var grandchildPid = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using PluginProcess plugin = await StartAsync(OrphanMaker(grandchildPid, killLeftovers: new PluginOptions().KillLeftoverProcesses), cancellationToken);
-        int pid = await grandchildPid.Task.WaitAsync(s_timeout, cancellationToken);
-        try
-        {
-            Assert.That(await plugin.Exited.WaitAsync(s_timeout, cancellationToken), Is.EqualTo(3));
-            Assert.That(ProcFs.IsAlive(pid), Is.True, "unless asked, what a plugin started is left alone: it may be a shared daemon");
+            Assert.That(
+                ProcFs.IsAlive(pid),
+                Is.EqualTo(!killLeftovers),
+                killLeftovers ? "the plugin's child, left running when it exited, was killed" : "unless asked, what a plugin started is left alone: it may be a shared daemon");
         }
         finally
         {
