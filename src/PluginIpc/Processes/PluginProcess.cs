@@ -16,6 +16,7 @@ namespace PluginIpc;
 internal sealed partial class PluginProcess : IConnectedPlugin
 {
     private static readonly TimeSpan s_drainTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_leftoverWait = TimeSpan.FromSeconds(1);
 
     private readonly Process _process;
     private readonly ILogger _logger;
@@ -25,7 +26,6 @@ internal sealed partial class PluginProcess : IConnectedPlugin
     private readonly ProcessStreams _streams;
     private readonly Task _processExited;
     private readonly LaunchMark? _leftoverMark;
-    private static readonly TimeSpan s_leftoverWait = TimeSpan.FromSeconds(1);
     private int _disposed;
 
     /// <summary>Takes over a started <paramref name="process"/>: opens the channel's <paramref name="streams"/> and reads its output.</summary>
