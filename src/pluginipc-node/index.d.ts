@@ -73,7 +73,7 @@ export interface MainOptions {
   maxQueuedMessages?: number;
   /** How many bytes of them may wait. Defaults to 16 MiB. */
   maxQueuedBytes?: number;
-  /** How many bytes may wait to be written, when the host does not read, before reading pauses. Defaults to 16 MiB. */
+  /** How many bytes may wait to be written, when the host does not read, before no new handler starts (its requests wait in the queue above). Defaults to 16 MiB. */
   maxUnsentBytes?: number;
   /** Sends a handler's stack trace in the details of a HANDLER_ERROR. Defaults to false. */
   includeErrorDetails?: boolean;
@@ -301,7 +301,7 @@ export declare class Channel {
   constructor(options: ChannelOptions);
   readonly isOpen: boolean;
   readonly signal: AbortSignal;
-  /** True while more than maxUnsentBytes wait to be written because the other side does not read (reading is paused). */
+  /** True while more than maxUnsentBytes wait to be written because the other side does not read (no new handler starts). */
   readonly outputFull: boolean;
   readonly closed: Promise<Error | undefined>;
   readonly closeReason: Error | undefined;

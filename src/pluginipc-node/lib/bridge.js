@@ -48,7 +48,7 @@ class Bridge extends EventEmitter {
         this._main.logger.warn(`A bridge message is not JSON (${e.message}); skipped.`);
         return;
       }
-      listener(value);
+      return listener(value); // its promise too: a rejection is logged like a throw, never left unhandled
     };
     this.on('message', wrapped);
     return () => this.off('message', wrapped);

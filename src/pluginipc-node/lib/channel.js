@@ -14,7 +14,11 @@ function isRemoteError(e) {
 }
 
 /** The body of a `cmd.error` answer: `{"code","message","details"?}` (protocol section 5). */
-function encodeError(error, includeDetails, signal) {
+/** The longest delay a Node timer keeps (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
+const MAX_TIMER_MS = 0x7fffffff;
+
+/** Encodes a `cmd.error` body of at most `maxBytes`: details are left out, then the message shortened, to fit. */
+function encodeError(error, includeDetails, signal, maxBytes = Infinity) {
   let body;
   if (isRemoteError(error)) {
     body = { code: error.code || 'REMOTE_ERROR', message: String(error.message) };
@@ -25,12 +29,24 @@ function encodeError(error, includeDetails, signal) {
     body = { code: 'HANDLER_ERROR', message: error instanceof Error ? error.message : String(error) };
     if (includeDetails && error instanceof Error && error.stack) body.details = error.stack;
   }
+  let bytes;
   try {
-    return Buffer.from(JSON.stringify(body), 'utf8');
+    bytes = Buffer.from(JSON.stringify(body), 'utf8');
   } catch {
     delete body.details; // details that are not JSON (a cycle, a BigInt) are left out rather than losing the error
-    return Buffer.from(JSON.stringify(body), 'utf8');
+    bytes = Buffer.from(JSON.stringify(body), 'utf8');
   }
+  if (bytes.length > maxBytes && body.details !== undefined) {
+    delete body.details; // an error that cannot be sent would leave its caller waiting for its timeout
+    bytes = Buffer.from(JSON.stringify(body), 'utf8');
+  }
+  if (bytes.length > maxBytes) body.code = String(body.code).slice(0, 64);
+  while (bytes.length > maxBytes && body.message.length > 0) {
+    body.message = body.message.slice(0, body.message.length >> 1) + ' (shortened)';
+    if (body.message.length <= 12) body.message = '';
+    bytes = Buffer.from(JSON.stringify(body), 'utf8');
+  }
+  return bytes;
 }
 
 /** Reads a `cmd.error` body; one that is not the expected JSON becomes the message of a REMOTE_ERROR. */
@@ -170,7 +186,7 @@ class Channel {
         reject(error);
         this._send({ threadId, direction: Direction.Cancel, cmd, buffer: EMPTY });
       };
-      if (Number.isFinite(timeoutMs) && timeoutMs >= 0) {
+      if (Number.isFinite(timeoutMs) && timeoutMs >= 0 && timeoutMs <= MAX_TIMER_MS) { // longer: as good as none
         timer = setTimeout(() => giveUp(new TimeoutError(`'${cmd}' was not answered within ${timeoutMs} ms.`)), timeoutMs);
       }
       if (signal) {
@@ -470,7 +486,7 @@ class Channel {
   }
 
   _respondError(chunk, error, signal) {
-    this._send({ threadId: chunk.threadId, direction: Direction.Response, cmd: ERROR, buffer: encodeError(error, this.includeErrorDetails, signal) });
+    this._send({ threadId: chunk.threadId, direction: Direction.Response, cmd: ERROR, buffer: encodeError(error, this.includeErrorDetails, signal, this.framer.maxChunkBytes) });
   }
 
   _onOneWay(chunk) {

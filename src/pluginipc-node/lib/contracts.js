@@ -144,6 +144,9 @@ class ProducerStream {
     signal?.addEventListener('abort', onAbort, { once: true });
     const cancelled = new Promise((resolve) => { aborted = resolve; });
     signal?.addEventListener('abort', () => aborted(NOT_READY), { once: true });
+    // Ended meanwhile (cmd.stream.end, the connection): this request answers with what it has, whatever the iterator does.
+    const onEnded = () => aborted(NOT_READY);
+    this.controller.signal.addEventListener('abort', onEnded, { once: true });
     try {
       if (this.fault !== null) {
         done = true;
@@ -183,6 +186,7 @@ class ProducerStream {
       throw e;
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      this.controller.signal.removeEventListener('abort', onEnded); // the stream's signal lives on: one listener per request would pile up
       this.busy = false;
       if (done || this.endRequested) this.end();
       else this.idle = setTimeout(() => this.requestEnd(), IDLE_TIMEOUT_MS).unref();
@@ -202,6 +206,7 @@ class ProducerStream {
     this.ended = true;
     this.endRequested = true;
     this.owner.open.delete(this.id);
+    this.owner.ending.add(this); // counted against the limit until its iterator has let go: one may never do so
     if (this.idle !== null) clearTimeout(this.idle);
     this.controller.abort(abortError(`Stream ${this.id} of '${this.cmd}' was ended.`));
     try {
@@ -213,6 +218,8 @@ class ProducerStream {
       await this.iterator.return?.();
     } catch {
       // the implementation's clean-up failed; the stream is over either way
+    } finally {
+      this.owner.ending.delete(this);
     }
   }
 }
@@ -223,6 +230,7 @@ class ContractHost {
   constructor(peer) {
     this.peer = peer;
     this.open = new Map();
+    this.ending = new Set(); // ended streams whose iterator has not finished yet
     this.lastStreamId = 0;
     this.progress = new Map(); // token -> callback, for our calls in flight
     this.lastToken = 0;
@@ -310,8 +318,8 @@ class ContractHost {
   }
 
   openStream(method, implementation, args, context, window) {
-    if (this.open.size >= MAX_OPEN_STREAMS) {
-      throw new RemoteError('TOO_MANY_STREAMS', `'${method.cmd}' cannot open a stream: ${MAX_OPEN_STREAMS} streams are open on this connection.`);
+    if (this.open.size + this.ending.size >= MAX_OPEN_STREAMS) {
+      throw new RemoteError('TOO_MANY_STREAMS', `'${method.cmd}' cannot open a stream: ${MAX_OPEN_STREAMS} streams are open on this connection, or ending while their iterators finish.`);
     }
     const controller = new AbortController();
     const iterable = implementation[method.name](...args, { ...context, signal: controller.signal });

@@ -3,7 +3,7 @@
 const path = require('path');
 const { Channel } = require('./channel');
 const { createFramer, toBuffer } = require('./framing');
-const { RemoteError, ChannelClosedError, TimeoutError } = require('./errors');
+const { RemoteError, ChannelClosedError, TimeoutError, abortError } = require('./errors');
 const { resolveFormat } = require('./serializers');
 const { Logger, LogSink, levelIndex } = require('./logger');
 const { Bridge, BRIDGE_CMD } = require('./bridge');
@@ -23,7 +23,10 @@ function defaultName() {
 
 function positiveMs(value, name, allowInfinite) {
   if (allowInfinite && value === Infinity) return value;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number of milliseconds${allowInfinite ? ' or Infinity' : ''}.`);
+  // A Node timer keeps at most 2^31 - 1 ms; a longer delay would fire at once.
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 0x7fffffff) {
+    throw new RangeError(`${name} must be a positive number of milliseconds, at most 2147483647 (about 24.8 days)${allowInfinite ? ', or Infinity' : ''}.`);
+  }
   return value;
 }
 
@@ -345,6 +348,7 @@ class Main {
   _gate(fn) {
     return (buffer, ctx) => (this._startedDone ? fn(buffer, ctx) : this._started.promise.then((started) => {
       if (!started) throw new RemoteError('SHUTTING_DOWN', `Plugin '${this.name}' did not start: '${ctx.cmd}' was not run.`);
+      if (ctx.signal?.aborted) throw abortError(`'${ctx.cmd}' was cancelled while the plugin started; it was not run.`, ctx.signal.reason);
       return fn(buffer, ctx);
     }));
   }
@@ -363,7 +367,7 @@ class Main {
     const timeoutMs = options.timeoutMs ?? this._options.callTimeoutMs;
     let timer;
     const waits = [this._connected.promise];
-    if (Number.isFinite(timeoutMs)) {
+    if (Number.isFinite(timeoutMs) && timeoutMs <= 0x7fffffff) { // longer: as good as none (a Node timer would fire at once)
       waits.push(new Promise((_, reject) => { timer = setTimeout(() => reject(new TimeoutError(`Plugin '${this.name}' did not connect to its host within ${timeoutMs} ms.`)), timeoutMs); }));
     }
     try {

@@ -1,0 +1,126 @@
+'use strict';
+// What a plugin does when its host's requests or its own handlers go wrong: it answers, on time, and goes on running.
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { sdk, loopback, Inbox } = require('./helpers');
+
+/** Collects the plugin's log entries (cmd.log) as text, on the host side. */
+function logsOf(host) {
+  const logs = new Inbox();
+  host.handle('cmd.log', (buffer) => logs.push(buffer.toString('utf8')), true);
+  return logs;
+}
+
+test('an async bridge JSON listener that rejects is logged, not left as an unhandled rejection', async () => {
+  const unhandled = [];
+  const onUnhandled = (reason) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  let logs;
+  const { host, main, run } = loopback({
+    setup: (m, h) => {
+      logs = logsOf(h);
+      m.bridge.onJson(async (value) => {
+        if (!value.ok) throw new Error('json listener rejects');
+      });
+    },
+  });
+  try {
+    await host.call('GetMetadata');
+    host.notify('bridge.message', '{"ok":false}');
+    let entry;
+    do entry = await logs.take(); while (!entry.includes("bridge 'message' listener failed"));
+    assert.match(entry, /json listener rejects/);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(unhandled, []);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+    await main.stop();
+    await run;
+  }
+});
+
+test('an error answer too large for the framer is shortened to fit, so its caller gets it rather than a timeout', async () => {
+  const { host, main, run } = loopback({
+    options: { maxChunkBytes: 4096 },
+    setup: (m) => {
+      m.handle('fail', () => { throw new Error(`bad input: ${'x'.repeat(5000)}`); });
+      m.handle('failRemote', () => { throw new sdk.RemoteError('MINE', 'short', { blob: 'y'.repeat(5000) }); });
+    },
+  });
+  try {
+    await host.call('GetMetadata');
+    await assert.rejects(host.call('fail', '', { timeoutMs: 10000 }), (e) => {
+      assert.equal(e.code, 'HANDLER_ERROR');
+      assert.match(e.message, /^bad input: x+.* \(shortened\)$/);
+      return true;
+    });
+    await assert.rejects(host.call('failRemote', '', { timeoutMs: 10000 }), (e) => {
+      assert.equal(e.code, 'MINE');
+      assert.equal(e.message, 'short');
+      assert.equal(e.details, undefined, 'the details that did not fit are left out');
+      return true;
+    });
+  } finally {
+    await main.stop();
+    await run;
+  }
+});
+
+test('a request cancelled while the plugin starts is not run once it has started', async () => {
+  let release;
+  const started = new Promise((resolve) => { release = resolve; });
+  let ran = 0;
+  const { host, main, run } = loopback({
+    setup: (m) => {
+      m.onStart(() => started);
+      m.handle('charge', () => { ran++; return 'charged'; });
+    },
+  });
+  try {
+    const caller = new AbortController();
+    const call = host.call('charge', '', { signal: caller.signal });
+    await new Promise((resolve) => setImmediate(resolve)); // the request is read and waits for the start
+    caller.abort();
+    await assert.rejects(call, { name: 'AbortError' });
+    release();
+    assert.equal(String(await host.call('GetMetadata')).length > 0, true); // started: handlers run now
+    assert.equal(ran, 0, 'the cancelled request was not run');
+  } finally {
+    await main.stop();
+    await run;
+  }
+});
+
+test('a timeout longer than a Node timer keeps is refused in the options, and is no timeout at all on a call', async () => {
+  assert.throws(() => sdk.createMain({ name: 'long', callTimeoutMs: 30 * 24 * 3600 * 1000 }), /callTimeoutMs must be .* at most 2147483647/);
+  const { host, main, run } = loopback({ setup: (_, h) => h.handle('slow', () => new Promise((resolve) => setTimeout(() => resolve('ok'), 50))) });
+  try {
+    await host.call('GetMetadata');
+    assert.equal(String(await main.call('slow', '', { timeoutMs: 30 * 24 * 3600 * 1000 })), 'ok');
+  } finally {
+    await main.stop();
+    await run;
+  }
+});
+
+test('ending streams whose iterators never let go answers their waiting requests and counts them against the limit', async () => {
+  const contract = sdk.defineContract('IFeed', ['IFeed.Watch():stream<int>']);
+  const { host, main, run } = loopback({
+    framer: 'msgpack',
+    setup: (m) => m.implement(contract, { async *Watch() { yield 1; await new Promise(() => {}); } }), // quiet for ever
+  });
+  const { msgpackFormat } = require('../../src/pluginipc-node/lib/serializers');
+  try {
+    await host.call('GetMetadata');
+    const ids = [];
+    for (let i = 0; i < 64; i++) ids.push(msgpackFormat.decode(await host.call('IFeed.Watch', msgpackFormat.encode([64])))[0]);
+    const waiting = ids.map((id) => host.call('cmd.stream.next', msgpackFormat.encode([id, 64]), { timeoutMs: 10000 }));
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const id of ids) host.notify('cmd.stream.end', msgpackFormat.encode([id]));
+    for (const answer of await Promise.all(waiting)) assert.equal(msgpackFormat.decode(answer)[2], true, 'answered as the last batch');
+    await assert.rejects(host.call('IFeed.Watch', msgpackFormat.encode([64])), { code: 'TOO_MANY_STREAMS' });
+  } finally {
+    await main.stop();
+    await run;
+  }
+});
