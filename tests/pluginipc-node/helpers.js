@@ -58,10 +58,11 @@ class Inbox {
 const plugin = path.join(__dirname, 'fixtures', 'plugin.js');
 
 /**
- * Starts the fixture plugin (or `script`) with the launch variables; `fds` true passes the channel on descriptor 3 (a socket).
+ * Starts the fixture plugin (or `script`) with the launch variables; `fds` true passes the channel on descriptor 3 (a socket),
+ * `closedFd` names one the child does not have.
  * `t` (the test's context) kills it after the test if it is still running, so that a failed test cannot leave it behind.
  */
-function start(t, { framer = 'text', envFramer = framer, cookie = 'pluginipc-v1', fds = false, sdkPath, script = plugin } = {}) {
+function start(t, { framer = 'text', envFramer = framer, cookie = 'pluginipc-v1', fds = false, closedFd = null, sdkPath, script = plugin } = {}) {
   const env = { ...process.env, PLUGINIPC_COOKIE: cookie, PLUGINIPC_PROTOCOL: '1', PLUGINIPC_FRAMER: envFramer };
   delete env.PLUGINIPC_IN_FD;
   delete env.PLUGINIPC_OUT_FD;
@@ -70,6 +71,10 @@ function start(t, { framer = 'text', envFramer = framer, cookie = 'pluginipc-v1'
   if (fds) {
     env.PLUGINIPC_IN_FD = '3';
     env.PLUGINIPC_OUT_FD = '3';
+  }
+  if (closedFd !== null) {
+    env.PLUGINIPC_IN_FD = String(closedFd); // a descriptor the child does not have
+    env.PLUGINIPC_OUT_FD = String(closedFd);
   }
   const child = spawn(process.execPath, [script], { env, stdio: ['pipe', 'pipe', 'pipe', fds ? 'pipe' : 'ignore'] });
   const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));

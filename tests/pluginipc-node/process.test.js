@@ -17,6 +17,12 @@ test('a wrong protocol or framer is refused the same way', async (t) => {
   assert.match(output().stderr, /^fixture: PLUGINIPC_FRAMER is 'xml'; expected text or msgpack\.\n$/);
 });
 
+test('descriptors the plugin does not have: one line on stderr, exit code 1', async (t) => {
+  const { exited, output } = start(t, { closedFd: 999 });
+  assert.equal(await exited, 1);
+  assert.match(output().stderr, /^fixture: cannot open the channel on PLUGINIPC_IN_FD 999 and PLUGINIPC_OUT_FD 999: EBADF[^\n]*\n$/);
+});
+
 for (const framer of ['text', 'msgpack']) {
   test(`${framer} on stdio: handshake, echo, console output to stderr, the bridge; the input's end stops it with code 0`, async (t) => {
     const { host, exited, output, child } = start(t, { framer });

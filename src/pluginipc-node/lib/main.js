@@ -299,7 +299,17 @@ class Main {
    */
   start() {
     if (this._runPromise !== null) return this._runPromise;
-    const contract = readLaunch(process.env, this._options.cookie, this.name);
+    let contract = readLaunch(process.env, this._options.cookie, this.name);
+    let transport;
+    if (contract.error === undefined) {
+      try {
+        transport = openTransport(contract);
+      } catch (e) {
+        // A descriptor that is not open (EBADF) or not usable: the same one line as a bad variable, not a stack trace.
+        const where = contract.inFd === null ? 'stdin and stdout' : `PLUGINIPC_IN_FD ${contract.inFd} and PLUGINIPC_OUT_FD ${contract.outFd}`;
+        contract = { error: `${this.name}: cannot open the channel on ${where}: ${e.message}` };
+      }
+    }
     if (contract.error !== undefined) {
       this._state = 'stopped';
       process.stderr.write(contract.error + '\n');
@@ -308,7 +318,7 @@ class Main {
       this._runPromise = Promise.resolve(1);
       return this._runPromise;
     }
-    const { input, output } = openTransport(contract);
+    const { input, output } = transport;
     this._runPromise = this._run({ input, output, framer: contract.framer }).then(async (code) => {
       await flushed(output, 1000);
       if (this._options.exitProcess) {
