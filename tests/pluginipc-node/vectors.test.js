@@ -179,3 +179,9 @@ test('contracts: a method cannot take a cmd the plugin side answers itself', () 
   }
   assert.doesNotThrow(() => sdk.defineContract('IGood', ['IGood.Get(string):string']));
 });
+
+test('contracts: a name with ; or = and a stream that reports progress are refused, as .NET refuses them', () => {
+  for (const name of ['I;Bad', 'I=Bad']) assert.throws(() => sdk.defineContract(name, [`${name}.Get(string):string`]), SyntaxError, name);
+  assert.throws(() => sdk.defineContract('IJob', ['IJob.Run(progress<int>):stream<int>']), /a stream cannot report progress/);
+  assert.doesNotThrow(() => sdk.defineContract('IJob', ['IJob.Run(progress<int>):int', 'IJob.Watch(int):stream<int>']));
+});

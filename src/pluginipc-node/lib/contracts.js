@@ -56,6 +56,9 @@ function parseSignature(contractName, signature) {
   }
   const args = splitTopLevel(signature.slice(open + 1, close));
   const result = signature.slice(close + 2);
+  if (result.startsWith('stream<') && args.some((a) => a.startsWith('progress<'))) {
+    throw new SyntaxError(`'${signature}': a stream cannot report progress (its items are its progress), as .NET's generator says too.`);
+  }
   const prefix = contractName + '.';
   return {
     cmd,
@@ -76,6 +79,8 @@ function parseSignature(contractName, signature) {
  */
 function defineContract(name, signatures) {
   if (typeof name !== 'string' || name.length === 0) throw new TypeError('A contract needs a name.');
+  // The name is part of the handshake's 'contract.{name}' key, whose shape list ';' and '=' delimit (section 8).
+  if (name.includes(';') || name.includes('=')) throw new SyntaxError(`'${name}' cannot be a contract's name: it contains ';' or '='.`);
   if (!Array.isArray(signatures) || signatures.length === 0) throw new TypeError('A contract needs the signatures of its methods.');
   const methods = signatures.map((s) => parseSignature(name, s));
   const names = new Set();
