@@ -31,4 +31,7 @@ internal static partial class BusLog
 
     [LoggerMessage(608, LogLevel.Warning, "The relay did not take this host's subscriptions (now {Topics} topics and {Patterns} patterns) in time; messages of other hosts may miss them until it does.", EventName = "RelaySubscribeFailed")]
     public static partial void RelaySubscribeFailed(ILogger logger, int topics, int patterns, Exception exception);
+
+    [LoggerMessage(609, LogLevel.Information, "Plugin {PluginName} runs anew; {Count} bus subscriptions of its earlier process that it did not make again were dropped.", EventName = "StaleSubscriptionsDropped")]
+    public static partial void StaleSubscriptionsDropped(ILogger logger, string pluginName, int count);
 }

@@ -10,7 +10,7 @@ internal sealed partial class HostBus
 
     /// <summary>
     /// Connects <paramref name="plugin"/> to the bus: it may now use the bus commands, within its allow-lists. A plugin of a name
-    /// seen before (started anew) keeps that name's subscriptions.
+    /// seen before (started anew) keeps that name's subscriptions until its new process runs (see <see cref="PluginBusLink"/>).
     /// </summary>
     public void Attach(Plugin plugin, IEnumerable<string>? publish, IEnumerable<string>? subscribe)
     {
@@ -26,7 +26,7 @@ internal sealed partial class HostBus
             }
             else
             {
-                link = new PluginBusLink(plugin, publishList, subscribeList, _options, _metrics, _logger);
+                link = new PluginBusLink(plugin, publishList, subscribeList, _options, _metrics, _logger, () => _ = TellRelayAsync(wait: false));
                 Volatile.Write(ref _links, [.. _links, link]);
             }
         }

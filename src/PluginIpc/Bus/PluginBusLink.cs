@@ -23,10 +23,20 @@ internal sealed class PluginBusLink : EnvelopePump, IAsyncDisposable
     private readonly BoundedNameSet _published = new(MaxPublishedTopics);
     private int _disposed;
     private IChunkPeer _peer;
+    private readonly Action _subscriptionsDropped;
     private Subscriptions _subscriptions = new([], []);
+    private HashSet<string>? _stale; // guarded by _lock: the keys of subscriptions an earlier process made, not yet made again
     private TaskCompletionSource _peerChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public PluginBusLink(IChunkPeer peer, TopicAllowList publish, TopicAllowList subscribe, PluginBusOptions options, PluginIpcMetrics metrics, ILogger logger)
+    /// <summary>Starts the link of <paramref name="peer"/> and its pump.</summary>
+    /// <param name="peer">The plugin (or another peer) the link sends to.</param>
+    /// <param name="publish">The topics it may publish to.</param>
+    /// <param name="subscribe">The topics it may subscribe to.</param>
+    /// <param name="options">The queue's settings.</param>
+    /// <param name="metrics">Where drops are counted.</param>
+    /// <param name="logger">Where failures are logged.</param>
+    /// <param name="subscriptionsDropped">Called when subscriptions of an earlier process were dropped (see <see cref="OnStateChanged"/>).</param>
+    public PluginBusLink(IChunkPeer peer, TopicAllowList publish, TopicAllowList subscribe, PluginBusOptions options, PluginIpcMetrics metrics, ILogger logger, Action subscriptionsDropped)
         : base(options, metrics)
     {
         _peer = peer;
@@ -35,6 +45,8 @@ internal sealed class PluginBusLink : EnvelopePump, IAsyncDisposable
         Subscribe = subscribe;
         _metrics = metrics;
         _logger = logger;
+        _subscriptionsDropped = subscriptionsDropped;
+        Watch(peer);
         Start();
     }
 
@@ -51,9 +63,76 @@ internal sealed class PluginBusLink : EnvelopePump, IAsyncDisposable
     {
         Publish = publish;
         Subscribe = subscribe;
+        if (Volatile.Read(ref _peer) is Plugin old && !ReferenceEquals(old, peer))
+        {
+            old.StateChanged -= OnStateChanged;
+        }
+
+        MarkStale(); // a new process is coming
+        Watch(peer);
         Volatile.Write(ref _peer, peer);
         Interlocked.Exchange(ref _peerChanged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
+
+    private void Watch(IChunkPeer peer)
+    {
+        if (peer is Plugin plugin)
+        {
+            plugin.StateChanged -= OnStateChanged; // once, however often it is attached
+            plugin.StateChanged += OnStateChanged;
+        }
+    }
+
+    /// <summary>
+    /// Subscriptions belong to the plugin's name and hold while a new process comes, so that what is published meanwhile
+    /// waits for it. Once the new process runs (its start hook has finished: a plugin side answers the handshake only then),
+    /// those it did not make again are dropped: it does not know them, and one made per run would pile up.
+    /// </summary>
+    private void OnStateChanged(object? sender, PluginStateChangedEventArgs change)
+    {
+        if (change.PreviousState == PluginState.Running && change.State != PluginState.Running)
+        {
+            MarkStale();
+        }
+        else if (change.State == PluginState.Running && DropStale())
+        {
+            _subscriptionsDropped();
+        }
+    }
+
+    private void MarkStale()
+    {
+        lock (_lock)
+        {
+            Subscriptions current = _subscriptions;
+            _stale = [.. current.Exact.Select(ExactKey), .. current.Patterns.Select(p => PatternKey(p.Text))];
+        }
+    }
+
+    /// <summary>Drops the subscriptions an earlier process made and the current one did not make again; returns whether there were any.</summary>
+    private bool DropStale()
+    {
+        lock (_lock)
+        {
+            HashSet<string>? stale = _stale;
+            _stale = null;
+            if (stale is null || stale.Count == 0)
+            {
+                return false;
+            }
+
+            Subscriptions old = _subscriptions;
+            Volatile.Write(ref _subscriptions, new Subscriptions(
+                new HashSet<string>(old.Exact.Where(t => !stale.Contains(ExactKey(t))), StringComparer.Ordinal),
+                [.. old.Patterns.Where(p => !stale.Contains(PatternKey(p.Text)))]));
+            BusLog.StaleSubscriptionsDropped(_logger, Name, stale.Count);
+            return true;
+        }
+    }
+
+    private static string ExactKey(string topic) => "t" + topic;
+
+    private static string PatternKey(string pattern) => "p" + pattern;
 
     /// <summary>Returns whether the plugin should get a message of <paramref name="topic"/>: every system topic, and the others it subscribed to and may read.</summary>
     public bool Wants(string topic)
@@ -97,6 +176,7 @@ internal sealed class PluginBusLink : EnvelopePump, IAsyncDisposable
             Subscriptions old = _subscriptions;
             if (pattern ? old.Patterns.Any(p => p.Text == topic) : old.Exact.Contains(topic))
             {
+                _stale?.Remove(pattern ? PatternKey(topic) : ExactKey(topic)); // made again by the new process: kept
                 return null; // once, however many times it is sent
             }
 
@@ -122,6 +202,7 @@ internal sealed class PluginBusLink : EnvelopePump, IAsyncDisposable
             Subscriptions old = _subscriptions;
             var exact = new HashSet<string>(old.Exact, StringComparer.Ordinal);
             bool removed = pattern ? old.Patterns.Any(p => p.Text == topic) : exact.Remove(topic);
+            _stale?.Remove(pattern ? PatternKey(topic) : ExactKey(topic));
             Volatile.Write(ref _subscriptions, pattern ? old with { Patterns = [.. old.Patterns.Where(p => p.Text != topic)] } : old with { Exact = exact });
             return removed;
         }
@@ -183,6 +264,11 @@ internal sealed class PluginBusLink : EnvelopePump, IAsyncDisposable
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
+        }
+
+        if (Volatile.Read(ref _peer) is Plugin plugin)
+        {
+            plugin.StateChanged -= OnStateChanged;
         }
 
         await StopAsync(waitForPump: true).ConfigureAwait(false);

@@ -262,4 +262,27 @@ public sealed class BusPluginProcessTests
         Assert.That(await host.Seen("r").NextAsync(), Is.EqualTo("news|1|0||while restarting"));
         Assert.That(plugin.RestartCount, Is.EqualTo(1));
     }
+
+    [Test, CancelAfter(120_000)]
+    public async Task APluginRestarts_TheSubscriptionsItsNewProcessDidNotMakeAgainAreDropped()
+    {
+        await using var host = new BusPlugins(null, new BusPluginSpec("r", ["sub=news"], o => o.RestartPolicy = RestartPolicy.OnFailure));
+        await host.StartAsync("r");
+        Plugin plugin = await host.Manager.GetAsync("r");
+        Assert.That(await plugin.CallAsync("subscribe", "run.first"), Is.EqualTo("ok"), "a subscription of the first process only");
+        Assert.That(host.Manager.GetStatus("r").Subscriptions, Is.EqualTo(new[] { "news", "run.first" }));
+
+        var runningAgain = new TaskCompletionSource<string[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        plugin.StateChanged += (_, change) =>
+        {
+            if (change.PreviousState != PluginState.Running && change.State == PluginState.Running)
+            {
+                runningAgain.TrySetResult([.. host.Manager.GetStatus("r").Subscriptions]);
+            }
+        };
+        _ = plugin.CallAsync("crash", "").ContinueWith(static t => t.Exception, TaskScheduler.Default);
+
+        Assert.That(await runningAgain.Task.WaitAsync(TimeSpan.FromSeconds(30)), Is.EqualTo(new[] { "news" }), "news was made again by the new process's start; run.first was not");
+        Assert.That(plugin.RestartCount, Is.EqualTo(1));
+    }
 }
