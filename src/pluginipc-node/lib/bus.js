@@ -1,25 +1,63 @@
 'use strict';
 
-const { RemoteError, TimeoutError } = require('./errors');
+const { RemoteError, ProtocolError, TimeoutError } = require('./errors');
 const { toBuffer } = require('./framing');
 
 const HOST_MARGIN_MS = 5000;
+const MAX_TIMER_MS = 0x7fffffff; // setTimeout fires at once past this
 const QUEUE_CAPACITY = 1024;
 const QUEUE_BYTES = 16 * 1024 * 1024;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const MAX_TOPIC_BYTES = 256;
+const MAX_EXPANDED_BYTES = 512; // a `:topic` of 256 bytes gains its application id (protocol section 10)
+const MAX_STARS = 8;
+const MAX_NAME_LENGTH = 256; // an origin (a host id, 32 hex digits) or a publisher (a plugin name, 128 characters at most)
+const MAX_TRACKED = 4096; // topics and origins whose last sequence is kept, as GapTracker.MaxTracked in .NET
 
-function validateTopic(topic, pattern) {
+/** The first 40 characters of a string the host sent, for a message that names it. */
+const preview = (text) => (text.length > 40 ? `${text.slice(0, 40)}...` : text);
+
+/** Why `topic` is not a valid topic (or pattern) of at most `maxBytes` UTF-8 bytes, or null (protocol section 9). */
+function topicProblem(topic, pattern, maxBytes) {
   const what = pattern ? 'pattern' : 'topic';
-  if (typeof topic !== 'string' || topic.length === 0) throw new TypeError(`A ${what} is a non-empty string.`);
-  if (Buffer.byteLength(topic, 'utf8') > 256) throw new RangeError(`The ${what} '${topic}' is longer than 256 UTF-8 bytes.`);
-  if (CONTROL.test(topic)) throw new RangeError(`The ${what} '${topic}' holds a control character.`);
-  const stars = topic.split('*').length - 1;
-  if (!pattern && stars > 0) throw new RangeError(`The topic '${topic}' holds '*'; subscribe to patterns with { pattern: true }.`);
-  if (stars > 8) throw new RangeError(`The pattern '${topic}' has more than 8 '*'.`);
+  if (typeof topic !== 'string' || topic.length === 0) return `A ${what} is a non-empty string.`;
+  // A UTF-16 unit is one UTF-8 byte at least: the length tells a huge string before it is measured.
+  if (topic.length > maxBytes || Buffer.byteLength(topic, 'utf8') > maxBytes) return `The ${what} '${preview(topic)}' is longer than ${maxBytes} UTF-8 bytes.`;
+  if (CONTROL.test(topic)) return `The ${what} '${preview(topic)}' holds a control character.`;
+  let stars = 0;
+  for (let at = topic.indexOf('*'); at >= 0; at = topic.indexOf('*', at + 1)) stars++;
+  if (!pattern && stars > 0) return `The topic '${preview(topic)}' holds '*'; subscribe to patterns with { pattern: true }.`;
+  if (stars > MAX_STARS) return `The pattern '${preview(topic)}' has more than ${MAX_STARS} '*'.`;
+  return null;
 }
 
-function patternRegex(pattern) {
-  return new RegExp('^' + pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\s\\S]*') + '$');
+function validateTopic(topic, pattern) {
+  const problem = topicProblem(topic, pattern, MAX_TOPIC_BYTES);
+  if (problem !== null) throw typeof topic === 'string' && topic.length > 0 ? new RangeError(problem) : new TypeError(problem);
+}
+
+/**
+ * Compiles a pattern, each `*` of which matches any run of characters (the empty one, dots included), to a test of topics.
+ * As TopicPattern.cs: the first part anchors the start, the last one the end, and each one between is found leftmost after
+ * the one before, which is exact for `*`. No backtracking: a test costs a scan of the topic per part at most.
+ */
+function compilePattern(pattern) {
+  const parts = pattern.split('*');
+  if (parts.length === 1) return (topic) => topic === pattern;
+  const first = parts[0];
+  const last = parts[parts.length - 1];
+  const middle = parts.slice(1, -1).filter((part) => part.length > 0);
+  const least = pattern.length - (parts.length - 1); // the characters the parts need between them
+  return (topic) => {
+    if (topic.length < least || !topic.startsWith(first)) return false;
+    let at = first.length;
+    for (const part of middle) {
+      const found = topic.indexOf(part, at);
+      if (found < 0) return false;
+      at = found + part.length;
+    }
+    return topic.length - at >= last.length && topic.endsWith(last);
+  };
 }
 
 const isSystem = (topic) => topic.startsWith('sys.');
@@ -28,7 +66,39 @@ const sizeOf = (message) => message.payload?.length ?? 0;
 /** A topic the host's allow-list gives (null: every topic but the system ones); patterns are left to the host. */
 function allows(list, topic) {
   if (list === null || list === undefined) return !isSystem(topic);
-  return list.some((entry) => (isSystem(topic) && !entry.startsWith('sys.') ? false : entry === topic || (entry.includes('*') && patternRegex(entry).test(topic))));
+  return list.some((entry) => (isSystem(topic) && !entry.startsWith('sys.') ? false : entry === topic || (entry.includes('*') && compilePattern(entry)(topic))));
+}
+
+/** The allow-list of a `bus.hello` answer: nil, or an array of topics and patterns (their `:` applied); else why not. */
+function allowListProblem(list, name) {
+  if (list === null || list === undefined) return null;
+  if (!Array.isArray(list)) return `its ${name} list is neither nil nor an array`;
+  for (let i = 0; i < list.length; i++) {
+    const problem = topicProblem(list[i], true, MAX_EXPANDED_BYTES);
+    if (problem !== null) return `entry ${i} of its ${name} list: ${problem}`;
+  }
+  return null;
+}
+
+/** Why a `bus.hello` answer is not `[applicationId, hostId, publish, subscribe]` as protocol section 9 says, or null. */
+function helloProblem(value) {
+  if (!Array.isArray(value) || value.length < 4) return 'it is not an array of four values';
+  const [applicationId, hostId, publish, subscribe] = value;
+  if (applicationId !== null && applicationId !== undefined && applicationId !== '' && topicProblem(applicationId, false, MAX_TOPIC_BYTES) !== null) {
+    return `its applicationId is neither nil nor a string of at most ${MAX_TOPIC_BYTES} UTF-8 bytes without control characters or '*'`;
+  }
+  if (typeof hostId !== 'string' || hostId.length > MAX_NAME_LENGTH) return `its hostId is not a string of at most ${MAX_NAME_LENGTH} characters`;
+  return allowListProblem(publish, 'publish') ?? allowListProblem(subscribe, 'subscribe');
+}
+
+/** Why a field of a `bus.message` or `bus.request` is not what protocol section 9 says, or null. */
+function messageProblem(topic, origin, sequence, publisher) {
+  const topicWhy = topicProblem(topic, false, MAX_EXPANDED_BYTES);
+  if (topicWhy !== null) return `its topic: ${topicWhy}`;
+  if (typeof origin !== 'string' || origin.length > MAX_NAME_LENGTH) return `its origin is not a string of at most ${MAX_NAME_LENGTH} characters`;
+  if (!Number.isInteger(sequence) || sequence < 0) return 'its sequence is not a non-negative integer';
+  if (publisher !== null && (typeof publisher !== 'string' || publisher.length > MAX_NAME_LENGTH)) return `its publisher is neither nil nor a string of at most ${MAX_NAME_LENGTH} characters`;
+  return null;
 }
 
 /**
@@ -38,7 +108,7 @@ function allows(list, topic) {
 class Subscription {
   constructor(bus, topic, pattern, handler) {
     Object.assign(this, { bus, topic, pattern, handler });
-    this.matcher = pattern ? patternRegex(topic) : null;
+    this.matcher = pattern ? compilePattern(topic) : null;
     this.queue = [];
     this.queuedBytes = 0;
     this.dropped = 0;
@@ -47,7 +117,7 @@ class Subscription {
   }
 
   matches(topic) {
-    return this.matcher === null ? this.topic === topic : this.matcher.test(topic);
+    return this.matcher === null ? this.topic === topic : this.matcher(topic);
   }
 
   offer(message) {
@@ -89,7 +159,8 @@ class PluginBus {
     this.hostCounts = new Map(); // `${pattern}:${topic}` -> handlers here
     this.hostSubscribed = new Set(); // the keys the host has confirmed
     this._changes = Promise.resolve(); // the host's subscriptions change one at a time, in order
-    this.sequences = new Map(); // `${origin}\n${topic}` -> last sequence seen
+    this.sequences = new Map(); // `${origin}\n${topic}` -> last sequence seen, of topics subscribed here only
+    this.unreadable = 0; // bus messages from the host that could not be read, dropped
     this._hello = null;
   }
 
@@ -104,7 +175,10 @@ class PluginBus {
   hello() {
     if (this._hello === null) {
       this._hello = this.main.call('bus.hello', Buffer.alloc(0)).then((answer) => {
-        const [applicationId, hostId, publish, subscribe] = this.format.decode(answer);
+        const value = this.format.decode(answer);
+        const problem = helloProblem(value);
+        if (problem !== null) throw new ProtocolError(`The host's answer to 'bus.hello' is not [applicationId, hostId, publish, subscribe] in the ${this.format.name} format: ${problem}.`);
+        const [applicationId, hostId, publish, subscribe] = value;
         return { applicationId: applicationId ?? null, hostId, publish: publish ?? null, subscribe: subscribe ?? null };
       }).catch((e) => { // an answer that cannot be read is not kept either
         this._hello = null;
@@ -211,50 +285,87 @@ class PluginBus {
     validateTopic(topic, false);
     const all = options.all === true;
     const timeoutMs = options.timeoutMs ?? 30000;
+    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) throw new RangeError(`A bus request's timeoutMs is a positive number of milliseconds, or Infinity; got ${timeoutMs}.`);
+    // Past what setTimeout takes there is no timer of ours: the host ends the request within 10 minutes and answers TIMEOUT.
+    const callTimeoutMs = timeoutMs + HOST_MARGIN_MS > MAX_TIMER_MS ? Infinity : timeoutMs + HOST_MARGIN_MS;
     const host = await this.hello();
     topic = this.expand(topic, host);
     if (!allows(host.publish, topic)) throw new RemoteError('FORBIDDEN', `Plugin '${this.main.name}' may not send requests to topic '${topic}' (its host's allow-list).`);
     let answer;
     try {
-      answer = await this.main.call('bus.request', this.format.encode([topic, this.format.binary(toBuffer(payload)), all, Math.ceil(timeoutMs)]), { timeoutMs: timeoutMs + HOST_MARGIN_MS, signal: options.signal });
+      const wire = Math.min(Math.ceil(timeoutMs), Number.MAX_SAFE_INTEGER); // an integer, as .NET sends long.MaxValue for none
+      answer = await this.main.call('bus.request', this.format.encode([topic, this.format.binary(toBuffer(payload)), all, wire]), { timeoutMs: callTimeoutMs, signal: options.signal });
     } catch (e) {
       if (e instanceof RemoteError && e.code === 'TIMEOUT') throw new TimeoutError(e.message);
       throw e;
     }
-    const reply = ([publisher, bytes]) => ({ topic, publisher: publisher ?? null, payload: this.format.readBinary(bytes) });
+    const reply = (value) => {
+      if (!Array.isArray(value) || value.length !== 2 || (value[0] !== null && value[0] !== undefined && typeof value[0] !== 'string')) {
+        throw new ProtocolError(`The host's answer to a bus request of topic '${topic}' is not [publisher, payload] in the ${this.format.name} format.`);
+      }
+      return { topic, publisher: value[0] ?? null, payload: this.format.readBinary(value[1]) };
+    };
     const value = this.format.decode(answer);
+    if (all && !Array.isArray(value)) throw new ProtocolError(`The host's answer to a bus request of topic '${topic}' to all is not an array of [publisher, payload] in the ${this.format.name} format.`);
     return all ? value.map(reply) : reply(value);
   }
 
-  read(buffer) {
-    const [topic, origin, sequence, publisher, payload] = this.format.decode(buffer);
-    return { topic, origin, sequence: Number(sequence), publisher: publisher ?? null, payload: this.format.readBinary(payload) };
+  /** Reads a `bus.message` or `bus.request` of the host, or throws (INVALID_REQUEST) why it is not one. */
+  read(buffer, cmd) {
+    const invalid = (why) => new RemoteError('INVALID_REQUEST', `'${cmd}' takes [topic, origin, sequence, publisher, payload] in the ${this.format.name} format; the ${buffer.length} bytes sent are not that: ${why}`);
+    let value;
+    try {
+      value = this.format.decode(buffer);
+    } catch (e) {
+      throw invalid(e.message);
+    }
+    if (!Array.isArray(value) || value.length !== 5) throw invalid('it is not an array of five values.');
+    const [topic, origin, sequence, publisher, bytes] = value;
+    const message = { topic, origin: origin ?? '', sequence, publisher: publisher ?? null, payload: null }; // a nil origin is the host's own, as in .NET
+    const problem = messageProblem(message.topic, message.origin, message.sequence, message.publisher);
+    if (problem !== null) throw invalid(`${problem}.`);
+    try {
+      message.payload = this.format.readBinary(bytes);
+    } catch (e) {
+      throw invalid(`its payload: ${e.message}.`);
+    }
+    return message;
   }
 
   onMessage(buffer) {
     let message;
     try {
-      message = this.read(buffer);
+      message = this.read(buffer, 'bus.message');
     } catch (e) {
-      this.main.logger.warn(`A bus message could not be read: ${e.message}`);
+      this.dropUnreadable(e.message); // never thrown back into the read loop
       return;
     }
     message.missed = 0;
-    if (message.sequence > 0) {
+    const subscribers = this.subscriptions.filter((subscription) => subscription.matches(message.topic));
+    if (subscribers.length === 0) {
+      if (!isSystem(message.topic)) this.unmatched(message.topic); // system topics come unasked
+      return;
+    }
+    if (message.sequence > 0) { // tracked for topics subscribed here only: a host cannot fill it with others
       const key = `${message.origin}\n${message.topic}`;
       const last = this.sequences.get(key);
       if (last !== undefined && message.sequence > last + 1) message.missed = message.sequence - last - 1;
+      if (last === undefined && this.sequences.size >= MAX_TRACKED) this.sequences.clear(); // starts over: no gap for one message each
       this.sequences.set(key, message.sequence);
-      if (this.sequences.size > 65536) this.sequences.clear();
     }
-    let matched = false;
-    for (const subscription of this.subscriptions) {
-      if (subscription.matches(message.topic)) {
-        subscription.offer(message);
-        matched = true;
-      }
+    for (const subscription of subscribers) subscription.offer(message);
+  }
+
+  /** A bus message that could not be read: dropped and counted, and said at most once a second. */
+  dropUnreadable(reason) {
+    this.unreadable++;
+    this.unreadablePending = (this.unreadablePending ?? 0) + 1;
+    const now = Date.now();
+    if (this.unreadableLoggedAt === undefined || now - this.unreadableLoggedAt >= 1000) {
+      this.main.logger.warn(`${this.unreadablePending} bus message(s) that could not be read in plugin '${this.main.name}' were dropped (the last: ${reason}).`);
+      this.unreadablePending = 0;
+      this.unreadableLoggedAt = now;
     }
-    if (!matched && !isSystem(message.topic)) this.unmatched(message.topic); // system topics come unasked
   }
 
   /** A message no handler here takes (one still being added, or one removed): dropped, and said at most once a second. */
@@ -270,7 +381,7 @@ class PluginBus {
 
   /** Answers the host's `bus.request`: this plugin's subscribers of the topic in turn, until one returns a reply. */
   async onRequest(buffer, ctx) {
-    const message = this.read(buffer);
+    const message = this.read(buffer, 'bus.request');
     message.missed = 0;
     message.signal = ctx.signal;
     for (const subscription of this.subscriptions.filter((s) => s.matches(message.topic))) {
