@@ -51,15 +51,16 @@ test('serializers: depth and size are checked on the bytes, before anything is d
   assert.deepEqual(jsonFormat.decode(Buffer.from('["\\\\", "[\\"[", {"a":[1]}]')), ['\\', '["[', { a: [1] }]);
 
   // An array that announces more entries than bytes follow is not walked (nor allocated).
-  assert.throws(() => fmt.decode(Buffer.from([0xdd, 0xff, 0xff, 0xff, 0xff, 0x01])), /cut short: the array at byte 0 announces 4294967295 entries, and 1 bytes follow/);
+  assert.throws(() => fmt.decode(Buffer.from([0xdd, 0xff, 0xff, 0xff, 0xff, 0x01])), /cut short: the array at byte 0 announces 4294967295 entries, and with the values still owed around it more than the 1 bytes that follow/);
 });
 
 test('serializers: a bus message that would take gigabytes to decode is dropped, and the plugin lives on (a 96 MiB heap)', async () => {
   const { code, signal, result, stderr } = await scenario('bombs', { heapMb: 96, timeoutMs: 30000 });
   assert.equal(code, 0, `the plugin process ended with ${code ?? signal}: ${stderr}`);
-  assert.equal(result.unreadable, 2, 'both bus messages were dropped and counted');
+  assert.equal(result.unreadable, 3, 'the three bus messages were dropped and counted');
   assert.match(result.msgpackNested, /^RangeError: The value nests deeper than 500 levels/);
   assert.match(result.msgpackMaps, /^RangeError: The value holds more than 1048576 arrays, maps/);
+  assert.match(result.msgpackAnnounced, /^RangeError: The value is cut short: the array at byte 5 announces/);
   assert.match(result.jsonNested, /^RangeError: The value nests deeper than 500 levels/);
   assert.match(result.jsonMaps, /^RangeError: The value holds more than 1048576 arrays, maps/);
 });
@@ -156,4 +157,10 @@ test('bus: a request timeout past what setTimeout takes is no timer (not one of 
   assert.equal(asked.length, 5);
   main.stop();
   await run;
+});
+
+test('channel: an error answer that fits only without its message ends its shortening and reaches its caller', async () => {
+  const { code, signal, result, stderr } = await scenario('errorShortening', { timeoutMs: 15000 });
+  assert.equal(code, 0, `the plugin process ended with ${code ?? signal}: ${stderr}`);
+  assert.equal(result.answer, `RemoteError ${'C'.repeat(64)}: `);
 });

@@ -124,3 +124,24 @@ test('ending streams whose iterators never let go answers their waiting requests
     await run;
   }
 });
+
+test('a subscribe made at the top level reaches the host before the handshake is answered', async () => {
+  const order = [];
+  const { host, main, run } = loopback({
+    framer: 'msgpack',
+    setup: (m, h) => {
+      const { msgpackFormat } = require('../../src/pluginipc-node/lib/serializers');
+      h.handle('bus.hello', () => msgpackFormat.encode([null, 'host-1', null, null]));
+      h.handle('bus.subscribe', () => { order.push('subscribe'); return Buffer.alloc(0); });
+      m.subscribe('news', () => {});
+    },
+  });
+  try {
+    await host.call('GetMetadata');
+    order.push('handshake answered');
+    assert.deepEqual(order, ['subscribe', 'handshake answered'], 'the host drops, at the handshake, what a new process has not subscribed to again');
+  } finally {
+    await main.stop();
+    await run;
+  }
+});

@@ -161,6 +161,7 @@ class PluginBus {
     this._changes = Promise.resolve(); // the host's subscriptions change one at a time, in order
     this.sequences = new Map(); // `${origin}\n${topic}` -> last sequence seen, of topics subscribed here only
     this.unreadable = 0; // bus messages from the host that could not be read, dropped
+    this._inFlight = new Set(); // subscribes waiting for the host's answer
     this._hello = null;
   }
 
@@ -203,7 +204,25 @@ class PluginBus {
     await this.main.notify('bus.publish', this.format.encode([topic, this.format.binary(toBuffer(payload))]));
   }
 
-  async subscribe(topic, handler, options = {}) {
+  subscribe(topic, handler, options = {}) {
+    const subscribing = this._subscribe(topic, handler, options);
+    this._inFlight.add(subscribing);
+    const done = () => this._inFlight.delete(subscribing);
+    subscribing.then(done, done);
+    return subscribing;
+  }
+
+  /** Whether subscribes wait for the host's answer. */
+  get subscribing() {
+    return this._inFlight.size > 0;
+  }
+
+  /** Resolves once the subscribes under way now have been taken or refused by the host (Main waits for them to start). */
+  settled() {
+    return Promise.allSettled([...this._inFlight]);
+  }
+
+  async _subscribe(topic, handler, options) {
     const pattern = options.pattern === true;
     validateTopic(topic, pattern);
     if (typeof handler !== 'function') throw new TypeError('subscribe takes a handler function.');

@@ -40,13 +40,17 @@ function encodeError(error, includeDetails, signal, maxBytes = Infinity) {
     delete body.details; // an error that cannot be sent would leave its caller waiting for its timeout
     bytes = Buffer.from(JSON.stringify(body), 'utf8');
   }
-  if (bytes.length > maxBytes) body.code = String(body.code).slice(0, 64);
-  while (bytes.length > maxBytes && body.message.length > 0) {
-    body.message = body.message.slice(0, body.message.length >> 1) + ' (shortened)';
-    if (body.message.length <= 12) body.message = '';
-    bytes = Buffer.from(JSON.stringify(body), 'utf8');
+  if (bytes.length > maxBytes) {
+    body.code = String(body.code).slice(0, 64);
+    const message = body.message;
+    // The kept length falls strictly each round, so this ends; with nothing kept the body is as small as it gets.
+    for (let keep = message.length; bytes.length > maxBytes && keep > 0;) {
+      keep = Math.min(keep - 1, keep >> 1);
+      body.message = keep > 0 ? `${message.slice(0, keep)} (shortened)` : '';
+      bytes = Buffer.from(JSON.stringify(body), 'utf8');
+    }
   }
-  return bytes;
+  return bytes; // still over a tiny limit: the send reports it, and the caller's timeout ends the call
 }
 
 /** Reads a `cmd.error` body; one that is not the expected JSON becomes the message of a REMOTE_ERROR. */

@@ -59,7 +59,13 @@ function openTransport(contract) {
       const duplex = openFd(contract.inFd, true, true);
       return { input: duplex, output: duplex, stdio: false };
     }
-    return { input: openFd(contract.inFd, true, false), output: openFd(contract.outFd, false, true), stdio: false };
+    const input = openFd(contract.inFd, true, false);
+    try {
+      return { input, output: openFd(contract.outFd, false, true), stdio: false };
+    } catch (e) {
+      input.destroy(); // or the open input would keep the process alive
+      throw e;
+    }
   }
   const input = openFd(0, true, false);
   const output = openFd(1, false, true);

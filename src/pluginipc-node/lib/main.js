@@ -444,6 +444,12 @@ class Main {
       started = false;
       this.stop();
     }
+    if (started && this.bus.subscribing) {
+      // Subscribes made outside the hooks (at the top level) are the start's too: the host drops, once the handshake is
+      // answered, the subscriptions of an earlier process that this one has not made again (protocol section 9).
+      const outcome = await Promise.race([this.bus.settled(), ended]);
+      if (outcome === ENDED) started = false;
+    }
     // Handlers run only after a whole start: the host's requests that waited for it are answered SHUTTING_DOWN otherwise.
     this._startedDone = started;
     this._started.resolve(started);

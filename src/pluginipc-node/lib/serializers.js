@@ -39,6 +39,7 @@ function scanMsgpack(bytes) {
   let depth = 0;
   let objects = 0;
   let values = 0;
+  let owed = 1; // values announced and not read yet, at every depth: each takes a byte at least
   pending[0] = 1;
   for (;;) {
     while (pending[depth] === 0) {
@@ -47,6 +48,7 @@ function scanMsgpack(bytes) {
     }
     if (pos >= end) return;
     pending[depth]--;
+    owed--;
     if (depth > MAX_DEPTH) throw tooDeep(pos);
     if (++values > MAX_VALUES) throw tooManyValues(pos);
     const b = bytes[pos];
@@ -92,9 +94,11 @@ function scanMsgpack(bytes) {
     }
     if (++objects > MAX_OBJECTS) throw tooManyObjects(pos);
     const children = pairs ? entries * 2 : entries;
-    // Each value takes a byte at least: more values than bytes left is never valid, and is not walked.
-    if (children > end - pos - head) {
-      throw new RangeError(`The value is cut short: the ${pairs ? 'map' : 'array'} at byte ${pos} announces ${entries} entries, and ${end - pos - head} bytes follow.`);
+    // Each value takes a byte at least: more values owed, by this container and those around it, than bytes left is never
+    // valid, and is not walked (nested containers each announcing what is left would make the decoder allocate them all).
+    owed += children;
+    if (owed > end - pos - head) {
+      throw new RangeError(`The value is cut short: the ${pairs ? 'map' : 'array'} at byte ${pos} announces ${entries} entries, and with the values still owed around it more than the ${end - pos - head} bytes that follow.`);
     }
     pos += head;
     if (children > 0) pending[++depth] = children;
