@@ -4,7 +4,8 @@ using System.Text;
 using PluginIpc;
 
 /// <summary>
-/// Mode <c>bus [name=N] [sub=TOPIC]... [psub=PATTERN]... [delay=MS] [queue=N] [json]</c>: a Main plugin that uses <see cref="Main.Bus"/>.
+/// Mode <c>bus [name=N] [sub=TOPIC]... [psub=PATTERN]... [delay=MS] [queue=N] [json]</c>: a Main plugin that uses <see cref="Main.Bus"/>
+/// (<c>{pid}</c> in a start subscription's topic is the process id: a topic per run).
 /// It subscribes at start to each sub/psub; every message it receives is reported to the host as a one-way <c>bus.seen</c>,
 /// text <c>"{topic}|{sequence}|{missed}|{publisher}|{text}"</c>, and a request is replied <c>"{name}:{text}"</c>. With delay, each
 /// message's handler first waits that long (a slow subscriber); queue sets its subscribers' queue capacity. <c>sys.config.changed</c> runs its hook, which reports
@@ -55,7 +56,8 @@ internal static class BusPlugin
                 {
                     if (arg.StartsWith("sub=", StringComparison.Ordinal) || arg.StartsWith("psub=", StringComparison.Ordinal))
                     {
-                        await Subscribe(arg[(arg.IndexOf('=', StringComparison.Ordinal) + 1)..], arg[0] == 'p');
+                        string topic = arg[(arg.IndexOf('=', StringComparison.Ordinal) + 1)..].Replace("{pid}", Environment.ProcessId.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal);
+                        await Subscribe(topic, arg[0] == 'p');
                     }
                 }
             },

@@ -180,9 +180,14 @@ internal sealed class PluginBusLink : EnvelopePump, IAsyncDisposable
                 return null; // once, however many times it is sent
             }
 
-            if (old.Exact.Count + old.Patterns.Length >= MaxSubscriptions || (pattern && old.Patterns.Length >= MaxPatterns))
+            // Those of an earlier process, not made again yet, are left out: they go once this process runs, and a process that
+            // makes new topics per run must not be refused at its start for its predecessor's.
+            int stalePatterns = _stale is null ? 0 : old.Patterns.Count(p => _stale.Contains(PatternKey(p.Text)));
+            int staleExact = _stale is null ? 0 : _stale.Count - stalePatterns;
+            int patterns = old.Patterns.Length - stalePatterns;
+            if (old.Exact.Count - staleExact + patterns >= MaxSubscriptions || (pattern && patterns >= MaxPatterns))
             {
-                return pattern && old.Patterns.Length >= MaxPatterns
+                return pattern && patterns >= MaxPatterns
                     ? $"plugin '{Name}' has {MaxPatterns} pattern subscriptions, the most it may have"
                     : $"plugin '{Name}' has {MaxSubscriptions} subscriptions, the most it may have";
             }

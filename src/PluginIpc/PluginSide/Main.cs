@@ -25,6 +25,7 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts, Contracts.IContractP
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _stopRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _startFailed;
     private readonly MainBus _bus;
     private readonly MainConfig _config;
 
@@ -225,6 +226,7 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts, Contracts.IContractP
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 MainLog.StartFailed(_logger, Name, ex);
+                _startFailed = true; // before the gate opens: the handshake is refused, so the host never counts it as running
                 RequestStop();
                 exitCode = 1;
             }
@@ -307,11 +309,16 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts, Contracts.IContractP
 
     /// <summary>Holds a handler back until the start hook has finished; a handler that lends its buffers (<see cref="PooledBuffer.LendTo"/>) still does.</summary>
     private ChunkHandler Gate(ChunkHandler handler) => PooledRequestHandler.Like(handler, (chunk, peer, cancellationToken) =>
-        _started.Task.IsCompleted ? handler(chunk, peer, cancellationToken) : AfterStartAsync(handler, chunk, peer, cancellationToken));
+        !_started.Task.IsCompleted ? AfterStartAsync(handler, chunk, peer, cancellationToken)
+            : _startFailed ? ValueTask.FromException<ReadOnlyMemory<byte>>(NotStarted(chunk))
+            : handler(chunk, peer, cancellationToken));
 
     private async ValueTask<ReadOnlyMemory<byte>> AfterStartAsync(ChunkHandler handler, Chunk chunk, IChunkPeer peer, CancellationToken cancellationToken)
     {
         await _started.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        return await handler(chunk, peer, cancellationToken).ConfigureAwait(false);
+        return _startFailed ? throw NotStarted(chunk) : await handler(chunk, peer, cancellationToken).ConfigureAwait(false);
     }
+
+    private RemoteException NotStarted(Chunk chunk) =>
+        new(ErrorCodes.ShuttingDown, $"Plugin '{Name}' did not start (its start hook failed): '{chunk.Cmd}' was not run.") { Cmd = chunk.Cmd };
 }

@@ -285,4 +285,34 @@ public sealed class BusPluginProcessTests
         Assert.That(await runningAgain.Task.WaitAsync(TimeSpan.FromSeconds(30)), Is.EqualTo(new[] { "news" }), "news was made again by the new process's start; run.first was not");
         Assert.That(plugin.RestartCount, Is.EqualTo(1));
     }
+
+    [Test, CancelAfter(120_000)]
+    public async Task APluginAtItsSubscriptionLimitRestarts_ItsNewProcessMaySubscribeAnew_AndTheOldOnesGo()
+    {
+        await using var host = new BusPlugins(null, new BusPluginSpec("r", ["sub=run.{pid}"], o => o.RestartPolicy = RestartPolicy.OnFailure));
+        await host.StartAsync("r");
+        Plugin plugin = await host.Manager.GetAsync("r");
+        int firstPid = plugin.ProcessId!.Value;
+        for (int i = 1; i < PluginBusLink.MaxSubscriptions; i++)
+        {
+            Assert.That(await plugin.CallAsync("subscribe", $"fill.{i}"), Is.EqualTo("ok"));
+        }
+
+        Assert.That(host.Manager.GetStatus("r").Subscriptions, Has.Count.EqualTo(PluginBusLink.MaxSubscriptions), "at the limit");
+        var runningAgain = new TaskCompletionSource<string[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        plugin.StateChanged += (_, change) =>
+        {
+            if (change.PreviousState != PluginState.Running && change.State == PluginState.Running)
+            {
+                runningAgain.TrySetResult([.. host.Manager.GetStatus("r").Subscriptions]);
+            }
+        };
+        _ = plugin.CallAsync("crash", "").ContinueWith(static t => t.Exception, TaskScheduler.Default);
+
+        // The new process's own topic is taken although its predecessor's 1,024 still stand: they go once it runs.
+        string[] after = await runningAgain.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.That(after, Is.EqualTo(new[] { $"run.{plugin.ProcessId}" }));
+        Assert.That(plugin.ProcessId, Is.Not.EqualTo(firstPid));
+        Assert.That(plugin.RestartCount, Is.EqualTo(1));
+    }
 }
