@@ -272,17 +272,10 @@ public sealed class BusPluginProcessTests
         Assert.That(await plugin.CallAsync("subscribe", "run.first"), Is.EqualTo("ok"), "a subscription of the first process only");
         Assert.That(host.Manager.GetStatus("r").Subscriptions, Is.EqualTo(new[] { "news", "run.first" }));
 
-        var runningAgain = new TaskCompletionSource<string[]>(TaskCreationOptions.RunContinuationsAsynchronously);
-        plugin.StateChanged += (_, change) =>
-        {
-            if (change.PreviousState != PluginState.Running && change.State == PluginState.Running)
-            {
-                runningAgain.TrySetResult([.. host.Manager.GetStatus("r").Subscriptions]);
-            }
-        };
+        Task<string[]> runningAgain = SubscriptionsWhenRunningAgain(host, plugin);
         _ = plugin.CallAsync("crash", "").ContinueWith(static t => t.Exception, TaskScheduler.Default);
 
-        Assert.That(await runningAgain.Task.WaitAsync(TimeSpan.FromSeconds(30)), Is.EqualTo(new[] { "news" }), "news was made again by the new process's start; run.first was not");
+        Assert.That(await runningAgain.WaitAsync(TimeSpan.FromSeconds(30)), Is.EqualTo(new[] { "news" }), "news was made again by the new process's start; run.first was not");
         Assert.That(plugin.RestartCount, Is.EqualTo(1));
     }
 
@@ -299,20 +292,27 @@ public sealed class BusPluginProcessTests
         }
 
         Assert.That(host.Manager.GetStatus("r").Subscriptions, Has.Count.EqualTo(PluginBusLink.MaxSubscriptions), "at the limit");
+        Task<string[]> runningAgain = SubscriptionsWhenRunningAgain(host, plugin);
+        _ = plugin.CallAsync("crash", "").ContinueWith(static t => t.Exception, TaskScheduler.Default);
+
+        // The new process's own topic is taken although its predecessor's 1,024 still stand: they go once it runs.
+        string[] after = await runningAgain.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.That(after, Is.EqualTo(new[] { $"run.{plugin.ProcessId}" }));
+        Assert.That(plugin.ProcessId, Is.Not.EqualTo(firstPid));
+        Assert.That(plugin.RestartCount, Is.EqualTo(1));
+    }
+
+    /// <summary>Completes with the plugin's subscriptions as the host has them the moment it runs again (a new process).</summary>
+    private static Task<string[]> SubscriptionsWhenRunningAgain(BusPlugins host, Plugin plugin)
+    {
         var runningAgain = new TaskCompletionSource<string[]>(TaskCreationOptions.RunContinuationsAsynchronously);
         plugin.StateChanged += (_, change) =>
         {
             if (change.PreviousState != PluginState.Running && change.State == PluginState.Running)
             {
-                runningAgain.TrySetResult([.. host.Manager.GetStatus("r").Subscriptions]);
+                runningAgain.TrySetResult([.. host.Manager.GetStatus(plugin.Name).Subscriptions]);
             }
         };
-        _ = plugin.CallAsync("crash", "").ContinueWith(static t => t.Exception, TaskScheduler.Default);
-
-        // The new process's own topic is taken although its predecessor's 1,024 still stand: they go once it runs.
-        string[] after = await runningAgain.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.That(after, Is.EqualTo(new[] { $"run.{plugin.ProcessId}" }));
-        Assert.That(plugin.ProcessId, Is.Not.EqualTo(firstPid));
-        Assert.That(plugin.RestartCount, Is.EqualTo(1));
+        return runningAgain.Task;
     }
 }
