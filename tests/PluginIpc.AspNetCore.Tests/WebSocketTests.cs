@@ -128,6 +128,7 @@ public sealed class WebSocketTests
     [TestCase("1e400", "10e399")]
     [TestCase("0", "-0.0e7")]
     [TestCase("-150", "-1.50E+2")]
+    [TestCase("100", "1e2")]
     [TestCase("1e999999999999999999", "1e999999999999999999")]
     [TestCase("1e+99999999999999999", "10e+99999999999999998")]
     public void Equal_ids_have_one_key(string one, string other) =>

@@ -17,10 +17,29 @@ internal static class JsonRpcIdKey
     public static string? Of(JsonElement id) => id.ValueKind switch
     {
         JsonValueKind.String => "s" + id.GetString(),
+        JsonValueKind.Number when id.TryGetInt64(out long integer) => IntegerKey(integer), // the usual id: no text to take apart
         JsonValueKind.Number => "n" + Canonical(id.GetRawText()),
         JsonValueKind.Null => "null",
         _ => null,
     };
+
+    /// <summary>The key <see cref="Canonical"/> gives an integer, from its value.</summary>
+    private static string IntegerKey(long value)
+    {
+        if (value == 0)
+        {
+            return "n0";
+        }
+
+        int zeros = 0;
+        while (value % 10 == 0)
+        {
+            value /= 10;
+            zeros++;
+        }
+
+        return string.Create(CultureInfo.InvariantCulture, $"n{value}e{zeros}");
+    }
 
     /// <summary>Writes a JSON number as its significant digits and the power of ten of the last: <c>-1.50e2</c> is <c>-15e1</c>.</summary>
     private static string Canonical(string number)

@@ -2,9 +2,9 @@
 
 const { RemoteError, ProtocolError, TimeoutError } = require('./errors');
 const { toBuffer } = require('./framing');
+const { MAX_TIMER_MS } = require('./channel');
 
 const HOST_MARGIN_MS = 5000;
-const MAX_TIMER_MS = 0x7fffffff; // setTimeout fires at once past this
 const QUEUE_CAPACITY = 1024;
 const QUEUE_BYTES = 16 * 1024 * 1024;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;

@@ -566,4 +566,4 @@ class Channel {
   }
 }
 
-module.exports = { Channel, encodeError, decodeError, isRemoteError };
+module.exports = { Channel, encodeError, decodeError, isRemoteError, MAX_TIMER_MS };

@@ -1,7 +1,7 @@
 'use strict';
 
 const path = require('path');
-const { Channel } = require('./channel');
+const { Channel, MAX_TIMER_MS } = require('./channel');
 const { createFramer, toBuffer } = require('./framing');
 const { RemoteError, ChannelClosedError, TimeoutError, abortError } = require('./errors');
 const { resolveFormat } = require('./serializers');
@@ -24,7 +24,7 @@ function defaultName() {
 function positiveMs(value, name, allowInfinite) {
   if (allowInfinite && value === Infinity) return value;
   // A Node timer keeps at most 2^31 - 1 ms; a longer delay would fire at once.
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 0x7fffffff) {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
     throw new RangeError(`${name} must be a positive number of milliseconds, at most 2147483647 (about 24.8 days)${allowInfinite ? ', or Infinity' : ''}.`);
   }
   return value;
@@ -377,7 +377,7 @@ class Main {
     const timeoutMs = options.timeoutMs ?? this._options.callTimeoutMs;
     let timer;
     const waits = [this._connected.promise];
-    if (Number.isFinite(timeoutMs) && timeoutMs <= 0x7fffffff) { // longer: as good as none (a Node timer would fire at once)
+    if (Number.isFinite(timeoutMs) && timeoutMs <= MAX_TIMER_MS) { // longer: as good as none (a Node timer would fire at once)
       waits.push(new Promise((_, reject) => { timer = setTimeout(() => reject(new TimeoutError(`Plugin '${this.name}' did not connect to its host within ${timeoutMs} ms.`)), timeoutMs); }));
     }
     try {
