@@ -73,6 +73,8 @@ export interface MainOptions {
   maxQueuedMessages?: number;
   /** How many bytes of them may wait. Defaults to 16 MiB. */
   maxQueuedBytes?: number;
+  /** How many bytes of request bodies over 64 KiB running handlers may hold at once; the next such request waits, in order (one larger runs alone). Defaults to 64 MiB. */
+  maxRunningRequestBytes?: number;
   /** How many bytes may wait to be written, when the host does not read, before no new handler starts (its requests wait in the queue above). Defaults to 16 MiB. */
   maxUnsentBytes?: number;
   /** Sends a handler's stack trace in the details of a HANDLER_ERROR. Defaults to false. */
@@ -290,6 +292,7 @@ export interface ChannelOptions {
   maxConcurrentHandlers?: number;
   maxQueuedMessages?: number;
   maxQueuedBytes?: number;
+  maxRunningRequestBytes?: number;
   maxUnsentBytes?: number;
   callTimeoutMs?: number;
   includeErrorDetails?: boolean;

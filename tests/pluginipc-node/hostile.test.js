@@ -164,3 +164,33 @@ test('channel: an error answer that fits only without its message ends its short
   assert.equal(code, 0, `the plugin process ended with ${code ?? signal}: ${stderr}`);
   assert.equal(result.answer, `RemoteError ${'C'.repeat(64)}: `);
 });
+
+test('bus: a request the host cancels asks no further subscriber', async () => {
+  const { host, main, run } = loopback({
+    framer: 'msgpack',
+    setup(main, host) {
+      host.handle('bus.hello', () => fmt.encode([null, 'host-1', null, null]));
+      host.handle('bus.subscribe', () => {});
+    },
+  });
+  const firstAsked = new Inbox();
+  const asked = [];
+  // The first subscriber gives no reply, and only once the request is cancelled: the loop then stands before the second.
+  await main.subscribe('asked', async (payload, message) => {
+    asked.push('first');
+    firstAsked.push(true);
+    await new Promise((resolve) => message.signal.addEventListener('abort', resolve, { once: true }));
+    return null;
+  });
+  await main.subscribe('asked', () => { asked.push('second'); return 'too late'; });
+  const controller = new AbortController();
+  const call = host.call('bus.request', fmt.encode(['asked', '', 0, null, Buffer.from('q')]), { signal: controller.signal });
+  await firstAsked.take();
+  controller.abort();
+  await assert.rejects(call, (e) => e.name === 'AbortError');
+  await host.ping(); // the cancel, and whatever the plugin did after it, came before this answer
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(asked, ['first']);
+  main.stop();
+  await run;
+});

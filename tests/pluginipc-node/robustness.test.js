@@ -145,3 +145,52 @@ test('a subscribe made at the top level reaches the host before the handshake is
     await run;
   }
 });
+
+test('channel: running handlers of large requests hold at most maxRunningRequestBytes; the rest wait in order, small ones do not', async () => {
+  const { PassThrough } = require('stream');
+  const toPlugin = new PassThrough();
+  const toHost = new PassThrough();
+  const host = new sdk.Channel({ input: toHost, output: toPlugin, framer: sdk.createFramer('msgpack'), name: 'host' });
+  const plugin = new sdk.Channel({ input: toPlugin, output: toHost, framer: sdk.createFramer('msgpack'), name: 'plugin', maxRunningRequestBytes: 1024 * 1024 });
+  const started = new Set();
+  const gates = new Map();
+  plugin.handle('big', (buffer) => {
+    started.add(buffer[0]);
+    return new Promise((resolve) => gates.set(buffer[0], () => resolve('')));
+  });
+  plugin.handle('small', (buffer) => buffer);
+  host.start();
+  plugin.start();
+  const body = (i) => { const b = Buffer.alloc(300 * 1024, 0x78); b[0] = i; return b; };
+  const cancel5 = new AbortController();
+  const calls = [1, 2, 3, 4, 5, 6].map((i) => host.call('big', body(i), i === 5 ? { signal: cancel5.signal } : {}));
+  // Answered after every request before it was dispatched: three of 300 KiB fit in 1 MiB.
+  assert.equal((await host.call('small', Buffer.from('ok'))).toString(), 'ok');
+  assert.deepEqual([...started], [1, 2, 3]);
+
+  cancel5.abort();
+  await assert.rejects(calls[4], (e) => e.name === 'AbortError');
+  gates.get(1)();
+  await calls[0];
+  assert.equal((await host.call('small', Buffer.from('ok'))).toString(), 'ok');
+  assert.deepEqual([...started], [1, 2, 3, 4], 'the next in order fits once one ends; the sixth does not yet');
+
+  for (const i of [2, 3, 4]) gates.get(i)();
+  await Promise.all([calls[1], calls[2], calls[3]]);
+  assert.equal((await host.call('small', Buffer.from('ok'))).toString(), 'ok');
+  gates.get(6)();
+  await calls[5];
+  assert.deepEqual([...started], [1, 2, 3, 4, 6], 'the cancelled request never ran');
+  assert.equal(plugin._largeBytes, 0, 'every byte came back');
+  assert.equal(plugin._largeWaiting, 0);
+  host.close();
+  plugin.close();
+});
+
+test('configure: the queue and handler limits are positive integers', () => {
+  const main = sdk.createMain({ exitProcess: false });
+  for (const limit of ['maxConcurrentHandlers', 'maxQueuedMessages', 'maxQueuedBytes', 'maxRunningRequestBytes', 'maxUnsentBytes']) {
+    for (const bad of [0, -1, 1.5, '5', Infinity]) assert.throws(() => main.configure({ [limit]: bad }), RangeError, `${limit} = ${bad}`);
+  }
+  main.configure({ maxRunningRequestBytes: 1024 });
+});

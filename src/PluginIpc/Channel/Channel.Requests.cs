@@ -21,6 +21,13 @@ public sealed partial class Channel
         {
             if (isRequest)
             {
+                if (request.BudgetWait is { } budget)
+                {
+                    request.BudgetWait = null;
+                    await budget.ConfigureAwait(false);
+                    request.BudgetBytes = chunk.Buffer.Length;
+                }
+
                 Task slot = _handlerSlots.WaitAsync(cancellationToken);
                 if (!slot.IsCompletedSuccessfully)
                 {
@@ -206,6 +213,12 @@ public sealed partial class Channel
             _handlerSlots.Release();
         }
 
+        if (request.BudgetBytes > 0)
+        {
+            _largeRequests.Release(request.BudgetBytes);
+            request.BudgetBytes = 0;
+        }
+
         if (request.Finish(out bool wasInTable) && request.Chunk.Direction == Direction.Request)
         {
             _incoming.TryRemove(request.Chunk.ThreadId, request);
@@ -308,6 +321,34 @@ public sealed partial class Channel
         return _handlers.Find(chunk.Cmd);
     }
 
+    /// <summary>Returns the bytes <paramref name="chunk"/>'s handler takes from <see cref="_largeRequests"/>: 0 for all but large requests, and for pings, which show that the channel is alive.</summary>
+    private static int BudgetBytesOf(Chunk chunk) =>
+        LargeRequestBudget.IsLarge(chunk.Buffer.Length) && chunk.Cmd != Commands.Ping ? chunk.Buffer.Length : 0;
+
+    /// <summary>Takes what a request handled inline holds: a handler slot and, for a large one, its bytes; both or neither.</summary>
+    private bool TryTakeInline(IncomingRequest request)
+    {
+        int bytes = BudgetBytesOf(request.Chunk);
+        if (bytes == 0)
+        {
+            return _handlerSlots.TryTake();
+        }
+
+        if (!_largeRequests.TryTake(bytes))
+        {
+            return false; // it waits for them on the thread pool
+        }
+
+        if (!_handlerSlots.TryTake())
+        {
+            _largeRequests.Release(bytes);
+            return false;
+        }
+
+        request.BudgetBytes = bytes;
+        return true;
+    }
+
     private bool DispatchRequest(Chunk chunk)
     {
         int state = Volatile.Read(ref _state);
@@ -341,7 +382,7 @@ public sealed partial class Channel
 
         // A request handled inline stays out of the in-flight table while its handler runs on the loop: no other chunk
         // is read meanwhile, so nothing can look for it there (see RunHandlerInline and OnReadLoopStalled).
-        bool inline = registration is { RunsOnThreadPool: false } && !_incoming.Contains(chunk.ThreadId) && _handlerSlots.TryTake();
+        bool inline = registration is { RunsOnThreadPool: false } && !_incoming.Contains(chunk.ThreadId) && TryTakeInline(request);
         if (!inline && !_incoming.TryAdd(chunk.ThreadId, request))
         {
             request.Finish(out _);
@@ -352,6 +393,12 @@ public sealed partial class Channel
 
         if (!inline)
         {
+            if (BudgetBytesOf(chunk) is > 0 and int bytes)
+            {
+                // Queued here, on the read loop, so that large requests get their bytes in the order they arrived.
+                request.BudgetWait = _largeRequests.WaitAsync(bytes, request.Token);
+            }
+
             Interlocked.Increment(ref _activeHandlers);
             _backlog.Add(chunk);
             ThreadPool.UnsafeQueueUserWorkItem(request, preferLocal: true);

@@ -82,6 +82,7 @@ public sealed partial class Channel : IChunkPeer, IChunkCallShortcuts, Contracts
     /// </summary>
     private IncomingRequest? _spareRequest;
     private readonly HandlerSlots _handlerSlots;
+    private readonly LargeRequestBudget _largeRequests;
     private readonly DispatchBacklog _backlog;
     private readonly OneWayQueue? _oneWays;
     private readonly CancellationTokenSource _lifetime = new();
@@ -180,6 +181,7 @@ public sealed partial class Channel : IChunkPeer, IChunkCallShortcuts, Contracts
         _owner = this;
         _logger = _options.LoggerFactory.CreateLogger("PluginIpc.Channel");
         _handlerSlots = new HandlerSlots(_options.MaxConcurrentHandlers);
+        _largeRequests = new LargeRequestBudget(_options.MaxRunningRequestBytes);
         _backlog = new DispatchBacklog(_options.MaxQueuedMessages, _options.MaxQueuedBytes);
         _oneWays = _options.ConcurrentOneWayDispatch ? null : new OneWayQueue(this);
         _guard = new InlineDispatchGuard(s_inlineCheckPeriod, OnReadLoopStalled, OnSlowInlineRun);

@@ -37,6 +37,17 @@ public sealed class ChannelOptions
     /// <value>Defaults to 16 MiB.</value>
     public long MaxQueuedBytes { get; set; } = 16L * 1024 * 1024;
 
+    /// <summary>
+    /// Gets or sets how many bytes of request bodies over 64 KiB running handlers may hold at once; the next such request
+    /// waits, in order, until running ones end. One larger than this runs when no other large one does.
+    /// </summary>
+    /// <value>Defaults to 64 MiB.</value>
+    /// <remarks>
+    /// <see cref="MaxConcurrentHandlers"/> bounds how many handlers run, not what they hold. A handler that calls the other
+    /// side back holds its request while it waits: keep the limit above the large bodies of such chains.
+    /// </remarks>
+    public long MaxRunningRequestBytes { get; set; } = DefaultMaxRunningRequestBytes;
+
     /// <summary>Gets or sets a value indicating whether one-way messages are handled concurrently rather than one at a time in the order sent.</summary>
     /// <value>Defaults to <see langword="false"/>: one-way messages from one sender are handled in order.</value>
     public bool ConcurrentOneWayDispatch { get; set; }
@@ -62,6 +73,9 @@ public sealed class ChannelOptions
     /// the polling takes their time and latency gets worse.
     /// </remarks>
     public TimeSpan BusyPollTime { get; set; }
+
+    /// <summary>The default of <see cref="MaxRunningRequestBytes"/>: 64 MiB, a framer's largest chunk by default.</summary>
+    internal const long DefaultMaxRunningRequestBytes = 64L * 1024 * 1024;
 
     /// <summary>The largest <see cref="BusyPollTime"/>: 10 ms.</summary>
     public static readonly TimeSpan MaxBusyPollTime = TimeSpan.FromMilliseconds(10);
@@ -101,6 +115,7 @@ public sealed class ChannelOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConcurrentHandlers);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxQueuedMessages);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxQueuedBytes);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxRunningRequestBytes);
         ValidateTimeout(DefaultCallTimeout, nameof(DefaultCallTimeout));
         ValidateTimeout(ShutdownGracePeriod, nameof(ShutdownGracePeriod));
         ValidateBusyPollTime(BusyPollTime, nameof(BusyPollTime));
@@ -119,6 +134,7 @@ public sealed class ChannelOptions
         MaxConcurrentHandlers = settings.MaxConcurrentHandlers,
         MaxQueuedMessages = settings.MaxQueuedMessages,
         MaxQueuedBytes = settings.MaxQueuedBytes,
+        MaxRunningRequestBytes = settings.MaxRunningRequestBytes,
         ShutdownGracePeriod = shutdownGracePeriod,
         LoggerFactory = loggerFactory,
         MeterFactory = settings.MeterFactory,

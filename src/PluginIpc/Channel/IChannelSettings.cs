@@ -16,6 +16,8 @@ internal interface IChannelSettings
 
     long MaxQueuedBytes { get; }
 
+    long MaxRunningRequestBytes { get; }
+
     IMeterFactory? MeterFactory { get; }
 
     IPluginSerializer? Serializer { get; }

@@ -48,6 +48,12 @@ internal sealed class IncomingRequest : IThreadPoolWorkItem
 
     public CancellationToken Token { get; private set; }
 
+    /// <summary>Gets or sets the body bytes its handler holds from the channel's <see cref="LargeRequestBudget"/>: 0 for all but large requests.</summary>
+    public long BudgetBytes { get; set; }
+
+    /// <summary>Gets or sets the wait for those bytes, queued when the read loop dispatched a large request to the thread pool.</summary>
+    public Task? BudgetWait { get; set; }
+
     /// <summary>
     /// Makes a request whose handler ended on the read loop, never entered in the in-flight table, the next request: the
     /// loop reuses it rather than allocating one per request.
@@ -61,6 +67,8 @@ internal sealed class IncomingRequest : IThreadPoolWorkItem
         _cancellation = cancellation;
         Chunk = chunk;
         Token = cancellation.Token;
+        BudgetBytes = 0;
+        BudgetWait = null;
         Volatile.Write(ref _state, 0);
     }
 

@@ -86,6 +86,10 @@ public sealed class PluginOptions : IChannelSettings
     /// <value>Defaults to 16 MiB.</value>
     public long MaxQueuedBytes { get; set; } = 16L * 1024 * 1024;
 
+    /// <summary>Gets or sets how many bytes of the plugin's request bodies over 64 KiB the host's running handlers may hold at once (see <see cref="ChannelOptions.MaxRunningRequestBytes"/>).</summary>
+    /// <value>Defaults to 64 MiB.</value>
+    public long MaxRunningRequestBytes { get; set; } = ChannelOptions.DefaultMaxRunningRequestBytes;
+
     /// <summary>Gets or sets how many recent output lines and log entries the host keeps for <see cref="Plugin.GetRecentLogs"/> and <see cref="Plugin.QueryLogs"/>.</summary>
     /// <value>Defaults to 1000.</value>
     public int RecentLogCapacity { get; set; } = 1000;
@@ -200,6 +204,7 @@ public sealed class PluginOptions : IChannelSettings
             MaxConcurrentHandlers = MaxConcurrentHandlers,
             MaxQueuedMessages = MaxQueuedMessages,
             MaxQueuedBytes = MaxQueuedBytes,
+            MaxRunningRequestBytes = MaxRunningRequestBytes,
             RecentLogCapacity = RecentLogCapacity,
             RecentLogByteCapacity = RecentLogByteCapacity,
             MaxOutputLineLength = MaxOutputLineLength,
@@ -286,6 +291,7 @@ public sealed class PluginOptions : IChannelSettings
         Require(MaxConcurrentHandlers > 0, nameof(MaxConcurrentHandlers), $"must be positive, not {MaxConcurrentHandlers}");
         Require(MaxQueuedMessages > 0, nameof(MaxQueuedMessages), $"must be positive, not {MaxQueuedMessages}");
         Require(MaxQueuedBytes > 0, nameof(MaxQueuedBytes), $"must be positive, not {MaxQueuedBytes}");
+        Require(MaxRunningRequestBytes > 0, nameof(MaxRunningRequestBytes), $"must be positive, not {MaxRunningRequestBytes}");
         Require(ChannelOptions.IsValidBusyPollTime(BusyPollTime), nameof(BusyPollTime), $"must be from zero to {ChannelOptions.MaxBusyPollTime.TotalMilliseconds} ms, not {BusyPollTime}");
         Require(RecentLogCapacity > 0, nameof(RecentLogCapacity), $"must be positive, not {RecentLogCapacity}");
         Require(RecentLogByteCapacity > 0, nameof(RecentLogByteCapacity), $"must be positive, not {RecentLogByteCapacity}");

@@ -65,6 +65,10 @@ public sealed class MainOptions : IChannelSettings
     /// <value>Defaults to 16 MiB.</value>
     public long MaxQueuedBytes { get; set; } = 16L * 1024 * 1024;
 
+    /// <summary>Gets or sets how many bytes of the host's request bodies over 64 KiB the plugin's running handlers may hold at once (see <see cref="ChannelOptions.MaxRunningRequestBytes"/>).</summary>
+    /// <value>Defaults to 64 MiB.</value>
+    public long MaxRunningRequestBytes { get; set; } = ChannelOptions.DefaultMaxRunningRequestBytes;
+
     /// <summary>
     /// Gets or sets the clock of the plugin's call timeouts, its pings to the host (<see cref="HostPingInterval"/> and
     /// <see cref="HostPingTimeout"/>) and <see cref="StopGracePeriod"/>.
@@ -194,6 +198,7 @@ public sealed class MainOptions : IChannelSettings
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxConcurrentHandlers);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxQueuedMessages);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxQueuedBytes);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxRunningRequestBytes);
         ChannelOptions.ValidateTimeout(StopGracePeriod, nameof(StopGracePeriod));
         ChannelOptions.ValidateTimeout(HostPingInterval, nameof(HostPingInterval));
         ChannelOptions.ValidateTimeout(HostPingTimeout, nameof(HostPingTimeout));
@@ -218,6 +223,7 @@ public sealed class MainOptions : IChannelSettings
             MaxConcurrentHandlers = MaxConcurrentHandlers,
             MaxQueuedMessages = MaxQueuedMessages,
             MaxQueuedBytes = MaxQueuedBytes,
+            MaxRunningRequestBytes = MaxRunningRequestBytes,
             MinimumLogLevel = MinimumLogLevel,
             MeterFactory = MeterFactory,
             Serializer = Serializer,

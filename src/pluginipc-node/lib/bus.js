@@ -1,6 +1,6 @@
 'use strict';
 
-const { RemoteError, ProtocolError, TimeoutError } = require('./errors');
+const { RemoteError, ProtocolError, TimeoutError, abortError } = require('./errors');
 const { toBuffer } = require('./framing');
 const { MAX_TIMER_MS } = require('./channel');
 
@@ -404,6 +404,8 @@ class PluginBus {
     message.missed = 0;
     message.signal = ctx.signal;
     for (const subscription of this.subscriptions.filter((s) => s.matches(message.topic))) {
+      // A cancelled request asks no further subscriber: the host has stopped waiting for a reply.
+      if (ctx.signal?.aborted) throw abortError(`The bus request of topic '${message.topic}' was cancelled.`, ctx.signal.reason);
       const reply = await subscription.handler(message.payload, message);
       if (reply !== undefined && reply !== null) return toBuffer(reply);
     }

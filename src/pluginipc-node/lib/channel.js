@@ -13,11 +13,12 @@ function isRemoteError(e) {
   return e !== null && typeof e === 'object' && e.name === 'RemoteError' && typeof e.code === 'string';
 }
 
-/** The body of a `cmd.error` answer: `{"code","message","details"?}` (protocol section 5). */
 /** The longest delay a Node timer keeps (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
 const MAX_TIMER_MS = 0x7fffffff;
+// Requests with larger bodies need room in the running handlers' byte budget (maxRunningRequestBytes), as in the .NET channel.
+const LARGE_REQUEST_BYTES = 64 * 1024;
 
-/** Encodes a `cmd.error` body of at most `maxBytes`: details are left out, then the message shortened, to fit. */
+/** Encodes a `cmd.error` body (`{"code","message","details"?}`, protocol section 5) of at most `maxBytes`: details are left out, then the message shortened, to fit. */
 function encodeError(error, includeDetails, signal, maxBytes = Infinity) {
   let body;
   if (isRemoteError(error)) {
@@ -88,6 +89,7 @@ class Channel {
     this.maxConcurrentHandlers = options.maxConcurrentHandlers ?? 256;
     this.maxQueuedMessages = options.maxQueuedMessages ?? 1024;
     this.maxQueuedBytes = options.maxQueuedBytes ?? 16 * 1024 * 1024;
+    this.maxRunningRequestBytes = options.maxRunningRequestBytes ?? 64 * 1024 * 1024;
     this.maxUnsentBytes = options.maxUnsentBytes ?? 16 * 1024 * 1024;
     this.defaultTimeoutMs = options.callTimeoutMs ?? 30000;
     this.includeErrorDetails = options.includeErrorDetails ?? false;
@@ -98,8 +100,10 @@ class Channel {
     this._nextId = 0n;
     this._pending = new Map(); // our calls: threadId -> { resolve, reject, cmd, cleanup }
     this._incoming = new Map(); // their requests being handled or waiting: threadId -> { controller, waiting }
-    this._waiting = []; // requests waiting for a handler slot
+    this._waiting = []; // requests waiting for a handler slot, or large ones for room in _largeBytes
     this._active = 0;
+    this._largeBytes = 0; // body bytes of large requests whose handlers run: at most maxRunningRequestBytes, or one alone
+    this._largeWaiting = 0;
     this._oneWays = [];
     this._oneWayRunning = false;
     this._queuedMessages = 0;
@@ -269,6 +273,7 @@ class Channel {
     for (const entry of this._incoming.values()) entry.controller.abort(abortError('The channel closed.'));
     this._incoming.clear();
     this._waiting.length = 0;
+    this._largeWaiting = 0;
     this._oneWays.length = 0;
     this.output.off('drain', this._onDrain);
     this._outputFull = false; // what waits now is never written: log entries go to stderr again
@@ -416,6 +421,10 @@ class Channel {
       this._unqueue(entry.chunk);
       this._incoming.delete(chunk.threadId);
       this._respondError(entry.chunk, new RemoteError('CANCELLED', `'${entry.chunk.cmd}' was cancelled before it started.`));
+      if (entry.large) {
+        this._largeWaiting--;
+        this._pumpWaiting(); // it may have held back large ones that fit
+      }
       this._checkIdle();
       return;
     }
@@ -435,20 +444,31 @@ class Channel {
       this._respondError(chunk, new RemoteError('INVALID_REQUEST', `Request ${chunk.threadId} ('${chunk.cmd}') is already in flight from this sender.`));
       return;
     }
-    const entry = { chunk, controller: new AbortController(), waiting: false };
+    const large = chunk.buffer.length > LARGE_REQUEST_BYTES;
+    const entry = { chunk, controller: new AbortController(), waiting: false, large };
     this._incoming.set(chunk.threadId, entry);
-    if (this._active < this.maxConcurrentHandlers && !this._outputFull) {
+    if (this._active < this.maxConcurrentHandlers && !this._outputFull && (!large || (this._largeWaiting === 0 && this._largeFits(chunk)))) {
       this._run(entry);
     } else {
       entry.waiting = true;
+      if (large) this._largeWaiting++;
       this._waiting.push(entry);
       this._queue(chunk);
     }
   }
 
+  /**
+   * Handler slots bound how many requests run, not their size: requests over 64 KiB also need room in a budget of
+   * maxRunningRequestBytes (one larger than it runs when no other large one does). Pings never reach here.
+   */
+  _largeFits(chunk) {
+    return this._largeBytes === 0 || this._largeBytes + chunk.buffer.length <= this.maxRunningRequestBytes;
+  }
+
   async _run(entry) {
     const { chunk, controller } = entry;
     this._active++;
+    if (entry.large) this._largeBytes += chunk.buffer.length;
     const registration = this.handlers.get(chunk.cmd);
     const handler = registration?.fn ?? this.fallback;
     try {
@@ -474,6 +494,7 @@ class Channel {
     } finally {
       if (this._incoming.get(chunk.threadId) === entry) this._incoming.delete(chunk.threadId);
       this._active--;
+      if (entry.large) this._largeBytes -= chunk.buffer.length;
       this._pumpWaiting();
       this._checkIdle();
     }
@@ -481,9 +502,19 @@ class Channel {
 
   _pumpWaiting() {
     // No handler starts while its answer could only wait in memory: the other side does not read what we wrote.
-    while (this._active < this.maxConcurrentHandlers && !this._outputFull && this._waiting.length > 0 && this._state !== 'closed') {
-      const next = this._waiting.shift();
+    // In arrival order; a large request that does not fit holds back the large ones behind it, not the small ones.
+    let i = 0;
+    let largeHeld = false;
+    while (this._active < this.maxConcurrentHandlers && !this._outputFull && i < this._waiting.length && this._state !== 'closed') {
+      const next = this._waiting[i];
+      if (next.large && (largeHeld || !this._largeFits(next.chunk))) {
+        largeHeld = true;
+        i++;
+        continue;
+      }
+      this._waiting.splice(i, 1);
       next.waiting = false;
+      if (next.large) this._largeWaiting--;
       this._unqueue(next.chunk);
       this._run(next);
     }

@@ -70,6 +70,7 @@ class Main {
       maxConcurrentHandlers: 256,
       maxQueuedMessages: 1024,
       maxQueuedBytes: 16 * 1024 * 1024,
+      maxRunningRequestBytes: 64 * 1024 * 1024,
       maxUnsentBytes: 16 * 1024 * 1024,
       includeErrorDetails: false,
       exitProcess: true,
@@ -132,6 +133,9 @@ class Main {
     positiveMs(o.hostPingIntervalMs, 'hostPingIntervalMs', true);
     positiveMs(o.hostPingTimeoutMs, 'hostPingTimeoutMs', false);
     positiveMs(o.callTimeoutMs, 'callTimeoutMs', true);
+    for (const limit of ['maxConcurrentHandlers', 'maxQueuedMessages', 'maxQueuedBytes', 'maxRunningRequestBytes', 'maxUnsentBytes']) {
+      if (!Number.isSafeInteger(o[limit]) || o[limit] < 1) throw new RangeError(`${limit} must be a positive integer, not ${o[limit]}.`);
+    }
     this._sink.minimum = levelIndex(o.minimumLogLevel);
     createFramer('text', { maxCmdBytes: o.maxCmdBytes, maxChunkBytes: o.maxChunkBytes });
     if (this.logger && this.logger.category === this._options.name) this.logger.category = o.name;
@@ -400,6 +404,7 @@ class Main {
       maxConcurrentHandlers: o.maxConcurrentHandlers,
       maxQueuedMessages: o.maxQueuedMessages,
       maxQueuedBytes: o.maxQueuedBytes,
+      maxRunningRequestBytes: o.maxRunningRequestBytes,
       maxUnsentBytes: o.maxUnsentBytes,
       callTimeoutMs: o.callTimeoutMs,
       includeErrorDetails: o.includeErrorDetails,

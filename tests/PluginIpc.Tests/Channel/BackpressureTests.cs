@@ -114,6 +114,95 @@ public sealed class BackpressureTests(string framer)
     }
 
     [Test, CancelAfter(30_000)]
+    public async Task LargeRequests_RunningHandlersHoldAtMostTheByteLimit_TheRestWaitInOrder(CancellationToken cancellationToken)
+    {
+        // Handler slots alone let 256 handlers each hold a request of the framer's largest size.
+        const int Body = 300 * 1024;
+        var (channel, peer) = RawPeer.Create(framer, Transports.Memory, new ChannelOptions { MaxRunningRequestBytes = 1024 * 1024 });
+        await using (channel)
+        await using (peer)
+        {
+            var gates = new TaskCompletionSource[10];
+            var started = new TaskCompletionSource<int>[10];
+            for (int i = 1; i <= 9; i++)
+            {
+                gates[i] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                started[i] = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
+            channel.Handle("big", async (chunk, _, _) =>
+            {
+                int index = chunk.Buffer.Span[0] - '0';
+                started[index].TrySetResult(chunk.Buffer.Length);
+                await gates[index].Task;
+                return ReadOnlyMemory<byte>.Empty;
+            });
+            channel.Handle("small", static (chunk, _, _) => ValueTask.FromResult(chunk.Buffer));
+            channel.Start();
+
+            for (int i = 1; i <= 6; i++)
+            {
+                await SendLargeAsync(peer, i, Body, cancellationToken);
+            }
+
+            // Three of 300 KiB fit in 1 MiB. A small request is not held back by the large ones that wait.
+            await Task.WhenAll(started[1].Task, started[2].Task, started[3].Task).WaitAsync(s_timeout, cancellationToken);
+            await peer.WriteChunkAsync(new Chunk { ThreadId = 100, Direction = Direction.Request, Cmd = "small", Buffer = "ok"u8.ToArray() }, cancellationToken);
+            Chunk small = await peer.ReadChunkAsync(cancellationToken);
+            Assert.That((small.ThreadId, small.Direction), Is.EqualTo((100UL, Direction.Response)));
+            Task fourth = await Task.WhenAny(started[4].Task, Task.Delay(TimeSpan.FromMilliseconds(300), cancellationToken));
+            Assert.That(fourth, Is.Not.SameAs(started[4].Task), "a fourth 300 KiB handler ran while three held 900 KiB of a 1 MiB limit");
+            Assert.That(channel.QueuedMessageCount, Is.EqualTo(3), "the three that do not fit wait, counted in the backlog");
+
+            // A waiting one that the caller withdraws is answered CANCELLED and never runs.
+            await peer.WriteChunkAsync(new Chunk { ThreadId = 5, Direction = Direction.Cancel, Cmd = "big" }, cancellationToken);
+            Chunk cancelled = await peer.ReadChunkAsync(cancellationToken);
+            Assert.That((cancelled.ThreadId, cancelled.Cmd), Is.EqualTo((5UL, Commands.Error)));
+            Assert.That(ErrorPayload.Decode(cancelled.Buffer.Span, "big").Code, Is.EqualTo(ErrorCodes.Cancelled));
+
+            // One ends: the next in order (the fourth) fits; the sixth does not yet.
+            gates[1].SetResult();
+            Assert.That((await peer.ReadChunkAsync(cancellationToken)).ThreadId, Is.EqualTo(1UL));
+            await started[4].Task.WaitAsync(s_timeout, cancellationToken);
+            Assert.That(started[6].Task.IsCompleted, Is.False);
+
+            foreach (int i in new[] { 2, 3, 4, 6 })
+            {
+                gates[i].SetResult();
+            }
+
+            var answered = new HashSet<ulong>();
+            while (answered.Count < 4)
+            {
+                answered.Add((await peer.ReadChunkAsync(cancellationToken)).ThreadId);
+            }
+
+            Assert.That(answered, Is.EquivalentTo(new ulong[] { 2, 3, 4, 6 }));
+            Assert.That(started[5].Task.IsCompleted, Is.False, "the withdrawn request's handler never ran");
+
+            // Every byte came back: three more fit at once.
+            for (int i = 7; i <= 9; i++)
+            {
+                await SendLargeAsync(peer, i, Body, cancellationToken);
+            }
+
+            await Task.WhenAll(started[7].Task, started[8].Task, started[9].Task).WaitAsync(s_timeout, cancellationToken);
+            foreach (int i in new[] { 7, 8, 9 })
+            {
+                gates[i].SetResult();
+            }
+        }
+    }
+
+    private static Task SendLargeAsync(RawPeer peer, int index, int bytes, CancellationToken cancellationToken)
+    {
+        byte[] body = new byte[bytes];
+        body.AsSpan().Fill((byte)'x');
+        body[0] = (byte)('0' + index);
+        return peer.WriteChunkAsync(new Chunk { ThreadId = (ulong)index, Direction = Direction.Request, Cmd = "big", Buffer = body }, cancellationToken);
+    }
+
+    [Test, CancelAfter(30_000)]
     public async Task ChunksOfOneRead_OverTheLimit_AreAllHandledWithNoFurtherInput([Values] bool concurrent, CancellationToken cancellationToken)
     {
         // Each round's chunks arrive in one read, and nothing follows them: the loop must dispatch what it left unread when it

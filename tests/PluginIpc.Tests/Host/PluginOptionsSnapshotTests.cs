@@ -56,6 +56,7 @@ public sealed class PluginOptionsSnapshotTests
             FramerOptions = new FramerOptions { MaxCmdBytes = 12 },
             MaxQueuedMessages = 9,
             MaxQueuedBytes = 10,
+            MaxRunningRequestBytes = 13,
             RecentLogCapacity = 8,
             RecentLogByteCapacity = 4096,
             MaxOutputLineLength = 11,
