@@ -29,6 +29,9 @@ using Samples;
 //   main-ignore-stop
 //            a Main plugin (name "IgnoreStop", command echo) whose stop hook writes "stop hook entered" to stderr and then
 //            never returns, with no grace period limit: the host must kill it.
+//   main-slow-stop
+//            a Main plugin (name "SlowStop") whose stop hook ignores its token and never returns, with a grace period of
+//            200 ms: the plugin exits once that is over.
 //   hostile <behaviour>
 //            a plugin that misbehaves on purpose (see Hostile.cs): garbage-at-start, garbage-on-request, stop-reading, flood-oneway.
 //   plugin-host <framer> <transport> <echoPluginDll | executable> [arguments...]
@@ -63,6 +66,8 @@ switch (mode)
         return await GreeterAsync(args.Skip(1).Contains("json"), args.Skip(1).Contains("v2"));
     case "main-ignore-stop":
         return await IgnoreStopAsync();
+    case "main-slow-stop":
+        return await SlowStopAsync();
     case "bus":
         return await BusPlugin.RunAsync(args);
     case "webchannel":
@@ -236,6 +241,13 @@ static async Task<int> IgnoreStopAsync()
         await Console.Error.FlushAsync(CancellationToken.None);
         await Task.Delay(Timeout.Infinite, CancellationToken.None);
     };
+    return await Main.RegisterAsync(options);
+}
+
+static async Task<int> SlowStopAsync()
+{
+    var options = new MainOptions { Name = "SlowStop", StopGracePeriod = TimeSpan.FromMilliseconds(200) };
+    options.OnStop = static (_, _) => Task.Delay(Timeout.Infinite, CancellationToken.None);
     return await Main.RegisterAsync(options);
 }
 

@@ -262,6 +262,10 @@ public sealed class Main : IChunkPeer, IChunkCallShortcuts, Contracts.IContractP
             {
                 await onStop(this, grace.Token).WaitAsync(grace.Token).ConfigureAwait(false);
             }
+            catch (OperationCanceledException) when (grace.IsCancellationRequested)
+            {
+                MainLog.StopHookCutShort(_logger, Name, _options.StopGracePeriod); // not a failure of the hook: its time was up
+            }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
                 MainLog.StopFailed(_logger, Name, ex);

@@ -19,4 +19,7 @@ internal static partial class MainLog
 
     [LoggerMessage(204, LogLevel.Warning, "Plugin {PluginName}: a ping to the host failed unexpectedly; pinging goes on.", EventName = "PingFailed")]
     public static partial void PingFailed(ILogger logger, string pluginName, Exception exception);
+
+    [LoggerMessage(205, LogLevel.Warning, "Plugin {PluginName}: the stop hook did not finish within the stop grace period ({GracePeriod}); the plugin stops without it.", EventName = "StopHookCutShort")]
+    public static partial void StopHookCutShort(ILogger logger, string pluginName, TimeSpan gracePeriod);
 }

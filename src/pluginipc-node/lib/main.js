@@ -490,11 +490,15 @@ class Main {
     const grace = this._options.stopGracePeriodMs;
     const controller = new AbortController();
     let timer;
-    const timeout = new Promise((resolve) => { timer = setTimeout(() => { controller.abort(new Error('The stop grace period is over.')); resolve(); }, grace); });
+    const timeout = new Promise((resolve) => { timer = setTimeout(() => { controller.abort(new Error('The stop grace period is over.')); resolve('cut'); }, grace); });
     try {
       for (const hook of this._stopHooks) {
-        if (controller.signal.aborted) break;
-        await Promise.race([Promise.resolve().then(() => hook({ signal: controller.signal, main: this })), timeout]);
+        const outcome = await Promise.race([Promise.resolve().then(() => hook({ signal: controller.signal, main: this })).then(() => 'done'), timeout]);
+        if (outcome === 'cut') {
+          // Not a failure of the hook (as the .NET plugin side says too): its time was up.
+          this.logger.warn(`The stop hook of plugin '${this.name}' did not finish within the stop grace period (${grace} ms); the plugin stops without it.`);
+          break;
+        }
       }
     } catch (e) {
       this.logger.error(`The stop hook of plugin '${this.name}' failed.`, e);

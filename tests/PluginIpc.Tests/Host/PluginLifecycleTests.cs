@@ -111,6 +111,27 @@ public sealed class PluginLifecycleTests : PluginTestBase
         Assert.That(plugin.GetRecentLogs().Select(l => l.Message), Has.Member("stop hook entered"), "the plugin got cmd.stop");
     }
 
+    [Test, CancelAfter(30_000)]
+    public async Task StopAsync_StopHookOutlastsItsGracePeriod_PluginExitsAndSaysSoAsAWarningNotAFailure(CancellationToken cancellationToken)
+    {
+        // The plugin's grace period is 200 ms; its stop hook never returns. After the channel closed, its logs go to stderr.
+        var loggers = new CapturingLoggerFactory();
+        PluginOptions options = TestPluginOptions(PluginTransport.InheritedPipes, "main-slow-stop");
+        options.LoggerFactory = loggers;
+        options.StopTimeout = TimeSpan.FromSeconds(20);
+        await using Plugin plugin = CreatePlugin(options);
+        await plugin.StartAsync(cancellationToken);
+        var exited = new TaskCompletionSource<PluginExitedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        plugin.Exited += (_, e) => exited.TrySetResult(e);
+
+        await plugin.StopAsync(cancellationToken).WaitAsync(s_timeout, cancellationToken);
+        PluginExitedEventArgs exit = await exited.Task.WaitAsync(s_timeout, cancellationToken);
+        Assert.That(exit.ExitCode, Is.Zero, "it exited by itself once its grace period was over, not killed");
+        string[] stderr = [.. plugin.GetRecentLogs().Select(l => l.Message)];
+        Assert.That(stderr, Has.Some.Matches<string>(m => m.StartsWith("Warning: ", StringComparison.Ordinal) && m.Contains("the stop hook did not finish within the stop grace period (00:00:00.2000000)", StringComparison.Ordinal)), string.Join(Environment.NewLine, stderr));
+        Assert.That(stderr, Has.None.Contains("the stop hook failed"));
+    }
+
     // Each cycle starts EchoPlugin (a .NET process), handshakes, echoes and stops it gracefully: 100 take about 15 s on 2 cores.
     // The plugins are told they have one CPU (a thread pool of one thread at first): a plugin that blocks a pool thread
     // waits for the pool to grow, about a second per stop, and the hundred cycles overrun the time limit.
