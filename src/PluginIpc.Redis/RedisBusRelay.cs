@@ -31,6 +31,10 @@ internal sealed class RedisBusRelay : PluginBusRelay
 
     private static readonly TimeSpan s_lostLogInterval = TimeSpan.FromSeconds(1);
 
+    private static readonly TimeSpan s_publishRetry = TimeSpan.FromMilliseconds(100);
+
+    private static readonly long s_subscribeFailedLogIntervalMs = 5000;
+
     private readonly ConfigurationOptions _configuration;
     private readonly RedisBusOptions _options;
     /// <summary>The most Redis channels the writer keeps made (one per topic); past it it starts over.</summary>
@@ -58,6 +62,7 @@ internal sealed class RedisBusRelay : PluginBusRelay
     private long _lost;
     private long _lostLogged;
     private long _lostLoggedAt;
+    private long _subscribeFailedLoggedAt = long.MinValue / 2;
 
     public RedisBusRelay(ConfigurationOptions configuration, RedisBusOptions options, ILoggerFactory? loggerFactory, IMeterFactory? meterFactory)
     {
@@ -103,6 +108,7 @@ internal sealed class RedisBusRelay : PluginBusRelay
     {
         _stopping = stopping;
         ConnectionMultiplexer? connection = null;
+        Task? writing = null;
         try
         {
             // AbortOnConnectFail is off: this returns (after the connect timeout at worst) even while Redis is unreachable, and
@@ -146,8 +152,11 @@ internal sealed class RedisBusRelay : PluginBusRelay
                 RedisBusLog.Disconnected(_logger, _configuration.ToString(includePassword: false), nameof(ConnectionFailureType.UnableToConnect), Describe(_options.OutagePolicy), exception: null);
             }
 
-            await SubscribeAsync(connection, stopping).ConfigureAwait(false);
-            await WriteAsync(connection.GetSubscriber(), stopping).ConfigureAwait(false);
+            // Publishing does not wait for this host's subscriptions: a channel Redis refuses must not hold back what it sends.
+            Task subscribing = SubscribeAsync(connection, stopping);
+            writing = WriteAsync(connection.GetSubscriber(), stopping);
+            await (await Task.WhenAny(subscribing, writing).ConfigureAwait(false)).ConfigureAwait(false);
+            await writing.ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -162,6 +171,11 @@ internal sealed class RedisBusRelay : PluginBusRelay
         {
             if (connection is not null)
             {
+                if (writing is not null)
+                {
+                    await writing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); // the flush takes over its queues
+                }
+
                 await FlushOnStopAsync(connection.GetSubscriber()).ConfigureAwait(false);
                 connection.ConnectionFailed -= OnConnectionFailed;
                 connection.ConnectionRestored -= OnConnectionRestored;
@@ -219,8 +233,7 @@ internal sealed class RedisBusRelay : PluginBusRelay
                 }
                 catch (Exception ex) when (IsRedisFailure(ex))
                 {
-                    RedisBusLog.SubscribeFailed(_logger, _options.Channel, ex);
-                    Volatile.Write(ref _retryWanted, 1);
+                    Volatile.Write(ref _retryWanted, 1); // logged where it failed
                 }
 
                 if (Volatile.Read(ref _retryWanted) == 0)
@@ -344,8 +357,7 @@ internal sealed class RedisBusRelay : PluginBusRelay
             }
             catch (Exception ex) when (IsRedisFailure(ex))
             {
-                // A failed subscription is taken back at once (MatchNowAsync), so trying again subscribes once.
-                RedisBusLog.SubscribeFailed(_logger, _options.Channel, ex);
+                // A failed subscription is taken back at once (MatchNowAsync, which logs it), so trying again subscribes once.
                 await Task.Delay(TimeSpan.FromMilliseconds(250), stopping).ConfigureAwait(false);
             }
         }
@@ -397,6 +409,7 @@ internal sealed class RedisBusRelay : PluginBusRelay
                 // StackExchange.Redis registers the queue before its command goes out: a failed one stays registered, with
                 // nobody reading it, and fills with whatever Redis sends to the channel. Taken back before trying again.
                 await subscriber.UnsubscribeAsync(channel).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                ReportSubscribeFailed(channel.ToString(), ex); // here, where the channel is known; the callers retry
                 throw;
             }
 
@@ -408,7 +421,11 @@ internal sealed class RedisBusRelay : PluginBusRelay
     private void OnFrame(ChannelMessage message)
     {
         _metrics.Received.Add(1);
-        Receive((ReadOnlyMemory<byte>)message.Message);
+
+        // The topic of the channel it came on: the bus drops a frame that names another (a client allowed to publish on one
+        // channel must not reach another topic's subscribers). Every channel this relay subscribes to starts with the prefix.
+        string channel = message.Channel.ToString();
+        Receive((ReadOnlyMemory<byte>)message.Message, channel.StartsWith(_prefix, StringComparison.Ordinal) ? channel[_prefix.Length..] : channel);
     }
 
     /// <summary>Publishes queued frames in order, many at once, and waits whenever Redis is unreachable.</summary>
@@ -458,6 +475,11 @@ internal sealed class RedisBusRelay : PluginBusRelay
             Confirm(connection);
             await CompleteInFlightAsync(0).ConfigureAwait(false);
             ReportLost(force: false);
+            if (hasCarried && connection.IsConnected)
+            {
+                // Refused while the connection still counts as up (a handshake, one endpoint of several down): not a busy loop.
+                await Task.Delay(s_publishRetry, stopping).ConfigureAwait(false);
+            }
         }
     }
 
@@ -596,6 +618,17 @@ internal sealed class RedisBusRelay : PluginBusRelay
 
     private void OnDropped((string Topic, ReadOnlyMemory<byte> Frame) frame) => CountLost(1);
 
+    /// <summary>Logs a channel Redis would not subscribe to, at most every 5 s: the retries come every 250 ms to 1 s.</summary>
+    private void ReportSubscribeFailed(string channel, Exception exception)
+    {
+        long now = Environment.TickCount64;
+        long last = Interlocked.Read(ref _subscribeFailedLoggedAt);
+        if (now - last >= s_subscribeFailedLogIntervalMs && Interlocked.CompareExchange(ref _subscribeFailedLoggedAt, now, last) == last)
+        {
+            RedisBusLog.SubscribeFailed(_logger, channel, exception);
+        }
+    }
+
     private void CountLost(long count)
     {
         Interlocked.Add(ref _lost, count);
@@ -634,7 +667,13 @@ internal sealed class RedisBusRelay : PluginBusRelay
 
         // StackExchange.Redis restores what was subscribed; what failed to subscribe meanwhile is subscribed now, or retried.
         _ = MatchOrRetryAsync().ContinueWith(
-            static (task, state) => RedisBusLog.SubscribeFailed((ILogger)state!, "?", task.Exception!.InnerException!),
+            static (task, state) =>
+            {
+                if (!IsRedisFailure(task.Exception!.InnerException!))
+                {
+                    RedisBusLog.SubscribeFailed((ILogger)state!, "(any)", task.Exception.InnerException!); // Redis's own were logged where they failed
+                }
+            },
             _logger,
             CancellationToken.None,
             TaskContinuationOptions.OnlyOnFaulted,

@@ -100,6 +100,53 @@ public sealed class RedisTopicChannelTests : RedisServerTests
         });
     }
 
+    [Test]
+    public async Task AFrameNamingAnotherTopicThanItsChannel_IsDropped_OnATopicChannelAndOnAPatternOne()
+    {
+        // Someone allowed to publish on one Redis channel must not reach another topic's subscribers by naming it in the frame.
+        await using LocalHost receiver = await LocalHost.StartAsync(Redis.Configuration, configure: null, pluginName: null);
+        await using LocalHost sender = await LocalHost.StartAsync(Redis.Configuration, configure: null, pluginName: null);
+        await receiver.WaitForRelayLogAsync("Connected");
+        await sender.WaitForRelayLogAsync("Connected");
+        var orders = new LineLog("The subscriber of orders");
+        var secrets = new LineLog("The subscriber of pattern x.*");
+        await using IAsyncDisposable ordersSubscription = await receiver.Bus.SubscribeAsync("orders", Record(orders));
+        await using IAsyncDisposable secretsSubscription = await receiver.Bus.SubscribePatternAsync("x.*", Record(secrets));
+
+        await using (StackExchange.Redis.ConnectionMultiplexer raw = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(Redis.Configuration))
+        {
+            StackExchange.Redis.ISubscriber publisher = raw.GetSubscriber();
+            await publisher.PublishAsync(StackExchange.Redis.RedisChannel.Literal("pluginipc.bus:orders"), ForgedFrame("x.secret", 1, "via orders"));
+            await publisher.PublishAsync(StackExchange.Redis.RedisChannel.Literal("pluginipc.bus:x.1"), ForgedFrame("x.2", 1, "via x.1"));
+            await publisher.PublishAsync(StackExchange.Redis.RedisChannel.Literal("pluginipc.bus:x.3"), ForgedFrame("x.3", 1, "honest"));
+        }
+
+        await sender.Bus.PublishAsync("orders", "END");
+        await orders.WaitForAsync(line => line == "orders|END");
+        await secrets.WaitForAsync(line => line == "x.3|honest");
+        Assert.Multiple(() =>
+        {
+            Assert.That(orders.Lines, Is.EqualTo(new[] { "orders|END" }));
+            Assert.That(secrets.Lines, Is.EqualTo(new[] { "x.3|honest" }));
+        });
+    }
+
+    /// <summary>A relay frame of protocol section 10 from a made-up host: <c>[1, origin, topic, sequence, publisher, payload]</c>.</summary>
+    private static byte[] ForgedFrame(string topic, long sequence, string text)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        var writer = new MessagePack.MessagePackWriter(buffer);
+        writer.WriteArrayHeader(6);
+        writer.Write(1);
+        writer.Write(new string('f', 32));
+        writer.Write(topic);
+        writer.Write(sequence);
+        writer.WriteNil();
+        writer.Write(System.Text.Encoding.UTF8.GetBytes(text));
+        writer.Flush();
+        return buffer.WrittenSpan.ToArray();
+    }
+
     private static BusHandler Record(LineLog log) => (message, _) =>
     {
         log.Add($"{message.Topic}|{message.Text}");

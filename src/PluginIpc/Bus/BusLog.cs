@@ -23,8 +23,8 @@ internal static partial class BusLog
     [LoggerMessage(605, LogLevel.Warning, "sys.restart could not restart plugin {PluginName}.", EventName = "RestartFailed")]
     public static partial void RestartFailed(ILogger logger, string pluginName, Exception exception);
 
-    [LoggerMessage(606, LogLevel.Warning, "A message relayed from another host was not valid and was dropped: {Reason}", EventName = "RelayMessageInvalid")]
-    public static partial void RelayMessageInvalid(ILogger logger, string reason);
+    [LoggerMessage(606, LogLevel.Warning, "{Count} bus message(s) from other hosts, or for sys.restart, were not valid and were dropped ({Total} so far); the last: {Reason}", EventName = "RelayMessageInvalid")]
+    public static partial void RelayMessageInvalid(ILogger logger, long count, long total, string reason);
 
     [LoggerMessage(607, LogLevel.Warning, "A message of topic {Topic} could not be relayed to other hosts.", EventName = "RelayFailed")]
     public static partial void RelayFailed(ILogger logger, string topic, Exception exception);

@@ -343,16 +343,40 @@ internal static class BusWire
                 throw new FormatException(problem);
             }
 
+            if (!IsHostId(origin))
+            {
+                throw new FormatException($"its origin is not a host id (32 lowercase hex digits) but {origin.Length} characters");
+            }
+
             long sequence = reader.ReadInt64();
+            if (sequence < 1)
+            {
+                throw new FormatException($"its sequence is {sequence}; messages are numbered from 1");
+            }
+
             string? publisher = ReadString(ref reader);
+            if (publisher is { Length: > MaxPublisherLength })
+            {
+                throw new FormatException($"its publisher is {publisher.Length} characters, over {MaxPublisherLength}");
+            }
+
             ReadOnlyMemory<byte> payload = reader.TryReadNil() ? ReadOnlyMemory<byte>.Empty : Slice(frame, reader.ReadBytes());
-            return new BusEnvelope(topic, origin.Length > 0 ? origin : "?", sequence, publisher, payload);
+            return new BusEnvelope(topic, origin, sequence, publisher, payload);
         }
         catch (MessagePackSerializationException ex)
         {
             throw new FormatException($"the {frame.Length} bytes are not {Shape}: {ex.Message}", ex);
         }
     }
+
+    /// <summary>The longest publisher name a relay frame may carry: a plugin's name.</summary>
+    private const int MaxPublisherLength = 256;
+
+    /// <summary>Whether <paramref name="origin"/> is what <see cref="HostBus.HostId"/> is: 32 lowercase hex digits.</summary>
+    private static bool IsHostId(string origin) =>
+        origin.Length == 32 && !origin.AsSpan().ContainsAnyExcept(s_lowerHexDigits);
+
+    private static readonly System.Buffers.SearchValues<char> s_lowerHexDigits = System.Buffers.SearchValues.Create("0123456789abcdef");
 
     /// <summary>The largest writer buffer a thread keeps for relay frames.</summary>
     private const int MaxKeptRelayBuffer = 64 * 1024;

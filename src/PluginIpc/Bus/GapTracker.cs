@@ -55,7 +55,7 @@ internal sealed class GapTracker
 
         // The first message offered of a topic counts no gap; a number that does not grow
         // means its origin started over (a restarted host): no gap either.
-        return known && envelope.Sequence > last + 1 ? envelope.Sequence - last - 1 : 0;
+        return known && envelope.Sequence - 1 > last ? envelope.Sequence - 1 - last : 0; // not last + 1: it may be long.MaxValue
     }
 
     /// <summary>

@@ -207,36 +207,6 @@ internal sealed partial class HostBus : IPluginBus, IAsyncDisposable, IDisposabl
         }
     }
 
-    /// <summary>Delivers a frame another host published, unless it is this host's own.</summary>
-    private void DeliverRelayed(ReadOnlyMemory<byte> frame)
-    {
-        if (frame.Span.StartsWith(_relayPrefix))
-        {
-            return; // our own (a relay may hand a publisher its own frames), delivered here when it was published: not decoded
-        }
-
-        BusEnvelope envelope;
-        try
-        {
-            envelope = BusWire.ReadRelay(frame);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            BusLog.RelayMessageInvalid(_logger, ex.Message);
-            return;
-        }
-
-        if (envelope.Origin == HostId)
-        {
-            return; // our own, delivered here when it was published
-        }
-
-        lock (_publishLock)
-        {
-            Deliver(envelope);
-        }
-    }
-
     private async ValueTask<IAsyncDisposable> SubscribeLocal(string topic, bool pattern, BusHandler handler, CancellationToken cancellationToken)
     {
         BusTopics.Validate(topic, pattern ? "pattern" : nameof(topic), pattern);
@@ -303,40 +273,6 @@ internal sealed partial class HostBus : IPluginBus, IAsyncDisposable, IDisposabl
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             BusLog.RelaySubscribeFailed(_logger, topics.Count, patterns.Count, ex);
-        }
-    }
-
-    /// <summary>Restarts the plugins of this host named in a <c>sys.restart</c> payload (a JSON array of names), in the background.</summary>
-    private void RestartNamed(ReadOnlyMemory<byte> payload)
-    {
-        string[]? names;
-        try
-        {
-            names = JsonSerializer.Deserialize(payload.Span, PluginIpcJsonContext.Default.StringArray);
-        }
-        catch (JsonException ex)
-        {
-            BusLog.RelayMessageInvalid(_logger, $"sys.restart takes a JSON array of plugin names: {ex.Message}");
-            return;
-        }
-
-        if (names is null || RestartPlugin is not { } restart)
-        {
-            return;
-        }
-
-        foreach (string name in names.Distinct(StringComparer.Ordinal))
-        {
-            if (name is not null && Links.Any(link => link.Name == name))
-            {
-                BusLog.Restarting(_logger, name);
-                _ = Task.Run(() => restart(name)).ContinueWith(
-                    (task, state) => BusLog.RestartFailed(_logger, (string)state!, task.Exception!.InnerException!),
-                    name,
-                    CancellationToken.None,
-                    TaskContinuationOptions.OnlyOnFaulted,
-                    TaskScheduler.Default);
-            }
         }
     }
 }

@@ -7,11 +7,11 @@ namespace PluginIpc;
 /// </summary>
 public abstract class PluginBusRelay
 {
-    private Action<ReadOnlyMemory<byte>>? _receive;
+    private Action<ReadOnlyMemory<byte>, string?>? _receive;
 
     /// <summary>
     /// Sends a frame to every other host. Called in publish order, under the bus's publish lock: it must not block, and must not
-    /// call <see cref="Receive"/> (of any relay) on this thread, since that takes a bus's lock too.
+    /// call <see cref="Receive(ReadOnlyMemory{byte})"/> (of any relay) on this thread, since that takes a bus's lock too.
     /// </summary>
     /// <param name="frame">The message; the relay may keep it.</param>
     /// <exception cref="PluginIpcException">The relay cannot take the frame (its policy during an outage is to fail); the publish fails with it.</exception>
@@ -43,7 +43,19 @@ public abstract class PluginBusRelay
 
     /// <summary>Hands a frame from another host to this host's bus, which delivers it (or drops it: its own, or not valid).</summary>
     /// <param name="frame">The frame as <see cref="Send(ReadOnlyMemory{byte})"/> was given it on the other host. The bus keeps it (payloads are read in place): the relay must not change or reuse its memory afterwards.</param>
-    protected void Receive(ReadOnlyMemory<byte> frame) => Volatile.Read(ref _receive)?.Invoke(frame);
+    protected void Receive(ReadOnlyMemory<byte> frame) => Volatile.Read(ref _receive)?.Invoke(frame, null);
 
-    internal void Attach(Action<ReadOnlyMemory<byte>> receive) => Volatile.Write(ref _receive, receive);
+    /// <summary>
+    /// Hands a frame that arrived under <paramref name="topic"/> (a transport's channel per topic) to this host's bus. A frame whose
+    /// own topic differs is dropped and counted: whoever may send on one channel must not reach another topic's subscribers.
+    /// </summary>
+    /// <param name="frame">As for <see cref="Receive(ReadOnlyMemory{byte})"/>.</param>
+    /// <param name="topic">The full topic the transport delivered it under.</param>
+    protected void Receive(ReadOnlyMemory<byte> frame, string topic)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        Volatile.Read(ref _receive)?.Invoke(frame, topic);
+    }
+
+    internal void Attach(Action<ReadOnlyMemory<byte>, string?> receive) => Volatile.Write(ref _receive, receive);
 }

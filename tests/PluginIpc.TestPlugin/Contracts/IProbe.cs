@@ -30,10 +30,10 @@ public interface IProbe
     /// <summary>Gets how many items <see cref="ForeverAsync"/> produced, and how many of its enumerations ended.</summary>
     Task<ProbeCounters> CountersAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Reports 1, returns 1, then reports 2 after the answer went out (a report the caller must drop).</summary>
+    /// <summary>Reports 1 and returns 1; <see cref="LateReportAsync"/> reports 2 to the same progress object later (a report the caller must drop).</summary>
     Task<int> ReportAfterEndAsync(IProgress<int> progress, CancellationToken cancellationToken = default);
 
-    /// <summary>Completes when the late report of <see cref="ReportAfterEndAsync"/> has been made.</summary>
+    /// <summary>Reports 2 to the progress object of the last <see cref="ReportAfterEndAsync"/>, whose call has ended.</summary>
     Task LateReportAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Calls the other side's <see cref="IGreeter.HelloAsync"/> through a proxy, and answers what it said.</summary>

@@ -241,6 +241,25 @@ public sealed class BusPluginProcessTests
     }
 
     [Test, CancelAfter(120_000)]
+    public async Task SysRestart_AFloodOfRequests_RestartsThePluginOnce()
+    {
+        // Anyone who may publish sys.restart (on Redis: anyone who reaches its channel) can send many at once: one restart
+        // pending or running per plugin covers them all, instead of a queue of restarts that goes on long after the flood.
+        await using var host = new BusPlugins(null, new BusPluginSpec("b"));
+        await host.StartAsync("b");
+        string first = await host.Ready.NextAsync();
+        for (int i = 0; i < 50; i++)
+        {
+            await host.Bus.PublishAsync(BusTopics.Restart, "[\"b\"]");
+        }
+
+        string restarted = await host.Ready.NextAsync();
+        Assert.That(restarted, Is.Not.EqualTo(first), "a new process");
+        Task<string> another = host.Ready.NextAsync();
+        Assert.That(await Task.WhenAny(another, Task.Delay(TimeSpan.FromSeconds(3))), Is.Not.SameAs(another), $"restarted again: {(another.IsCompletedSuccessfully ? another.Result : "")}");
+    }
+
+    [Test, CancelAfter(120_000)]
     public async Task APluginRestartsAfterACrash_ItsSubscriptionsHold_AndAMessagePublishedMeanwhileArrives()
     {
         var restarting = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

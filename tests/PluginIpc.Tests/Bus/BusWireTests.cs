@@ -47,11 +47,11 @@ public sealed class BusWireTests
         // A :topic of the longest length gains its application id on the way: other hosts must take it, not drop it.
         string full = BusTopics.Expand(":" + new string('x', BusTopics.MaxLength - 1), "shop");
         Assert.That(BusTopics.Problem(":" + new string('x', BusTopics.MaxLength - 1), pattern: false), Is.Null);
-        byte[] frame = BusWire.Relay(BusWire.RelayPrefix("a"), full, 1, null, new byte[] { 1 });
+        byte[] frame = BusWire.Relay(BusWire.RelayPrefix(new string('a', 32)), full, 1, null, new byte[] { 1 });
 
         BusEnvelope envelope = BusWire.ReadRelay(frame);
 
         Assert.That(envelope.Topic, Is.EqualTo(full));
-        Assert.That(Assert.Throws<FormatException>(() => BusWire.ReadRelay(BusWire.Relay(BusWire.RelayPrefix("a"), new string('y', BusTopics.MaxExpandedLength + 1), 1, null, new byte[] { 1 })))!.Message, Does.Contain("longer than 512"));
+        Assert.That(Assert.Throws<FormatException>(() => BusWire.ReadRelay(BusWire.Relay(BusWire.RelayPrefix(new string('a', 32)), new string('y', BusTopics.MaxExpandedLength + 1), 1, null, new byte[] { 1 })))!.Message, Does.Contain("longer than 512"));
     }
 }
