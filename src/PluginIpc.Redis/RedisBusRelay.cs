@@ -579,25 +579,41 @@ internal sealed class RedisBusRelay : PluginBusRelay
     /// <summary>Sends what is still queued when the relay stops, for a short while, so that a host's last messages are not lost.</summary>
     private async Task FlushOnStopAsync(ISubscriber subscriber)
     {
-        if (_connection is not { IsConnected: true })
+        if (_connection is { IsConnected: true } connection)
         {
-            return;
-        }
-
-        try
-        {
-            ConnectionMultiplexer connection = _connection;
-            while (_outbound.Reader.TryRead(out (string Topic, ReadOnlyMemory<byte> Frame) frame) && TryPublish(connection, subscriber, frame))
+            try
             {
-            }
+                while (_outbound.Reader.TryRead(out (string Topic, ReadOnlyMemory<byte> Frame) frame))
+                {
+                    if (!TryPublish(connection, subscriber, frame))
+                    {
+                        CountLost(1);
+                        break;
+                    }
+                }
 
-            Confirm(connection);
-            await CompleteInFlightAsync(0).WaitAsync(s_flushOnStop).ConfigureAwait(false);
+                Confirm(connection);
+                await CompleteInFlightAsync(0).WaitAsync(s_flushOnStop).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Redis is too slow to confirm: those frames may still arrive, so they are not counted either way
+            }
         }
-        catch (TimeoutException)
+
+        // What never went is lost with the host: counted and logged, not dropped silently.
+        long left = 0;
+        while (_outbound.Reader.TryRead(out _))
         {
-            // Redis is too slow; what did not go is lost with the host
+            left++;
         }
+
+        if (left > 0)
+        {
+            CountLost(left);
+        }
+
+        ReportLost(force: true);
     }
 
     private async Task WaitForConnectionAsync(ConnectionMultiplexer connection, CancellationToken stopping)

@@ -123,6 +123,9 @@ internal sealed class LocalHost : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the host's services (its bus and relay); the counters and logs stay readable.</summary>
+    public ValueTask StopServicesAsync() => _provider.DisposeAsync();
+
     public async ValueTask DisposeAsync()
     {
         await _provider.DisposeAsync();

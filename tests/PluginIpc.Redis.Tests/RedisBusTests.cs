@@ -143,6 +143,25 @@ public sealed class RedisBusTests : RedisServerTests
     }
 
     [Test]
+    public async Task AHostThatStopsWhileRedisIsDown_CountsAndLogsWhatItHadBuffered()
+    {
+        await using LocalHost local = await LocalHost.StartAsync(Redis.Configuration, options => options.OutageBufferSize = 100, pluginName: null);
+        await local.WaitForRelayLogAsync("Connected");
+        await Redis.KillAsync();
+        await local.WaitForRelayLogAsync("Disconnected");
+        for (int i = 0; i < 30; i++)
+        {
+            await local.Bus.PublishAsync("stream", $"m{i}");
+        }
+
+        Assert.That(local.Lost, Is.Zero, "buffered, not lost yet");
+        await local.StopServicesAsync();
+
+        Assert.That(local.Lost, Is.EqualTo(30), "what never reached Redis is lost with the host");
+        Assert.That(local.Logs.Entries.Where(entry => entry.EventId.Name == "Lost").Sum(entry => long.Parse(entry.Message.Split(' ')[0], CultureInfo.InvariantCulture)), Is.EqualTo(30));
+    }
+
+    [Test]
     public async Task FailPolicy_PublishThrowsWhileRedisIsDown_AndWorksAgainAfterTheRestart()
     {
         await using LocalHost local = await LocalHost.StartAsync(Redis.Configuration, options => options.OutagePolicy = RedisOutagePolicy.Fail, pluginName: null);
