@@ -147,8 +147,8 @@ export type BusHandler = (payload: Buffer, message: BusMessage) => BufferLike | 
 export type ConfigScope = 'plugin' | 'user' | 'system';
 
 export interface PluginConfig {
-  /** A key's value, or undefined when absent; without a key, the scope's whole object. */
-  get(scope: ConfigScope, key?: string): Promise<any>;
+  /** A key's value, or undefined when absent; without a key (or with null), the scope's whole object. */
+  get(scope: ConfigScope, key?: string | null): Promise<any>;
   set(scope: ConfigScope, key: string, value: unknown): Promise<void>;
   /** Whether the key was there. */
   remove(scope: ConfigScope, key: string): Promise<boolean>;

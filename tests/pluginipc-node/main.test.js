@@ -695,6 +695,32 @@ test('bus: subscribe, publish, request and a host\'s request to the plugin; conf
   await run;
 });
 
+test('config.get: a null key, like none, asks for the whole scope (nil on the wire); a key with an unpaired surrogate is refused', async () => {
+  const fmt = msgpackFormat;
+  const asked = new Inbox();
+  const { main, run } = loopback({
+    setup(main, host) {
+      host.handle('config.get', (buffer) => {
+        const [scope, key] = fmt.decode(buffer);
+        asked.push([scope, key]);
+        return fmt.encode(key === null ? '{"theme":"dark"}' : null);
+      });
+    },
+  });
+  assert.deepEqual(await main.config.get('user', null), { theme: 'dark' });
+  assert.deepEqual(await asked.take(), ['user', null]);
+  assert.deepEqual(await main.config.get('plugin'), { theme: 'dark' });
+  assert.deepEqual(await asked.take(), ['plugin', null]);
+  await assert.rejects(main.config.set('user', null, 1), RangeError);
+  await assert.rejects(main.config.remove('user', null), RangeError);
+  await assert.rejects(main.config.get('user', 'a\uD800b'), RangeError);
+  await assert.rejects(main.config.set('user', '\uDC00', 1), RangeError);
+  assert.equal(await main.config.get('user', 'smile \u{1F600}'), undefined, 'a pair is a character like any');
+  assert.deepEqual(await asked.take(), ['user', 'smile \u{1F600}']);
+  main.stop();
+  await run;
+});
+
 test('configure: validates its options, and only before the plugin runs', async () => {
   const main = sdk.createMain({ exitProcess: false });
   assert.throws(() => main.configure({ nope: 1 }), RangeError);

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using PluginIpc.AspNetCore.Calls;
+using PluginIpc.AspNetCore.Diagnostics;
 
 namespace PluginIpc.AspNetCore.WebChannel;
 
@@ -33,7 +35,7 @@ internal sealed partial class WebChannelDispatcher
                 continue;
             }
 
-            byte[] item = WebChannelWriter.Item(await OperationAsync(operation, index, pluginId, pageId, requestId, client).ConfigureAwait(false));
+            byte[] item = await ItemAsync(operation, index, pluginId, pageId, requestId, client).ConfigureAwait(false);
             int after = count - ++index;
             if (item.Length + ((long)after * Math.Max(_dropped.Length, _notRun.Length)) > room)
             {
@@ -54,6 +56,25 @@ internal sealed partial class WebChannelDispatcher
             : $"Not run: the batch's response reached its size limit ({limit} bytes) before this operation.";
         using JsonDocument ranDetails = JsonDocument.Parse(ran ? "{\"ran\":true}" : "{\"ran\":false}");
         return WebChannelWriter.Item(WebChannelOutcome.Failure(WebChannelErrorCodes.PluginExecutionError, message, WebChannelErrorMapper.OriginalCode(ErrorCodes.PayloadTooLarge, ranDetails.RootElement)));
+    }
+
+    // One operation's result: whatever fails inside the gateway is that operation's error, never the whole batch's.
+    private async Task<byte[]> ItemAsync(JsonElement operation, int index, string? pluginId, string? pageId, string requestId, WebChannelClient client)
+    {
+        try
+        {
+            return WebChannelWriter.Item(await OperationAsync(operation, index, pluginId, pageId, requestId, client).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (client.Closed.IsCancellationRequested)
+        {
+            return WebChannelWriter.Item(WebChannelOutcome.Failure(WebChannelErrorCodes.ShuttingDown, "Request cancelled: the connection is closing.", WebChannelErrorMapper.OriginalCode(ErrorCodes.Cancelled)));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            string? action = operation.ValueKind == JsonValueKind.Object && operation.TryGetProperty("action"u8, out JsonElement name) && name.ValueKind == JsonValueKind.String ? name.GetString() : null;
+            GatewayLog.CallFailed(_logger, pluginId ?? string.Empty, $"batch[{index.ToString(System.Globalization.CultureInfo.InvariantCulture)}] {action}", ex);
+            return WebChannelWriter.Item(WebChannelOutcome.Failure(WebChannelErrorCodes.Unknown, "Internal error.", WebChannelErrorMapper.OriginalCode(GatewayErrorCodes.Internal)));
+        }
     }
 
     // One operation of a batch: the envelope's pluginId and pageId unless it names its own; a failure is its result alone.

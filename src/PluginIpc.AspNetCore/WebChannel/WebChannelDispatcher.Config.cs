@@ -1,4 +1,4 @@
-using System.Text;
+using System.Buffers;
 using System.Text.Json;
 using PluginIpc.AspNetCore.Calls;
 
@@ -49,7 +49,7 @@ internal sealed partial class WebChannelDispatcher
                 JsonElement? value = key is null
                     ? await _config.GetAsync(pluginId, scope, cancellationToken).ConfigureAwait(false)
                     : await _config.GetAsync(pluginId, scope, key, cancellationToken).ConfigureAwait(false);
-                return WebChannelOutcome.Success(value is { } found ? Encoding.UTF8.GetBytes(found.GetRawText()) : s_null);
+                return WebChannelOutcome.Success(value is { } found ? Compact(found) : s_null);
             }
 
             if (key is null)
@@ -68,13 +68,13 @@ internal sealed partial class WebChannelDispatcher
             }
 
             await _config.SetAsync(pluginId, scope, key, newValue, cancellationToken).ConfigureAwait(false);
-            return WebChannelOutcome.Success(Encoding.UTF8.GetBytes(newValue.GetRawText()));
+            return WebChannelOutcome.Success(Compact(newValue));
         }
         catch (OperationCanceledException)
         {
             return WebChannelOutcome.Failure(WebChannelErrorCodes.ShuttingDown, "Request cancelled: the connection is closing.", WebChannelErrorMapper.OriginalCode(ErrorCodes.Cancelled));
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is ArgumentException or JsonException)
         {
             return WebChannelOutcome.Failure(WebChannelErrorCodes.InvalidRequest, ex.Message, WebChannelErrorMapper.OriginalCode(ErrorCodes.InvalidRequest));
         }
@@ -88,6 +88,18 @@ internal sealed partial class WebChannelDispatcher
             // The message would name a path of the host: clients get the code only.
             return WebChannelOutcome.Failure(WebChannelErrorCodes.Unknown, $"The configuration of plugin '{pluginId}' cannot be read or written.", WebChannelErrorMapper.OriginalCode(ErrorCodes.ConfigFileInvalid));
         }
+    }
+
+    /// <summary>The value as compact UTF-8 JSON: a file edited by hand may hold comments, which its raw text keeps and a response may not.</summary>
+    private static byte[] Compact(JsonElement value)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            value.WriteTo(writer);
+        }
+
+        return buffer.WrittenSpan.ToArray();
     }
 
     private static string ConfigNames(PluginConfigScope scope) => scope switch

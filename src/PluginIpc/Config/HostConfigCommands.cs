@@ -72,9 +72,12 @@ internal static class HostConfigCommands
     }
 
     /// <summary>The answer for what the store raised, or <see langword="null"/> to answer it as any handler failure.</summary>
-    private static RemoteException? Translate(Exception failure, string cmd) => failure switch
+    internal static RemoteException? Translate(Exception failure, string cmd) => failure switch
     {
         ArgumentException => new RemoteException(ErrorCodes.InvalidRequest, failure.Message) { Cmd = cmd },
+
+        // JSON the store cannot take (System.Text.Json's own limits): the value sent, not the file, which is read as InvalidDataException.
+        System.Text.Json.JsonException => new RemoteException(ErrorCodes.InvalidRequest, $"The value cannot be stored: {failure.Message}") { Cmd = cmd },
         PluginConfigTooLargeException => new RemoteException(ErrorCodes.ConfigTooLarge, failure.Message) { Cmd = cmd },
         InvalidDataException => new RemoteException(ErrorCodes.ConfigFileInvalid, failure.Message) { Cmd = cmd },
         _ => null,

@@ -9,7 +9,8 @@ namespace PluginIpc;
 /// A change, by the plugin itself or by anyone else, runs the plugin's <see cref="MainOptions.OnConfigChanged"/> hook.
 /// </summary>
 /// <remarks>
-/// Errors, as the host's store raises them: <see cref="ArgumentException"/> (an empty or too long key, an undefined value),
+/// Errors, as the host's store raises them: <see cref="ArgumentException"/> (an empty, too long or ill-formed key, an undefined
+/// value, a value nested more than 63 deep),
 /// <see cref="UnauthorizedAccessException"/> (a write the host refuses), <see cref="PluginConfigTooLargeException"/> (the file
 /// would grow past its limit), <see cref="InvalidDataException"/> (the file is not a JSON object); a
 /// <see cref="PluginIpcException"/> when the host has no store. Each keeps the host's answer as its inner <see cref="RemoteException"/>.

@@ -14,9 +14,10 @@ namespace PluginIpc;
 /// <c>sys.config.changed</c> for that plugin only, and for the host's own subscribers of that topic, with the UTF-8 JSON payload
 /// <c>{"plugin":"echo","scope":"user","key":"theme"}</c> (see docs/PROTOCOL.md, section 11). A change that changes nothing
 /// (the same value set again, a key removed that is absent) writes nothing and raises nothing.
-/// Errors: <see cref="ArgumentException"/> for a plugin name that is not a safe file name (empty, a path separator, <c>..</c>,
-/// a control character, longer than 128 characters), an empty key or one longer than <see cref="PluginConfigOptions.MaxKeyLength"/>,
-/// or an undefined value; <see cref="PluginConfigTooLargeException"/> when a change would make the file larger than
+/// Errors: <see cref="ArgumentException"/> for a plugin name that is not a safe file name on every system (empty, a path
+/// separator, <c>..</c>, a control character or unpaired surrogate, more than 200 bytes in UTF-8, a Windows device name such
+/// as <c>con</c> or <c>nul.x</c>), a key that is empty, longer than <see cref="PluginConfigOptions.MaxKeyLength"/> or has an
+/// unpaired surrogate, or a value that is undefined or nests arrays and objects more than 63 deep (its file could not be read back); <see cref="PluginConfigTooLargeException"/> when a change would make the file larger than
 /// <see cref="PluginConfigOptions.MaxFileBytes"/>; <see cref="InvalidDataException"/>, naming the file, when the file is not a
 /// JSON object or is larger than that limit (it is left as it is).
 /// </remarks>

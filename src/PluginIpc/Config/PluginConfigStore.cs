@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -17,6 +18,11 @@ internal sealed class PluginConfigStore : IPluginConfigStore
     /// <summary>The most parsed files kept; past it the cache starts over.</summary>
     private const int MaxCached = 256;
 
+    /// <summary>Options of the files: comments allowed (people edit them), and room for a value of <see cref="ConfigNames.MaxValueDepth"/> inside the object.</summary>
+    private static readonly JsonDocumentOptions s_fileOptions = new() { CommentHandling = JsonCommentHandling.Skip, MaxDepth = ConfigNames.MaxFileDepth };
+
+    private static readonly System.Buffers.SearchValues<char> s_hex = System.Buffers.SearchValues.Create("0123456789abcdef");
+
     private static readonly JsonElement s_empty = Parse("{}"u8.ToArray());
 
     private readonly PluginConfigOptions _options;
@@ -25,6 +31,12 @@ internal sealed class PluginConfigStore : IPluginConfigStore
     private readonly FileLocks _locks = new();
     private readonly Lock _cacheLock = new();
     private readonly Dictionary<string, CachedFile> _cache = new(StringComparer.Ordinal);
+
+    // The size and time of each unreadable file already logged (under _cacheLock): a file is reported once, not at every read.
+    private readonly Dictionary<string, (long Length, DateTime Time)> _reported = new(StringComparer.Ordinal);
+
+    // The scope folders already searched for temporary files that crashed writes left.
+    private readonly ConcurrentDictionary<string, bool> _swept = new(StringComparer.Ordinal);
 
     // Counts the cache's stores and clears (under _cacheLock): a reader caches what it read only if no store of that path, and no
     // clear, came after it began; else a reader of the old file could put it back over a writer's newer one (same size and time).
@@ -45,6 +57,9 @@ internal sealed class PluginConfigStore : IPluginConfigStore
 
     /// <summary>Gets or sets what flushes a folder's entries after a rename in it (<see cref="DirectorySync.TryFlush"/>; a test may watch it).</summary>
     internal Func<string, bool> FlushFolder { get; set; } = DirectorySync.TryFlush;
+
+    /// <summary>Gets how old a temporary file must be before the store removes it as a crash's leftover; a live write takes far less.</summary>
+    internal static TimeSpan StaleTemporaryAge { get; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Gets the store's folder, full path.</summary>
     public string Directory => _options.Directory;
@@ -95,6 +110,11 @@ internal sealed class PluginConfigStore : IPluginConfigStore
     {
         ConfigNames.ValidatePlugin(plugin, nameof(plugin));
         ConfigNames.ValidateKey(key, nameof(key));
+        if (value is { } checkedValue)
+        {
+            ConfigNames.ValidateValue(checkedValue, nameof(value));
+        }
+
         string path = PathOf(plugin, scope);
         using (await _locks.AcquireAsync(path, cancellationToken).ConfigureAwait(false))
         {
@@ -113,8 +133,10 @@ internal sealed class PluginConfigStore : IPluginConfigStore
                     $"Setting '{key}' would make the configuration file '{path}' {bytes.Length} bytes, more than PluginConfigOptions.MaxFileBytes ({_options.MaxFileBytes}); nothing was changed.");
             }
 
+            // Parsed before it is written: a file the store could not read back is never written.
+            JsonElement parsed = Parse(bytes);
             DateTime written = await WriteAtomicallyAsync(path, bytes).ConfigureAwait(false);
-            Remember(path, new CachedFile(bytes.Length, written, Parse(bytes), 0), readFrom: null);
+            Remember(path, new CachedFile(bytes.Length, written, parsed, 0), readFrom: null);
             string scopeName = ConfigNames.Of(scope);
             ConfigLog.Changed(_logger, plugin, scopeName, key, changedBy ?? "host");
             _bus.DeliverTo(plugin, BusTopics.ConfigChanged, ConfigWire.Changed(plugin, scope, key), changedBy);
@@ -202,10 +224,64 @@ internal sealed class PluginConfigStore : IPluginConfigStore
         }
     }
 
+    /// <summary>
+    /// Removes, the first time this store uses a scope folder, the temporary files (<c>{plugin}.json.{32 hex digits}.tmp</c>) older
+    /// than <see cref="StaleTemporaryAge"/> that writes interrupted by a crash left there. Best effort: a failure is logged.
+    /// </summary>
+    private void SweepOnce(string folder)
+    {
+        if (!_swept.TryAdd(folder, true))
+        {
+            return;
+        }
+
+        try
+        {
+            DateTime staleBefore = DateTime.UtcNow - StaleTemporaryAge;
+            foreach (string file in System.IO.Directory.EnumerateFiles(folder, "*.json.*.tmp"))
+            {
+                // Younger ones may be a live write's, of this process or another sharing the folder.
+                if (!IsTemporaryName(Path.GetFileName(file)) || File.GetLastWriteTimeUtc(file) > staleBefore)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    File.Delete(file);
+                    ConfigLog.TempRemoved(_logger, file);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    ConfigLog.TempNotDeleted(_logger, file, ex);
+                }
+            }
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Nothing written there yet.
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            ConfigLog.SweepFailed(_logger, folder, ex);
+        }
+    }
+
+    /// <summary>Whether <paramref name="name"/> is a temporary file's name of <see cref="WriteAtomicallyAsync"/>: <c>{plugin}.json.{32 hex digits}.tmp</c>.</summary>
+    private static bool IsTemporaryName(string name)
+    {
+        const int Suffix = 42; // ".json." + 32 hex digits + ".tmp"
+        return name.Length > Suffix
+            && name.EndsWith(".tmp", StringComparison.Ordinal)
+            && name.AsSpan(name.Length - Suffix, 6).SequenceEqual(".json.")
+            && !name.AsSpan(name.Length - 36, 32).ContainsAnyExcept(s_hex);
+    }
+
     /// <summary>Reads and parses a file (an empty object when there is none), or returns it from the cache while its size and time are the same.</summary>
     /// <exception cref="InvalidDataException">The file is not a JSON object, or is larger than the limit.</exception>
     private async Task<CachedFile> ReadAsync(string path, CancellationToken cancellationToken)
     {
+        SweepOnce(Path.GetDirectoryName(path)!);
         long began;
         lock (_cacheLock)
         {
@@ -237,7 +313,7 @@ internal sealed class PluginConfigStore : IPluginConfigStore
 
             if (length > _options.MaxFileBytes)
             {
-                throw Invalid(path, $"it is {length} bytes, more than PluginConfigOptions.MaxFileBytes ({_options.MaxFileBytes})");
+                throw Invalid(path, length, time, $"it is {length} bytes, more than PluginConfigOptions.MaxFileBytes ({_options.MaxFileBytes})");
             }
 
             byte[] bytes = new byte[length];
@@ -260,12 +336,12 @@ internal sealed class PluginConfigStore : IPluginConfigStore
             }
             catch (JsonException ex)
             {
-                throw Invalid(path, ex.Message);
+                throw Invalid(path, length, time, ex.Message);
             }
 
             if (root.ValueKind != JsonValueKind.Object)
             {
-                throw Invalid(path, $"it holds a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an object");
+                throw Invalid(path, length, time, $"it holds a JSON {root.ValueKind.ToString().ToLowerInvariant()}, not an object");
             }
 
             var file = new CachedFile(length, time, root, 0);
@@ -296,18 +372,40 @@ internal sealed class PluginConfigStore : IPluginConfigStore
             }
 
             _cache[path] = file with { Generation = ++_generation };
+            _reported.Remove(path); // readable again: a later fault is news
+
         }
     }
 
-    private InvalidDataException Invalid(string path, string reason)
+    private InvalidDataException Invalid(string path, long length, DateTime time, string reason)
     {
-        ConfigLog.FileInvalid(_logger, path, reason);
+        bool news;
+        lock (_cacheLock)
+        {
+            // Once per version of the file (its size and time): a plugin that polls a broken file must not flood the log.
+            news = !_reported.TryGetValue(path, out (long Length, DateTime Time) seen) || seen != (length, time);
+            if (news)
+            {
+                if (_reported.Count >= MaxCached && !_reported.ContainsKey(path))
+                {
+                    _reported.Clear();
+                }
+
+                _reported[path] = (length, time);
+            }
+        }
+
+        if (news)
+        {
+            ConfigLog.FileInvalid(_logger, path, reason);
+        }
+
         return new InvalidDataException($"The configuration file '{path}' is not a JSON object of at most {_options.MaxFileBytes} bytes: {reason.TrimEnd('.')}. It was left as it is; fix or remove it.");
     }
 
     private static JsonElement Parse(ReadOnlyMemory<byte> bytes)
     {
-        using JsonDocument document = JsonDocument.Parse(bytes, ConfigWire.DocumentOptions);
+        using JsonDocument document = JsonDocument.Parse(bytes, s_fileOptions);
         return document.RootElement.Clone();
     }
 

@@ -15,6 +15,8 @@ const { readLaunch, openTransport, DEFAULT_COOKIE } = require('./launch');
 
 const RESERVED = new Set(['GetMetadata', 'cmd.stop', 'cmd.ping', 'cmd.log', 'cmd.error', 'cmd.progress', 'cmd.stream.next', 'cmd.stream.end', BRIDGE_CMD]);
 const SCOPES = new Set(['plugin', 'user', 'system']);
+/** Matches a surrogate without its pair (in u mode a pair is one code point, outside the class). */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
 function defaultName() {
   const script = require.main?.filename ?? process.argv[1];
@@ -509,8 +511,11 @@ class Main {
 
   _configArgs(scope, key, needKey) {
     if (!SCOPES.has(scope)) throw new RangeError(`Unknown configuration scope '${scope}'; expected plugin, user or system.`);
-    if (needKey || key !== undefined) {
+    // get's key may be null or undefined (the whole scope), as the protocol's nil.
+    if (needKey || (key !== undefined && key !== null)) {
       if (typeof key !== 'string' || key.length === 0 || key.length > 256) throw new RangeError('A configuration key is a non-empty string of at most 256 characters.');
+      // An unpaired surrogate has no UTF-8 form: the host would get U+FFFD and another key.
+      if (LONE_SURROGATE.test(key)) throw new RangeError('A configuration key may not hold an unpaired surrogate.');
     }
   }
 

@@ -102,6 +102,61 @@ public sealed class WebChannelBatchAndConfigTests
         AssertError(await _app.PostAsync(Envelope(NewId(), "get_config", "ghost", data: """{"scope":"user"}""")), "E2001");
         AssertError(await _app.PostAsync(Envelope(NewId(), "get_config", "limited", data: """{"scope":"user"}""")), "E0003");
         AssertSuccess(await _app.PostAsync(Envelope(NewId(), "get_config", "wc", data: """{"scope":"system"}""")));
+        string deep = new string('[', 62) + new string(']', 62); // the deepest a request lets through; 63 is the store's limit
+        AssertSuccess(await _app.PostAsync(Envelope(NewId(), "set_config", "wc", data: $$"""{"scope":"plugin","key":"deep-{{NewId()}}","value":{{deep}}}""")));
+    }
+
+    [Test]
+    public async Task Get_config_of_a_file_edited_by_hand_with_comments_answers_its_values_alone_and_in_a_batch()
+    {
+        string file = Path.Combine(_app.Folder, "config", "plugin", "wc2.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        await File.WriteAllTextAsync(file, """
+            {
+              // edited by hand
+              "sizes": [1, /* two */ 2],
+              "theme": { "name": "dark" /* for now */ }
+            }
+            """);
+
+        JsonElement one = await _app.PostAsync(Envelope(NewId(), "get_config", "wc2", data: """{"scope":"plugin","key":"sizes"}"""));
+        AssertSuccess(one);
+        Assert.That(one.GetProperty("data").GetRawText(), Is.EqualTo("[1,2]"));
+        JsonElement all = await _app.PostAsync(Envelope(NewId(), "get_config", "wc2", data: """{"scope":"plugin"}"""));
+        AssertSuccess(all);
+        Assert.That(all.GetProperty("data").GetRawText(), Is.EqualTo("""{"sizes":[1,2],"theme":{"name":"dark"}}"""));
+
+        JsonElement batch = await _app.PostAsync(Envelope(NewId(), "batch", "wc2", data: """
+            {"operations":[
+              {"action":"get_config","data":{"scope":"plugin","key":"theme"}},
+              {"action":"get_config","data":{"scope":"user"}}
+            ]}
+            """));
+        AssertSuccess(batch);
+        JsonElement[] results = [.. batch.GetProperty("data").EnumerateArray()];
+        Assert.That(results.Select(r => r.GetProperty("data").GetRawText()), Is.EqualTo(new[] { """{"name":"dark"}""", "{}" }));
+    }
+
+    [Test]
+    public async Task A_batch_operation_that_fails_inside_the_gateway_is_its_own_error_and_the_rest_run()
+    {
+        await using WebChannelApp app = await WebChannelApp.StartAsync(build: builder =>
+            builder.Services.AddSingleton<IPluginConfigStore>(new FailingConfigStore()));
+        JsonElement response = await app.PostAsync(Envelope(NewId(), "batch", "wc", data: """
+            {"operations":[
+              {"action":"count"},
+              {"action":"get_config","data":{"scope":"user"}},
+              {"action":"count"}
+            ]}
+            """));
+
+        AssertSuccess(response);
+        JsonElement[] results = [.. response.GetProperty("data").EnumerateArray()];
+        Assert.That(results.Select(r => r.GetProperty("success").GetBoolean()), Is.EqualTo(new[] { true, false, true }));
+        JsonElement error = results[1].GetProperty("error");
+        Assert.That(error.GetProperty("code").GetString(), Is.EqualTo("E0001"));
+        Assert.That(error.GetProperty("message").GetString(), Is.EqualTo("Internal error."), "the exception's message stays in the host's log");
+        Assert.That(results[2].GetProperty("data").GetInt32(), Is.EqualTo(results[0].GetProperty("data").GetInt32() + 1));
     }
 
     [Test]

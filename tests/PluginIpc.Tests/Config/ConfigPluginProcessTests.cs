@@ -105,6 +105,20 @@ public sealed class ConfigPluginProcessTests
         Assert.That(key!.Message, Does.StartWith("ArgumentException: The configuration key"));
     }
 
+    [Test, CancelAfter(90_000)]
+    public async Task AValueTooDeepForTheFile_IsAnInvalidRequest_AndTheScopeStaysReadableAndWritable()
+    {
+        await using var host = new BusPlugins(o => o.Config.Directory = _folder.Path, new BusPluginSpec("p"));
+        string deep = new string('[', 64) + new string(']', 64); // JSON's usual limit: the plugin and the host parse it, the file could not hold it
+
+        RemoteException? refused = Assert.ThrowsAsync<RemoteException>(() => host.AskAsync("p", "cfg.set", "user|deep|" + deep));
+
+        Assert.That(refused!.Message, Does.StartWith("ArgumentException: The value nests arrays and objects more than 63 deep"));
+        Assert.That(await host.AskAsync("p", "cfg.set", "user|theme|\"dark\""), Is.EqualTo("ok"));
+        Assert.That(await host.AskAsync("p", "cfg.get", "user|"), Is.EqualTo("{\"theme\":\"dark\"}"));
+        Assert.That(await host.AskAsync("p", "cfg.remove", "user|theme"), Is.EqualTo("True"));
+    }
+
     [Test, CancelAfter(120_000)]
     public async Task HundredSetsFromTheHost_AndHundredFromAPlugin_AtOnce_LoseNoUpdate()
     {

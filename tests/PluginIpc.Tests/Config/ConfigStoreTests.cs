@@ -1,7 +1,9 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using PluginIpc.Tests.Bus;
+using PluginIpc.Tests.Host;
 
 namespace PluginIpc.Tests.Config;
 
@@ -162,12 +164,166 @@ public sealed class ConfigStoreTests
     [TestCase("c:x")]
     [TestCase("tab\there")]
     [TestCase(" padded")]
+    [TestCase("con")]
+    [TestCase("NUL")]
+    [TestCase("Aux.settings")]
+    [TestCase("com1")]
+    [TestCase("LPT9.x.y")]
+    [TestCase("prn .x")]
+    [TestCase("com\u00B9")]
     public void UnsafePluginNames_AreRefused_AndNothingIsWritten(string name)
     {
         ArgumentException? refused = Assert.ThrowsAsync<ArgumentException>(() => _store.SetAsync(name, PluginConfigScope.User, "k", Json("1")));
         Assert.That(refused!.ParamName, Is.EqualTo("plugin"));
         Assert.ThrowsAsync<ArgumentException>(() => _store.GetAsync(name, PluginConfigScope.User));
         Assert.That(Directory.Exists(_folder.Path), Is.False);
+    }
+
+    [Test]
+    public async Task NamesThatOnlyLookLikeDevices_AreFine()
+    {
+        foreach (string name in new[] { "console", "nul-ish", "com10", "lpt", "my.con", "comx" })
+        {
+            await _store.SetAsync(name, PluginConfigScope.User, "k", Json("1"));
+            Assert.That(await _store.GetAsync(name, PluginConfigScope.User, "k"), Is.Not.Null, name);
+        }
+    }
+
+    [Test]
+    public async Task PluginNames_AreLimitedByTheirUtf8Bytes_SoEveryFileOfTheStoreCanBeWritten()
+    {
+        // 200 bytes: 200 ASCII characters, 100 two-byte ones, 50 four-byte ones (100 UTF-16 units); the temporary file's name is 242 bytes.
+        foreach (string name in new[] { new string('a', 200), string.Concat(Enumerable.Repeat("\u00E9", 100)), string.Concat(Enumerable.Repeat("\U0001F600", 50)) })
+        {
+            await _store.SetAsync(name, PluginConfigScope.User, "k", Json("1"));
+            await using ServiceProvider fresh = Services(_folder.Path);
+            Assert.That((await fresh.GetRequiredService<IPluginConfigStore>().GetAsync(name, PluginConfigScope.User, "k"))!.Value.GetInt32(), Is.EqualTo(1));
+        }
+
+        // 201 bytes in 101 characters: under the old limit of 128 characters, but its temporary file's name would pass 255 bytes on most systems.
+        string tooLong = string.Concat(Enumerable.Repeat("\u00E9", 100)) + "x";
+        ArgumentException? refused = Assert.ThrowsAsync<ArgumentException>(() => _store.SetAsync(tooLong, PluginConfigScope.User, "k", Json("1")));
+        Assert.That(refused!.ParamName, Is.EqualTo("plugin"));
+        Assert.That(refused.Message, Does.Contain("201 bytes in UTF-8, more than 200"));
+        Assert.ThrowsAsync<ArgumentException>(() => _store.GetAsync(string.Concat(Enumerable.Repeat("\u00E9", 120)), PluginConfigScope.User));
+        Assert.That(Directory.GetFiles(Path.Combine(_folder.Path, "user")), Has.Length.EqualTo(3));
+    }
+
+    [Test]
+    public async Task NamesAndKeysWithAnUnpairedSurrogate_AreRefused_APairIsACharacterLikeAny()
+    {
+        // Not test cases: an attribute's strings are stored as UTF-8, which has no unpaired surrogate.
+        foreach (string name in new[] { "half\uD800", "\uDC00half", "a\uDC00\uD800b" })
+        {
+            ArgumentException? plugin = Assert.ThrowsAsync<ArgumentException>(() => _store.SetAsync(name, PluginConfigScope.User, "k", Json("1")));
+            Assert.That(plugin!.ParamName, Is.EqualTo("plugin"));
+            Assert.That(plugin.Message, Does.Contain("unpaired surrogate"));
+        }
+
+        Assert.That(Directory.Exists(_folder.Path), Is.False);
+
+        ArgumentException? high = Assert.ThrowsAsync<ArgumentException>(() => _store.SetAsync("echo", PluginConfigScope.User, "a\uD800b", Json("1")));
+        Assert.That(high!.ParamName, Is.EqualTo("key"));
+        Assert.That(high.Message, Does.Contain("unpaired surrogate (U+D800 at index 1)"));
+        Assert.ThrowsAsync<ArgumentException>(() => _store.GetAsync("echo", PluginConfigScope.User, "\uDC00"));
+        Assert.ThrowsAsync<ArgumentException>(() => _store.RemoveAsync("echo", PluginConfigScope.User, "end\uD83D"));
+
+        await _store.SetAsync("echo", PluginConfigScope.User, "smile \U0001F600", Json("1"));
+        Assert.That((await _store.GetAsync("echo", PluginConfigScope.User)).EnumerateObject().Select(p => p.Name), Is.EqualTo(new[] { "smile \U0001F600" }));
+    }
+
+    [Test]
+    public async Task AValueNestedDeeperThanAFileCanHold_IsRefusedClearly_AndTheFileStaysReadable()
+    {
+        await _store.SetAsync("echo", PluginConfigScope.User, "theme", Json("\"dark\""));
+
+        // 63 deep is the most: inside the file's object it is 64, JSON's usual limit; it is written, read back and removed.
+        await _store.SetAsync("echo", PluginConfigScope.User, "deepest", Json(Nested(ConfigNames.MaxValueDepth)));
+        await using (ServiceProvider fresh = Services(_folder.Path))
+        {
+            IPluginConfigStore reader = fresh.GetRequiredService<IPluginConfigStore>();
+            Assert.That(JsonElement.DeepEquals((await reader.GetAsync("echo", PluginConfigScope.User, "deepest"))!.Value, Json(Nested(ConfigNames.MaxValueDepth))), Is.True);
+            Assert.That(await reader.RemoveAsync("echo", PluginConfigScope.User, "deepest"), Is.True);
+        }
+
+        // 64 deep was accepted, and made a 65 deep file that no read, set or remove could open again.
+        ArgumentException? deep = Assert.ThrowsAsync<ArgumentException>(() => _store.SetAsync("echo", PluginConfigScope.User, "deep", Json(Nested(64))));
+        Assert.That(deep!.ParamName, Is.EqualTo("value"));
+        Assert.That(deep.Message, Does.Contain("more than 63 deep"));
+
+        // A value from a document read with a larger depth (host code may make one) is refused the same way.
+        using JsonDocument deeper = JsonDocument.Parse(Nested(500), new JsonDocumentOptions { MaxDepth = 1000 });
+        Assert.ThrowsAsync<ArgumentException>(() => _store.SetAsync("echo", PluginConfigScope.User, "deeper", deeper.RootElement));
+
+        await using ServiceProvider restarted = Services(_folder.Path);
+        IPluginConfigStore store = restarted.GetRequiredService<IPluginConfigStore>();
+        Assert.That((await store.GetAsync("echo", PluginConfigScope.User)).EnumerateObject().Select(p => p.Name), Is.EqualTo(new[] { "theme" }));
+        await store.SetAsync("echo", PluginConfigScope.User, "size", Json("2"));
+    }
+
+    [Test]
+    public void AJsonException_IsAnsweredInvalidRequest_NotAsAHandlerFailure()
+    {
+        RemoteException? answer = HostConfigCommands.Translate(new JsonException("The maximum configured depth of 64 has been exceeded."), Commands.ConfigSet);
+
+        Assert.That(answer, Is.Not.Null);
+        Assert.That((answer!.Code, answer.Cmd), Is.EqualTo((ErrorCodes.InvalidRequest, Commands.ConfigSet)));
+        Assert.That(answer.Message, Does.Contain("maximum configured depth of 64"));
+    }
+
+    [Test]
+    public async Task StaleTemporaryFiles_AreRemovedOnTheFirstUseOfTheirFolder_LiveOnesAndOtherFilesAreKept()
+    {
+        string folder = Path.Combine(_folder.Path, "user");
+        Directory.CreateDirectory(folder);
+        DateTime old = DateTime.UtcNow - PluginConfigStore.StaleTemporaryAge - TimeSpan.FromMinutes(1);
+        string Temporary(string plugin) => Path.Combine(folder, $"{plugin}.json.{Guid.NewGuid():N}.tmp");
+        string stale = Temporary("echo");
+        string staleOfAnother = Temporary("other");
+        string live = Temporary("echo"); // a concurrent writer's (another process sharing the folder)
+        string[] others = [Path.Combine(folder, "notes.tmp"), Path.Combine(folder, "echo.json.bak.tmp"), Path.Combine(folder, $"echo.json.{Guid.NewGuid():N}.tmp.keep")];
+        foreach (string file in (string[])[stale, staleOfAnother, live, .. others])
+        {
+            await File.WriteAllTextAsync(file, "{\"theme\":\"li");
+            File.SetLastWriteTimeUtc(file, file == live ? DateTime.UtcNow : old);
+        }
+
+        Assert.That(await _store.GetAsync("echo", PluginConfigScope.User, "theme"), Is.Null);
+
+        Assert.That(Directory.GetFiles(folder).Order(StringComparer.Ordinal), Is.EqualTo(((string[])[live, .. others]).Order(StringComparer.Ordinal)));
+        Assert.That(Directory.Exists(Path.Combine(_folder.Path, "plugin")), Is.False, "reading another scope creates nothing");
+        Assert.That(await _store.GetAsync("echo", PluginConfigScope.Plugin), Has.Property(nameof(JsonElement.ValueKind)).EqualTo(JsonValueKind.Object));
+    }
+
+    [Test]
+    public async Task ACorruptFile_IsLoggedOncePerVersion_NotAtEveryRead()
+    {
+        var logs = new CapturingLoggerFactory();
+        await using ServiceProvider services = Services(_folder.Path, logs: logs);
+        IPluginConfigStore store = services.GetRequiredService<IPluginConfigStore>();
+        string file = _folder.File("user", "echo");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        int Warnings() => logs.Entries.Count(e => e.EventId.Id == 901 && e.Level == LogLevel.Warning);
+
+        await File.WriteAllTextAsync(file, "{\"a\": ");
+        for (int i = 0; i < 3; i++)
+        {
+            Assert.ThrowsAsync<InvalidDataException>(() => store.GetAsync("echo", PluginConfigScope.User));
+        }
+
+        Assert.ThrowsAsync<InvalidDataException>(() => store.SetAsync("echo", PluginConfigScope.User, "a", Json("1")));
+        Assert.That(Warnings(), Is.EqualTo(1), "one file, one version: one warning");
+
+        await File.WriteAllTextAsync(file, "[1, 2, 3]"); // another fault, another size
+        Assert.ThrowsAsync<InvalidDataException>(() => store.GetAsync("echo", PluginConfigScope.User));
+        Assert.ThrowsAsync<InvalidDataException>(() => store.GetAsync("echo", PluginConfigScope.User));
+        Assert.That(Warnings(), Is.EqualTo(2));
+
+        await File.WriteAllTextAsync(file, "{}"); // fixed, then broken again as the first time
+        Assert.That((await store.GetAsync("echo", PluginConfigScope.User)).ValueKind, Is.EqualTo(JsonValueKind.Object));
+        await File.WriteAllTextAsync(file, "{\"a\": ");
+        Assert.ThrowsAsync<InvalidDataException>(() => store.GetAsync("echo", PluginConfigScope.User));
+        Assert.That(Warnings(), Is.EqualTo(3));
     }
 
     [Test]
@@ -295,8 +451,17 @@ public sealed class ConfigStoreTests
         return document.RootElement.Clone();
     }
 
-    private static ServiceProvider Services(string folder, long maxFileBytes = 1024 * 1024) =>
-        new ServiceCollection()
+    private static string Nested(int depth) => new string('[', depth) + new string(']', depth);
+
+    private static ServiceProvider Services(string folder, long maxFileBytes = 1024 * 1024, ILoggerFactory? logs = null)
+    {
+        var services = new ServiceCollection();
+        if (logs is not null)
+        {
+            services.AddSingleton(logs);
+        }
+
+        return services
             .AddPluginIpc(o =>
             {
                 o.PluginFolders.Clear();
@@ -304,4 +469,5 @@ public sealed class ConfigStoreTests
                 o.Config.MaxFileBytes = maxFileBytes;
             })
             .BuildServiceProvider();
+    }
 }
