@@ -17,7 +17,7 @@ internal static partial class RedisBusLog
     [LoggerMessage(703, LogLevel.Warning, "{Count} messages for other hosts were lost ({Total} in all): Redis was unreachable or slower than the publishers, and the buffer holds {BufferSize}.", EventName = "Lost")]
     public static partial void Lost(ILogger logger, long count, long total, int bufferSize);
 
-    [LoggerMessage(704, LogLevel.Warning, "The bus could not subscribe to channel {Channel} of Redis yet; it tries again.", EventName = "SubscribeFailed")]
+    [LoggerMessage(704, LogLevel.Warning, "The bus could not subscribe to (or unsubscribe from) channel {Channel} of Redis yet; it tries again (logged at most every 5 s).", EventName = "SubscribeFailed")]
     public static partial void SubscribeFailed(ILogger logger, string channel, Exception exception);
 
     [LoggerMessage(705, LogLevel.Error, "The Redis relay of the bus failed and stopped; messages no longer cross hosts.", EventName = "RelayFailed")]

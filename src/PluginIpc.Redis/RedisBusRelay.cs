@@ -108,7 +108,9 @@ internal sealed class RedisBusRelay : PluginBusRelay
     {
         _stopping = stopping;
         ConnectionMultiplexer? connection = null;
+        Task? subscribing = null;
         Task? writing = null;
+        using var stopWriting = CancellationTokenSource.CreateLinkedTokenSource(stopping); // also when subscribing fails for good
         try
         {
             // AbortOnConnectFail is off: this returns (after the connect timeout at worst) even while Redis is unreachable, and
@@ -153,8 +155,8 @@ internal sealed class RedisBusRelay : PluginBusRelay
             }
 
             // Publishing does not wait for this host's subscriptions: a channel Redis refuses must not hold back what it sends.
-            Task subscribing = SubscribeAsync(connection, stopping);
-            writing = WriteAsync(connection.GetSubscriber(), stopping);
+            subscribing = SubscribeAsync(connection, stopping);
+            writing = WriteAsync(connection.GetSubscriber(), stopWriting.Token);
             await (await Task.WhenAny(subscribing, writing).ConfigureAwait(false)).ConfigureAwait(false);
             await writing.ConfigureAwait(false);
         }
@@ -171,9 +173,17 @@ internal sealed class RedisBusRelay : PluginBusRelay
         {
             if (connection is not null)
             {
+                // Both end before the connection goes: the flush takes over the writer's queues, and a subscription still
+                // being made must not meet a disposed connection (an exception nobody would observe).
+                await stopWriting.CancelAsync().ConfigureAwait(false);
                 if (writing is not null)
                 {
-                    await writing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); // the flush takes over its queues
+                    await writing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
+
+                if (subscribing is not null)
+                {
+                    await subscribing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
 
                 await FlushOnStopAsync(connection.GetSubscriber()).ConfigureAwait(false);
@@ -393,7 +403,16 @@ internal sealed class RedisBusRelay : PluginBusRelay
             .ToHashSet();
         foreach (RedisChannel channel in _subscribed.Keys.Where(channel => !wanted.Contains(channel)).ToArray())
         {
-            await _subscribed[channel].UnsubscribeAsync().ConfigureAwait(false);
+            try
+            {
+                await _subscribed[channel].UnsubscribeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsRedisFailure(ex))
+            {
+                ReportSubscribeFailed(channel.ToString(), ex); // logged here, where the channel is known; the callers retry
+                throw;
+            }
+
             _subscribed.Remove(channel);
         }
 
@@ -434,51 +453,61 @@ internal sealed class RedisBusRelay : PluginBusRelay
         ChannelReader<(string Topic, ReadOnlyMemory<byte> Frame)> reader = _outbound.Reader;
         (string Topic, ReadOnlyMemory<byte> Frame) carried = default;
         bool hasCarried = false;
-        while (true)
+        try
         {
-            if (!hasCarried && !reader.TryPeek(out _))
+            while (true)
             {
-                ReportLost(force: true);
-                await reader.WaitToReadAsync(stopping).ConfigureAwait(false);
-                continue;
-            }
+                if (!hasCarried && !reader.TryPeek(out _))
+                {
+                    ReportLost(force: true);
+                    await reader.WaitToReadAsync(stopping).ConfigureAwait(false);
+                    continue;
+                }
 
-            ConnectionMultiplexer connection = _connection!;
-            if (!connection.IsConnected)
-            {
+                ConnectionMultiplexer connection = _connection!;
+                if (!connection.IsConnected)
+                {
+                    await CompleteInFlightAsync(0).ConfigureAwait(false);
+                    ReportLost(force: true);
+                    await WaitForConnectionAsync(connection, stopping).ConfigureAwait(false);
+                    continue;
+                }
+
+                while (hasCarried || reader.TryRead(out carried))
+                {
+                    hasCarried = false;
+                    if (!TryPublish(connection, subscriber, carried))
+                    {
+                        hasCarried = true; // Redis went away before it took the frame: it goes first once Redis is back
+                        break;
+                    }
+
+                    if (_unconfirmed >= FramesPerConfirmation)
+                    {
+                        Confirm(connection);
+                    }
+
+                    if (_inFlightFrames >= MaxInFlight)
+                    {
+                        await CompleteInFlightAsync(MaxInFlight / 2).ConfigureAwait(false);
+                    }
+                }
+
+                Confirm(connection);
                 await CompleteInFlightAsync(0).ConfigureAwait(false);
-                ReportLost(force: true);
-                await WaitForConnectionAsync(connection, stopping).ConfigureAwait(false);
-                continue;
-            }
-
-            while (hasCarried || reader.TryRead(out carried))
-            {
-                hasCarried = false;
-                if (!TryPublish(connection, subscriber, carried))
+                ReportLost(force: false);
+                if (hasCarried && connection.IsConnected)
                 {
-                    hasCarried = true; // Redis went away before it took the frame: it goes first once Redis is back
-                    break;
-                }
-
-                if (_unconfirmed >= FramesPerConfirmation)
-                {
-                    Confirm(connection);
-                }
-
-                if (_inFlightFrames >= MaxInFlight)
-                {
-                    await CompleteInFlightAsync(MaxInFlight / 2).ConfigureAwait(false);
+                    // Refused while the connection still counts as up (a handshake, one endpoint of several down): not a busy loop.
+                    await Task.Delay(s_publishRetry, stopping).ConfigureAwait(false);
                 }
             }
-
-            Confirm(connection);
-            await CompleteInFlightAsync(0).ConfigureAwait(false);
-            ReportLost(force: false);
-            if (hasCarried && connection.IsConnected)
+        }
+        finally
+        {
+            if (hasCarried)
             {
-                // Refused while the connection still counts as up (a handshake, one endpoint of several down): not a busy loop.
-                await Task.Delay(s_publishRetry, stopping).ConfigureAwait(false);
+                CountLost(1); // refused by Redis, then the relay stopped: it never went
             }
         }
     }

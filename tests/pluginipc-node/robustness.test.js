@@ -187,10 +187,10 @@ test('channel: running handlers of large requests hold at most maxRunningRequest
   plugin.close();
 });
 
-test('configure: the queue and handler limits are positive integers', () => {
+test('configure: the queue and handler limits are positive integers, or Infinity', () => {
   const main = sdk.createMain({ exitProcess: false });
   for (const limit of ['maxConcurrentHandlers', 'maxQueuedMessages', 'maxQueuedBytes', 'maxRunningRequestBytes', 'maxUnsentBytes']) {
-    for (const bad of [0, -1, 1.5, '5', Infinity]) assert.throws(() => main.configure({ [limit]: bad }), RangeError, `${limit} = ${bad}`);
+    for (const bad of [0, -1, 1.5, '5', NaN, -Infinity]) assert.throws(() => main.configure({ [limit]: bad }), RangeError, `${limit} = ${bad}`);
   }
-  main.configure({ maxRunningRequestBytes: 1024 });
+  main.configure({ maxRunningRequestBytes: 1024, maxQueuedBytes: Infinity });
 });

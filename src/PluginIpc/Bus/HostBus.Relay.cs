@@ -20,10 +20,10 @@ internal sealed partial class HostBus
     private static readonly long s_invalidLogIntervalMs = 1000;
 
     private readonly Lock _invalidLock = new();
-    private readonly HashSet<string> _restartsPending = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RestartState> _restarts = new(StringComparer.Ordinal);
     private long _invalidCount;
     private long _invalidLogged;
-    private long _invalidLoggedAt = long.MinValue;
+    private long _invalidLoggedAt = long.MinValue / 2; // far in the past, without overflowing `now - _invalidLoggedAt`
 
     /// <summary>Gets the number of frames from other hosts dropped as not valid.</summary>
     internal long InvalidRelayedCount => Interlocked.Read(ref _invalidCount);
@@ -84,7 +84,14 @@ internal sealed partial class HostBus
                 return;
             }
 
-            string shown = reason.Length <= MaxLoggedReasonLength ? reason : string.Concat(reason.AsSpan(0, MaxLoggedReasonLength), "…");
+            // Parts of it (a topic, a channel's name) come from the frame: cut short, and no control characters in the log.
+            string shown = string.Create(Math.Min(reason.Length, MaxLoggedReasonLength), reason, static (span, text) =>
+            {
+                for (int i = 0; i < span.Length; i++)
+                {
+                    span[i] = char.IsControl(text[i]) ? '?' : text[i];
+                }
+            });
             BusLog.RelayMessageInvalid(_logger, count - _invalidLogged, count, shown);
             _invalidLogged = count;
             _invalidLoggedAt = now;
@@ -93,7 +100,8 @@ internal sealed partial class HostBus
 
     /// <summary>
     /// Restarts the plugins of this host named in a <c>sys.restart</c> payload (a JSON array of names), in the background. A
-    /// plugin whose restart is still pending or running is not restarted again: a flood of requests costs one restart.
+    /// request for a plugin whose restart has not begun is covered by it; one that comes once it has begun gets one more
+    /// restart after it (whatever it changed may be what the new process must read), however many such requests come.
     /// </summary>
     private void RestartNamed(ReadOnlyMemory<byte> payload)
     {
@@ -122,33 +130,61 @@ internal sealed partial class HostBus
                 continue;
             }
 
-            lock (_restartsPending)
+            lock (_restarts)
             {
-                if (!_restartsPending.Add(name))
+                if (_restarts.TryGetValue(name, out RestartState? state))
                 {
+                    state.Again |= state.Begun;
                     continue;
                 }
+
+                _restarts.Add(name, new RestartState());
+            }
+
+            _ = Task.Run(() => RestartAsync(name, restart)); // off the publishing thread, which holds the bus's lock
+        }
+    }
+
+    /// <summary>Restarts <paramref name="name"/>, and again while requests came after a restart began. Never faults.</summary>
+    private async Task RestartAsync(string name, Func<string, Task> restart)
+    {
+        while (true)
+        {
+            lock (_restarts)
+            {
+                RestartState state = _restarts[name];
+                state.Begun = true;
+                state.Again = false;
             }
 
             BusLog.Restarting(_logger, name);
-            _ = Task.Run(() => restart(name)).ContinueWith(
-                (task, state) =>
-                {
-                    string restarted = (string)state!;
-                    lock (_restartsPending)
-                    {
-                        _restartsPending.Remove(restarted);
-                    }
+            try
+            {
+                await restart(name).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                BusLog.RestartFailed(_logger, name, ex);
+            }
 
-                    if (task.IsFaulted)
-                    {
-                        BusLog.RestartFailed(_logger, restarted, task.Exception!.InnerException!);
-                    }
-                },
-                name,
-                CancellationToken.None,
-                TaskContinuationOptions.None,
-                TaskScheduler.Default);
+            lock (_restarts)
+            {
+                if (!_restarts[name].Again)
+                {
+                    _restarts.Remove(name);
+                    return;
+                }
+            }
         }
+    }
+
+    /// <summary>Where a plugin's restart for <c>sys.restart</c> stands.</summary>
+    private sealed class RestartState
+    {
+        /// <summary>Gets or sets a value indicating whether the restart has begun: later requests are not covered by it.</summary>
+        public bool Begun { get; set; }
+
+        /// <summary>Gets or sets a value indicating whether a request came after it began: one more restart follows.</summary>
+        public bool Again { get; set; }
     }
 }

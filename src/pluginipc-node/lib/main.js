@@ -136,7 +136,7 @@ class Main {
     positiveMs(o.hostPingTimeoutMs, 'hostPingTimeoutMs', false);
     positiveMs(o.callTimeoutMs, 'callTimeoutMs', true);
     for (const limit of ['maxConcurrentHandlers', 'maxQueuedMessages', 'maxQueuedBytes', 'maxRunningRequestBytes', 'maxUnsentBytes']) {
-      if (!Number.isSafeInteger(o[limit]) || o[limit] < 1) throw new RangeError(`${limit} must be a positive integer, not ${o[limit]}.`);
+      if (o[limit] !== Infinity && (!Number.isSafeInteger(o[limit]) || o[limit] < 1)) throw new RangeError(`${limit} must be a positive integer or Infinity (no limit), not ${o[limit]}.`);
     }
     this._sink.minimum = levelIndex(o.minimumLogLevel);
     createFramer('text', { maxCmdBytes: o.maxCmdBytes, maxChunkBytes: o.maxChunkBytes });

@@ -241,10 +241,11 @@ public sealed class BusPluginProcessTests
     }
 
     [Test, CancelAfter(120_000)]
-    public async Task SysRestart_AFloodOfRequests_RestartsThePluginOnce()
+    public async Task SysRestart_AFloodOfRequests_RestartsThePluginAtMostTwice()
     {
-        // Anyone who may publish sys.restart (on Redis: anyone who reaches its channel) can send many at once: one restart
-        // pending or running per plugin covers them all, instead of a queue of restarts that goes on long after the flood.
+        // Anyone who may publish sys.restart (on Redis: anyone who reaches its channel) can send many at once. The restart that
+        // has not begun covers them; those after it began get one more. Before, each queued a restart of its own, which went
+        // on long after the flood.
         await using var host = new BusPlugins(null, new BusPluginSpec("b"));
         await host.StartAsync("b");
         string first = await host.Ready.NextAsync();
@@ -253,10 +254,23 @@ public sealed class BusPluginProcessTests
             await host.Bus.PublishAsync(BusTopics.Restart, "[\"b\"]");
         }
 
-        string restarted = await host.Ready.NextAsync();
-        Assert.That(restarted, Is.Not.EqualTo(first), "a new process");
-        Task<string> another = host.Ready.NextAsync();
-        Assert.That(await Task.WhenAny(another, Task.Delay(TimeSpan.FromSeconds(3))), Is.Not.SameAs(another), $"restarted again: {(another.IsCompletedSuccessfully ? another.Result : "")}");
+        var processes = new List<string> { first, await host.Ready.NextAsync() };
+        using var quiet = new CancellationTokenSource();
+        while (processes.Count <= 4)
+        {
+            quiet.CancelAfter(TimeSpan.FromSeconds(3)); // a further restart starts within 3 s of the last one's end
+            try
+            {
+                processes.Add(await host.Ready.NextAsync(quiet.Token));
+            }
+            catch (OperationCanceledException) when (quiet.IsCancellationRequested)
+            {
+                break;
+            }
+        }
+
+        Assert.That(processes, Is.Unique, "each restart a new process");
+        Assert.That(processes, Has.Count.InRange(2, 3), "at most one restart after the one under way: " + string.Join(", ", processes));
     }
 
     [Test, CancelAfter(120_000)]

@@ -17,6 +17,9 @@ internal sealed class Received<T>
     /// <summary>Returns the next item, failing the test after 10 s.</summary>
     public async Task<T> NextAsync() => await _items.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
 
+    /// <summary>Returns the next item, or throws <see cref="OperationCanceledException"/> once <paramref name="cancellationToken"/> fires.</summary>
+    public async Task<T> NextAsync(CancellationToken cancellationToken) => await _items.Reader.ReadAsync(cancellationToken);
+
     public async Task<List<T>> NextAsync(int count)
     {
         var items = new List<T>(count);

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using PluginIpc.Tests.Host;
 
 namespace PluginIpc.Tests.Bus;
 
@@ -11,18 +13,21 @@ public sealed class RelayInputTests
     public async Task AFrameWhoseTopicIsNotItsChannels_IsDroppedAndCounted_TheRightOneIsDelivered(CancellationToken cancellationToken)
     {
         var relay = new ScriptedRelay();
-        await using var host = new BusTestHost(services: s => s.AddSingleton<PluginBusRelay>(relay));
+        var logs = new CapturingLoggerFactory();
+        await using var host = new BusTestHost(services: s => s.AddSingleton<PluginBusRelay>(relay).AddSingleton<ILoggerFactory>(logs));
         var seen = new Received<string>();
         await host.Bus.SubscribeAsync("sys.note", seen.Handler(m => m.Text), cancellationToken);
         await host.Bus.SubscribeAsync("orders", seen.Handler(m => m.Text), cancellationToken);
 
-        // Sent on the 'orders' channel, as a client that may publish there only could: it must not reach 'sys.note'.
-        relay.Arrive(Frame("sys.note", 1, "smuggled"), "orders");
+        // Sent on a channel of another topic, as a client that may publish there only could: it must not reach 'sys.note'.
+        relay.Arrive(Frame("sys.note", 1, "smuggled"), "orders\nforged log line");
         relay.Arrive(Frame("orders", 2, "fine"), "orders");
         relay.Arrive(Frame("sys.note", 3, "from a relay that does not route by topic"), topic: null);
 
         Assert.That(await seen.NextAsync(2), Is.EquivalentTo(new[] { "fine", "from a relay that does not route by topic" }), "two subscriptions: in either order");
         Assert.That(((HostBus)host.Bus).InvalidRelayedCount, Is.EqualTo(1));
+        string logged = logs.Entries.Single(entry => entry.EventId.Id == 606).Message;
+        Assert.That(logged, Does.StartWith("1 bus message(s) from other hosts").And.Contain("'orders?forged log line'").And.Not.Contain("\n"));
     }
 
     [Test, CancelAfter(20_000)]
