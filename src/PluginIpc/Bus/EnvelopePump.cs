@@ -12,7 +12,9 @@ namespace PluginIpc;
 internal abstract class EnvelopePump
 {
     private readonly BusQueue _queue;
+    private readonly long _maxQueuedBytes;
     private readonly PluginIpcMetrics _metrics;
+    private long _queuedBytes;
     private readonly CancellationTokenSource _stop = new();
     private Task _pump = Task.CompletedTask;
 
@@ -24,12 +26,41 @@ internal abstract class EnvelopePump
             FullMode = options.DropPolicy == BusDropPolicy.DropOldest ? BoundedChannelFullMode.DropOldest : BoundedChannelFullMode.DropWrite,
             SingleReader = true,
         };
-        _queue = System.Threading.Channels.Channel.CreateBounded<BusEnvelope>(queueOptions, OnDropped);
+        _maxQueuedBytes = options.QueueCapacityBytes;
+        _queue = System.Threading.Channels.Channel.CreateBounded<BusEnvelope>(queueOptions, dropped =>
+        {
+            Dequeued(dropped);
+            OnDropped(dropped);
+        });
     }
 
-    /// <summary>Queues a message or request without waiting; a full queue loses one message, per the drop policy.</summary>
+    /// <summary>
+    /// Queues a message or request without waiting; a full queue loses one message, per the drop policy. Past the queue's
+    /// bytes it loses this one, whatever the policy: the queue's reader alone may take the oldest out.
+    /// </summary>
     /// <returns><see langword="false"/> when the pump has stopped.</returns>
-    public virtual bool Offer(BusEnvelope envelope) => _queue.Writer.TryWrite(envelope);
+    public virtual bool Offer(BusEnvelope envelope)
+    {
+        long size = envelope.Payload.Length;
+        if (size > 0)
+        {
+            long queued = Interlocked.Add(ref _queuedBytes, size);
+            if (queued > _maxQueuedBytes && queued != size) // one message larger than the bound still goes into an empty queue
+            {
+                Interlocked.Add(ref _queuedBytes, -size);
+                OnDropped(envelope);
+                return true;
+            }
+        }
+
+        if (_queue.Writer.TryWrite(envelope))
+        {
+            return true;
+        }
+
+        Dequeued(envelope);
+        return false;
+    }
 
     /// <summary>Starts the pump; the last step of a derived constructor.</summary>
     protected void Start() => _pump = Task.Run(PumpAsync);
@@ -80,6 +111,8 @@ internal abstract class EnvelopePump
                 long delivered = 0;
                 while (_queue.Reader.TryRead(out BusEnvelope? envelope))
                 {
+                    Dequeued(envelope);
+
                     // No state machine per message: processing that completes at once (the usual case) is not awaited.
                     ValueTask processing = Start(envelope, stop);
                     if (processing.IsCompletedSuccessfully)
@@ -102,6 +135,14 @@ internal abstract class EnvelopePump
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             // stopped
+        }
+    }
+
+    private void Dequeued(BusEnvelope envelope)
+    {
+        if (envelope.Payload.Length > 0)
+        {
+            Interlocked.Add(ref _queuedBytes, -envelope.Payload.Length);
         }
     }
 

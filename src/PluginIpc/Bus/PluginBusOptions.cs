@@ -11,6 +11,14 @@ public sealed class PluginBusOptions
     /// <value>Defaults to 1024; at least 1.</value>
     public int QueueCapacity { get; set; } = 1024;
 
+    /// <summary>
+    /// Gets or sets how many bytes of payloads each subscriber may have waiting. Past it the newest message is lost, whatever
+    /// <see cref="DropPolicy"/> says (counted and shown as <see cref="BusMessage.Missed"/> like the others); one message larger
+    /// than this still goes into an empty queue.
+    /// </summary>
+    /// <value>Defaults to 64 MiB; at least 1.</value>
+    public long QueueCapacityBytes { get; set; } = 64L * 1024 * 1024;
+
     /// <summary>Gets or sets which message a full queue loses; losses are counted (<c>pluginipc.bus.dropped</c>) and show as <see cref="BusMessage.Missed"/>.</summary>
     /// <value>Defaults to <see cref="BusDropPolicy.DropOldest"/>.</value>
     public BusDropPolicy DropPolicy { get; set; } = BusDropPolicy.DropOldest;
@@ -25,6 +33,7 @@ public sealed class PluginBusOptions
     internal PluginBusOptions Snapshot()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(QueueCapacity, 1, nameof(QueueCapacity));
+        ArgumentOutOfRangeException.ThrowIfLessThan(QueueCapacityBytes, 1, nameof(QueueCapacityBytes));
         if (!Enum.IsDefined(DropPolicy))
         {
             throw new ArgumentOutOfRangeException(nameof(DropPolicy), DropPolicy, "Not a BusDropPolicy.");

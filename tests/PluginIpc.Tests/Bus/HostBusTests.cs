@@ -189,6 +189,34 @@ public sealed class HostBusTests
         await meters.DisposeAsync();
     }
 
+    [Test, CancelAfter(30_000)]
+    public async Task SlowSubscriber_PastItsQueuesBytes_LosesTheNewest_AndOneLargeMessageStillGoesIntoAnEmptyQueue()
+    {
+        // Counted in messages alone, 1,024 messages of up to 64 MiB each could wait for one slow subscriber.
+        await using var host = new BusTestHost(o => o.Bus.QueueCapacityBytes = 100, services => services.AddMetrics());
+        using var dropped = new MetricCollector<long>(host.Services.GetRequiredService<IMeterFactory>(), PluginIpcDiagnostics.MeterName, "pluginipc.bus.dropped");
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var slow = new Received<(long Sequence, long Missed, int Bytes)>();
+        await host.Bus.SubscribeAsync("t", async (message, _) =>
+        {
+            slow.Add((message.Sequence, message.Missed, message.Payload.Length));
+            await release.Task;
+        });
+
+        await host.Bus.PublishAsync("t", new byte[30]);
+        Assert.That((await slow.NextAsync()).Sequence, Is.EqualTo(1), "the slow handler holds the first message, out of the queue");
+        for (int i = 2; i <= 11; i++)
+        {
+            await host.Bus.PublishAsync("t", new byte[30]); // 2, 3 and 4 fit in 100 bytes; 5 to 11 do not
+        }
+
+        Assert.That(dropped.GetMeasurementSnapshot().Sum(m => m.Value), Is.EqualTo(7));
+        release.SetResult();
+        Assert.That(await slow.NextAsync(3), Is.EqualTo(new[] { (2L, 0L, 30), (3L, 0L, 30), (4L, 0L, 30) }));
+        await host.Bus.PublishAsync("t", new byte[250]);
+        Assert.That(await slow.NextAsync(), Is.EqualTo((12L, 7L, 250)), "larger than the bound, into an empty queue; the seven lost show as a gap");
+    }
+
     [Test, CancelAfter(20_000)]
     public async Task Request_GoesToTheFirstSubscriberThatTakesIt()
     {
