@@ -16,8 +16,8 @@ public sealed class PluginBusOptions
     /// <see cref="DropPolicy"/> says (counted and shown as <see cref="BusMessage.Missed"/> like the others); one message larger
     /// than this still goes into an empty queue.
     /// </summary>
-    /// <value>Defaults to 64 MiB; at least 1.</value>
-    public long QueueCapacityBytes { get; set; } = 64L * 1024 * 1024;
+    /// <value>Defaults to 16 MiB, as in the Node.js SDK; at least 1.</value>
+    public long QueueCapacityBytes { get; set; } = 16L * 1024 * 1024;
 
     /// <summary>Gets or sets which message a full queue loses; losses are counted (<c>pluginipc.bus.dropped</c>) and show as <see cref="BusMessage.Missed"/>.</summary>
     /// <value>Defaults to <see cref="BusDropPolicy.DropOldest"/>.</value>
