@@ -24,7 +24,7 @@ public sealed partial class Channel
                 if (request.BudgetWait is { } budget)
                 {
                     request.BudgetWait = null;
-                    await budget.ConfigureAwait(false);
+                    await (budget.IsCompleted ? budget : WaitForBudgetAsync(budget, chunk)).ConfigureAwait(false);
                     request.BudgetBytes = chunk.Buffer.Length;
                 }
 
@@ -319,6 +319,20 @@ public sealed partial class Channel
         }
 
         return _handlers.Find(chunk.Cmd);
+    }
+
+    /// <summary>Waits for a large request's bytes, and says so once it has waited long: a chain of calls back may be waiting on itself.</summary>
+    private async Task WaitForBudgetAsync(Task budget, Chunk chunk)
+    {
+        try
+        {
+            await budget.WaitAsync(s_largeRequestWaitWarning, _options.TimeProvider).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            ChannelLog.LargeRequestWaits(_logger, Name, chunk.Cmd, chunk.ThreadId, chunk.Buffer.Length, s_largeRequestWaitWarning.TotalSeconds, _largeRequests.HeldBytes, _options.MaxRunningRequestBytes);
+            await budget.ConfigureAwait(false);
+        }
     }
 
     /// <summary>Returns the bytes <paramref name="chunk"/>'s handler takes from <see cref="_largeRequests"/>: 0 for all but large requests, and for pings, which show that the channel is alive.</summary>

@@ -81,6 +81,9 @@ public sealed partial class Channel : IChunkPeer, IChunkCallShortcuts, Contracts
     /// just lost the input to a stall may still leave its own finished request here, which is as good.
     /// </summary>
     private IncomingRequest? _spareRequest;
+
+    /// <summary>How long a large request waits for <see cref="_largeRequests"/> before the wait is logged.</summary>
+    private static readonly TimeSpan s_largeRequestWaitWarning = TimeSpan.FromSeconds(5);
     private readonly HandlerSlots _handlerSlots;
     private readonly LargeRequestBudget _largeRequests;
     private readonly DispatchBacklog _backlog;

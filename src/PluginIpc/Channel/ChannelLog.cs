@@ -43,4 +43,7 @@ internal static partial class ChannelLog
 
     [LoggerMessage(112, LogLevel.Information, "Channel {ChannelName}: code after awaited calls was slow three times in a row; answers are completed on the thread pool from now on.", EventName = "CompletionsMovedToThreadPool")]
     public static partial void CompletionsMovedToThreadPool(ILogger logger, string channelName);
+
+    [LoggerMessage(113, LogLevel.Warning, "Channel {ChannelName}: request '{Cmd}' (thread {ThreadId}, {Bytes} bytes) has waited {Seconds} s for large requests' handlers to end ({HeldBytes} bytes held, MaxRunningRequestBytes {MaxBytes}). If they wait for calls back to this side, raise the limit.", EventName = "LargeRequestWaits")]
+    public static partial void LargeRequestWaits(ILogger logger, string channelName, string cmd, ulong threadId, int bytes, double seconds, long heldBytes, long maxBytes);
 }

@@ -194,6 +194,45 @@ public sealed class BackpressureTests(string framer)
         }
     }
 
+    [Test, CancelAfter(30_000)]
+    public async Task ALargeRequestThatWaitsLong_IsLogged_ThenRunsOnceRoomIsMade(CancellationToken cancellationToken)
+    {
+        // A chain of calls back whose large bodies pass the limit waits on itself until its calls time out: the log says why.
+        var clock = new FakeClock();
+        var logs = new PluginIpc.Tests.Host.CapturingLoggerFactory();
+        var options = new ChannelOptions { MaxRunningRequestBytes = 1024 * 1024, TimeProvider = clock, LoggerFactory = logs, Name = "budget" };
+        var (channel, peer) = RawPeer.Create(framer, Transports.Memory, options);
+        await using (channel)
+        await using (peer)
+        {
+            var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var second = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            channel.Handle("big", async (chunk, _, _) =>
+            {
+                if (chunk.Buffer.Span[0] == (byte)'2')
+                {
+                    second.TrySetResult();
+                }
+
+                await gate.Task;
+                return ReadOnlyMemory<byte>.Empty;
+            });
+            channel.Start();
+
+            await SendLargeAsync(peer, 1, 800 * 1024, cancellationToken);
+            await SendLargeAsync(peer, 2, 800 * 1024, cancellationToken);
+            await clock.WhenArmedAsync(TimeSpan.FromSeconds(5), cancellationToken).WaitAsync(s_timeout, cancellationToken);
+            Assert.That(logs.Entries.Any(entry => entry.EventId.Id == 113), Is.False, "not before its time");
+            clock.Advance(TimeSpan.FromSeconds(5));
+
+            var logged = await logs.WaitForAsync(entry => entry.EventId.Id == 113, cancellationToken).WaitAsync(s_timeout, cancellationToken);
+            Assert.That(logged.Message, Is.EqualTo($"Channel budget: request 'big' (thread 2, {800 * 1024} bytes) has waited 5 s for large requests' handlers to end ({800 * 1024} bytes held, MaxRunningRequestBytes {1024 * 1024}). If they wait for calls back to this side, raise the limit."));
+            Assert.That(second.Task.IsCompleted, Is.False);
+            gate.SetResult();
+            await second.Task.WaitAsync(s_timeout, cancellationToken);
+        }
+    }
+
     private static Task SendLargeAsync(RawPeer peer, int index, int bytes, CancellationToken cancellationToken)
     {
         byte[] body = new byte[bytes];
