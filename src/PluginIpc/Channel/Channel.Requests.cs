@@ -190,6 +190,15 @@ public sealed partial class Channel
             return default;
         }
 
+        if (cancelled && Volatile.Read(ref _state) == Closed)
+        {
+            // Cancelled because this side closed: no answer, as for a request that arrives once it has. The caller fails with
+            // ChannelClosedException when the connection ends; a CANCELLED that raced out first made it an
+            // OperationCanceledException, as if the caller had cancelled.
+            ReturnLent(chunk);
+            return default;
+        }
+
         byte[] error = cancelled
             ? ErrorPayload.Encode(ErrorCodes.Cancelled, cancellationToken.IsCancellationRequested ? $"The request '{chunk.Cmd}' was cancelled." : $"The handler of '{chunk.Cmd}' cancelled it: {failure.Message}", null)
             : ErrorPayload.Encode(failure, _options.IncludeExceptionDetails);

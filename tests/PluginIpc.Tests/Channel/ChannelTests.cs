@@ -425,10 +425,20 @@ public sealed class ChannelTests(string framer, string transport)
         var stopwatch = Stopwatch.StartNew();
         await pair.Plugin.DisposeAsync();
 
-        foreach (Task<string> call in calls)
+        // Every outcome first: an assertion that stopped at the first surprise would leave the other calls' failures unobserved.
+        Exception?[] outcomes = await Task.WhenAll(calls.Select(async call =>
         {
-            Assert.That(async () => await call, Throws.InstanceOf<ChannelClosedException>());
-        }
+            try
+            {
+                await call;
+                return null;
+            }
+            catch (Exception ex)
+            {
+                return ex;
+            }
+        }));
+        Assert.That(outcomes, Is.All.InstanceOf<ChannelClosedException>(), "a handler cancelled by its side's close is not answered CANCELLED: the caller did not cancel");
 
         // Well under the calls' 30 s timeout, with room for a loaded machine: closing the plugin may wait a second for its reader.
         Assert.That(stopwatch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(10)), "the calls failed as the connection closed, not at their timeout");
