@@ -33,7 +33,7 @@ internal sealed class RedisBusRelay : PluginBusRelay
 
     private static readonly TimeSpan s_publishRetry = TimeSpan.FromMilliseconds(100);
 
-    private static readonly long s_subscribeFailedLogIntervalMs = 5000;
+    private const long SubscribeFailedLogIntervalMs = 5000;
 
     private readonly ConfigurationOptions _configuration;
     private readonly RedisBusOptions _options;
@@ -668,7 +668,7 @@ internal sealed class RedisBusRelay : PluginBusRelay
     {
         long now = Environment.TickCount64;
         long last = Interlocked.Read(ref _subscribeFailedLoggedAt);
-        if (now - last >= s_subscribeFailedLogIntervalMs && Interlocked.CompareExchange(ref _subscribeFailedLoggedAt, now, last) == last)
+        if (now - last >= SubscribeFailedLogIntervalMs && Interlocked.CompareExchange(ref _subscribeFailedLoggedAt, now, last) == last)
         {
             RedisBusLog.SubscribeFailed(_logger, channel, exception);
         }

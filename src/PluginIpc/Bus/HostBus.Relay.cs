@@ -17,7 +17,7 @@ internal sealed partial class HostBus
     /// <summary>The longest reason an invalid frame's log entry quotes: parts of it may come from the frame.</summary>
     private const int MaxLoggedReasonLength = 200;
 
-    private static readonly long s_invalidLogIntervalMs = 1000;
+    private const long InvalidLogIntervalMs = 1000;
 
     private readonly Lock _invalidLock = new();
     private readonly Dictionary<string, RestartState> _restarts = new(StringComparer.Ordinal);
@@ -79,7 +79,7 @@ internal sealed partial class HostBus
         long now = Environment.TickCount64;
         lock (_invalidLock)
         {
-            if (now - _invalidLoggedAt < s_invalidLogIntervalMs)
+            if (now - _invalidLoggedAt < InvalidLogIntervalMs)
             {
                 return;
             }

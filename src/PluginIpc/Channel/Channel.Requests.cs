@@ -25,7 +25,7 @@ public sealed partial class Channel
                 {
                     request.BudgetWait = null;
                     await (budget.IsCompleted ? budget : WaitForBudgetAsync(budget, chunk)).ConfigureAwait(false);
-                    request.BudgetBytes = chunk.Buffer.Length;
+                    request.HoldsBudget = true;
                 }
 
                 Task slot = _handlerSlots.WaitAsync(cancellationToken);
@@ -222,10 +222,10 @@ public sealed partial class Channel
             _handlerSlots.Release();
         }
 
-        if (request.BudgetBytes > 0)
+        if (request.HoldsBudget)
         {
-            _largeRequests.Release(request.BudgetBytes);
-            request.BudgetBytes = 0;
+            _largeRequests.Release(request.Chunk.Buffer.Length);
+            request.HoldsBudget = false;
         }
 
         if (request.Finish(out bool wasInTable) && request.Chunk.Direction == Direction.Request)
@@ -348,10 +348,9 @@ public sealed partial class Channel
     private static int BudgetBytesOf(Chunk chunk) =>
         LargeRequestBudget.IsLarge(chunk.Buffer.Length) && chunk.Cmd != Commands.Ping ? chunk.Buffer.Length : 0;
 
-    /// <summary>Takes what a request handled inline holds: a handler slot and, for a large one, its bytes; both or neither.</summary>
-    private bool TryTakeInline(IncomingRequest request)
+    /// <summary>Takes what a request handled inline holds: a handler slot and, for a large one, its <paramref name="bytes"/>; both or neither.</summary>
+    private bool TryTakeInline(IncomingRequest request, int bytes)
     {
-        int bytes = BudgetBytesOf(request.Chunk);
         if (bytes == 0)
         {
             return _handlerSlots.TryTake();
@@ -368,7 +367,7 @@ public sealed partial class Channel
             return false;
         }
 
-        request.BudgetBytes = bytes;
+        request.HoldsBudget = true;
         return true;
     }
 
@@ -405,7 +404,8 @@ public sealed partial class Channel
 
         // A request handled inline stays out of the in-flight table while its handler runs on the loop: no other chunk
         // is read meanwhile, so nothing can look for it there (see RunHandlerInline and OnReadLoopStalled).
-        bool inline = registration is { RunsOnThreadPool: false } && !_incoming.Contains(chunk.ThreadId) && TryTakeInline(request);
+        int budgetBytes = BudgetBytesOf(chunk);
+        bool inline = registration is { RunsOnThreadPool: false } && !_incoming.Contains(chunk.ThreadId) && TryTakeInline(request, budgetBytes);
         if (!inline && !_incoming.TryAdd(chunk.ThreadId, request))
         {
             request.Finish(out _);
@@ -416,10 +416,10 @@ public sealed partial class Channel
 
         if (!inline)
         {
-            if (BudgetBytesOf(chunk) is > 0 and int bytes)
+            if (budgetBytes > 0)
             {
                 // Queued here, on the read loop, so that large requests get their bytes in the order they arrived.
-                request.BudgetWait = _largeRequests.WaitAsync(bytes, request.Token);
+                request.BudgetWait = _largeRequests.WaitAsync(budgetBytes, request.Token);
             }
 
             Interlocked.Increment(ref _activeHandlers);

@@ -48,8 +48,8 @@ internal sealed class IncomingRequest : IThreadPoolWorkItem
 
     public CancellationToken Token { get; private set; }
 
-    /// <summary>Gets or sets the body bytes its handler holds from the channel's <see cref="LargeRequestBudget"/>: 0 for all but large requests.</summary>
-    public long BudgetBytes { get; set; }
+    /// <summary>Gets or sets a value indicating whether its handler holds its body's bytes from the channel's <see cref="LargeRequestBudget"/> (large requests only).</summary>
+    public bool HoldsBudget { get; set; }
 
     /// <summary>Gets or sets the wait for those bytes, queued when the read loop dispatched a large request to the thread pool.</summary>
     public Task? BudgetWait { get; set; }
@@ -67,7 +67,7 @@ internal sealed class IncomingRequest : IThreadPoolWorkItem
         _cancellation = cancellation;
         Chunk = chunk;
         Token = cancellation.Token;
-        BudgetBytes = 0;
+        HoldsBudget = false;
         BudgetWait = null;
         Volatile.Write(ref _state, 0);
     }
