@@ -28,8 +28,9 @@ internal sealed class FakeClock : FakeTimeProvider
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = new WatchedTimer(this, callback, state, period);
-        Arm(timer, dueTime); // first: a timer due at once fires inside base.CreateTimer
+        List<TaskCompletionSource> woken = Arm(timer, dueTime); // first: a timer due at once fires inside base.CreateTimer
         timer.Inner = base.CreateTimer(static watched => ((WatchedTimer)watched!).Fire(), timer, dueTime, period);
+        Wake(woken); // only now: a test that advances time once it is armed must find it on the base clock
         return timer;
     }
 
@@ -76,7 +77,16 @@ internal sealed class FakeClock : FakeTimeProvider
         Advance(dueTime);
     }
 
-    private void Arm(WatchedTimer timer, TimeSpan dueTime)
+    private static void Wake(List<TaskCompletionSource> woken)
+    {
+        foreach (TaskCompletionSource armed in woken)
+        {
+            armed.TrySetResult();
+        }
+    }
+
+    /// <summary>Records the timer as armed, and returns the waiters it satisfies, for the caller to wake.</summary>
+    private List<TaskCompletionSource> Arm(WatchedTimer timer, TimeSpan dueTime)
     {
         List<TaskCompletionSource> woken = [];
         lock (_gate)
@@ -85,7 +95,7 @@ internal sealed class FakeClock : FakeTimeProvider
             _armed.Remove(timer);
             if (dueTime == Timeout.InfiniteTimeSpan || timer.Disposed)
             {
-                return;
+                return woken;
             }
 
             _armed.Add(timer);
@@ -99,10 +109,7 @@ internal sealed class FakeClock : FakeTimeProvider
             }
         }
 
-        foreach (TaskCompletionSource armed in woken)
-        {
-            armed.TrySetResult();
-        }
+        return woken;
     }
 
     private void Disarm(WatchedTimer timer, bool dispose)
@@ -128,8 +135,10 @@ internal sealed class FakeClock : FakeTimeProvider
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
             _period = period;
-            clock.Arm(this, dueTime);
-            return Inner.Change(dueTime, period);
+            List<TaskCompletionSource> woken = clock.Arm(this, dueTime);
+            bool changed = Inner.Change(dueTime, period);
+            Wake(woken);
+            return changed;
         }
 
         public void Dispose()
