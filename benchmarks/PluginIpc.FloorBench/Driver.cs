@@ -75,8 +75,8 @@ internal static class Driver
 
         (double inFlightHost1, double inFlightChild1) = (ProcStat.CpuSeconds(host), ProcStat.CpuSeconds(child));
         double inFlightCalls = 64.0 * settings.InFlightSamples * settings.BatchesPerSample;
-        double megabytes64KiB = await EchoRateAsync(target, 64 * 1024, settings.Echo64KiBSamples, settings.Echo64KiBPerSample, settings.EchoWarmUpSeconds);
-        double megabytes1MiB = await EchoRateAsync(target, 1024 * 1024, settings.Echo1MiBSamples, settings.Echo1MiBPerSample, settings.EchoWarmUpSeconds);
+        (double megabytes64KiB, _) = await EchoRateAsync(target, 64 * 1024, settings.Echo64KiBSamples, settings.Echo64KiBPerSample, settings.EchoWarmUpSeconds);
+        (double megabytes1MiB, double gcPause1MiB) = await EchoRateAsync(target, 1024 * 1024, settings.Echo1MiBSamples, settings.Echo1MiBPerSample, settings.EchoWarmUpSeconds);
 
         await Task.Delay(TimeSpan.FromSeconds(1)); // let timers and background compilation settle before the idle window
         (double idleHost0, double idleChild0) = (ProcStat.CpuSeconds(host), ProcStat.CpuSeconds(child));
@@ -100,7 +100,8 @@ internal static class Driver
             (idleChild1 - idleChild0) * 1e3 / settings.IdleSeconds,
             move,
             echoBytes,
-            moveBytes);
+            moveBytes,
+            gcPause1MiB);
     }
 
     /// <summary>Returns the median of <paramref name="sorted"/>, which is sorted.</summary>
@@ -165,7 +166,8 @@ internal static class Driver
         return (Median(samples), (allocated1 - allocated0) / ((double)settings.SequentialSamples * settings.CallsPerSample));
     }
 
-    private static async Task<double> EchoRateAsync(IEchoTarget target, int size, int sampleCount, int perSample, double warmUpSeconds)
+    /// <returns>The median MB/s, and the share of the samples' time the host's garbage collector paused its threads.</returns>
+    private static async Task<(double MegabytesPerSecond, double HostGcPauseShare)> EchoRateAsync(IEchoTarget target, int size, int sampleCount, int perSample, double warmUpSeconds)
     {
         // The warm-up loop makes few large echoes: their path would still be compiling (tiering up) during the samples.
         long warmUp = Stopwatch.GetTimestamp();
@@ -175,6 +177,8 @@ internal static class Driver
         }
 
         double[] rates = new double[sampleCount];
+        TimeSpan paused0 = GC.GetTotalPauseDuration();
+        long began = Stopwatch.GetTimestamp();
         for (int i = 0; i < rates.Length; i++)
         {
             long start = Stopwatch.GetTimestamp();
@@ -182,7 +186,8 @@ internal static class Driver
             rates[i] = (double)size * perSample / Stopwatch.GetElapsedTime(start).TotalSeconds / 1e6;
         }
 
+        double pauseShare = (GC.GetTotalPauseDuration() - paused0) / Stopwatch.GetElapsedTime(began);
         Array.Sort(rates);
-        return Median(rates);
+        return (Median(rates), pauseShare);
     }
 }

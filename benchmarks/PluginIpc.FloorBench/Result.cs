@@ -17,6 +17,7 @@ namespace PluginIpc.FloorBench;
 /// <param name="MoveMicroseconds">Median over samples of the mean sequential typed move round trip; NaN when the target makes no typed calls.</param>
 /// <param name="EchoBytesPerCall">Bytes the host process allocated per sequential 64 B call; NaN when not measured (the C floor).</param>
 /// <param name="MoveBytesPerCall">Bytes the host process allocated per sequential move; NaN when the target makes no typed calls.</param>
+/// <param name="HostGcPauseShare1MiB">Share of the 1 MiB echoes' time during which the host's garbage collector paused it; NaN when not measured.</param>
 internal sealed record Result(
     double RoundTripMicroseconds,
     double RoundTripP10,
@@ -33,4 +34,5 @@ internal sealed record Result(
     double IdleChildMillisecondsPerSecond,
     double MoveMicroseconds = double.NaN,
     double EchoBytesPerCall = double.NaN,
-    double MoveBytesPerCall = double.NaN);
+    double MoveBytesPerCall = double.NaN,
+    double HostGcPauseShare1MiB = double.NaN);

@@ -113,7 +113,7 @@ public sealed partial class Channel : IChunkPeer, IChunkCallShortcuts, Contracts
     /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
     public Channel(Stream stream, IChunkFramer framer, ChannelOptions? options = null)
         : this(
-            PipeReader.Create(ValidateStream(stream, nameof(stream)), CreateReaderOptions()),
+            CreateReader(ValidateStream(stream, nameof(stream))),
             stream,
             stream,
             null,
@@ -130,7 +130,7 @@ public sealed partial class Channel : IChunkPeer, IChunkCallShortcuts, Contracts
     /// <param name="options">Settings; <see langword="null"/> for the defaults.</param>
     public Channel(Stream input, Stream output, IChunkFramer framer, ChannelOptions? options = null)
         : this(
-            PipeReader.Create(ValidateStream(input, nameof(input)), CreateReaderOptions()),
+            CreateReader(ValidateStream(input, nameof(input))),
             input,
             ValidateStream(output, nameof(output)),
             null,
@@ -349,11 +349,14 @@ public sealed partial class Channel : IChunkPeer, IChunkCallShortcuts, Contracts
         return stream;
     }
 
+    /// <summary>The reader of a stream: the channel's own for a stream read on a dedicated thread, a pipe reader of the stream for others.</summary>
     /// <remarks>
     /// Reads of at most 16 KiB: a large chunk's header then arrives with little of its buffer, and
     /// <see cref="DirectBufferReader"/> has the kernel copy the rest straight into the buffer's own array. With 64 KiB reads a
     /// 64 KiB chunk arrived whole in the read buffer and was copied out again (a fifth of the CPU of a 64 KiB echo, issue 29).
     /// </remarks>
-    private static StreamPipeReaderOptions CreateReaderOptions() =>
-        new(bufferSize: 16 * 1024, minimumReadSize: 4 * 1024, leaveOpen: true);
+    private static PipeReader CreateReader(Stream input) =>
+        input is DedicatedReadStream dedicated
+            ? new DedicatedPipeReader(dedicated)
+            : PipeReader.Create(input, new StreamPipeReaderOptions(bufferSize: 16 * 1024, minimumReadSize: 4 * 1024, leaveOpen: true));
 }

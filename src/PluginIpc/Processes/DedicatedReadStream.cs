@@ -21,7 +21,9 @@ namespace PluginIpc;
 /// system call returns. Either way the blocking read still takes what arrives next, and those bytes are lost: cancel only
 /// when the stream is being closed. A read done for another thread goes into an array of the reading thread's own, copied
 /// to the reader's buffer only while the read is still wanted: a cancelled read never writes to a buffer its reader has
-/// handed on. Not for several reads at once.
+/// handed on. <see cref="CancelRead"/> cancels as a token does, without one: the channel's own reader
+/// (<see cref="DedicatedPipeReader"/>) reads with no token, so a read in place costs no registration. Not for several reads
+/// at once.
 /// </remarks>
 internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
 {
@@ -51,6 +53,7 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
     private bool _disposed;
     private long _busyPollTicks;
     private int _inlineRead; // NotReadingInline, ReadingInline or InlineReadAbandoned
+    private int _readCancelRequested; // set by CancelRead; taken by the read it cancels, or by the next read
 
     /// <summary>Initializes a stream that reads <paramref name="inner"/> with blocking reads.</summary>
     /// <param name="inner">
@@ -146,13 +149,27 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
 
         _cancellation = cancellationToken.UnsafeRegister(static (state, token) => ((DedicatedReadStream)state!).Cancel(token), this);
         bool startThread = false;
+        bool cancelled = false;
         lock (_gate)
         {
-            if (!_settled)
+            // Under the gate, as CancelRead's check of the read: one of the two sees the other.
+            if (!_settled && Volatile.Read(ref _readCancelRequested) != 0)
+            {
+                _settled = true;
+                _readCancelRequested = 0;
+                cancelled = true;
+            }
+            else if (!_settled)
             {
                 _requested = true;
                 startThread = _idleThreads.Wake(_gate);
             }
+        }
+
+        if (cancelled)
+        {
+            _cancellation.Dispose();
+            _core.SetException(new OperationCanceledException("The read was cancelled."));
         }
 
         if (startThread)
@@ -233,6 +250,34 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
     }
 
     /// <summary>Does a read asked for by the continuation this thread runs: blocking, right here.</summary>
+    /// <summary>
+    /// Cancels the read under way, or the next one if none is, as a cancelled token would: the read returns
+    /// <see cref="OperationCanceledException"/> (a read blocked in place, once its system call returns).
+    /// </summary>
+    internal void CancelRead()
+    {
+        Interlocked.Exchange(ref _readCancelRequested, 1); // a full fence: a read marked before this sees the request
+        AbandonInlineRead();
+        lock (_gate)
+        {
+            if (_settled)
+            {
+                return; // no read on the asynchronous path: the request waits for the next read, or the one in place takes it
+            }
+
+            _settled = true;
+            _requested = false;
+            _readCancelRequested = 0;
+        }
+
+        _cancellation.Dispose();
+        _core.SetException(new OperationCanceledException("The read was cancelled."));
+    }
+
+    /// <summary>Takes a <see cref="CancelRead"/> that no read has taken yet.</summary>
+    /// <returns><see langword="true"/> if one was waiting.</returns>
+    internal bool TakeReadCancel() => Volatile.Read(ref _readCancelRequested) != 0 && Interlocked.Exchange(ref _readCancelRequested, 0) != 0;
+
     private ValueTask<int> ReadInline(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref _disposed))
@@ -240,8 +285,14 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
             return ValueTask.FromException<int>(new ObjectDisposedException(GetType().FullName));
         }
 
-        // Marked before registering: a token cancelled meanwhile runs the callback at once, which must find the mark.
-        Volatile.Write(ref _inlineRead, ReadingInline);
+        // Marked before registering: a token cancelled meanwhile runs the callback at once, which must find the mark; and
+        // with a full fence before the check of CancelRead's request, which marks after its own.
+        Interlocked.Exchange(ref _inlineRead, ReadingInline);
+        if (Volatile.Read(ref _readCancelRequested) != 0)
+        {
+            AbandonInlineRead();
+        }
+
         int count = 0;
         Exception? failure = null;
         CancellationTokenRegistration registration = cancellationToken.UnsafeRegister(s_abandonInlineRead, this);
@@ -260,7 +311,11 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
         registration.Dispose(); // waits for a callback under way, so the mark below is final
         if (Interlocked.Exchange(ref _inlineRead, NotReadingInline) == InlineReadAbandoned)
         {
-            return ValueTask.FromCanceled<int>(cancellationToken); // what it read is dropped (see remarks)
+            // What it read is dropped (see remarks). A CancelRead that abandoned it is taken by it.
+            Interlocked.Exchange(ref _readCancelRequested, 0);
+            return cancellationToken.IsCancellationRequested
+                ? ValueTask.FromCanceled<int>(cancellationToken)
+                : ValueTask.FromException<int>(new OperationCanceledException("The read was cancelled."));
         }
 
         return failure is null ? new ValueTask<int>(count) : ValueTask.FromException<int>(failure);
