@@ -48,6 +48,9 @@ internal sealed class ChunkWriter
     private readonly IOutgoingChunkFramer? _outgoingFramer;
     private readonly IChunkPrefixWriter? _prefixWriter;
     private readonly INonBlockingWrite? _nonBlocking;
+
+    /// <summary>The stream, when it writes without waiting: a flush of one segment is written right there.</summary>
+    private readonly INonBlockingWrite? _writesNow;
     private readonly Action<Exception> _onFailure;
     private readonly ChannelTelemetry? _telemetry;
 
@@ -87,7 +90,8 @@ internal sealed class ChunkWriter
         : this(framer, onFailure, telemetry)
     {
         _stream = output;
-        _nonBlocking = _prefixWriter is null ? null : output as INonBlockingWrite;
+        _writesNow = output as INonBlockingWrite;
+        _nonBlocking = _prefixWriter is null ? null : _writesNow;
     }
 
     private ChunkWriter(IChunkFramer framer, Action<Exception> onFailure, ChannelTelemetry? telemetry)
@@ -142,7 +146,7 @@ internal sealed class ChunkWriter
                 return default;
             case Framed.FlushNow:
                 // Outside the gate: the first pass usually completes synchronously, and writers must not wait for it.
-                return new ValueTask(FlushLoopAsync(batch));
+                return _writesNow is not null && batch!.SegmentCount == 1 ? FlushNow(batch) : new ValueTask(FlushLoopAsync(batch));
             case Framed.FlushQueued:
                 QueueFlush(s_runQueuedFlush, this);
                 return default;
@@ -299,6 +303,62 @@ internal sealed class ChunkWriter
 
         // Chunks written meanwhile were taken along into the pending bytes: the flush writes them after this one's rest.
         return new ValueTask(FlushLoopAsync(prefix.WrittenCount == 0 ? null : prefix));
+    }
+
+    /// <summary>
+    /// Writes a flush of one segment right here, as the flusher, to a stream that writes without waiting: a lone call's
+    /// chunk goes out with no asynchronous flush loop around it. The loop takes over for what the pipe does not take at
+    /// once and for chunks written meanwhile.
+    /// </summary>
+    private ValueTask FlushNow(SegmentedBuffer batch)
+    {
+        ReadOnlyMemory<byte> bytes = batch.GetSegment(0);
+        int written;
+        try
+        {
+            written = _writesNow!.WriteNow(bytes.Span, default);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            return ValueTask.FromException(Fail(new ChannelClosedException($"Writing to the connection failed: {ex.Message}", ex)));
+        }
+
+        if (written < bytes.Length)
+        {
+            return new ValueTask(FlushRestAsync(batch, written));
+        }
+
+        batch.Reset();
+        bool more;
+        using (_gate.Enter())
+        {
+            more = _pending.WrittenCount > 0;
+            _flushing = more;
+        }
+
+        if (more)
+        {
+            return new ValueTask(FlushLoopAsync()); // written meanwhile: the loop goes on with them, as after its first pass
+        }
+
+        SignalRoom();
+        return default;
+    }
+
+    /// <summary>Writes what the stream did not take of a flush of one segment at once, then goes on as the flush loop.</summary>
+    private async Task FlushRestAsync(SegmentedBuffer batch, int written)
+    {
+        try
+        {
+            await _stream!.WriteAsync(batch.GetSegment(0)[written..]).ConfigureAwait(false);
+            batch.Reset();
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+        {
+            throw Fail(new ChannelClosedException($"Writing to the connection failed: {ex.Message}", ex));
+        }
+
+        await FlushLoopAsync().ConfigureAwait(false);
     }
 
     /// <summary>Copies what the stream did not take of a buffer for the flush, in one segment as far as it may be, so it goes out in as few writes as a framed chunk.</summary>

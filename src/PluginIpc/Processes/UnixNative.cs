@@ -167,6 +167,11 @@ internal static partial class UnixNative
     public static unsafe int WriteNonBlocking(SafeHandle handle, ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
     {
         const int Eagain = 11;
+        if (second.IsEmpty)
+        {
+            return WriteNonBlocking(handle, first); // a plain write costs the kernel less than a vector of one
+        }
+
         fixed (byte* a = first)
         fixed (byte* b = second)
         {

@@ -33,6 +33,27 @@ public sealed class ChunkWriterPartialWriteTests(string framerName)
     }
 
     [Test, CancelAfter(10_000)]
+    public async Task WriteAsync_ALoneSmallChunk_GoesOutRightThere_AndWhatTheStreamDoesNotTakeAtOnceFollows(
+        [Values(0, 1, 7, 1000)] int atOnce, CancellationToken cancellationToken)
+    {
+        IChunkFramer framer = Framers.Create(framerName);
+        var first = new OutgoingChunk(1, Direction.Request, "small", "hello"u8.ToArray());
+        var second = new OutgoingChunk(2, Direction.Response, "", "world"u8.ToArray());
+        var whole = new ArrayBufferWriter<byte>();
+        framer.Write(first.ToChunk(), whole);
+        framer.Write(second.ToChunk(), whole);
+        var stream = new TakingStream(atOnce);
+        var writer = new ChunkWriter(stream, framer, _ => { });
+
+        await writer.WriteAsync(first).AsTask().WaitAsync(cancellationToken);
+        bool wentOutRightThere = stream.TakenAtOnce >= 0;
+        await writer.WriteAsync(second).AsTask().WaitAsync(cancellationToken);
+
+        Assert.That(wentOutRightThere, Is.True, "the lone chunk was written by its writer, without the flush loop");
+        Assert.That(stream.Received.ToArray(), Is.EqualTo(whole.WrittenSpan.ToArray()), "every byte once, in order");
+    }
+
+    [Test, CancelAfter(10_000)]
     public async Task WriteAsync_TheStreamFailsALargeChunk_ThisAndLaterWritesFailInsteadOfWaiting(CancellationToken cancellationToken)
     {
         IChunkFramer framer = Framers.Create(framerName);
