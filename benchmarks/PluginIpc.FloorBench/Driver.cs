@@ -75,8 +75,8 @@ internal static class Driver
 
         (double inFlightHost1, double inFlightChild1) = (ProcStat.CpuSeconds(host), ProcStat.CpuSeconds(child));
         double inFlightCalls = 64.0 * settings.InFlightSamples * settings.BatchesPerSample;
-        (double megabytes64KiB, _) = await EchoRateAsync(target, 64 * 1024, settings.Echo64KiBSamples, settings.Echo64KiBPerSample, settings.EchoWarmUpSeconds);
-        (double megabytes1MiB, double gcPause1MiB) = await EchoRateAsync(target, 1024 * 1024, settings.Echo1MiBSamples, settings.Echo1MiBPerSample, settings.EchoWarmUpSeconds);
+        (double megabytes64KiB, _, _) = await EchoRateAsync(target, 64 * 1024, settings.Echo64KiBSamples, settings.Echo64KiBPerSample, settings.EchoWarmUpSeconds);
+        (double megabytes1MiB, double gcPause1MiB, double faults1MiB) = await EchoRateAsync(target, 1024 * 1024, settings.Echo1MiBSamples, settings.Echo1MiBPerSample, settings.EchoWarmUpSeconds);
 
         await Task.Delay(TimeSpan.FromSeconds(1)); // let timers and background compilation settle before the idle window
         (double idleHost0, double idleChild0) = (ProcStat.CpuSeconds(host), ProcStat.CpuSeconds(child));
@@ -101,7 +101,8 @@ internal static class Driver
             move,
             echoBytes,
             moveBytes,
-            gcPause1MiB);
+            gcPause1MiB,
+            faults1MiB);
     }
 
     /// <summary>Returns the median of <paramref name="sorted"/>, which is sorted.</summary>
@@ -166,8 +167,8 @@ internal static class Driver
         return (Median(samples), (allocated1 - allocated0) / ((double)settings.SequentialSamples * settings.CallsPerSample));
     }
 
-    /// <returns>The median MB/s, and the share of the samples' time the host's garbage collector paused its threads.</returns>
-    private static async Task<(double MegabytesPerSecond, double HostGcPauseShare)> EchoRateAsync(IEchoTarget target, int size, int sampleCount, int perSample, double warmUpSeconds)
+    /// <returns>The median MB/s, the share of the samples' time the host's garbage collector paused its threads, and the host's minor page faults per echo.</returns>
+    private static async Task<(double MegabytesPerSecond, double HostGcPauseShare, double HostFaultsPerEcho)> EchoRateAsync(IEchoTarget target, int size, int sampleCount, int perSample, double warmUpSeconds)
     {
         // The warm-up loop makes few large echoes: their path would still be compiling (tiering up) during the samples.
         long warmUp = Stopwatch.GetTimestamp();
@@ -178,6 +179,7 @@ internal static class Driver
 
         double[] rates = new double[sampleCount];
         TimeSpan paused0 = GC.GetTotalPauseDuration();
+        long faults0 = ProcStat.MinorFaults(Environment.ProcessId);
         long began = Stopwatch.GetTimestamp();
         for (int i = 0; i < rates.Length; i++)
         {
@@ -187,7 +189,8 @@ internal static class Driver
         }
 
         double pauseShare = (GC.GetTotalPauseDuration() - paused0) / Stopwatch.GetElapsedTime(began);
+        double faultsPerEcho = (ProcStat.MinorFaults(Environment.ProcessId) - faults0) / (double)(sampleCount * perSample);
         Array.Sort(rates);
-        return (Median(rates), pauseShare);
+        return (Median(rates), pauseShare, faultsPerEcho);
     }
 }

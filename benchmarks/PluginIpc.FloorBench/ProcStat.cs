@@ -32,6 +32,13 @@ internal static class ProcStat
         return (long.Parse(fields[11], CultureInfo.InvariantCulture) / 100.0, long.Parse(fields[12], CultureInfo.InvariantCulture) / 100.0); // field 3 is fields[0]; USER_HZ = 100
     }
 
+    /// <summary>Returns the minor page faults of <paramref name="processId"/> so far (field 10 of /proc/pid/stat): first touches of memory the process was given.</summary>
+    public static long MinorFaults(int processId)
+    {
+        string text = File.ReadAllText($"/proc/{processId}/stat");
+        return long.Parse(text[(text.LastIndexOf(')') + 2)..].Split(' ')[7], CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Returns the voluntary and involuntary context switches of every live thread of <paramref name="processId"/>.</summary>
     public static long ContextSwitches(int processId)
     {

@@ -18,6 +18,7 @@ namespace PluginIpc.FloorBench;
 /// <param name="EchoBytesPerCall">Bytes the host process allocated per sequential 64 B call; NaN when not measured (the C floor).</param>
 /// <param name="MoveBytesPerCall">Bytes the host process allocated per sequential move; NaN when the target makes no typed calls.</param>
 /// <param name="HostGcPauseShare1MiB">Share of the 1 MiB echoes' time during which the host's garbage collector paused it; NaN when not measured.</param>
+/// <param name="HostFaultsPerEcho1MiB">The host's minor page faults per 1 MiB echo; NaN when not measured.</param>
 internal sealed record Result(
     double RoundTripMicroseconds,
     double RoundTripP10,
@@ -35,4 +36,5 @@ internal sealed record Result(
     double MoveMicroseconds = double.NaN,
     double EchoBytesPerCall = double.NaN,
     double MoveBytesPerCall = double.NaN,
-    double HostGcPauseShare1MiB = double.NaN);
+    double HostGcPauseShare1MiB = double.NaN,
+    double HostFaultsPerEcho1MiB = double.NaN);

@@ -75,6 +75,7 @@ public sealed partial class Channel
                 {
                     // Most of a large buffer is still to come: it is read straight into its own array, then dispatched alone.
                     _readUsedUp = true;
+                    (_input as DedicatedPipeReader)?.ShortenNextRead();
                     Chunk chunk = await _directReader!.ReadRestAsync(_lifetime.Token).ConfigureAwait(false);
                     if (!DispatchAlone(new ReceivedChunk(chunk)))
                     {

@@ -20,6 +20,9 @@ internal sealed class DedicatedPipeReader : PipeReader
     private const int ReadBytes = 16 * 1024;
     private const int MinimumReadBytes = 4 * 1024;
 
+    /// <summary>The most the read after a large chunk takes: room for the next chunk's header, little of its buffer.</summary>
+    private const int ShortReadBytes = 1024;
+
     private readonly DedicatedReadStream _stream;
     private byte[] _array = [];
     private int _start;
@@ -29,6 +32,7 @@ internal sealed class DedicatedPipeReader : PipeReader
     private bool _examinedAll;
     private bool _inputEnded;
     private bool _completed;
+    private bool _shortNextRead;
 
     /// <summary>Initializes a reader of <paramref name="stream"/>, which it does not close.</summary>
     /// <param name="stream">The stream to read.</param>
@@ -102,6 +106,13 @@ internal sealed class DedicatedPipeReader : PipeReader
         }
     }
 
+    /// <summary>
+    /// Makes the next read take at most 1 KiB: after a large chunk the next is often large too (a stream of files, an
+    /// echo), and its header then arrives with 1 KiB of its buffer to copy out rather than 16 KiB. A read that fills
+    /// it is followed by reads of 16 KiB again, so small chunks after a large one cost one read more at most.
+    /// </summary>
+    public void ShortenNextRead() => _shortNextRead = true;
+
     /// <inheritdoc/>
     public override void CancelPendingRead() => _stream.CancelRead();
 
@@ -171,7 +182,9 @@ internal sealed class DedicatedPipeReader : PipeReader
             _end = unconsumed;
         }
 
-        return _array.AsMemory(_end, Math.Min(_array.Length - _end, ReadBytes));
+        int most = _shortNextRead ? ShortReadBytes : ReadBytes;
+        _shortNextRead = false;
+        return _array.AsMemory(_end, Math.Min(_array.Length - _end, most));
     }
 
     private int IndexOf(SequencePosition position)

@@ -71,6 +71,25 @@ public sealed class DedicatedPipeReaderTests
     }
 
     [Test, CancelAfter(10_000)]
+    public async Task ShortenNextRead_TheNextReadTakes1KiB_AndTheOneAfterIt16KiBAgain(CancellationToken cancellationToken)
+    {
+        using var source = new BlockingSource();
+        using var stream = new DedicatedReadStream(source, ThreadName);
+        var reader = new DedicatedPipeReader(stream);
+        source.Add("a"u8.ToArray());
+        source.Add("b"u8.ToArray());
+
+        reader.ShortenNextRead();
+        ReadResult first = await reader.ReadAsync(CancellationToken.None).AsTask().WaitAsync(cancellationToken);
+        byte[] firstBytes = first.Buffer.ToArray();
+        reader.AdvanceTo(first.Buffer.End);
+        ReadResult second = await reader.ReadAsync(CancellationToken.None).AsTask().WaitAsync(cancellationToken);
+
+        Assert.That(firstBytes.Concat(second.Buffer.ToArray()).ToArray(), Is.EqualTo("ab"u8.ToArray()));
+        Assert.That(source.ReadLengths, Is.EqualTo(new[] { 1024, 16 * 1024 }));
+    }
+
+    [Test, CancelAfter(10_000)]
     public async Task CancelPendingRead_WithNoReadUnderWay_CancelsTheNextReadOnly(CancellationToken cancellationToken)
     {
         using var source = new BlockingSource();
