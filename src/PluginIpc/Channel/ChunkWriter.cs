@@ -318,8 +318,9 @@ internal sealed class ChunkWriter
         {
             written = _writesNow!.WriteNow(bytes.Span, default);
         }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
+        catch (Exception ex)
         {
+            // Whatever it was, never leave the writer marked as flushing with nobody flushing (see WriteDirect).
             return ValueTask.FromException(Fail(new ChannelClosedException($"Writing to the connection failed: {ex.Message}", ex)));
         }
 
@@ -353,7 +354,7 @@ internal sealed class ChunkWriter
             await _stream!.WriteAsync(batch.GetSegment(0)[written..]).ConfigureAwait(false);
             batch.Reset();
         }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or OperationCanceledException)
+        catch (Exception ex)
         {
             throw Fail(new ChannelClosedException($"Writing to the connection failed: {ex.Message}", ex));
         }

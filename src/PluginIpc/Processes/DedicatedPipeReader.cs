@@ -8,12 +8,15 @@ namespace PluginIpc;
 /// returns a read done in place as a completed result, with none of a general pipe reader's layers in between.
 /// </summary>
 /// <remarks>
-/// The pipe reader of <see cref="PipeReader.Create(Stream, StreamPipeReaderOptions)"/> rents a segment per read, registers its token with the stream on every read and
-/// runs an async method around it: about a tenth of the library's own time per round trip (issue 29). Here the array is
-/// kept, not pooled, so a read the stream still does after a cancel can only write to this reader's own memory. Reads
-/// take at most 16 KiB, as the channel's pipe reader did: a large chunk's header arrives with little of its buffer, and
-/// <see cref="DirectBufferReader"/> reads the rest into the buffer's own array. The array grows while one chunk needs
-/// more (the framer bounds a chunk's size) and goes back to 16 KiB once emptied. One reader at a time, as any pipe reader.
+/// The pipe reader of <see cref="PipeReader.Create(Stream, StreamPipeReaderOptions)"/> rents a segment per read, registers
+/// its token with the stream on every read and runs an async method around it: about a tenth of the library's own time
+/// per round trip (issue 29). Here the array is kept, not pooled, so a read the stream still does after a cancel can only
+/// write to this reader's own memory. Reads take at most 16 KiB, as the channel's pipe reader did: a large chunk's header
+/// arrives with little of its buffer, and <see cref="DirectBufferReader"/> reads the rest into the buffer's own array.
+/// The array grows while one chunk needs more (the framer bounds a chunk's size; at most twice what arrived) and goes
+/// back to 16 KiB once what is left of it fits there, unless it is no larger than 64 KiB. <see cref="CancelPendingRead"/>
+/// cancels the read under way and every later one: the channel cancels only to close. One reader at a time, as any pipe
+/// reader.
 /// </remarks>
 internal sealed class DedicatedPipeReader : PipeReader
 {
@@ -22,6 +25,9 @@ internal sealed class DedicatedPipeReader : PipeReader
 
     /// <summary>The most the read after a large chunk takes: room for the next chunk's header, little of its buffer.</summary>
     private const int ShortReadBytes = 1024;
+
+    /// <summary>A grown array up to this size is kept: a chunk the direct reader leaves to the array is at most 32 KiB, or over 1 MiB.</summary>
+    private const int KeptBytes = 64 * 1024;
 
     private readonly DedicatedReadStream _stream;
     private byte[] _array = [];
@@ -41,13 +47,8 @@ internal sealed class DedicatedPipeReader : PipeReader
     /// <inheritdoc/>
     public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
-        if (cancellationToken.CanBeCanceled)
-        {
-            return ReadWithTokenAsync(cancellationToken);
-        }
-
-        ObjectDisposedException.ThrowIf(_completed, this);
-        if (_stream.TakeReadCancel())
+        ThrowIfCompleted();
+        if (_stream.ReadsCancelled)
         {
             return new ValueTask<ReadResult>(Result(isCanceled: true));
         }
@@ -57,15 +58,16 @@ internal sealed class DedicatedPipeReader : PipeReader
             return new ValueTask<ReadResult>(Result(isCanceled: false));
         }
 
-        ValueTask<int> read = _stream.ReadAsync(Room(), CancellationToken.None);
-        return read.IsCompletedSuccessfully ? new ValueTask<ReadResult>(Filled(read.Result)) : ReadPendingAsync(read);
+        // The channel passes no token; one that can cancel costs the stream a registration per read, and works as usual.
+        ValueTask<int> read = _stream.ReadAsync(Room(), cancellationToken);
+        return read.IsCompletedSuccessfully ? new ValueTask<ReadResult>(Filled(read.Result)) : ReadPendingAsync(read, cancellationToken);
     }
 
     /// <inheritdoc/>
     public override bool TryRead(out ReadResult result)
     {
-        ObjectDisposedException.ThrowIf(_completed, this);
-        if (_stream.TakeReadCancel())
+        ThrowIfCompleted();
+        if (_stream.ReadsCancelled)
         {
             result = Result(isCanceled: true);
             return true;
@@ -87,6 +89,7 @@ internal sealed class DedicatedPipeReader : PipeReader
     /// <inheritdoc/>
     public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
     {
+        ThrowIfCompleted();
         int consumedIndex = IndexOf(consumed);
         int examinedIndex = IndexOf(examined);
         if (consumedIndex < _start || examinedIndex < consumedIndex || examinedIndex > _end)
@@ -99,7 +102,7 @@ internal sealed class DedicatedPipeReader : PipeReader
         if (_start == _end)
         {
             _start = _end = 0;
-            if (_array.Length > ReadBytes)
+            if (_array.Length > KeptBytes)
             {
                 _array = []; // one large chunk grew it: the next read takes 16 KiB again
             }
@@ -113,40 +116,38 @@ internal sealed class DedicatedPipeReader : PipeReader
     /// </summary>
     public void ShortenNextRead() => _shortNextRead = true;
 
-    /// <inheritdoc/>
-    public override void CancelPendingRead() => _stream.CancelRead();
+    /// <summary>Cancels the read under way and every later one: they return <see cref="ReadResult.IsCanceled"/>. For closing.</summary>
+    public override void CancelPendingRead() => _stream.CancelReads();
 
     /// <inheritdoc/>
-    public override void Complete(Exception? exception = null) => _completed = true;
-
-    private async ValueTask<ReadResult> ReadWithTokenAsync(CancellationToken cancellationToken)
+    public override void Complete(Exception? exception = null)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        using (cancellationToken.UnsafeRegister(static state => ((DedicatedPipeReader)state!)._stream.CancelRead(), this))
-        {
-            ReadResult result = await ReadAsync(CancellationToken.None).ConfigureAwait(false);
-            if (result.IsCanceled && cancellationToken.IsCancellationRequested)
-            {
-                throw new OperationCanceledException(cancellationToken);
-            }
-
-            return result;
-        }
+        _completed = true;
+        _array = []; // a read abandoned in place may still write to the old one: it is not pooled
+        _start = _end = 0;
     }
 
-    private async ValueTask<ReadResult> ReadPendingAsync(ValueTask<int> read)
+    private async ValueTask<ReadResult> ReadPendingAsync(ValueTask<int> read, CancellationToken cancellationToken)
     {
         int count;
         try
         {
             count = await read.ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (_stream.ReadsCancelled && !cancellationToken.IsCancellationRequested)
         {
-            return Result(isCanceled: true); // CancelPendingRead: the stream took the request with this read
+            return Result(isCanceled: true); // CancelPendingRead; a cancel of the caller's token throws, as it should
         }
 
         return Filled(count);
+    }
+
+    private void ThrowIfCompleted()
+    {
+        if (_completed)
+        {
+            throw new InvalidOperationException("The reader is completed.");
+        }
     }
 
     private ReadResult Filled(int count)
@@ -167,14 +168,18 @@ internal sealed class DedicatedPipeReader : PipeReader
     private ReadResult Result(bool isCanceled) =>
         new(new ReadOnlySequence<byte>(_array, _start, _end - _start), isCanceled, _inputEnded);
 
-    /// <summary>Makes room for a read after the unconsumed bytes, moving them to the front or growing the array as it takes.</summary>
+    /// <summary>
+    /// Makes room for a read after the unconsumed bytes: moves them to the front, or to a larger array while one chunk needs
+    /// more, or back to a 16 KiB array once they fit there again.
+    /// </summary>
     private Memory<byte> Room()
     {
         int unconsumed = _end - _start;
-        if (_array.Length - _end < MinimumReadBytes)
+        bool shrink = _array.Length > KeptBytes && unconsumed + MinimumReadBytes <= ReadBytes;
+        if (_array.Length - _end < MinimumReadBytes || shrink)
         {
-            byte[] target = unconsumed + MinimumReadBytes <= _array.Length
-                ? _array
+            byte[] target = shrink ? new byte[ReadBytes]
+                : unconsumed + MinimumReadBytes <= _array.Length ? _array
                 : new byte[Math.Max(ReadBytes, Math.Max(_array.Length * 2, unconsumed + MinimumReadBytes))];
             _array.AsSpan(_start, unconsumed).CopyTo(target);
             _array = target;

@@ -21,9 +21,9 @@ namespace PluginIpc;
 /// system call returns. Either way the blocking read still takes what arrives next, and those bytes are lost: cancel only
 /// when the stream is being closed. A read done for another thread goes into an array of the reading thread's own, copied
 /// to the reader's buffer only while the read is still wanted: a cancelled read never writes to a buffer its reader has
-/// handed on. <see cref="CancelRead"/> cancels as a token does, without one: the channel's own reader
-/// (<see cref="DedicatedPipeReader"/>) reads with no token, so a read in place costs no registration. Not for several reads
-/// at once.
+/// handed on. <see cref="CancelReads"/> cancels the read under way and every later one, without a token: the channel's
+/// own reader (<see cref="DedicatedPipeReader"/>) reads with no token, so a read in place costs no registration, and
+/// cancels only to close. Not for several reads at once.
 /// </remarks>
 internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
 {
@@ -53,7 +53,7 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
     private bool _disposed;
     private long _busyPollTicks;
     private int _inlineRead; // NotReadingInline, ReadingInline or InlineReadAbandoned
-    private int _readCancelRequested; // set by CancelRead; taken by the read it cancels, or by the next read
+    private int _readsCancelled; // set by CancelReads, for good
 
     /// <summary>Initializes a stream that reads <paramref name="inner"/> with blocking reads.</summary>
     /// <param name="inner">
@@ -152,11 +152,10 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
         bool cancelled = false;
         lock (_gate)
         {
-            // Under the gate, as CancelRead's check of the read: one of the two sees the other.
-            if (!_settled && Volatile.Read(ref _readCancelRequested) != 0)
+            // Under the gate, as CancelReads' check of the read: one of the two sees the other.
+            if (!_settled && Volatile.Read(ref _readsCancelled) != 0)
             {
                 _settled = true;
-                _readCancelRequested = 0;
                 cancelled = true;
             }
             else if (!_settled)
@@ -168,8 +167,7 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
 
         if (cancelled)
         {
-            _cancellation.Dispose();
-            _core.SetException(new OperationCanceledException("The read was cancelled."));
+            _core.SetException(new OperationCanceledException("The stream's reads were cancelled."));
         }
 
         if (startThread)
@@ -249,35 +247,34 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
         }
     }
 
-    /// <summary>Does a read asked for by the continuation this thread runs: blocking, right here.</summary>
+    /// <summary>Gets whether <see cref="CancelReads"/> was called: every read returns cancelled from then on.</summary>
+    internal bool ReadsCancelled => Volatile.Read(ref _readsCancelled) != 0;
+
     /// <summary>
-    /// Cancels the read under way, or the next one if none is, as a cancelled token would: the read returns
-    /// <see cref="OperationCanceledException"/> (a read blocked in place, once its system call returns).
+    /// Cancels the read under way and every later one, as a cancelled token would each: they return
+    /// <see cref="OperationCanceledException"/> (a read blocked in place, once its system call returns). For closing: a
+    /// cancel that ended only one read could be taken by a read that had already ended and so cancel the next as well.
     /// </summary>
-    internal void CancelRead()
+    internal void CancelReads()
     {
-        Interlocked.Exchange(ref _readCancelRequested, 1); // a full fence: a read marked before this sees the request
+        Interlocked.Exchange(ref _readsCancelled, 1); // a full fence: a read marked in place before this sees it after
         AbandonInlineRead();
         lock (_gate)
         {
             if (_settled)
             {
-                return; // no read on the asynchronous path: the request waits for the next read, or the one in place takes it
+                return; // no read on the asynchronous path
             }
 
             _settled = true;
-            _requested = false;
-            _readCancelRequested = 0;
+            _requested = false; // a thread that has not taken it yet does not read for it
         }
 
-        _cancellation.Dispose();
-        _core.SetException(new OperationCanceledException("The read was cancelled."));
+        // Its token's registration is left to be replaced with the next read's, as when a token cancels it.
+        _core.SetException(new OperationCanceledException("The stream's reads were cancelled."));
     }
 
-    /// <summary>Takes a <see cref="CancelRead"/> that no read has taken yet.</summary>
-    /// <returns><see langword="true"/> if one was waiting.</returns>
-    internal bool TakeReadCancel() => Volatile.Read(ref _readCancelRequested) != 0 && Interlocked.Exchange(ref _readCancelRequested, 0) != 0;
-
+    /// <summary>Does a read asked for by the continuation this thread runs: blocking, right here.</summary>
     private ValueTask<int> ReadInline(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref _disposed))
@@ -286,9 +283,9 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
         }
 
         // Marked before registering: a token cancelled meanwhile runs the callback at once, which must find the mark; and
-        // with a full fence before the check of CancelRead's request, which marks after its own.
+        // with a full fence before the check of CancelReads' flag, which that sets before it looks for the mark.
         Interlocked.Exchange(ref _inlineRead, ReadingInline);
-        if (Volatile.Read(ref _readCancelRequested) != 0)
+        if (Volatile.Read(ref _readsCancelled) != 0)
         {
             AbandonInlineRead();
         }
@@ -311,11 +308,10 @@ internal sealed class DedicatedReadStream : Stream, IValueTaskSource<int>
         registration.Dispose(); // waits for a callback under way, so the mark below is final
         if (Interlocked.Exchange(ref _inlineRead, NotReadingInline) == InlineReadAbandoned)
         {
-            // What it read is dropped (see remarks). A CancelRead that abandoned it is taken by it.
-            Interlocked.Exchange(ref _readCancelRequested, 0);
+            // What it read is dropped (see remarks).
             return cancellationToken.IsCancellationRequested
                 ? ValueTask.FromCanceled<int>(cancellationToken)
-                : ValueTask.FromException<int>(new OperationCanceledException("The read was cancelled."));
+                : ValueTask.FromException<int>(new OperationCanceledException("The stream's reads were cancelled."));
         }
 
         return failure is null ? new ValueTask<int>(count) : ValueTask.FromException<int>(failure);

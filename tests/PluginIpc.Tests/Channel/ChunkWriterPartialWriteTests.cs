@@ -54,13 +54,33 @@ public sealed class ChunkWriterPartialWriteTests(string framerName)
     }
 
     [Test, CancelAfter(10_000)]
-    public async Task WriteAsync_TheStreamFailsALargeChunk_ThisAndLaterWritesFailInsteadOfWaiting(CancellationToken cancellationToken)
+    public async Task WriteAsync_AChunkWrittenWhileALoneChunkGoesOut_FollowsIt(CancellationToken cancellationToken)
+    {
+        IChunkFramer framer = Framers.Create(framerName);
+        var first = new OutgoingChunk(1, Direction.Request, "small", "hello"u8.ToArray());
+        var second = new OutgoingChunk(2, Direction.Request, "other", "world"u8.ToArray());
+        var whole = new ArrayBufferWriter<byte>();
+        framer.Write(first.ToChunk(), whole);
+        framer.Write(second.ToChunk(), whole);
+        var stream = new TakingStream(1000);
+        var writer = new ChunkWriter(stream, framer, _ => { });
+        Task? secondWritten = null;
+        stream.OnWriteNow = () => secondWritten ??= writer.WriteAsync(second).AsTask(); // while the first is being written
+
+        await writer.WriteAsync(first).AsTask().WaitAsync(cancellationToken);
+        await secondWritten!.WaitAsync(cancellationToken);
+
+        Assert.That(stream.Received.ToArray(), Is.EqualTo(whole.WrittenSpan.ToArray()), "the second went out after the first");
+    }
+
+    [Test, CancelAfter(10_000)]
+    public async Task WriteAsync_TheStreamFailsAChunk_ThisAndLaterWritesFailInsteadOfWaiting([Values(10, BodyBytes)] int bodyBytes, CancellationToken cancellationToken)
     {
         IChunkFramer framer = Framers.Create(framerName);
         Exception? reported = null;
         var writer = new ChunkWriter(new TakingStream(0, fail: true), framer, error => reported = error);
 
-        Assert.That(async () => await writer.WriteAsync(new OutgoingChunk(1, Direction.Request, "big", new byte[BodyBytes])).AsTask().WaitAsync(cancellationToken), Throws.InstanceOf<ChannelClosedException>());
+        Assert.That(async () => await writer.WriteAsync(new OutgoingChunk(1, Direction.Request, "big", new byte[bodyBytes])).AsTask().WaitAsync(cancellationToken), Throws.InstanceOf<ChannelClosedException>());
         Assert.That(reported, Is.InstanceOf<ChannelClosedException>());
         Assert.That(async () => await writer.WriteAsync(new OutgoingChunk(2, Direction.Request, "small", new byte[10])).AsTask().WaitAsync(cancellationToken), Throws.InstanceOf<ChannelClosedException>());
     }
@@ -71,6 +91,9 @@ public sealed class ChunkWriterPartialWriteTests(string framerName)
         public MemoryStream Received { get; } = new();
 
         public int TakenAtOnce { get; private set; } = -1;
+
+        /// <summary>Run by each write made without waiting, before it takes its bytes.</summary>
+        public Action? OnWriteNow { get; set; }
 
         public override bool CanRead => false;
 
@@ -84,6 +107,7 @@ public sealed class ChunkWriterPartialWriteTests(string framerName)
 
         public int WriteNow(ReadOnlySpan<byte> first, ReadOnlySpan<byte> second)
         {
+            OnWriteNow?.Invoke();
             if (fail)
             {
                 throw new IOException("Broken pipe (test).");

@@ -6,6 +6,9 @@ internal sealed class CountSignal : IDisposable
     private readonly SemaphoreSlim _added = new(0);
     private int _count;
 
+    /// <summary>Gets the count so far.</summary>
+    public int Count => Volatile.Read(ref _count);
+
     public void Add()
     {
         Interlocked.Increment(ref _count);

@@ -17,7 +17,7 @@ public sealed class DedicatedPipeReaderTests
         var reader = new DedicatedPipeReader(stream);
 
         source.Add("abcdef"u8.ToArray());
-        ReadResult first = await reader.ReadAsync(CancellationToken.None);
+        ReadResult first = await ReadOffTheReadingThreadAsync(reader, cancellationToken);
         Assert.That(first.Buffer.ToArray(), Is.EqualTo("abcdef"u8.ToArray()));
         reader.AdvanceTo(first.Buffer.GetPosition(2), first.Buffer.End); // "ab" consumed, the rest examined
 
@@ -26,6 +26,7 @@ public sealed class DedicatedPipeReaderTests
         Assert.That(second.IsCompleted, Is.False, "a read after everything was examined waits for more");
         source.Add("gh"u8.ToArray());
         ReadResult more = await second.WaitAsync(cancellationToken);
+        await Task.Yield(); // off the reading thread, where a read would be done in place
         Assert.That(more.Buffer.ToArray(), Is.EqualTo("cdefgh"u8.ToArray()));
         reader.AdvanceTo(more.Buffer.GetPosition(1), more.Buffer.GetPosition(3)); // not all examined: the next read returns at once
 
@@ -51,7 +52,7 @@ public sealed class DedicatedPipeReaderTests
         ReadResult result;
         while (true)
         {
-            result = await reader.ReadAsync(CancellationToken.None).AsTask().WaitAsync(cancellationToken);
+            result = await ReadOffTheReadingThreadAsync(reader, cancellationToken);
             if (result.Buffer.Length == large.Length)
             {
                 break;
@@ -63,7 +64,7 @@ public sealed class DedicatedPipeReaderTests
         Assert.That(result.Buffer.ToArray(), Is.EqualTo(large));
         reader.AdvanceTo(result.Buffer.End);
         source.Add("x"u8.ToArray());
-        ReadResult next = await reader.ReadAsync(CancellationToken.None).AsTask().WaitAsync(cancellationToken);
+        ReadResult next = await ReadOffTheReadingThreadAsync(reader, cancellationToken);
 
         Assert.That(next.Buffer.ToArray(), Is.EqualTo("x"u8.ToArray()));
         Assert.That(source.ReadLengths, Has.All.LessThanOrEqualTo(16 * 1024), "no read takes more than 16 KiB");
@@ -80,30 +81,34 @@ public sealed class DedicatedPipeReaderTests
         source.Add("b"u8.ToArray());
 
         reader.ShortenNextRead();
-        ReadResult first = await reader.ReadAsync(CancellationToken.None).AsTask().WaitAsync(cancellationToken);
+        ReadResult first = await ReadOffTheReadingThreadAsync(reader, cancellationToken);
         byte[] firstBytes = first.Buffer.ToArray();
         reader.AdvanceTo(first.Buffer.End);
-        ReadResult second = await reader.ReadAsync(CancellationToken.None).AsTask().WaitAsync(cancellationToken);
+        ReadResult second = await ReadOffTheReadingThreadAsync(reader, cancellationToken);
 
         Assert.That(firstBytes.Concat(second.Buffer.ToArray()).ToArray(), Is.EqualTo("ab"u8.ToArray()));
         Assert.That(source.ReadLengths, Is.EqualTo(new[] { 1024, 16 * 1024 }));
     }
 
     [Test, CancelAfter(10_000)]
-    public async Task CancelPendingRead_WithNoReadUnderWay_CancelsTheNextReadOnly(CancellationToken cancellationToken)
+    public async Task CancelPendingRead_WithNoReadUnderWay_CancelsTheNextReadAndEveryLaterOne(CancellationToken cancellationToken)
     {
         using var source = new BlockingSource();
         using var stream = new DedicatedReadStream(source, ThreadName);
         var reader = new DedicatedPipeReader(stream);
+        source.Add("a"u8.ToArray());
+        ReadResult data = await ReadOffTheReadingThreadAsync(reader, cancellationToken);
+        reader.AdvanceTo(data.Buffer.Start, data.Buffer.End); // examined, not consumed: kept for later reads
 
         reader.CancelPendingRead();
-        ReadResult cancelled = await reader.ReadAsync(CancellationToken.None);
-        source.Add("a"u8.ToArray());
-        ReadResult next = await reader.ReadAsync(CancellationToken.None).AsTask().WaitAsync(cancellationToken);
+        ReadResult cancelled = await reader.ReadAsync(CancellationToken.None).AsTask().WaitAsync(cancellationToken);
+        reader.AdvanceTo(cancelled.Buffer.Start);
+        ReadResult later = await reader.ReadAsync(CancellationToken.None).AsTask().WaitAsync(cancellationToken);
 
         Assert.That(cancelled.IsCanceled, Is.True);
-        Assert.That(next.IsCanceled, Is.False);
-        Assert.That(next.Buffer.ToArray(), Is.EqualTo("a"u8.ToArray()));
+        Assert.That(cancelled.Buffer.ToArray(), Is.EqualTo("a"u8.ToArray()), "what was read stays");
+        Assert.That(later.IsCanceled, Is.True, "the channel cancels only to close: a cancel that ended one read could end the next too");
+        Assert.That(source.ReadsStarted.Count, Is.EqualTo(1), "no read after the cancel reached the stream");
     }
 
     [Test, CancelAfter(10_000)]
@@ -142,6 +147,7 @@ public sealed class DedicatedPipeReaderTests
         Assert.That(second.IsCanceled, Is.True);
         Assert.That(second.Buffer.IsEmpty, Is.True, "what the abandoned read took is dropped");
         Assert.That(source.ReadingThreads, Has.Count.EqualTo(1), "the second read was done in place");
+        Assert.That(stream.HasAbandonedRead, Is.False, "the abandoned read has returned");
 
         static async Task<ReadResult> ReadTwiceAsync(PipeReader reader)
         {
@@ -166,11 +172,12 @@ public sealed class DedicatedPipeReaderTests
         Assert.That(async () => await read.WaitAsync(cancellationToken), Throws.InstanceOf<OperationCanceledException>());
 
         source.Add("ab"u8.ToArray()); // the thread still blocked takes these: they are lost, as the stream says
+        await source.ReadsReturned.WaitForAsync(1, cancellationToken);
         source.Add("cd"u8.ToArray());
-        ReadResult data = await reader.ReadAsync(CancellationToken.None).AsTask().WaitAsync(cancellationToken);
+        ReadResult data = await ReadOffTheReadingThreadAsync(reader, cancellationToken);
         reader.AdvanceTo(data.Buffer.GetPosition(1), data.Buffer.End);
         source.Add([]);
-        ReadResult end = await reader.ReadAsync(CancellationToken.None).AsTask().WaitAsync(cancellationToken);
+        ReadResult end = await ReadOffTheReadingThreadAsync(reader, cancellationToken);
 
         Assert.That(data.Buffer.ToArray(), Is.EqualTo("cd"u8.ToArray()));
         Assert.That(end.IsCompleted, Is.True);
@@ -186,5 +193,13 @@ public sealed class DedicatedPipeReaderTests
         var other = new ReadOnlySequence<byte>(new byte[4]);
 
         Assert.That(() => reader.AdvanceTo(other.Start), Throws.InvalidOperationException);
+    }
+
+    /// <summary>Reads, and goes on off the reading thread: the read's continuation may run there, where a next read would be done in place and block the test.</summary>
+    private static async Task<ReadResult> ReadOffTheReadingThreadAsync(PipeReader reader, CancellationToken cancellationToken)
+    {
+        ReadResult result = await reader.ReadAsync(CancellationToken.None).AsTask().WaitAsync(cancellationToken);
+        await Task.Yield();
+        return result;
     }
 }
