@@ -464,6 +464,18 @@ internal sealed class ChunkWriter
             batch = TakePending();
         }
 
+        if (_writesNow is not null && batch.SegmentCount == 1)
+        {
+            // The read loop uncorking after a read: its answers go out right there, as a lone writer's chunk does.
+            ValueTask flushed = FlushNow(batch);
+            if (!flushed.IsCompletedSuccessfully)
+            {
+                flushed.AsTask().Forget(); // a failure reached the channel through Fail
+            }
+
+            return;
+        }
+
         FlushLoopAsync(batch).Forget();
     }
 

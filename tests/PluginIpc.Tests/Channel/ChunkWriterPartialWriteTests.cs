@@ -54,6 +54,31 @@ public sealed class ChunkWriterPartialWriteTests(string framerName)
     }
 
     [Test, CancelAfter(10_000)]
+    public async Task Uncork_TheCorkedChunksGoOutRightThere_AndWhatTheStreamDoesNotTakeAtOnceFollows(
+        [Values(0, 7, 10_000)] int atOnce, CancellationToken cancellationToken)
+    {
+        IChunkFramer framer = Framers.Create(framerName);
+        var whole = new ArrayBufferWriter<byte>();
+        var stream = new TakingStream(atOnce);
+        var writer = new ChunkWriter(stream, framer, _ => { });
+
+        writer.Cork(); // as the read loop does while it dispatches a read
+        for (int i = 0; i < 3; i++)
+        {
+            var chunk = new OutgoingChunk((ulong)i, Direction.Response, "", new byte[] { (byte)i, 1, 2 });
+            framer.Write(chunk.ToChunk(), whole);
+            await writer.WriteAsync(chunk).AsTask().WaitAsync(cancellationToken);
+        }
+
+        writer.Uncork();
+        int takenAtOnce = stream.TakenAtOnce;
+        await writer.CompleteAsync(null).AsTask().WaitAsync(cancellationToken);
+
+        Assert.That(takenAtOnce, Is.EqualTo(Math.Min(atOnce, whole.WrittenCount)), "the uncorking thread wrote them itself, at once");
+        Assert.That(stream.Received.ToArray(), Is.EqualTo(whole.WrittenSpan.ToArray()), "every byte once, in order");
+    }
+
+    [Test, CancelAfter(10_000)]
     public async Task WriteAsync_AChunkWrittenWhileALoneChunkGoesOut_FollowsIt(CancellationToken cancellationToken)
     {
         IChunkFramer framer = Framers.Create(framerName);
