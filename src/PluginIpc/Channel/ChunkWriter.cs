@@ -146,7 +146,7 @@ internal sealed class ChunkWriter
                 return default;
             case Framed.FlushNow:
                 // Outside the gate: the first pass usually completes synchronously, and writers must not wait for it.
-                return _writesNow is not null && batch!.SegmentCount == 1 ? FlushNow(batch) : new ValueTask(FlushLoopAsync(batch));
+                return Flush(batch!);
             case Framed.FlushQueued:
                 QueueFlush(s_runQueuedFlush, this);
                 return default;
@@ -304,6 +304,10 @@ internal sealed class ChunkWriter
         // Chunks written meanwhile were taken along into the pending bytes: the flush writes them after this one's rest.
         return new ValueTask(FlushLoopAsync(prefix.WrittenCount == 0 ? null : prefix));
     }
+
+    /// <summary>Writes out <paramref name="batch"/>, taken for the flush that starts, and what is written meanwhile, as the one flusher.</summary>
+    private ValueTask Flush(SegmentedBuffer batch) =>
+        _writesNow is not null && batch.SegmentCount == 1 ? FlushNow(batch) : new ValueTask(FlushLoopAsync(batch));
 
     /// <summary>
     /// Writes a flush of one segment right here, as the flusher, to a stream that writes without waiting: a lone call's
@@ -464,19 +468,12 @@ internal sealed class ChunkWriter
             batch = TakePending();
         }
 
-        if (_writesNow is not null && batch.SegmentCount == 1)
+        // Most often the read loop uncorking: the answers to one read go out right there, as a lone writer's chunk does.
+        ValueTask flushed = Flush(batch);
+        if (!flushed.IsCompletedSuccessfully)
         {
-            // The read loop uncorking after a read: its answers go out right there, as a lone writer's chunk does.
-            ValueTask flushed = FlushNow(batch);
-            if (!flushed.IsCompletedSuccessfully)
-            {
-                flushed.AsTask().Forget(); // a failure reached the channel through Fail
-            }
-
-            return;
+            flushed.AsTask().Forget(); // a failure reached the channel through Fail
         }
-
-        FlushLoopAsync(batch).Forget();
     }
 
     /// <summary>Runs the flush a writer queued, unless another writer took it over meanwhile.</summary>

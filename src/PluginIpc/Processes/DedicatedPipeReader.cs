@@ -123,7 +123,7 @@ internal sealed class DedicatedPipeReader : PipeReader
     public override void Complete(Exception? exception = null)
     {
         _completed = true;
-        _array = []; // a read abandoned in place may still write to the old one: it is not pooled
+        _array = []; // nothing reads it any more: the garbage collector takes it (a read abandoned in place may still write to it)
         _start = _end = 0;
     }
 
