@@ -39,9 +39,7 @@ public sealed class ChunkWriterPartialWriteTests(string framerName)
         IChunkFramer framer = Framers.Create(framerName);
         var first = new OutgoingChunk(1, Direction.Request, "small", "hello"u8.ToArray());
         var second = new OutgoingChunk(2, Direction.Response, "", "world"u8.ToArray());
-        var whole = new ArrayBufferWriter<byte>();
-        framer.Write(first.ToChunk(), whole);
-        framer.Write(second.ToChunk(), whole);
+        byte[] expected = Framed(framer, first, second);
         var stream = new TakingStream(atOnce);
         var writer = new ChunkWriter(stream, framer, _ => { });
 
@@ -50,7 +48,7 @@ public sealed class ChunkWriterPartialWriteTests(string framerName)
         await writer.WriteAsync(second).AsTask().WaitAsync(cancellationToken);
 
         Assert.That(wentOutRightThere, Is.True, "the lone chunk was written by its writer, without the flush loop");
-        Assert.That(stream.Received.ToArray(), Is.EqualTo(whole.WrittenSpan.ToArray()), "every byte once, in order");
+        Assert.That(stream.Received.ToArray(), Is.EqualTo(expected), "every byte once, in order");
     }
 
     [Test, CancelAfter(10_000)]
@@ -58,24 +56,23 @@ public sealed class ChunkWriterPartialWriteTests(string framerName)
         [Values(0, 7, 10_000)] int atOnce, CancellationToken cancellationToken)
     {
         IChunkFramer framer = Framers.Create(framerName);
-        var whole = new ArrayBufferWriter<byte>();
+        OutgoingChunk[] answers = [.. Enumerable.Range(0, 3).Select(i => new OutgoingChunk((ulong)i, Direction.Response, "", new byte[] { (byte)i, 1, 2 }))];
+        byte[] expected = Framed(framer, answers);
         var stream = new TakingStream(atOnce);
         var writer = new ChunkWriter(stream, framer, _ => { });
 
         writer.Cork(); // as the read loop does while it dispatches a read
-        for (int i = 0; i < 3; i++)
+        foreach (OutgoingChunk answer in answers)
         {
-            var chunk = new OutgoingChunk((ulong)i, Direction.Response, "", new byte[] { (byte)i, 1, 2 });
-            framer.Write(chunk.ToChunk(), whole);
-            await writer.WriteAsync(chunk).AsTask().WaitAsync(cancellationToken);
+            await writer.WriteAsync(answer).AsTask().WaitAsync(cancellationToken);
         }
 
         writer.Uncork();
         int takenAtOnce = stream.TakenAtOnce;
         await writer.CompleteAsync(null).AsTask().WaitAsync(cancellationToken);
 
-        Assert.That(takenAtOnce, Is.EqualTo(Math.Min(atOnce, whole.WrittenCount)), "the uncorking thread wrote them itself, at once");
-        Assert.That(stream.Received.ToArray(), Is.EqualTo(whole.WrittenSpan.ToArray()), "every byte once, in order");
+        Assert.That(takenAtOnce, Is.EqualTo(Math.Min(atOnce, expected.Length)), "the uncorking thread wrote them itself, at once");
+        Assert.That(stream.Received.ToArray(), Is.EqualTo(expected), "every byte once, in order");
     }
 
     [Test, CancelAfter(10_000)]
@@ -84,9 +81,7 @@ public sealed class ChunkWriterPartialWriteTests(string framerName)
         IChunkFramer framer = Framers.Create(framerName);
         var first = new OutgoingChunk(1, Direction.Request, "small", "hello"u8.ToArray());
         var second = new OutgoingChunk(2, Direction.Request, "other", "world"u8.ToArray());
-        var whole = new ArrayBufferWriter<byte>();
-        framer.Write(first.ToChunk(), whole);
-        framer.Write(second.ToChunk(), whole);
+        byte[] expected = Framed(framer, first, second);
         var stream = new TakingStream(1000);
         var writer = new ChunkWriter(stream, framer, _ => { });
         Task? secondWritten = null;
@@ -95,7 +90,7 @@ public sealed class ChunkWriterPartialWriteTests(string framerName)
         await writer.WriteAsync(first).AsTask().WaitAsync(cancellationToken);
         await secondWritten!.WaitAsync(cancellationToken);
 
-        Assert.That(stream.Received.ToArray(), Is.EqualTo(whole.WrittenSpan.ToArray()), "the second went out after the first");
+        Assert.That(stream.Received.ToArray(), Is.EqualTo(expected), "the second went out after the first");
     }
 
     [Test, CancelAfter(10_000)]
@@ -108,6 +103,18 @@ public sealed class ChunkWriterPartialWriteTests(string framerName)
         Assert.That(async () => await writer.WriteAsync(new OutgoingChunk(1, Direction.Request, "big", new byte[bodyBytes])).AsTask().WaitAsync(cancellationToken), Throws.InstanceOf<ChannelClosedException>());
         Assert.That(reported, Is.InstanceOf<ChannelClosedException>());
         Assert.That(async () => await writer.WriteAsync(new OutgoingChunk(2, Direction.Request, "small", new byte[10])).AsTask().WaitAsync(cancellationToken), Throws.InstanceOf<ChannelClosedException>());
+    }
+
+    /// <summary>Returns <paramref name="chunks"/> as <paramref name="framer"/> frames them, one after another.</summary>
+    private static byte[] Framed(IChunkFramer framer, params OutgoingChunk[] chunks)
+    {
+        var framed = new ArrayBufferWriter<byte>();
+        foreach (OutgoingChunk chunk in chunks)
+        {
+            framer.Write(chunk.ToChunk(), framed);
+        }
+
+        return framed.WrittenSpan.ToArray();
     }
 
     /// <summary>Takes <c>atOnce</c> bytes without waiting (or fails), then everything through its asynchronous write.</summary>

@@ -12,9 +12,8 @@ public sealed class DedicatedPipeReaderTests
     [Test, CancelAfter(10_000)]
     public async Task ReadAsync_PartlyConsumed_KeepsTheRest_AndExaminedAll_WaitsForMore(CancellationToken cancellationToken)
     {
-        using var source = new BlockingSource();
-        using var stream = new DedicatedReadStream(source, ThreadName);
-        var reader = new DedicatedPipeReader(stream);
+        using var rig = new ReaderRig();
+        (BlockingSource source, DedicatedReadStream stream, DedicatedPipeReader reader) = rig;
 
         source.Add("abcdef"u8.ToArray());
         ReadResult first = await ReadOffTheReadingThreadAsync(reader, cancellationToken);
@@ -39,9 +38,8 @@ public sealed class DedicatedPipeReaderTests
     [Test, CancelAfter(10_000)]
     public async Task ReadAsync_AChunkLargerThanTheArray_GrowsIt_InOrder_ThenReadsTake16KiBAgain(CancellationToken cancellationToken)
     {
-        using var source = new BlockingSource();
-        using var stream = new DedicatedReadStream(source, ThreadName);
-        var reader = new DedicatedPipeReader(stream);
+        using var rig = new ReaderRig();
+        (BlockingSource source, DedicatedReadStream stream, DedicatedPipeReader reader) = rig;
         byte[] large = new byte[100_000];
         Random.Shared.NextBytes(large);
         for (int offset = 0; offset < large.Length; offset += 4_000)
@@ -74,9 +72,8 @@ public sealed class DedicatedPipeReaderTests
     [Test, CancelAfter(10_000)]
     public async Task ShortenNextRead_TheNextReadTakes1KiB_AndTheOneAfterIt16KiBAgain(CancellationToken cancellationToken)
     {
-        using var source = new BlockingSource();
-        using var stream = new DedicatedReadStream(source, ThreadName);
-        var reader = new DedicatedPipeReader(stream);
+        using var rig = new ReaderRig();
+        (BlockingSource source, DedicatedReadStream stream, DedicatedPipeReader reader) = rig;
         source.Add("a"u8.ToArray());
         source.Add("b"u8.ToArray());
 
@@ -93,9 +90,8 @@ public sealed class DedicatedPipeReaderTests
     [Test, CancelAfter(10_000)]
     public async Task CancelPendingRead_WithNoReadUnderWay_CancelsTheNextReadAndEveryLaterOne(CancellationToken cancellationToken)
     {
-        using var source = new BlockingSource();
-        using var stream = new DedicatedReadStream(source, ThreadName);
-        var reader = new DedicatedPipeReader(stream);
+        using var rig = new ReaderRig();
+        (BlockingSource source, DedicatedReadStream stream, DedicatedPipeReader reader) = rig;
         source.Add("a"u8.ToArray());
         ReadResult data = await ReadOffTheReadingThreadAsync(reader, cancellationToken);
         reader.AdvanceTo(data.Buffer.Start, data.Buffer.End); // examined, not consumed: kept for later reads
@@ -114,9 +110,8 @@ public sealed class DedicatedPipeReaderTests
     [Test, CancelAfter(10_000)]
     public async Task CancelPendingRead_WhileAReadWaitsForItsThread_ReturnsCancelledAtOnce(CancellationToken cancellationToken)
     {
-        using var source = new BlockingSource();
-        using var stream = new DedicatedReadStream(source, ThreadName);
-        var reader = new DedicatedPipeReader(stream);
+        using var rig = new ReaderRig();
+        (BlockingSource source, DedicatedReadStream stream, DedicatedPipeReader reader) = rig;
 
         Task<ReadResult> read = reader.ReadAsync(CancellationToken.None).AsTask();
         await source.ReadsStarted.WaitForAsync(1, cancellationToken);
@@ -128,9 +123,8 @@ public sealed class DedicatedPipeReaderTests
     [Test, CancelAfter(10_000)]
     public async Task CancelPendingRead_WhileAReadInPlaceIsBlocked_AbandonsIt_WhichReturnsCancelledWhenItsCallReturns(CancellationToken cancellationToken)
     {
-        using var source = new BlockingSource();
-        using var stream = new DedicatedReadStream(source, ThreadName);
-        var reader = new DedicatedPipeReader(stream);
+        using var rig = new ReaderRig();
+        (BlockingSource source, DedicatedReadStream stream, DedicatedPipeReader reader) = rig;
 
         // As a read loop does: the next read asked for by the continuation the reading thread runs is done in place.
         Task<ReadResult> inPlace = ReadTwiceAsync(reader);
@@ -161,9 +155,8 @@ public sealed class DedicatedPipeReaderTests
     [Test, CancelAfter(10_000)]
     public async Task ReadAsync_TokenCancelled_Throws_AndEndOfInput_IsCompletedWithWhatIsLeft(CancellationToken cancellationToken)
     {
-        using var source = new BlockingSource();
-        using var stream = new DedicatedReadStream(source, ThreadName);
-        var reader = new DedicatedPipeReader(stream);
+        using var rig = new ReaderRig();
+        (BlockingSource source, DedicatedReadStream stream, DedicatedPipeReader reader) = rig;
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
 
         Task<ReadResult> read = reader.ReadAsync(cancel.Token).AsTask();
@@ -187,12 +180,29 @@ public sealed class DedicatedPipeReaderTests
     [Test]
     public void AdvanceTo_APositionOfAnotherBuffer_Throws()
     {
-        using var source = new BlockingSource();
-        using var stream = new DedicatedReadStream(source, ThreadName);
-        var reader = new DedicatedPipeReader(stream);
+        using var rig = new ReaderRig();
+        (BlockingSource source, DedicatedReadStream stream, DedicatedPipeReader reader) = rig;
         var other = new ReadOnlySequence<byte>(new byte[4]);
 
         Assert.That(() => reader.AdvanceTo(other.Start), Throws.InvalidOperationException);
+    }
+
+    /// <summary>A reader over a stream over a source the test hands bytes to; disposed together.</summary>
+    private sealed class ReaderRig : IDisposable
+    {
+        private readonly BlockingSource _source = new();
+        private readonly DedicatedReadStream _stream;
+
+        public ReaderRig() => _stream = new DedicatedReadStream(_source, ThreadName);
+
+        public void Deconstruct(out BlockingSource source, out DedicatedReadStream stream, out DedicatedPipeReader reader) =>
+            (source, stream, reader) = (_source, _stream, new DedicatedPipeReader(_stream));
+
+        public void Dispose()
+        {
+            _stream.Dispose();
+            _source.Dispose();
+        }
     }
 
     /// <summary>Reads, and goes on off the reading thread: the read's continuation may run there, where a next read would be done in place and block the test.</summary>
